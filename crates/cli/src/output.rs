@@ -1,0 +1,60 @@
+//! How the CLI speaks: text for people, JSON for scripts, and exit codes that tell them apart.
+
+use std::process::ExitCode;
+
+use liaison_core::Error;
+use serde::Serialize;
+
+/// The process outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything asked for was done.
+    Success,
+    /// Nothing was done: bad input, an unusable workspace, an unreachable system.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        match exit {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Writes results to stdout and errors to stderr, as text or JSON.
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    pub fn line(&self, text: String) {
+        println!("{text}");
+    }
+
+    pub fn json_value(&self, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: could not format the result as JSON: {e}"),
+        }
+    }
+
+    /// Reports an error: `{ "error": { code, message, details } }` on stdout with `--json`
+    /// (so scripts read one stream), a sentence on stderr otherwise.
+    pub fn error(&self, err: &Error) {
+        if self.json {
+            self.json_value(&serde_json::json!({ "error": err }));
+        } else {
+            eprintln!("error: {}", err.message);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Connections to external systems: metadata in SQLite, secrets in the vault.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::Result;
+use crate::members::parse_enum;
+use crate::store::Store;
+
+/// The external systems Liaison connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    Salesforce,
+    Marketo,
+    Dynamics,
+    Campaign,
+}
+
+/// A connection as listed to admins (never any secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConnectionSummary {
+    pub id: String,
+    pub kind: ConnectionKind,
+    pub display_name: String,
+    /// Email of the owning admin (R6).
+    pub owner: Option<String>,
+    pub is_sandbox: bool,
+    pub created_at: String,
+}
+
+/// Live (not disconnected) connections, oldest first.
+pub fn list(store: &Store) -> Result<Vec<ConnectionSummary>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT c.id, c.kind, c.display_name, m.email, c.is_sandbox, c.created_at
+               FROM connections c LEFT JOIN members m ON m.id = c.owner_member_id
+              WHERE c.disconnected_at IS NULL ORDER BY c.created_at, c.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+        rows.map(|row| {
+            let (id, kind, display_name, owner, is_sandbox, created_at) = row?;
+            Ok(ConnectionSummary { id, kind: parse_enum(&kind)?, display_name, owner, is_sandbox, created_at })
+        })
+        .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Paths;
+
+    #[test]
+    fn disconnected_connections_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO connections (id, kind, display_name, is_sandbox, created_at) VALUES ('c1', 'marketo', 'Marketo', 1, '2026-01-01T00:00:00Z');
+                     INSERT INTO connections (id, kind, display_name, created_at, disconnected_at) VALUES ('c2', 'salesforce', 'Old', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z');",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let got = list(&store).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].kind, got[0].is_sandbox), (ConnectionKind::Marketo, true));
+    }
+}

@@ -1,0 +1,22 @@
+//! Liaison's domain: the workspace, setup wizard, members, connections, store and rules.
+//!
+//! Nothing here knows about Tauri or any GUI; the desktop shell and the CLI are thin adapters.
+
+pub mod audit;
+pub mod connections;
+pub mod error;
+pub mod logging;
+pub mod members;
+pub mod paths;
+pub mod runs;
+pub mod settings;
+pub mod setup;
+pub mod store;
+pub mod workspace;
+
+pub use error::{Error, ErrorCode, Result};
+pub use paths::Paths;
+pub use workspace::Workspace;
+
+/// The version of Liaison (the workspace crates share one version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,169 @@
+//! Tracing to a daily-rotating log file in the workspace's log directory, with every line passed
+//! through a redactor so that tokens, secrets and passwords never reach the disk even if a
+//! careless `debug!` prints a URL or a header.
+
+use std::io::{self, Write};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::{Error, ErrorCode, Paths, Result};
+
+/// Environment variable holding a tracing filter (default `info`).
+pub const LOG_FILTER_ENV: &str = "LIAISON_LOG";
+
+/// How many daily log files are kept.
+pub const KEPT_LOG_FILES: usize = 14;
+
+static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    vec![
+        // Authorization headers and bearer tokens anywhere in a line.
+        (Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/=:!]+").expect("valid regex"), "${1}[redacted]"),
+        // key=value and "key": "value" forms of secret-bearing names.
+        (
+            Regex::new(
+                r#"(?i)\b((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|secret|session_id|api_key|x-api-key|authorization)["']?\s*[=:]\s*["']?)[^\s&"',;}]+"#,
+            )
+            .expect("valid regex"),
+            "${1}[redacted]",
+        ),
+        // OAuth authorization codes in callback URLs.
+        (Regex::new(r"([?&]code=)[^\s&#]+").expect("valid regex"), "${1}[redacted]"),
+    ]
+});
+
+/// Replaces anything that looks like a credential with `[redacted]`.
+pub fn redact(line: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = std::borrow::Cow::Borrowed(line);
+    for (re, replacement) in PATTERNS.iter() {
+        if re.is_match(&out) {
+            out = std::borrow::Cow::Owned(re.replace_all(&out, *replacement).into_owned());
+        }
+    }
+    out
+}
+
+/// A writer that redacts each formatted event before passing it on.
+#[derive(Debug)]
+pub struct Redacting<W>(pub W);
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // The fmt layer hands over one whole event per call, so patterns never straddle calls.
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Makes [`Redacting`] writers around another `MakeWriter`.
+#[derive(Debug, Clone)]
+pub struct RedactingMakeWriter<M>(pub M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for RedactingMakeWriter<M> {
+    type Writer = Redacting<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        Redacting(self.0.make_writer())
+    }
+}
+
+/// Keeps the background log writer alive; drop it at exit to flush.
+pub struct LogGuard {
+    _guard: tracing_appender::non_blocking::WorkerGuard,
+}
+
+/// Starts logging to `<log dir>/<component>.log.YYYY-MM-DD`. Fails with a clear message when the
+/// log directory cannot be written; returns `Ok(None)` if a global subscriber already exists.
+pub fn init(paths: &Paths, component: &str) -> Result<Option<LogGuard>> {
+    paths.ensure_log_dir()?;
+    restrict_to_owner(&paths.log_dir);
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(component)
+        .filename_suffix("log")
+        .max_log_files(KEPT_LOG_FILES)
+        .build(&paths.log_dir)
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::DataDirUnwritable,
+                format!("Liaison cannot create its log file in {} ({e}).", paths.log_dir.display()),
+            )
+        })?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_env(LOG_FILTER_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let layer = fmt::layer().with_ansi(false).with_writer(RedactingMakeWriter(writer));
+    match tracing_subscriber::registry().with(filter).with(layer).try_init() {
+        Ok(()) => Ok(Some(LogGuard { _guard: guard })),
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Logs may name customers' email addresses: only the user may read them.
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_dir: &std::path::Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn redacts_bearer_tokens_and_secret_parameters() {
+        let cases = [
+            ("Authorization: Bearer 00Dxx0000001gPL!AR8AQJXg", "Authorization: [redacted]"),
+            ("GET /x?access_token=abc123&fields=email", "GET /x?access_token=[redacted]&fields=email"),
+            (r#"{"refresh_token":"5Aep861","scope":"api"}"#, r#"{"refresh_token":"[redacted]","scope":"api"}"#),
+            (
+                "client_secret=s3cr3t grant_type=client_credentials",
+                "client_secret=[redacted] grant_type=client_credentials",
+            ),
+            ("callback /cb?code=aPrx4s&state=xyz", "callback /cb?code=[redacted]&state=xyz"),
+            ("error code=601 message=Unauthorized", "error code=601 message=Unauthorized"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected, "input: {input}");
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn log_lines_written_through_tracing_never_contain_the_secret() {
+        let capture = Capture::default();
+        let sink = capture.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(fmt::layer().with_ansi(false).with_writer(RedactingMakeWriter(move || sink.clone())));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(header = "Bearer tok_live_123", "calling Marketo");
+            tracing::warn!("token response: access_token=tok_live_456&expires_in=3599");
+        });
+        let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("calling Marketo") && text.contains("expires_in=3599"), "{text}");
+        assert!(!text.contains("tok_live_123") && !text.contains("tok_live_456"), "{text}");
+    }
+}

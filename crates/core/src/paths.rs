@@ -1,0 +1,126 @@
+//! Where a workspace lives on disk: the data directory (database, settings) and the log directory.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Error, ErrorCode, Result};
+
+/// The application identifier; the desktop app and the CLI share the directories derived from it.
+pub const APP_IDENTIFIER: &str = "com.liaison.console";
+
+/// Overrides the data directory (tests always set it to a temporary directory).
+pub const DATA_DIR_ENV: &str = "LIAISON_DATA_DIR";
+
+/// The file name of the workspace database inside the data directory.
+pub const DATABASE_FILE: &str = "liaison.db";
+
+/// The directories one workspace uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the directories: an explicit directory first, then `LIAISON_DATA_DIR`, then the
+    /// platform's data directory. With an explicit or environment directory the logs live inside
+    /// it, so a test or a second workspace never writes next to the real one.
+    pub fn resolve(explicit: Option<&Path>) -> Result<Self> {
+        let overridden = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from));
+        if let Some(dir) = overridden {
+            let dir = absolute(&dir)?;
+            return Ok(Self { log_dir: dir.join("logs"), data_dir: dir });
+        }
+        let data_root = dirs::data_dir().ok_or_else(|| {
+            Error::new(
+                ErrorCode::DataDirUnwritable,
+                format!("This system reports no home data directory. Set {DATA_DIR_ENV} to a writable folder."),
+            )
+        })?;
+        let data_dir = data_root.join(APP_IDENTIFIER);
+        Ok(Self { log_dir: platform_log_dir().unwrap_or_else(|| data_dir.join("logs")), data_dir })
+    }
+
+    /// Paths rooted in one directory (tests and tools).
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        Self { log_dir: dir.join("logs"), data_dir: dir }
+    }
+
+    /// The workspace database file.
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join(DATABASE_FILE)
+    }
+
+    /// Creates the data directory if needed and proves it is writable.
+    pub fn ensure_data_dir(&self) -> Result<()> {
+        ensure_writable(&self.data_dir)
+    }
+
+    /// Creates the log directory if needed and proves it is writable.
+    pub fn ensure_log_dir(&self) -> Result<()> {
+        ensure_writable(&self.log_dir)
+    }
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf> {
+    std::path::absolute(dir).map_err(|e| {
+        Error::new(ErrorCode::DataDirUnwritable, format!("The data directory {} cannot be used: {e}.", dir.display()))
+    })
+}
+
+/// The platform's conventional log directory (the one Tauri's `app_log_dir` also uses).
+fn platform_log_dir() -> Option<PathBuf> {
+    if cfg!(target_os = "macos") {
+        dirs::home_dir().map(|h| h.join("Library/Logs").join(APP_IDENTIFIER))
+    } else {
+        dirs::data_local_dir().map(|d| d.join(APP_IDENTIFIER).join("logs"))
+    }
+}
+
+fn ensure_writable(dir: &Path) -> Result<()> {
+    let unwritable = |e: std::io::Error| {
+        Error::new(
+            ErrorCode::DataDirUnwritable,
+            format!(
+                "Liaison cannot write to {} ({e}). Choose a folder you can write to with --data-dir or {DATA_DIR_ENV}, or fix its permissions.",
+                dir.display()
+            ),
+        )
+        .with_details(serde_json::json!({ "path": dir.display().to_string() }))
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(unwritable(std::io::Error::other("it is a file, not a folder")));
+    }
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    // Permission bits do not tell the whole story (read-only mounts, ACLs): try a real write.
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(unwritable)?;
+    std::fs::remove_file(&probe).map_err(unwritable)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_dir_wins_and_keeps_logs_inside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = Paths::resolve(Some(tmp.path())).unwrap();
+        assert_eq!(paths.data_dir, tmp.path());
+        assert_eq!(paths.log_dir, tmp.path().join("logs"));
+        assert_eq!(paths.database(), tmp.path().join(DATABASE_FILE));
+    }
+
+    #[test]
+    fn a_file_in_place_of_the_data_dir_is_reported_as_unwritable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let err = Paths::in_dir(&file).ensure_data_dir().unwrap_err();
+        assert_eq!(err.code, ErrorCode::DataDirUnwritable);
+        assert!(err.message.contains("not-a-dir"), "{}", err.message);
+    }
+}

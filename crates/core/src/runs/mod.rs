@@ -1,0 +1,55 @@
+//! Runs: one execution of a sync, export or invite batch, with its state and counts.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::Result;
+use crate::members::parse_enum;
+use crate::store::Store;
+
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Sync,
+    Export,
+    Invite,
+}
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Queued,
+    Running,
+    Paused,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// A line of run history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RunSummary {
+    pub id: String,
+    pub kind: RunKind,
+    pub state: RunState,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// Run history, newest first.
+pub fn list(store: &Store) -> Result<Vec<RunSummary>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, kind, state, started_at, finished_at FROM runs ORDER BY started_at DESC, id LIMIT 500",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)))?;
+        rows.map(|row| {
+            let (id, kind, state, started_at, finished_at) = row?;
+            Ok(RunSummary { id, kind: parse_enum(&kind)?, state: parse_enum(&state)?, started_at, finished_at })
+        })
+        .collect()
+    })
+}

@@ -1,0 +1,247 @@
+//! The seven-step setup wizard of rule R1: each step, its persona, and its persisted state.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::store::{Store, now};
+use crate::{Error, Result};
+
+/// Who performs a setup step (R1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Persona {
+    MarketoAdmin,
+    MarketoOrSalesforceAdmin,
+    SalesforceAdmin,
+}
+
+/// The state a step is in; persisted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    NotStarted,
+    Done,
+    NeedsAttention,
+}
+
+impl StepState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::Done => "done",
+            Self::NeedsAttention => "needs_attention",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "not_started" => Ok(Self::NotStarted),
+            "done" => Ok(Self::Done),
+            "needs_attention" => Ok(Self::NeedsAttention),
+            other => Err(Error::internal(format!("Unknown setup step state {other:?} in the workspace database."))),
+        }
+    }
+}
+
+/// The seven steps of R1, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupStepKey {
+    Workspace,
+    ConnectSalesforce,
+    ConnectMarketo,
+    StartSync,
+    InviteUsers,
+    CrmPackage,
+    CrmConfigure,
+}
+
+impl SetupStepKey {
+    /// All steps in wizard order.
+    pub const ALL: [Self; 7] = [
+        Self::Workspace,
+        Self::ConnectSalesforce,
+        Self::ConnectMarketo,
+        Self::StartSync,
+        Self::InviteUsers,
+        Self::CrmPackage,
+        Self::CrmConfigure,
+    ];
+
+    /// The 1-based step number.
+    pub fn number(self) -> u8 {
+        Self::ALL.iter().position(|k| *k == self).map_or(0, |i| i as u8 + 1)
+    }
+
+    /// The persona the source documents assign to the step.
+    pub fn persona(self) -> Persona {
+        match self {
+            Self::Workspace | Self::ConnectMarketo | Self::StartSync | Self::InviteUsers => Persona::MarketoAdmin,
+            Self::ConnectSalesforce => Persona::MarketoOrSalesforceAdmin,
+            Self::CrmPackage | Self::CrmConfigure => Persona::SalesforceAdmin,
+        }
+    }
+
+    /// An English title, for the CLI (the UI translates by key).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Workspace => "Set up the workspace",
+            Self::ConnectSalesforce => "Connect Salesforce",
+            Self::ConnectMarketo => "Connect Marketo",
+            Self::StartSync => "Start the data sync",
+            Self::InviteUsers => "Invite users",
+            Self::CrmPackage => "Install or upgrade the CRM package",
+            Self::CrmConfigure => "Configure the CRM side",
+        }
+    }
+
+    fn from_number(n: i64) -> Result<Self> {
+        usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| Self::ALL.get(i).copied())
+            .ok_or_else(|| Error::internal(format!("Unknown setup step {n} in the workspace database.")))
+    }
+}
+
+impl Persona {
+    /// An English label, for the CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::MarketoAdmin => "Marketo admin",
+            Self::MarketoOrSalesforceAdmin => "Marketo or Salesforce admin",
+            Self::SalesforceAdmin => "Salesforce admin",
+        }
+    }
+}
+
+impl StepState {
+    /// An English label, for the CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not started",
+            Self::Done => "done",
+            Self::NeedsAttention => "needs attention",
+        }
+    }
+}
+
+/// One step as the wizard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SetupStep {
+    pub number: u8,
+    pub key: SetupStepKey,
+    pub persona: Persona,
+    pub state: StepState,
+    pub detail: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// The whole wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SetupOverview {
+    pub steps: Vec<SetupStep>,
+    pub done: u8,
+    pub total: u8,
+}
+
+/// Reads the wizard's persisted state.
+pub fn overview(store: &Store) -> Result<SetupOverview> {
+    store.read(read_overview)
+}
+
+fn read_overview(conn: &Connection) -> Result<SetupOverview> {
+    let mut stmt = conn.prepare("SELECT step, state, detail, updated_at FROM setup_steps ORDER BY step")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    let mut steps = Vec::with_capacity(7);
+    for row in rows {
+        let (number, state, detail, updated_at) = row?;
+        let key = SetupStepKey::from_number(number)?;
+        steps.push(SetupStep {
+            number: key.number(),
+            key,
+            persona: key.persona(),
+            state: StepState::parse(&state)?,
+            detail,
+            updated_at,
+        });
+    }
+    if steps.len() != SetupStepKey::ALL.len() {
+        return Err(Error::internal("The workspace database is missing setup steps."));
+    }
+    let done = steps.iter().filter(|s| s.state == StepState::Done).count() as u8;
+    Ok(SetupOverview { total: steps.len() as u8, steps, done })
+}
+
+/// Records a step's new state (inside the caller's transaction, next to the work that earned it).
+pub fn set_step(conn: &Connection, key: SetupStepKey, state: StepState, detail: Option<&str>) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE setup_steps SET state = ?2, detail = ?3, updated_at = ?4 WHERE step = ?1",
+        params![key.number(), state.as_str(), detail, now()],
+    )?;
+    if changed != 1 {
+        return Err(Error::internal(format!("Setup step {} is missing from the workspace database.", key.number())));
+    }
+    Ok(())
+}
+
+/// The state of one step.
+pub fn step_state(conn: &Connection, key: SetupStepKey) -> Result<StepState> {
+    let state: Option<String> =
+        conn.query_row("SELECT state FROM setup_steps WHERE step = ?1", [key.number()], |r| r.get(0)).optional()?;
+    StepState::parse(state.as_deref().unwrap_or("not_started"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Paths;
+
+    #[test]
+    fn r1_a_fresh_workspace_lists_seven_steps_not_started_with_personas() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        let o = overview(&store).unwrap();
+        assert_eq!((o.total, o.done), (7, 0));
+        let personas: Vec<_> = o.steps.iter().map(|s| (s.number, s.persona)).collect();
+        assert_eq!(
+            personas,
+            vec![
+                (1, Persona::MarketoAdmin),
+                (2, Persona::MarketoOrSalesforceAdmin),
+                (3, Persona::MarketoAdmin),
+                (4, Persona::MarketoAdmin),
+                (5, Persona::MarketoAdmin),
+                (6, Persona::SalesforceAdmin),
+                (7, Persona::SalesforceAdmin),
+            ]
+        );
+        assert!(o.steps.iter().all(|s| s.state == StepState::NotStarted));
+    }
+
+    #[test]
+    fn r1_step_state_persists_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        store
+            .write(|tx| set_step(tx, SetupStepKey::ConnectMarketo, StepState::NeedsAttention, Some("Token expired")))
+            .unwrap();
+        let reopened = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        let o = overview(&reopened).unwrap();
+        let step = &o.steps[2];
+        assert_eq!(
+            (step.key, step.state, step.detail.as_deref()),
+            (SetupStepKey::ConnectMarketo, StepState::NeedsAttention, Some("Token expired"))
+        );
+        assert!(step.updated_at.is_some());
+        assert_eq!(reopened.read(|c| step_state(c, SetupStepKey::ConnectMarketo)).unwrap(), StepState::NeedsAttention);
+    }
+}

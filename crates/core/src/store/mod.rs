@@ -1,0 +1,271 @@
+//! The workspace database: SQLite in WAL mode with versioned migrations.
+//!
+//! Every connection is configured the same way (WAL, `synchronous=FULL`, foreign keys, a busy
+//! timeout) and every write runs in a `BEGIN IMMEDIATE` transaction, so two processes (the
+//! desktop app and the CLI) can share one workspace without `SQLITE_BUSY` upgrade failures.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use crate::{Error, ErrorCode, Paths, Result};
+
+/// `PRAGMA application_id` of a Liaison database ("LIAI").
+pub const APPLICATION_ID: i32 = 0x4C49_4149;
+
+const MIGRATION_SLICE: &[M<'static>] = &[M::up(include_str!("migrations/0001_initial.sql"))];
+
+/// The migrations, applied in order at open.
+pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
+
+/// The schema version this binary writes.
+pub fn schema_version() -> usize {
+    MIGRATION_SLICE.len()
+}
+
+/// A handle on one workspace database. Cheap to clone; opens a configured connection per use.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the workspace database of `paths`, refusing a database that is
+    /// damaged, foreign, or newer than this binary, and applies pending migrations.
+    pub fn open(paths: &Paths) -> Result<Self> {
+        paths.ensure_data_dir()?;
+        Self::open_file(&paths.database())
+    }
+
+    /// Opens a database file directly (the directory must exist).
+    pub fn open_file(path: &Path) -> Result<Self> {
+        let store = Self { path: path.to_path_buf() };
+        let mut conn = store.connect()?;
+        store.check_identity(&conn)?;
+        MIGRATIONS.to_latest(&mut conn).map_err(|e| {
+            Error::new(
+                ErrorCode::StoreUnavailable,
+                format!("Liaison could not upgrade the workspace database at {} ({e}).", path.display()),
+            )
+        })?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new, configured connection.
+    pub fn connect(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| self.describe(e))?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(|e| self.describe(e))?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| self.describe(e))?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(|e| self.describe(e))?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| self.describe(e))?;
+        Ok(conn)
+    }
+
+    /// Runs `f` in an immediate write transaction and commits when it returns `Ok`.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.connect()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.describe(e))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| self.describe(e))?;
+        Ok(value)
+    }
+
+    /// Runs `f` with a read connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.connect()?;
+        f(&conn)
+    }
+
+    /// Refuses files that are not Liaison databases or that a newer Liaison wrote, and stamps a
+    /// brand-new file as ours.
+    fn check_identity(&self, conn: &Connection) -> Result<()> {
+        let app_id: i32 =
+            conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| self.describe(e))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.describe(e))?;
+        let tables: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(|e| self.describe(e))?;
+        if app_id == 0 && tables == 0 {
+            conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| self.describe(e))?;
+            return Ok(());
+        }
+        if app_id != APPLICATION_ID {
+            return Err(Error::new(
+                ErrorCode::StoreCorrupt,
+                format!(
+                    "{} is an SQLite database, but not a Liaison workspace. Point Liaison at another data folder, or move this file away.",
+                    self.path.display()
+                ),
+            )
+            .with_details(serde_json::json!({ "path": self.path.display().to_string() })));
+        }
+        let supported = schema_version() as i64;
+        if version > supported {
+            return Err(Error::new(
+                ErrorCode::StoreTooNew,
+                format!(
+                    "This workspace was last opened by a newer version of Liaison (schema {version}; this version understands up to {supported}). Install the newer Liaison to open it; nothing was changed."
+                ),
+            )
+            .with_details(serde_json::json!({ "found": version, "supported": supported, "path": self.path.display().to_string() })));
+        }
+        Ok(())
+    }
+
+    fn describe(&self, err: rusqlite::Error) -> Error {
+        let mut e = classify_sqlite_error(&err);
+        if matches!(e.code, ErrorCode::StoreCorrupt | ErrorCode::StoreUnavailable) {
+            e.details = Some(serde_json::json!({ "path": self.path.display().to_string() }));
+            e.message = format!("{} (database: {})", e.message, self.path.display());
+        }
+        e
+    }
+}
+
+/// Maps an SQLite failure to an admin-facing error.
+pub(crate) fn classify_sqlite_error(err: &rusqlite::Error) -> Error {
+    use rusqlite::ffi::ErrorCode as Sql;
+    match err.sqlite_error_code() {
+        Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => Error::new(
+            ErrorCode::StoreCorrupt,
+            "The workspace database is damaged or is not a database file. Move it aside and restart Liaison to start a new workspace, or restore it from a backup",
+        ),
+        Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => Error::new(
+            ErrorCode::StoreUnavailable,
+            "The workspace database is busy in another Liaison window or command. Try again in a moment",
+        ),
+        Some(Sql::CannotOpen | Sql::ReadOnly | Sql::PermissionDenied) => Error::new(
+            ErrorCode::DataDirUnwritable,
+            format!("Liaison cannot open the workspace database for writing ({err}). Check the folder's permissions"),
+        ),
+        Some(Sql::DiskFull) => Error::new(
+            ErrorCode::StoreUnavailable,
+            "The disk holding the workspace is full. Free some space and try again",
+        ),
+        Some(Sql::SystemIoFailure) => Error::new(
+            ErrorCode::StoreUnavailable,
+            format!("The workspace database could not be read or written ({err})"),
+        ),
+        Some(Sql::ConstraintViolation) => {
+            Error::new(ErrorCode::Conflict, format!("The change clashes with existing data ({err})"))
+        }
+        _ => Error::internal(format!("Unexpected database error: {err}")),
+    }
+}
+
+/// The current time as RFC 3339 UTC text, the format of every stored timestamp.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn open_applies_wal_full_sync_and_foreign_keys() {
+        let (_dir, store) = temp_store();
+        let conn = store.connect().unwrap();
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        let fk: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+    }
+
+    #[test]
+    fn first_schema_has_everyone_team_and_seven_steps() {
+        let (_dir, store) = temp_store();
+        store
+            .read(|c| {
+                let everyone: String = c.query_row("SELECT name FROM teams WHERE is_default = 1", [], |r| r.get(0))?;
+                let steps: i64 =
+                    c.query_row("SELECT count(*) FROM setup_steps WHERE state = 'not_started'", [], |r| r.get(0))?;
+                assert_eq!((everyone.as_str(), steps), ("Everyone", 7));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn reopening_is_idempotent() {
+        let (dir, _store) = temp_store();
+        Store::open(&Paths::in_dir(dir.path())).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_database_from_a_newer_version() {
+        let (dir, store) = temp_store();
+        store.connect().unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let err = Store::open(&Paths::in_dir(dir.path())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StoreTooNew);
+        assert_eq!(err.details.as_ref().unwrap()["found"], 99);
+        assert!(err.message.contains("newer version of Liaison"), "{}", err.message);
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(crate::paths::DATABASE_FILE), vec![0x42u8; 8192]).unwrap();
+        let err = Store::open(&Paths::in_dir(dir.path())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StoreCorrupt, "{err:?}");
+    }
+
+    #[test]
+    fn refuses_a_foreign_sqlite_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(crate::paths::DATABASE_FILE)).unwrap();
+        conn.execute_batch("CREATE TABLE invoices (id INTEGER)").unwrap();
+        drop(conn);
+        let err = Store::open(&Paths::in_dir(dir.path())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StoreCorrupt);
+        assert!(err.message.contains("not a Liaison workspace"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_unusable_data_dir_is_named_in_the_error() {
+        // A folder below a plain file cannot be created, even by root (which ignores mode bits).
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("blocker");
+        std::fs::write(&file, "x").unwrap();
+        let err = Store::open(&Paths::in_dir(file.join("workspace"))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::DataDirUnwritable);
+        assert!(err.message.contains("blocker"), "{}", err.message);
+    }
+
+    #[test]
+    fn write_transactions_roll_back_on_error() {
+        let (_dir, store) = temp_store();
+        let result: Result<()> = store.write(|tx| {
+            tx.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')", [])?;
+            Err(Error::invalid_input("stop"))
+        });
+        assert!(result.is_err());
+        let n: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(n, 0);
+    }
+}
