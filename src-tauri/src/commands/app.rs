@@ -1,0 +1,37 @@
+//! General: version, directories, preferences.
+
+use liaison_core::settings::{self, LanguagePreference, Preferences};
+use liaison_core::{Error, VERSION};
+use serde::Serialize;
+use tauri::State;
+use ts_rs::TS;
+
+use super::with_workspace;
+use crate::state::AppState;
+
+/// What the UI needs before anything else.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    /// Set when the workspace could not be opened; the UI shows it instead of the app.
+    pub startup_error: Option<Error>,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let (data_dir, log_dir) =
+        state.paths().map(|p| (p.data_dir.display().to_string(), p.log_dir.display().to_string())).unwrap_or_default();
+    AppInfo { version: VERSION.to_owned(), data_dir, log_dir, startup_error: state.startup_error().cloned() }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, Error> {
+    with_workspace(state, |ws| settings::preferences(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_language(state: State<'_, AppState>, language: LanguagePreference) -> Result<Preferences, Error> {
+    with_workspace(state, move |ws| settings::set_language(ws.store(), language)).await
+}

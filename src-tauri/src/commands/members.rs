@@ -1,0 +1,13 @@
+//! User management.
+
+use liaison_core::Error;
+use liaison_core::members::{self, MemberSummary};
+use tauri::State;
+
+use super::with_workspace;
+use crate::state::AppState;
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn members_list(state: State<'_, AppState>) -> Result<Vec<MemberSummary>, Error> {
+    with_workspace(state, |ws| members::list(ws.store())).await
+}

@@ -1,0 +1,27 @@
+//! IPC adapters, one file per settings area. Each command resolves the workspace, hands the work
+//! to a core use-case on a blocking thread (SQLite and network I/O never run on the IPC thread),
+//! and returns core's types and `{code, message, details}` errors unchanged.
+
+pub mod app;
+pub mod audit;
+pub mod connections;
+pub mod members;
+pub mod names;
+pub mod runs;
+pub mod setup;
+
+use liaison_core::{Error, Workspace};
+use tauri::State;
+
+use crate::state::AppState;
+
+/// Runs a core call against the workspace off the async runtime's worker threads.
+pub(crate) async fn with_workspace<T: Send + 'static>(
+    state: State<'_, AppState>,
+    f: impl FnOnce(&Workspace) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let workspace = state.workspace()?;
+    tauri::async_runtime::spawn_blocking(move || f(&workspace))
+        .await
+        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
+}
