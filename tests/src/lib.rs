@@ -1,1 +1,165 @@
-//! End-to-end tests live in `tests/`; see `tests/desktop.rs`.
+//! Harness for end-to-end tests: starts `tauri-driver` (which starts WebKitWebDriver, which
+//! starts the real `liaison-desktop` binary) with a private data directory, and gives the test
+//! a WebDriver client. `cargo xtask test` runs these on a virtual display.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A running desktop app under WebDriver, with its own temporary data directory.
+pub struct Desktop {
+    pub client: Client,
+    driver: Child,
+    pub data_dir: tempfile::TempDir,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn desktop_binary() -> Result<PathBuf> {
+    let path = std::env::var_os("LIAISON_DESKTOP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/liaison-desktop"));
+    path.canonicalize().with_context(|| {
+        format!("the desktop binary {} is missing: run `cargo xtask build` (or `cargo xtask test`)", path.display())
+    })
+}
+
+fn tauri_driver() -> PathBuf {
+    std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
+}
+
+impl Desktop {
+    /// Launches the app on a fresh workspace.
+    pub async fn launch() -> Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        Self::launch_in(data_dir).await
+    }
+
+    /// Launches the app on the workspace in `data_dir`.
+    pub async fn launch_in(data_dir: tempfile::TempDir) -> Result<Self> {
+        if std::env::var_os("DISPLAY").is_none() {
+            bail!("no DISPLAY: run the end-to-end tests through `cargo xtask test`, which starts Xvfb");
+        }
+        let binary = desktop_binary()?;
+        let (port, native_port) = (free_port()?, free_port()?);
+        let xdg = |sub: &str| data_dir.path().join("xdg").join(sub);
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("LIAISON_DATA_DIR", data_dir.path())
+            // WebKit keeps its own caches and storage under the XDG directories.
+            .env("XDG_DATA_HOME", xdg("data"))
+            .env("XDG_CONFIG_HOME", xdg("config"))
+            .env("XDG_CACHE_HOME", xdg("cache"))
+            .env("LANG", "en_US.UTF-8")
+            .env("LANGUAGE", "en")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("could not start {} (cargo xtask test installs it)", tauri_driver().display()))?;
+        let mut desktop_driver = DriverGuard(Some(driver));
+        wait_for_port(port, Duration::from_secs(20)).await?;
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": binary }));
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("WebDriver session for liaison-desktop")?;
+        let driver = desktop_driver.0.take().expect("driver present");
+        Ok(Self { client, driver, data_dir })
+    }
+
+    /// Waits for an element found by XPath.
+    pub async fn find(&self, xpath: &str) -> Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(xpath))
+            .await
+            .with_context(|| format!("no element matches {xpath}"))
+    }
+
+    /// Waits until the page's only `h1` reads `text`.
+    pub async fn expect_heading(&self, text: &str) -> Result<()> {
+        self.find(&format!("//h1[normalize-space()={}]", xpath_literal(text))).await.map(drop)
+    }
+
+    /// Saves a screenshot next to the test binary's target dir, for people to look at.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    /// Ends the session and stops the driver (SIGTERM, so WebKitWebDriver is reaped too).
+    pub async fn close(mut self) -> Result<()> {
+        let closed = self.client.clone().close().await;
+        stop(&mut self.driver);
+        closed.map_err(Into::into)
+    }
+}
+
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            stop(child);
+        }
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+    }
+}
+
+fn stop(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
+    let deadline = Instant::now() + limit;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        if Instant::now() > deadline {
+            bail!("tauri-driver did not listen on port {port} within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Quotes text for an XPath expression.
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
