@@ -1,0 +1,107 @@
+// A fake Liaison backend for component tests: answers IPC at the command level via Tauri's
+// mockIPC and records every call, so tests can assert what the UI asked for.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type {
+  AppError,
+  AppInfo,
+  AuditEntry,
+  ConnectionSummary,
+  MemberSummary,
+  Preferences,
+  RunSummary,
+  SetupOverview,
+  WorkspaceStatus,
+} from "../src/lib/api/bindings";
+
+export const appInfo: AppInfo = {
+  version: "0.1.0",
+  data_dir: "/home/admin/.local/share/liaison",
+  log_dir: "/home/admin/.local/state/liaison/logs",
+  startup_error: null,
+};
+
+export const setupOverview: SetupOverview = {
+  done: 2,
+  total: 7,
+  steps: [
+    { number: 1, key: "workspace", persona: "marketo_admin", state: "done", detail: null, updated_at: "2026-11-20T09:15:00Z" },
+    { number: 2, key: "connect_salesforce", persona: "marketo_or_salesforce_admin", state: "done", detail: null, updated_at: null },
+    { number: 3, key: "connect_marketo", persona: "marketo_admin", state: "needs_attention", detail: "Marketo rejected the client secret (error 601).", updated_at: null },
+    { number: 4, key: "start_sync", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
+    { number: 5, key: "invite_users", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
+    { number: 6, key: "crm_package", persona: "salesforce_admin", state: "not_started", detail: null, updated_at: null },
+    { number: 7, key: "crm_configure", persona: "salesforce_admin", state: "not_started", detail: null, updated_at: null },
+  ],
+};
+
+export const workspaceStatus: WorkspaceStatus = {
+  workspace_id: "ws_01JD8Q7K3M",
+  created_at: "2026-11-20T09:00:00Z",
+  activated_at: null,
+  original_admin: null,
+};
+
+export const connections: ConnectionSummary[] = [
+  { id: "c1", kind: "salesforce", display_name: "Acme production org", owner: "ana@acme.example", is_sandbox: false, created_at: "2026-11-21T10:00:00Z" },
+  { id: "c2", kind: "salesforce", display_name: "Acme test org", owner: null, is_sandbox: true, created_at: "2026-11-21T11:00:00Z" },
+];
+
+export const members: MemberSummary[] = [
+  { id: "m1", email: "ana@acme.example", name: "Ana Admin", role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-20T09:10:00Z", is_original_admin: true },
+  { id: "m2", email: "taro@acme.example", name: "山田 太郎", role: "user", status: "invited", teams: ["Everyone", "Sales JP"], invited_at: "2026-11-22T08:00:00Z", is_original_admin: false },
+  { id: "m3", email: "bob@acme.example", name: null, role: "user", status: "expired", teams: ["Everyone"], invited_at: null, is_original_admin: false },
+];
+
+export const runs: RunSummary[] = [
+  { id: "run-sync-1", kind: "sync", state: "succeeded", started_at: "2026-11-22T10:00:00Z", finished_at: "2026-11-22T10:05:00Z" },
+  { id: "run-invite-1", kind: "invite", state: "succeeded", started_at: "2026-11-22T11:00:00Z", finished_at: "2026-11-22T11:01:00Z" },
+];
+
+export const auditEntries: AuditEntry[] = [
+  { id: 1, at: "2026-11-20T09:00:00Z", actor: null, action: "workspace.create", target: "ws_01JD8Q7K3M", details: null },
+  { id: 2, at: "2026-11-20T09:10:00Z", actor: "ana@acme.example", action: "member.invite", target: "taro@acme.example", details: { team: "Everyone" } },
+];
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+const defaults: Record<string, Handler> = {
+  app_info: () => appInfo,
+  get_preferences: (): Preferences => ({ language: "en" }),
+  set_language: (args): Preferences => ({ language: args.language as Preferences["language"] }),
+  setup_overview: () => setupOverview,
+  workspace_status: () => workspaceStatus,
+  connections_list: () => connections,
+  members_list: () => members,
+  runs_list: () => runs,
+  audit_list: (args) => {
+    const query = args.query as { action: string | null };
+    return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;
+  },
+};
+
+export type Call = { cmd: string; args: Record<string, unknown> };
+
+/** Installs the fake backend; `overrides` replace single commands. Returns the call log. */
+export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
+  const calls: Call[] = [];
+  const handlers = { ...defaults, ...overrides };
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    const handler = handlers[cmd];
+    if (!handler) throw { code: "not_found", message: `No mock for ${cmd}`, details: null } satisfies AppError;
+    return handler(args);
+  });
+  return calls;
+}
+
+/** A handler that fails the way the Rust side does: with an AppError. */
+export function failWith(error: AppError): Handler {
+  return () => {
+    throw error;
+  };
+}
+
+export function called(calls: Call[], cmd: string): Call[] {
+  return calls.filter((call) => call.cmd === cmd);
+}

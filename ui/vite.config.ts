@@ -1,0 +1,27 @@
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { svelteTesting } from "@testing-library/svelte/vite";
+import { defineConfig } from "vitest/config";
+
+// The Tauri shell embeds ui/dist and serves it from its custom protocol under a
+// strict CSP (`default-src 'self'`): relative asset paths, no inline scripts, no
+// module-preload polyfill, CSS emitted as files.
+export default defineConfig({
+  base: "./",
+  plugins: [svelte(), svelteTesting()],
+  clearScreen: false,
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: ["safari15", "chrome105"],
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    cssCodeSplit: false,
+    sourcemap: false,
+  },
+  test: {
+    environment: "jsdom",
+    include: ["tests/**/*.test.ts"],
+    setupFiles: ["tests/setup.ts"],
+    restoreMocks: true,
+  },
+});
