@@ -1,0 +1,1 @@
+//! Reading an invitation CSV: encoding, delimiter, header row, mapping, preview, validation.

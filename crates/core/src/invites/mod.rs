@@ -1,0 +1,3 @@
+//! Inviting members: one by one, or from a CSV file after a mapping review.
+
+pub mod csv;
