@@ -28,6 +28,8 @@ pub enum ErrorCode {
     StoreTooNew,
     /// The workspace database could not be opened (locked, I/O error).
     StoreUnavailable,
+    /// The keychain holding the vault's key is locked, missing or does not match.
+    VaultLocked,
 }
 
 impl ErrorCode {
@@ -43,6 +45,7 @@ impl ErrorCode {
             Self::StoreCorrupt => "store_corrupt",
             Self::StoreTooNew => "store_too_new",
             Self::StoreUnavailable => "store_unavailable",
+            Self::VaultLocked => "vault_locked",
         }
     }
 }
@@ -124,6 +127,7 @@ mod tests {
             ErrorCode::StoreCorrupt,
             ErrorCode::StoreTooNew,
             ErrorCode::StoreUnavailable,
+            ErrorCode::VaultLocked,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }

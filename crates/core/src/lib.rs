@@ -13,6 +13,7 @@ pub mod runs;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod vault;
 pub mod workspace;
 
 pub use error::{Error, ErrorCode, Result};

@@ -15,7 +15,10 @@ use crate::{Error, ErrorCode, Paths, Result};
 /// `PRAGMA application_id` of a Liaison database ("LIAI").
 pub const APPLICATION_ID: i32 = 0x4C49_4149;
 
-const MIGRATION_SLICE: &[M<'static>] = &[M::up(include_str!("migrations/0001_initial.sql"))];
+const MIGRATION_SLICE: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_initial.sql")),
+    M::up(include_str!("migrations/0002_vault_and_ownership.sql")),
+];
 
 /// The migrations, applied in order at open.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_SLICE);
