@@ -5,6 +5,8 @@ use ts_rs::TS;
 
 use crate::Result;
 use crate::members::parse_enum;
+
+pub mod ownership;
 use crate::store::Store;
 
 /// The external systems Liaison connects to.

@@ -20,16 +20,16 @@ pub const KEPT_LOG_FILES: usize = 14;
 
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     vec![
-        // Authorization headers and bearer tokens anywhere in a line.
-        (Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/=:!]+").expect("valid regex"), "${1}[redacted]"),
         // key=value and "key": "value" forms of secret-bearing names.
         (
             Regex::new(
-                r#"(?i)\b((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|secret|session_id|api_key|x-api-key|authorization)["']?\s*[=:]\s*["']?)[^\s&"',;}]+"#,
+                r#"(?i)\b((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|secret|session_id|api_key|x-api-key|authorization)["']?\s*[=:]\s*["']?)(?:(?:bearer|basic)\s+)?[^\s&"',;}]+"#,
             )
             .expect("valid regex"),
             "${1}[redacted]",
         ),
+        // Bearer tokens anywhere else in a line.
+        (Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/=:!]+").expect("valid regex"), "${1}[redacted]"),
         // OAuth authorization codes in callback URLs.
         (Regex::new(r"([?&]code=)[^\s&#]+").expect("valid regex"), "${1}[redacted]"),
     ]

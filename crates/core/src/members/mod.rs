@@ -1,10 +1,23 @@
 //! Members of the workspace: admins and users, their status and teams.
 
+pub mod admin;
+
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::store::Store;
+use crate::store::{Store, now};
 use crate::{Error, Result};
+
+/// Adds a member to the default `Everyone` team (R4).
+pub(crate) fn join_everyone(conn: &Connection, member_id: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO team_members (team_id, member_id, added_at)
+         SELECT id, ?1, ?2 FROM teams WHERE is_default = 1",
+        params![member_id, now()],
+    )?;
+    Ok(())
+}
 
 /// A member's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
