@@ -161,7 +161,12 @@ pub fn test() -> Result<()> {
         cargo(&["test", "--workspace", "--locked", "--exclude", "liaison-desktop", "--exclude", "liaison-e2e"], &envs)
     });
     layer("IPC contract (tauri mock runtime, real capability, bindings)", &mut || {
-        cargo(&["test", "-p", "liaison-desktop", "--locked"], &envs)
+        // Tauri's runtime creates the app's own (empty) data folder under XDG_DATA_HOME when an
+        // app is built, so this layer gets a scratch XDG_DATA_HOME; LIAISON_DATA_DIR stays guarded.
+        let scratch = root().join("target/xtask/ipc-xdg-data").display().to_string();
+        let mut ipc_envs: Vec<(&str, &str)> = envs.iter().filter(|(k, _)| *k != "XDG_DATA_HOME").copied().collect();
+        ipc_envs.push(("XDG_DATA_HOME", scratch.as_str()));
+        cargo(&["test", "-p", "liaison-desktop", "--locked"], &ipc_envs)
     });
     layer("UI type-check and lint (svelte-check, eslint)", &mut || npm(&["run", "check"]));
     layer("UI unit tests (vitest, mocked IPC)", &mut || npm(&["test"]));

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use liaison_core::{Error, Paths, Workspace, logging, setup};
+use liaison_core::{Error, Paths, Workspace, logging};
 
+mod cmd;
 mod output;
 
 use output::{Exit, Output};
@@ -24,6 +25,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -31,19 +36,47 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the workspace and the seven setup steps with their state.
-    Status {
-        /// Print one JSON object instead of text.
+    Status,
+    /// Activate the workspace: create its original admin and integration credentials (R2).
+    Activate {
+        /// The first admin's name.
         #[arg(long)]
-        json: bool,
+        name: String,
+        /// The first admin's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// The acting admin.
+    #[command(subcommand)]
+    Admin(cmd::workspace::AdminCommand),
+    /// Remove a member from the workspace (refused by rules R5 and R9 where they apply).
+    Remove {
+        /// The member's email address.
+        email: String,
+    },
+    /// Connections to Salesforce, Marketo, Dynamics 365 and Adobe Campaign.
+    #[command(subcommand)]
+    Connections(cmd::connections::ConnectionsCommand),
+    /// Access grants on a connection (owner only).
+    #[command(subcommand)]
+    Access(cmd::connections::AccessCommand),
+    /// Hand a connection over to another admin (R8).
+    #[command(subcommand)]
+    Handover(cmd::connections::HandoverCommand),
+    /// The audit log, newest first.
+    Audit {
+        /// Only actions containing this text.
+        #[arg(long)]
+        action: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let json = match &cli.command {
-        Command::Status { json } => *json,
-    };
-    let out = Output::new(json);
+    let out = Output::new(cli.json);
     match run(cli, &out) {
         Ok(exit) => exit.into(),
         Err(err) => {
@@ -58,46 +91,13 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     let workspace = Workspace::open(paths)?;
     let _log = logging::init(workspace.paths(), "cli")?;
     match cli.command {
-        Command::Status { .. } => status(&workspace, out),
+        Command::Status => cmd::status::status(&workspace, out),
+        Command::Activate { name, email } => cmd::workspace::activate(&workspace, out, &name, &email),
+        Command::Admin(command) => cmd::workspace::admin(&workspace, out, command),
+        Command::Remove { email } => cmd::workspace::remove(&workspace, out, &email),
+        Command::Connections(command) => cmd::connections::connections(&workspace, out, command),
+        Command::Access(command) => cmd::connections::access(&workspace, out, command),
+        Command::Handover(command) => cmd::connections::handover(&workspace, out, command),
+        Command::Audit { action, limit } => cmd::status::audit(&workspace, out, action, limit),
     }
-}
-
-fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
-    let ws = workspace.status()?;
-    let overview = setup::overview(workspace.store())?;
-    if out.json() {
-        out.json_value(&serde_json::json!({
-            "workspace": ws,
-            "data_dir": workspace.paths().data_dir,
-            "log_dir": workspace.paths().log_dir,
-            "setup": overview,
-        }));
-    } else {
-        out.line(format!("Workspace {}", ws.workspace_id));
-        out.line(format!("  data:      {}", workspace.paths().data_dir.display()));
-        out.line(format!("  logs:      {}", workspace.paths().log_dir.display()));
-        match (&ws.activated_at, &ws.original_admin) {
-            (Some(at), Some(admin)) => out.line(format!("  activated: {at} by {admin}")),
-            _ => out.line("  activated: not yet (run `liaison activate`)".to_owned()),
-        }
-        out.line(format!("Setup: {} of {} steps done", overview.done, overview.total));
-        for step in &overview.steps {
-            let mark = match step.state {
-                setup::StepState::Done => "✓",
-                setup::StepState::NeedsAttention => "!",
-                setup::StepState::NotStarted => " ",
-            };
-            out.line(format!(
-                "  [{mark}] {}. {:<36} {:<28} {}",
-                step.number,
-                step.key.title(),
-                step.persona.label(),
-                step.state.label()
-            ));
-            if let Some(detail) = &step.detail {
-                out.line(format!("        {detail}"));
-            }
-        }
-    }
-    Ok(Exit::Success)
 }

@@ -41,6 +41,15 @@ impl Output {
         println!("{text}");
     }
 
+    /// Confirms an action: the sentence as text, `{"ok": true, "message": …}` as JSON.
+    pub fn done(&self, message: &str) {
+        if self.json {
+            self.json_value(&serde_json::json!({ "ok": true, "message": message }));
+        } else {
+            println!("{message}");
+        }
+    }
+
     pub fn json_value(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => println!("{text}"),

@@ -8,6 +8,7 @@ fn liaison(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .arg(data_dir)
         .args(args)
         .env_remove("LIAISON_DATA_DIR")
+        .env("LIAISON_KEYCHAIN", "file")
         .output()
         .expect("liaison runs")
 }

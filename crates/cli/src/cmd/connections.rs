@@ -1,0 +1,171 @@
+//! Connections, access grants and handovers.
+
+use clap::{Subcommand, ValueEnum};
+use liaison_core::connections::ownership::{self};
+use liaison_core::connections::{self, ConnectionKind};
+use liaison_core::{Error, Workspace};
+
+use crate::output::{Exit, Output};
+
+/// A connection kind on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    Salesforce,
+    Marketo,
+    Dynamics,
+    Campaign,
+}
+
+impl From<Kind> for ConnectionKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Salesforce => Self::Salesforce,
+            Kind::Marketo => Self::Marketo,
+            Kind::Dynamics => Self::Dynamics,
+            Kind::Campaign => Self::Campaign,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCommand {
+    /// List live connections.
+    List,
+    /// Disconnect a connection (its owner only, R6).
+    Disconnect {
+        /// The connection's id (see `liaison connections list`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Admins with access to a connection.
+    List {
+        #[arg(long)]
+        connection: String,
+    },
+    /// Grant an admin access to a connection.
+    Grant {
+        #[arg(long)]
+        connection: String,
+        email: String,
+    },
+    /// Remove an admin's access.
+    Revoke {
+        #[arg(long)]
+        connection: String,
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoverCommand {
+    /// Step 1: remove the new admin's access so they can connect (owner only).
+    Start {
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The admin who takes over.
+        #[arg(long)]
+        to: String,
+    },
+    /// Show the open handover.
+    Status {
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+    /// Cancel the open handover (before the new admin connected).
+    Cancel {
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+}
+
+pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) -> Result<Exit, Error> {
+    match command {
+        ConnectionsCommand::List => {
+            let list = connections::list(ws.store())?;
+            if out.json() {
+                out.json_value(&list);
+            } else if list.is_empty() {
+                out.line("No connections yet.".to_owned());
+            } else {
+                for c in &list {
+                    let sandbox = if c.is_sandbox { " [Sandbox]" } else { "" };
+                    out.line(format!(
+                        "{}  {:<11} {}{sandbox}  owner {}",
+                        c.id,
+                        format!("{:?}", c.kind).to_lowercase(),
+                        c.display_name,
+                        c.owner.as_deref().unwrap_or("-")
+                    ));
+                }
+            }
+        }
+        ConnectionsCommand::Disconnect { id } => {
+            let vault = super::vault(ws)?;
+            ownership::disconnect(ws, &vault, &id)?;
+            out.done(&format!("Disconnected {id}."));
+        }
+    }
+    Ok(Exit::Success)
+}
+
+pub fn access(ws: &Workspace, out: &Output, command: AccessCommand) -> Result<Exit, Error> {
+    match command {
+        AccessCommand::List { connection } => {
+            let grants = ownership::access_list(ws, &connection)?;
+            if out.json() {
+                out.json_value(&grants);
+            } else if grants.is_empty() {
+                out.line("No admin has been granted access.".to_owned());
+            } else {
+                for g in grants {
+                    out.line(format!("{}  granted {} by {}", g.member, g.granted_at, g.granted_by.unwrap_or_default()));
+                }
+            }
+        }
+        AccessCommand::Grant { connection, email } => {
+            ownership::grant_access(ws, &connection, &email)?;
+            out.done(&format!("Granted {email} access."));
+        }
+        AccessCommand::Revoke { connection, email } => {
+            ownership::revoke_access(ws, &connection, &email)?;
+            out.done(&format!("Removed {email}'s access."));
+        }
+    }
+    Ok(Exit::Success)
+}
+
+pub fn handover(ws: &Workspace, out: &Output, command: HandoverCommand) -> Result<Exit, Error> {
+    match command {
+        HandoverCommand::Start { kind, to } => {
+            let h = ownership::start_handover(ws, kind.into(), &to)?;
+            if out.json() {
+                out.json_value(&h);
+            } else {
+                out.line(format!("Step 1 done: {}'s access was removed.", h.to_admin));
+                out.line(format!(
+                    "Next: {} connects, then {} disconnects the old connection.",
+                    h.to_admin, h.from_admin
+                ));
+            }
+        }
+        HandoverCommand::Status { kind } => {
+            let h = ownership::handover_status(ws, kind.into())?;
+            if out.json() {
+                out.json_value(&h);
+            } else {
+                match h {
+                    Some(h) => out.line(format!("{} → {}: {:?}", h.from_admin, h.to_admin, h.state)),
+                    None => out.line("No handover in progress.".to_owned()),
+                }
+            }
+        }
+        HandoverCommand::Cancel { kind } => {
+            ownership::cancel_handover(ws, kind.into())?;
+            out.done("Handover cancelled.");
+        }
+    }
+    Ok(Exit::Success)
+}
