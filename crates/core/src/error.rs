@@ -30,6 +30,16 @@ pub enum ErrorCode {
     StoreUnavailable,
     /// The keychain holding the vault's key is locked, missing or does not match.
     VaultLocked,
+    /// An external system rejected the credentials (wrong secret, expired or revoked token).
+    Unauthorized,
+    /// An external system's host could not be reached.
+    Unreachable,
+    /// An external system kept failing or timing out within the retry budget.
+    Unavailable,
+    /// An external system's daily API quota is used up.
+    QuotaExceeded,
+    /// An external system answered with something Liaison cannot read.
+    BadResponse,
 }
 
 impl ErrorCode {
@@ -46,6 +56,11 @@ impl ErrorCode {
             Self::StoreTooNew => "store_too_new",
             Self::StoreUnavailable => "store_unavailable",
             Self::VaultLocked => "vault_locked",
+            Self::Unauthorized => "unauthorized",
+            Self::Unreachable => "unreachable",
+            Self::Unavailable => "unavailable",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::BadResponse => "bad_response",
         }
     }
 }
@@ -128,6 +143,11 @@ mod tests {
             ErrorCode::StoreTooNew,
             ErrorCode::StoreUnavailable,
             ErrorCode::VaultLocked,
+            ErrorCode::Unauthorized,
+            ErrorCode::Unreachable,
+            ErrorCode::Unavailable,
+            ErrorCode::QuotaExceeded,
+            ErrorCode::BadResponse,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod connections;
 pub mod error;
+pub mod http;
 pub mod invites;
 pub mod logging;
 pub mod members;

@@ -1,0 +1,339 @@
+//! Marketo Engage: client-credentials token from the identity endpoint, the REST envelope
+//! (`success:false` with 6xx codes on HTTP 200), and connecting a Marketo instance.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::ConnectionKind;
+use super::ownership::{self, NewConnection};
+use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace};
+
+/// Non-secret settings of a Marketo connection, stored with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MarketoSettings {
+    /// `https://<munchkin>.mktorest.com` (the REST endpoint without `/rest`).
+    pub base_url: String,
+    pub client_id: String,
+}
+
+/// What the admin enters to connect Marketo.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConnectMarketo {
+    pub display_name: String,
+    /// The REST endpoint, the identity endpoint, or just the Munchkin ID.
+    pub base_url: String,
+    pub client_id: String,
+    pub is_sandbox: bool,
+}
+
+/// One field of the lead database (describe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct LeadField {
+    pub name: String,
+    pub display_name: String,
+    pub data_type: String,
+}
+
+/// Marketo's limits for one subscription: 10 calls in flight, 100 calls per 20 s (with a small
+/// margin for clock skew between Liaison and Marketo).
+pub fn default_budget() -> Arc<Budget> {
+    Budget::new("Marketo", 10, 98, Duration::from_secs(20))
+}
+
+/// Turns what the admin typed into the base URL: a Munchkin ID (`123-ABC-456`) becomes
+/// `https://123-ABC-456.mktorest.com`; `/rest` and `/identity` suffixes are removed.
+pub fn base_url(input: &str) -> Result<String> {
+    let input = input.trim().trim_end_matches('/');
+    let munchkin = regex::Regex::new(r"^\d{3}-[A-Za-z]{3}-\d{3}$").expect("valid regex");
+    if munchkin.is_match(input) {
+        return Ok(format!("https://{}.mktorest.com", input.to_ascii_uppercase()));
+    }
+    let mut url = url::Url::parse(input).map_err(|_| {
+        Error::invalid_input(format!(
+            "{input:?} is neither a Munchkin ID (like 123-ABC-456) nor a URL. Copy the REST endpoint from Marketo's Admin → Web Services."
+        ))
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{input:?} is not an http(s) address.")));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    let trimmed = path.strip_suffix("/rest").or_else(|| path.strip_suffix("/identity")).unwrap_or(&path).to_owned();
+    url.set_path(&trimmed);
+    url.set_query(None);
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A Marketo REST client with a cached access token.
+pub struct MarketoClient {
+    settings: MarketoSettings,
+    secret: SecretString,
+    http: Http,
+    token: tokio::sync::Mutex<Option<(SecretString, Instant)>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    success: bool,
+    #[serde(default)]
+    errors: Vec<ApiError>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    code: serde_json::Value,
+    #[serde(default)]
+    message: String,
+}
+
+impl MarketoClient {
+    /// A client for `settings` with its secret, within `budget`.
+    pub fn new(settings: MarketoSettings, secret: SecretString, budget: Arc<Budget>) -> Result<Self> {
+        Ok(Self {
+            settings,
+            secret,
+            http: Http::new("Marketo", budget, RetryPolicy::default())?,
+            token: Default::default(),
+        })
+    }
+
+    /// The current access token, fetched when missing or about to expire. Marketo returns the
+    /// same token until it expires, so one cached token serves every job.
+    async fn token(&self) -> Result<SecretString> {
+        let mut cached = self.token.lock().await;
+        if let Some((token, valid_until)) = cached.as_ref()
+            && Instant::now() < *valid_until
+        {
+            return Ok(token.clone());
+        }
+        let url = format!("{}/identity/oauth/token", self.settings.base_url);
+        let fresh: TokenResponse = self
+            .http
+            .execute(
+                "getting a Marketo access token",
+                || {
+                    // Credentials go in a form body, never in the URL (URLs end up in logs).
+                    self.http.client().post(&url).form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", self.settings.client_id.as_str()),
+                        ("client_secret", self.secret.expose_secret()),
+                    ])
+                },
+                |response| async move { judge_token(response).await },
+                || async { Ok(()) },
+            )
+            .await?;
+        // Renew a minute early so a token never expires mid-call.
+        let valid_for = Duration::from_secs(fresh.expires_in.saturating_sub(60).max(1));
+        let token = SecretString::from(fresh.access_token);
+        *cached = Some((token.clone(), Instant::now() + valid_for));
+        Ok(token)
+    }
+
+    async fn forget_token(&self) -> Result<()> {
+        *self.token.lock().await = None;
+        Ok(())
+    }
+
+    /// GETs a REST path (e.g. `/rest/v1/leads/describe.json`) and returns the envelope's JSON.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.settings.base_url);
+        let what = format!("calling Marketo {path}");
+        let token = std::sync::Mutex::new(self.token().await?);
+        self.http
+            .execute(
+                &what,
+                || {
+                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().get(&url).query(query).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_envelope(response).await },
+                || async {
+                    self.forget_token().await?;
+                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
+                    Ok(())
+                },
+            )
+            .await
+    }
+
+    /// The lead database's fields.
+    pub async fn describe(&self) -> Result<Vec<LeadField>> {
+        let body = self.get("/rest/v1/leads/describe.json", &[]).await?;
+        let fields = body["result"].as_array().ok_or_else(|| bad_response("describe returned no result list"))?;
+        Ok(fields
+            .iter()
+            .filter_map(|f| {
+                Some(LeadField {
+                    name: f["rest"]["name"].as_str()?.to_owned(),
+                    display_name: f["displayName"].as_str().unwrap_or_default().to_owned(),
+                    data_type: f["dataType"].as_str().unwrap_or_default().to_owned(),
+                })
+            })
+            .collect())
+    }
+
+    /// API calls used today (`stats/usage`).
+    pub async fn calls_today(&self) -> Result<u64> {
+        let body = self.get("/rest/v1/stats/usage.json", &[]).await?;
+        Ok(body["result"]
+            .as_array()
+            .map(|days| days.iter().filter_map(|d| d["total"].as_u64()).sum())
+            .unwrap_or_default())
+    }
+}
+
+fn bad_response(what: &str) -> Error {
+    Error::new(ErrorCode::BadResponse, format!("Marketo answered in an unexpected format: {what}."))
+}
+
+async fn judge_token(response: reqwest::Response) -> Outcome<TokenResponse> {
+    let status = response.status();
+    if status.as_u16() == 401 || status.as_u16() == 400 {
+        return Outcome::Fail(Error::new(
+            ErrorCode::Unauthorized,
+            "Marketo rejected the client ID or client secret. Copy both again from Marketo's Admin → LaunchPoint → View Details.",
+        ));
+    }
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Outcome::Retry { after: retry_after(&response), reason: format!("identity answered HTTP {status}") };
+    }
+    if !status.is_success() {
+        return Outcome::Fail(bad_response(&format!(
+            "the identity endpoint answered HTTP {status}; check the address"
+        )));
+    }
+    match response.json::<TokenResponse>().await {
+        Ok(token) => Outcome::Done(token),
+        Err(_) => Outcome::Retry { after: None, reason: "the token response was malformed".into() },
+    }
+}
+
+async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Value> {
+    let status = response.status();
+    match status.as_u16() {
+        200 => {}
+        413 => return Outcome::Fail(Error::invalid_input("The request was too large for Marketo (HTTP 413).")),
+        414 => return Outcome::Fail(Error::invalid_input("The request URL was too long for Marketo (HTTP 414).")),
+        401 => return Outcome::Refresh,
+        404 => {
+            return Outcome::Fail(bad_response(
+                "HTTP 404 — the REST endpoint address is probably wrong (it ends in .mktorest.com)",
+            ));
+        }
+        s if s == 429 || status.is_server_error() => {
+            return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+        }
+        _ => return Outcome::Fail(bad_response(&format!("HTTP {status}"))),
+    }
+    let Ok(text) = response.text().await else {
+        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Outcome::Retry { after: None, reason: "the response was not JSON".into() };
+    };
+    let Ok(envelope) = serde_json::from_value::<Envelope>(value.clone()) else {
+        return Outcome::Retry { after: None, reason: "the response had no success flag".into() };
+    };
+    if envelope.success {
+        return Outcome::Done(value);
+    }
+    let (code, message) = envelope
+        .errors
+        .first()
+        .map(|e| (e.code.as_str().map(str::to_owned).unwrap_or_else(|| e.code.to_string()), e.message.clone()))
+        .unwrap_or_default();
+    match code.as_str() {
+        "601" | "602" => Outcome::Refresh,
+        "606" => Outcome::Retry { after: Some(Duration::from_secs(2)), reason: format!("rate limit (606: {message})") },
+        "615" => {
+            Outcome::Retry { after: Some(Duration::from_millis(500)), reason: "too many concurrent calls (615)".into() }
+        }
+        "502" | "604" | "608" | "611" | "500" => Outcome::Retry { after: None, reason: format!("{code}: {message}") },
+        "607" => Outcome::Fail(Error::new(
+            ErrorCode::QuotaExceeded,
+            "Marketo's daily API quota is used up (607). It resets at midnight US Central time; Liaison will continue then.",
+        )),
+        "603" => Outcome::Fail(Error::new(
+            ErrorCode::Forbidden,
+            "Marketo denied access (603): the API user's role lacks a permission Liaison needs (Read-Write Lead, Read-Write Assets), or your IP is not allowed.",
+        )),
+        _ => Outcome::Fail(bad_response(&format!("error {code}: {message}"))),
+    }
+}
+
+/// The vault name of a Marketo connection's client secret.
+pub fn secret_name(connection_id: &str) -> String {
+    format!("connection.{connection_id}.client_secret")
+}
+
+/// Connects Marketo (R6/R7): checks the acting admin may connect, proves the credentials with
+/// a token call and a describe call, then stores the connection and its secret together.
+pub async fn connect(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectMarketo,
+    secret: SecretString,
+) -> Result<super::ConnectionSummary> {
+    let verdict = ownership::connect_permission(ws, ConnectionKind::Marketo)?;
+    if !verdict.allowed {
+        return Err(Error::new(ErrorCode::Forbidden, verdict.reason.unwrap_or_default()));
+    }
+    let client_id = request.client_id.trim().to_owned();
+    if client_id.is_empty() || secret.expose_secret().trim().is_empty() {
+        return Err(Error::invalid_input("Both the client ID and the client secret are required."));
+    }
+    let display_name = match request.display_name.trim() {
+        "" => "Marketo".to_owned(),
+        name => name.to_owned(),
+    };
+    let settings = MarketoSettings { base_url: base_url(&request.base_url)?, client_id };
+    let client = MarketoClient::new(settings.clone(), secret.clone(), default_budget())?;
+    let fields = client.describe().await?;
+    if !fields.iter().any(|f| f.name == "email") {
+        return Err(bad_response("the lead database has no email field"));
+    }
+    let id = ws.store().write(|tx| {
+        let id = ownership::register(
+            tx,
+            &NewConnection {
+                kind: ConnectionKind::Marketo,
+                display_name: display_name.clone(),
+                settings: serde_json::to_value(&settings)?,
+                is_sandbox: request.is_sandbox,
+            },
+        )?;
+        vault.put_in(tx, &secret_name(&id), &secret)?;
+        Ok(id)
+    })?;
+    super::list(ws.store())?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("The new connection vanished."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn munchkin_ids_and_endpoint_urls_become_the_base_url() {
+        assert_eq!(base_url("123-abc-456").unwrap(), "https://123-ABC-456.mktorest.com");
+        assert_eq!(base_url("https://123-ABC-456.mktorest.com/rest").unwrap(), "https://123-ABC-456.mktorest.com");
+        assert_eq!(base_url("https://123-ABC-456.mktorest.com/identity/").unwrap(), "https://123-ABC-456.mktorest.com");
+        assert_eq!(base_url("http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
+        assert!(base_url("marketo please").unwrap_err().message.contains("Munchkin ID"));
+        assert!(base_url("ftp://x.example.com").is_err());
+    }
+}

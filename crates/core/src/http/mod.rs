@@ -1,0 +1,258 @@
+//! The one HTTP layer every connector goes through. It owns timeouts, retries with exponential
+//! backoff and jitter, `Retry-After`, token refresh (once per call), and a per-system budget:
+//! at most N calls in flight and at most M calls per rolling window, shared by every job.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backon::BackoffBuilder;
+use tokio::sync::Semaphore;
+
+use crate::{Error, ErrorCode, Result};
+
+/// How a connector judged one response.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// The call succeeded.
+    Done(T),
+    /// A transient failure (5xx, timeout, rate limit): try again, after `after` if the server said.
+    Retry { after: Option<Duration>, reason: String },
+    /// The access token expired or was rejected: refresh it and try again (once).
+    Refresh,
+    /// A failure retrying cannot fix.
+    Fail(Error),
+}
+
+/// A system's limits, shared by all its clients.
+#[derive(Debug)]
+pub struct Budget {
+    name: &'static str,
+    in_flight: Semaphore,
+    per_window: usize,
+    window: Duration,
+    sent: Mutex<VecDeque<Instant>>,
+}
+
+impl Budget {
+    /// At most `concurrency` calls at once and `per_window` calls in any `window`.
+    pub fn new(name: &'static str, concurrency: usize, per_window: usize, window: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            name,
+            in_flight: Semaphore::new(concurrency.max(1)),
+            per_window: per_window.max(1),
+            window,
+            sent: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// Waits until one more call fits the rolling window, then records it.
+    async fn admit(&self) {
+        loop {
+            let wait = {
+                let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                while sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                    sent.pop_front();
+                }
+                if sent.len() < self.per_window {
+                    sent.push_back(now);
+                    return;
+                }
+                self.window.saturating_sub(now.duration_since(*sent.front().expect("non-empty")))
+            };
+            tracing::debug!(system = self.name, wait_ms = wait.as_millis() as u64, "rate budget full, waiting");
+            tokio::time::sleep(wait + Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// Retry settings.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { attempts: 6, min_delay: Duration::from_millis(200), max_delay: Duration::from_secs(20) }
+    }
+}
+
+/// An HTTP client for one system.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    budget: Arc<Budget>,
+    retry: RetryPolicy,
+    system: &'static str,
+}
+
+/// Builds the shared reqwest client: timeouts, no redirects (token endpoints must not redirect
+/// credentials elsewhere), rustls.
+pub fn client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Liaison/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::internal(format!("Could not set up HTTPS ({e}).")))
+}
+
+impl Http {
+    /// A client for `system` within `budget`.
+    pub fn new(system: &'static str, budget: Arc<Budget>, retry: RetryPolicy) -> Result<Self> {
+        Ok(Self { client: client()?, budget, retry, system })
+    }
+
+    /// The underlying client, for building requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends the request `build` makes, judges the response with `judge`, and retries within the
+    /// policy; `refresh` renews credentials when `judge` asks for it (at most once per call).
+    pub async fn execute<T, B, J, JF, R, RF>(&self, what: &str, build: B, judge: J, refresh: R) -> Result<T>
+    where
+        B: Fn() -> reqwest::RequestBuilder,
+        J: Fn(reqwest::Response) -> JF,
+        JF: std::future::Future<Output = Outcome<T>>,
+        R: Fn() -> RF,
+        RF: std::future::Future<Output = Result<()>>,
+    {
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.attempts)
+            .with_jitter()
+            .build();
+        let mut refreshed = false;
+        loop {
+            let outcome = {
+                let _slot = self.budget.in_flight.acquire().await.map_err(|_| Error::internal("HTTP budget closed"))?;
+                self.budget.admit().await;
+                match build().send().await {
+                    Ok(response) => judge(response).await,
+                    Err(e) => transport_outcome(self.system, &e),
+                }
+            };
+            match outcome {
+                Outcome::Done(value) => return Ok(value),
+                Outcome::Fail(err) => return Err(err),
+                Outcome::Refresh if !refreshed => {
+                    refreshed = true;
+                    refresh().await?;
+                }
+                Outcome::Refresh => {
+                    return Err(Error::new(
+                        ErrorCode::Unauthorized,
+                        format!(
+                            "{} rejected Liaison's credentials again after renewing them ({what}). Reconnect the connection.",
+                            self.system
+                        ),
+                    ));
+                }
+                Outcome::Retry { after, reason } => {
+                    let Some(backoff) = delays.next() else {
+                        return Err(Error::new(
+                            ErrorCode::Unavailable,
+                            format!(
+                                "{} kept failing ({reason}) while {what}; Liaison gave up after {} attempts. Try again later.",
+                                self.system,
+                                self.retry.attempts + 1
+                            ),
+                        ));
+                    };
+                    let wait = after.map_or(backoff, |a| a.max(backoff)).min(Duration::from_secs(300));
+                    tracing::info!(system = self.system, reason, wait_ms = wait.as_millis() as u64, "retrying {what}");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
+    let host = e.url().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| system.to_owned());
+    if e.is_connect() {
+        // A refused or unresolvable host will not come back within a retry budget.
+        return Outcome::Fail(
+            Error::new(
+                ErrorCode::Unreachable,
+                format!(
+                    "Liaison could not reach {host}. Check the address, your network and any proxy, then try again."
+                ),
+            )
+            .with_details(serde_json::json!({ "host": host })),
+        );
+    }
+    if e.is_timeout() {
+        return Outcome::Retry { after: None, reason: format!("{host} did not answer in time") };
+    }
+    Outcome::Retry { after: None, reason: format!("the connection to {host} failed") }
+}
+
+/// Reads a `Retry-After` header given in seconds.
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// Judges a plain HTTP status: 429/5xx retry, 401 refresh, other 4xx fail with `describe`.
+pub fn by_status(response: &reqwest::Response, system: &str) -> Option<Outcome<()>> {
+    let status = response.status();
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Some(Outcome::Retry {
+            after: retry_after(response),
+            reason: format!("{system} answered HTTP {status}"),
+        });
+    }
+    if status.as_u16() == 401 {
+        return Some(Outcome::Refresh);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_rolling_window_holds_calls_back() {
+        let budget = Budget::new("test", 10, 3, Duration::from_millis(200));
+        let start = Instant::now();
+        for _ in 0..4 {
+            budget.admit().await;
+        }
+        assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_host_fails_at_once_with_the_host_named() {
+        let http =
+            Http::new("Marketo", Budget::new("m", 2, 100, Duration::from_secs(20)), RetryPolicy::default()).unwrap();
+        // Port 9 (discard) on loopback is closed on test machines.
+        let err = http
+            .execute(
+                "reading",
+                || http.client().get("http://127.0.0.1:9/x"),
+                |_r| async { Outcome::Done(()) },
+                || async { Ok(()) },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unreachable);
+        assert!(err.message.contains("127.0.0.1"), "{}", err.message);
+    }
+}
