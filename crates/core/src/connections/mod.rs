@@ -7,7 +7,9 @@ use crate::Result;
 use crate::members::parse_enum;
 
 pub mod marketo;
+pub mod oauth;
 pub mod ownership;
+pub mod salesforce;
 use crate::store::Store;
 
 /// The external systems Liaison connects to.

@@ -1,0 +1,412 @@
+//! Salesforce: the OAuth web-server flow with PKCE through the system browser, the identity
+//! call that names the signed-in user and org, REST calls with refresh on `INVALID_SESSION_ID`,
+//! and revocation on disconnect.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::oauth::{self, Browser, SIGN_IN_TIMEOUT};
+use super::ownership::{self, NewConnection};
+use super::{ConnectionKind, ConnectionSummary};
+use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace};
+
+/// The REST API version Liaison speaks.
+pub const API_VERSION: &str = "v62.0";
+
+/// Non-secret settings of a Salesforce connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SalesforceSettings {
+    pub login_url: String,
+    pub client_id: String,
+    pub instance_url: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub username: String,
+}
+
+/// What the admin enters to connect Salesforce.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConnectSalesforce {
+    pub display_name: String,
+    /// `production`, `sandbox`, or a My Domain / login URL.
+    pub login_url: String,
+    pub client_id: String,
+    pub is_sandbox: bool,
+}
+
+/// Salesforce's per-org concurrency allowance for long calls, and a generous rate window (the
+/// real limit is the daily request allocation, checked through `/limits`).
+pub fn default_budget() -> Arc<Budget> {
+    Budget::new("Salesforce", 25, 1_000, Duration::from_secs(20))
+}
+
+/// Resolves the login host: production, sandbox (test.salesforce.com), or a given URL.
+pub fn login_url(input: &str) -> Result<String> {
+    match input.trim().to_ascii_lowercase().as_str() {
+        "" | "production" | "prod" => return Ok("https://login.salesforce.com".into()),
+        "sandbox" | "test" => return Ok("https://test.salesforce.com".into()),
+        _ => {}
+    }
+    let url = url::Url::parse(input.trim()).map_err(|_| {
+        Error::invalid_input(format!(
+            "{:?} is not a login address: use production, sandbox, or your My Domain URL.",
+            input.trim()
+        ))
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    refresh_token: Option<String>,
+    instance_url: String,
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct OAuthError {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+#[derive(Deserialize)]
+struct Identity {
+    user_id: String,
+    organization_id: String,
+    username: String,
+}
+
+/// Vault names of a Salesforce connection's secrets.
+pub fn secret_names(connection_id: &str) -> [String; 3] {
+    ["access_token", "refresh_token", "client_secret"].map(|s| format!("connection.{connection_id}.{s}"))
+}
+
+async fn token_call(http: &Http, login_url: &str, form: Vec<(&'static str, String)>) -> Result<TokenResponse> {
+    let url = format!("{login_url}/services/oauth2/token");
+    http.execute(
+        "exchanging the Salesforce sign-in for tokens",
+        || http.client().post(&url).form(&form),
+        |response| async move {
+            let status = response.status();
+            if status.is_server_error() || status.as_u16() == 429 {
+                return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+            }
+            let Ok(text) = response.text().await else {
+                return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+            };
+            if status.is_success() {
+                return match serde_json::from_str::<TokenResponse>(&text) {
+                    Ok(t) => Outcome::Done(t),
+                    Err(_) => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Salesforce's token answer was not in the expected format.")),
+                };
+            }
+            let err = serde_json::from_str::<OAuthError>(&text)
+                .unwrap_or(OAuthError { error: format!("HTTP {status}"), error_description: String::new() });
+            let message = match err.error.as_str() {
+                "invalid_grant" if err.error_description.contains("expired") || err.error_description.contains("revoked") => {
+                    "Salesforce says the sign-in has expired or was revoked. Reconnect Salesforce.".to_owned()
+                }
+                "invalid_client_id" | "invalid_client" => {
+                    "Salesforce rejected the connected app's client ID or secret. Check the consumer key and secret in Salesforce Setup → App Manager.".to_owned()
+                }
+                other => format!("Salesforce refused the sign-in ({other}: {}).", err.error_description),
+            };
+            Outcome::Fail(Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": err.error })))
+        },
+        || async { Ok(()) },
+    )
+    .await
+}
+
+async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Identity> {
+    http.execute(
+        "reading the signed-in Salesforce user",
+        || http.client().get(id_url).bearer_auth(access.expose_secret()),
+        |response| async move {
+            if let Some(o) = crate::http::by_status(&response, "Salesforce") {
+                return match o {
+                    Outcome::Refresh => {
+                        Outcome::Fail(Error::new(ErrorCode::Unauthorized, "Salesforce did not accept the new session."))
+                    }
+                    Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
+                    _ => Outcome::Fail(Error::internal("unexpected")),
+                };
+            }
+            if !response.status().is_success() {
+                return Outcome::Fail(Error::new(
+                    ErrorCode::Forbidden,
+                    format!("Salesforce refused the identity call (HTTP {}).", response.status()),
+                ));
+            }
+            match response.json::<Identity>().await {
+                Ok(i) => Outcome::Done(i),
+                Err(_) => Outcome::Fail(Error::new(
+                    ErrorCode::BadResponse,
+                    "Salesforce's identity answer was not in the expected format.",
+                )),
+            }
+        },
+        || async { Ok(()) },
+    )
+    .await
+}
+
+/// Connects Salesforce (R6/R7): checks the acting admin may connect, signs in through the
+/// browser (Connect → OK → browser), exchanges the code with PKCE, reads who signed in, then
+/// stores the connection and its tokens together.
+pub async fn connect(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectSalesforce,
+    client_secret: Option<SecretString>,
+    browser: &dyn Browser,
+) -> Result<ConnectionSummary> {
+    connect_with_timeout(ws, vault, request, client_secret, browser, SIGN_IN_TIMEOUT).await
+}
+
+/// [`connect`] with a custom sign-in timeout.
+pub async fn connect_with_timeout(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectSalesforce,
+    client_secret: Option<SecretString>,
+    browser: &dyn Browser,
+    timeout: Duration,
+) -> Result<ConnectionSummary> {
+    let verdict = ownership::connect_permission(ws, ConnectionKind::Salesforce)?;
+    if !verdict.allowed {
+        return Err(Error::new(ErrorCode::Forbidden, verdict.reason.unwrap_or_default()));
+    }
+    let client_id = request.client_id.trim().to_owned();
+    if client_id.is_empty() {
+        return Err(Error::invalid_input("The connected app's client ID (consumer key) is required."));
+    }
+    let login = login_url(&request.login_url)?;
+    let authorize = format!("{login}/services/oauth2/authorize");
+    let callback = oauth::authorize(
+        &authorize,
+        &[("response_type", "code"), ("client_id", &client_id), ("scope", "api refresh_token")],
+        browser,
+        timeout,
+        "Salesforce",
+    )
+    .await?;
+    let http = Http::new("Salesforce", default_budget(), RetryPolicy::default())?;
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", callback.code.expose_secret().to_owned()),
+        ("client_id", client_id.clone()),
+        ("redirect_uri", callback.redirect_uri.clone()),
+        ("code_verifier", callback.verifier.expose_secret().to_owned()),
+    ];
+    if let Some(secret) = &client_secret {
+        form.push(("client_secret", secret.expose_secret().to_owned()));
+    }
+    let tokens = token_call(&http, &login, form).await?;
+    let access = SecretString::from(tokens.access_token);
+    let who = identity(&http, &tokens.id, &access).await?;
+    let settings = SalesforceSettings {
+        login_url: login,
+        client_id,
+        instance_url: tokens.instance_url.trim_end_matches('/').to_owned(),
+        org_id: who.organization_id,
+        user_id: who.user_id,
+        username: who.username,
+    };
+    let display_name = match request.display_name.trim() {
+        "" => format!("Salesforce ({})", settings.username),
+        name => name.to_owned(),
+    };
+    let refresh = tokens.refresh_token.map(SecretString::from);
+    let id = ws.store().write(|tx| {
+        let id = ownership::register(
+            tx,
+            &NewConnection {
+                kind: ConnectionKind::Salesforce,
+                display_name: display_name.clone(),
+                settings: serde_json::to_value(&settings)?,
+                is_sandbox: request.is_sandbox,
+            },
+        )?;
+        let [access_name, refresh_name, secret_name] = secret_names(&id);
+        vault.put_in(tx, &access_name, &access)?;
+        if let Some(refresh) = &refresh {
+            vault.put_in(tx, &refresh_name, refresh)?;
+        }
+        if let Some(secret) = &client_secret {
+            vault.put_in(tx, &secret_name, secret)?;
+        }
+        Ok(id)
+    })?;
+    super::list(ws.store())?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("The new connection vanished."))
+}
+
+/// A REST client for a stored Salesforce connection.
+pub struct SalesforceClient<'a> {
+    connection_id: String,
+    settings: SalesforceSettings,
+    vault: &'a Vault,
+    http: Http,
+    access: std::sync::Mutex<SecretString>,
+}
+
+impl<'a> SalesforceClient<'a> {
+    /// Loads the connection's settings and tokens.
+    pub fn load(ws: &Workspace, vault: &'a Vault, connection_id: &str) -> Result<Self> {
+        let settings: String = ws.store().read(|c| {
+            Ok(c.query_row(
+                "SELECT settings FROM connections WHERE id = ?1 AND kind = 'salesforce' AND disconnected_at IS NULL",
+                [connection_id],
+                |r| r.get(0),
+            )?)
+        })?;
+        let settings: SalesforceSettings = serde_json::from_str(&settings)?;
+        let [access_name, ..] = secret_names(connection_id);
+        let access = vault.get(&access_name)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unauthorized,
+                "The Salesforce connection has no stored session. Reconnect Salesforce.",
+            )
+        })?;
+        Ok(Self {
+            connection_id: connection_id.to_owned(),
+            settings,
+            vault,
+            http: Http::new("Salesforce", default_budget(), RetryPolicy::default())?,
+            access: std::sync::Mutex::new(access),
+        })
+    }
+
+    /// The signed-in user and org.
+    pub fn settings(&self) -> &SalesforceSettings {
+        &self.settings
+    }
+
+    /// Uses the refresh token for a new session; stores the new access token and any rotated
+    /// refresh token.
+    async fn refresh(&self) -> Result<()> {
+        let [access_name, refresh_name, secret_name] = secret_names(&self.connection_id);
+        let refresh = self.vault.get(&refresh_name)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unauthorized,
+                "The Salesforce session expired and no refresh token is stored. Reconnect Salesforce.",
+            )
+        })?;
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh.expose_secret().to_owned()),
+            ("client_id", self.settings.client_id.clone()),
+        ];
+        if let Some(secret) = self.vault.get(&secret_name)? {
+            form.push(("client_secret", secret.expose_secret().to_owned()));
+        }
+        let tokens = token_call(&self.http, &self.settings.login_url, form).await?;
+        let access = SecretString::from(tokens.access_token);
+        self.vault.put(&access_name, &access)?;
+        if let Some(rotated) = tokens.refresh_token {
+            self.vault.put(&refresh_name, &SecretString::from(rotated))?;
+        }
+        *self.access.lock().unwrap_or_else(|p| p.into_inner()) = access;
+        Ok(())
+    }
+
+    /// GETs a path under `/services/data/{version}`, refreshing the session when it expired.
+    pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
+        let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
+        self.http
+            .execute(
+                &format!("calling Salesforce {path}"),
+                || {
+                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().get(&url).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_rest(response).await },
+                || self.refresh(),
+            )
+            .await
+    }
+
+    /// Revokes the refresh token (and with it the sessions), as done on disconnect.
+    pub async fn revoke(&self) -> Result<()> {
+        let [_, refresh_name, _] = secret_names(&self.connection_id);
+        let Some(token) = self.vault.get(&refresh_name)? else { return Ok(()) };
+        let url = format!("{}/services/oauth2/revoke", self.settings.login_url);
+        self.http
+            .execute(
+                "revoking the Salesforce sign-in",
+                || self.http.client().post(&url).form(&[("token", token.expose_secret())]),
+                |response| async move {
+                    match response.status().as_u16() {
+                        200 | 400 => Outcome::Done(()), // 400: already invalid, which is the goal
+                        s if s >= 500 => Outcome::Retry { after: None, reason: format!("HTTP {s}") },
+                        s => Outcome::Fail(Error::new(
+                            ErrorCode::BadResponse,
+                            format!("Salesforce answered HTTP {s} to the revocation."),
+                        )),
+                    }
+                },
+                || async { Ok(()) },
+            )
+            .await
+    }
+}
+
+async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
+    let status = response.status();
+    if status.as_u16() == 401 {
+        return Outcome::Refresh;
+    }
+    if status.as_u16() == 429 || status.as_u16() == 503 || status.is_server_error() {
+        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+    }
+    let Ok(text) = response.text().await else {
+        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Outcome::Retry { after: None, reason: "the response was not JSON".into() };
+    };
+    if status.is_success() {
+        return Outcome::Done(value);
+    }
+    // Salesforce errors are a JSON array of {message, errorCode}.
+    let first = &value[0];
+    let code = first["errorCode"].as_str().unwrap_or("UNKNOWN");
+    let message = first["message"].as_str().unwrap_or("");
+    match code {
+        "REQUEST_LIMIT_EXCEEDED" => Outcome::Fail(Error::new(
+            ErrorCode::QuotaExceeded,
+            "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
+        )),
+        "INSUFFICIENT_ACCESS" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
+            Outcome::Fail(Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}")))
+        }
+        _ => Outcome::Fail(Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_hosts() {
+        assert_eq!(login_url("production").unwrap(), "https://login.salesforce.com");
+        assert_eq!(login_url("Sandbox").unwrap(), "https://test.salesforce.com");
+        assert_eq!(login_url("https://acme.my.salesforce.com/some/path").unwrap(), "https://acme.my.salesforce.com");
+        assert!(login_url("acme").is_err());
+    }
+}
