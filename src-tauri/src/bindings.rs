@@ -3,16 +3,22 @@
 //! when the committed file differs from what this produces (`cargo xtask bindings` rewrites it).
 
 use liaison_core::audit::{AuditEntry, AuditQuery};
+use liaison_core::connections::marketo::ConnectMarketo;
+use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover, HandoverState};
+use liaison_core::connections::salesforce::ConnectSalesforce;
 use liaison_core::connections::{ConnectionKind, ConnectionSummary};
+use liaison_core::members::admin::{Admin, IntegrationInfo};
 use liaison_core::members::{MemberRole, MemberStatus, MemberSummary};
 use liaison_core::runs::{RunKind, RunState, RunSummary};
 use liaison_core::settings::{LanguagePreference, Preferences};
 use liaison_core::setup::{Persona, SetupOverview, SetupStep, SetupStepKey, StepState};
+use liaison_core::vault::{KeychainKind, VaultStatus};
 use liaison_core::workspace::WorkspaceStatus;
 use liaison_core::{Error, ErrorCode};
 use ts_rs::{Config, TS};
 
 use crate::commands::app::AppInfo;
+use crate::commands::sandbox::SandboxInfo;
 
 /// Where the generated module lives, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/lib/api/bindings.ts";
@@ -70,8 +76,35 @@ fn commands() -> Vec<Command> {
         command::<WorkspaceStatus>("workspace_status", vec![]),
         command::<Preferences>("get_preferences", vec![]),
         command::<Preferences>("set_language", vec![arg::<LanguagePreference>("language")]),
+        command::<Admin>("activate", vec![arg::<String>("name"), arg::<String>("email")]),
+        command::<Option<Admin>>("acting_admin", vec![]),
+        command::<Admin>("switch_admin", vec![arg::<String>("email")]),
+        command::<IntegrationInfo>("integration_info", vec![]),
+        command::<IntegrationInfo>("regenerate_client_secret", vec![]),
+        command::<()>("copy_client_secret", vec![]),
+        command::<()>("reveal_client_secret", vec![]),
+        command::<VaultStatus>("vault_status", vec![]),
         command::<Vec<ConnectionSummary>>("connections_list", vec![]),
+        command::<ConnectPermission>("connect_permission", vec![arg::<ConnectionKind>("kind")]),
+        command::<ConnectionSummary>(
+            "connect_marketo",
+            vec![arg::<ConnectMarketo>("request"), arg::<Option<String>>("client_secret")],
+        ),
+        command::<ConnectionSummary>(
+            "connect_salesforce",
+            vec![arg::<ConnectSalesforce>("request"), arg::<Option<String>>("client_secret")],
+        ),
+        command::<()>("disconnect", vec![arg::<String>("connection_id")]),
+        command::<Vec<AccessGrant>>("access_list", vec![arg::<String>("connection_id")]),
+        command::<()>("grant_access", vec![arg::<String>("connection_id"), arg::<String>("email")]),
+        command::<()>("revoke_access", vec![arg::<String>("connection_id"), arg::<String>("email")]),
+        command::<Option<Handover>>("handover_status", vec![arg::<ConnectionKind>("kind")]),
+        command::<Handover>("start_handover", vec![arg::<ConnectionKind>("kind"), arg::<String>("email")]),
+        command::<()>("cancel_handover", vec![arg::<ConnectionKind>("kind")]),
+        command::<SandboxInfo>("sandbox_start", vec![]),
+        command::<Option<SandboxInfo>>("sandbox_info", vec![]),
         command::<Vec<MemberSummary>>("members_list", vec![]),
+        command::<()>("remove_member", vec![arg::<String>("email")]),
         command::<Vec<RunSummary>>("runs_list", vec![]),
         command::<Vec<AuditEntry>>("audit_list", vec![arg::<AuditQuery>("query")]),
     ]
@@ -94,6 +127,17 @@ fn declarations() -> Vec<String> {
         Preferences::decl(&cfg),
         ConnectionKind::decl(&cfg),
         ConnectionSummary::decl(&cfg),
+        Admin::decl(&cfg),
+        IntegrationInfo::decl(&cfg),
+        KeychainKind::decl(&cfg),
+        VaultStatus::decl(&cfg),
+        ConnectPermission::decl(&cfg),
+        AccessGrant::decl(&cfg),
+        HandoverState::decl(&cfg),
+        Handover::decl(&cfg),
+        ConnectMarketo::decl(&cfg),
+        ConnectSalesforce::decl(&cfg),
+        SandboxInfo::decl(&cfg),
         MemberRole::decl(&cfg),
         MemberStatus::decl(&cfg),
         MemberSummary::decl(&cfg),

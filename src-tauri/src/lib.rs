@@ -11,17 +11,41 @@ pub use state::AppState;
 
 /// The app with its state and commands, generic over the runtime so tests can use the mock one.
 pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
-    base.manage(state).invoke_handler(tauri::generate_handler![
-        commands::app::app_info,
-        commands::setup::setup_overview,
-        commands::setup::workspace_status,
-        commands::app::get_preferences,
-        commands::app::set_language,
-        commands::connections::connections_list,
-        commands::members::members_list,
-        commands::runs::runs_list,
-        commands::audit::audit_list,
-    ])
+    base.plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::setup::setup_overview,
+            commands::setup::workspace_status,
+            commands::app::get_preferences,
+            commands::app::set_language,
+            commands::integration::activate,
+            commands::integration::acting_admin,
+            commands::integration::switch_admin,
+            commands::integration::integration_info,
+            commands::integration::regenerate_client_secret,
+            commands::integration::copy_client_secret,
+            commands::integration::reveal_client_secret,
+            commands::integration::vault_status,
+            commands::connections::connections_list,
+            commands::connections::connect_permission,
+            commands::connections::connect_marketo,
+            commands::connections::connect_salesforce,
+            commands::connections::disconnect,
+            commands::connections::access_list,
+            commands::connections::grant_access,
+            commands::connections::revoke_access,
+            commands::connections::handover_status,
+            commands::connections::start_handover,
+            commands::connections::cancel_handover,
+            commands::sandbox::sandbox_start,
+            commands::sandbox::sandbox_info,
+            commands::members::members_list,
+            commands::members::remove_member,
+            commands::runs::runs_list,
+            commands::audit::audit_list,
+        ])
 }
 
 /// Starts the desktop app.

@@ -1,27 +1,48 @@
-//! What the shell holds while it runs: the opened workspace, or the reason it could not open.
+//! What the shell holds while it runs: the opened workspace and vault (or the reasons they could
+//! not open), and the embedded sandbox once the admin starts it.
 
+use std::sync::Arc;
+
+use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
+use liaison_sandbox::Sandbox;
 
 /// Managed Tauri state.
 pub struct AppState {
     paths: Option<Paths>,
     workspace: Result<Workspace, Error>,
+    vault: Result<Arc<Vault>, Error>,
+    /// The built-in sandbox, started on demand ("Try Liaison with the sandbox").
+    pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
 }
 
 impl AppState {
     /// State for when the data directory could not even be resolved.
     pub fn failed(err: Error) -> Self {
-        Self { paths: None, workspace: Err(err) }
+        Self { paths: None, vault: Err(err.clone()), workspace: Err(err), sandbox: Default::default() }
     }
 
-    /// Opens the workspace in `paths`. A failure is kept, not raised: the window still opens
-    /// and explains it.
+    /// Opens the workspace in `paths`, and its vault with the keychain `LIAISON_KEYCHAIN`
+    /// selects. Failures are kept, not raised: the window still opens and explains them.
     pub fn open(paths: Paths) -> Self {
+        let keychain = select_keychain(&paths);
+        Self::open_with(paths, keychain)
+    }
+
+    /// Opens the workspace in `paths` with the vault key from `keychain` (tests pass their own).
+    pub fn open_with(paths: Paths, keychain: Result<Box<dyn Keychain>, Error>) -> Self {
         let workspace = Workspace::open(paths.clone());
         if let Err(err) = &workspace {
             tracing::error!(code = err.code.as_str(), "the workspace could not be opened: {}", err.message);
         }
-        Self { paths: Some(paths), workspace }
+        let vault = workspace.as_ref().map_err(Clone::clone).and_then(|ws| {
+            let keychain = keychain?;
+            Vault::open(ws.store(), keychain.as_ref()).map(Arc::new)
+        });
+        if let (Ok(_), Err(err)) = (&workspace, &vault) {
+            tracing::warn!(code = err.code.as_str(), "the credential vault is closed: {}", err.message);
+        }
+        Self { paths: Some(paths), workspace, vault, sandbox: Default::default() }
     }
 
     /// The directories in use, when they could be resolved.
@@ -32,6 +53,11 @@ impl AppState {
     /// The workspace, or the error that keeps it closed.
     pub fn workspace(&self) -> Result<Workspace, Error> {
         self.workspace.clone()
+    }
+
+    /// The credential vault, or the error that keeps it closed (locked keychain).
+    pub fn vault(&self) -> Result<Arc<Vault>, Error> {
+        self.vault.clone()
     }
 
     /// Why the workspace is closed, if it is.

@@ -54,6 +54,8 @@ impl Desktop {
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("LIAISON_DATA_DIR", data_dir.path())
+            // No Secret Service on a headless test machine: use the key-file keychain.
+            .env("LIAISON_KEYCHAIN", "file")
             // WebKit keeps its own caches and storage under the XDG directories.
             .env("XDG_DATA_HOME", xdg("data"))
             .env("XDG_CONFIG_HOME", xdg("config"))

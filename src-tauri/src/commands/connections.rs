@@ -1,13 +1,120 @@
-//! Admin settings: Salesforce, Marketo, Dynamics 365, Adobe Campaign.
+//! Admin settings: Salesforce, Marketo, Dynamics 365, Adobe Campaign — connecting, ownership
+//! (R6–R9), access grants and handovers. Secrets typed by the admin arrive here and go straight
+//! into `SecretString`s; no response ever carries one.
 
 use liaison_core::Error;
-use liaison_core::connections::{self, ConnectionSummary};
+use liaison_core::connections::marketo::{self, ConnectMarketo};
+use liaison_core::connections::oauth::SystemBrowser;
+use liaison_core::connections::ownership::{self, AccessGrant, ConnectPermission, Handover};
+use liaison_core::connections::salesforce::{self, ConnectSalesforce};
+use liaison_core::connections::{self, ConnectionKind, ConnectionSummary};
+use secrecy::SecretString;
 use tauri::State;
 
-use super::with_workspace;
+use super::{with_vault, with_workspace};
 use crate::state::AppState;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionSummary>, Error> {
     with_workspace(state, |ws| connections::list(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connect_permission(state: State<'_, AppState>, kind: ConnectionKind) -> Result<ConnectPermission, Error> {
+    with_workspace(state, move |ws| ownership::connect_permission(ws, kind)).await
+}
+
+/// Uses the embedded sandbox's secret when a sandbox connection is made without one.
+async fn secret_or_sandbox(
+    state: &AppState,
+    typed: Option<String>,
+    is_sandbox: bool,
+    pick: impl FnOnce(&liaison_sandbox::Endpoints) -> String,
+) -> Result<Option<SecretString>, Error> {
+    match typed.filter(|s| !s.trim().is_empty()) {
+        Some(secret) => Ok(Some(SecretString::from(secret))),
+        None if is_sandbox => {
+            let sandbox = state.sandbox.lock().await;
+            let endpoints = sandbox
+                .as_ref()
+                .ok_or_else(|| {
+                    Error::invalid_input("The built-in sandbox is not running; start it from the Setup page.")
+                })?
+                .endpoints();
+            Ok(Some(SecretString::from(pick(endpoints))))
+        }
+        None => Ok(None),
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connect_marketo(
+    state: State<'_, AppState>,
+    request: ConnectMarketo,
+    client_secret: Option<String>,
+) -> Result<ConnectionSummary, Error> {
+    let secret = secret_or_sandbox(&state, client_secret, request.is_sandbox, |e| e.marketo.client_secret.clone())
+        .await?
+        .ok_or_else(|| Error::invalid_input("The client secret is required."))?;
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    marketo::connect(&ws, &vault, request, secret).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connect_salesforce(
+    state: State<'_, AppState>,
+    request: ConnectSalesforce,
+    client_secret: Option<String>,
+) -> Result<ConnectionSummary, Error> {
+    let secret =
+        secret_or_sandbox(&state, client_secret, request.is_sandbox, |e| e.salesforce.client_secret.clone()).await?;
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    salesforce::connect(&ws, &vault, request, secret, &SystemBrowser).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn disconnect(state: State<'_, AppState>, connection_id: String) -> Result<(), Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    // Salesforce sessions are revoked at Salesforce first; a failure there does not keep the
+    // admin from disconnecting locally, it is logged.
+    if let Ok(client) = salesforce::SalesforceClient::load(&ws, &vault, &connection_id)
+        && let Err(err) = client.revoke().await
+    {
+        tracing::warn!("revoking the Salesforce sign-in failed: {}", err.message);
+    }
+    with_vault(state, move |ws, vault| ownership::disconnect(ws, vault, &connection_id)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn access_list(state: State<'_, AppState>, connection_id: String) -> Result<Vec<AccessGrant>, Error> {
+    with_workspace(state, move |ws| ownership::access_list(ws, &connection_id)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn grant_access(state: State<'_, AppState>, connection_id: String, email: String) -> Result<(), Error> {
+    with_workspace(state, move |ws| ownership::grant_access(ws, &connection_id, &email)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn revoke_access(state: State<'_, AppState>, connection_id: String, email: String) -> Result<(), Error> {
+    with_workspace(state, move |ws| ownership::revoke_access(ws, &connection_id, &email)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn handover_status(state: State<'_, AppState>, kind: ConnectionKind) -> Result<Option<Handover>, Error> {
+    with_workspace(state, move |ws| ownership::handover_status(ws, kind)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn start_handover(
+    state: State<'_, AppState>,
+    kind: ConnectionKind,
+    email: String,
+) -> Result<Handover, Error> {
+    with_workspace(state, move |ws| ownership::start_handover(ws, kind, &email)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn cancel_handover(state: State<'_, AppState>, kind: ConnectionKind) -> Result<(), Error> {
+    with_workspace(state, move |ws| ownership::cancel_handover(ws, kind)).await
 }

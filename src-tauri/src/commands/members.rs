@@ -1,7 +1,7 @@
 //! User management.
 
 use liaison_core::Error;
-use liaison_core::members::{self, MemberSummary};
+use liaison_core::members::{self, MemberSummary, admin};
 use tauri::State;
 
 use super::with_workspace;
@@ -10,4 +10,9 @@ use crate::state::AppState;
 #[tauri::command(rename_all = "snake_case")]
 pub async fn members_list(state: State<'_, AppState>) -> Result<Vec<MemberSummary>, Error> {
     with_workspace(state, |ws| members::list(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn remove_member(state: State<'_, AppState>, email: String) -> Result<(), Error> {
+    with_workspace(state, move |ws| admin::remove_member(ws, &email)).await
 }

@@ -5,11 +5,16 @@
 pub mod app;
 pub mod audit;
 pub mod connections;
+pub mod integration;
 pub mod members;
 pub mod names;
 pub mod runs;
+pub mod sandbox;
 pub mod setup;
 
+use std::sync::Arc;
+
+use liaison_core::vault::Vault;
 use liaison_core::{Error, Workspace};
 use tauri::State;
 
@@ -22,6 +27,18 @@ pub(crate) async fn with_workspace<T: Send + 'static>(
 ) -> Result<T, Error> {
     let workspace = state.workspace()?;
     tauri::async_runtime::spawn_blocking(move || f(&workspace))
+        .await
+        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
+}
+
+/// Like [`with_workspace`], with the credential vault as well.
+pub(crate) async fn with_vault<T: Send + 'static>(
+    state: State<'_, AppState>,
+    f: impl FnOnce(&Workspace, &Vault) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let workspace = state.workspace()?;
+    let vault: Arc<Vault> = state.vault()?;
+    tauri::async_runtime::spawn_blocking(move || f(&workspace, &vault))
         .await
         .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
 }

@@ -3,7 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
-export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable";
+export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
 /**
@@ -28,6 +28,33 @@ export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name
  * Email of the owning admin (R6).
  */
 owner: string | null, is_sandbox: boolean, created_at: string, };
+export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
+export type IntegrationInfo = { activated: boolean, client_id: string | null, 
+/**
+ * The secret with all but its last four characters hidden.
+ */
+client_secret_masked: string | null, };
+export type KeychainKind = "os" | "file" | "memory";
+export type VaultStatus = { keychain: KeychainKind, 
+/**
+ * Set when the protection is weaker than an OS keychain; shown persistently.
+ */
+warning: string | null, };
+export type ConnectPermission = { allowed: boolean, reason: string | null, };
+export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
+export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
+export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
+export type ConnectMarketo = { display_name: string, 
+/**
+ * The REST endpoint, the identity endpoint, or just the Munchkin ID.
+ */
+base_url: string, client_id: string, is_sandbox: boolean, };
+export type ConnectSalesforce = { display_name: string, 
+/**
+ * `production`, `sandbox`, or a My Domain / login URL.
+ */
+login_url: string, client_id: string, is_sandbox: boolean, };
+export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
 export type MemberRole = "admin" | "user";
 export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
@@ -72,8 +99,29 @@ export const commands = {
   workspaceStatus: () => call<WorkspaceStatus>("workspace_status"),
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
+  activate: (name: string, email: string) => call<Admin>("activate", { name, email }),
+  actingAdmin: () => call<Admin | null>("acting_admin"),
+  switchAdmin: (email: string) => call<Admin>("switch_admin", { email }),
+  integrationInfo: () => call<IntegrationInfo>("integration_info"),
+  regenerateClientSecret: () => call<IntegrationInfo>("regenerate_client_secret"),
+  copyClientSecret: () => call<null>("copy_client_secret"),
+  revealClientSecret: () => call<null>("reveal_client_secret"),
+  vaultStatus: () => call<VaultStatus>("vault_status"),
   connectionsList: () => call<Array<ConnectionSummary>>("connections_list"),
+  connectPermission: (kind: ConnectionKind) => call<ConnectPermission>("connect_permission", { kind }),
+  connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
+  connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
+  disconnect: (connection_id: string) => call<null>("disconnect", { connection_id }),
+  accessList: (connection_id: string) => call<Array<AccessGrant>>("access_list", { connection_id }),
+  grantAccess: (connection_id: string, email: string) => call<null>("grant_access", { connection_id, email }),
+  revokeAccess: (connection_id: string, email: string) => call<null>("revoke_access", { connection_id, email }),
+  handoverStatus: (kind: ConnectionKind) => call<Handover | null>("handover_status", { kind }),
+  startHandover: (kind: ConnectionKind, email: string) => call<Handover>("start_handover", { kind, email }),
+  cancelHandover: (kind: ConnectionKind) => call<null>("cancel_handover", { kind }),
+  sandboxStart: () => call<SandboxInfo>("sandbox_start"),
+  sandboxInfo: () => call<SandboxInfo | null>("sandbox_info"),
   membersList: () => call<Array<MemberSummary>>("members_list"),
+  removeMember: (email: string) => call<null>("remove_member", { email }),
   runsList: () => call<Array<RunSummary>>("runs_list"),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };

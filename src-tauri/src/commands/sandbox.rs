@@ -1,0 +1,65 @@
+//! The built-in sandbox: "try Liaison without a real account". It runs in-process on loopback;
+//! the UI learns its endpoints and client IDs, never its secrets.
+
+use liaison_core::Error;
+use liaison_sandbox::{Sandbox, SandboxConfig};
+use serde::Serialize;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::state::AppState;
+
+/// Where the embedded sandbox listens, for pre-filling the connection forms.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SandboxInfo {
+    pub salesforce_login_url: String,
+    pub salesforce_client_id: String,
+    pub marketo_base_url: String,
+    pub marketo_client_id: String,
+    pub people: u32,
+}
+
+fn info(sandbox: &Sandbox, people: usize) -> SandboxInfo {
+    let e = sandbox.endpoints();
+    SandboxInfo {
+        salesforce_login_url: e.salesforce.login_url.clone(),
+        salesforce_client_id: e.salesforce.client_id.clone(),
+        marketo_base_url: e.marketo.base_url.clone(),
+        marketo_client_id: e.marketo.client_id.clone(),
+        people: people as u32,
+    }
+}
+
+const DEMO_PEOPLE: usize = 2_000;
+const SANDBOX_PORT: u16 = 47_610;
+
+/// Starts the sandbox if it is not running (signed-in demo user: auto-approve) and describes it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Error> {
+    let mut slot = state.sandbox.lock().await;
+    if slot.is_none() {
+        // A fixed port keeps sandbox connections valid across restarts (the data is seeded, so
+        // it is the same each time); if the port is taken, any free port will do.
+        let config = SandboxConfig {
+            people: DEMO_PEOPLE,
+            auto_approve: true,
+            port: Some(SANDBOX_PORT),
+            ..SandboxConfig::default()
+        };
+        let sandbox = match Sandbox::start(config.clone()).await {
+            Ok(sandbox) => sandbox,
+            Err(_) => Sandbox::start(SandboxConfig { port: None, ..config })
+                .await
+                .map_err(|e| Error::internal(format!("The built-in sandbox could not start ({e}).")))?,
+        };
+        tracing::info!("embedded sandbox started");
+        *slot = Some(sandbox);
+    }
+    Ok(info(slot.as_ref().expect("just started"), DEMO_PEOPLE))
+}
+
+/// The running sandbox, if any.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxInfo>, Error> {
+    Ok(state.sandbox.lock().await.as_ref().map(|s| info(s, DEMO_PEOPLE)))
+}
