@@ -63,6 +63,12 @@ enum Command {
     /// Hand a connection over to another admin (R8).
     #[command(subcommand)]
     Handover(cmd::connections::HandoverCommand),
+    /// Connect Marketo or Salesforce.
+    #[command(subcommand)]
+    Connect(cmd::connect::ConnectCommand),
+    /// The built-in emulators of Salesforce, Marketo, Dynamics 365 and Adobe Campaign.
+    #[command(subcommand)]
+    Sandbox(cmd::sandbox::SandboxCommand),
     /// The audit log, newest first.
     Audit {
         /// Only actions containing this text.
@@ -87,10 +93,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
+    // The sandbox needs no workspace.
+    let command = match cli.command {
+        Command::Sandbox(command) => return cmd::sandbox::sandbox(command),
+        command => command,
+    };
     let paths = Paths::resolve(cli.data_dir.as_deref())?;
     let workspace = Workspace::open(paths)?;
     let _log = logging::init(workspace.paths(), "cli")?;
-    match cli.command {
+    match command {
+        Command::Sandbox(_) => unreachable!("handled above"),
+        Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),
         Command::Activate { name, email } => cmd::workspace::activate(&workspace, out, &name, &email),
         Command::Admin(command) => cmd::workspace::admin(&workspace, out, command),

@@ -1,6 +1,8 @@
 //! One module per area, like the desktop app's settings.
 
+pub mod connect;
 pub mod connections;
+pub mod sandbox;
 pub mod status;
 pub mod workspace;
 

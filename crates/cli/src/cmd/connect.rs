@@ -1,0 +1,98 @@
+//! `liaison connect marketo|salesforce`: secrets are read from standard input or a hidden
+//! prompt, never from an argument (arguments end up in shell history and process lists).
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::Subcommand;
+use liaison_core::connections::marketo::{self, ConnectMarketo};
+use liaison_core::connections::oauth::SystemBrowser;
+use liaison_core::connections::salesforce::{self, ConnectSalesforce};
+use liaison_core::{Error, Workspace};
+use secrecy::SecretString;
+
+use crate::output::{Exit, Output};
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectCommand {
+    /// Connect Marketo with a LaunchPoint service's client ID and secret (secret on stdin).
+    Marketo {
+        /// The REST endpoint (https://<munchkin>.mktorest.com) or the Munchkin ID.
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = "Marketo")]
+        name: String,
+        /// Label the connection as a sandbox (test) connection.
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Connect Salesforce: opens the browser to sign in and waits for the redirect. The
+    /// connected app's secret, if it requires one, is read from stdin.
+    Salesforce {
+        /// production, sandbox, or your My Domain login URL.
+        #[arg(long, default_value = "production")]
+        login_url: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read a client secret from stdin (connected apps that require one).
+        #[arg(long)]
+        with_secret: bool,
+        #[arg(long)]
+        sandbox: bool,
+    },
+}
+
+fn read_secret(prompt: &str) -> Result<SecretString, Error> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| Error::invalid_input(format!("Could not read the secret ({e}).")))?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::invalid_input(format!("Could not read the secret from stdin ({e}).")))?;
+        line
+    };
+    let text = text.trim_end_matches(['\r', '\n']).to_owned();
+    if text.trim().is_empty() {
+        return Err(Error::invalid_input("No secret was given on standard input."));
+    }
+    Ok(SecretString::from(text))
+}
+
+pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<Exit, Error> {
+    let vault = super::vault(ws)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))?;
+    let connection = match command {
+        ConnectCommand::Marketo { base_url, client_id, name, sandbox } => {
+            let secret = read_secret("Marketo client secret: ")?;
+            let request = ConnectMarketo { display_name: name, base_url, client_id, is_sandbox: sandbox };
+            runtime.block_on(marketo::connect(ws, &vault, request, secret))?
+        }
+        ConnectCommand::Salesforce { login_url, client_id, name, with_secret, sandbox } => {
+            let secret = if with_secret { Some(read_secret("Salesforce client secret: ")?) } else { None };
+            let request = ConnectSalesforce { display_name: name, login_url, client_id, is_sandbox: sandbox };
+            if !out.json() {
+                eprintln!("Opening your browser to sign in to Salesforce (waiting up to 5 minutes)…");
+            }
+            runtime.block_on(salesforce::connect(ws, &vault, request, secret, &SystemBrowser))?
+        }
+    };
+    if out.json() {
+        out.json_value(&connection);
+    } else {
+        out.line(format!(
+            "Connected {} ({}), owned by {}.",
+            connection.display_name,
+            connection.id,
+            connection.owner.unwrap_or_default()
+        ));
+    }
+    Ok(Exit::Success)
+}
