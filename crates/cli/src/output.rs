@@ -10,6 +10,8 @@ use serde::Serialize;
 pub enum Exit {
     /// Everything asked for was done.
     Success,
+    /// Some of the work failed (rows, records, checks); the rest was done.
+    Partial,
     /// Nothing was done: bad input, an unusable workspace, an unreachable system.
     Error,
 }
@@ -18,6 +20,7 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         match exit {
             Exit::Success => ExitCode::SUCCESS,
+            Exit::Partial => ExitCode::from(3),
             Exit::Error => ExitCode::from(2),
         }
     }

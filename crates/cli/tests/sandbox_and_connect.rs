@@ -82,5 +82,9 @@ fn connect_marketo_reads_the_secret_from_stdin_and_lists_the_connection() {
     let status: serde_json::Value =
         serde_json::from_slice(&liaison(dir.path()).args(["status", "--json"]).output().unwrap().stdout).unwrap();
     assert_eq!(status["setup"]["steps"][2]["state"], "done");
+    let check = liaison(dir.path()).args(["connections", "check", "--json"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let reports: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(reports[0]["items"].as_array().unwrap().iter().all(|i| i["ok"] == true));
     rt.block_on(sandbox.shutdown());
 }

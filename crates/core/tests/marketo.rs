@@ -108,3 +108,21 @@ async fn describe_lists_the_email_field_and_usage_counts_calls() {
     assert!(client.calls_today().await.unwrap() >= 1);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_health_check_lists_credentials_permissions_and_quota() {
+    let sb = sandbox().await;
+    let (_dir, ws, vault) = workspace();
+    let secret = SecretString::from(sb.endpoints().marketo.client_secret.clone());
+    let connection = connect(&ws, &vault, request(&sb), secret).await.unwrap();
+    let report = liaison_core::connections::health::check(&ws, &vault, &connection.id).await.unwrap();
+    let keys: Vec<_> = report.items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["credentials", "read_leads", "lists", "daily_quota"]);
+    assert!(report.healthy(), "{report:?}");
+    // A secret changed on the Marketo side shows up as a failed credentials item.
+    vault.put(&secret_name(&connection.id), &SecretString::from("rotated-elsewhere")).unwrap();
+    let report = liaison_core::connections::health::check(&ws, &vault, &connection.id).await.unwrap();
+    assert!(!report.healthy() && report.items[0].key == "credentials" && report.items.len() == 1);
+    assert!(report.items[0].detail.contains("client secret"), "{}", report.items[0].detail);
+    sb.shutdown().await;
+}

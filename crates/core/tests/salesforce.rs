@@ -131,3 +131,15 @@ async fn a_wrong_client_secret_is_reported_without_echoing_it() {
     assert!(!err.message.contains("not-the-secret"));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_health_check_covers_contacts_leads_tasks_and_quota() {
+    let sb = sandbox(true).await;
+    let (_dir, ws, vault) = workspace();
+    let connection = connect(&ws, &vault, request(&sb), secret(&sb), &Fetcher).await.unwrap();
+    let report = liaison_core::connections::health::check(&ws, &vault, &connection.id).await.unwrap();
+    let keys: Vec<_> = report.items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["credentials", "read_contacts", "read_leads", "create_tasks", "daily_quota"]);
+    assert!(report.healthy(), "{report:?}");
+    sb.shutdown().await;
+}

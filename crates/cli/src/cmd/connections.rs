@@ -31,6 +31,11 @@ impl From<Kind> for ConnectionKind {
 pub enum ConnectionsCommand {
     /// List live connections.
     List,
+    /// Run the health check of one connection, or of every connection.
+    Check {
+        /// The connection's id (default: all).
+        id: Option<String>,
+    },
     /// Disconnect a connection (its owner only, R6).
     Disconnect {
         /// The connection's id (see `liaison connections list`).
@@ -102,6 +107,7 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
                 }
             }
         }
+        ConnectionsCommand::Check { id } => return check(ws, out, id),
         ConnectionsCommand::Disconnect { id } => {
             let vault = super::vault(ws)?;
             ownership::disconnect(ws, &vault, &id)?;
@@ -168,4 +174,33 @@ pub fn handover(ws: &Workspace, out: &Output, command: HandoverCommand) -> Resul
         }
     }
     Ok(Exit::Success)
+}
+
+fn check(ws: &Workspace, out: &Output, id: Option<String>) -> Result<Exit, Error> {
+    let ids: Vec<String> = match id {
+        Some(id) => vec![id],
+        None => connections::list(ws.store())?.into_iter().map(|c| c.id).collect(),
+    };
+    if ids.is_empty() {
+        out.done("No connections to check.");
+        return Ok(Exit::Success);
+    }
+    let vault = super::vault(ws)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))?;
+    let mut reports = Vec::new();
+    for id in ids {
+        reports.push(runtime.block_on(liaison_core::connections::health::check(ws, &vault, &id))?);
+    }
+    if out.json() {
+        out.json_value(&reports);
+    } else {
+        for report in &reports {
+            out.line(format!("{} ({})", report.display_name, report.connection_id));
+            for item in &report.items {
+                out.line(format!("  {} {:<14} {}", if item.ok { "✓" } else { "✗" }, item.key, item.detail));
+            }
+        }
+    }
+    Ok(if reports.iter().all(|r| r.healthy()) { Exit::Success } else { Exit::Partial })
 }

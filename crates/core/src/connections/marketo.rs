@@ -108,6 +108,25 @@ impl MarketoClient {
         })
     }
 
+    /// A client for a stored Marketo connection.
+    pub fn load(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<Self> {
+        let settings: String = ws.store().read(|c| {
+            Ok(c.query_row(
+                "SELECT settings FROM connections WHERE id = ?1 AND kind = 'marketo' AND disconnected_at IS NULL",
+                [connection_id],
+                |r| r.get(0),
+            )?)
+        })?;
+        let settings: MarketoSettings = serde_json::from_str(&settings)?;
+        let secret = vault.get(&secret_name(connection_id))?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unauthorized,
+                "The Marketo connection has no stored client secret. Reconnect Marketo.",
+            )
+        })?;
+        Self::new(settings, secret, default_budget())
+    }
+
     /// The current access token, fetched when missing or about to expire. Marketo returns the
     /// same token until it expires, so one cached token serves every job.
     async fn token(&self) -> Result<SecretString> {
@@ -330,8 +349,9 @@ mod tests {
     #[test]
     fn munchkin_ids_and_endpoint_urls_become_the_base_url() {
         assert_eq!(base_url("123-abc-456").unwrap(), "https://123-ABC-456.mktorest.com");
-        assert_eq!(base_url("https://123-ABC-456.mktorest.com/rest").unwrap(), "https://123-ABC-456.mktorest.com");
-        assert_eq!(base_url("https://123-ABC-456.mktorest.com/identity/").unwrap(), "https://123-ABC-456.mktorest.com");
+        // Host names are case-insensitive; the URL parser lower-cases them.
+        assert_eq!(base_url("https://123-ABC-456.mktorest.com/rest").unwrap(), "https://123-abc-456.mktorest.com");
+        assert_eq!(base_url("https://123-ABC-456.mktorest.com/identity/").unwrap(), "https://123-abc-456.mktorest.com");
         assert_eq!(base_url("http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
         assert!(base_url("marketo please").unwrap_err().message.contains("Munchkin ID"));
         assert!(base_url("ftp://x.example.com").is_err());

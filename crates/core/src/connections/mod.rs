@@ -6,6 +6,7 @@ use ts_rs::TS;
 use crate::Result;
 use crate::members::parse_enum;
 
+pub mod health;
 pub mod marketo;
 pub mod oauth;
 pub mod ownership;

@@ -1,0 +1,75 @@
+//! CSVs Liaison writes for spreadsheets: the results file and the template.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use crate::{Error, Result};
+
+/// The byte-order mark that makes Excel read the file as UTF-8 (Japanese names intact).
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Header of the result column appended to the original columns.
+pub const RESULT_HEADER: &str = "Result";
+/// Header of the reason column appended after [`RESULT_HEADER`].
+pub const REASON_HEADER: &str = "Reason";
+/// The template's headers; each is an exact alias, so a filled-in template maps itself.
+pub const TEMPLATE_HEADERS: [&str; 5] = ["Email", "First name", "Last name", "Role", "Teams"];
+
+/// Neutralises spreadsheet formula injection: a cell starting with `=`, `+`, `-`, `@`, TAB or
+/// CR (or their full-width forms, which Japanese Excel also evaluates) gets a leading `'`, so
+/// the spreadsheet shows it as text instead of running it.
+pub fn csv_safe(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// One row of the results file: the original cells and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultRow {
+    /// The row's cells as read from the file.
+    pub cells: Vec<String>,
+    /// The outcome ("invited", "skipped", "failed", …), chosen by the sender.
+    pub result: String,
+    /// Why, for the admin ("Already a member.").
+    pub reason: String,
+}
+
+fn write_error(err: impl std::fmt::Display) -> Error {
+    Error::invalid_input(format!("Liaison could not write the CSV file ({err}). Check the folder and free space."))
+}
+
+/// Writes the results CSV: UTF-8 with BOM, the original headers plus [`RESULT_HEADER`] and
+/// [`REASON_HEADER`]. Short rows are padded so the result columns line up; cells beyond the
+/// header (extra cells) are kept after the reason column rather than dropped.
+pub fn write_results<W: Write>(
+    mut out: W,
+    headers: &[String],
+    rows: impl IntoIterator<Item = ResultRow>,
+) -> Result<()> {
+    out.write_all(UTF8_BOM).map_err(write_error)?;
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+    let header_row =
+        headers.iter().map(|h| csv_safe(h)).chain([Cow::Borrowed(RESULT_HEADER), Cow::Borrowed(REASON_HEADER)]);
+    writer.write_record(header_row.map(|c| c.into_owned())).map_err(write_error)?;
+    let width = headers.len();
+    for row in rows {
+        let own = (0..width).map(|i| row.cells.get(i).map_or("", String::as_str));
+        let extra = row.cells.iter().skip(width).map(String::as_str);
+        let record: Vec<Cow<'_, str>> =
+            own.chain([row.result.as_str(), row.reason.as_str()]).chain(extra).map(csv_safe).collect();
+        writer.write_record(record.iter().map(|c| c.as_bytes())).map_err(write_error)?;
+    }
+    writer.flush().map_err(write_error)?;
+    Ok(())
+}
+
+/// The blank template offered for download: UTF-8 with BOM and the [`TEMPLATE_HEADERS`].
+/// No example row, so nothing fictitious is invited if it is left in.
+pub fn template() -> Vec<u8> {
+    let mut out = UTF8_BOM.to_vec();
+    out.extend_from_slice(TEMPLATE_HEADERS.join(",").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out
+}
