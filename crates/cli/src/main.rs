@@ -63,6 +63,9 @@ enum Command {
     /// Hand a connection over to another admin (R8).
     #[command(subcommand)]
     Handover(cmd::connections::HandoverCommand),
+    /// Invitations: preview a CSV before sending.
+    #[command(subcommand)]
+    Invite(cmd::invite::InviteCommand),
     /// Connect Marketo or Salesforce.
     #[command(subcommand)]
     Connect(cmd::connect::ConnectCommand),
@@ -103,6 +106,7 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     let _log = logging::init(workspace.paths(), "cli")?;
     match command {
         Command::Sandbox(_) => unreachable!("handled above"),
+        Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),
         Command::Activate { name, email } => cmd::workspace::activate(&workspace, out, &name, &email),

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod connections;
+pub mod invite;
 pub mod sandbox;
 pub mod status;
 pub mod workspace;

@@ -1,0 +1,53 @@
+//! `liaison invite preview` as a process.
+
+use std::process::Command;
+
+fn liaison(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("LIAISON_DATA_DIR")
+        .env("LIAISON_KEYCHAIN", "file")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn preview_json_reports_the_reading_mapping_totals_and_issues_with_exit_3_when_rows_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    liaison(dir.path(), &["activate", "--name", "Ada", "--email", "ada@example.com"]);
+    let file = dir.path().join("team.csv");
+    std::fs::write(
+        &file,
+        "Sales team export 2026-11\n\nメールアドレス;氏名;部署\nhanako@example.jp;山田 花子;営業\nnot-an-email;鈴木 一郎;営業\nHANAKO@example.jp ;山田 花子;営業\nada@example.com;Ada;Admin\n",
+    )
+    .unwrap();
+    let out = liaison(dir.path(), &["invite", "preview", file.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["encoding"], "UTF-8");
+    assert_eq!(r["delimiter"], "semicolon");
+    assert_eq!(r["header_row"], 3);
+    assert_eq!(r["rows"], 4);
+    assert_eq!(r["mapping"]["email"], "メールアドレス");
+    assert_eq!(
+        (r["valid"].clone(), r["invalid"].clone(), r["duplicates"].clone(), r["existing"].clone()),
+        (1.into(), 1.into(), 1.into(), 1.into())
+    );
+    let codes: Vec<&str> = r["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    assert!(
+        codes.contains(&"invalid_email") && codes.contains(&"duplicate_in_file") && codes.contains(&"already_member"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn preview_of_an_empty_file_is_an_error_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.csv");
+    std::fs::write(&file, "").unwrap();
+    let out = liaison(dir.path(), &["invite", "preview", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
+}
