@@ -1,0 +1,507 @@
+//! Marketo bulk lead import (`POST /bulk/v1/leads.json`, multipart CSV ≤ 10 MB, 2 running /
+//! 10 queued) and bulk lead extract (`/bulk/v1/leads/export/...`, 31-day windows, 2 processing /
+//! 10 queued, 500 MB a day). Jobs advance on virtual time whenever Marketo is called.
+
+use crate::clock::{iso_z, parse_datetime};
+use crate::data::{Kind, Val};
+use crate::http::{Req, text_response};
+use crate::marketo::{fail, json_body, ok, reply, sync_one};
+use crate::state::{Shared, central_day, lock};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ImportState {
+    Queued,
+    Importing,
+    Complete,
+    Failed,
+}
+
+#[derive(Debug)]
+pub(crate) struct Import {
+    pub id: i64,
+    pub state: ImportState,
+    pub started_ms: i64,
+    pub delimiter: u8,
+    pub lookup: String,
+    pub list_id: Option<i64>,
+    pub data: Vec<u8>,
+    pub processed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub failures: String,
+    pub warnings: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Export {
+    pub id: String,
+    pub state: &'static str,
+    pub created_ms: i64,
+    pub queued_ms: Option<i64>,
+    pub started_ms: Option<i64>,
+    pub finished_ms: Option<i64>,
+    pub fields: Vec<String>,
+    pub headers: BTreeMap<String, String>,
+    pub filter: Value,
+    pub file: Option<String>,
+    pub records: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct MarketoJobs {
+    pub imports: BTreeMap<i64, Import>,
+    pub exports: BTreeMap<String, Export>,
+    pub next_import: i64,
+}
+
+const RUNNING: usize = 2;
+const QUEUE: usize = 10;
+
+/// Moves jobs along their states on virtual time.
+pub(crate) fn advance(sh: &Shared, now: i64) {
+    let job_ms = sh.settings().marketo_job_secs * 1000;
+    let mut jobs = lock(&sh.jobs);
+    let mj = &mut jobs.marketo;
+    if mj.imports.is_empty() && mj.exports.is_empty() {
+        return;
+    }
+    let due: Vec<i64> = mj
+        .imports
+        .values()
+        .filter(|j| j.state == ImportState::Importing && j.started_ms + job_ms <= now)
+        .map(|j| j.id)
+        .collect();
+    for id in due {
+        if let Some(job) = mj.imports.get_mut(&id) {
+            run_import(sh, job, now);
+        }
+    }
+    let running = mj.imports.values().filter(|j| j.state == ImportState::Importing).count();
+    for job in mj.imports.values_mut().filter(|j| j.state == ImportState::Queued).take(RUNNING.saturating_sub(running))
+    {
+        job.state = ImportState::Importing;
+        job.started_ms = now;
+    }
+    let due: Vec<String> = mj
+        .exports
+        .values()
+        .filter(|e| e.state == "Processing" && e.started_ms.is_some_and(|s| s + job_ms <= now))
+        .map(|e| e.id.clone())
+        .collect();
+    for id in due {
+        if let Some(e) = mj.exports.get_mut(&id) {
+            run_export(sh, e, now);
+        }
+    }
+    let processing = mj.exports.values().filter(|e| e.state == "Processing").count();
+    let mut queued: Vec<&mut Export> = mj.exports.values_mut().filter(|e| e.state == "Queued").collect();
+    queued.sort_by_key(|e| e.queued_ms);
+    for e in queued.into_iter().take(RUNNING.saturating_sub(processing)) {
+        e.state = "Processing";
+        e.started_ms = Some(now);
+    }
+}
+
+fn run_import(sh: &Shared, job: &mut Import, now: i64) {
+    let mut rdr = csv::ReaderBuilder::new().delimiter(job.delimiter).flexible(true).from_reader(job.data.as_slice());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+        Err(e) => {
+            job.state = ImportState::Failed;
+            job.message = format!("Import failed: invalid file ({e})");
+            return;
+        }
+    };
+    let mut w = lock(&sh.world);
+    let schema = w.mk_leads.schema.clone();
+    if let Some(bad) = headers.iter().find(|h| schema.idx(h).is_none()) {
+        job.state = ImportState::Failed;
+        job.message = format!("Import failed: Field '{bad}' not found");
+        return;
+    }
+    let Some(li) = schema.idx(&job.lookup) else {
+        job.state = ImportState::Failed;
+        job.message = format!("Import failed: Field '{}' not supported", job.lookup);
+        return;
+    };
+    let action = if job.lookup == "id" { "updateOnly" } else { "createOrUpdate" };
+    let delim = job.delimiter as char;
+    let head_line = headers.join(&delim.to_string());
+    job.failures = format!("{head_line}{delim}Import Failure Reason\n");
+    job.warnings = format!("{head_line}{delim}Import Warning Reason\n");
+    let mut members = 0;
+    for rec in rdr.records() {
+        let Ok(rec) = rec else {
+            job.failed += 1;
+            continue;
+        };
+        let mut obj = serde_json::Map::new();
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            if !v.is_empty() {
+                obj.insert(h.clone(), Value::String(v.to_string()));
+            }
+        }
+        let line = rec.iter().collect::<Vec<_>>().join(&delim.to_string());
+        if obj.get("email").and_then(Value::as_str).is_some_and(|e| !e.contains('@')) {
+            job.warned += 1;
+            job.warnings.push_str(&format!("{line}{delim}Invalid email address\n"));
+        }
+        let result = sync_one(&mut w, &schema, &Value::Object(obj), action, li, now);
+        match result.get("id").and_then(Value::as_i64).filter(|_| result["status"] != "skipped") {
+            Some(id) => {
+                job.processed += 1;
+                if let Some(list) = job.list_id.and_then(|l| w.mk_lists.get_mut(&l)) {
+                    list.members.entry(id).or_insert(now);
+                    members += 1;
+                }
+            }
+            None => {
+                job.failed += 1;
+                let reason = result["reasons"][0]["message"].as_str().unwrap_or("Invalid data").to_string();
+                job.failures.push_str(&format!("{line}{delim}{reason}\n"));
+            }
+        }
+    }
+    let members = if job.list_id.is_some() { members } else { job.processed };
+    job.state = ImportState::Complete;
+    job.message = if job.failed == 0 {
+        format!("Import succeeded, {} records imported ({members} members)", job.processed)
+    } else {
+        format!(
+            "Import completed with errors, {} records imported ({members} members), {} failed",
+            job.processed, job.failed
+        )
+    };
+    job.data = Vec::new();
+}
+
+fn run_export(sh: &Shared, e: &mut Export, now: i64) {
+    let w = lock(&sh.world);
+    let schema = w.mk_leads.schema.clone();
+    let idx: Vec<usize> = e.fields.iter().filter_map(|f| schema.idx(f)).collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(e.fields.iter().map(|f| e.headers.get(f).cloned().unwrap_or_else(|| f.clone())));
+    let window = |key: &str| -> Option<(i64, i64)> {
+        let f = e.filter.get(key)?;
+        Some((parse_datetime(f.get("startAt")?.as_str()?)?, parse_datetime(f.get("endAt")?.as_str()?)?))
+    };
+    let created = window("createdAt");
+    let updated = window("updatedAt");
+    let list = e.filter.get("staticListId").and_then(Value::as_i64).and_then(|l| w.mk_lists.get(&l));
+    let mut n = 0;
+    for (id, r) in &w.mk_leads.rows {
+        let within = |field: &str, win: Option<(i64, i64)>| {
+            win.is_none_or(|(s, en)| r.get(&schema, field).as_int().is_some_and(|t| t >= s && t <= en))
+        };
+        if !within("createdAt", created)
+            || !within("updatedAt", updated)
+            || list.is_some_and(|l| !l.members.contains_key(id))
+        {
+            continue;
+        }
+        let cells: Vec<String> = idx
+            .iter()
+            .map(|&i| match &r.0[i] {
+                Val::Null => String::new(),
+                Val::Int(ms) if schema.fields[i].kind == Kind::DateTime => iso_z(*ms),
+                Val::Int(v) => v.to_string(),
+                Val::Bool(b) => b.to_string(),
+                Val::Str(s) => s.to_string(),
+            })
+            .collect();
+        let _ = out.write_record(&cells);
+        n += 1;
+    }
+    let file = String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default();
+    let mut limits = lock(&sh.limits);
+    let day = central_day(now);
+    if limits.marketo_export_bytes.0 != day {
+        limits.marketo_export_bytes = (day, 0);
+    }
+    limits.marketo_export_bytes.1 += file.len() as u64;
+    e.records = n;
+    e.file = Some(file);
+    e.state = "Completed";
+    e.finished_ms = Some(now);
+}
+
+fn import_json(j: &Import) -> Value {
+    let status = match j.state {
+        ImportState::Queued => "Queued",
+        ImportState::Importing => "Importing",
+        ImportState::Complete => "Complete",
+        ImportState::Failed => "Failed",
+    };
+    let message = match j.state {
+        ImportState::Queued => "Queued for processing".to_string(),
+        ImportState::Importing => "Import in progress".to_string(),
+        _ => j.message.clone(),
+    };
+    json!({"batchId": j.id, "importId": j.id.to_string(), "status": status, "numOfLeadsProcessed": j.processed,
+        "numOfRowsFailed": j.failed, "numOfRowsWithWarning": j.warned, "message": message})
+}
+
+fn export_json(e: &Export) -> Value {
+    let mut v = json!({"exportId": e.id, "format": "CSV", "status": e.state, "createdAt": iso_z(e.created_ms)});
+    if let Some(t) = e.queued_ms {
+        v["queuedAt"] = json!(iso_z(t));
+    }
+    if let Some(t) = e.started_ms {
+        v["startedAt"] = json!(iso_z(t));
+    }
+    if let Some(t) = e.finished_ms {
+        v["finishedAt"] = json!(iso_z(t));
+    }
+    if let Some(f) = &e.file {
+        v["numberOfRecords"] = json!(e.records);
+        v["fileSize"] = json!(f.len());
+        v["fileChecksum"] = json!(Sha256::digest(f.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>());
+    }
+    v
+}
+
+fn csv_file(body: String) -> Response {
+    text_response(StatusCode::OK, "text/csv;charset=UTF-8", body)
+}
+
+pub(crate) async fn route(sh: &Shared, req: &Req, now: i64) -> Response {
+    let segs = req.segments();
+    let m = &req.method;
+    match segs.as_slice() {
+        ["bulk", "v1", "leads.json"] if m == Method::POST => reply(create_import(sh, req).await),
+        ["bulk", "v1", "leads", "batch", id] if m == Method::GET => {
+            let jobs = lock(&sh.jobs);
+            match id
+                .strip_suffix(".json")
+                .and_then(|i| i.parse::<i64>().ok())
+                .and_then(|i| jobs.marketo.imports.get(&i))
+            {
+                Some(j) => reply(ok(vec![import_json(j)])),
+                None => reply(fail("1003", "Invalid batchId")),
+            }
+        }
+        ["bulk", "v1", "leads", "batch", id, file @ ("failures.json" | "warnings.json")] if m == Method::GET => {
+            let jobs = lock(&sh.jobs);
+            match id.parse::<i64>().ok().and_then(|i| jobs.marketo.imports.get(&i)) {
+                Some(j) if j.state == ImportState::Complete => {
+                    csv_file(if *file == "failures.json" { j.failures.clone() } else { j.warnings.clone() })
+                }
+                Some(_) => reply(fail("1003", "Import is not complete")),
+                None => reply(fail("1003", "Invalid batchId")),
+            }
+        }
+        ["bulk", "v1", "leads", "export", "create.json"] if m == Method::POST => reply(create_export(sh, req, now)),
+        ["bulk", "v1", "leads", "export.json"] if m == Method::GET => {
+            let jobs = lock(&sh.jobs);
+            let status: Vec<&str> = req.q_all("status").into_iter().flat_map(|s| s.split(',')).collect();
+            reply(ok(jobs
+                .marketo
+                .exports
+                .values()
+                .filter(|e| status.is_empty() || status.contains(&e.state))
+                .map(export_json)
+                .collect()))
+        }
+        ["bulk", "v1", "leads", "export", id, action] => export_action(sh, id, action, m, now),
+        _ => reply(fail("610", "Requested resource not found")),
+    }
+}
+
+async fn create_import(sh: &Shared, req: &Req) -> Value {
+    let ct = req.header("content-type").unwrap_or("");
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return fail("612", "Invalid Content Type");
+    }
+    let Ok(boundary) = multer::parse_boundary(ct) else { return fail("613", "Invalid Multipart Request") };
+    let body = req.body.clone();
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let mut params: Vec<(String, String)> = req.query.clone();
+    let mut file: Option<Vec<u8>> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let is_file = field.file_name().is_some() || name == "file";
+                match field.bytes().await {
+                    Ok(b) if is_file && name == "file" => file = Some(b.to_vec()),
+                    Ok(b) => params.push((name, String::from_utf8_lossy(&b).to_string())),
+                    Err(_) => return fail("613", "Invalid Multipart Request"),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return fail("613", "Invalid Multipart Request"),
+        }
+    }
+    let Some(data) = file else { return fail("701", "file cannot be blank") };
+    let get = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let delimiter = match get("format").unwrap_or_else(|| "csv".into()).to_ascii_lowercase().as_str() {
+        "csv" => b',',
+        "tsv" => b'\t',
+        "ssv" => b';',
+        other => return fail("1003", &format!("Invalid format '{other}'")),
+    };
+    let lookup = get("lookupField").unwrap_or_else(|| "email".into());
+    let list_id = match get("listId") {
+        Some(l) => match l.parse::<i64>() {
+            Ok(id) if lock(&sh.world).mk_lists.contains_key(&id) => Some(id),
+            _ => return fail("1013", "Static list not found"),
+        },
+        None => None,
+    };
+    let mut jobs = lock(&sh.jobs);
+    let mj = &mut jobs.marketo;
+    let active =
+        mj.imports.values().filter(|j| matches!(j.state, ImportState::Queued | ImportState::Importing)).count();
+    if active >= QUEUE {
+        drop(jobs);
+        sh.violation("marketo", "1016");
+        return fail("1016", "Too many imports");
+    }
+    if list_id.is_some()
+        && mj
+            .imports
+            .values()
+            .any(|j| j.list_id == list_id && matches!(j.state, ImportState::Queued | ImportState::Importing))
+    {
+        return fail("1019", "Import in progress");
+    }
+    mj.next_import += 1;
+    let id = 3400 + mj.next_import;
+    mj.imports.insert(
+        id,
+        Import {
+            id,
+            state: ImportState::Queued,
+            started_ms: 0,
+            delimiter,
+            lookup,
+            list_id,
+            data,
+            processed: 0,
+            failed: 0,
+            warned: 0,
+            failures: String::new(),
+            warnings: String::new(),
+            message: String::new(),
+        },
+    );
+    ok(vec![json!({"batchId": id, "importId": id.to_string(), "status": "Queued"})])
+}
+
+fn create_export(sh: &Shared, req: &Req, now: i64) -> Value {
+    let body = match json_body(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let schema = lock(&sh.world).mk_leads.schema.clone();
+    let fields: Vec<String> = body
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|f| f.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    if fields.is_empty() {
+        return fail("1003", "fields cannot be blank");
+    }
+    if let Some(bad) = fields.iter().find(|f| schema.idx(f).is_none()) {
+        return fail("1006", &format!("Field '{bad}' not found"));
+    }
+    if body.get("format").and_then(Value::as_str).is_some_and(|f| !f.eq_ignore_ascii_case("csv")) {
+        return fail("1003", "Invalid format");
+    }
+    let Some(filter) = body.get("filter").and_then(Value::as_object).filter(|f| !f.is_empty()) else {
+        return fail("1003", "filter cannot be blank");
+    };
+    for (k, v) in filter {
+        match k.as_str() {
+            "createdAt" | "updatedAt" => {
+                let (Some(s), Some(e)) = (
+                    v.get("startAt").and_then(Value::as_str).and_then(parse_datetime),
+                    v.get("endAt").and_then(Value::as_str).and_then(parse_datetime),
+                ) else {
+                    return fail("1003", &format!("Invalid date range for '{k}'"));
+                };
+                if e < s || e - s > 31 * 86_400_000 {
+                    return fail("1003", &format!("{k}.endAt cannot be more than 31 days after {k}.startAt"));
+                }
+            }
+            "staticListId" => {
+                if !v.as_i64().is_some_and(|l| lock(&sh.world).mk_lists.contains_key(&l)) {
+                    return fail("1003", "Static list not found");
+                }
+            }
+            other => return fail("1035", &format!("Unsupported filter type '{other}'")),
+        }
+    }
+    let headers: BTreeMap<String, String> = body
+        .get("columnHeaderNames")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default();
+    let id = uuid::Uuid::new_v4().to_string();
+    let e = Export {
+        id: id.clone(),
+        state: "Created",
+        created_ms: now,
+        queued_ms: None,
+        started_ms: None,
+        finished_ms: None,
+        fields,
+        headers,
+        filter: Value::Object(filter.clone()),
+        file: None,
+        records: 0,
+    };
+    let v = export_json(&e);
+    lock(&sh.jobs).marketo.exports.insert(id, e);
+    ok(vec![v])
+}
+
+fn export_action(sh: &Shared, id: &str, action: &str, m: &Method, now: i64) -> Response {
+    let settings = sh.settings();
+    let used = {
+        let l = lock(&sh.limits);
+        if l.marketo_export_bytes.0 == central_day(now) { l.marketo_export_bytes.1 } else { 0 }
+    };
+    let mut jobs = lock(&sh.jobs);
+    let active = jobs.marketo.exports.values().filter(|e| matches!(e.state, "Queued" | "Processing")).count();
+    let Some(e) = jobs.marketo.exports.get_mut(id) else { return reply(fail("1003", "Export job not found")) };
+    match (action, m) {
+        ("enqueue.json", &Method::POST) => {
+            if e.state != "Created" {
+                return reply(fail("1029", "Job already queued"));
+            }
+            if active >= QUEUE {
+                return reply(fail("1029", "Too many jobs (10) in queue"));
+            }
+            if used >= settings.marketo_export_daily_bytes {
+                return reply(fail(
+                    "1029",
+                    &format!("Export daily quota {}MB exceeded", settings.marketo_export_daily_bytes / (1024 * 1024)),
+                ));
+            }
+            e.state = "Queued";
+            e.queued_ms = Some(now);
+            reply(ok(vec![export_json(e)]))
+        }
+        ("status.json", &Method::GET) => reply(ok(vec![export_json(e)])),
+        ("file.json", &Method::GET) => match &e.file {
+            Some(f) => csv_file(f.clone()),
+            None => reply(fail("1003", "Export is not completed")),
+        },
+        ("cancel.json", &Method::POST) => {
+            if matches!(e.state, "Completed" | "Failed" | "Canceled") {
+                return reply(fail("1003", &format!("Job is {}", e.state)));
+            }
+            e.state = "Canceled";
+            reply(ok(vec![export_json(e)]))
+        }
+        _ => reply(fail("610", "Requested resource not found")),
+    }
+}

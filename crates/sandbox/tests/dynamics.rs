@@ -1,0 +1,331 @@
+//! Dataverse Web API contract tests (API reference §3).
+
+mod common;
+use common::*;
+use liaison_sandbox::SandboxConfig;
+use serde_json::{Value, json};
+
+async fn boot(people: usize) -> (liaison_sandbox::Sandbox, String, String) {
+    let sb = start_with(SandboxConfig { people, auto_approve: true, ..SandboxConfig::default() }).await;
+    let token = dv_token(&sb).await;
+    let api = format!("{}/api/data/v9.2", sb.endpoints().dynamics.org_url);
+    (sb, token, api)
+}
+
+#[tokio::test]
+async fn dataverse_401_carries_www_authenticate_with_authorization_uri() {
+    let sb = start(5).await;
+    let d = sb.endpoints().dynamics.clone();
+    let r = client().get(format!("{}/api/data/v9.2/WhoAmI", d.org_url)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let h = r.headers()["www-authenticate"].to_str().unwrap();
+    assert!(h.starts_with("Bearer ") && h.contains(&format!("authorization_uri={}/oauth2/authorize", d.authority_url)));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_who_am_i_and_unknown_segment_404() {
+    let (sb, token, api) = boot(5).await;
+    let v: Value =
+        client().get(format!("{api}/WhoAmI")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert!(v["@odata.context"].as_str().unwrap().ends_with("$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse"));
+    assert!(v["UserId"].is_string() && v["BusinessUnitId"].is_string() && v["OrganizationId"].is_string());
+    let r = client().get(format!("{api}/nothings")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": {"code": "0x8006088a", "message": "Resource not found for the segment 'nothings'."}})
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_maxpagesize_pages_with_next_link_and_filter_select() {
+    let (sb, token, api) = boot(400).await;
+    let r = client()
+        .get(format!("{api}/contacts?$select=contactid,emailaddress1,donotbulkemail&$filter=statecode eq 0 and contains(emailaddress1,'example')"))
+        .bearer_auth(&token)
+        .header("Prefer", "odata.maxpagesize=50")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["preference-applied"], "odata.maxpagesize=50");
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["@odata.context"].as_str().unwrap().ends_with("$metadata#contacts(contactid,emailaddress1,donotbulkemail)")
+    );
+    let first = v["value"].as_array().unwrap();
+    assert_eq!(first.len(), 50);
+    assert!(first[0]["@odata.etag"].as_str().unwrap().starts_with("W/\""));
+    assert_eq!(first[0].as_object().unwrap().len(), 4, "etag + the 3 selected columns");
+    let mut next = v["@odata.nextLink"].as_str().unwrap().to_string();
+    assert!(next.contains("$skiptoken="));
+    let mut total = first.len();
+    loop {
+        let v: Value = client()
+            .get(&next)
+            .bearer_auth(&token)
+            .header("Prefer", "odata.maxpagesize=50")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        total += v["value"].as_array().unwrap().len();
+        match v["@odata.nextLink"].as_str() {
+            Some(n) => next = n.to_string(),
+            None => break,
+        }
+    }
+    let all: Value = client()
+        .get(format!("{api}/contacts?$select=contactid&$count=true"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(total as u64, all["@odata.count"].as_u64().unwrap());
+    let email = first[0]["emailaddress1"].as_str().unwrap();
+    let v: Value = client()
+        .get(format!("{api}/contacts?$filter=emailaddress1 eq '{email}'&$select=emailaddress1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 1);
+    let r = client().get(format!("{api}/contacts?$skip=10")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = client().get(format!("{api}/contacts?$filter=emailaddress1 eq")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "0x80060888");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_create_is_204_with_odata_entity_id_and_missing_is_0x80040217() {
+    let (sb, token, api) = boot(5).await;
+    let r = client()
+        .post(format!("{api}/contacts"))
+        .bearer_auth(&token)
+        .json(&json!({"firstname": "Bo", "lastname": "Ye", "emailaddress1": "b@y.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let id_url = r.headers()["odata-entityid"].to_str().unwrap().to_string();
+    assert!(id_url.starts_with(&format!("{api}/contacts(")));
+    let v: Value = client().get(&id_url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["fullname"], "Bo Ye");
+    let r = client()
+        .patch(&id_url)
+        .bearer_auth(&token)
+        .header("Prefer", "return=representation")
+        .json(&json!({"donotbulkemail": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["donotbulkemail"], true);
+    let missing = format!("{api}/contacts(00000000-0000-0000-0000-000000000001)");
+    let r = client().get(&missing).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": {"code": "0x80040217", "message": "contact With Id = 00000000-0000-0000-0000-000000000001 Does Not Exist"}})
+    );
+    let r = client()
+        .patch(&missing)
+        .bearer_auth(&token)
+        .header("If-Match", "*")
+        .json(&json!({"lastname": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "If-Match: * prevents the upsert from creating");
+    let r = client().delete(&id_url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_marketing_list_members_add_and_remove() {
+    let (sb, token, api) = boot(20).await;
+    let c = client();
+    let r = c
+        .post(format!("{api}/lists"))
+        .bearer_auth(&token)
+        .json(&json!({"listname": "Q3 webinar", "createdfromcode": 2, "type": false}))
+        .send()
+        .await
+        .unwrap();
+    let list_url = r.headers()["odata-entityid"].to_str().unwrap().to_string();
+    let list_id = list_url.rsplit('(').next().unwrap().trim_end_matches(')').to_string();
+    let v: Value = c
+        .get(format!("{api}/contacts?$select=contactid&$top=3"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<String> =
+        v["value"].as_array().unwrap().iter().map(|c| c["contactid"].as_str().unwrap().to_string()).collect();
+    let v: Value = c
+        .post(format!("{list_url}/Microsoft.Dynamics.CRM.AddMemberList"))
+        .bearer_auth(&token)
+        .json(&json!({"EntityId": ids[0]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(v["Id"].is_string());
+    let r = c
+        .post(format!("{api}/AddListMembersList"))
+        .bearer_auth(&token)
+        .json(&json!({"List": {"@odata.type": "Microsoft.Dynamics.CRM.list", "listid": list_id},
+            "Members": [{"@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": ids[1]}, {"@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": ids[2]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let v: Value = c
+        .get(format!("{list_url}?$select=membercount"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["membercount"], 3);
+    let r = c
+        .post(format!("{list_url}/Microsoft.Dynamics.CRM.RemoveMemberList"))
+        .bearer_auth(&token)
+        .json(&json!({"EntityId": ids[0]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let v: Value = c
+        .get(format!("{list_url}/listcontact_association?$select=contactid"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 2);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_429_with_retry_after_after_6000_requests_in_300_seconds() {
+    let (sb, token, api) = boot(5).await;
+    control_post(&sb, "/settings", json!({"dynamics_requests_per_window": 5})).await;
+    for _ in 0..5 {
+        assert_eq!(client().get(format!("{api}/WhoAmI")).bearer_auth(&token).send().await.unwrap().status(), 200);
+    }
+    let r = client().get(format!("{api}/WhoAmI")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "0x80072322");
+    assert_eq!(v["error"]["message"], "Number of requests exceeded the limit of 5 over time window of 300 seconds.");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_batch_change_set_is_atomic_and_content_id_references_work() {
+    let (sb, token, api) = boot(5).await;
+    let b = "batch_AAA";
+    let cs = "changeset_BBB";
+    let body = format!(
+        "--{b}\r\nContent-Type: multipart/mixed; boundary={cs}\r\n\r\n\
+--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n\
+POST /api/data/v9.2/contacts HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{{\"lastname\":\"Batch\",\"emailaddress1\":\"batch@x.com\"}}\r\n\
+--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 2\r\n\r\n\
+POST /api/data/v9.2/tasks HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{{\"subject\":\"Email sent\",\"regardingobjectid_contact@odata.bind\":\"$1\"}}\r\n\
+--{cs}--\r\n\
+--{b}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n\
+GET /api/data/v9.2/contacts?$select=lastname&$filter=lastname eq 'Batch' HTTP/1.1\r\nAccept: application/json\r\n\r\n\
+--{b}--\r\n"
+    );
+    let r = client()
+        .post(format!("{api}/$batch"))
+        .bearer_auth(&token)
+        .header("Content-Type", format!("multipart/mixed; boundary=\"{b}\""))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("multipart/mixed; boundary=batchresponse_"));
+    let text = r.text().await.unwrap();
+    assert_eq!(text.matches("HTTP/1.1 204 No Content").count(), 2, "{text}");
+    assert!(text.contains("changesetresponse_") && text.contains("\"lastname\":\"Batch\""), "{text}");
+    // A failing change set rolls back its earlier requests.
+    let body = format!(
+        "--{b}\r\nContent-Type: multipart/mixed; boundary={cs}\r\n\r\n\
+--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n\
+POST /api/data/v9.2/contacts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{{\"lastname\":\"Rolled\"}}\r\n\
+--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 2\r\n\r\n\
+POST /api/data/v9.2/contacts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{{\"nope\":1}}\r\n\
+--{cs}--\r\n--{b}--\r\n"
+    );
+    let text = client()
+        .post(format!("{api}/$batch"))
+        .bearer_auth(&token)
+        .header("Content-Type", format!("multipart/mixed; boundary={b}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("HTTP/1.1 400 Bad Request"), "{text}");
+    let v: Value = client()
+        .get(format!("{api}/contacts?$filter=lastname eq 'Rolled'"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"], json!([]), "change sets are atomic");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_429_beyond_52_concurrent_requests() {
+    let (sb, token, api) = boot(5).await;
+    control_post(&sb, "/settings", json!({"dynamics_concurrency": 3, "latency_ms": 300})).await;
+    let mut handles = Vec::new();
+    for _ in 0..5 {
+        let (url, t) = (format!("{api}/WhoAmI"), token.clone());
+        handles.push(tokio::spawn(async move { client().get(url).bearer_auth(t).send().await.unwrap() }));
+    }
+    let mut throttled = 0;
+    for h in handles {
+        let r = h.await.unwrap();
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "0x80072326");
+            throttled += 1;
+        }
+    }
+    assert_eq!(throttled, 2);
+    sb.shutdown().await;
+}
