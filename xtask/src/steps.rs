@@ -170,6 +170,9 @@ pub fn test() -> Result<()> {
     });
     layer("UI type-check and lint (svelte-check, eslint)", &mut || npm(&["run", "check"]));
     layer("UI unit tests (vitest, mocked IPC)", &mut || npm(&["test"]));
+    layer("sandbox vs third-party clients (jsforce, node-marketo-rest, dynamics-web-api, nodemailer)", &mut || {
+        sandbox_clients(&envs)
+    });
     layer("end-to-end (tauri-driver, WebKitWebDriver, Xvfb)", &mut || end_to_end(&envs));
     layer("hermeticity (no test wrote to the default data dirs)", &mut || guard.check());
 
@@ -186,6 +189,18 @@ pub fn test() -> Result<()> {
         bail!("{failed} layer(s) failed");
     }
     Ok(())
+}
+
+/// Widely used client libraries, installed from npm and unmodified, against the sandbox: the
+/// proof that it speaks the vendors' wire protocols.
+fn sandbox_clients(envs: &[(&str, &str)]) -> Result<()> {
+    cargo(&["build", "-p", "liaison-sandbox", "--example", "serve", "--locked"], &[])?;
+    let dir = root().join("crates/sandbox/tests/clients");
+    setup::npm_ci(&dir)?;
+    let serve = root().join("target/debug/examples/serve").display().to_string();
+    let mut all: Vec<(&str, &str)> = envs.to_vec();
+    all.push(("LIAISON_SANDBOX_BIN", serve.as_str()));
+    run_in(&dir, "npm", &["test"], &all)
 }
 
 fn end_to_end(envs: &[(&str, &str)]) -> Result<()> {
