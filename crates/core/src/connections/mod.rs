@@ -6,6 +6,8 @@ use ts_rs::TS;
 use crate::Result;
 use crate::members::parse_enum;
 
+pub mod campaign;
+pub mod dynamics;
 pub mod health;
 pub mod marketo;
 pub mod oauth;

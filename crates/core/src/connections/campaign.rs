@@ -1,0 +1,214 @@
+//! Adobe Campaign Standard: server-to-server client credentials from Adobe IMS, the
+//! `X-Api-Key` header, checked by reading one profile.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::ownership::{self, NewConnection};
+use super::{ConnectionKind, ConnectionSummary};
+use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace};
+
+/// Non-secret settings of an Adobe Campaign connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CampaignSettings {
+    /// `https://mc.adobe.io` in production.
+    pub base_url: String,
+    /// `https://ims-na1.adobelogin.com` in production.
+    pub ims_url: String,
+    /// The tenant ID in API paths (`{base_url}/{org_id}/campaign/…`).
+    pub org_id: String,
+    pub client_id: String,
+}
+
+/// What the admin enters to connect Adobe Campaign.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConnectCampaign {
+    pub display_name: String,
+    pub base_url: String,
+    pub ims_url: String,
+    pub org_id: String,
+    pub client_id: String,
+    pub is_sandbox: bool,
+}
+
+/// Adobe does not publish Campaign Standard's rate limits; stay modest.
+pub fn default_budget() -> Arc<Budget> {
+    Budget::new("Adobe Campaign", 10, 600, Duration::from_secs(60))
+}
+
+fn origin(input: &str, default: &str, what: &str) -> Result<String> {
+    let input = match input.trim() {
+        "" => default,
+        other => other,
+    };
+    let url = url::Url::parse(input).map_err(|_| Error::invalid_input(format!("{input:?} is not a valid {what}.")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{input:?} is not an http(s) address.")));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// The vault name of a Campaign connection's client secret.
+pub fn secret_name(connection_id: &str) -> String {
+    format!("connection.{connection_id}.client_secret")
+}
+
+/// A Campaign Standard client with an IMS token.
+pub struct CampaignClient {
+    settings: CampaignSettings,
+    secret: SecretString,
+    http: Http,
+    token: tokio::sync::Mutex<Option<SecretString>>,
+}
+
+impl CampaignClient {
+    /// A client for `settings` with its secret.
+    pub fn new(settings: CampaignSettings, secret: SecretString) -> Result<Self> {
+        Ok(Self {
+            settings,
+            secret,
+            http: Http::new("Adobe Campaign", default_budget(), RetryPolicy::default())?,
+            token: Default::default(),
+        })
+    }
+
+    async fn token(&self) -> Result<SecretString> {
+        let mut cached = self.token.lock().await;
+        if let Some(t) = cached.as_ref() {
+            return Ok(t.clone());
+        }
+        let url = format!("{}/ims/token/v3", self.settings.ims_url);
+        let body: serde_json::Value = self
+            .http
+            .execute(
+                "getting an Adobe IMS token",
+                || {
+                    self.http.client().post(&url).form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", self.settings.client_id.as_str()),
+                        ("client_secret", self.secret.expose_secret()),
+                        ("scope", "openid,AdobeID,campaign_sdk,additional_info.projectedProductContext"),
+                    ])
+                },
+                |response| async move {
+                    let status = response.status();
+                    if status.is_server_error() || status.as_u16() == 429 {
+                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                    }
+                    if matches!(status.as_u16(), 400 | 401) {
+                        return Outcome::Fail(Error::new(
+                            ErrorCode::Unauthorized,
+                            "Adobe IMS rejected the client ID or client secret. Copy both again from the Adobe Developer Console (OAuth Server-to-Server credential).",
+                        ));
+                    }
+                    match response.json::<serde_json::Value>().await {
+                        Ok(v) if v["access_token"].is_string() => Outcome::Done(v),
+                        _ => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Adobe IMS answered in an unexpected format.")),
+                    }
+                },
+                || async { Ok(()) },
+            )
+            .await?;
+        let token = SecretString::from(body["access_token"].as_str().unwrap_or_default().to_owned());
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    /// GETs a path under `{base_url}/{org_id}/campaign/`.
+    pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
+        let url = format!("{}/{}/campaign/{path}", self.settings.base_url, self.settings.org_id);
+        let token = std::sync::Mutex::new(self.token().await?);
+        self.http
+            .execute(
+                "calling Adobe Campaign",
+                || {
+                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http
+                        .client()
+                        .get(&url)
+                        .bearer_auth(token.expose_secret())
+                        .header("X-Api-Key", &self.settings.client_id)
+                },
+                |response| async move {
+                    let status = response.status();
+                    if status.as_u16() == 401 {
+                        return Outcome::Refresh;
+                    }
+                    if status.as_u16() == 429 || status.is_server_error() {
+                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                    }
+                    let body: serde_json::Value = match response.json().await {
+                        Ok(v) => v,
+                        Err(_) => return Outcome::Retry { after: None, reason: "the response was not JSON".into() },
+                    };
+                    if status.is_success() {
+                        return Outcome::Done(body);
+                    }
+                    let message = body["error_message"].as_str().or(body["message"].as_str()).unwrap_or("unknown error");
+                    let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
+                    Outcome::Fail(Error::new(code, format!("Adobe Campaign answered HTTP {status}: {message}. Check the organization ID and the product profile of the credential.")))
+                },
+                || async {
+                    *self.token.lock().await = None;
+                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
+                    Ok(())
+                },
+            )
+            .await
+    }
+}
+
+/// Connects Adobe Campaign: proves the credentials by reading one profile, then stores the
+/// connection and its secret together (several per workspace are allowed).
+pub async fn connect(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectCampaign,
+    secret: SecretString,
+) -> Result<ConnectionSummary> {
+    let verdict = ownership::connect_permission(ws, ConnectionKind::Campaign)?;
+    if !verdict.allowed {
+        return Err(Error::new(ErrorCode::Forbidden, verdict.reason.unwrap_or_default()));
+    }
+    let (org_id, client_id) = (request.org_id.trim().to_owned(), request.client_id.trim().to_owned());
+    if org_id.is_empty() || client_id.is_empty() || secret.expose_secret().trim().is_empty() {
+        return Err(Error::invalid_input(
+            "The organization (tenant) ID, client ID and client secret are all required.",
+        ));
+    }
+    let settings = CampaignSettings {
+        base_url: origin(&request.base_url, "https://mc.adobe.io", "API address")?,
+        ims_url: origin(&request.ims_url, "https://ims-na1.adobelogin.com", "IMS address")?,
+        org_id,
+        client_id,
+    };
+    let client = CampaignClient::new(settings.clone(), secret.clone())?;
+    client.get("profileAndServices/profile?_lineCount=1").await?;
+    let display_name = match request.display_name.trim() {
+        "" => "Adobe Campaign".to_owned(),
+        name => name.to_owned(),
+    };
+    let id = ws.store().write(|tx| {
+        let id = ownership::register(
+            tx,
+            &NewConnection {
+                kind: ConnectionKind::Campaign,
+                display_name: display_name.clone(),
+                settings: serde_json::to_value(&settings)?,
+                is_sandbox: request.is_sandbox,
+            },
+        )?;
+        vault.put_in(tx, &secret_name(&id), &secret)?;
+        Ok(id)
+    })?;
+    super::list(ws.store())?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("The new connection vanished."))
+}

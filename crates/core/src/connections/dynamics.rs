@@ -1,0 +1,285 @@
+//! Dynamics 365 Sales (Dataverse Web API): Microsoft identity platform authorization code with
+//! PKCE through the system browser, scope `{org}/user_impersonation offline_access`, checked
+//! with `WhoAmI`; rotating refresh tokens are persisted on every refresh (R13).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::oauth::{self, Browser, SIGN_IN_TIMEOUT};
+use super::ownership::{self, NewConnection};
+use super::{ConnectionKind, ConnectionSummary};
+use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace};
+
+/// Who may use a Dynamics connection (R13; default: administrators).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UsableBy {
+    #[default]
+    Administrators,
+    Everyone,
+}
+
+/// Non-secret settings of a Dynamics 365 connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DynamicsSettings {
+    /// The org's Sales URL, e.g. `https://contoso.crm.dynamics.com`.
+    pub org_url: String,
+    /// `https://login.microsoftonline.com/{tenant}` (tenant default `organizations`).
+    pub authority_url: String,
+    pub client_id: String,
+    pub usable_by: UsableBy,
+    pub user_id: String,
+    pub organization_id: String,
+}
+
+/// What the admin enters to connect Dynamics 365 (R13).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConnectDynamics {
+    pub display_name: String,
+    pub org_url: String,
+    /// Empty: `https://login.microsoftonline.com/organizations`.
+    pub authority_url: String,
+    pub client_id: String,
+    pub usable_by: UsableBy,
+    pub is_sandbox: bool,
+}
+
+/// Dataverse service protection: 52 concurrent requests and 6,000 per 5 minutes per user.
+pub fn default_budget() -> Arc<Budget> {
+    Budget::new("Dynamics 365", 52, 6_000, Duration::from_secs(300))
+}
+
+fn https_origin(input: &str, what: &str) -> Result<String> {
+    let url = url::Url::parse(input.trim())
+        .map_err(|_| Error::invalid_input(format!("{:?} is not a valid {what}.", input.trim())))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Vault names of a Dynamics connection's tokens.
+pub fn secret_names(connection_id: &str) -> [String; 2] {
+    ["access_token", "refresh_token"].map(|s| format!("connection.{connection_id}.{s}"))
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    refresh_token: Option<String>,
+}
+
+async fn token_call(http: &Http, authority: &str, form: Vec<(&'static str, String)>) -> Result<TokenResponse> {
+    let url = format!("{authority}/oauth2/v2.0/token");
+    http.execute(
+        "exchanging the Microsoft sign-in for tokens",
+        || http.client().post(&url).form(&form),
+        |response| async move {
+            let status = response.status();
+            if status.is_server_error() || status.as_u16() == 429 {
+                return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+            }
+            let text = response.text().await.unwrap_or_default();
+            if status.is_success() {
+                return serde_json::from_str(&text).map(Outcome::Done).unwrap_or_else(|_| {
+                    Outcome::Fail(Error::new(
+                        ErrorCode::BadResponse,
+                        "Microsoft's token answer was not in the expected format.",
+                    ))
+                });
+            }
+            let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let error = body["error"].as_str().unwrap_or("error").to_owned();
+            let description = body["error_description"].as_str().unwrap_or("").lines().next().unwrap_or("").to_owned();
+            let message = if error == "invalid_grant" {
+                format!(
+                    "Microsoft says the sign-in has expired or was revoked ({description}). Reconnect Dynamics 365."
+                )
+            } else {
+                format!("Microsoft refused the sign-in ({error}: {description}).")
+            };
+            Outcome::Fail(
+                Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": error })),
+            )
+        },
+        || async { Ok(()) },
+    )
+    .await
+}
+
+async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<serde_json::Value> {
+    let url = format!("{org_url}/api/data/v9.2/WhoAmI");
+    http.execute(
+        "checking the Dynamics 365 connection",
+        || {
+            http.client()
+                .get(&url)
+                .bearer_auth(access.expose_secret())
+                .header("OData-MaxVersion", "4.0")
+                .header("OData-Version", "4.0")
+                .header("Accept", "application/json")
+        },
+        |response| async move { judge(response).await },
+        || async { Ok(()) },
+    )
+    .await
+}
+
+async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
+    let status = response.status();
+    if status.as_u16() == 401 {
+        return Outcome::Fail(Error::new(
+            ErrorCode::Unauthorized,
+            "Dynamics 365 did not accept the sign-in (HTTP 401).",
+        ));
+    }
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+    }
+    let body: serde_json::Value = match response.json().await {
+        Ok(v) => v,
+        Err(_) => return Outcome::Retry { after: None, reason: "the response was not JSON".into() },
+    };
+    if status.is_success() {
+        return Outcome::Done(body);
+    }
+    let message = body["error"]["message"].as_str().unwrap_or("unknown error");
+    let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
+    Outcome::Fail(Error::new(code, format!("Dynamics 365 answered HTTP {status}: {message}")))
+}
+
+/// Connects Dynamics 365 (R13): signs in through the browser with PKCE, checks the org with
+/// `WhoAmI`, and stores the connection (several per workspace are allowed).
+pub async fn connect(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectDynamics,
+    browser: &dyn Browser,
+) -> Result<ConnectionSummary> {
+    connect_with_timeout(ws, vault, request, browser, SIGN_IN_TIMEOUT).await
+}
+
+/// [`connect`] with a custom sign-in timeout.
+pub async fn connect_with_timeout(
+    ws: &Workspace,
+    vault: &Vault,
+    request: ConnectDynamics,
+    browser: &dyn Browser,
+    timeout: Duration,
+) -> Result<ConnectionSummary> {
+    let verdict = ownership::connect_permission(ws, ConnectionKind::Dynamics)?;
+    if !verdict.allowed {
+        return Err(Error::new(ErrorCode::Forbidden, verdict.reason.unwrap_or_default()));
+    }
+    let display_name = request.display_name.trim().to_owned();
+    if display_name.is_empty() {
+        return Err(Error::invalid_input("A display name is required (for example “Dynamics 365 – production”)."));
+    }
+    let client_id = request.client_id.trim().to_owned();
+    if client_id.is_empty() {
+        return Err(Error::invalid_input(
+            "The application (client) ID from the Microsoft Entra app registration is required.",
+        ));
+    }
+    let org_url = https_origin(&request.org_url, "server address (the org's Sales URL)")?;
+    let authority = match request.authority_url.trim() {
+        "" => "https://login.microsoftonline.com/organizations".to_owned(),
+        other => https_origin(other, "sign-in authority")?,
+    };
+    let scope = format!("{org_url}/user_impersonation offline_access");
+    let callback = oauth::authorize(
+        &format!("{authority}/oauth2/v2.0/authorize"),
+        &[("response_type", "code"), ("client_id", &client_id), ("scope", &scope), ("response_mode", "query")],
+        browser,
+        timeout,
+        "Microsoft",
+    )
+    .await?;
+    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let tokens = token_call(
+        &http,
+        &authority,
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", callback.code.expose_secret().to_owned()),
+            ("client_id", client_id.clone()),
+            ("redirect_uri", callback.redirect_uri.clone()),
+            ("code_verifier", callback.verifier.expose_secret().to_owned()),
+            ("scope", scope.clone()),
+        ],
+    )
+    .await?;
+    let access = SecretString::from(tokens.access_token);
+    let who = who_am_i(&http, &org_url, &access).await?;
+    let settings = DynamicsSettings {
+        org_url,
+        authority_url: authority,
+        client_id,
+        usable_by: request.usable_by,
+        user_id: who["UserId"].as_str().unwrap_or_default().to_owned(),
+        organization_id: who["OrganizationId"].as_str().unwrap_or_default().to_owned(),
+    };
+    let refresh = tokens.refresh_token.map(SecretString::from);
+    let id = ws.store().write(|tx| {
+        let id = ownership::register(
+            tx,
+            &NewConnection {
+                kind: ConnectionKind::Dynamics,
+                display_name: display_name.clone(),
+                settings: serde_json::to_value(&settings)?,
+                is_sandbox: request.is_sandbox,
+            },
+        )?;
+        let [access_name, refresh_name] = secret_names(&id);
+        vault.put_in(tx, &access_name, &access)?;
+        if let Some(refresh) = &refresh {
+            vault.put_in(tx, &refresh_name, refresh)?;
+        }
+        Ok(id)
+    })?;
+    super::list(ws.store())?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("The new connection vanished."))
+}
+
+/// Renews the session of a stored connection, persisting the rotated refresh token (Microsoft
+/// issues a new one on every refresh and the old one stops working after a while).
+pub async fn refresh(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<()> {
+    let settings: String = ws.store().read(|c| {
+        Ok(c.query_row("SELECT settings FROM connections WHERE id = ?1 AND kind = 'dynamics'", [connection_id], |r| {
+            r.get(0)
+        })?)
+    })?;
+    let settings: DynamicsSettings = serde_json::from_str(&settings)?;
+    let [access_name, refresh_name] = secret_names(connection_id);
+    let refresh = vault.get(&refresh_name)?.ok_or_else(|| {
+        Error::new(ErrorCode::Unauthorized, "The Dynamics 365 sign-in has no refresh token. Reconnect Dynamics 365.")
+    })?;
+    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let tokens = token_call(
+        &http,
+        &settings.authority_url,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh.expose_secret().to_owned()),
+            ("client_id", settings.client_id.clone()),
+            ("scope", format!("{}/user_impersonation offline_access", settings.org_url)),
+        ],
+    )
+    .await?;
+    let rotated = tokens.refresh_token.map(SecretString::from);
+    ws.store().write(|tx| {
+        vault.put_in(tx, &access_name, &SecretString::from(tokens.access_token.clone()))?;
+        if let Some(r) = &rotated {
+            vault.put_in(tx, &refresh_name, r)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,97 @@
+//! Connecting Dynamics 365 (Microsoft identity, PKCE, WhoAmI) and Adobe Campaign (IMS) against
+//! the sandbox.
+
+use liaison_core::connections::campaign::{self, ConnectCampaign};
+use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
+use liaison_core::connections::oauth::Browser;
+use liaison_core::connections::{self, ConnectionKind};
+use liaison_core::members::admin::activate;
+use liaison_core::vault::{MemoryKeychain, Vault};
+use liaison_core::{ErrorCode, Paths, Workspace};
+use liaison_sandbox::{Sandbox, SandboxConfig};
+use secrecy::{ExposeSecret, SecretString};
+
+struct Fetcher;
+
+impl Browser for Fetcher {
+    fn open(&self, url: &str) -> liaison_core::Result<()> {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let _ = reqwest::get(url).await;
+            });
+        });
+        Ok(())
+    }
+}
+
+fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
+    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    (dir, ws, vault)
+}
+
+fn dynamics_request(sb: &Sandbox, name: &str) -> ConnectDynamics {
+    ConnectDynamics {
+        display_name: name.into(),
+        org_url: sb.endpoints().dynamics.org_url.clone(),
+        authority_url: sb.endpoints().dynamics.authority_url.clone(),
+        client_id: sb.endpoints().dynamics.client_id.clone(),
+        usable_by: UsableBy::default(),
+        is_sandbox: true,
+    }
+}
+
+#[tokio::test]
+async fn r13_dynamics_connects_through_the_browser_and_allows_several_orgs() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, auto_approve: true, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let prod = dynamics::connect(&ws, &vault, dynamics_request(&sb, "Dynamics – production"), &Fetcher).await.unwrap();
+    dynamics::connect(&ws, &vault, dynamics_request(&sb, "Dynamics – test"), &Fetcher).await.unwrap();
+    let list = connections::list(ws.store()).unwrap();
+    assert_eq!(list.iter().filter(|c| c.kind == ConnectionKind::Dynamics).count(), 2);
+    let [access, refresh] = dynamics::secret_names(&prod.id);
+    let old_refresh = vault.get(&refresh).unwrap().unwrap();
+    assert!(vault.get(&access).unwrap().is_some());
+    // Microsoft rotates refresh tokens; the new one is kept.
+    dynamics::refresh(&ws, &vault, &prod.id).await.unwrap();
+    assert_ne!(vault.get(&refresh).unwrap().unwrap().expose_secret(), old_refresh.expose_secret());
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn r13_a_display_name_is_required() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, auto_approve: true, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let err = dynamics::connect(&ws, &vault, dynamics_request(&sb, " "), &Fetcher).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    sb.shutdown().await;
+}
+
+fn campaign_request(sb: &Sandbox) -> ConnectCampaign {
+    let c = &sb.endpoints().campaign;
+    ConnectCampaign {
+        display_name: String::new(),
+        base_url: c.base_url.clone(),
+        ims_url: c.ims_url.clone(),
+        org_id: c.org_id.clone(),
+        client_id: c.client_id.clone(),
+        is_sandbox: true,
+    }
+}
+
+#[tokio::test]
+async fn campaign_connects_with_ims_credentials_after_reading_a_profile() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let secret = SecretString::from(sb.endpoints().campaign.client_secret.clone());
+    let c = campaign::connect(&ws, &vault, campaign_request(&sb), secret).await.unwrap();
+    assert_eq!((c.kind, c.display_name.as_str()), (ConnectionKind::Campaign, "Adobe Campaign"));
+    assert!(vault.get(&campaign::secret_name(&c.id)).unwrap().is_some());
+    let wrong = campaign::connect(&ws, &vault, campaign_request(&sb), SecretString::from("nope")).await.unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::Unauthorized);
+    sb.shutdown().await;
+}
