@@ -95,3 +95,17 @@ async fn campaign_connects_with_ims_credentials_after_reading_a_profile() {
     assert_eq!(wrong.code, ErrorCode::Unauthorized);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn health_checks_cover_dynamics_and_campaign() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, auto_approve: true, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let d = dynamics::connect(&ws, &vault, dynamics_request(&sb, "Dynamics"), &Fetcher).await.unwrap();
+    let secret = SecretString::from(sb.endpoints().campaign.client_secret.clone());
+    let c = campaign::connect(&ws, &vault, campaign_request(&sb), secret).await.unwrap();
+    for id in [&d.id, &c.id] {
+        let report = liaison_core::connections::health::check(&ws, &vault, id).await.unwrap();
+        assert!(report.healthy() && report.items.len() >= 2, "{report:?}");
+    }
+    sb.shutdown().await;
+}

@@ -126,7 +126,49 @@ async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<s
                 .header("Accept", "application/json")
         },
         |response| async move { judge(response).await },
-        || async { Ok(()) },
+        || async {
+            Err(Error::new(ErrorCode::Unauthorized, "Dynamics 365 did not accept the new sign-in (HTTP 401)."))
+        },
+    )
+    .await
+}
+
+/// GETs a Web API path (e.g. `contacts?$top=1`) for a stored connection, renewing the session
+/// (and storing the rotated refresh token) when it expired.
+pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str) -> Result<serde_json::Value> {
+    let settings: String = ws.store().read(|c| {
+        Ok(c.query_row("SELECT settings FROM connections WHERE id = ?1 AND kind = 'dynamics'", [connection_id], |r| {
+            r.get(0)
+        })?)
+    })?;
+    let settings: DynamicsSettings = serde_json::from_str(&settings)?;
+    let [access_name, _] = secret_names(connection_id);
+    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
+    let token = std::sync::Mutex::new(vault.get(&access_name)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::Unauthorized,
+            "The Dynamics 365 connection has no stored session. Reconnect Dynamics 365.",
+        )
+    })?);
+    http.execute(
+        &format!("calling Dynamics 365 {path}"),
+        || {
+            let t = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            http.client()
+                .get(&url)
+                .bearer_auth(t.expose_secret())
+                .header("OData-MaxVersion", "4.0")
+                .header("OData-Version", "4.0")
+                .header("Accept", "application/json")
+        },
+        |response| async move { judge(response).await },
+        || async {
+            refresh(ws, vault, connection_id).await?;
+            let fresh = vault.get(&access_name)?.unwrap_or_else(|| SecretString::from(String::new()));
+            *token.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+            Ok(())
+        },
     )
     .await
 }

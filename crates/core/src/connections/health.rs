@@ -55,11 +55,8 @@ pub async fn check(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result
     let items = match summary.kind {
         ConnectionKind::Marketo => marketo(ws, vault, connection_id).await,
         ConnectionKind::Salesforce => salesforce(ws, vault, connection_id).await,
-        ConnectionKind::Dynamics | ConnectionKind::Campaign => vec![HealthItem {
-            key: "supported".into(),
-            ok: false,
-            detail: "Liaison cannot check this kind of connection yet.".into(),
-        }],
+        ConnectionKind::Dynamics => dynamics(ws, vault, connection_id).await,
+        ConnectionKind::Campaign => campaign(ws, vault, connection_id).await,
     };
     Ok(HealthReport {
         connection_id: summary.id,
@@ -159,5 +156,64 @@ async fn salesforce(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> 
         }
     });
     items.push(item("daily_quota", quota));
+    items
+}
+
+async fn dynamics(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
+    let who = super::dynamics::get(ws, vault, id, "WhoAmI").await;
+    let ok = who.is_ok();
+    let mut items = vec![item("credentials", who.map(|_| "Dynamics 365 accepted the sign-in (WhoAmI).".to_owned()))];
+    if !ok {
+        return items;
+    }
+    for (path, key, what) in [
+        ("contacts?$select=contactid&$top=1", "read_contacts", "contacts"),
+        ("lists?$select=listid&$top=1", "read_lists", "marketing lists"),
+    ] {
+        items.push(item(
+            key,
+            super::dynamics::get(ws, vault, id, path).await.map(|_| format!("Liaison can read {what}.")),
+        ));
+    }
+    items
+}
+
+async fn campaign(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
+    let client = ws
+        .store()
+        .read(|c| {
+            Ok(c.query_row("SELECT settings FROM connections WHERE id = ?1 AND kind = 'campaign'", [id], |r| {
+                r.get::<_, String>(0)
+            })?)
+        })
+        .and_then(|s| Ok(serde_json::from_str::<super::campaign::CampaignSettings>(&s)?))
+        .and_then(|settings| {
+            let secret = vault.get(&super::campaign::secret_name(id))?.ok_or_else(|| {
+                Error::new(
+                    crate::ErrorCode::Unauthorized,
+                    "The Campaign connection has no stored secret. Reconnect Adobe Campaign.",
+                )
+            })?;
+            super::campaign::CampaignClient::new(settings, secret)
+        });
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => return vec![item("credentials", Err(e))],
+    };
+    let profile = client.get("profileAndServices/profile?_lineCount=1").await;
+    let ok = profile.is_ok();
+    let mut items = vec![item(
+        "credentials",
+        profile.map(|_| "Adobe IMS and Campaign accepted the credential; profiles can be read.".to_owned()),
+    )];
+    if ok {
+        items.push(item(
+            "read_services",
+            client
+                .get("profileAndServices/service?_lineCount=1")
+                .await
+                .map(|_| "Liaison can read subscription services.".to_owned()),
+        ));
+    }
     items
 }
