@@ -4,6 +4,8 @@
 use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
+use liaison_core::connections::campaign::{self, ConnectCampaign};
+use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
 use liaison_core::connections::marketo::{self, ConnectMarketo};
 use liaison_core::connections::oauth::SystemBrowser;
 use liaison_core::connections::salesforce::{self, ConnectSalesforce};
@@ -40,6 +42,43 @@ pub enum ConnectCommand {
         /// Read a client secret from stdin (connected apps that require one).
         #[arg(long)]
         with_secret: bool,
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Connect Dynamics 365: opens the browser to sign in with Microsoft (R13).
+    Dynamics {
+        /// The org's Sales URL, e.g. https://contoso.crm.dynamics.com.
+        #[arg(long)]
+        org_url: String,
+        /// https://login.microsoftonline.com/<tenant> (default tenant: organizations).
+        #[arg(long, default_value = "")]
+        authority_url: String,
+        #[arg(long)]
+        client_id: String,
+        /// The display name (required: there may be several Dynamics connections).
+        #[arg(long)]
+        name: String,
+        /// Let every member use the connection, not only administrators.
+        #[arg(long)]
+        everyone: bool,
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Connect Adobe Campaign Standard with an OAuth server-to-server credential (secret on stdin).
+    Campaign {
+        /// The API host (default https://mc.adobe.io).
+        #[arg(long, default_value = "")]
+        base_url: String,
+        /// The IMS host (default https://ims-na1.adobelogin.com).
+        #[arg(long, default_value = "")]
+        ims_url: String,
+        /// The organization (tenant) ID.
+        #[arg(long)]
+        org_id: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = "Adobe Campaign")]
+        name: String,
         #[arg(long)]
         sandbox: bool,
     },
@@ -82,6 +121,27 @@ pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<
                 eprintln!("Opening your browser to sign in to Salesforce (waiting up to 5 minutes)…");
             }
             runtime.block_on(salesforce::connect(ws, &vault, request, secret, &SystemBrowser))?
+        }
+        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, everyone, sandbox } => {
+            let usable_by = if everyone { UsableBy::Everyone } else { UsableBy::Administrators };
+            let request = ConnectDynamics {
+                display_name: name,
+                org_url,
+                authority_url,
+                client_id,
+                usable_by,
+                is_sandbox: sandbox,
+            };
+            if !out.json() {
+                eprintln!("Opening your browser to sign in with Microsoft (waiting up to 5 minutes)…");
+            }
+            runtime.block_on(dynamics::connect(ws, &vault, request, &SystemBrowser))?
+        }
+        ConnectCommand::Campaign { base_url, ims_url, org_id, client_id, name, sandbox } => {
+            let secret = read_secret("Adobe Campaign client secret: ")?;
+            let request =
+                ConnectCampaign { display_name: name, base_url, ims_url, org_id, client_id, is_sandbox: sandbox };
+            runtime.block_on(campaign::connect(ws, &vault, request, secret))?
         }
     };
     if out.json() {
