@@ -1,0 +1,91 @@
+//! Steps 6 and 7 happen inside Salesforce, where Liaison cannot look (the sandbox and most
+//! orgs do not expose the installed-package metadata to an integration user), so the admin
+//! confirms a short checklist; the confirmation is recorded and audited.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{SetupOverview, SetupStepKey, StepState, overview, set_step};
+use crate::members::admin::require_actor;
+use crate::{Error, Result, Workspace, audit};
+
+/// One thing the admin confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ChecklistItem {
+    pub key: String,
+    /// English text, for the CLI (the UI translates by key).
+    pub text: String,
+}
+
+/// The checklist of a step that is confirmed by hand (6 and 7), or `None`.
+pub fn checklist(step: SetupStepKey) -> Option<Vec<ChecklistItem>> {
+    let items: &[(&str, &str)] = match step {
+        SetupStepKey::CrmPackage => &[
+            (
+                "package_installed",
+                "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",
+            ),
+            ("installed_for_users", "The package is installed for the profiles of the sales users who will use it."),
+        ],
+        SetupStepKey::CrmConfigure => &[
+            (
+                "actions_settings",
+                "In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace.",
+            ),
+            ("page_layouts", "The Sales Insight components are on the Contact and Lead page layouts."),
+            ("permissions", "Sales users have the permission set for Sales Insight Actions."),
+        ],
+        _ => return None,
+    };
+    Some(items.iter().map(|(key, text)| ChecklistItem { key: (*key).to_owned(), text: (*text).to_owned() }).collect())
+}
+
+/// Marks step 6 or 7 done once every item of its checklist is confirmed.
+pub fn confirm(ws: &Workspace, step: SetupStepKey, confirmed: &[String]) -> Result<SetupOverview> {
+    let items = checklist(step).ok_or_else(|| {
+        Error::invalid_input(format!(
+            "Step {} completes itself when its work is done; it has no checklist.",
+            step.number()
+        ))
+    })?;
+    let missing: Vec<&str> =
+        items.iter().filter(|i| !confirmed.iter().any(|c| c == &i.key)).map(|i| i.text.as_str()).collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid_input(format!("Confirm every item first. Still open: {}", missing.join(" "))));
+    }
+    ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        set_step(tx, step, StepState::Done, Some(&format!("Confirmed by {}", actor.email)))?;
+        audit::record(
+            tx,
+            Some(&actor.id),
+            "setup.step_confirmed",
+            Some(&step.number().to_string()),
+            serde_json::json!({ "items": confirmed }),
+        )
+    })?;
+    overview(ws.store())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Paths;
+    use crate::members::admin::activate;
+    use crate::vault::{MemoryKeychain, Vault};
+
+    #[test]
+    fn r1_steps_6_and_7_are_done_only_when_every_item_is_confirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
+        let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+        activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+        let err = confirm(&ws, SetupStepKey::CrmPackage, &["package_installed".into()]).unwrap_err();
+        assert!(err.message.contains("installed for the profiles"), "{}", err.message);
+        let all: Vec<String> = checklist(SetupStepKey::CrmPackage).unwrap().into_iter().map(|i| i.key).collect();
+        let o = confirm(&ws, SetupStepKey::CrmPackage, &all).unwrap();
+        assert_eq!(o.steps[5].state, StepState::Done);
+        assert_eq!(o.steps[5].detail.as_deref(), Some("Confirmed by ada@example.com"));
+        assert!(confirm(&ws, SetupStepKey::ConnectMarketo, &[]).is_err());
+    }
+}
