@@ -83,6 +83,11 @@ pub struct LogGuard {
 /// Starts logging to `<log dir>/<component>.log.YYYY-MM-DD`. Fails with a clear message when the
 /// log directory cannot be written; returns `Ok(None)` if a global subscriber already exists.
 pub fn init(paths: &Paths, component: &str) -> Result<Option<LogGuard>> {
+    init_with(paths, component, "info")
+}
+
+/// [`init`] with another default filter (used when `LIAISON_LOG` is unset).
+pub fn init_with(paths: &Paths, component: &str, default_filter: &str) -> Result<Option<LogGuard>> {
     paths.ensure_log_dir()?;
     restrict_to_owner(&paths.log_dir);
     let appender = RollingFileAppender::builder()
@@ -98,7 +103,7 @@ pub fn init(paths: &Paths, component: &str) -> Result<Option<LogGuard>> {
             )
         })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_env(LOG_FILTER_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env(LOG_FILTER_ENV).unwrap_or_else(|_| EnvFilter::new(default_filter));
     let layer = fmt::layer().with_ansi(false).with_writer(RedactingMakeWriter(writer));
     match tracing_subscriber::registry().with(filter).with(layer).try_init() {
         Ok(()) => Ok(Some(LogGuard { _guard: guard })),
