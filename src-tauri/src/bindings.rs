@@ -3,6 +3,9 @@
 //! when the committed file differs from what this produces (`cargo xtask bindings` rewrites it).
 
 use liaison_core::audit::{AuditEntry, AuditQuery};
+use liaison_core::connections::campaign::ConnectCampaign;
+use liaison_core::connections::dynamics::{ConnectDynamics, UsableBy};
+use liaison_core::connections::health::{HealthItem, HealthReport};
 use liaison_core::connections::marketo::ConnectMarketo;
 use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover, HandoverState};
 use liaison_core::connections::salesforce::ConnectSalesforce;
@@ -11,6 +14,7 @@ use liaison_core::members::admin::{Admin, IntegrationInfo};
 use liaison_core::members::{MemberRole, MemberStatus, MemberSummary};
 use liaison_core::runs::{RunKind, RunState, RunSummary};
 use liaison_core::settings::{LanguagePreference, Preferences};
+use liaison_core::setup::checklist::ChecklistItem;
 use liaison_core::setup::{Persona, SetupOverview, SetupStep, SetupStepKey, StepState};
 use liaison_core::vault::{KeychainKind, VaultStatus};
 use liaison_core::workspace::WorkspaceStatus;
@@ -74,6 +78,8 @@ fn commands() -> Vec<Command> {
         command::<AppInfo>("app_info", vec![]),
         command::<SetupOverview>("setup_overview", vec![]),
         command::<WorkspaceStatus>("workspace_status", vec![]),
+        command::<Vec<ChecklistItem>>("step_checklist", vec![arg::<SetupStepKey>("step")]),
+        command::<SetupOverview>("confirm_step", vec![arg::<SetupStepKey>("step"), arg::<Vec<String>>("confirmed")]),
         command::<Preferences>("get_preferences", vec![]),
         command::<Preferences>("set_language", vec![arg::<LanguagePreference>("language")]),
         command::<Admin>("activate", vec![arg::<String>("name"), arg::<String>("email")]),
@@ -94,6 +100,12 @@ fn commands() -> Vec<Command> {
             "connect_salesforce",
             vec![arg::<ConnectSalesforce>("request"), arg::<Option<String>>("client_secret")],
         ),
+        command::<ConnectionSummary>("connect_dynamics", vec![arg::<ConnectDynamics>("request")]),
+        command::<ConnectionSummary>(
+            "connect_campaign",
+            vec![arg::<ConnectCampaign>("request"), arg::<String>("client_secret")],
+        ),
+        command::<HealthReport>("connection_check", vec![arg::<String>("connection_id")]),
         command::<()>("disconnect", vec![arg::<String>("connection_id")]),
         command::<Vec<AccessGrant>>("access_list", vec![arg::<String>("connection_id")]),
         command::<()>("grant_access", vec![arg::<String>("connection_id"), arg::<String>("email")]),
@@ -138,6 +150,12 @@ fn declarations() -> Vec<String> {
         ConnectMarketo::decl(&cfg),
         ConnectSalesforce::decl(&cfg),
         SandboxInfo::decl(&cfg),
+        ChecklistItem::decl(&cfg),
+        UsableBy::decl(&cfg),
+        ConnectDynamics::decl(&cfg),
+        ConnectCampaign::decl(&cfg),
+        HealthItem::decl(&cfg),
+        HealthReport::decl(&cfg),
         MemberRole::decl(&cfg),
         MemberStatus::decl(&cfg),
         MemberSummary::decl(&cfg),

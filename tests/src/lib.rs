@@ -60,6 +60,8 @@ impl Desktop {
             .env("XDG_DATA_HOME", xdg("data"))
             .env("XDG_CONFIG_HOME", xdg("config"))
             .env("XDG_CACHE_HOME", xdg("cache"))
+            // Sign-ins go through a fetcher that follows redirects like a signed-in browser.
+            .env("BROWSER", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fetch-browser"))
             .env("LANG", "en_US.UTF-8")
             .env("LANGUAGE", "en")
             .stdout(Stdio::null())
@@ -92,6 +94,28 @@ impl Desktop {
     /// Waits until the page's only `h1` reads `text`.
     pub async fn expect_heading(&self, text: &str) -> Result<()> {
         self.find(&format!("//h1[normalize-space()={}]", xpath_literal(text))).await.map(drop)
+    }
+
+    /// Clicks the element found by XPath.
+    pub async fn click(&self, xpath: &str) -> Result<()> {
+        self.find(xpath).await?.click().await.with_context(|| format!("clicking {xpath}"))
+    }
+
+    /// Clears and types into the input labelled `label` (by `<label>` text or `aria-label`).
+    pub async fn fill(&self, label: &str, text: &str) -> Result<()> {
+        let field = self.find(&labelled(label)).await?;
+        field.clear().await?;
+        field.send_keys(text).await.with_context(|| format!("typing into {label}"))
+    }
+
+    /// Waits (up to `secs`) for an element found by XPath.
+    pub async fn wait_for(&self, xpath: &str, secs: u64) -> Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::XPath(xpath))
+            .await
+            .with_context(|| format!("no element matches {xpath} within {secs} s"))
     }
 
     /// Saves a screenshot next to the test binary's target dir, for people to look at.
@@ -164,4 +188,21 @@ pub fn xpath_literal(text: &str) -> String {
         let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
         format!("concat({})", parts.join(", \"'\", "))
     }
+}
+
+/// XPath of a form control by its accessible label: a `<label>` wrapping or pointing at it, or
+/// its `aria-label`.
+pub fn labelled(label: &str) -> String {
+    let l = xpath_literal(label);
+    format!(
+        "(//*[self::input or self::select or self::textarea][@aria-label={l}] | \
+         //label[normalize-space()={l} or normalize-space(text())={l}]//*[self::input or self::select or self::textarea] | \
+         //*[self::input or self::select or self::textarea][@id=//label[normalize-space()={l} or normalize-space(text())={l}]/@for])[1]"
+    )
+}
+
+/// XPath of a button by its accessible name (text or `aria-label`).
+pub fn button(name: &str) -> String {
+    let n = xpath_literal(name);
+    format!("(//button[normalize-space()={n} or @aria-label={n}])[1]")
 }

@@ -2,14 +2,22 @@
 // mockIPC and records every call, so tests can assert what the UI asked for.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AccessGrant,
+  Admin,
   AppError,
   AppInfo,
   AuditEntry,
   ConnectionSummary,
+  ConnectMarketo,
+  ConnectSalesforce,
+  Handover,
+  IntegrationInfo,
   MemberSummary,
   Preferences,
   RunSummary,
+  SandboxInfo,
   SetupOverview,
+  VaultStatus,
   WorkspaceStatus,
 } from "../src/lib/api/bindings";
 
@@ -62,6 +70,46 @@ export const auditEntries: AuditEntry[] = [
   { id: 2, at: "2026-11-20T09:10:00Z", actor: "ana@acme.example", action: "member.invite", target: "taro@acme.example", details: { team: "Everyone" } },
 ];
 
+export const ana: Admin = { id: "m1", email: "ana@acme.example", name: "Ana Admin", is_original_admin: true };
+export const grace: Admin = { id: "m4", email: "grace@acme.example", name: "Grace Hopper", is_original_admin: false };
+export const linus: Admin = { id: "m5", email: "linus@acme.example", name: null, is_original_admin: false };
+
+/** Three active admins (ana, grace, linus) and one user, for the ownership and access screens. */
+export const adminMembers: MemberSummary[] = [
+  members[0]!,
+  { id: "m4", email: "grace@acme.example", name: "Grace Hopper", role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-21T09:00:00Z", is_original_admin: false },
+  { id: "m5", email: "linus@acme.example", name: null, role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-21T09:05:00Z", is_original_admin: false },
+  members[1]!,
+];
+
+export const notActivated: IntegrationInfo = { activated: false, client_id: null, client_secret_masked: null };
+export const activated: IntegrationInfo = { activated: true, client_id: "lsn_client_4f2a9c", client_secret_masked: "••••••••••••k3Q9" };
+
+export const sandboxInfo: SandboxInfo = {
+  salesforce_login_url: "http://127.0.0.1:43117/salesforce",
+  salesforce_client_id: "sandbox-sf-client",
+  marketo_base_url: "http://127.0.0.1:43117/marketo/rest",
+  marketo_client_id: "sandbox-mkto-client",
+  people: 5000,
+};
+
+export const marketoConnection: ConnectionSummary = {
+  id: "mk1",
+  kind: "marketo",
+  display_name: "Acme Marketo",
+  owner: "ana@acme.example",
+  is_sandbox: false,
+  created_at: "2026-11-22T09:00:00Z",
+};
+
+export const grants: AccessGrant[] = [
+  { member: "linus@acme.example", granted_by: "ana@acme.example", granted_at: "2026-11-22T09:30:00Z" },
+];
+
+export function handover(state: Handover["state"]): Handover {
+  return { id: "h1", kind: "marketo", from_admin: "ana@acme.example", to_admin: "grace@acme.example", state, started_at: "2026-11-23T08:00:00Z" };
+}
+
 type Handler = (args: Record<string, unknown>) => unknown;
 
 const defaults: Record<string, Handler> = {
@@ -73,6 +121,33 @@ const defaults: Record<string, Handler> = {
   connections_list: () => connections,
   members_list: () => members,
   runs_list: () => runs,
+  acting_admin: (): Admin | null => null,
+  switch_admin: (args): Admin => ({ ...grace, email: args.email as string }),
+  activate: (args): Admin => ({ id: "m9", email: args.email as string, name: args.name as string, is_original_admin: true }),
+  integration_info: () => notActivated,
+  regenerate_client_secret: () => activated,
+  copy_client_secret: () => null,
+  reveal_client_secret: () => null,
+  vault_status: (): VaultStatus => ({ keychain: "os", warning: null }),
+  connect_permission: () => ({ allowed: true, reason: null }),
+  connect_marketo: (args): ConnectionSummary => {
+    const request = args.request as ConnectMarketo;
+    return { id: "mk-new", kind: "marketo", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+  },
+  connect_salesforce: (args): ConnectionSummary => {
+    const request = args.request as ConnectSalesforce;
+    return { id: "sf-new", kind: "salesforce", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+  },
+  disconnect: () => null,
+  access_list: () => [],
+  grant_access: () => null,
+  revoke_access: () => null,
+  handover_status: () => null,
+  start_handover: () => handover("grant_removed"),
+  cancel_handover: () => null,
+  sandbox_start: () => sandboxInfo,
+  sandbox_info: () => null,
+  remove_member: () => null,
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import { called, mockBackend } from "./backend";
+import { activated, called, mockBackend } from "./backend";
 
 const sections = [
   "General",
@@ -113,7 +113,8 @@ describe("Settings", () => {
   });
 
   test("Salesforce lists its connections with owner and Sandbox tag", async () => {
-    mockBackend();
+    const reason = "Salesforce is already connected by ana@acme.example.";
+    mockBackend({ connect_permission: () => ({ allowed: false, reason }) });
     await openSettings();
 
     const table = await screen.findByRole("table", { name: "Salesforce connections" });
@@ -124,8 +125,12 @@ describe("Settings", () => {
     expect(rows[0]).not.toHaveTextContent("Sandbox");
     expect(rows[1]).toHaveTextContent("Acme test org");
     expect(within(rows[1]!).getByText("Sandbox")).toBeInTheDocument();
-    // No dead controls: connecting arrives with a later issue.
-    expect(within(screen.getByRole("main")).queryAllByRole("button")).toHaveLength(0);
+    // Nobody acting owns a connection, so no Disconnect (R6); Connect is refused with the reason (R7).
+    const buttons = within(screen.getByRole("main")).getAllByRole("button");
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]).toHaveAccessibleName("Connect");
+    expect(buttons[0]).toBeDisabled();
+    expect(buttons[0]).toHaveAccessibleDescription(reason);
   });
 
   test("a system without connections shows an empty state", async () => {
@@ -152,6 +157,7 @@ describe("Settings", () => {
         activated_at: "2026-11-20T09:10:00Z",
         original_admin: "ana@acme.example",
       }),
+      integration_info: () => activated,
     });
     await openSection("Integration info");
     expect(await screen.findByText("ana@acme.example")).toBeInTheDocument();
@@ -164,7 +170,7 @@ describe("Settings", () => {
 
     const table = await screen.findByRole("table", { name: "Members" });
     const headers = within(table).getAllByRole("columnheader").map((cell) => cell.textContent?.trim());
-    expect(headers).toEqual(["Email", "Name", "Role", "Teams", "Status", "Invited"]);
+    expect(headers).toEqual(["Email", "Name", "Role", "Teams", "Status", "Invited", "Actions"]);
     expect(within(table).getAllByRole("row")).toHaveLength(4);
     expect(within(table).getByText("Original admin")).toBeInTheDocument();
 

@@ -23,7 +23,7 @@ const APP_PACKAGES: &[&str] = &[
 const DISPLAY_PACKAGES: &[&str] = &["xvfb", "xauth", "imagemagick", "fonts-ipafont-gothic"];
 
 /// Extra packages for the end-to-end tests.
-const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver"];
+const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver", "curl"];
 
 /// The tauri-driver release the end-to-end tests are pinned to.
 pub const TAURI_DRIVER_VERSION: &str = "2.1.0";

@@ -3,6 +3,9 @@
 //! into `SecretString`s; no response ever carries one.
 
 use liaison_core::Error;
+use liaison_core::connections::campaign::{self, ConnectCampaign};
+use liaison_core::connections::dynamics::{self, ConnectDynamics};
+use liaison_core::connections::health::{self, HealthReport};
 use liaison_core::connections::marketo::{self, ConnectMarketo};
 use liaison_core::connections::oauth::SystemBrowser;
 use liaison_core::connections::ownership::{self, AccessGrant, ConnectPermission, Handover};
@@ -117,4 +120,29 @@ pub async fn start_handover(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn cancel_handover(state: State<'_, AppState>, kind: ConnectionKind) -> Result<(), Error> {
     with_workspace(state, move |ws| ownership::cancel_handover(ws, kind)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connect_dynamics(
+    state: State<'_, AppState>,
+    request: ConnectDynamics,
+) -> Result<ConnectionSummary, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    dynamics::connect(&ws, &vault, request, &SystemBrowser).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connect_campaign(
+    state: State<'_, AppState>,
+    request: ConnectCampaign,
+    client_secret: String,
+) -> Result<ConnectionSummary, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    campaign::connect(&ws, &vault, request, SecretString::from(client_secret)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_check(state: State<'_, AppState>, connection_id: String) -> Result<HealthReport, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    health::check(&ws, &vault, &connection_id).await
 }

@@ -1,7 +1,8 @@
 //! Home / Setup: the seven-step wizard and the workspace's identity.
 
 use liaison_core::Error;
-use liaison_core::setup::{self, SetupOverview};
+use liaison_core::setup::checklist::{self, ChecklistItem};
+use liaison_core::setup::{self, SetupOverview, SetupStepKey};
 use liaison_core::workspace::WorkspaceStatus;
 use tauri::State;
 
@@ -16,4 +17,18 @@ pub async fn setup_overview(state: State<'_, AppState>) -> Result<SetupOverview,
 #[tauri::command(rename_all = "snake_case")]
 pub async fn workspace_status(state: State<'_, AppState>) -> Result<WorkspaceStatus, Error> {
     with_workspace(state, |ws| ws.status()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn step_checklist(step: SetupStepKey) -> Result<Vec<ChecklistItem>, Error> {
+    checklist::checklist(step).ok_or_else(|| Error::invalid_input("This step has no checklist; it completes itself."))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn confirm_step(
+    state: State<'_, AppState>,
+    step: SetupStepKey,
+    confirmed: Vec<String>,
+) -> Result<SetupOverview, Error> {
+    with_workspace(state, move |ws| checklist::confirm(ws, step, &confirmed)).await
 }

@@ -55,6 +55,24 @@ export type ConnectSalesforce = { display_name: string,
  */
 login_url: string, client_id: string, is_sandbox: boolean, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
+export type ChecklistItem = { key: string, 
+/**
+ * English text, for the CLI (the UI translates by key).
+ */
+text: string, };
+export type UsableBy = "administrators" | "everyone";
+export type ConnectDynamics = { display_name: string, org_url: string, 
+/**
+ * Empty: `https://login.microsoftonline.com/organizations`.
+ */
+authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
+export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
+export type HealthItem = { key: string, ok: boolean, 
+/**
+ * What was found, or what to do about it.
+ */
+detail: string, };
+export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
 export type MemberRole = "admin" | "user";
 export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
@@ -97,6 +115,8 @@ export const commands = {
   appInfo: () => call<AppInfo>("app_info"),
   setupOverview: () => call<SetupOverview>("setup_overview"),
   workspaceStatus: () => call<WorkspaceStatus>("workspace_status"),
+  stepChecklist: (step: SetupStepKey) => call<Array<ChecklistItem>>("step_checklist", { step }),
+  confirmStep: (step: SetupStepKey, confirmed: Array<string>) => call<SetupOverview>("confirm_step", { step, confirmed }),
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),
@@ -111,6 +131,9 @@ export const commands = {
   connectPermission: (kind: ConnectionKind) => call<ConnectPermission>("connect_permission", { kind }),
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
+  connectDynamics: (request: ConnectDynamics) => call<ConnectionSummary>("connect_dynamics", { request }),
+  connectCampaign: (request: ConnectCampaign, client_secret: string) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
+  connectionCheck: (connection_id: string) => call<HealthReport>("connection_check", { connection_id }),
   disconnect: (connection_id: string) => call<null>("disconnect", { connection_id }),
   accessList: (connection_id: string) => call<Array<AccessGrant>>("access_list", { connection_id }),
   grantAccess: (connection_id: string, email: string) => call<null>("grant_access", { connection_id, email }),

@@ -1,0 +1,440 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, test } from "vitest";
+import App from "../src/App.svelte";
+import type { Admin, ConnectionSummary, Handover, SandboxInfo } from "../src/lib/api/bindings";
+import {
+  adminMembers,
+  ana,
+  called,
+  connections,
+  failWith,
+  grace,
+  grants,
+  handover,
+  marketoConnection,
+  mockBackend,
+  sandboxInfo,
+} from "./backend";
+
+async function open(hash: string, heading: string) {
+  window.history.replaceState(null, "", hash);
+  const user = userEvent.setup();
+  render(App);
+  await screen.findByRole("heading", { level: 1, name: heading });
+  return user;
+}
+
+/** Waits until the top bar knows who acts, so ownership-dependent controls have settled. */
+async function actingAs(email: string) {
+  await screen.findByText(`Acting as ${email}`);
+}
+
+describe("Salesforce", () => {
+  test("Connect opens the sign-in confirmation; OK calls connect_salesforce with the form and waits busy", async () => {
+    let rows: ConnectionSummary[] = [];
+    let finish: () => void = () => {};
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      connections_list: () => rows,
+      connect_salesforce: () =>
+        new Promise((resolve) => {
+          finish = () => {
+            rows = [{ id: "sf1", kind: "salesforce", display_name: "Acme org", owner: ana.email, is_sandbox: false, created_at: "2026-11-23T10:00:00Z" }];
+            resolve(rows[0]);
+          };
+        }),
+    });
+    const user = await open("#/settings/salesforce", "Salesforce");
+
+    expect(screen.getByRole("tab", { name: "Connect & Customize" })).toHaveAttribute("aria-selected", "true");
+    const name = await screen.findByRole("textbox", { name: "Display name" });
+    await user.clear(name);
+    await user.type(name, "Acme org");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Login URL" }), "Sandbox");
+    await user.type(screen.getByRole("textbox", { name: "Client ID" }), "3MVG9-client");
+    await user.type(screen.getByLabelText("Client secret (optional)"), "s3cret");
+    expect(screen.getByRole("checkbox", { name: "Sandbox connection" })).not.toBeChecked();
+
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    const dialog = screen.getByRole("dialog", { name: "Sign in to Salesforce" });
+    expect(dialog).toHaveTextContent(/browser will open/);
+    expect(called(calls, "connect_salesforce")).toHaveLength(0);
+    await user.click(within(dialog).getByRole("button", { name: "OK" }));
+
+    expect(await screen.findByText("Waiting for you to sign in in your browser…")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar")).toBeInTheDocument();
+    expect(screen.getByRole("form", { name: "Connect Salesforce" })).toHaveAttribute("aria-busy", "true");
+    expect(called(calls, "connect_salesforce").map((call) => call.args)).toEqual([
+      {
+        request: { display_name: "Acme org", login_url: "sandbox", client_id: "3MVG9-client", is_sandbox: false },
+        client_secret: "s3cret",
+      },
+    ]);
+
+    finish();
+    const table = await screen.findByRole("table", { name: "Salesforce connections" });
+    expect(table).toHaveTextContent("Acme org");
+    expect(screen.queryByRole("form", { name: "Connect Salesforce" })).not.toBeInTheDocument();
+  });
+
+  test("a custom login URL is passed as the URL; an empty optional secret as null", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/salesforce", "Salesforce");
+    await user.selectOptions(await screen.findByRole("combobox", { name: "Login URL" }), "Custom URL");
+    await user.type(screen.getByRole("textbox", { name: "Custom login URL" }), "https://acme.my.salesforce.com");
+    await user.type(screen.getByRole("textbox", { name: "Client ID" }), "cid");
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "OK" }));
+    await waitFor(() => expect(called(calls, "connect_salesforce")).toHaveLength(1));
+    expect(called(calls, "connect_salesforce")[0]?.args).toEqual({
+      request: { display_name: "Salesforce", login_url: "https://acme.my.salesforce.com", client_id: "cid", is_sandbox: false },
+      client_secret: null,
+    });
+  });
+
+  test("a sandbox connection is pre-filled from sandbox_info and sends client_secret null", async () => {
+    const calls = mockBackend({ connections_list: () => [], sandbox_info: () => sandboxInfo });
+    const user = await open("#/settings/salesforce", "Salesforce");
+
+    const sandbox = await screen.findByRole("checkbox", { name: "Sandbox connection" });
+    await waitFor(() => expect(sandbox).toBeChecked());
+    expect(screen.getByRole("textbox", { name: "Custom login URL" })).toHaveValue(sandboxInfo.salesforce_login_url);
+    expect(screen.getByRole("textbox", { name: "Client ID" })).toHaveValue(sandboxInfo.salesforce_client_id);
+
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Salesforce" })).getByRole("button", { name: "OK" }));
+    await waitFor(() => expect(called(calls, "connect_salesforce")).toHaveLength(1));
+    expect(called(calls, "connect_salesforce")[0]?.args).toEqual({
+      request: {
+        display_name: "Salesforce (Sandbox)",
+        login_url: sandboxInfo.salesforce_login_url,
+        client_id: sandboxInfo.salesforce_client_id,
+        is_sandbox: true,
+      },
+      client_secret: null,
+    });
+  });
+
+  test("Cancel in the sign-in confirmation connects nothing", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/salesforce", "Salesforce");
+    await user.type(await screen.findByRole("textbox", { name: "Client ID" }), "cid");
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Connect" })).toHaveFocus();
+    expect(called(calls, "connect_salesforce")).toHaveLength(0);
+  });
+
+  test("r7_connect_is_disabled_with_the_reason_when_not_allowed", async () => {
+    const reason = "You have been granted access to Ana's Salesforce connection, so you cannot connect another one.";
+    mockBackend({ connections_list: () => [], connect_permission: () => ({ allowed: false, reason }) });
+    await open("#/settings/salesforce", "Salesforce");
+    const connect = await screen.findByRole("button", { name: "Connect" });
+    expect(connect).toBeDisabled();
+    expect(connect).toHaveAccessibleDescription(reason);
+    expect(screen.getByText(reason)).toBeVisible();
+  });
+
+  test("a failed sign-in shows the backend message", async () => {
+    mockBackend({
+      connections_list: () => [],
+      connect_salesforce: failWith({ code: "unauthorized", message: "Salesforce sign-in was denied in the browser.", details: null }),
+    });
+    const user = await open("#/settings/salesforce", "Salesforce");
+    await user.type(await screen.findByRole("textbox", { name: "Client ID" }), "cid");
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "OK" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Salesforce sign-in was denied in the browser.");
+    expect(screen.getByRole("button", { name: "Connect" })).toBeEnabled();
+  });
+
+  test("r6_only_the_owner_sees_disconnect_and_it_asks_first", async () => {
+    let acting: Admin = grace;
+    const calls = mockBackend({ acting_admin: () => acting, members_list: () => adminMembers });
+    await open("#/settings/salesforce", "Salesforce");
+    await actingAs(grace.email);
+    await screen.findByRole("table", { name: "Salesforce connections" });
+    expect(screen.queryByRole("button", { name: "Disconnect" })).not.toBeInTheDocument();
+
+    acting = ana;
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Acting admin" }), ana.email);
+    expect(called(calls, "switch_admin").map((call) => call.args)).toEqual([{ email: ana.email }]);
+    const disconnect = await screen.findByRole("button", { name: "Disconnect" });
+    // One Disconnect: c1 is Ana's, c2 has no owner.
+    expect(screen.getAllByRole("button", { name: "Disconnect" })).toHaveLength(1);
+    expect(disconnect.closest("tr")).toHaveTextContent(connections[0]!.display_name);
+
+    await user.click(disconnect);
+    const dialog = screen.getByRole("dialog", { name: "Disconnect Salesforce?" });
+    await user.click(within(dialog).getByRole("button", { name: "Disconnect" }));
+    await waitFor(() => expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "c1" }]));
+  });
+});
+
+describe("Marketo", () => {
+  function marketoBackend(options: { acting?: Admin; handover?: () => Handover | null; rows?: () => ConnectionSummary[] } = {}) {
+    return mockBackend({
+      acting_admin: () => options.acting ?? ana,
+      members_list: () => adminMembers,
+      connections_list: options.rows ?? (() => [marketoConnection]),
+      handover_status: options.handover ?? (() => null),
+      access_list: () => grants,
+    });
+  }
+
+  test("the page has Connection and User Access tabs", async () => {
+    marketoBackend();
+    const user = await open("#/settings/marketo", "Marketo");
+    const tabs = screen.getAllByRole("tab");
+    expect(tabs.map((tab) => tab.textContent?.trim())).toEqual(["Connection", "User Access"]);
+    expect(tabs[0]).toHaveAttribute("aria-selected", "true");
+    tabs[0]!.focus();
+    await user.keyboard("{ArrowRight}");
+    expect(screen.getByRole("tab", { name: "User Access" })).toHaveAttribute("aria-selected", "true");
+    expect(screen.getByRole("tab", { name: "User Access" })).toHaveFocus();
+    expect(screen.getByRole("tabpanel", { name: "User Access" })).toBeInTheDocument();
+  });
+
+  test("r8_handover_steps_appear_in_order_and_step_3_waits_for_the_new_owner", async () => {
+    let current: Handover | null = null;
+    const calls = marketoBackend({
+      handover: () => current,
+      rows: () => [marketoConnection],
+    });
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+
+    await user.click(await screen.findByRole("button", { name: "Hand over ownership" }));
+    const newOwner = screen.getByRole("combobox", { name: "New owner" });
+    // Other active admins only.
+    expect(within(newOwner).getAllByRole("option").map((option) => option.getAttribute("value"))).toEqual([
+      "grace@acme.example",
+      "linus@acme.example",
+    ]);
+    await user.selectOptions(newOwner, "grace@acme.example");
+    current = handover("grant_removed");
+    await user.click(screen.getByRole("button", { name: "Remove their access and start handover" }));
+    expect(called(calls, "start_handover").map((call) => call.args)).toEqual([
+      { kind: "marketo", email: "grace@acme.example" },
+    ]);
+
+    const steps = await screen.findByRole("list", { name: "Handover steps" });
+    const items = within(steps).getAllByRole("listitem");
+    expect(items.map((item) => item.textContent)).toEqual([
+      expect.stringContaining("1. Remove the new owner's access"),
+      expect.stringContaining("2. New owner connects"),
+      expect.stringContaining("3. You disconnect"),
+    ]);
+    expect(items[0]).toHaveTextContent("Done");
+    expect(items[1]).toHaveTextContent("Next");
+    expect(items[2]).toHaveTextContent("Not yet");
+    const stepDisconnect = within(items[2]!).getByRole("button", { name: "Disconnect" });
+    expect(stepDisconnect).toBeDisabled();
+    expect(stepDisconnect).toHaveAccessibleDescription(/once grace@acme.example has connected/);
+    // The table's own Disconnect gives way to step 3 during a handover.
+    expect(screen.getAllByRole("button", { name: "Disconnect" })).toEqual([stepDisconnect]);
+    expect(screen.getByRole("button", { name: "Cancel handover" })).toBeEnabled();
+  });
+
+  test("r8_step_3_disconnect_is_enabled_once_the_new_owner_connected", async () => {
+    const graceConnection: ConnectionSummary = { ...marketoConnection, id: "mk2", display_name: "Grace Marketo", owner: grace.email };
+    const calls = marketoBackend({
+      handover: () => handover("new_connected"),
+      rows: () => [marketoConnection, graceConnection],
+    });
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+
+    const items = within(await screen.findByRole("list", { name: "Handover steps" })).getAllByRole("listitem");
+    expect(items[1]).toHaveTextContent("Done");
+    expect(items[2]).toHaveTextContent("Next");
+    expect(screen.queryByRole("button", { name: "Cancel handover" })).not.toBeInTheDocument();
+    const stepDisconnect = within(items[2]!).getByRole("button", { name: "Disconnect" });
+    expect(stepDisconnect).toBeEnabled();
+
+    await user.click(stepDisconnect);
+    await user.click(within(screen.getByRole("dialog", { name: "Disconnect Marketo?" })).getByRole("button", { name: "Disconnect" }));
+    await waitFor(() => expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "mk1" }]));
+  });
+
+  test("r8_cancel_handover_calls_the_backend", async () => {
+    const calls = marketoBackend({ handover: () => handover("grant_removed") });
+    const user = await open("#/settings/marketo", "Marketo");
+    await user.click(await screen.findByRole("button", { name: "Cancel handover" }));
+    expect(called(calls, "cancel_handover").map((call) => call.args)).toEqual([{ kind: "marketo" }]);
+  });
+
+  test("r8_the_new_owner_gets_the_connect_form_during_a_handover", async () => {
+    marketoBackend({ acting: grace, handover: () => handover("grant_removed") });
+    await open("#/settings/marketo", "Marketo");
+    await actingAs(grace.email);
+    expect(await screen.findByRole("form", { name: "Connect Marketo" })).toBeInTheDocument();
+    expect(screen.getByText(/ana@acme.example is handing the Marketo connection over to you/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Connect" })).toBeEnabled();
+    expect(screen.queryByRole("button", { name: "Disconnect" })).not.toBeInTheDocument();
+  });
+
+  test("r7_marketo_connect_is_disabled_with_the_reason", async () => {
+    const reason = "Ana already owns the Marketo connection. Ask Ana to hand it over.";
+    mockBackend({ connections_list: () => [], connect_permission: () => ({ allowed: false, reason }) });
+    await open("#/settings/marketo", "Marketo");
+    const connect = await screen.findByRole("button", { name: "Connect" });
+    expect(connect).toBeDisabled();
+    expect(connect).toHaveAccessibleDescription(reason);
+  });
+
+  test("r7_granted_admin_sees_connect_disabled_with_the_reason", async () => {
+    const reason = "You have access to ana@acme.example's Marketo connection, so you cannot connect another one.";
+    const linus: Admin = { id: "m5", email: "linus@acme.example", name: null, is_original_admin: false };
+    mockBackend({
+      acting_admin: () => linus,
+      members_list: () => adminMembers,
+      connections_list: () => [marketoConnection],
+      connect_permission: () => ({ allowed: false, reason }),
+    });
+    await open("#/settings/marketo", "Marketo");
+    await actingAs(linus.email);
+    const connect = await screen.findByRole("button", { name: "Connect" });
+    expect(connect).toBeDisabled();
+    expect(connect).toHaveAccessibleDescription(reason);
+    expect(screen.queryByRole("form", { name: "Connect Marketo" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Disconnect" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Hand over ownership" })).not.toBeInTheDocument();
+  });
+
+  test("the owner sees no Connect at all", async () => {
+    marketoBackend({ acting: ana });
+    await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+    expect(await screen.findByRole("button", { name: "Disconnect" })).toBeEnabled();
+    expect(screen.queryByRole("button", { name: "Connect" })).not.toBeInTheDocument();
+  });
+
+  test("connect_marketo gets the form values and the secret", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/marketo", "Marketo");
+    const name = await screen.findByRole("textbox", { name: "Display name" });
+    await user.clear(name);
+    await user.type(name, "Acme Marketo");
+    await user.type(screen.getByRole("textbox", { name: "REST endpoint or Munchkin ID" }), "123-ABC-456");
+    await user.type(screen.getByRole("textbox", { name: "Client ID" }), "mkto-client");
+    const secret = screen.getByLabelText("Client secret");
+    expect(secret).toHaveAttribute("type", "password");
+    await user.type(secret, "mkto-secret");
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_marketo")).toHaveLength(1));
+    expect(called(calls, "connect_marketo")[0]?.args).toEqual({
+      request: { display_name: "Acme Marketo", base_url: "123-ABC-456", client_id: "mkto-client", is_sandbox: false },
+      client_secret: "mkto-secret",
+    });
+  });
+
+  test("user_access_grant_and_revoke_call_the_commands", async () => {
+    const calls = marketoBackend();
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+    await user.click(screen.getByRole("tab", { name: "User Access" }));
+
+    const table = await screen.findByRole("table", { name: "Admins with access to Acme Marketo" });
+    expect(within(table).getAllByRole("columnheader").map((cell) => cell.textContent?.trim())).toEqual([
+      "Admin",
+      "Granted by",
+      "Granted",
+      "Actions",
+    ]);
+    expect(table).toHaveTextContent("linus@acme.example");
+
+    // Neither the owner nor someone who already has access can be chosen.
+    const admin = screen.getByRole("combobox", { name: "Admin" });
+    const options = within(admin).getAllByRole("option").map((option) => option.getAttribute("value"));
+    expect(options).toEqual(["", "grace@acme.example"]);
+    await user.selectOptions(admin, "grace@acme.example");
+    await user.click(screen.getByRole("button", { name: "Grant access" }));
+    expect(called(calls, "grant_access").map((call) => call.args)).toEqual([
+      { connection_id: "mk1", email: "grace@acme.example" },
+    ]);
+
+    await user.click(screen.getByRole("button", { name: "Remove access for linus@acme.example" }));
+    expect(called(calls, "revoke_access").map((call) => call.args)).toEqual([
+      { connection_id: "mk1", email: "linus@acme.example" },
+    ]);
+    await waitFor(() => expect(called(calls, "access_list").length).toBeGreaterThanOrEqual(3));
+  });
+
+  test("only the owner can grant or remove access", async () => {
+    marketoBackend({ acting: grace });
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(grace.email);
+    await user.click(screen.getByRole("tab", { name: "User Access" }));
+    await screen.findByRole("table", { name: "Admins with access to Acme Marketo" });
+    expect(screen.getByText("Only the owner, ana@acme.example, can grant or remove access.")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Grant access" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Remove access/ })).not.toBeInTheDocument();
+  });
+});
+
+describe("Sandbox", () => {
+  test("the sandbox card starts the sandbox and the Marketo form is pre-filled from it", async () => {
+    let sandbox: SandboxInfo | null = null;
+    const calls = mockBackend({
+      connections_list: () => [],
+      sandbox_info: () => sandbox,
+      sandbox_start: () => {
+        sandbox = sandboxInfo;
+        return sandbox;
+      },
+    });
+    const user = userEvent.setup();
+    render(App);
+
+    const card = await screen.findByRole("region", { name: "Try Liaison with the built-in sandbox" });
+    await user.click(within(card).getByRole("button", { name: "Try Liaison with the sandbox" }));
+    expect(called(calls, "sandbox_start")).toHaveLength(1);
+    const running = await within(card).findByRole("status");
+    expect(running).toHaveTextContent("The sandbox is running with 5,000 people.");
+    expect(within(running).getByText("Sandbox")).toBeInTheDocument();
+    // The backend completes steps itself, so the overview is re-read.
+    await waitFor(() => expect(called(calls, "setup_overview")).toHaveLength(2));
+
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    await user.click(screen.getByRole("link", { name: "Marketo" }));
+    await screen.findByRole("heading", { level: 1, name: "Marketo" });
+    expect(await screen.findByRole("checkbox", { name: "Sandbox connection" })).toBeChecked();
+    expect(screen.getByRole("textbox", { name: "REST endpoint or Munchkin ID" })).toHaveValue(sandboxInfo.marketo_base_url);
+    expect(screen.getByRole("textbox", { name: "Client ID" })).toHaveValue(sandboxInfo.marketo_client_id);
+    expect(screen.getByLabelText("Client secret")).toHaveAccessibleDescription("The sandbox's demo secret is used");
+
+    await user.click(screen.getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_marketo")).toHaveLength(1));
+    expect(called(calls, "connect_marketo")[0]?.args).toEqual({
+      request: {
+        display_name: "Marketo (Sandbox)",
+        base_url: sandboxInfo.marketo_base_url,
+        client_id: sandboxInfo.marketo_client_id,
+        is_sandbox: true,
+      },
+      client_secret: null,
+    });
+  });
+
+  test("a sandbox start failure shows the backend message", async () => {
+    mockBackend({
+      connections_list: () => [],
+      sandbox_start: failWith({ code: "unavailable", message: "The sandbox could not bind a loopback port.", details: null }),
+    });
+    const user = userEvent.setup();
+    render(App);
+    await user.click(await screen.findByRole("button", { name: "Try Liaison with the sandbox" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("The sandbox could not bind a loopback port.");
+  });
+
+  test("with connections and no sandbox, Home offers no sandbox card", async () => {
+    mockBackend();
+    render(App);
+    await screen.findByRole("progressbar");
+    expect(screen.queryByRole("button", { name: "Try Liaison with the sandbox" })).not.toBeInTheDocument();
+  });
+});
