@@ -194,21 +194,15 @@ pub async fn connect(
         "" => "Adobe Campaign".to_owned(),
         name => name.to_owned(),
     };
-    let id = ws.store().write(|tx| {
-        let id = ownership::register(
-            tx,
-            &NewConnection {
-                kind: ConnectionKind::Campaign,
-                display_name: display_name.clone(),
-                settings: serde_json::to_value(&settings)?,
-                is_sandbox: request.is_sandbox,
-            },
-        )?;
-        vault.put_in(tx, &secret_name(&id), &secret)?;
-        Ok(id)
-    })?;
-    super::list(ws.store())?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| Error::internal("The new connection vanished."))
+    ownership::save(
+        ws,
+        vault,
+        &NewConnection {
+            kind: ConnectionKind::Campaign,
+            display_name,
+            settings: serde_json::to_value(&settings)?,
+            is_sandbox: request.is_sandbox,
+        },
+        &[("client_secret", Some(&secret))],
+    )
 }

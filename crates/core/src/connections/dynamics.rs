@@ -268,27 +268,17 @@ pub async fn connect_with_timeout(
         organization_id: who["OrganizationId"].as_str().unwrap_or_default().to_owned(),
     };
     let refresh = tokens.refresh_token.map(SecretString::from);
-    let id = ws.store().write(|tx| {
-        let id = ownership::register(
-            tx,
-            &NewConnection {
-                kind: ConnectionKind::Dynamics,
-                display_name: display_name.clone(),
-                settings: serde_json::to_value(&settings)?,
-                is_sandbox: request.is_sandbox,
-            },
-        )?;
-        let [access_name, refresh_name] = secret_names(&id);
-        vault.put_in(tx, &access_name, &access)?;
-        if let Some(refresh) = &refresh {
-            vault.put_in(tx, &refresh_name, refresh)?;
-        }
-        Ok(id)
-    })?;
-    super::list(ws.store())?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| Error::internal("The new connection vanished."))
+    ownership::save(
+        ws,
+        vault,
+        &NewConnection {
+            kind: ConnectionKind::Dynamics,
+            display_name,
+            settings: serde_json::to_value(&settings)?,
+            is_sandbox: request.is_sandbox,
+        },
+        &[("access_token", Some(&access)), ("refresh_token", refresh.as_ref())],
+    )
 }
 
 /// Renews the session of a stored connection, persisting the rotated refresh token (Microsoft

@@ -244,6 +244,29 @@ pub fn register(tx: &Connection, new: &NewConnection) -> Result<String> {
     Ok(id)
 }
 
+/// Records a verified connection (after the R7 check, inside one transaction) together with its
+/// secrets, stored in the vault as `connection.<id>.<name>`; returns it as listed.
+pub fn save(
+    ws: &Workspace,
+    vault: &Vault,
+    new: &NewConnection,
+    secrets: &[(&str, Option<&secrecy::SecretString>)],
+) -> Result<super::ConnectionSummary> {
+    let id = ws.store().write(|tx| {
+        let id = register(tx, new)?;
+        for (name, secret) in secrets {
+            if let Some(secret) = secret {
+                vault.put_in(tx, &format!("connection.{id}.{name}"), secret)?;
+            }
+        }
+        Ok(id)
+    })?;
+    super::list(ws.store())?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("The new connection vanished."))
+}
+
 struct ConnectionRow {
     kind: ConnectionKind,
     owner_id: Option<String>,

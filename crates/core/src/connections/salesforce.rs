@@ -229,30 +229,21 @@ pub async fn connect_with_timeout(
         name => name.to_owned(),
     };
     let refresh = tokens.refresh_token.map(SecretString::from);
-    let id = ws.store().write(|tx| {
-        let id = ownership::register(
-            tx,
-            &NewConnection {
-                kind: ConnectionKind::Salesforce,
-                display_name: display_name.clone(),
-                settings: serde_json::to_value(&settings)?,
-                is_sandbox: request.is_sandbox,
-            },
-        )?;
-        let [access_name, refresh_name, secret_name] = secret_names(&id);
-        vault.put_in(tx, &access_name, &access)?;
-        if let Some(refresh) = &refresh {
-            vault.put_in(tx, &refresh_name, refresh)?;
-        }
-        if let Some(secret) = &client_secret {
-            vault.put_in(tx, &secret_name, secret)?;
-        }
-        Ok(id)
-    })?;
-    super::list(ws.store())?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| Error::internal("The new connection vanished."))
+    ownership::save(
+        ws,
+        vault,
+        &NewConnection {
+            kind: ConnectionKind::Salesforce,
+            display_name,
+            settings: serde_json::to_value(&settings)?,
+            is_sandbox: request.is_sandbox,
+        },
+        &[
+            ("access_token", Some(&access)),
+            ("refresh_token", refresh.as_ref()),
+            ("client_secret", client_secret.as_ref()),
+        ],
+    )
 }
 
 /// A REST client for a stored Salesforce connection.
