@@ -1,30 +1,17 @@
 //! Connecting Dynamics 365 (Microsoft identity, PKCE, WhoAmI) and Adobe Campaign (IMS) against
 //! the sandbox.
 
+mod common;
+
+use common::Fetcher;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
 use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
-use liaison_core::connections::oauth::Browser;
 use liaison_core::connections::{self, ConnectionKind};
 use liaison_core::members::admin::activate;
 use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
-
-struct Fetcher;
-
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
 
 fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
     let dir = tempfile::tempdir().unwrap();

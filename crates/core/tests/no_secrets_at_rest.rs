@@ -1,29 +1,16 @@
 //! After connecting Salesforce and Marketo (with every log line at trace level), neither the
 //! SQLite files nor the log files contain any client secret, access token or refresh token.
 
+mod common;
+
+use common::Fetcher;
 use liaison_core::connections::marketo::{self, ConnectMarketo};
-use liaison_core::connections::oauth::Browser;
 use liaison_core::connections::salesforce::{self, ConnectSalesforce, SalesforceClient};
 use liaison_core::members::admin::{CLIENT_SECRET, activate};
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace, logging};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
-
-struct Fetcher;
-
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
 
 fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

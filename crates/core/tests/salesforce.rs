@@ -2,7 +2,9 @@
 //! system browser replaced by a tiny fetcher (the sandbox auto-approves, as Salesforce does for
 //! a signed-in user who consented before).
 
-use liaison_core::connections::oauth::Browser;
+mod common;
+
+use common::Fetcher;
 use liaison_core::connections::salesforce::{
     ConnectSalesforce, SalesforceClient, connect, connect_with_timeout, secret_names,
 };
@@ -12,22 +14,6 @@ use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
-
-/// Follows the authorize URL's redirects like a browser would, on its own thread.
-struct Fetcher;
-
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
 
 async fn sandbox(auto_approve: bool) -> Sandbox {
     Sandbox::start(SandboxConfig { people: 20, auto_approve, ..SandboxConfig::default() }).await.unwrap()
