@@ -14,6 +14,7 @@ pub mod runs;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod sync;
 pub mod vault;
 pub mod workspace;
 

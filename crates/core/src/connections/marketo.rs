@@ -46,6 +46,18 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Marketo", 10, 98, Duration::from_secs(20))
 }
 
+/// The budget every client of the subscription at `base_url` shares.
+pub fn budget_for(base_url: &str) -> Arc<Budget> {
+    crate::http::shared_budget(&format!("marketo:{base_url}"), default_budget)
+}
+
+type TokenCache = std::collections::HashMap<(String, String, [u8; 32]), (SecretString, Instant)>;
+
+/// Access tokens per (instance, client ID, secret): Marketo hands out the same token until it
+/// expires, so every client and job with the same credentials reuses one. The secret is part of
+/// the key (as a hash) so a changed secret is always proven afresh.
+static TOKENS: std::sync::LazyLock<std::sync::Mutex<TokenCache>> = std::sync::LazyLock::new(Default::default);
+
 /// Turns what the admin typed into the base URL: a Munchkin ID (`123-ABC-456`) becomes
 /// `https://123-ABC-456.mktorest.com`; `/rest` and `/identity` suffixes are removed.
 pub fn base_url(input: &str) -> Result<String> {
@@ -74,7 +86,8 @@ pub struct MarketoClient {
     settings: MarketoSettings,
     secret: SecretString,
     http: Http,
-    token: tokio::sync::Mutex<Option<(SecretString, Instant)>>,
+    /// Serialises token fetches of this client.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 #[derive(Deserialize)]
@@ -104,7 +117,7 @@ impl MarketoClient {
             settings,
             secret,
             http: Http::new("Marketo", budget, RetryPolicy::default())?,
-            token: Default::default(),
+            fetching: Default::default(),
         })
     }
 
@@ -124,17 +137,27 @@ impl MarketoClient {
                 "The Marketo connection has no stored client secret. Reconnect Marketo.",
             )
         })?;
-        Self::new(settings, secret, default_budget())
+        let budget = budget_for(&settings.base_url);
+        Self::new(settings, secret, budget)
+    }
+
+    fn cache_key(&self) -> (String, String, [u8; 32]) {
+        use sha2::Digest;
+        let secret = sha2::Sha256::digest(self.secret.expose_secret().as_bytes()).into();
+        (self.settings.base_url.clone(), self.settings.client_id.clone(), secret)
+    }
+
+    fn cached_token(&self) -> Option<SecretString> {
+        let tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+        tokens.get(&self.cache_key()).filter(|(_, until)| Instant::now() < *until).map(|(t, _)| t.clone())
     }
 
     /// The current access token, fetched when missing or about to expire. Marketo returns the
     /// same token until it expires, so one cached token serves every job.
     async fn token(&self) -> Result<SecretString> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, valid_until)) = cached.as_ref()
-            && Instant::now() < *valid_until
-        {
-            return Ok(token.clone());
+        let _one_fetch = self.fetching.lock().await;
+        if let Some(token) = self.cached_token() {
+            return Ok(token);
         }
         let url = format!("{}/identity/oauth/token", self.settings.base_url);
         let fresh: TokenResponse = self
@@ -156,12 +179,15 @@ impl MarketoClient {
         // Renew a minute early so a token never expires mid-call.
         let valid_for = Duration::from_secs(fresh.expires_in.saturating_sub(60).max(1));
         let token = SecretString::from(fresh.access_token);
-        *cached = Some((token.clone(), Instant::now() + valid_for));
+        TOKENS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(self.cache_key(), (token.clone(), Instant::now() + valid_for));
         Ok(token)
     }
 
     async fn forget_token(&self) -> Result<()> {
-        *self.token.lock().await = None;
+        TOKENS.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.cache_key());
         Ok(())
     }
 
@@ -318,7 +344,7 @@ pub async fn connect(
         name => name.to_owned(),
     };
     let settings = MarketoSettings { base_url: base_url(&request.base_url)?, client_id };
-    let client = MarketoClient::new(settings.clone(), secret.clone(), default_budget())?;
+    let client = MarketoClient::new(settings.clone(), secret.clone(), budget_for(&settings.base_url))?;
     let fields = client.describe().await?;
     if !fields.iter().any(|f| f.name == "email") {
         return Err(bad_response("the lead database has no email field"));

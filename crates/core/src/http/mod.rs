@@ -67,6 +67,15 @@ impl Budget {
     }
 }
 
+/// The budget of one remote instance (e.g. one Marketo subscription), shared by every client
+/// and job in this process, so that together they stay within the instance's limits.
+pub fn shared_budget(key: &str, make: impl FnOnce() -> Arc<Budget>) -> Arc<Budget> {
+    static BUDGETS: std::sync::LazyLock<Mutex<std::collections::HashMap<String, Arc<Budget>>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut budgets = BUDGETS.lock().unwrap_or_else(|p| p.into_inner());
+    budgets.entry(key.to_owned()).or_insert_with(make).clone()
+}
+
 /// Retry settings.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -236,6 +245,14 @@ mod tests {
             budget.admit().await;
         }
         assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn budgets_are_shared_per_instance() {
+        let a = shared_budget("marketo:https://1.example", || Budget::new("m", 10, 100, Duration::from_secs(20)));
+        let b = shared_budget("marketo:https://1.example", || Budget::new("m", 1, 1, Duration::from_secs(1)));
+        let c = shared_budget("marketo:https://2.example", || Budget::new("m", 10, 100, Duration::from_secs(20)));
+        assert!(Arc::ptr_eq(&a, &b) && !Arc::ptr_eq(&a, &c));
     }
 
     #[tokio::test]

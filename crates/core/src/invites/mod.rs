@@ -1,6 +1,10 @@
 //! Inviting members: one by one, or from a CSV file after a mapping review.
 
 pub mod csv;
+pub mod email;
+pub mod invite;
+pub mod outbox;
+pub mod smtp;
 
 use std::collections::HashMap;
 

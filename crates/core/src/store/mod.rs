@@ -18,6 +18,8 @@ pub const APPLICATION_ID: i32 = 0x4C49_4149;
 const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_initial.sql")),
     M::up(include_str!("migrations/0002_vault_and_ownership.sql")),
+    M::up(include_str!("migrations/0003_invitations.sql")),
+    M::up(include_str!("migrations/0004_people.sql")),
 ];
 
 /// The migrations, applied in order at open.

@@ -1,0 +1,257 @@
+//! The invitation email: English or Japanese, plain text and HTML, rendered when it is queued.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::Result;
+
+/// Setting: the base of the join link (`liaison://join` when unset); `?code=…` is appended.
+pub const JOIN_URL_BASE_KEY: &str = "invites.join_url_base";
+/// Setting: the workspace's display name used in emails (defaults to "Liaison").
+pub const WORKSPACE_NAME_KEY: &str = "workspace.name";
+/// The join link when no base is configured.
+pub const DEFAULT_JOIN_URL_BASE: &str = "liaison://join";
+
+/// The language of an email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailLanguage {
+    En,
+    Ja,
+}
+
+impl EmailLanguage {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    /// The workspace's language: `ja` when `ui.language` is `ja`, otherwise English.
+    pub fn of_workspace(conn: &Connection) -> Result<Self> {
+        Ok(match setting(conn, "ui.language")?.as_deref().map(str::trim) {
+            Some(l) if l.eq_ignore_ascii_case("ja") => Self::Ja,
+            _ => Self::En,
+        })
+    }
+}
+
+/// A rendered message, ready for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What an invitation email says.
+#[derive(Debug, Clone)]
+pub struct InvitationContent<'a> {
+    pub workspace: &'a str,
+    pub inviter_name: &'a str,
+    pub inviter_email: &'a str,
+    pub invitee_name: Option<&'a str>,
+    pub join_link: &'a str,
+    pub expires_at: OffsetDateTime,
+}
+
+pub(crate) fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+/// The workspace name shown in emails.
+pub(crate) fn workspace_name(conn: &Connection) -> Result<String> {
+    Ok(setting(conn, WORKSPACE_NAME_KEY)?
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "Liaison".to_owned()))
+}
+
+/// Sets the workspace name used in emails (empty: back to "Liaison"); audited.
+pub fn set_workspace_name(ws: &crate::Workspace, name: &str) -> Result<()> {
+    let name = name.trim();
+    if name.chars().count() > 100 {
+        return Err(crate::Error::invalid_input("The workspace name can have at most 100 characters."));
+    }
+    ws.store().write(|tx| {
+        let actor = crate::members::admin::require_actor(tx)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![WORKSPACE_NAME_KEY, name],
+        )?;
+        crate::audit::record(tx, Some(&actor.id), "workspace.renamed", Some(name), serde_json::json!({}))
+    })
+}
+
+/// Sets the base of join links (empty: back to `liaison://join`); audited.
+pub fn set_join_url_base(ws: &crate::Workspace, base: &str) -> Result<()> {
+    let base = base.trim();
+    if !base.is_empty() && url::Url::parse(base).is_err() {
+        return Err(crate::Error::invalid_input(format!(
+            "{base:?} is not a link. Enter a full address such as https://liaison.example.com/join."
+        )));
+    }
+    ws.store().write(|tx| {
+        let actor = crate::members::admin::require_actor(tx)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![JOIN_URL_BASE_KEY, base],
+        )?;
+        crate::audit::record(tx, Some(&actor.id), "invites.join_url_changed", Some(base), serde_json::json!({}))
+    })
+}
+
+/// The join link carrying a one-time code.
+pub(crate) fn join_link(conn: &Connection, code: &str) -> Result<String> {
+    let base = setting(conn, JOIN_URL_BASE_KEY)?
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_JOIN_URL_BASE.to_owned());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Ok(format!("{base}{sep}code={code}"))
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn date_en(at: OffsetDateTime) -> String {
+    format!("{} {} {} at {:02}:{:02} UTC", at.day(), at.month(), at.year(), at.hour(), at.minute())
+}
+
+fn date_ja(at: OffsetDateTime) -> String {
+    format!("{}年{}月{}日 {:02}:{:02}（UTC）", at.year(), u8::from(at.month()), at.day(), at.hour(), at.minute())
+}
+
+/// Renders the invitation in `language`, as plain text and HTML.
+pub fn render_invitation(language: EmailLanguage, c: &InvitationContent<'_>) -> RenderedEmail {
+    let inviter = if c.inviter_name.trim().is_empty() || c.inviter_name == c.inviter_email {
+        c.inviter_email.to_owned()
+    } else {
+        format!("{} ({})", c.inviter_name, c.inviter_email)
+    };
+    let (subject, greeting, lines, button, expiry, ignore) = match language {
+        EmailLanguage::En => (
+            format!("{} invited you to {} on Liaison", c.inviter_name_or_email(), c.workspace),
+            match c.invitee_name {
+                Some(n) if !n.trim().is_empty() => format!("Hello {},", n.trim()),
+                _ => "Hello,".to_owned(),
+            },
+            vec![format!("{inviter} invited you to join the workspace “{}” on Liaison.", c.workspace)],
+            "Join the workspace".to_owned(),
+            format!("This invitation can be used once and expires on {}.", date_en(c.expires_at)),
+            "If you did not expect this invitation, you can ignore this email.".to_owned(),
+        ),
+        EmailLanguage::Ja => (
+            format!("{}さんから Liaison の「{}」への招待が届いています", c.inviter_name_or_email(), c.workspace),
+            match c.invitee_name {
+                Some(n) if !n.trim().is_empty() => format!("{} 様", n.trim()),
+                _ => "こんにちは。".to_owned(),
+            },
+            vec![format!("{inviter} さんが、Liaison のワークスペース「{}」にあなたを招待しました。", c.workspace)],
+            "ワークスペースに参加する".to_owned(),
+            format!("この招待リンクは 1 回だけ使用でき、{} に期限切れになります。", date_ja(c.expires_at)),
+            "心当たりのない場合は、このメールを破棄してください。".to_owned(),
+        ),
+    };
+    let link_label = match language {
+        EmailLanguage::En => "Open this link to join:",
+        EmailLanguage::Ja => "次のリンクを開いて参加してください：",
+    };
+    let text = format!("{greeting}\n\n{}\n\n{link_label}\n{}\n\n{expiry}\n\n{ignore}\n", lines.join("\n"), c.join_link);
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{greeting}</p>\n<p>{body}</p>\n\
+         <p><a href=\"{link}\" style=\"display: inline-block; padding: 8px 16px; background: #2563eb; color: #fff; \
+         text-decoration: none; border-radius: 4px\">{button}</a></p>\n<p>{link_label}<br><a href=\"{link}\">{link}</a></p>\n\
+         <p>{expiry}</p>\n<p style=\"color: #666\">{ignore}</p>\n</body></html>\n",
+        lang = language.as_str(),
+        subject = escape_html(&subject),
+        greeting = escape_html(&greeting),
+        body = lines.iter().map(|l| escape_html(l)).collect::<Vec<_>>().join("<br>"),
+        link = escape_html(c.join_link),
+        button = escape_html(&button),
+        link_label = escape_html(link_label),
+        expiry = escape_html(&expiry),
+        ignore = escape_html(&ignore),
+    );
+    RenderedEmail { subject, text, html }
+}
+
+/// The test message of [`super::smtp::send_test_email`].
+pub fn render_test(language: EmailLanguage, workspace: &str, sent_by: &str) -> RenderedEmail {
+    let (subject, text) = match language {
+        EmailLanguage::En => (
+            format!("Liaison test email for {workspace}"),
+            format!(
+                "This is a test email from Liaison, sent by {sent_by}.\n\nIf you can read it, invitations from the \
+                 workspace “{workspace}” can be delivered with the current email settings.\n"
+            ),
+        ),
+        EmailLanguage::Ja => (
+            format!("Liaison テストメール（{workspace}）"),
+            format!(
+                "これは {sent_by} さんが Liaison から送信したテストメールです。\n\nこのメールが届いていれば、現在のメール設定で\
+                 ワークスペース「{workspace}」からの招待メールを配信できます。\n"
+            ),
+        ),
+    };
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"></head><body><p>{}</p></body></html>\n",
+        language.as_str(),
+        escape_html(&text).replace("\n\n", "</p><p>").replace('\n', "")
+    );
+    RenderedEmail { subject, text, html }
+}
+
+impl InvitationContent<'_> {
+    fn inviter_name_or_email(&self) -> &str {
+        if self.inviter_name.trim().is_empty() { self.inviter_email } else { self.inviter_name.trim() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(link: &str) -> InvitationContent<'_> {
+        InvitationContent {
+            workspace: "Acme <Sales>",
+            inviter_name: "Ada",
+            inviter_email: "ada@example.com",
+            invitee_name: Some("Bob"),
+            join_link: link,
+            expires_at: time::macros::datetime!(2026-11-27 10:05 UTC),
+        }
+    }
+
+    #[test]
+    fn english_names_workspace_inviter_link_and_expiry_and_escapes_html() {
+        let m = render_invitation(EmailLanguage::En, &content("liaison://join?code=abc"));
+        assert_eq!(m.subject, "Ada invited you to Acme <Sales> on Liaison");
+        assert!(m.text.contains("Ada (ada@example.com)") && m.text.contains("liaison://join?code=abc"));
+        assert!(m.text.contains("27 November 2026 at 10:05 UTC"), "{}", m.text);
+        assert!(m.html.contains("Acme &lt;Sales&gt;") && !m.html.contains("<Sales>"));
+    }
+
+    #[test]
+    fn japanese_uses_japanese_dates() {
+        let m = render_invitation(EmailLanguage::Ja, &content("x"));
+        assert!(m.subject.contains("招待") && m.text.contains("2026年11月27日 10:05"), "{}", m.text);
+    }
+}

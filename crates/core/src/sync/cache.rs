@@ -1,0 +1,473 @@
+//! The local people cache: one row per normalised email, merged from Marketo leads and
+//! Salesforce contacts and leads, with each system's ID, field values chosen by the conflict
+//! rules, and the provenance of every value.
+//!
+//! Writes go through [`CacheWriter`]: one prepared upsert inside one transaction per batch, with
+//! the conflict rules compiled into the SQL, so a full sync writes hundreds of thousands of
+//! people per second. Duplicates inside one system are reported, not merged away.
+
+use std::collections::HashSet;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, Transaction, params_from_iter};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Error, Result};
+
+/// A system a person record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Marketo,
+    SalesforceContact,
+    SalesforceLead,
+}
+
+impl Source {
+    /// The provenance code stored per field (1 Marketo, 2 Salesforce).
+    fn system_code(self) -> i64 {
+        match self {
+            Self::Marketo => 1,
+            Self::SalesforceContact | Self::SalesforceLead => 2,
+        }
+    }
+
+    fn id_column(self) -> &'static str {
+        match self {
+            Self::Marketo => "marketo_id",
+            Self::SalesforceContact => "sf_contact_id",
+            Self::SalesforceLead => "sf_lead_id",
+        }
+    }
+
+    fn modified_column(self) -> &'static str {
+        match self {
+            Self::Marketo => "marketo_modified_at",
+            Self::SalesforceContact | Self::SalesforceLead => "salesforce_modified_at",
+        }
+    }
+
+    fn other_modified_column(self) -> &'static str {
+        match self {
+            Self::Marketo => "salesforce_modified_at",
+            Self::SalesforceContact | Self::SalesforceLead => "marketo_modified_at",
+        }
+    }
+}
+
+/// The person fields Liaison syncs (email is the key and always synced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonField {
+    FirstName,
+    LastName,
+    Title,
+    Company,
+    Phone,
+    City,
+    State,
+    Country,
+    Unsubscribed,
+    EmailInvalid,
+    LeadOwner,
+}
+
+impl PersonField {
+    /// Every field, in column order.
+    pub const ALL: [Self; 11] = [
+        Self::FirstName,
+        Self::LastName,
+        Self::Title,
+        Self::Company,
+        Self::Phone,
+        Self::City,
+        Self::State,
+        Self::Country,
+        Self::Unsubscribed,
+        Self::EmailInvalid,
+        Self::LeadOwner,
+    ];
+
+    /// The cache column.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Title => "title",
+            Self::Company => "company",
+            Self::Phone => "phone",
+            Self::City => "city",
+            Self::State => "state",
+            Self::Country => "country",
+            Self::Unsubscribed => "unsubscribed",
+            Self::EmailInvalid => "email_invalid",
+            Self::LeadOwner => "lead_owner",
+        }
+    }
+}
+
+/// Who wins when Marketo and Salesforce disagree on a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictRule {
+    SalesforceWins,
+    MarketoWins,
+    /// The value from the record changed most recently.
+    MostRecent,
+}
+
+impl ConflictRule {
+    /// The defaults: the CRM owns identity and ownership; Marketo owns email consent and
+    /// deliverability (it records unsubscribes and bounces).
+    pub fn default_for(field: PersonField) -> Self {
+        match field {
+            PersonField::Unsubscribed | PersonField::EmailInvalid => Self::MarketoWins,
+            _ => Self::SalesforceWins,
+        }
+    }
+}
+
+/// A value of one field; booleans are stored as 0/1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Bool(bool),
+}
+
+/// One record from a source system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub email: String,
+    /// The record's ID in its system (Marketo lead id, Salesforce 18-character id).
+    pub system_id: String,
+    /// When the record last changed in its system (RFC 3339 UTC).
+    pub modified_at: String,
+    /// Field values; `None` leaves the cached value alone.
+    pub values: [Option<Value>; 11],
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UpsertCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Records with an email seen earlier in this run from the same system (not merged).
+    pub duplicates: u64,
+    /// Records without a usable email.
+    pub without_email: u64,
+}
+
+impl UpsertCounts {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: &Self) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.duplicates += other.duplicates;
+        self.without_email += other.without_email;
+    }
+}
+
+/// A record that was not merged because another record of the same system has its email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Duplicate {
+    pub source: Source,
+    pub email: String,
+    pub system_id: String,
+}
+
+/// The normalised form of an email: trimmed and lower-cased.
+pub fn email_key(email: &str) -> String {
+    crate::invites::csv::normalize_email(email)
+}
+
+/// Writes records of one source into the cache for one run.
+pub struct CacheWriter {
+    source: Source,
+    sql: String,
+    seen: HashSet<String>,
+}
+
+impl CacheWriter {
+    /// A writer for `source` with per-field `rules` (missing fields use the defaults).
+    pub fn new(source: Source, rules: &[(PersonField, ConflictRule)]) -> Self {
+        let rule =
+            |f: PersonField| rules.iter().find(|(g, _)| *g == f).map_or(ConflictRule::default_for(f), |(_, r)| *r);
+        Self { source, sql: upsert_sql(source, &rule), seen: HashSet::new() }
+    }
+
+    /// Upserts a batch in one transaction; returns its counts and the duplicates it skipped.
+    pub fn write(&mut self, conn: &mut Connection, records: &[SourceRecord]) -> Result<(UpsertCounts, Vec<Duplicate>)> {
+        // A bulk write touches the email index all over: give it room (64 MiB of page cache).
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let result = self.write_in(&tx, records)?;
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// Upserts a batch inside the caller's transaction (so a checkpoint can commit with it).
+    pub fn write_in(
+        &mut self,
+        tx: &Transaction<'_>,
+        records: &[SourceRecord],
+    ) -> Result<(UpsertCounts, Vec<Duplicate>)> {
+        let mut counts = UpsertCounts::default();
+        let mut duplicates = Vec::new();
+        let mut stmt = tx.prepare_cached(&self.sql)?;
+        for record in records {
+            let key = email_key(&record.email);
+            if key.is_empty() || !key.contains('@') {
+                counts.without_email += 1;
+                continue;
+            }
+            if self.seen.contains(&key) {
+                counts.duplicates += 1;
+                duplicates.push(Duplicate {
+                    source: self.source,
+                    email: record.email.trim().to_owned(),
+                    system_id: record.system_id.clone(),
+                });
+                continue;
+            }
+            let mut args = [ValueRef::Null; 4 + PersonField::ALL.len()];
+            args[0] = ValueRef::Text(key.as_bytes());
+            args[1] = ValueRef::Text(record.email.trim().as_bytes());
+            args[2] = ValueRef::Text(record.system_id.as_bytes());
+            args[3] = ValueRef::Text(record.modified_at.as_bytes());
+            for (slot, value) in args[4..].iter_mut().zip(&record.values) {
+                *slot = match value {
+                    None => ValueRef::Null,
+                    Some(Value::Text(t)) => ValueRef::Text(t.as_bytes()),
+                    Some(Value::Bool(b)) => ValueRef::Integer(i64::from(*b)),
+                };
+            }
+            let mut rows = stmt.query(params_from_iter(args.iter().map(|v| ToSqlOutput::Borrowed(*v))))?;
+            match rows.next()? {
+                Some(row) if row.get::<_, i64>(0)? == 1 => counts.created += 1,
+                Some(_) => counts.updated += 1,
+                None => counts.unchanged += 1,
+            }
+            drop(rows);
+            self.seen.insert(key);
+        }
+        Ok((counts, duplicates))
+    }
+}
+
+/// Builds the upsert: values apply when the cell is empty, when this system provided the current
+/// value, or when the field's rule says this system wins (or its record is the more recent).
+fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> String {
+    let code = source.system_code();
+    let (id_col, mod_col, other_mod) = (source.id_column(), source.modified_column(), source.other_modified_column());
+    let mut insert_cols: Vec<String> =
+        ["email_key", "email", id_col, mod_col, "inserted"].iter().map(|c| (*c).to_owned()).collect();
+    let mut insert_vals: Vec<String> = ["?1", "?2", "?3", "?4", "1"].iter().map(|v| (*v).to_owned()).collect();
+    let mut sets = vec![
+        format!("{id_col} = excluded.{id_col}"),
+        format!("{mod_col} = excluded.{mod_col}"),
+        "inserted = 0".to_owned(),
+    ];
+    let mut changed =
+        vec![format!("{id_col} IS NOT excluded.{id_col}"), format!("{mod_col} IS NOT excluded.{mod_col}")];
+    for (i, field) in PersonField::ALL.iter().enumerate() {
+        let col = field.column();
+        let param = i + 5;
+        insert_cols.push(col.to_owned());
+        insert_vals.push(format!("?{param}"));
+        insert_cols.push(format!("{col}_src"));
+        insert_vals.push(format!("CASE WHEN ?{param} IS NULL THEN NULL ELSE {code} END"));
+        let wins = match rule(*field) {
+            ConflictRule::SalesforceWins => (code == 2).to_string(),
+            ConflictRule::MarketoWins => (code == 1).to_string(),
+            ConflictRule::MostRecent => format!("({other_mod} IS NULL OR excluded.{mod_col} >= {other_mod})"),
+        };
+        let applies = format!(
+            "excluded.{col} IS NOT NULL AND ({col} IS NULL OR {col}_src IS {code} OR {col}_src IS NULL OR {wins})"
+        );
+        sets.push(format!("{col} = CASE WHEN {applies} THEN excluded.{col} ELSE {col} END"));
+        sets.push(format!("{col}_src = CASE WHEN {applies} THEN {code} ELSE {col}_src END"));
+        changed.push(format!("({applies} AND {col} IS NOT excluded.{col})"));
+    }
+    format!(
+        "INSERT INTO people ({}) VALUES ({}) ON CONFLICT (email_key) DO UPDATE SET {}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE {} RETURNING inserted",
+        insert_cols.join(", "),
+        insert_vals.join(", "),
+        sets.join(", "),
+        changed.join(" OR ")
+    )
+}
+
+/// One person as the People view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Person {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub marketo_id: Option<String>,
+    pub sf_contact_id: Option<String>,
+    pub sf_lead_id: Option<String>,
+    pub unsubscribed: Option<bool>,
+    /// Field → `marketo` or `salesforce`: where each value came from.
+    #[ts(type = "Record<string, string>")]
+    pub provenance: std::collections::BTreeMap<String, String>,
+}
+
+/// Searches the cache by name, email or company (case-insensitive substring), at most `limit`.
+pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>> {
+    let pattern = format!("%{}%", query.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let src_cols: Vec<String> = PersonField::ALL.iter().map(|f| format!("{}_src", f.column())).collect();
+    let sql = format!(
+        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}
+           FROM people
+          WHERE email_key LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\'
+             OR company LIKE ?1 ESCAPE '\\' OR (first_name || ' ' || last_name) LIKE ?1 ESCAPE '\\'
+          ORDER BY email_key LIMIT ?2",
+        src_cols.join(", ")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params![pattern, limit.clamp(1, 1_000)], |r| {
+        let mut provenance = std::collections::BTreeMap::new();
+        for (i, field) in PersonField::ALL.iter().enumerate() {
+            let code: Option<i64> = r.get(8 + i)?;
+            if let Some(code) = code {
+                provenance
+                    .insert(field.column().to_owned(), if code == 1 { "marketo" } else { "salesforce" }.to_owned());
+            }
+        }
+        Ok(Person {
+            email: r.get(0)?,
+            first_name: r.get(1)?,
+            last_name: r.get(2)?,
+            company: r.get(3)?,
+            marketo_id: r.get(4)?,
+            sf_contact_id: r.get(5)?,
+            sf_lead_id: r.get(6)?,
+            unsubscribed: r.get::<_, Option<i64>>(7)?.map(|v| v != 0),
+            provenance,
+        })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Paths;
+    use crate::store::Store;
+
+    fn record(
+        email: &str,
+        id: &str,
+        at: &str,
+        first: Option<&str>,
+        company: Option<&str>,
+        unsub: Option<bool>,
+    ) -> SourceRecord {
+        let mut values: [Option<Value>; 11] = Default::default();
+        values[0] = first.map(|s| Value::Text(s.into()));
+        values[3] = company.map(|s| Value::Text(s.into()));
+        values[8] = unsub.map(Value::Bool);
+        SourceRecord { email: email.into(), system_id: id.into(), modified_at: at.into(), values }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
+        (dir, store)
+    }
+
+    fn person(store: &Store, q: &str) -> Person {
+        store.read(|c| search(c, q, 10)).unwrap().into_iter().next().expect("person found")
+    }
+
+    #[test]
+    fn one_person_per_email_with_both_system_ids_and_provenance() {
+        let (_d, store) = store();
+        let mut conn = store.connect().unwrap();
+        let mut mk = CacheWriter::new(Source::Marketo, &[]);
+        let (c, _) = mk
+            .write(
+                &mut conn,
+                &[record("Ada@Example.com ", "101", "2026-01-01T00:00:00Z", Some("Ada"), Some("MK Corp"), Some(true))],
+            )
+            .unwrap();
+        assert_eq!((c.created, c.updated), (1, 0));
+        let mut sf = CacheWriter::new(Source::SalesforceContact, &[]);
+        let (c, _) = sf
+            .write(
+                &mut conn,
+                &[record(
+                    "ada@example.com",
+                    "003A",
+                    "2026-01-02T00:00:00Z",
+                    Some("Ada L."),
+                    Some("SF Corp"),
+                    Some(false),
+                )],
+            )
+            .unwrap();
+        assert_eq!((c.created, c.updated), (0, 1));
+        let p = person(&store, "ada");
+        assert_eq!((p.marketo_id.as_deref(), p.sf_contact_id.as_deref()), (Some("101"), Some("003A")));
+        // Defaults: Salesforce wins names and company; Marketo wins unsubscribed.
+        assert_eq!(
+            (p.first_name.as_deref(), p.company.as_deref(), p.unsubscribed),
+            (Some("Ada L."), Some("SF Corp"), Some(true))
+        );
+        assert_eq!(p.provenance["first_name"], "salesforce");
+        assert_eq!(p.provenance["unsubscribed"], "marketo");
+    }
+
+    #[test]
+    fn each_conflict_rule_decides_the_winner() {
+        for (rule, expected) in [
+            (ConflictRule::SalesforceWins, "SF"),
+            (ConflictRule::MarketoWins, "MK"),
+            (ConflictRule::MostRecent, "MK"), // Marketo's record is newer below
+        ] {
+            let (_d, store) = store();
+            let mut conn = store.connect().unwrap();
+            let rules = [(PersonField::Company, rule)];
+            CacheWriter::new(Source::SalesforceLead, &rules)
+                .write(&mut conn, &[record("x@example.com", "00Q1", "2026-01-01T00:00:00Z", None, Some("SF"), None)])
+                .unwrap();
+            CacheWriter::new(Source::Marketo, &rules)
+                .write(&mut conn, &[record("x@example.com", "7", "2026-03-01T00:00:00Z", None, Some("MK"), None)])
+                .unwrap();
+            assert_eq!(person(&store, "x@").company.as_deref(), Some(expected), "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn rerunning_unchanged_records_counts_them_as_unchanged() {
+        let (_d, store) = store();
+        let mut conn = store.connect().unwrap();
+        let batch = [record("a@example.com", "1", "2026-01-01T00:00:00Z", Some("A"), None, None)];
+        CacheWriter::new(Source::Marketo, &[]).write(&mut conn, &batch).unwrap();
+        let (c, _) = CacheWriter::new(Source::Marketo, &[]).write(&mut conn, &batch).unwrap();
+        assert_eq!((c.created, c.updated, c.unchanged), (0, 0, 1));
+    }
+
+    #[test]
+    fn duplicates_inside_one_system_are_reported_not_merged() {
+        let (_d, store) = store();
+        let mut conn = store.connect().unwrap();
+        let (c, dups) = CacheWriter::new(Source::Marketo, &[])
+            .write(
+                &mut conn,
+                &[
+                    record("dup@example.com", "1", "2026-01-01T00:00:00Z", Some("First"), None, None),
+                    record("DUP@example.com", "2", "2026-01-01T00:00:00Z", Some("Second"), None, None),
+                    record("", "3", "2026-01-01T00:00:00Z", None, None, None),
+                ],
+            )
+            .unwrap();
+        assert_eq!((c.created, c.duplicates, c.without_email), (1, 1, 1));
+        assert_eq!(dups[0].system_id, "2");
+        assert_eq!(person(&store, "dup").first_name.as_deref(), Some("First"));
+    }
+}
