@@ -7,16 +7,23 @@ import type {
   AppError,
   AppInfo,
   AuditEntry,
+  ChecklistItem,
+  ConnectCampaign,
+  ConnectDynamics,
+  ConnectionKind,
   ConnectionSummary,
   ConnectMarketo,
   ConnectSalesforce,
   Handover,
+  HealthItem,
+  HealthReport,
   IntegrationInfo,
   MemberSummary,
   Preferences,
   RunSummary,
   SandboxInfo,
   SetupOverview,
+  SetupStepKey,
   VaultStatus,
   WorkspaceStatus,
 } from "../src/lib/api/bindings";
@@ -110,6 +117,91 @@ export function handover(state: Handover["state"]): Handover {
   return { id: "h1", kind: "marketo", from_admin: "ana@acme.example", to_admin: "grace@acme.example", state, started_at: "2026-11-23T08:00:00Z" };
 }
 
+export const dynamicsConnection: ConnectionSummary = {
+  id: "dy1",
+  kind: "dynamics",
+  display_name: "Contoso Sales (production)",
+  owner: "ana@acme.example",
+  is_sandbox: false,
+  created_at: "2026-11-22T09:00:00Z",
+};
+
+export const campaignConnection: ConnectionSummary = {
+  id: "ac1",
+  kind: "campaign",
+  display_name: "Acme Campaign",
+  owner: "ana@acme.example",
+  is_sandbox: false,
+  created_at: "2026-11-22T09:00:00Z",
+};
+
+/** What the backend's health check finds per system: one failing item on Salesforce and Marketo. */
+export const healthItems: Record<ConnectionKind, HealthItem[]> = {
+  salesforce: [
+    { key: "credentials", ok: true, detail: "Signed in as ana@acme.example." },
+    { key: "read_contacts", ok: true, detail: "Liaison can read Contact records (42 fields)." },
+    { key: "read_leads", ok: true, detail: "Liaison can read Lead records (38 fields)." },
+    {
+      key: "create_tasks",
+      ok: false,
+      detail: "The signed-in user cannot create Tasks, so activities cannot be logged. Grant Create on Task.",
+    },
+    { key: "daily_quota", ok: true, detail: "14500 of 15000 daily API requests left." },
+  ],
+  marketo: [
+    { key: "credentials", ok: true, detail: "Marketo accepted the client ID and secret." },
+    { key: "read_leads", ok: true, detail: "Liaison can read the lead database (120 fields)." },
+    { key: "lists", ok: true, detail: "Liaison can read static lists." },
+    {
+      key: "daily_quota",
+      ok: false,
+      detail: "50000 API calls were used today: the default daily quota of 50000 is reached. Jobs wait for the reset at midnight US Central time.",
+    },
+  ],
+  dynamics: [
+    { key: "credentials", ok: true, detail: "Dynamics 365 accepted the sign-in (WhoAmI)." },
+    { key: "read_contacts", ok: true, detail: "Liaison can read contacts." },
+    { key: "read_lists", ok: true, detail: "Liaison can read marketing lists." },
+  ],
+  campaign: [
+    { key: "credentials", ok: true, detail: "Adobe IMS and Campaign accepted the credential; profiles can be read." },
+    { key: "read_services", ok: true, detail: "Liaison can read subscription services." },
+  ],
+};
+
+export const checkedAt = "2026-11-23T12:30:00Z";
+
+/** A health report for `connection` with its system's items (or `items`). */
+export function healthReport(connection: ConnectionSummary, items = healthItems[connection.kind]): HealthReport {
+  return { connection_id: connection.id, kind: connection.kind, display_name: connection.display_name, checked_at: checkedAt, items };
+}
+
+/** The checklists of steps 6 and 7, as the backend sends them (English text, stable keys). */
+export const checklists: Partial<Record<SetupStepKey, ChecklistItem[]>> = {
+  crm_package: [
+    {
+      key: "package_installed",
+      text: "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",
+    },
+    { key: "installed_for_users", text: "The package is installed for the profiles of the sales users who will use it." },
+  ],
+  crm_configure: [
+    { key: "actions_settings", text: "In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace." },
+    { key: "page_layouts", text: "The Sales Insight components are on the Contact and Lead page layouts." },
+    { key: "permissions", text: "Sales users have the permission set for Sales Insight Actions." },
+  ],
+};
+
+/** `overview` with `step` done and confirmed by Ana, as confirm_step answers. */
+export function withStepDone(overview: SetupOverview, step: SetupStepKey): SetupOverview {
+  const steps = overview.steps.map((s) =>
+    s.key === step ? { ...s, state: "done" as const, detail: "Confirmed by ana@acme.example", updated_at: "2026-11-23T12:00:00Z" } : s,
+  );
+  return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };
+}
+
+const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
+
 type Handler = (args: Record<string, unknown>) => unknown;
 
 const defaults: Record<string, Handler> = {
@@ -138,6 +230,25 @@ const defaults: Record<string, Handler> = {
     const request = args.request as ConnectSalesforce;
     return { id: "sf-new", kind: "salesforce", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
   },
+  connect_dynamics: (args): ConnectionSummary => {
+    const request = args.request as ConnectDynamics;
+    return { id: "dy-new", kind: "dynamics", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+  },
+  connect_campaign: (args): ConnectionSummary => {
+    const request = args.request as ConnectCampaign;
+    return { id: "ac-new", kind: "campaign", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+  },
+  connection_check: (args): HealthReport => {
+    const connection = knownConnections.find((c) => c.id === args.connection_id);
+    if (!connection) throw { code: "not_found", message: "That connection does not exist or was disconnected.", details: null } satisfies AppError;
+    return healthReport(connection);
+  },
+  step_checklist: (args): ChecklistItem[] => {
+    const items = checklists[args.step as SetupStepKey];
+    if (!items) throw { code: "invalid_input", message: "This step has no checklist; it completes itself.", details: null } satisfies AppError;
+    return items;
+  },
+  confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
   disconnect: () => null,
   access_list: () => [],
   grant_access: () => null,

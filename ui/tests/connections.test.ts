@@ -2,16 +2,20 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import type { Admin, ConnectionSummary, Handover, SandboxInfo } from "../src/lib/api/bindings";
+import type { Admin, ConnectionSummary, Handover, HealthReport, SandboxInfo } from "../src/lib/api/bindings";
 import {
   adminMembers,
   ana,
   called,
+  campaignConnection,
   connections,
+  dynamicsConnection,
   failWith,
   grace,
   grants,
   handover,
+  healthItems,
+  healthReport,
   marketoConnection,
   mockBackend,
   sandboxInfo,
@@ -436,5 +440,352 @@ describe("Sandbox", () => {
     render(App);
     await screen.findByRole("progressbar");
     expect(screen.queryByRole("button", { name: "Try Liaison with the sandbox" })).not.toBeInTheDocument();
+  });
+});
+
+describe("Dynamics 365", () => {
+  test("r13_sign_in_and_connect_asks_first_then_calls_connect_dynamics_for_administrators_by_default", async () => {
+    let rows: ConnectionSummary[] = [];
+    let finish: () => void = () => {};
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      connections_list: () => rows,
+      connect_dynamics: () =>
+        new Promise((resolve) => {
+          finish = () => {
+            rows = [{ ...dynamicsConnection, display_name: "Contoso test org", is_sandbox: false }];
+            resolve(rows[0]);
+          };
+        }),
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    expect(screen.getByText("No Dynamics 365 connection yet.")).toBeInTheDocument();
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Contoso test org");
+    const server = within(form).getByRole("textbox", { name: "Server address" });
+    expect(server).toHaveAccessibleDescription(/e\.g\. https:\/\/contoso\.crm\.dynamics\.com/);
+    await user.type(server, "https://contoso-test.crm.dynamics.com");
+    const authority = within(form).getByRole("textbox", { name: "Sign-in authority" });
+    expect(authority).not.toBeRequired();
+    expect(authority).toHaveAccessibleDescription(/https:\/\/login\.microsoftonline\.com\/organizations/);
+    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "00000000-aaaa-bbbb-cccc-000000000001");
+    const usableBy = within(form).getByRole("group", { name: "Who may use this connection" });
+    expect(within(usableBy).getByRole("radio", { name: "Administrators" })).toBeChecked();
+    expect(within(usableBy).getByRole("radio", { name: "Everyone" })).not.toBeChecked();
+    expect(within(form).getByRole("checkbox", { name: "Sandbox connection" })).not.toBeChecked();
+
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    const dialog = screen.getByRole("dialog", { name: "Sign in to Microsoft" });
+    expect(dialog).toHaveTextContent("https://contoso-test.crm.dynamics.com");
+    expect(called(calls, "connect_dynamics")).toHaveLength(0);
+    await user.click(within(dialog).getByRole("button", { name: "OK" }));
+
+    expect(await screen.findByText("Waiting for you to sign in in your browser…")).toBeInTheDocument();
+    expect(form).toHaveAttribute("aria-busy", "true");
+    expect(within(form).getByRole("progressbar")).toBeInTheDocument();
+    expect(within(form).queryByRole("button", { name: "Sign in and connect" })).not.toBeInTheDocument();
+    expect(called(calls, "connect_dynamics").map((call) => call.args)).toEqual([
+      {
+        request: {
+          display_name: "Contoso test org",
+          org_url: "https://contoso-test.crm.dynamics.com",
+          authority_url: "",
+          client_id: "00000000-aaaa-bbbb-cccc-000000000001",
+          usable_by: "administrators",
+          is_sandbox: false,
+        },
+      },
+    ]);
+
+    finish();
+    const table = await screen.findByRole("table", { name: "Dynamics 365 connections" });
+    expect(table).toHaveTextContent("Contoso test org");
+    // Several orgs can be connected: the form stays, emptied, and says what happened.
+    expect(await within(form).findByRole("status")).toHaveTextContent("“Contoso test org” is connected.");
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("");
+    expect(within(form).getByRole("button", { name: "Sign in and connect" })).toHaveFocus();
+  });
+
+  test("r13_an_empty_display_name_is_refused_before_anything_is_called", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Server address" }), "https://contoso.crm.dynamics.com");
+    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "app-id");
+
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    const name = within(form).getByRole("textbox", { name: "Display name" });
+    expect(name).toHaveFocus();
+    expect(name).toBeInvalid();
+    expect(name).toHaveAccessibleDescription(/^Enter a display name\./);
+    expect(within(form).getByRole("textbox", { name: "Server address" })).toBeValid();
+
+    // Every empty required field says so.
+    await user.clear(within(form).getByRole("textbox", { name: "Application (client) ID" }));
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    expect(within(form).getByText("Enter the application (client) ID.")).toBeInTheDocument();
+    expect(called(calls, "connect_dynamics")).toHaveLength(0);
+
+    // Typing clears the message; the backend is still not asked until OK.
+    await user.type(name, "Contoso");
+    expect(within(form).queryByText("Enter a display name.")).not.toBeInTheDocument();
+    expect(called(calls, "connect_dynamics")).toHaveLength(0);
+  });
+
+  test("r13_everyone_and_sandbox_are_passed_and_cancel_connects_nothing", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Sandbox org");
+    await user.type(within(form).getByRole("textbox", { name: "Server address" }), "http://127.0.0.1:43117/dynamics");
+    await user.type(within(form).getByRole("textbox", { name: "Sign-in authority" }), "http://127.0.0.1:43117/login");
+    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "sandbox-dyn-client");
+    await user.click(within(form).getByRole("radio", { name: "Everyone" }));
+    await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
+
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(within(form).getByRole("button", { name: "Sign in and connect" })).toHaveFocus();
+    expect(called(calls, "connect_dynamics")).toHaveLength(0);
+
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Microsoft" })).getByRole("button", { name: "OK" }));
+    await waitFor(() => expect(called(calls, "connect_dynamics")).toHaveLength(1));
+    expect(called(calls, "connect_dynamics")[0]?.args).toEqual({
+      request: {
+        display_name: "Sandbox org",
+        org_url: "http://127.0.0.1:43117/dynamics",
+        authority_url: "http://127.0.0.1:43117/login",
+        client_id: "sandbox-dyn-client",
+        usable_by: "everyone",
+        is_sandbox: true,
+      },
+    });
+  });
+
+  test("a failed Microsoft sign-in shows the backend message and keeps the form", async () => {
+    mockBackend({
+      connections_list: () => [],
+      connect_dynamics: failWith({ code: "unauthorized", message: "Microsoft sign-in was cancelled in the browser.", details: null }),
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Contoso");
+    await user.type(within(form).getByRole("textbox", { name: "Server address" }), "https://contoso.crm.dynamics.com");
+    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "app-id");
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "OK" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("Microsoft sign-in was cancelled in the browser.");
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("Contoso");
+    expect(within(form).getByRole("button", { name: "Sign in and connect" })).toBeEnabled();
+  });
+
+  test("connecting is refused with the backend's reason before the workspace is activated", async () => {
+    const reason = "Activate the workspace first (setup step 1).";
+    mockBackend({ connections_list: () => [], connect_permission: () => ({ allowed: false, reason }) });
+    await open("#/settings/dynamics", "Dynamics 365");
+    const connect = await screen.findByRole("button", { name: "Sign in and connect" });
+    expect(connect).toBeDisabled();
+    expect(connect).toHaveAccessibleDescription(reason);
+  });
+});
+
+describe("Adobe Campaign", () => {
+  test("connect_campaign gets the form values and the secret; empty addresses mean Adobe's defaults", async () => {
+    let rows: ConnectionSummary[] = [];
+    const calls = mockBackend({
+      connections_list: () => rows,
+      connect_campaign: () => {
+        rows = [campaignConnection];
+        return campaignConnection;
+      },
+    });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    expect(within(form).getByRole("textbox", { name: "API address" })).toHaveAccessibleDescription(/https:\/\/mc\.adobe\.io/);
+    expect(within(form).getByRole("textbox", { name: "IMS address" })).toHaveAccessibleDescription(
+      /https:\/\/ims-na1\.adobelogin\.com/,
+    );
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Acme Campaign");
+    await user.type(within(form).getByRole("textbox", { name: "Organization ID" }), "acme");
+    await user.type(within(form).getByRole("textbox", { name: "Client ID" }), "adobe-client");
+    const secret = within(form).getByLabelText("Client secret");
+    expect(secret).toHaveAttribute("type", "password");
+    await user.type(secret, "p8-secret");
+    await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
+
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
+    expect(called(calls, "connect_campaign")[0]?.args).toEqual({
+      request: { display_name: "Acme Campaign", base_url: "", ims_url: "", org_id: "acme", client_id: "adobe-client", is_sandbox: true },
+      client_secret: "p8-secret",
+    });
+    expect(await screen.findByRole("table", { name: "Adobe Campaign connections" })).toHaveTextContent("Acme Campaign");
+    expect(within(form).getByLabelText("Client secret")).toHaveValue("");
+  });
+
+  test("custom API and IMS addresses are sent as typed", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "EU instance");
+    await user.type(within(form).getByRole("textbox", { name: "API address" }), "https://mc-eu.adobe.io");
+    await user.type(within(form).getByRole("textbox", { name: "IMS address" }), "https://ims-eu1.adobelogin.com");
+    await user.type(within(form).getByRole("textbox", { name: "Organization ID" }), "acme-eu");
+    await user.type(within(form).getByRole("textbox", { name: "Client ID" }), "cid");
+    await user.type(within(form).getByLabelText("Client secret"), "secret");
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
+    expect(called(calls, "connect_campaign")[0]?.args).toMatchObject({
+      request: { base_url: "https://mc-eu.adobe.io", ims_url: "https://ims-eu1.adobelogin.com", org_id: "acme-eu", is_sandbox: false },
+    });
+  });
+
+  test("missing required fields are named and nothing is called", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Acme Campaign");
+    await user.type(within(form).getByRole("textbox", { name: "Client ID" }), "cid");
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+
+    expect(within(form).getByRole("textbox", { name: "Organization ID" })).toHaveFocus();
+    expect(within(form).getByRole("textbox", { name: "Organization ID" })).toHaveAccessibleDescription(
+      /^Enter the organization ID\./,
+    );
+    expect(within(form).getByLabelText("Client secret")).toHaveAccessibleDescription("Enter the client secret.");
+    expect(within(form).getByLabelText("Client secret")).toBeInvalid();
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toBeValid();
+    expect(called(calls, "connect_campaign")).toHaveLength(0);
+  });
+
+  test("a rejected credential shows the backend message", async () => {
+    mockBackend({
+      connections_list: () => [],
+      connect_campaign: failWith({ code: "unauthorized", message: "Adobe IMS rejected the client secret.", details: null }),
+    });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Acme Campaign");
+    await user.type(within(form).getByRole("textbox", { name: "Organization ID" }), "acme");
+    await user.type(within(form).getByRole("textbox", { name: "Client ID" }), "cid");
+    await user.type(within(form).getByLabelText("Client secret"), "wrong");
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("Adobe IMS rejected the client secret.");
+  });
+});
+
+describe("Health check", () => {
+  test("Check <name> shows each item with its icon, OK or Needs attention, and the backend's detail", async () => {
+    let release: (report: HealthReport) => void = () => {};
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      connection_check: () => new Promise((resolve) => (release = resolve)),
+    });
+    const user = await open("#/settings/salesforce", "Salesforce");
+    const production = connections[0]!;
+
+    const check = await screen.findByRole("button", { name: "Check connection for Acme production org" });
+    expect(check).toHaveTextContent("Check connection");
+    expect(screen.getByRole("button", { name: "Check connection for Acme test org" })).toBeInTheDocument();
+    await user.click(check);
+    expect(called(calls, "connection_check").map((call) => call.args)).toEqual([{ connection_id: "c1" }]);
+
+    const panel = screen.getByRole("region", { name: "Health of Acme production org" });
+    expect(panel).toHaveAttribute("aria-busy", "true");
+    expect(within(panel).getByRole("status")).toHaveTextContent("Checking Acme production org…");
+    expect(check).toHaveAttribute("aria-disabled", "true");
+    expect(check).toHaveFocus();
+    // A second click while it runs does not start a second check.
+    await user.click(check);
+    expect(called(calls, "connection_check")).toHaveLength(1);
+
+    release(healthReport(production));
+    const list = await screen.findByRole("list", { name: "Health of Acme production org" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((item) => item.querySelector(".health-title")?.textContent)).toEqual([
+      "Sign-in and credentials",
+      "Read contacts",
+      "Read leads",
+      "Log activities as tasks",
+      "Daily API quota",
+    ]);
+    expect(items[0]).toHaveTextContent("✓");
+    expect(items[0]).toHaveTextContent("OK");
+    expect(items[0]).toHaveTextContent("Signed in as ana@acme.example.");
+    expect(items[3]).toHaveTextContent("✗");
+    expect(items[3]).toHaveTextContent("Needs attention");
+    expect(items[3]).toHaveTextContent(healthItems.salesforce[3]!.detail);
+    expect(items[3]).not.toHaveTextContent("OK");
+    expect(within(panel).getByRole("status")).toHaveTextContent("1 of 5 checks need attention.");
+    expect(panel).toHaveTextContent(/Checked at/);
+    expect(within(panel).getByText((_, element) => element?.tagName === "TIME")).toHaveAttribute(
+      "datetime",
+      "2026-11-23T12:30:00Z",
+    );
+    expect(panel).toHaveAttribute("aria-busy", "false");
+    expect(check).toHaveAttribute("aria-disabled", "false");
+  });
+
+  test("every connection page checks its own connections: Marketo, Dynamics 365, Adobe Campaign", async () => {
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      connections_list: () => [marketoConnection, dynamicsConnection, campaignConnection],
+    });
+    const user = await open("#/settings/marketo", "Marketo");
+    await user.click(await screen.findByRole("button", { name: "Check connection for Acme Marketo" }));
+    const marketo = await screen.findByRole("list", { name: "Health of Acme Marketo" });
+    expect(within(marketo).getAllByRole("listitem").map((item) => item.querySelector(".health-title")?.textContent)).toEqual([
+      "Sign-in and credentials",
+      "Read leads",
+      "Read static lists",
+      "Daily API quota",
+    ]);
+    expect(screen.getByRole("region", { name: "Health of Acme Marketo" })).toHaveTextContent(
+      "1 of 4 checks need attention.",
+    );
+
+    await user.click(screen.getByRole("link", { name: "Dynamics 365" }));
+    await user.click(await screen.findByRole("button", { name: `Check connection for ${dynamicsConnection.display_name}` }));
+    const dynamics = await screen.findByRole("list", { name: `Health of ${dynamicsConnection.display_name}` });
+    expect(dynamics).toHaveTextContent("Read marketing lists");
+    expect(dynamics).toHaveTextContent("Liaison can read marketing lists.");
+    expect(screen.getByRole("region", { name: `Health of ${dynamicsConnection.display_name}` })).toHaveTextContent(
+      "All 3 checks passed.",
+    );
+
+    await user.click(screen.getByRole("link", { name: "Adobe Campaign" }));
+    await user.click(await screen.findByRole("button", { name: "Check connection for Acme Campaign" }));
+    const campaign = await screen.findByRole("list", { name: "Health of Acme Campaign" });
+    expect(campaign).toHaveTextContent("Read subscription services");
+    expect(called(calls, "connection_check").map((call) => call.args)).toEqual([
+      { connection_id: "mk1" },
+      { connection_id: "dy1" },
+      { connection_id: "ac1" },
+    ]);
+  });
+
+  test("an item key the UI does not know is shown by its key; a failed check shows the error", async () => {
+    let fail = false;
+    mockBackend({
+      connection_check: (args) => {
+        if (fail) throw { code: "not_found", message: "That connection does not exist or was disconnected.", details: null };
+        return healthReport({ ...connections[1]!, id: args.connection_id as string }, [
+          { key: "bulk_api", ok: true, detail: "Bulk API 2.0 is enabled." },
+        ]);
+      },
+    });
+    const user = await open("#/settings/salesforce", "Salesforce");
+    await user.click(await screen.findByRole("button", { name: "Check connection for Acme test org" }));
+    const list = await screen.findByRole("list", { name: "Health of Acme test org" });
+    expect(within(list).getByRole("listitem")).toHaveTextContent("bulk_api");
+
+    fail = true;
+    await user.click(screen.getByRole("button", { name: "Check connection for Acme test org" }));
+    const panel = screen.getByRole("region", { name: "Health of Acme test org" });
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("That connection does not exist or was disconnected.");
   });
 });

@@ -1,7 +1,8 @@
-import { render, screen, within } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import { mockBackend, setupOverview } from "./backend";
+import { called, checklists, failWith, mockBackend, setupOverview } from "./backend";
 
 describe("Home / Setup", () => {
   test("r1_home_shows_seven_steps_with_persona_and_state_from_the_backend", async () => {
@@ -76,5 +77,87 @@ describe("Home / Setup", () => {
     release(setupOverview);
     expect(await screen.findByRole("progressbar")).toBeInTheDocument();
     expect(screen.queryByText("Loading…")).not.toBeInTheDocument();
+  });
+
+  test("r1_step_6_mark_as_done_stays_disabled_until_every_item_is_ticked_then_the_step_is_done", async () => {
+    const calls = mockBackend();
+    const user = userEvent.setup();
+    render(App);
+
+    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Not started" });
+    // The link to where the work happens stays next to the new action.
+    expect(within(step).getByRole("link", { name: "Open Salesforce" })).toBeInTheDocument();
+    const open = within(step).getByRole("button", { name: "Confirm checklist for step 6" });
+    expect(open).toHaveTextContent("Confirm checklist");
+    await user.click(open);
+
+    const dialog = screen.getByRole("dialog", { name: "Step 6: Install or upgrade the CRM package" });
+    expect(called(calls, "step_checklist").map((call) => call.args)).toEqual([{ step: "crm_package" }]);
+    const boxes = await within(dialog).findAllByRole("checkbox");
+    expect(boxes).toHaveLength(2);
+    const [installed, forUsers] = checklists.crm_package!;
+    const first = within(dialog).getByRole("checkbox", { name: installed!.text });
+    const second = within(dialog).getByRole("checkbox", { name: forUsers!.text });
+    const markDone = within(dialog).getByRole("button", { name: "Mark as done" });
+    expect(markDone).toBeDisabled();
+
+    await user.click(first);
+    expect(first).toBeChecked();
+    expect(markDone).toBeDisabled();
+    await user.click(markDone);
+    expect(called(calls, "confirm_step")).toHaveLength(0);
+
+    await user.click(second);
+    expect(markDone).toBeEnabled();
+    await user.click(second);
+    expect(markDone).toBeDisabled();
+    await user.click(second);
+    await user.click(markDone);
+
+    expect(called(calls, "confirm_step").map((call) => call.args)).toEqual([
+      { step: "crm_package", confirmed: ["package_installed", "installed_for_users"] },
+    ]);
+    expect(
+      await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" }),
+    ).toHaveTextContent("Confirmed by ana@acme.example");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(screen.getByText("3 of 7 steps done")).toBeInTheDocument();
+    // confirm_step answered with the overview, so it is not asked for again.
+    expect(called(calls, "setup_overview")).toHaveLength(1);
+    expect(within(screen.getByRole("listitem", { name: /Step 6/ })).getByRole("button", { name: "Confirm checklist for step 6" })).toHaveFocus();
+  });
+
+  test("r1_step_7_has_its_own_checklist_and_cancel_confirms_nothing", async () => {
+    const calls = mockBackend();
+    const user = userEvent.setup();
+    render(App);
+
+    const step = await screen.findByRole("listitem", { name: /Step 7: Configure the CRM side/ });
+    expect(within(step).getByRole("link", { name: "Open Salesforce" })).toBeInTheDocument();
+    await user.click(within(step).getByRole("button", { name: "Confirm checklist for step 7" }));
+    const dialog = screen.getByRole("dialog", { name: "Step 7: Configure the CRM side" });
+    expect(
+      (await within(dialog).findAllByRole("checkbox")).map((box) => box.closest("div")?.textContent?.trim()),
+    ).toEqual(checklists.crm_configure!.map((item) => item.text));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(called(calls, "confirm_step")).toHaveLength(0);
+    // Only steps 6 and 7 are confirmed by hand; the others are verified by Liaison.
+    expect(screen.getAllByRole("button", { name: /Confirm checklist/ })).toHaveLength(2);
+  });
+
+  test("a refused confirmation keeps the dialog open with the backend message", async () => {
+    mockBackend({
+      confirm_step: failWith({ code: "forbidden", message: "Activate the workspace first (setup step 1).", details: null }),
+    });
+    const user = userEvent.setup();
+    render(App);
+    await user.click(await screen.findByRole("button", { name: "Confirm checklist for step 6" }));
+    const dialog = screen.getByRole("dialog");
+    for (const box of await within(dialog).findAllByRole("checkbox")) await user.click(box);
+    await user.click(within(dialog).getByRole("button", { name: "Mark as done" }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("Activate the workspace first (setup step 1).");
+    await waitFor(() => expect(within(dialog).getByRole("button", { name: "Mark as done" })).toBeEnabled());
+    expect(screen.getByRole("listitem", { name: /Step 6/ })).toHaveTextContent("Not started");
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import App from "../src/App.svelte";
 import { en } from "../src/lib/i18n/en";
 import { ja } from "../src/lib/i18n/ja";
-import { called, failWith, mockBackend } from "./backend";
+import { called, connections, failWith, healthReport, mockBackend } from "./backend";
 
 const japaneseSections = [
   "一般",
@@ -95,5 +95,24 @@ describe("Language", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("The workspace database is locked by another Liaison.");
     await waitFor(() => expect(screen.getByRole("heading", { level: 1, name: "General" })).toBeInTheDocument());
     expect(screen.getByRole("combobox", { name: "Language" })).toHaveValue("en");
+  });
+
+  test("the Dynamics 365 form and the health checklist are Japanese too; backend details stay as sent", async () => {
+    mockBackend({ get_preferences: () => ({ language: "ja" }), connection_check: () => healthReport(connections[0]!) });
+    const user = userEvent.setup();
+    window.history.replaceState(null, "", "#/settings/dynamics");
+    render(App);
+    const form = await screen.findByRole("form", { name: "Dynamics 365 の接続を追加" });
+    const usableBy = within(form).getByRole("group", { name: "この接続を使用できるユーザー" });
+    expect(within(usableBy).getByRole("radio", { name: "管理者" })).toBeChecked();
+    await user.click(within(form).getByRole("button", { name: "サインインして接続" }));
+    expect(within(form).getByRole("textbox", { name: "表示名" })).toHaveAccessibleDescription(/^表示名を入力してください。/);
+
+    await user.click(screen.getByRole("link", { name: "Salesforce" }));
+    await user.click(await screen.findByRole("button", { name: "Acme production org を確認" }));
+    const list = await screen.findByRole("list", { name: "Acme production org の状態" });
+    expect(list).toHaveTextContent("活動の ToDo としての記録");
+    expect(list).toHaveTextContent("要対応");
+    expect(list).toHaveTextContent("Grant Create on Task.");
   });
 });

@@ -125,12 +125,18 @@ describe("Settings", () => {
     expect(rows[0]).not.toHaveTextContent("Sandbox");
     expect(rows[1]).toHaveTextContent("Acme test org");
     expect(within(rows[1]!).getByText("Sandbox")).toBeInTheDocument();
-    // Nobody acting owns a connection, so no Disconnect (R6); Connect is refused with the reason (R7).
+    // Nobody acting owns a connection, so no Disconnect (R6), only the health checks; Connect is
+    // refused with the reason (R7).
     const buttons = within(screen.getByRole("main")).getAllByRole("button");
-    expect(buttons).toHaveLength(1);
-    expect(buttons[0]).toHaveAccessibleName("Connect");
-    expect(buttons[0]).toBeDisabled();
-    expect(buttons[0]).toHaveAccessibleDescription(reason);
+    expect(buttons.map((button) => button.getAttribute("aria-label") ?? button.textContent?.trim())).toEqual([
+      "Check connection for Acme production org",
+      "Check connection for Acme test org",
+      "Connect",
+    ]);
+    const connect = buttons[2]!;
+    expect(connect).toHaveAccessibleName("Connect");
+    expect(connect).toBeDisabled();
+    expect(connect).toHaveAccessibleDescription(reason);
   });
 
   test("a system without connections shows an empty state", async () => {

@@ -41,6 +41,20 @@ export function t(key: MessageKey, values?: Record<string, string | number>): st
   return i18next.t(key, { ...values, lng });
 }
 
+/** Groups of texts keyed by identifiers the backend chooses (health items, checklist items). */
+export type BackendKeyGroup = "health.items" | "setup.checklist";
+
+/**
+ * Translates `key` from `group`, or returns `fallback` when the UI has no text for it (a key
+ * added to the backend after this build); e.g. `tBackend("health.items", "lists", "lists")`.
+ */
+export function tBackend(group: BackendKeyGroup, key: string, fallback: string): string {
+  const lng = current;
+  // Backend keys are snake_case; anything else could reach into i18next's own key syntax.
+  const path = `${group}.${key}`;
+  return /^[a-z0-9_]+$/.test(key) && i18next.exists(path, { lng }) ? i18next.t(path, { lng }) : fallback;
+}
+
 /** Maps a stored preference to a UI language; "system" follows the OS/webview locale. */
 export function resolveLanguage(preference: LanguagePreference, systemLocale: string | undefined): Language {
   if (preference === "en" || preference === "ja") return preference;
