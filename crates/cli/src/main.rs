@@ -63,7 +63,10 @@ enum Command {
     /// Hand a connection over to another admin (R8).
     #[command(subcommand)]
     Handover(cmd::connections::HandoverCommand),
-    /// Invitations: preview a CSV before sending.
+    /// Settings: where invitations are sent from.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Invitations: one by one or from a CSV, with a preview first.
     #[command(subcommand)]
     Invite(cmd::invite::InviteCommand),
     /// Connect Marketo or Salesforce.
@@ -81,6 +84,12 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         limit: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// The SMTP server invitations go out through (password on stdin).
+    Smtp(cmd::invite::SmtpArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +115,7 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     let _log = logging::init(workspace.paths(), "cli")?;
     match command {
         Command::Sandbox(_) => unreachable!("handled above"),
+        Command::Settings(SettingsCommand::Smtp(args)) => cmd::invite::smtp_settings(&workspace, out, args),
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),

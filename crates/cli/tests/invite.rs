@@ -51,3 +51,47 @@ fn preview_of_an_empty_file_is_an_error_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn invite_add_and_send_deliver_through_smtp_and_list_shows_them() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt
+        .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig { people: 10, ..Default::default() }))
+        .unwrap();
+    let smtp = sandbox.endpoints().smtp.clone();
+    let dir = tempfile::tempdir().unwrap();
+    liaison(dir.path(), &["activate", "--name", "Ada", "--email", "ada@example.com"]);
+    let port = smtp.port.to_string();
+    let saved = liaison(
+        dir.path(),
+        &["settings", "smtp", "--host", &smtp.host, "--port", &port, "--tls", "none", "--from", "invites@example.com"],
+    );
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+
+    let one = liaison(dir.path(), &["invite", "add", "bea@example.com", "--name", "Bea"]);
+    assert!(one.status.success(), "{}{}", String::from_utf8_lossy(&one.stdout), String::from_utf8_lossy(&one.stderr));
+
+    let file = dir.path().join("team.csv");
+    std::fs::write(&file, "Email,First name\ncarl@example.com,Carl\nnot-an-email,X\nbea@example.com,Bea\n").unwrap();
+    let refused = liaison(dir.path(), &["invite", "send", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "without a terminal, --yes is required");
+    let results = dir.path().join("results.csv");
+    let sent = liaison(
+        dir.path(),
+        &["invite", "send", file.to_str().unwrap(), "--yes", "--results", results.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(sent.status.code(), Some(3), "some rows were skipped: {}", String::from_utf8_lossy(&sent.stdout));
+    assert!(std::fs::read_to_string(&results).unwrap().contains("carl@example.com"));
+
+    let mail: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("{}/mail", sandbox.endpoints().control_url)).await.unwrap().json().await.unwrap()
+    });
+    let text = mail.to_string();
+    assert!(text.contains("bea@example.com") && text.contains("carl@example.com"), "{text}");
+    assert!(!text.contains("not-an-email"));
+
+    let list = liaison(dir.path(), &["invite", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    rt.block_on(sandbox.shutdown());
+}

@@ -1,17 +1,91 @@
 //! `liaison invite preview FILE`: what an invitation CSV will do, before anything is sent.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand, ValueEnum};
 use liaison_core::invites::WorkspaceMembers;
-use liaison_core::invites::csv::{self, Mapping, MappingByName};
+use liaison_core::invites::csv::{self, Inspection, Mapping, MappingByName};
+use liaison_core::invites::invite::{self, InviteRequest};
+use liaison_core::invites::outbox::{self, DeliverySummary};
+use liaison_core::invites::smtp::{self, SmtpSettings, TlsMode};
+use liaison_core::members::MemberRole;
+use liaison_core::vault::Vault;
 use liaison_core::{Error, Workspace};
+use secrecy::SecretString;
 
 use crate::output::{Exit, Output};
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Role {
+    Admin,
+    User,
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Security {
+    Starttls,
+    Tls,
+    None,
+}
+
+/// `liaison settings smtp …`: where invitations are sent from (password on stdin).
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    #[arg(long)]
+    host: String,
+    #[arg(long)]
+    port: u16,
+    /// Sign-in name; with it, the password is read from standard input.
+    #[arg(long)]
+    user: Option<String>,
+    #[arg(long, value_enum, default_value = "starttls")]
+    tls: Security,
+    /// The sender address.
+    #[arg(long)]
+    from: String,
+    /// The sender name.
+    #[arg(long)]
+    from_name: Option<String>,
+    /// Send a test email to this address after saving.
+    #[arg(long)]
+    test_to: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum InviteCommand {
+    /// Invite one person (the email goes out with the next delivery, started right away).
+    Add {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum, default_value = "user")]
+        role: Role,
+        /// A team to join besides Everyone (repeatable).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+    /// Queue and send the invitations of a CSV file after showing what it will do.
+    Send {
+        file: PathBuf,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Write the per-row results CSV here.
+        #[arg(long)]
+        results: Option<PathBuf>,
+    },
+    /// List invitations and their delivery state.
+    List,
+    /// Send a new invitation (the old link stops working).
+    Resend { email: String },
+    /// Revoke a pending invitation.
+    Revoke { email: String },
     /// Read a CSV, map its columns, and validate every row (nothing is sent).
     Preview {
         /// The CSV file.
@@ -23,11 +97,153 @@ pub enum InviteCommand {
 }
 
 pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Exit, Error> {
-    let InviteCommand::Preview { file, mapping } = command;
-    let inspection = csv::inspect(&file)?;
+    match command {
+        InviteCommand::Preview { file, mapping } => preview(ws, out, &file, mapping.as_deref()),
+        InviteCommand::Add { email, name, role, teams } => {
+            let vault = super::vault(ws)?;
+            let role = match role {
+                Role::Admin => MemberRole::Admin,
+                Role::User => MemberRole::User,
+            };
+            let summary = invite::invite_one(ws, &vault, &InviteRequest { email, name, role, teams })?;
+            if !out.json() {
+                out.line(format!("Invited {} (expires {}).", summary.email, summary.expires_at));
+            }
+            deliver(ws, &vault, out)
+        }
+        InviteCommand::Send { file, mapping, yes, results } => {
+            send(ws, out, &file, mapping.as_deref(), yes, results.as_deref())
+        }
+        InviteCommand::List => {
+            let list = invite::list_invitations(ws.store())?;
+            if out.json() {
+                out.json_value(&list);
+            } else if list.is_empty() {
+                out.line("No invitations yet.".to_owned());
+            } else {
+                for i in list {
+                    out.line(format!(
+                        "{:<36} {:<10} {:<10} expires {}{}",
+                        i.email,
+                        format!("{:?}", i.state).to_lowercase(),
+                        i.delivery.map(|d| format!("{d:?}").to_lowercase()).unwrap_or_default(),
+                        i.expires_at,
+                        i.delivery_error.map(|e| format!("  — {e}")).unwrap_or_default()
+                    ));
+                }
+            }
+            Ok(Exit::Success)
+        }
+        InviteCommand::Resend { email } => {
+            let vault = super::vault(ws)?;
+            invite::resend(ws, &vault, &email)?;
+            deliver(ws, &vault, out)
+        }
+        InviteCommand::Revoke { email } => {
+            let vault = super::vault(ws)?;
+            invite::revoke(ws, &vault, &email)?;
+            out.done(&format!("Revoked the invitation of {email}."));
+            Ok(Exit::Success)
+        }
+    }
+}
+
+/// Saves the SMTP settings (password from stdin when a user is given).
+pub fn smtp_settings(ws: &Workspace, out: &Output, args: SmtpArgs) -> Result<Exit, Error> {
+    let vault = super::vault(ws)?;
+    let password = match &args.user {
+        Some(_) => Some(read_password()?),
+        None => None,
+    };
+    let tls = match args.tls {
+        Security::Starttls => TlsMode::Starttls,
+        Security::Tls => TlsMode::Tls,
+        Security::None => TlsMode::None,
+    };
+    let settings = SmtpSettings {
+        host: args.host,
+        port: args.port,
+        username: args.user,
+        tls,
+        from_address: args.from,
+        from_name: args.from_name,
+    };
+    let saved = smtp::save_smtp_settings(ws, &vault, settings, password)?;
+    if let Some(to) = args.test_to {
+        runtime()?.block_on(smtp::send_test_email(ws, &vault, &to))?;
+        if !out.json() {
+            out.line(format!("Sent a test email to {to}."));
+        }
+    }
+    if out.json() {
+        out.json_value(&saved);
+    } else {
+        out.line(format!(
+            "Invitations will be sent through {}:{} from {}.",
+            saved.host, saved.port, saved.from_address
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+fn read_password() -> Result<SecretString, Error> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password("SMTP password: ")
+            .map_err(|e| Error::invalid_input(format!("Could not read the password ({e}).")))?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::invalid_input(format!("Could not read the password from stdin ({e}).")))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    Ok(SecretString::from(text))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Runtime::new().map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))
+}
+
+/// Delivers the outbox; exit 3 when anything failed, is uncertain or stays queued.
+fn deliver(ws: &Workspace, vault: &Vault, out: &Output) -> Result<Exit, Error> {
+    let cancel = AtomicBool::new(false);
+    let summary: DeliverySummary = runtime()?.block_on(outbox::deliver(ws, vault, &mut |_| {}, &cancel))?;
+    if out.json() {
+        out.json_value(&summary);
+    } else {
+        out.line(format!(
+            "Sent {}, failed {}, uncertain {}, still queued {}.",
+            summary.sent,
+            summary.failed,
+            summary.uncertain.len(),
+            summary.remaining
+        ));
+        for u in &summary.uncertain {
+            out.line(format!(
+                "  uncertain: {} — {} (check with the recipient, then `liaison invite resend` if needed)",
+                u.recipient, u.reason
+            ));
+        }
+        if let Some(err) = &summary.stopped {
+            out.line(format!("  stopped: {}", err.message));
+        }
+    }
+    if summary.stopped.is_some() && summary.sent == 0 {
+        return Ok(Exit::Error);
+    }
+    Ok(if summary.failed == 0 && summary.uncertain.is_empty() && summary.remaining == 0 {
+        Exit::Success
+    } else {
+        Exit::Partial
+    })
+}
+
+fn read_mapping(inspection: &Inspection, mapping: Option<&Path>) -> Result<Mapping, Error> {
     let mapping = match mapping {
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            let text = std::fs::read_to_string(path).map_err(|e| {
                 Error::invalid_input(format!("Could not read the mapping file {} ({e}).", path.display()))
             })?;
             let saved: MappingByName = serde_json::from_str(&text).map_err(|e| {
@@ -41,8 +257,14 @@ pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Ex
         None => inspection.suggested(),
     };
     mapping.validate()?;
+    Ok(mapping)
+}
+
+fn preview(ws: &Workspace, out: &Output, file: &Path, mapping: Option<&Path>) -> Result<Exit, Error> {
+    let inspection = csv::inspect(file)?;
+    let mapping = read_mapping(&inspection, mapping)?;
     let existing = WorkspaceMembers::load(ws.store())?;
-    let report = csv::validate(&file, &inspection, &mapping, &existing, &BTreeSet::new(), &mut |_| {})?;
+    let report = csv::validate(file, &inspection, &mapping, &existing, &BTreeSet::new(), &mut |_| {})?;
     if out.json() {
         out.json_value(&report);
     } else {
@@ -66,4 +288,49 @@ pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Ex
         }
     }
     Ok(if report.valid == report.rows { Exit::Success } else { Exit::Partial })
+}
+
+fn send(
+    ws: &Workspace,
+    out: &Output,
+    file: &Path,
+    mapping: Option<&Path>,
+    yes: bool,
+    results: Option<&Path>,
+) -> Result<Exit, Error> {
+    let inspection = csv::inspect(file)?;
+    let mapping = read_mapping(&inspection, mapping)?;
+    if !yes {
+        let existing = WorkspaceMembers::load(ws.store())?;
+        let report = csv::validate(file, &inspection, &mapping, &existing, &BTreeSet::new(), &mut |_| {})?;
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::invalid_input(format!(
+                "{} valid rows would be invited. Run `liaison invite preview` to check them, then add --yes to send.",
+                report.valid
+            )));
+        }
+        eprint!("Invite {} people ({} rows skipped)? [y/N] ", report.valid, report.rows - report.valid);
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::internal(e.to_string()))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            out.done("Nothing was sent.");
+            return Ok(Exit::Success);
+        }
+    }
+    let vault = super::vault(ws)?;
+    let batch = invite::queue_csv_batch(ws, &vault, file, &inspection, &mapping, &BTreeSet::new())?;
+    if let Some(path) = results {
+        let f = std::fs::File::create(path)
+            .map_err(|e| Error::invalid_input(format!("Could not write the results file {} ({e}).", path.display())))?;
+        invite::write_batch_results(f, &batch)?;
+    }
+    if !out.json() {
+        out.line(format!(
+            "Queued {} invitations; skipped {} invalid, {} duplicates, {} already in the workspace, {} failed.",
+            batch.queued, batch.invalid, batch.duplicates, batch.existing, batch.failed
+        ));
+    }
+    let delivered = deliver(ws, &vault, out)?;
+    let skipped = batch.invalid + batch.duplicates + batch.existing + batch.failed;
+    Ok(if delivered == Exit::Success && skipped > 0 { Exit::Partial } else { delivered })
 }
