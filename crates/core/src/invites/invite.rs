@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
-use super::csv::{self as csvmod, Inspection, MAX_PREVIEW_ROWS, Mapping, ResultRow, RowStatus};
+use super::csv::{self as csvmod, Inspection, Mapping, ResultRow, RowStatus};
 use super::email::{self, EmailLanguage, InvitationContent};
 use super::outbox::{self, MessageState};
 use crate::members::admin::{Admin, normalize_email, require_actor};
@@ -456,14 +456,13 @@ pub fn queue_csv_batch(
     };
     let mut seen: HashSet<String> = HashSet::new();
     let result = (|| -> Result<()> {
-        let mut offset = 0;
-        loop {
-            let page = csvmod::preview(path, inspection, mapping, offset, MAX_PREVIEW_ROWS.min(BATCH_ROWS))?;
-            offset += page.rows.len() as u64;
+        let mut next_row = 1;
+        csvmod::for_each_page(path, inspection, mapping, BATCH_ROWS, &mut |page| {
+            next_row += page.len() as u64;
             store.write(|tx| {
                 expire_due(tx)?;
                 let ctx = Context::load(tx)?;
-                for row in &page.rows {
+                for row in page {
                     let outcome = queue_row(tx, vault, &ctx, row, excluded, &mut seen, &run_id)?;
                     match outcome.result {
                         RowResult::Invited => summary.queued += 1,
@@ -481,15 +480,13 @@ pub fn queue_csv_batch(
                     params![
                         run_id,
                         counts(&summary).to_string(),
-                        serde_json::json!({ "next_row": offset + 1 }).to_string()
+                        serde_json::json!({ "next_row": next_row }).to_string()
                     ],
                 )?;
                 Ok(())
-            })?;
-            if page.end_of_file || page.rows.is_empty() {
-                return Ok(());
-            }
-        }
+            })
+        })?;
+        Ok(())
     })();
     store.write(|tx| {
         let (state, error) = match &result {

@@ -37,7 +37,7 @@ pub use mapping::{
 };
 pub use rows::{
     ExistingKind, ExistingMembers, IssueCode, MAX_PREVIEW_ROWS, NoExistingMembers, PreviewPage, PreviewRow, RowIssue,
-    RowStatus, Severity, ValidationProgress, ValidationReport, preview, validate,
+    RowStatus, Severity, ValidationProgress, ValidationReport, for_each_page, preview, validate,
 };
 pub use values::{EmailProblem, check_email, normalize_email, parse_role, split_full_name, split_teams};
 pub use write::{REASON_HEADER, RESULT_HEADER, ResultRow, TEMPLATE_HEADERS, csv_safe, template, write_results};

@@ -593,7 +593,6 @@ pub fn preview(
     let mut checker = Checker::new(mapping, &NoExistingMembers, &none, 0)?;
     let mut source = RecordSource::open(path, inspection)?;
     let limit = limit.min(MAX_PREVIEW_ROWS);
-    let full_name = mapping.uses_full_name();
     let mut rows = Vec::with_capacity(limit);
     while let Some((row, line)) = source.next_row()? {
         if row <= offset {
@@ -603,28 +602,62 @@ pub fn preview(
         if rows.len() == limit {
             return Ok(PreviewPage { offset, rows, end_of_file: false });
         }
-        let findings = checker.check(row, &source.record);
-        let (first_name, last_name) = if full_name {
-            split_full_name(source.cell(mapping.get(MemberField::FullName)))
-        } else {
-            (
-                source.cell(mapping.get(MemberField::FirstName)).trim().to_string(),
-                source.cell(mapping.get(MemberField::LastName)).trim().to_string(),
-            )
-        };
-        rows.push(PreviewRow {
-            row,
-            line,
-            email: source.cell(mapping.get(MemberField::Email)).trim().to_string(),
-            first_name,
-            last_name,
-            role: parse_role(source.cell(mapping.get(MemberField::Role))),
-            teams: split_teams(source.cell(mapping.get(MemberField::Teams))),
-            status: findings.status(),
-            issues: checker.issues(&findings, row, line, &source.record),
-        });
+        rows.push(preview_row(&mut checker, &source, mapping, row, line));
     }
     Ok(PreviewPage { offset, rows, end_of_file: true })
+}
+
+/// Streams every data row as the invitation will use it (the same values and checks as
+/// [`preview`]), handing them to `f` in pages of `page_size`, in one pass over the file.
+/// Returns the number of data rows.
+pub fn for_each_page(
+    path: &Path,
+    inspection: &Inspection,
+    mapping: &Mapping,
+    page_size: usize,
+    f: &mut dyn FnMut(&[PreviewRow]) -> Result<()>,
+) -> Result<u64> {
+    let none = BTreeSet::new();
+    let mut checker = Checker::new(mapping, &NoExistingMembers, &none, inspection.estimated_rows)?;
+    let mut source = RecordSource::open(path, inspection)?;
+    let page_size = page_size.max(1);
+    let mut rows = Vec::with_capacity(page_size);
+    let mut count = 0;
+    while let Some((row, line)) = source.next_row()? {
+        count = row;
+        rows.push(preview_row(&mut checker, &source, mapping, row, line));
+        if rows.len() == page_size {
+            f(&rows)?;
+            rows.clear();
+        }
+    }
+    if !rows.is_empty() {
+        f(&rows)?;
+    }
+    Ok(count)
+}
+
+fn preview_row(checker: &mut Checker<'_>, source: &RecordSource, mapping: &Mapping, row: u64, line: u64) -> PreviewRow {
+    let findings = checker.check(row, &source.record);
+    let (first_name, last_name) = if mapping.uses_full_name() {
+        split_full_name(source.cell(mapping.get(MemberField::FullName)))
+    } else {
+        (
+            source.cell(mapping.get(MemberField::FirstName)).trim().to_string(),
+            source.cell(mapping.get(MemberField::LastName)).trim().to_string(),
+        )
+    };
+    PreviewRow {
+        row,
+        line,
+        email: source.cell(mapping.get(MemberField::Email)).trim().to_string(),
+        first_name,
+        last_name,
+        role: parse_role(source.cell(mapping.get(MemberField::Role))),
+        teams: split_teams(source.cell(mapping.get(MemberField::Teams))),
+        status: findings.status(),
+        issues: checker.issues(&findings, row, line, &source.record),
+    }
 }
 
 /// Streams the whole file and checks every row: email present and valid, not repeated in the

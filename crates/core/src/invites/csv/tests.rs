@@ -943,3 +943,25 @@ fn ui_types_export_to_typescript_in_snake_case() {
     assert!(IssueCode::decl(&cfg).contains("\"duplicate_in_file\""));
     assert_eq!(serde_json::to_value(Delimiter::Tab).unwrap(), "tab");
 }
+
+#[test]
+fn for_each_page_streams_every_row_once_in_pages_with_the_preview_values() {
+    let mut text = String::from("Email,First name\n");
+    for i in 0..1_234 {
+        text.push_str(&format!("person{i}@example.com,P{i}\n"));
+    }
+    text.push_str("person7@example.com,Again\n");
+    let (_dir, path, inspection) = inspected(&text);
+    let mapping = inspection.suggested();
+    let mut sizes = Vec::new();
+    let mut all = Vec::new();
+    let rows = for_each_page(&path, &inspection, &mapping, 500, &mut |page| {
+        sizes.push(page.len());
+        all.extend_from_slice(page);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((rows, sizes), (1_235, vec![500, 500, 235]));
+    assert_eq!(all[..100], preview(&path, &inspection, &mapping, 0, 100).unwrap().rows[..]);
+    assert_eq!(all[1_234].status, RowStatus::Duplicate);
+}
