@@ -1,7 +1,12 @@
 //! What the shell holds while it runs: the opened workspace and vault (or the reasons they could
 //! not open), and the embedded sandbox once the admin starts it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use liaison_core::invites::csv::Inspection;
+use liaison_core::invites::invite::BatchSummary;
 
 use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
@@ -14,12 +19,19 @@ pub struct AppState {
     vault: Result<Arc<Vault>, Error>,
     /// The built-in sandbox, started on demand ("Try Liaison with the sandbox").
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
+    /// The CSV file open in the invite wizard, as inspected.
+    pub csv: tokio::sync::Mutex<Option<(PathBuf, Inspection)>>,
+    /// The last invitation batch, for its results file.
+    pub last_batch: tokio::sync::Mutex<Option<BatchSummary>>,
+    /// Whether the outbox is being delivered, and the request to stop it.
+    pub delivery_running: Arc<AtomicBool>,
+    pub delivery_cancel: Arc<AtomicBool>,
 }
 
 impl AppState {
     /// State for when the data directory could not even be resolved.
     pub fn failed(err: Error) -> Self {
-        Self { paths: None, vault: Err(err.clone()), workspace: Err(err), sandbox: Default::default() }
+        Self::with(None, Err(err.clone()), Err(err))
     }
 
     /// Opens the workspace in `paths`, and its vault with the keychain `LIAISON_KEYCHAIN`
@@ -42,7 +54,20 @@ impl AppState {
         if let (Ok(_), Err(err)) = (&workspace, &vault) {
             tracing::warn!(code = err.code.as_str(), "the credential vault is closed: {}", err.message);
         }
-        Self { paths: Some(paths), workspace, vault, sandbox: Default::default() }
+        Self::with(Some(paths), workspace, vault)
+    }
+
+    fn with(paths: Option<Paths>, workspace: Result<Workspace, Error>, vault: Result<Arc<Vault>, Error>) -> Self {
+        Self {
+            paths,
+            workspace,
+            vault,
+            sandbox: Default::default(),
+            csv: Default::default(),
+            last_batch: Default::default(),
+            delivery_running: Default::default(),
+            delivery_cancel: Default::default(),
+        }
     }
 
     /// The directories in use, when they could be resolved.

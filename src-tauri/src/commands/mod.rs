@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod connections;
 pub mod integration;
+pub mod invites;
 pub mod members;
 pub mod names;
 pub mod runs;

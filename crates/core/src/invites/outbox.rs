@@ -93,6 +93,13 @@ pub struct DeliverySummary {
     pub stopped: Option<Error>,
 }
 
+impl DeliverySummary {
+    /// A delivery that could not run at all.
+    pub fn failed(err: Error) -> Self {
+        Self { sent: 0, failed: 0, uncertain: Vec::new(), remaining: 0, cancelled: false, stopped: Some(err) }
+    }
+}
+
 /// Counts of messages per state, for the UI.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct OutboxStatus {

@@ -1,0 +1,335 @@
+//! User management: inviting one user, the "Invite via CSV" wizard, SMTP settings, and the
+//! background delivery of the outbox with progress events. Files are chosen and written through
+//! native dialogs in Rust; the webview only sees paths and results.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use liaison_core::invites::csv::{self, Inspection, Mapping, MappingByName, PreviewPage, ValidationReport};
+use liaison_core::invites::invite::{self, BatchSummary, InvitationSummary, InviteRequest, Team};
+use liaison_core::invites::outbox::{self, DeliveryProgress, DeliverySummary, OutboxStatus};
+use liaison_core::invites::smtp::{self, SmtpSettings};
+use liaison_core::invites::{WorkspaceMembers, save_mapping, saved_mapping};
+use liaison_core::{Error, Workspace};
+use secrecy::SecretString;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+use ts_rs::TS;
+
+use super::{with_vault, with_workspace};
+use crate::state::AppState;
+
+/// Event: delivery progress, at most 10 a second.
+pub const PROGRESS_EVENT: &str = "invites-progress";
+/// Event: delivery finished (or stopped, or was cancelled).
+pub const FINISHED_EVENT: &str = "invites-finished";
+/// Event: CSV validation progress, at most 10 a second.
+pub const VALIDATION_EVENT: &str = "csv-validation-progress";
+
+/// A chosen CSV file, read and mapped (the wizard's first two steps).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CsvFile {
+    pub path: String,
+    pub inspection: Inspection,
+    /// The mapping to review: a saved one for these headers, else the suggested one.
+    pub mapping: MappingByName,
+    pub mapping_was_saved: bool,
+}
+
+/// Validation progress as an event payload.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ValidationProgressEvent {
+    pub rows: u64,
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn teams_list(state: State<'_, AppState>) -> Result<Vec<Team>, Error> {
+    with_workspace(state, |ws| invite::list_teams(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn team_create(state: State<'_, AppState>, name: String) -> Result<Team, Error> {
+    with_workspace(state, move |ws| invite::create_team(ws, &name)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invitations_list(state: State<'_, AppState>) -> Result<Vec<InvitationSummary>, Error> {
+    with_workspace(state, |ws| invite::list_invitations(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn outbox_status(state: State<'_, AppState>) -> Result<OutboxStatus, Error> {
+    with_workspace(state, |ws| outbox::outbox_status(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite_user<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: InviteRequest,
+) -> Result<InvitationSummary, Error> {
+    let summary = with_vault(state.clone(), move |ws, vault| invite::invite_one(ws, vault, &request)).await?;
+    start_delivery(app, &state)?;
+    Ok(summary)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invitation_resend<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<InvitationSummary, Error> {
+    let summary = with_vault(state.clone(), move |ws, vault| invite::resend(ws, vault, &email)).await?;
+    start_delivery(app, &state)?;
+    Ok(summary)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invitation_revoke(state: State<'_, AppState>, email: String) -> Result<InvitationSummary, Error> {
+    with_vault(state, move |ws, vault| invite::revoke(ws, vault, &email)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn smtp_settings_get(state: State<'_, AppState>) -> Result<Option<SmtpSettings>, Error> {
+    with_workspace(state, |ws| smtp::smtp_settings(ws.store())).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn smtp_settings_save(
+    state: State<'_, AppState>,
+    settings: SmtpSettings,
+    password: Option<String>,
+) -> Result<SmtpSettings, Error> {
+    let password = password.map(SecretString::from);
+    with_vault(state, move |ws, vault| smtp::save_smtp_settings(ws, vault, settings, password)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn smtp_use_sandbox(state: State<'_, AppState>) -> Result<SmtpSettings, Error> {
+    let (host, port) = {
+        let sandbox = state.sandbox.lock().await;
+        let sandbox = sandbox.as_ref().ok_or_else(|| {
+            Error::invalid_input("The built-in sandbox is not running; start it from the Setup page.")
+        })?;
+        (sandbox.endpoints().smtp.host.clone(), sandbox.endpoints().smtp.port)
+    };
+    with_vault(state, move |ws, vault| smtp::use_sandbox_smtp(ws, vault, &host, port)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn smtp_send_test(state: State<'_, AppState>, to: String) -> Result<(), Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    smtp::send_test_email(&ws, &vault, &to).await
+}
+
+/// Opens the native file dialog; `None` when the admin cancels.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .add_filter("CSV", &["csv", "txt", "tsv"])
+            .set_title("Choose a CSV file")
+            .blocking_pick_file()
+    })
+    .await
+    .map_err(|e| Error::internal(format!("The file dialog stopped unexpectedly ({e}).")))?;
+    Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
+}
+
+/// Reads the chosen (or dropped) file and proposes a mapping.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_open(state: State<'_, AppState>, path: String) -> Result<CsvFile, Error> {
+    let file = with_workspace(state.clone(), move |ws| {
+        let inspection = csv::inspect(std::path::Path::new(&path))?;
+        let saved = saved_mapping(ws.store(), &inspection.headers_signature)?
+            .filter(|m| Mapping::from_names(m, &inspection.column_names()).is_ok());
+        let mapping_was_saved = saved.is_some();
+        let mapping = saved.unwrap_or_else(|| inspection.suggested_mapping.clone());
+        Ok(CsvFile { path, inspection, mapping, mapping_was_saved })
+    })
+    .await?;
+    *state.csv.lock().await = Some((PathBuf::from(&file.path), file.inspection.clone()));
+    Ok(file)
+}
+
+async fn opened(
+    state: &AppState,
+    path: &str,
+    mapping: &MappingByName,
+) -> Result<(PathBuf, Inspection, Mapping), Error> {
+    let guard = state.csv.lock().await;
+    let (opened, inspection) = guard
+        .as_ref()
+        .filter(|(p, _)| p.as_path() == std::path::Path::new(path))
+        .ok_or_else(|| Error::invalid_input("Choose the CSV file again; Liaison no longer has it open."))?;
+    let mapping = Mapping::from_names(mapping, &inspection.column_names())?;
+    mapping.validate()?;
+    Ok((opened.clone(), inspection.clone(), mapping))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_preview(
+    state: State<'_, AppState>,
+    path: String,
+    mapping: MappingByName,
+    offset: u64,
+    limit: u32,
+) -> Result<PreviewPage, Error> {
+    let (path, inspection, mapping) = opened(&state, &path, &mapping).await?;
+    blocking(move || csv::preview(&path, &inspection, &mapping, offset, limit as usize)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_validate<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+    mapping: MappingByName,
+    excluded: Vec<u64>,
+) -> Result<ValidationReport, Error> {
+    let (path, inspection, mapping) = opened(&state, &path, &mapping).await?;
+    let ws = state.workspace()?;
+    blocking(move || {
+        let existing = WorkspaceMembers::load(ws.store())?;
+        let excluded: BTreeSet<u64> = excluded.into_iter().collect();
+        let mut last = Instant::now() - Duration::from_secs(1);
+        csv::validate(&path, &inspection, &mapping, &existing, &excluded, &mut |p| {
+            if last.elapsed() >= Duration::from_millis(100) {
+                last = Instant::now();
+                let _ = app.emit(
+                    VALIDATION_EVENT,
+                    ValidationProgressEvent { rows: p.rows, bytes_read: p.bytes_read, total_bytes: p.total_bytes },
+                );
+            }
+        })
+    })
+    .await
+}
+
+/// Queues the reviewed file's valid rows (saving the mapping for next time) and starts sending.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_send<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+    mapping: MappingByName,
+    excluded: Vec<u64>,
+) -> Result<BatchSummary, Error> {
+    let (file, inspection, parsed) = opened(&state, &path, &mapping).await?;
+    let signature = inspection.headers_signature.clone();
+    let batch = with_vault(state.clone(), move |ws, vault| {
+        save_mapping(ws, &signature, &mapping)?;
+        let excluded: BTreeSet<u64> = excluded.into_iter().collect();
+        invite::queue_csv_batch(ws, vault, &file, &inspection, &parsed, &excluded)
+    })
+    .await?;
+    *state.last_batch.lock().await = Some(batch.clone());
+    start_delivery(app, &state)?;
+    Ok(batch)
+}
+
+/// Saves the last batch's per-row results through the native save dialog.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_save_results<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, Error> {
+    let batch = state
+        .last_batch
+        .lock()
+        .await
+        .clone()
+        .ok_or_else(|| Error::not_found("There are no batch results to save yet."))?;
+    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &batch)).await
+}
+
+/// Saves a template CSV through the native save dialog.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn csv_save_template<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
+    save_as(app, "invitation-template.csv", |mut file| {
+        use std::io::Write;
+        file.write_all(&csv::template())
+            .map_err(|e| Error::invalid_input(format!("Liaison could not write the template ({e}).")))
+    })
+    .await
+}
+
+async fn save_as<R: Runtime>(
+    app: AppHandle<R>,
+    name: &'static str,
+    write: impl FnOnce(std::fs::File) -> Result<(), Error> + Send + 'static,
+) -> Result<Option<String>, Error> {
+    blocking(move || {
+        let Some(path) = app.dialog().file().set_file_name(name).add_filter("CSV", &["csv"]).blocking_save_file()
+        else {
+            return Ok(None);
+        };
+        let path =
+            path.into_path().map_err(|e| Error::invalid_input(format!("That location cannot be used ({e}).")))?;
+        let file = std::fs::File::create(&path)
+            .map_err(|e| Error::invalid_input(format!("Liaison could not write {} ({e}).", path.display())))?;
+        write(file)?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
+}
+
+/// Asks the running delivery to stop after the message in flight.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invites_cancel(state: State<'_, AppState>) -> Result<(), Error> {
+    state.delivery_cancel.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Delivers the outbox in the background (one delivery at a time), with progress events.
+fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(), Error> {
+    if state.delivery_running.swap(true, Ordering::SeqCst) {
+        return Ok(()); // the running delivery picks up newly queued messages
+    }
+    state.delivery_cancel.store(false, Ordering::SeqCst);
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    let running = state.delivery_running.clone();
+    let cancel = state.delivery_cancel.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = deliver_until_empty(&app, &ws, &vault, &cancel).await;
+        running.store(false, Ordering::SeqCst);
+        match result {
+            Ok(summary) => {
+                let _ = app.emit(FINISHED_EVENT, summary);
+            }
+            Err(err) => {
+                tracing::warn!("invitation delivery failed: {}", err.message);
+                let _ = app.emit(FINISHED_EVENT, DeliverySummary::failed(err));
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn deliver_until_empty<R: Runtime>(
+    app: &AppHandle<R>,
+    ws: &Workspace,
+    vault: &liaison_core::vault::Vault,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<DeliverySummary, Error> {
+    let mut last = Instant::now() - Duration::from_secs(1);
+    let mut progress = |p: &DeliveryProgress| {
+        if last.elapsed() >= Duration::from_millis(100) || p.remaining == 0 {
+            last = Instant::now();
+            let _ = app.emit(PROGRESS_EVENT, *p);
+        }
+    };
+    outbox::deliver(ws, vault, &mut progress, cancel).await
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
+}
