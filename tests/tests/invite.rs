@@ -12,11 +12,16 @@ async fn open_settings(app: &Desktop, area: &str) -> anyhow::Result<()> {
 }
 
 /// The embedded sandbox's control API (its fixed ports start at 47610; control is the eighth).
-const CONTROL_URL: &str = "http://127.0.0.1:47617";
+const CONTROL_ADDR: &str = "127.0.0.1:47617";
 
+/// `GET /mail` of the sandbox's control API, as text (plain HTTP/1.0 on loopback).
 async fn mail_text() -> anyhow::Result<String> {
-    let body = reqwest::get(format!("{CONTROL_URL}/mail")).await?.text().await?;
-    Ok(body)
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(CONTROL_ADDR).await?;
+    stream.write_all(b"GET /mail HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    Ok(String::from_utf8_lossy(&response).into_owned())
 }
 
 #[tokio::test]

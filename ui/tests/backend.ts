@@ -7,6 +7,7 @@ import type {
   AppError,
   AppInfo,
   AuditEntry,
+  BatchSummary,
   ChecklistItem,
   ConnectCampaign,
   ConnectDynamics,
@@ -14,16 +15,22 @@ import type {
   ConnectionSummary,
   ConnectMarketo,
   ConnectSalesforce,
+  CsvFile,
   Handover,
   HealthItem,
   HealthReport,
   IntegrationInfo,
+  InvitationSummary,
   MemberSummary,
   Preferences,
+  PreviewPage,
   RunSummary,
   SandboxInfo,
   SetupOverview,
   SetupStepKey,
+  SmtpSettings,
+  Team,
+  ValidationReport,
   VaultStatus,
   WorkspaceStatus,
 } from "../src/lib/api/bindings";
@@ -200,6 +207,121 @@ export function withStepDone(overview: SetupOverview, step: SetupStepKey): Setup
   return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };
 }
 
+export const teams: Team[] = [
+  { id: "t1", name: "Everyone", is_default: true },
+  { id: "t2", name: "Sales JP", is_default: false },
+  { id: "t3", name: "Marketing", is_default: false },
+];
+
+export const invitations: InvitationSummary[] = [
+  {
+    id: "i1",
+    email: "taro@acme.example",
+    name: "山田 太郎",
+    role: "user",
+    member_status: "invited",
+    teams: ["Everyone", "Sales JP"],
+    state: "pending",
+    invited_by: "ana@acme.example",
+    created_at: "2026-11-22T08:00:00Z",
+    expires_at: "2026-11-29T08:00:00Z",
+    delivery: "failed",
+    delivery_error: "The mail server refused the recipient (550).",
+    sent_at: null,
+  },
+];
+
+export const smtpSettings: SmtpSettings = {
+  host: "smtp.acme.example",
+  port: 587,
+  username: "mailer",
+  tls: "starttls",
+  from_address: "liaison@acme.example",
+  from_name: "Acme Liaison",
+};
+
+/** A three-column file: Email Address is suggested as email, Given name as first_name, Dept not mapped. */
+export const csvFile: CsvFile = {
+  path: "/home/admin/people.csv",
+  inspection: {
+    file_size: 120,
+    encoding: "UTF-8",
+    bom: false,
+    delimiter: "semicolon",
+    header_row: 1,
+    columns: [
+      { index: 0, header: "Email Address", name: "Email Address", samples: ["a@acme.example", "b@acme.example"] },
+      { index: 1, header: "Given name", name: "Given name", samples: ["Aiko", "Ben"] },
+      { index: 2, header: "Dept", name: "Dept", samples: ["Sales"] },
+    ],
+    suggestions: [
+      { column: 0, field: "email", confidence: 1, reason: "exact_alias" },
+      { column: 1, field: "first_name", confidence: 0.8, reason: "partial_alias" },
+    ],
+    unmapped_columns: [2],
+    suggested_mapping: { email: "Email Address", first_name: "Given name" },
+    headers_signature: "sig",
+    estimated_rows: 3,
+    rows_exact: true,
+    notes: ["The file has a byte-order mark."],
+  },
+  mapping: { email: "Email Address", first_name: "Given name" },
+  mapping_was_saved: false,
+};
+
+/** The validation of csvFile's three rows: row 3 is invalid; excluded rows are taken off the valid ones. */
+export function validationReport(excluded: number[] = []): ValidationReport {
+  return {
+    encoding: "UTF-8",
+    delimiter: "semicolon",
+    header_row: 1,
+    rows: 3,
+    mapping: csvFile.mapping,
+    valid: 2 - excluded.filter((row) => row !== 3).length,
+    invalid: 1,
+    duplicates: 0,
+    existing: 0,
+    excluded: excluded.length,
+    warnings: 0,
+    issues: [{ row: 3, line: 4, field: "email", code: "invalid_email", severity: "error", message: "“not-an-email” is not an email address." }],
+    issue_count: 1,
+    issues_truncated: false,
+    issue_counts: { invalid_email: 1 },
+  };
+}
+
+export const previewPage: PreviewPage = {
+  offset: 0,
+  rows: [
+    { row: 1, line: 2, email: "a@acme.example", first_name: "Aiko", last_name: "", role: null, teams: [], status: "valid", issues: [] },
+    { row: 2, line: 3, email: " b@acme.example", first_name: "Ben", last_name: "", role: null, teams: [], status: "valid", issues: [] },
+    {
+      row: 3,
+      line: 4,
+      email: "not-an-email",
+      first_name: "Cy",
+      last_name: "",
+      role: null,
+      teams: [],
+      status: "invalid",
+      issues: [{ row: 3, line: 4, field: "email", code: "invalid_email", severity: "error", message: "“not-an-email” is not an email address." }],
+    },
+  ],
+  end_of_file: true,
+};
+
+export const batchSummary: BatchSummary = {
+  run_id: "run-invite-2",
+  rows: 3,
+  queued: 1,
+  invalid: 1,
+  duplicates: 0,
+  existing: 0,
+  excluded: 1,
+  failed: 0,
+  outcomes: [],
+};
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -259,6 +381,26 @@ const defaults: Record<string, Handler> = {
   sandbox_start: () => sandboxInfo,
   sandbox_info: () => null,
   remove_member: () => null,
+  teams_list: () => teams,
+  invitations_list: () => invitations,
+  smtp_settings_get: () => smtpSettings,
+  smtp_settings_save: (args) => args.settings,
+  smtp_use_sandbox: (): SmtpSettings => ({ host: "127.0.0.1", port: 43125, username: null, tls: "none", from_address: "liaison@sandbox.test", from_name: null }),
+  smtp_send_test: () => null,
+  invite_user: (args): InvitationSummary => {
+    const request = args.request as { email: string; name: string | null; role: "admin" | "user"; teams: string[] };
+    return { ...invitations[0]!, id: "i-new", email: request.email, name: request.name, role: request.role, teams: ["Everyone", ...request.teams], delivery: "queued", delivery_error: null };
+  },
+  invitation_resend: () => invitations[0],
+  invitation_revoke: () => ({ ...invitations[0]!, state: "revoked" }),
+  invites_cancel: () => null,
+  csv_choose_file: () => null,
+  csv_open: () => csvFile,
+  csv_validate: (args) => validationReport(args.excluded as number[]),
+  csv_preview: () => previewPage,
+  csv_send: () => batchSummary,
+  csv_save_results: () => "/home/admin/results.csv",
+  csv_save_template: () => "/home/admin/template.csv",
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;
@@ -277,7 +419,7 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
     const handler = handlers[cmd];
     if (!handler) throw { code: "not_found", message: `No mock for ${cmd}`, details: null } satisfies AppError;
     return handler(args);
-  });
+  }, { shouldMockEvents: true });
   return calls;
 }
 
@@ -290,4 +432,11 @@ export function failWith(error: AppError): Handler {
 
 export function called(calls: Call[], cmd: string): Call[] {
   return calls.filter((call) => call.cmd === cmd);
+}
+
+/** Emits a backend event through the mocked event system (as Rust's `app.emit` would). */
+export async function emitEvent(event: string, payload: unknown): Promise<void> {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (cmd: string, args: unknown) => Promise<unknown> } })
+    .__TAURI_INTERNALS__;
+  await internals.invoke("plugin:event|emit", { event, payload });
 }

@@ -192,7 +192,7 @@ describe("Settings", () => {
     expect(table).toHaveTextContent("bob@acme.example");
 
     await user.type(search, "nobody");
-    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+    expect(screen.queryByRole("table", { name: "Members" })).not.toBeInTheDocument();
     expect(screen.getByText("No members match “BOB@nobody”.")).toBeInTheDocument();
   });
 
