@@ -64,8 +64,8 @@ export const workspaceStatus: WorkspaceStatus = {
 };
 
 export const connections: ConnectionSummary[] = [
-  { id: "c1", kind: "salesforce", display_name: "Acme production org", owner: "ana@acme.example", is_sandbox: false, created_at: "2026-11-21T10:00:00Z" },
-  { id: "c2", kind: "salesforce", display_name: "Acme test org", owner: null, is_sandbox: true, created_at: "2026-11-21T11:00:00Z" },
+  { id: "c1", kind: "salesforce", display_name: "Acme production org", account: "ana@acme.example · org 00D000000000001", owner: "ana@acme.example", is_sandbox: false, created_at: "2026-11-21T10:00:00Z" },
+  { id: "c2", kind: "salesforce", display_name: "Acme test org", account: null, owner: null, is_sandbox: true, created_at: "2026-11-21T11:00:00Z" },
 ];
 
 export const members: MemberSummary[] = [
@@ -111,6 +111,7 @@ export const marketoConnection: ConnectionSummary = {
   id: "mk1",
   kind: "marketo",
   display_name: "Acme Marketo",
+  account: null,
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
@@ -128,6 +129,7 @@ export const dynamicsConnection: ConnectionSummary = {
   id: "dy1",
   kind: "dynamics",
   display_name: "Contoso Sales (production)",
+  account: null,
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
@@ -137,6 +139,7 @@ export const campaignConnection: ConnectionSummary = {
   id: "ac1",
   kind: "campaign",
   display_name: "Acme Campaign",
+  account: null,
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
@@ -346,19 +349,19 @@ const defaults: Record<string, Handler> = {
   connect_permission: () => ({ allowed: true, reason: null }),
   connect_marketo: (args): ConnectionSummary => {
     const request = args.request as ConnectMarketo;
-    return { id: "mk-new", kind: "marketo", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return { id: "mk-new", kind: "marketo", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
   },
   connect_salesforce: (args): ConnectionSummary => {
     const request = args.request as ConnectSalesforce;
-    return { id: "sf-new", kind: "salesforce", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return { id: "sf-new", kind: "salesforce", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
   },
   connect_dynamics: (args): ConnectionSummary => {
     const request = args.request as ConnectDynamics;
-    return { id: "dy-new", kind: "dynamics", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return { id: "dy-new", kind: "dynamics", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
   },
   connect_campaign: (args): ConnectionSummary => {
     const request = args.request as ConnectCampaign;
-    return { id: "ac-new", kind: "campaign", display_name: request.display_name, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return { id: "ac-new", kind: "campaign", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
   },
   connection_check: (args): HealthReport => {
     const connection = knownConnections.find((c) => c.id === args.connection_id);

@@ -44,7 +44,7 @@ describe("Salesforce", () => {
       connect_salesforce: () =>
         new Promise((resolve) => {
           finish = () => {
-            rows = [{ id: "sf1", kind: "salesforce", display_name: "Acme org", owner: ana.email, is_sandbox: false, created_at: "2026-11-23T10:00:00Z" }];
+            rows = [{ id: "sf1", kind: "salesforce", display_name: "Acme org", account: null, owner: ana.email, is_sandbox: false, created_at: "2026-11-23T10:00:00Z" }];
             resolve(rows[0]);
           };
         }),
@@ -244,7 +244,7 @@ describe("Marketo", () => {
   });
 
   test("r8_step_3_disconnect_is_enabled_once_the_new_owner_connected", async () => {
-    const graceConnection: ConnectionSummary = { ...marketoConnection, id: "mk2", display_name: "Grace Marketo", owner: grace.email };
+    const graceConnection: ConnectionSummary = { ...marketoConnection, id: "mk2", display_name: "Grace Marketo", account: null, owner: grace.email };
     const calls = marketoBackend({
       handover: () => handover("new_connected"),
       rows: () => [marketoConnection, graceConnection],

@@ -121,6 +121,7 @@ describe("Settings", () => {
     const rows = within(table).getAllByRole("row").slice(1);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toHaveTextContent("Acme production org");
+    expect(rows[0]).toHaveTextContent("ana@acme.example · org 00D000000000001");
     expect(rows[0]).toHaveTextContent("ana@acme.example");
     expect(rows[0]).not.toHaveTextContent("Sandbox");
     expect(rows[1]).toHaveTextContent("Acme test org");

@@ -46,6 +46,9 @@ async fn signing_in_through_the_browser_connects_salesforce_and_completes_step_2
     let (_dir, ws, vault) = workspace();
     let connection = connect(&ws, &vault, request(&sb), secret(&sb), &Fetcher).await.unwrap();
     assert!(connection.display_name.starts_with("Salesforce ("), "{}", connection.display_name);
+    // The signed-in user and org are shown with the connection.
+    let account = connection.account.as_deref().unwrap();
+    assert!(account.contains(" · org 00D"), "{account}");
     assert_eq!(setup::overview(ws.store()).unwrap().steps[1].state, StepState::Done);
     let [access, refresh, _] = secret_names(&connection.id);
     assert!(vault.get(&access).unwrap().is_some() && vault.get(&refresh).unwrap().is_some());

@@ -31,25 +31,45 @@ pub struct ConnectionSummary {
     pub id: String,
     pub kind: ConnectionKind,
     pub display_name: String,
+    /// Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
+    /// endpoint, the Dynamics org, the Campaign tenant.
+    pub account: Option<String>,
     /// Email of the owning admin (R6).
     pub owner: Option<String>,
     pub is_sandbox: bool,
     pub created_at: String,
 }
 
+/// The account line of a connection, from its stored (non-secret) settings.
+fn account(kind: ConnectionKind, settings: &serde_json::Value) -> Option<String> {
+    let text = |key: &str| settings[key].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    match kind {
+        ConnectionKind::Salesforce => match (text("username"), text("org_id")) {
+            (Some(user), Some(org)) => Some(format!("{user} · org {org}")),
+            (user, _) => user,
+        },
+        ConnectionKind::Marketo => text("base_url"),
+        ConnectionKind::Dynamics => text("org_url"),
+        ConnectionKind::Campaign => text("org_id").map(|org| format!("tenant {org}")),
+    }
+}
+
 /// Live (not disconnected) connections, oldest first.
 pub fn list(store: &Store) -> Result<Vec<ConnectionSummary>> {
     store.read(|c| {
         let mut stmt = c.prepare(
-            "SELECT c.id, c.kind, c.display_name, m.email, c.is_sandbox, c.created_at
+            "SELECT c.id, c.kind, c.display_name, m.email, c.is_sandbox, c.created_at, c.settings
                FROM connections c LEFT JOIN members m ON m.id = c.owner_member_id
               WHERE c.disconnected_at IS NULL ORDER BY c.created_at, c.id",
         )?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, String>(6)?))
+        })?;
         rows.map(|row| {
-            let (id, kind, display_name, owner, is_sandbox, created_at) = row?;
-            Ok(ConnectionSummary { id, kind: parse_enum(&kind)?, display_name, owner, is_sandbox, created_at })
+            let (id, kind, display_name, owner, is_sandbox, created_at, settings) = row?;
+            let kind = parse_enum(&kind)?;
+            let account = account(kind, &serde_json::from_str(&settings).unwrap_or_default());
+            Ok(ConnectionSummary { id, kind, display_name, account, owner, is_sandbox, created_at })
         })
         .collect()
     })

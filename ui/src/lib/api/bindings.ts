@@ -26,6 +26,11 @@ export type Preferences = { language: LanguagePreference, };
 export type ConnectionKind = "salesforce" | "marketo" | "dynamics" | "campaign";
 export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name: string, 
 /**
+ * Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
+ * endpoint, the Dynamics org, the Campaign tenant.
+ */
+account: string | null, 
+/**
  * Email of the owning admin (R6).
  */
 owner: string | null, is_sandbox: boolean, created_at: string, };
