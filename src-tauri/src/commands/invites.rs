@@ -19,7 +19,7 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use ts_rs::TS;
 
-use super::{with_vault, with_workspace};
+use super::{blocking, with_vault, with_workspace};
 use crate::state::AppState;
 
 /// Event: delivery progress, at most 10 a second.
@@ -130,15 +130,15 @@ pub async fn smtp_send_test(state: State<'_, AppState>, to: String) -> Result<()
 /// Opens the native file dialog; `None` when the admin cancels.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
+    let picked = blocking(move || {
+        Ok(app
+            .dialog()
             .file()
             .add_filter("CSV", &["csv", "txt", "tsv"])
             .set_title("Choose a CSV file")
-            .blocking_pick_file()
+            .blocking_pick_file())
     })
-    .await
-    .map_err(|e| Error::internal(format!("The file dialog stopped unexpectedly ({e}).")))?;
+    .await?;
     Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
 }
 
@@ -326,10 +326,4 @@ async fn deliver_until_empty<R: Runtime>(
         }
     };
     outbox::deliver(ws, vault, &mut progress, cancel).await
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
 }

@@ -27,9 +27,7 @@ pub(crate) async fn with_workspace<T: Send + 'static>(
     f: impl FnOnce(&Workspace) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     let workspace = state.workspace()?;
-    tauri::async_runtime::spawn_blocking(move || f(&workspace))
-        .await
-        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
+    blocking(move || f(&workspace)).await
 }
 
 /// Like [`with_workspace`], with the credential vault as well.
@@ -39,7 +37,14 @@ pub(crate) async fn with_vault<T: Send + 'static>(
 ) -> Result<T, Error> {
     let workspace = state.workspace()?;
     let vault: Arc<Vault> = state.vault()?;
-    tauri::async_runtime::spawn_blocking(move || f(&workspace, &vault))
+    blocking(move || f(&workspace, &vault)).await
+}
+
+/// Runs blocking work (SQLite, files, native dialogs) off the async runtime's worker threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
 }

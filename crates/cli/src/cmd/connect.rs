@@ -1,8 +1,6 @@
 //! `liaison connect marketo|salesforce`: secrets are read from standard input or a hidden
 //! prompt, never from an argument (arguments end up in shell history and process lists).
 
-use std::io::{BufRead, IsTerminal};
-
 use clap::Subcommand;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
 use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
@@ -85,19 +83,7 @@ pub enum ConnectCommand {
 }
 
 fn read_secret(prompt: &str) -> Result<SecretString, Error> {
-    let stdin = std::io::stdin();
-    let text = if stdin.is_terminal() {
-        rpassword::prompt_password(prompt)
-            .map_err(|e| Error::invalid_input(format!("Could not read the secret ({e}).")))?
-    } else {
-        let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::invalid_input(format!("Could not read the secret from stdin ({e}).")))?;
-        line
-    };
-    let text = text.trim_end_matches(['\r', '\n']).to_owned();
+    let text = super::read_hidden_line(prompt, "secret")?;
     if text.trim().is_empty() {
         return Err(Error::invalid_input("No secret was given on standard input."));
     }
@@ -106,8 +92,7 @@ fn read_secret(prompt: &str) -> Result<SecretString, Error> {
 
 pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<Exit, Error> {
     let vault = super::vault(ws)?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))?;
+    let runtime = super::runtime()?;
     let connection = match command {
         ConnectCommand::Marketo { base_url, client_id, name, sandbox } => {
             let secret = read_secret("Marketo client secret: ")?;

@@ -186,8 +186,7 @@ fn check(ws: &Workspace, out: &Output, id: Option<String>) -> Result<Exit, Error
         return Ok(Exit::Success);
     }
     let vault = super::vault(ws)?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))?;
+    let runtime = super::runtime()?;
     let mut reports = Vec::new();
     for id in ids {
         reports.push(runtime.block_on(liaison_core::connections::health::check(ws, &vault, &id))?);

@@ -16,6 +16,7 @@ use liaison_core::vault::Vault;
 use liaison_core::{Error, Workspace};
 use secrecy::SecretString;
 
+use super::runtime;
 use crate::output::{Exit, Output};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -187,23 +188,7 @@ pub fn smtp_settings(ws: &Workspace, out: &Output, args: SmtpArgs) -> Result<Exi
 }
 
 fn read_password() -> Result<SecretString, Error> {
-    let stdin = std::io::stdin();
-    let text = if stdin.is_terminal() {
-        rpassword::prompt_password("SMTP password: ")
-            .map_err(|e| Error::invalid_input(format!("Could not read the password ({e}).")))?
-    } else {
-        let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::invalid_input(format!("Could not read the password from stdin ({e}).")))?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    Ok(SecretString::from(text))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Runtime::new().map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))
+    super::read_hidden_line("SMTP password: ", "password").map(SecretString::from)
 }
 
 /// Delivers the outbox; exit 3 when anything failed, is uncertain or stays queued.

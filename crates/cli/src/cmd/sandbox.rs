@@ -47,8 +47,7 @@ pub fn sandbox(command: SandboxCommand) -> Result<Exit, Error> {
     if args.people > 1_000_000 {
         return Err(Error::invalid_input("--people can be at most 1,000,000."));
     }
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| Error::internal(format!("Could not start the async runtime ({e}).")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async move {
         let config = SandboxConfig {
             port: args.port,
