@@ -11,8 +11,8 @@ async fn open_settings(app: &Desktop, area: &str) -> anyhow::Result<()> {
     app.expect_heading(area).await
 }
 
-/// The embedded sandbox's control API (its fixed ports start at 47610; control is the eighth).
-const CONTROL_ADDR: &str = "127.0.0.1:47617";
+/// The embedded sandbox's control API (its fixed ports start at 27610; control is the eighth).
+const CONTROL_ADDR: &str = "127.0.0.1:27617";
 
 /// `GET /mail` of the sandbox's control API, as text (plain HTTP/1.0 on loopback).
 async fn mail_text() -> anyhow::Result<String> {

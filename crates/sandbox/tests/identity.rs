@@ -146,7 +146,21 @@ async fn ims_client_credentials_token_shape() {
 
 #[tokio::test]
 async fn endpoints_serialise_as_the_documented_json_line_and_ports_are_consecutive() {
-    let sb = start_with(SandboxConfig { people: 5, port: Some(47_310), ..SandboxConfig::default() }).await;
+    // Fixed ports below Linux's ephemeral range (32768–60999); another process may still hold
+    // one, so try a few blocks.
+    let mut started = None;
+    for base in (27_310..27_510).step_by(10) {
+        match liaison_sandbox::Sandbox::start(SandboxConfig { people: 5, port: Some(base), ..SandboxConfig::default() })
+            .await
+        {
+            Ok(sb) => {
+                started = Some((sb, base));
+                break;
+            }
+            Err(e) => eprintln!("ports from {base} are taken: {e}"),
+        }
+    }
+    let (sb, base) = started.expect("a free block of eight ports below 27510");
     let line = serde_json::to_string(sb.endpoints()).unwrap();
     let order = [
         "{\"salesforce\":{\"login_url\":",
@@ -174,8 +188,8 @@ async fn endpoints_serialise_as_the_documented_json_line_and_ports_are_consecuti
         at += pos + key.len();
     }
     let v: Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(v["salesforce"]["login_url"], "http://127.0.0.1:47310");
-    assert_eq!(v["control_url"], "http://127.0.0.1:47317");
+    assert_eq!(v["salesforce"]["login_url"], format!("http://127.0.0.1:{base}"));
+    assert_eq!(v["control_url"], format!("http://127.0.0.1:{}", base + 7));
     sb.shutdown().await;
 }
 

@@ -31,7 +31,8 @@ fn info(sandbox: &Sandbox, people: usize) -> SandboxInfo {
 }
 
 const DEMO_PEOPLE: usize = 2_000;
-const SANDBOX_PORT: u16 = 47_610;
+/// Below Linux's ephemeral range (32768–60999), so an outgoing connection never holds it.
+const SANDBOX_PORT: u16 = 27_610;
 
 /// Starts the sandbox if it is not running (signed-in demo user: auto-approve) and describes it.
 #[tauri::command(rename_all = "snake_case")]
