@@ -242,6 +242,9 @@ impl Sandbox {
         ];
         for router in routers {
             let listener = it.next().ok_or_else(|| SandboxError::Startup("listener missing".into()))?;
+            // Every response carries the server's (virtual) time in `Date`, as real servers do;
+            // clients learn the server clock from it.
+            let router = router.layer(axum::middleware::map_response_with_state(shared.clone(), http::date_header));
             tasks.push(serve(listener, router.with_state(shared.clone()), stop_rx.clone()));
         }
         let smtp_listener = it.next().ok_or_else(|| SandboxError::Startup("listener missing".into()))?;
