@@ -66,7 +66,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
                 gateway(StatusCode::GATEWAY_TIMEOUT, "504", "Gateway Timeout")
             }
             FaultKind::RateLimit => {
-                sh.violation("campaign", "429");
+                // Injected: counted under `faults`; `violations` counts only the client's own overuse.
                 let mut r = gateway(StatusCode::TOO_MANY_REQUESTS, "429050", "Too many requests");
                 set_header(&mut r, "Retry-After", "1");
                 r

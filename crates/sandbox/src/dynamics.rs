@@ -147,7 +147,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
                 .into_response()
             }
             FaultKind::RateLimit => {
-                sh.violation("dynamics", "0x80072322");
+                // Injected: counted under `faults`; `violations` counts only the client's own overuse.
                 let limit = settings.dynamics_requests_per_window;
                 error(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -300,7 +300,7 @@ async fn fault(sh: &Shared, f: FaultKind, settings: &crate::state::Settings) -> 
             reply(fail("604", "Request time-out"))
         }
         FaultKind::RateLimit => {
-            sh.violation("marketo", "606");
+            // Injected: counted under `faults`; `violations` counts only the client's own overuse.
             reply(fail(
                 "606",
                 &format!(

@@ -124,7 +124,7 @@ async fn api(sh: &Shared, req: &Req, ver: u32, rest: &[&str]) -> Response {
                 )
             }
             FaultKind::RateLimit => {
-                sh.violation("salesforce", "REQUEST_LIMIT_EXCEEDED");
+                // Injected: counted under `faults`; `violations` counts only the client's own overuse.
                 err(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             }
             FaultKind::ExpiredToken => {
