@@ -222,7 +222,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
         Err(false) => return reply(fail("601", "Access token invalid")),
     }
     if let Some(f) = sh.fault("marketo") {
-        return fault(&sh, f, &settings).await;
+        return fault(f, &settings).await;
     }
     let (_guard, inflight) = InFlight::enter(&sh.marketo_inflight);
     if settings.limits_enabled {
@@ -281,7 +281,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
     reply(v)
 }
 
-async fn fault(sh: &Shared, f: FaultKind, settings: &crate::state::Settings) -> Response {
+async fn fault(f: FaultKind, settings: &crate::state::Settings) -> Response {
     match f {
         FaultKind::ServerError => {
             // Alternate between a response-level 611 and a gateway 502, deterministically.
