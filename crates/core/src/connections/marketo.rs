@@ -51,6 +51,13 @@ pub fn budget_for(base_url: &str) -> Arc<Budget> {
     crate::http::shared_budget(&format!("marketo:{base_url}"), default_budget)
 }
 
+/// Keeps Marketo's limits for an instance whose clock runs `scale` times faster than ours
+/// (the sandbox under time scaling): 100 calls per 20 of its seconds, 10 at once.
+pub fn use_time_scale(base_url: &str, scale: f64) {
+    let window = Duration::from_secs_f64(20.0 / scale.max(1.0));
+    crate::http::set_shared_budget(&format!("marketo:{base_url}"), Budget::new("Marketo", 10, 98, window));
+}
+
 type TokenCache = std::collections::HashMap<(String, String, [u8; 32]), (SecretString, Instant)>;
 
 /// Access tokens per (instance, client ID, secret): Marketo hands out the same token until it
@@ -213,6 +220,85 @@ impl MarketoClient {
             .await
     }
 
+    /// POSTs a JSON body (or none) to a REST or bulk path and returns the envelope's JSON.
+    pub async fn post(&self, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.settings.base_url);
+        let what = format!("calling Marketo {path}");
+        let token = std::sync::Mutex::new(self.token().await?);
+        self.http
+            .execute(
+                &what,
+                || {
+                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    let request = self.http.client().post(&url).bearer_auth(token.expose_secret());
+                    match body {
+                        Some(body) => request.json(body),
+                        None => request,
+                    }
+                },
+                |response| async move { judge_envelope(response).await },
+                || async {
+                    self.forget_token().await?;
+                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
+                    Ok(())
+                },
+            )
+            .await
+    }
+
+    /// GETs a file (a bulk extract's CSV). Errors come back as the JSON envelope instead.
+    pub async fn get_file(&self, path: &str) -> Result<String> {
+        let url = format!("{}{path}", self.settings.base_url);
+        let what = format!("downloading Marketo {path}");
+        let token = std::sync::Mutex::new(self.token().await?);
+        self.http
+            .execute(
+                &what,
+                || {
+                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().get(&url).bearer_auth(token.expose_secret())
+                },
+                |response| async move {
+                    let is_json = response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+                    if response.status().as_u16() != 200 || is_json {
+                        return match judge_envelope(response).await {
+                            Outcome::Done(_) => Outcome::Fail(bad_response("a file download answered with JSON")),
+                            Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
+                            Outcome::Refresh => Outcome::Refresh,
+                            Outcome::Fail(e) => Outcome::Fail(e),
+                        };
+                    }
+                    match response.text().await {
+                        Ok(text) => Outcome::Done(text),
+                        Err(_) => Outcome::Retry { after: None, reason: "the file download was cut off".into() },
+                    }
+                },
+                || async {
+                    self.forget_token().await?;
+                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
+                    Ok(())
+                },
+            )
+            .await
+    }
+
+    /// The HTTP layer (its budget counts calls; it knows Marketo's clock).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// Learns Marketo's current time without spending API quota: the identity endpoint's
+    /// `Date` header (token calls do not count against the daily quota).
+    pub async fn probe_server_time(&self) -> Result<time::OffsetDateTime> {
+        self.forget_token().await?;
+        self.token().await?;
+        self.http.server_now().ok_or_else(|| bad_response("no Date header"))
+    }
+
     /// The lead database's fields.
     pub async fn describe(&self) -> Result<Vec<LeadField>> {
         let body = self.get("/rest/v1/leads/describe.json", &[]).await?;
@@ -306,15 +392,30 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
             Outcome::Retry { after: Some(Duration::from_millis(500)), reason: "too many concurrent calls (615)".into() }
         }
         "502" | "604" | "608" | "611" | "500" => Outcome::Retry { after: None, reason: format!("{code}: {message}") },
-        "607" => Outcome::Fail(Error::new(
-            ErrorCode::QuotaExceeded,
-            "Marketo's daily API quota is used up (607). It resets at midnight US Central time; Liaison will continue then.",
-        )),
+        "607" => Outcome::Fail(
+            Error::new(
+                ErrorCode::QuotaExceeded,
+                "Marketo's daily API quota is used up (607). It resets at midnight US Central time; Liaison will continue then.",
+            )
+            .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "607" })),
+        ),
+        // Bulk extract: a full job queue waits; the daily export volume is a quota.
+        "1029" if message.to_ascii_lowercase().contains("quota") => Outcome::Fail(
+            Error::new(
+                ErrorCode::QuotaExceeded,
+                format!("Marketo's daily bulk-extract volume is used up (1029: {message}). It resets at midnight US Central time."),
+            )
+            .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "1029" })),
+        ),
+        "1029" => Outcome::Retry { after: Some(Duration::from_secs(30)), reason: format!("1029: {message}") },
         "603" => Outcome::Fail(Error::new(
             ErrorCode::Forbidden,
             "Marketo denied access (603): the API user's role lacks a permission Liaison needs (Read-Write Lead, Read-Write Assets), or your IP is not allowed.",
         )),
-        _ => Outcome::Fail(bad_response(&format!("error {code}: {message}"))),
+        _ => Outcome::Fail(
+            bad_response(&format!("error {code}: {message}"))
+                .with_details(serde_json::json!({ "system": "marketo", "marketo_code": code })),
+        ),
     }
 }
 

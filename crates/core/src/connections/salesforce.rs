@@ -331,6 +331,89 @@ impl<'a> SalesforceClient<'a> {
             .await
     }
 
+    /// GETs a server-relative URL Salesforce handed out (e.g. a query's `nextRecordsUrl`).
+    pub async fn get_url(&self, path: &str) -> Result<serde_json::Value> {
+        if !path.starts_with("/services/data/") {
+            return Err(Error::new(
+                ErrorCode::BadResponse,
+                format!("Salesforce returned an unexpected link {path:?}."),
+            ));
+        }
+        let url = format!("{}{path}", self.settings.instance_url);
+        self.http
+            .execute(
+                "reading the next page from Salesforce",
+                || {
+                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().get(&url).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_rest(response).await },
+                || self.refresh(),
+            )
+            .await
+    }
+
+    /// Runs a SOQL query (`query`) or one that includes deleted records (`queryAll`); returns
+    /// the first page.
+    pub async fn query(&self, soql: &str, include_deleted: bool) -> Result<serde_json::Value> {
+        let resource = if include_deleted { "queryAll" } else { "query" };
+        let url = format!("{}/services/data/{API_VERSION}/{resource}", self.settings.instance_url);
+        self.http
+            .execute(
+                &format!("querying Salesforce ({resource})"),
+                || {
+                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().get(&url).query(&[("q", soql)]).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_rest(response).await },
+                || self.refresh(),
+            )
+            .await
+    }
+
+    /// POSTs a JSON body to a path under `/services/data/{version}`.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
+        self.http
+            .execute(
+                &format!("calling Salesforce {path}"),
+                || {
+                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().post(&url).json(body).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_rest(response).await },
+                || self.refresh(),
+            )
+            .await
+    }
+
+    /// The HTTP layer (its budget counts calls; it knows Salesforce's clock).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// Learns Salesforce's current time from the versions list, which needs no session and
+    /// spends no API request.
+    pub async fn probe_server_time(&self) -> Result<time::OffsetDateTime> {
+        let url = format!("{}/services/data/", self.settings.instance_url);
+        self.http
+            .execute(
+                "reading Salesforce's clock",
+                || self.http.client().get(&url),
+                |response| async move {
+                    match crate::http::server_date(&response) {
+                        Some(date) => Outcome::Done(date),
+                        None if response.status().is_server_error() => {
+                            Outcome::Retry { after: None, reason: format!("HTTP {}", response.status()) }
+                        }
+                        None => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Salesforce sent no Date header.")),
+                    }
+                },
+                || async { Ok(()) },
+            )
+            .await
+    }
+
     /// Revokes the refresh token (and with it the sessions), as done on disconnect.
     pub async fn revoke(&self) -> Result<()> {
         let [_, refresh_name, _] = secret_names(&self.connection_id);
@@ -378,14 +461,20 @@ async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
     let code = first["errorCode"].as_str().unwrap_or("UNKNOWN");
     let message = first["message"].as_str().unwrap_or("");
     match code {
-        "REQUEST_LIMIT_EXCEEDED" => Outcome::Fail(Error::new(
-            ErrorCode::QuotaExceeded,
-            "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
-        )),
+        "REQUEST_LIMIT_EXCEEDED" => Outcome::Fail(
+            Error::new(
+                ErrorCode::QuotaExceeded,
+                "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
+            )
+            .with_details(serde_json::json!({ "system": "salesforce" })),
+        ),
         "INSUFFICIENT_ACCESS" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
             Outcome::Fail(Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}")))
         }
-        _ => Outcome::Fail(Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}"))),
+        _ => Outcome::Fail(
+            Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}"))
+                .with_details(serde_json::json!({ "system": "salesforce", "salesforce_code": code })),
+        ),
     }
 }
 

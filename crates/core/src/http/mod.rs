@@ -32,6 +32,7 @@ pub struct Budget {
     per_window: usize,
     window: Duration,
     sent: Mutex<VecDeque<Instant>>,
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl Budget {
@@ -43,7 +44,13 @@ impl Budget {
             per_window: per_window.max(1),
             window,
             sent: Mutex::new(VecDeque::new()),
+            calls: Default::default(),
         })
+    }
+
+    /// Calls sent within this budget since the process started (a run reads the difference).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits until one more call fits the rolling window, then records it.
@@ -57,6 +64,7 @@ impl Budget {
                 }
                 if sent.len() < self.per_window {
                     sent.push_back(now);
+                    self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     return;
                 }
                 self.window.saturating_sub(now.duration_since(*sent.front().expect("non-empty")))
@@ -70,11 +78,18 @@ impl Budget {
 /// The budget of one remote instance (e.g. one Marketo subscription), shared by every client
 /// and job in this process, so that together they stay within the instance's limits.
 pub fn shared_budget(key: &str, make: impl FnOnce() -> Arc<Budget>) -> Arc<Budget> {
-    static BUDGETS: std::sync::LazyLock<Mutex<std::collections::HashMap<String, Arc<Budget>>>> =
-        std::sync::LazyLock::new(Default::default);
     let mut budgets = BUDGETS.lock().unwrap_or_else(|p| p.into_inner());
     budgets.entry(key.to_owned()).or_insert_with(make).clone()
 }
+
+/// Sets the budget of one remote instance (for an instance whose clock runs faster than ours:
+/// the built-in sandbox under time scaling keeps its limits in its own time).
+pub fn set_shared_budget(key: &str, budget: Arc<Budget>) {
+    BUDGETS.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), budget);
+}
+
+type Budgets = Mutex<std::collections::HashMap<String, Arc<Budget>>>;
+static BUDGETS: std::sync::LazyLock<Budgets> = std::sync::LazyLock::new(Default::default);
 
 /// Retry settings.
 #[derive(Debug, Clone)]
@@ -97,6 +112,8 @@ pub struct Http {
     budget: Arc<Budget>,
     retry: RetryPolicy,
     system: &'static str,
+    /// The server's clock as of the last response (`Date`), and when that response arrived.
+    server_clock: Arc<Mutex<Option<(time::OffsetDateTime, Instant)>>>,
 }
 
 /// Builds the shared reqwest client: timeouts, no redirects (token endpoints must not redirect
@@ -114,7 +131,25 @@ pub fn client() -> Result<reqwest::Client> {
 impl Http {
     /// A client for `system` within `budget`.
     pub fn new(system: &'static str, budget: Arc<Budget>, retry: RetryPolicy) -> Result<Self> {
-        Ok(Self { client: client()?, budget, retry, system })
+        Ok(Self { client: client()?, budget, retry, system, server_clock: Default::default() })
+    }
+
+    /// The budget this client's calls count against.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.budget
+    }
+
+    /// The server's current time, from the `Date` header of the last response (servers keep
+    /// their own clock; quota resets and incremental cursors follow it, not ours).
+    pub fn server_now(&self) -> Option<time::OffsetDateTime> {
+        let clock = self.server_clock.lock().unwrap_or_else(|p| p.into_inner());
+        clock.map(|(date, at)| date + at.elapsed())
+    }
+
+    fn note_server_date(&self, response: &reqwest::Response) {
+        if let Some(date) = server_date(response) {
+            *self.server_clock.lock().unwrap_or_else(|p| p.into_inner()) = Some((date, Instant::now()));
+        }
     }
 
     /// The underlying client, for building requests.
@@ -144,7 +179,10 @@ impl Http {
                 let _slot = self.budget.in_flight.acquire().await.map_err(|_| Error::internal("HTTP budget closed"))?;
                 self.budget.admit().await;
                 match build().send().await {
-                    Ok(response) => judge(response).await,
+                    Ok(response) => {
+                        self.note_server_date(&response);
+                        judge(response).await
+                    }
                     Err(e) => transport_outcome(self.system, &e),
                 }
             };
@@ -202,6 +240,15 @@ fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
         return Outcome::Retry { after: None, reason: format!("{host} did not answer in time") };
     }
     Outcome::Retry { after: None, reason: format!("the connection to {host} failed") }
+}
+
+/// Reads the `Date` header (RFC 9110 IMF-fixdate, e.g. `Tue, 24 Nov 2026 02:44:19 GMT`).
+pub fn server_date(response: &reqwest::Response) -> Option<time::OffsetDateTime> {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let text = response.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+    time::PrimitiveDateTime::parse(text.trim(), FORMAT).ok().map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// Reads a `Retry-After` header given in seconds.

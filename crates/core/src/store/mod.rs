@@ -20,6 +20,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_vault_and_ownership.sql")),
     M::up(include_str!("migrations/0003_invitations.sql")),
     M::up(include_str!("migrations/0004_people.sql")),
+    M::up(include_str!("migrations/0005_sync.sql")),
 ];
 
 /// The migrations, applied in order at open.

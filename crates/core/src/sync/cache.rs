@@ -153,6 +153,8 @@ pub struct UpsertCounts {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Records where the systems disagreed on a field and the field's rule decided.
+    pub conflicts: u64,
     /// Records with an email seen earlier in this run from the same system (not merged).
     pub duplicates: u64,
     /// Records without a usable email.
@@ -165,6 +167,7 @@ impl UpsertCounts {
         self.created += other.created;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+        self.conflicts += other.conflicts;
         self.duplicates += other.duplicates;
         self.without_email += other.without_email;
     }
@@ -247,7 +250,15 @@ impl CacheWriter {
             let mut rows = stmt.query(params_from_iter(args.iter().map(|v| ToSqlOutput::Borrowed(*v))))?;
             match rows.next()? {
                 Some(row) if row.get::<_, i64>(0)? == 1 => counts.created += 1,
-                Some(_) => counts.updated += 1,
+                Some(row) => {
+                    let (changed, conflict): (i64, i64) = (row.get(1)?, row.get(2)?);
+                    if changed == 1 {
+                        counts.updated += 1;
+                    } else {
+                        counts.unchanged += 1;
+                    }
+                    counts.conflicts += conflict as u64;
+                }
                 None => counts.unchanged += 1,
             }
             drop(rows);
@@ -272,6 +283,7 @@ fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> Str
     ];
     let mut changed =
         vec![format!("{id_col} IS NOT excluded.{id_col}"), format!("{mod_col} IS NOT excluded.{mod_col}")];
+    let mut rejected = Vec::new();
     for (i, field) in PersonField::ALL.iter().enumerate() {
         let col = field.column();
         let param = i + 5;
@@ -290,13 +302,20 @@ fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> Str
         sets.push(format!("{col} = CASE WHEN {applies} THEN excluded.{col} ELSE {col} END"));
         sets.push(format!("{col}_src = CASE WHEN {applies} THEN {code} ELSE {col}_src END"));
         changed.push(format!("({applies} AND {col} IS NOT excluded.{col})"));
+        rejected.push(format!("(excluded.{col} IS NOT NULL AND {col} IS NOT excluded.{col} AND NOT ({applies}))"));
     }
+    let (changed, rejected) = (changed.join(" OR "), rejected.join(" OR "));
+    // `last_changed` and `has_conflict` are set from the row as it was (SQLite evaluates every
+    // SET expression against the old row), so RETURNING tells updated, unchanged and conflicting
+    // apart in the same statement.
     format!(
-        "INSERT INTO people ({}) VALUES ({}) ON CONFLICT (email_key) DO UPDATE SET {}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE {} RETURNING inserted",
+        "INSERT INTO people ({}) VALUES ({}) ON CONFLICT (email_key) DO UPDATE SET {}, \
+         last_changed = CASE WHEN {changed} THEN 1 ELSE 0 END, has_conflict = CASE WHEN {rejected} THEN 1 ELSE 0 END, \
+         updated_at = CASE WHEN {changed} THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE updated_at END \
+         WHERE {changed} OR {rejected} RETURNING inserted, last_changed, has_conflict",
         insert_cols.join(", "),
         insert_vals.join(", "),
         sets.join(", "),
-        changed.join(" OR ")
     )
 }
 
@@ -435,10 +454,12 @@ mod tests {
             CacheWriter::new(Source::SalesforceLead, &rules)
                 .write(&mut conn, &[record("x@example.com", "00Q1", "2026-01-01T00:00:00Z", None, Some("SF"), None)])
                 .unwrap();
-            CacheWriter::new(Source::Marketo, &rules)
+            let (counts, _) = CacheWriter::new(Source::Marketo, &rules)
                 .write(&mut conn, &[record("x@example.com", "7", "2026-03-01T00:00:00Z", None, Some("MK"), None)])
                 .unwrap();
             assert_eq!(person(&store, "x@").company.as_deref(), Some(expected), "{rule:?}");
+            // A value the rule turned away is a conflict; the new Marketo ID still updates the row.
+            assert_eq!((counts.updated, counts.conflicts), (1, u64::from(expected == "SF")), "{rule:?}");
         }
     }
 

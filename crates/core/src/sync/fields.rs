@@ -1,0 +1,365 @@
+//! The field preview: which person fields a sync carries, built from live describe calls
+//! (Marketo `leads/describe2`, Salesforce Contact and Lead describe), with type compatibility
+//! and the conflict rule of each field. The admin's choices are saved as the sync mapping.
+
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::cache::{ConflictRule, PersonField};
+use crate::connections::marketo::MarketoClient;
+use crate::connections::salesforce::SalesforceClient;
+use crate::store::Store;
+use crate::{Error, ErrorCode, Result};
+
+/// A field as one system describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SystemField {
+    /// The API name (`firstName`, `MailingCity`).
+    pub name: String,
+    pub label: String,
+    /// The system's own type name (`string`, `boolean`, `picklist`).
+    pub data_type: String,
+}
+
+/// One row of the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FieldRow {
+    /// `None` for email, the match key.
+    pub field: Option<PersonField>,
+    pub marketo: Option<SystemField>,
+    pub salesforce_contact: Option<SystemField>,
+    pub salesforce_lead: Option<SystemField>,
+    /// Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
+    pub compatible: bool,
+    /// Why the field is limited, for people (missing on one side, types that differ).
+    pub note: Option<String>,
+    pub rule: ConflictRule,
+    pub selected: bool,
+    /// Email: always synced, cannot be deselected.
+    pub required: bool,
+}
+
+/// The preview the Data sync page shows before Start sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FieldPreview {
+    pub rows: Vec<FieldRow>,
+    /// Whether the admin saved choices before (otherwise these are the defaults).
+    pub saved: bool,
+}
+
+/// The admin's choice for one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FieldChoice {
+    pub field: PersonField,
+    pub selected: bool,
+    pub rule: ConflictRule,
+}
+
+/// The resolved mapping a run uses: per field, the API name on each side (when present and
+/// selected) and its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub marketo_email: String,
+    pub fields: Vec<MappedField>,
+}
+
+/// One synced field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedField {
+    pub field: PersonField,
+    pub marketo: Option<String>,
+    pub salesforce_contact: Option<String>,
+    pub salesforce_lead: Option<String>,
+    pub rule: ConflictRule,
+    /// Yes/no values (parsed from `true`/`false`).
+    pub boolean: bool,
+}
+
+impl Mapping {
+    /// The rules for the cache writer.
+    pub fn rules(&self) -> Vec<(PersonField, ConflictRule)> {
+        self.fields.iter().map(|f| (f.field, f.rule)).collect()
+    }
+
+    /// Marketo API names to request, in order (after `id`, `email`, `updatedAt`).
+    pub fn marketo_fields(&self) -> Vec<&str> {
+        self.fields.iter().filter_map(|f| f.marketo.as_deref()).collect()
+    }
+}
+
+/// Where each person field usually lives: Marketo, Salesforce Contact, Salesforce Lead.
+fn candidates(field: PersonField) -> (&'static [&'static str], &'static [&'static str], &'static [&'static str]) {
+    use PersonField::*;
+    match field {
+        FirstName => (&["firstName"], &["FirstName"], &["FirstName"]),
+        LastName => (&["lastName"], &["LastName"], &["LastName"]),
+        Title => (&["title"], &["Title"], &["Title"]),
+        // A contact's company is its Account, which is a relationship, not a Contact field.
+        Company => (&["company"], &[], &["Company"]),
+        Phone => (&["phone", "mainPhone"], &["Phone"], &["Phone"]),
+        City => (&["city"], &["MailingCity"], &["City"]),
+        State => (&["state"], &["MailingState"], &["State"]),
+        Country => (&["country"], &["MailingCountry"], &["Country"]),
+        Unsubscribed => (&["unsubscribed"], &["HasOptedOutOfEmail"], &["HasOptedOutOfEmail"]),
+        EmailInvalid => (&["emailInvalid"], &["IsEmailBounced"], &["IsEmailBounced"]),
+        LeadOwner => (&["leadOwnerId", "leadOwnerEmailAddress"], &["OwnerId"], &["OwnerId"]),
+    }
+}
+
+/// Is this type yes/no, text, or something else (numbers, dates)?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Text,
+    Boolean,
+    Other,
+}
+
+fn class(data_type: &str) -> Class {
+    match data_type.to_ascii_lowercase().as_str() {
+        "boolean" => Class::Boolean,
+        "string" | "email" | "phone" | "text" | "textarea" | "picklist" | "url" | "reference" | "id" | "combobox" => {
+            Class::Text
+        }
+        _ => Class::Other,
+    }
+}
+
+fn find(fields: &[SystemField], names: &[&str]) -> Option<SystemField> {
+    names.iter().find_map(|n| fields.iter().find(|f| f.name.eq_ignore_ascii_case(n)).cloned())
+}
+
+/// Builds the rows from the three describes and the saved choices.
+pub fn rows(
+    marketo: &[SystemField],
+    contact: &[SystemField],
+    lead: &[SystemField],
+    saved: &[FieldChoice],
+) -> Result<Vec<FieldRow>> {
+    let email = (find(marketo, &["email"]), find(contact, &["Email"]), find(lead, &["Email"]));
+    let Some(mk_email) = email.0.clone() else {
+        return Err(Error::new(
+            ErrorCode::BadResponse,
+            "Marketo's lead database has no email field, so people cannot be matched. Check the API user's permissions.",
+        ));
+    };
+    if email.1.is_none() || email.2.is_none() {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            "The Salesforce user cannot read the Email field of Contact and Lead. Grant read access to it (field-level security).",
+        ));
+    }
+    let mut rows = vec![FieldRow {
+        field: None,
+        marketo: Some(mk_email),
+        salesforce_contact: email.1,
+        salesforce_lead: email.2,
+        compatible: true,
+        note: None,
+        rule: ConflictRule::SalesforceWins,
+        selected: true,
+        required: true,
+    }];
+    for field in PersonField::ALL {
+        let (mk, ct, ld) = candidates(field);
+        let (mk, ct, ld) = (find(marketo, mk), find(contact, ct), find(lead, ld));
+        let classes: Vec<Class> =
+            [&mk, &ct, &ld].iter().filter_map(|f| f.as_ref().map(|f| class(&f.data_type))).collect();
+        let compatible = classes.windows(2).all(|w| w[0] == w[1]) && !classes.contains(&Class::Other);
+        let note = match (&mk, ct.is_some() || ld.is_some()) {
+            _ if !compatible => Some("The systems store different kinds of values here; it is not synced.".to_owned()),
+            (None, false) => Some("Neither system has this field.".to_owned()),
+            (None, true) => Some("Marketo has no such field: the value comes from Salesforce only.".to_owned()),
+            (Some(_), false) => Some("Salesforce has no such field: the value comes from Marketo only.".to_owned()),
+            (Some(_), true) if ct.is_none() => Some("Contacts have no such field (only Leads do).".to_owned()),
+            _ => None,
+        };
+        let available = compatible && (mk.is_some() || ct.is_some() || ld.is_some());
+        let choice = saved.iter().find(|c| c.field == field);
+        rows.push(FieldRow {
+            field: Some(field),
+            marketo: mk,
+            salesforce_contact: ct,
+            salesforce_lead: ld,
+            compatible,
+            note,
+            rule: choice.map_or(ConflictRule::default_for(field), |c| c.rule),
+            selected: available && choice.is_none_or(|c| c.selected),
+            required: false,
+        });
+    }
+    Ok(rows)
+}
+
+/// Turns preview rows into the mapping a run uses.
+pub fn mapping(rows: &[FieldRow]) -> Result<Mapping> {
+    let marketo_email = rows
+        .iter()
+        .find(|r| r.required)
+        .and_then(|r| r.marketo.as_ref())
+        .map(|f| f.name.clone())
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo's lead database has no email field."))?;
+    let fields = rows
+        .iter()
+        .filter(|r| r.selected && r.compatible)
+        .filter_map(|r| {
+            let field = r.field?;
+            let name = |f: &Option<SystemField>| f.as_ref().map(|f| f.name.clone());
+            let boolean = [&r.marketo, &r.salesforce_contact, &r.salesforce_lead]
+                .iter()
+                .any(|f| f.as_ref().is_some_and(|f| class(&f.data_type) == Class::Boolean));
+            Some(MappedField {
+                field,
+                marketo: name(&r.marketo),
+                salesforce_contact: name(&r.salesforce_contact),
+                salesforce_lead: name(&r.salesforce_lead),
+                rule: r.rule,
+                boolean,
+            })
+        })
+        .collect();
+    Ok(Mapping { marketo_email, fields })
+}
+
+const MAPPING_KEY: &str = "sync.mapping";
+
+/// The saved choices (empty when the admin has not saved any).
+pub fn saved_choices(store: &Store) -> Result<Vec<FieldChoice>> {
+    let raw: Option<String> = store.read(|c| {
+        Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [MAPPING_KEY], |r| r.get(0)).optional()?)
+    })?;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+}
+
+/// Saves the admin's choices (audited).
+pub fn save_choices(store: &Store, choices: &[FieldChoice]) -> Result<()> {
+    let value = serde_json::to_string(choices)?;
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![MAPPING_KEY, value],
+        )?;
+        let selected: Vec<&str> = choices.iter().filter(|c| c.selected).map(|c| c.field.column()).collect();
+        let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
+        crate::audit::record(
+            tx,
+            actor.as_deref(),
+            "sync.mapping_saved",
+            None,
+            serde_json::json!({ "selected": selected, "choices": choices }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Reads Marketo's lead fields (describe2 where available, else describe).
+pub async fn marketo_fields(client: &MarketoClient) -> Result<Vec<SystemField>> {
+    let body = client.get("/rest/v1/leads/describe2.json", &[]).await?;
+    let fields = body["result"][0]["fields"]
+        .as_array()
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo's describe2 answer has no field list."))?;
+    Ok(fields
+        .iter()
+        .filter_map(|f| {
+            Some(SystemField {
+                name: f["name"].as_str()?.to_owned(),
+                label: f["displayName"].as_str().unwrap_or_default().to_owned(),
+                data_type: f["dataType"].as_str().unwrap_or_default().to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// Reads the fields of a Salesforce object the user can read.
+pub async fn salesforce_fields(client: &SalesforceClient<'_>, object: &str) -> Result<Vec<SystemField>> {
+    let body = client.get(&format!("/sobjects/{object}/describe")).await?;
+    let fields = body["fields"].as_array().ok_or_else(|| {
+        Error::new(ErrorCode::BadResponse, format!("Salesforce's describe of {object} has no field list."))
+    })?;
+    Ok(fields
+        .iter()
+        .filter_map(|f| {
+            Some(SystemField {
+                name: f["name"].as_str()?.to_owned(),
+                label: f["label"].as_str().unwrap_or_default().to_owned(),
+                data_type: f["type"].as_str().unwrap_or_default().to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// The live preview: describes both systems and applies the saved choices.
+pub async fn preview(
+    store: &Store,
+    marketo: &MarketoClient,
+    salesforce: &SalesforceClient<'_>,
+) -> Result<FieldPreview> {
+    let mk = marketo_fields(marketo).await?;
+    let contact = salesforce_fields(salesforce, "Contact").await?;
+    let lead = salesforce_fields(salesforce, "Lead").await?;
+    let saved = saved_choices(store)?;
+    Ok(FieldPreview { rows: rows(&mk, &contact, &lead, &saved)?, saved: !saved.is_empty() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(name: &str, t: &str) -> SystemField {
+        SystemField { name: name.into(), label: name.into(), data_type: t.into() }
+    }
+
+    fn sides() -> (Vec<SystemField>, Vec<SystemField>, Vec<SystemField>) {
+        (
+            vec![f("email", "email"), f("firstName", "string"), f("company", "string"), f("unsubscribed", "boolean")],
+            vec![f("Email", "email"), f("FirstName", "string"), f("HasOptedOutOfEmail", "boolean")],
+            vec![
+                f("Email", "email"),
+                f("FirstName", "string"),
+                f("Company", "string"),
+                f("HasOptedOutOfEmail", "string"),
+            ],
+        )
+    }
+
+    #[test]
+    fn email_is_required_and_fields_are_matched_by_name_on_each_side() {
+        let (mk, ct, ld) = sides();
+        let rows = rows(&mk, &ct, &ld, &[]).unwrap();
+        assert!(rows[0].required && rows[0].field.is_none());
+        let first = rows.iter().find(|r| r.field == Some(PersonField::FirstName)).unwrap();
+        assert!(first.selected && first.compatible && first.note.is_none());
+        let company = rows.iter().find(|r| r.field == Some(PersonField::Company)).unwrap();
+        assert!(company.note.as_deref().unwrap().contains("Contacts"), "{:?}", company.note);
+        let missing = rows.iter().find(|r| r.field == Some(PersonField::Title)).unwrap();
+        assert!(!missing.selected, "a field neither side has is not selected");
+    }
+
+    #[test]
+    fn a_type_mismatch_makes_a_field_incompatible_and_unsynced() {
+        let (mk, ct, ld) = sides();
+        let rows = rows(&mk, &ct, &ld, &[]).unwrap();
+        let unsub = rows.iter().find(|r| r.field == Some(PersonField::Unsubscribed)).unwrap();
+        assert!(!unsub.compatible && !unsub.selected);
+        assert!(mapping(&rows).unwrap().fields.iter().all(|m| m.field != PersonField::Unsubscribed));
+    }
+
+    #[test]
+    fn saved_choices_deselect_fields_and_change_rules() {
+        let (mk, ct, ld) = sides();
+        let saved = [FieldChoice { field: PersonField::FirstName, selected: false, rule: ConflictRule::MostRecent }];
+        let rows = rows(&mk, &ct, &ld, &saved).unwrap();
+        let first = rows.iter().find(|r| r.field == Some(PersonField::FirstName)).unwrap();
+        assert!(!first.selected && first.rule == ConflictRule::MostRecent);
+        let mapping = mapping(&rows).unwrap();
+        assert_eq!(mapping.marketo_email, "email");
+        assert_eq!(mapping.marketo_fields(), vec!["company"]);
+    }
+
+    #[test]
+    fn no_email_on_the_marketo_side_is_a_clear_error() {
+        let (_, ct, ld) = sides();
+        let err = rows(&[f("firstName", "string")], &ct, &ld, &[]).unwrap_err();
+        assert!(err.message.contains("no email field"), "{}", err.message);
+    }
+}
