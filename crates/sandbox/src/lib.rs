@@ -255,6 +255,12 @@ impl Sandbox {
         Ok(Sandbox { endpoints, shared, stop, tasks })
     }
 
+    /// The first day the generated data can date from (`YYYY-MM-DD`): no record was created
+    /// earlier, so a demo sync can start its Marketo history here.
+    pub fn data_since() -> &'static str {
+        world::DATA_SINCE
+    }
+
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
     }

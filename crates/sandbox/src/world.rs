@@ -11,6 +11,8 @@ use uuid::Uuid;
 /// same data whatever the wall clock says; edits made while running carry the virtual now.
 pub(crate) const ANCHOR_MS: i64 = 1_767_225_600_000;
 const DAY_MS: i64 = 86_400_000;
+/// Records are created at most 1,000 days before the anchor (2026-01-01): from 2023-04-07 on.
+pub(crate) const DATA_SINCE: &str = "2023-04-01";
 
 #[derive(Debug, Clone)]
 pub(crate) struct Activity {
@@ -1097,6 +1099,14 @@ pub(crate) fn touch(schema: &Schema, row: &mut Row, now_ms: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_lead_is_older_than_data_since() {
+        let w = World::generate(3, 2000);
+        let since = crate::clock::parse_datetime(&format!("{DATA_SINCE}T00:00:00Z")).unwrap();
+        let oldest = w.mk_leads.rows.values().filter_map(|r| r.get(&w.mk_leads.schema, "createdAt").as_int()).min();
+        assert!(oldest.unwrap() >= since);
+    }
 
     #[test]
     fn same_seed_same_data_and_realistic_overlap() {

@@ -386,15 +386,13 @@ async fn marketo_injected_faults_use_marketo_codes() {
 async fn responses_carry_the_virtual_server_time_in_the_date_header() {
     let sb = start(5).await;
     control_post(&sb, "/clock", json!({"advance_secs": 2 * 86_400})).await;
-    let response = client()
-        .get(format!("{}/rest/v1/leads/describe.json", sb.endpoints().marketo.base_url))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        client().get(format!("{}/rest/v1/leads/describe.json", sb.endpoints().marketo.base_url)).send().await.unwrap();
     let date = response.headers()["date"].to_str().unwrap().to_owned();
     let clock = control_get(&sb, "/clock").await;
-    let now = time::OffsetDateTime::parse(clock["now"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let now =
+        time::OffsetDateTime::parse(clock["now"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+            .unwrap();
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
