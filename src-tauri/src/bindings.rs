@@ -34,6 +34,11 @@ use liaison_core::invites::smtp::{SmtpSettings, TlsMode};
 use crate::commands::app::AppInfo;
 use crate::commands::invites::{CsvFile, FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
 use crate::commands::sandbox::SandboxInfo;
+use crate::commands::sync::{self as sync_cmd, SyncFinished, SyncOverview};
+use liaison_core::sync::cache::{ConflictRule, Person, PersonField};
+use liaison_core::sync::fields::{FieldChoice, FieldPreview, FieldRow, SystemField};
+use liaison_core::sync::run::{Estimate, Phase, Progress, RecordError, RunReport, SyncCounts, SyncRun, SyncStatus};
+use liaison_core::sync::settings::SyncSettings;
 
 /// Where the generated module lives, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/lib/api/bindings.ts";
@@ -94,6 +99,8 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
         ("invitesProgress", PROGRESS_EVENT, DeliveryProgress::name(&config())),
         ("invitesFinished", FINISHED_EVENT, DeliverySummary::name(&config())),
         ("csvValidationProgress", VALIDATION_EVENT, ValidationProgressEvent::name(&config())),
+        ("syncProgress", sync_cmd::PROGRESS_EVENT, Progress::name(&config())),
+        ("syncFinished", sync_cmd::FINISHED_EVENT, SyncFinished::name(&config())),
     ]
 }
 
@@ -171,6 +178,17 @@ fn commands() -> Vec<Command> {
         command::<Option<String>>("csv_save_template", vec![]),
         command::<()>("invites_cancel", vec![]),
         command::<Vec<RunSummary>>("runs_list", vec![]),
+        command::<FieldPreview>("sync_preview", vec![]),
+        command::<()>("sync_save_mapping", vec![arg::<Vec<FieldChoice>>("choices")]),
+        command::<Estimate>("sync_estimate", vec![arg::<bool>("full")]),
+        command::<()>("sync_start", vec![arg::<bool>("full")]),
+        command::<bool>("sync_cancel", vec![]),
+        command::<SyncOverview>("sync_status", vec![]),
+        command::<Vec<SyncRun>>("sync_history", vec![arg::<u32>("limit")]),
+        command::<Vec<RecordError>>("sync_run_errors", vec![arg::<String>("run_id"), arg::<u32>("limit")]),
+        command::<SyncSettings>("sync_settings_get", vec![]),
+        command::<SyncSettings>("sync_settings_save", vec![arg::<SyncSettings>("settings")]),
+        command::<Vec<Person>>("people_search", vec![arg::<String>("query"), arg::<u32>("limit")]),
         command::<Vec<AuditEntry>>("audit_list", vec![arg::<AuditQuery>("query")]),
     ]
 }
@@ -246,6 +264,24 @@ fn declarations() -> Vec<String> {
         RunKind::decl(&cfg),
         RunState::decl(&cfg),
         RunSummary::decl(&cfg),
+        PersonField::decl(&cfg),
+        ConflictRule::decl(&cfg),
+        SystemField::decl(&cfg),
+        FieldRow::decl(&cfg),
+        FieldPreview::decl(&cfg),
+        FieldChoice::decl(&cfg),
+        Estimate::decl(&cfg),
+        Phase::decl(&cfg),
+        SyncCounts::decl(&cfg),
+        Progress::decl(&cfg),
+        RunReport::decl(&cfg),
+        SyncRun::decl(&cfg),
+        RecordError::decl(&cfg),
+        SyncSettings::decl(&cfg),
+        SyncStatus::decl(&cfg),
+        SyncOverview::decl(&cfg),
+        SyncFinished::decl(&cfg),
+        Person::decl(&cfg),
         AuditQuery::decl(&cfg),
         AuditEntry::decl(&cfg),
     ]

@@ -68,6 +68,17 @@ pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
             commands::invites::csv_save_template,
             commands::invites::invites_cancel,
             commands::runs::runs_list,
+            commands::sync::sync_preview,
+            commands::sync::sync_save_mapping,
+            commands::sync::sync_estimate,
+            commands::sync::sync_start,
+            commands::sync::sync_cancel,
+            commands::sync::sync_status,
+            commands::sync::sync_history,
+            commands::sync::sync_run_errors,
+            commands::sync::sync_settings_get,
+            commands::sync::sync_settings_save,
+            commands::sync::people_search,
             commands::audit::audit_list,
         ])
 }
@@ -87,7 +98,11 @@ pub fn run() {
         Err(err) => AppState::failed(err),
     };
     tracing::info!(version = liaison_core::VERSION, "Liaison desktop starting");
-    if let Err(err) = builder(tauri::Builder::default(), state).run(tauri::generate_context!()) {
+    let app = builder(tauri::Builder::default(), state).setup(|app| {
+        commands::sync::start_scheduler(app.handle().clone());
+        Ok(())
+    });
+    if let Err(err) = app.run(tauri::generate_context!()) {
         tracing::error!("the desktop app stopped with an error: {err}");
         eprintln!("Liaison could not start its window: {err}");
         std::process::exit(1);

@@ -12,6 +12,8 @@ use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
 
+use crate::commands::sync::SyncJob;
+
 /// Managed Tauri state.
 pub struct AppState {
     paths: Option<Paths>,
@@ -26,6 +28,8 @@ pub struct AppState {
     /// Whether the outbox is being delivered, and the request to stop it.
     pub delivery_running: Arc<AtomicBool>,
     pub delivery_cancel: Arc<AtomicBool>,
+    /// The data sync this app is running, if any (one at a time).
+    pub sync: SyncJob,
 }
 
 impl AppState {
@@ -67,6 +71,7 @@ impl AppState {
             last_batch: Default::default(),
             delivery_running: Default::default(),
             delivery_cancel: Default::default(),
+            sync: Default::default(),
         }
     }
 

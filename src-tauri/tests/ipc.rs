@@ -50,6 +50,12 @@ fn args_for(cmd: &str) -> Value {
         "connect_salesforce" => json!({}),
         "set_language" => json!({ "language": "en" }),
         "audit_list" => json!({ "query": { "action": null, "limit": 10 } }),
+        "sync_save_mapping" => json!({ "choices": [] }),
+        "sync_estimate" | "sync_start" => json!({ "full": false }),
+        "sync_history" => json!({ "limit": 10 }),
+        "sync_run_errors" => json!({ "run_id": "none", "limit": 10 }),
+        "sync_settings_save" => json!({ "settings": {} }),
+        "people_search" => json!({ "query": "", "limit": 10 }),
         _ => json!({}),
     }
 }
@@ -296,4 +302,81 @@ fn r4_inviting_through_ipc_joins_everyone_and_lists_the_invitation() {
     )
     .unwrap();
     assert_eq!((report["valid"].clone(), report["invalid"].clone()), (json!(1), json!(1)));
+}
+
+#[test]
+fn sync_commands_without_connections_say_what_to_connect_and_start_nothing() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    for (cmd, args) in [
+        ("sync_preview", json!({})),
+        ("sync_estimate", json!({ "full": true })),
+        ("sync_start", json!({ "full": false })),
+    ] {
+        let err = invoke(&main, cmd, args).unwrap_err();
+        assert_eq!(err["code"], "conflict", "{cmd}: {err}");
+        assert!(err["message"].as_str().unwrap().contains("Marketo is not connected"), "{cmd}: {err}");
+    }
+    let overview = invoke(&main, "sync_status", json!({})).unwrap();
+    assert_eq!(overview["running"], false, "a refused start leaves no run behind");
+    assert_eq!(overview["current"], Value::Null);
+    assert_eq!(overview["status"]["connected"], false);
+    assert_eq!(overview["status"]["people"], 0);
+    assert_eq!(overview["status"]["last_run"], Value::Null);
+    assert_eq!(overview["status"]["settings"]["schedule_minutes"], 15);
+    assert_eq!(invoke(&main, "sync_cancel", json!({})).unwrap(), json!(false));
+    assert_eq!(invoke(&main, "sync_history", json!({ "limit": 20 })).unwrap(), json!([]));
+    assert_eq!(invoke(&main, "sync_run_errors", json!({ "run_id": "nope", "limit": 20 })).unwrap(), json!([]));
+    assert_eq!(invoke(&main, "people_search", json!({ "query": "ada", "limit": 20 })).unwrap(), json!([]));
+}
+
+#[test]
+fn sync_settings_are_saved_and_bad_values_are_refused_with_the_reason_losing_nothing() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    let mut settings = invoke(&main, "sync_settings_get", json!({})).unwrap();
+    assert_eq!(settings["quota_ceiling_percent"], 50);
+    settings["schedule_minutes"] = json!(30);
+    settings["log_activities"] = json!(false);
+    settings["marketo_history_from"] = json!("2020-01-01");
+    assert_eq!(invoke(&main, "sync_settings_save", json!({ "settings": settings })).unwrap(), settings);
+    for (field, value, says) in [
+        ("schedule_minutes", json!(2), "5 and 1,440"),
+        ("quota_ceiling_percent", json!(0), "1% and 100%"),
+        ("marketo_history_from", json!("last year"), "YYYY-MM-DD"),
+        ("marketo_history_from", json!("1999-01-01"), "2006"),
+    ] {
+        let mut bad = settings.clone();
+        bad[field] = value;
+        let err = invoke(&main, "sync_settings_save", json!({ "settings": bad })).unwrap_err();
+        assert_eq!(err["code"], "invalid_input", "{field}: {err}");
+        assert!(err["message"].as_str().unwrap().contains(says), "{field}: {err}");
+    }
+    assert_eq!(invoke(&main, "sync_settings_get", json!({})).unwrap(), settings);
+    let err = invoke(
+        &main,
+        "sync_save_mapping",
+        json!({ "choices": [{ "field": "shoe_size", "selected": true, "rule": "marketo_wins" }] }),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("shoe_size"), "{err}");
+}
+
+#[test]
+fn starting_the_sandbox_points_a_demo_full_sync_at_its_first_day_of_data_once() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "sandbox_start", json!({})).unwrap();
+    let settings = invoke(&main, "sync_settings_get", json!({})).unwrap();
+    assert_eq!(settings["marketo_history_from"], liaison_sandbox::Sandbox::data_since());
+
+    // Settings the admin saved are kept when the sandbox starts in a later session.
+    let (_dir2, app2) = workspace_app();
+    let main2 = window(&app2, "main");
+    let mut mine = invoke(&main2, "sync_settings_get", json!({})).unwrap();
+    mine["marketo_history_from"] = json!("2019-06-01");
+    invoke(&main2, "sync_settings_save", json!({ "settings": mine })).unwrap();
+    invoke(&main2, "sandbox_start", json!({})).unwrap();
+    assert_eq!(invoke(&main2, "sync_settings_get", json!({})).unwrap()["marketo_history_from"], "2019-06-01");
 }

@@ -12,6 +12,7 @@ pub mod names;
 pub mod runs;
 pub mod sandbox;
 pub mod setup;
+pub mod sync;
 
 use std::sync::Arc;
 

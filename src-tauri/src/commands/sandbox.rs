@@ -1,7 +1,9 @@
 //! The built-in sandbox: "try Liaison without a real account". It runs in-process on loopback;
 //! the UI learns its endpoints and client IDs, never its secrets.
 
-use liaison_core::Error;
+use liaison_core::connections::marketo;
+use liaison_core::sync::settings::{self, SyncSettings};
+use liaison_core::{Error, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use serde::Serialize;
 use tauri::State;
@@ -33,6 +35,23 @@ fn info(sandbox: &Sandbox, people: usize) -> SandboxInfo {
 const DEMO_PEOPLE: usize = 2_000;
 /// Below Linux's ephemeral range (32768–60999), so an outgoing connection never holds it.
 const SANDBOX_PORT: u16 = 27_610;
+/// The sandbox's clock runs this many times faster than ours, so a demo sync waits seconds, not
+/// minutes, on extract jobs and quota resets; Marketo's rate budget is kept in sandbox time.
+const TIME_SCALE: f64 = 20.0;
+
+/// A demo full sync starts at the sandbox's first day of data instead of walking Marketo's
+/// windows back to 2006, unless the admin already saved sync settings.
+fn demo_sync_settings(ws: &Workspace) -> Result<(), Error> {
+    let saved: bool = ws.store().read(|c| {
+        Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'sync.settings')", [], |r| r.get(0))?)
+    })?;
+    if !saved {
+        let demo =
+            SyncSettings { marketo_history_from: Sandbox::data_since().to_owned(), ..settings::load(ws.store())? };
+        settings::save(ws.store(), &demo)?;
+    }
+    Ok(())
+}
 
 /// Starts the sandbox if it is not running (signed-in demo user: auto-approve) and describes it.
 #[tauri::command(rename_all = "snake_case")]
@@ -45,6 +64,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Er
             people: DEMO_PEOPLE,
             auto_approve: true,
             port: Some(SANDBOX_PORT),
+            time_scale: TIME_SCALE,
             ..SandboxConfig::default()
         };
         let sandbox = match Sandbox::start(config.clone()).await {
@@ -54,7 +74,11 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Er
                 .map_err(|e| Error::internal(format!("The built-in sandbox could not start ({e}).")))?,
         };
         tracing::info!("embedded sandbox started");
+        marketo::use_time_scale(&sandbox.endpoints().marketo.base_url, TIME_SCALE);
         *slot = Some(sandbox);
+        if let Ok(ws) = state.workspace() {
+            super::blocking(move || demo_sync_settings(&ws)).await?;
+        }
     }
     Ok(info(slot.as_ref().expect("just started"), DEMO_PEOPLE))
 }

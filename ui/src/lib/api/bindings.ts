@@ -326,6 +326,130 @@ export type MemberSummary = { id: string, email: string, name: string | null, ro
 export type RunKind = "sync" | "export" | "invite";
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
+export type SystemField = { 
+/**
+ * The API name (`firstName`, `MailingCity`).
+ */
+name: string, label: string, 
+/**
+ * The system's own type name (`string`, `boolean`, `picklist`).
+ */
+data_type: string, };
+export type FieldRow = { 
+/**
+ * `None` for email, the match key.
+ */
+field: PersonField | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
+/**
+ * Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
+ */
+compatible: boolean, 
+/**
+ * Why the field is limited, for people (missing on one side, types that differ).
+ */
+note: string | null, rule: ConflictRule, selected: boolean, 
+/**
+ * Email: always synced, cannot be deselected.
+ */
+required: boolean, };
+export type FieldPreview = { rows: Array<FieldRow>, 
+/**
+ * Whether the admin saved choices before (otherwise these are the defaults).
+ */
+saved: boolean, };
+export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
+export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
+/**
+ * The most one run may use, per system (the ceiling applied to the daily quota).
+ */
+marketo_ceiling: number, salesforce_ceiling: number, 
+/**
+ * A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
+ */
+seconds: number, 
+/**
+ * Why the run would be refused, if it would.
+ */
+blocked: string | null, };
+export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
+export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
+/**
+ * 0 to 1.
+ */
+fraction: number, counts: SyncCounts, 
+/**
+ * What is happening, for people (a pause's reason and when it resumes).
+ */
+message: string | null, };
+export type RunReport = { run_id: string, state: RunState, full: boolean, counts: SyncCounts, 
+/**
+ * Whether this run continued an interrupted one.
+ */
+resumed: boolean, };
+export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
+export type RecordError = { system: string, record_id: string, email: string | null, code: string, message: string, };
+export type SyncSettings = { 
+/**
+ * Minutes between scheduled incremental syncs while the app runs (0: off).
+ */
+schedule_minutes: number, 
+/**
+ * Write Marketo email activities to Salesforce as completed Tasks.
+ */
+log_activities: boolean, 
+/**
+ * The share of a system's daily API quota one run may use, in percent.
+ */
+quota_ceiling_percent: number, 
+/**
+ * The subscription's daily Marketo API quota (50,000 unless Adobe raised it).
+ */
+marketo_daily_quota: number, 
+/**
+ * A full sync loads Marketo leads created since this date (`YYYY-MM-DD`). Marketo
+ * extracts work in 31-day windows, so an earlier date costs more calls; nothing is older
+ * than the subscription.
+ */
+marketo_history_from: string, 
+/**
+ * On the first sync, activities of the last N days are logged.
+ */
+activity_history_days: number, };
+export type SyncStatus = { people: number, connected: boolean, 
+/**
+ * The latest run, if any.
+ */
+last_run: SyncRun | null, 
+/**
+ * Whether the next run continues where an interrupted one stopped.
+ */
+interrupted: boolean, 
+/**
+ * Whether the next run is incremental.
+ */
+incremental_ready: boolean, settings: SyncSettings, };
+export type SyncOverview = { status: SyncStatus, 
+/**
+ * The latest progress of the run this app is driving, if one is going.
+ */
+current: Progress | null, 
+/**
+ * Whether a run is going (its first progress may not have arrived yet).
+ */
+running: boolean, };
+export type SyncFinished = { report: RunReport | null, error: AppError | null, 
+/**
+ * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
+ */
+scheduled: boolean, };
+export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
+/**
+ * Field → `marketo` or `salesforce`: where each value came from.
+ */
+provenance: Record<string, string>, };
 export type AuditQuery = { 
 /**
  * Matches actions containing this text (case-insensitive).
@@ -412,6 +536,17 @@ export const commands = {
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
   runsList: () => call<Array<RunSummary>>("runs_list"),
+  syncPreview: () => call<FieldPreview>("sync_preview"),
+  syncSaveMapping: (choices: Array<FieldChoice>) => call<null>("sync_save_mapping", { choices }),
+  syncEstimate: (full: boolean) => call<Estimate>("sync_estimate", { full }),
+  syncStart: (full: boolean) => call<null>("sync_start", { full }),
+  syncCancel: () => call<boolean>("sync_cancel"),
+  syncStatus: () => call<SyncOverview>("sync_status"),
+  syncHistory: (limit: number) => call<Array<SyncRun>>("sync_history", { limit }),
+  syncRunErrors: (run_id: string, limit: number) => call<Array<RecordError>>("sync_run_errors", { run_id, limit }),
+  syncSettingsGet: () => call<SyncSettings>("sync_settings_get"),
+  syncSettingsSave: (settings: SyncSettings) => call<SyncSettings>("sync_settings_save", { settings }),
+  peopleSearch: (query: string, limit: number) => call<Array<Person>>("people_search", { query, limit }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 
@@ -420,4 +555,6 @@ export const events = {
   invitesProgress: (handler: (payload: DeliveryProgress) => void): Promise<UnlistenFn> => listen<DeliveryProgress>("invites-progress", (e) => handler(e.payload)),
   invitesFinished: (handler: (payload: DeliverySummary) => void): Promise<UnlistenFn> => listen<DeliverySummary>("invites-finished", (e) => handler(e.payload)),
   csvValidationProgress: (handler: (payload: ValidationProgressEvent) => void): Promise<UnlistenFn> => listen<ValidationProgressEvent>("csv-validation-progress", (e) => handler(e.payload)),
+  syncProgress: (handler: (payload: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync-progress", (e) => handler(e.payload)),
+  syncFinished: (handler: (payload: SyncFinished) => void): Promise<UnlistenFn> => listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
 };
