@@ -16,19 +16,27 @@ import type {
   ConnectMarketo,
   ConnectSalesforce,
   CsvFile,
+  Estimate,
+  FieldPreview,
   Handover,
   HealthItem,
   HealthReport,
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  Person,
   Preferences,
   PreviewPage,
+  RecordError,
   RunSummary,
   SandboxInfo,
   SetupOverview,
   SetupStepKey,
   SmtpSettings,
+  SyncCounts,
+  SyncOverview,
+  SyncRun,
+  SyncSettings,
   Team,
   ValidationReport,
   VaultStatus,
@@ -325,6 +333,163 @@ export const batchSummary: BatchSummary = {
   outcomes: [],
 };
 
+/** Four rows of the field preview: the email key, two defaults and a field Marketo lacks. */
+export const fieldPreview: FieldPreview = {
+  saved: false,
+  rows: [
+    {
+      field: null,
+      marketo: { name: "email", label: "Email Address", data_type: "email" },
+      salesforce_contact: { name: "Email", label: "Email", data_type: "email" },
+      salesforce_lead: { name: "Email", label: "Email", data_type: "email" },
+      compatible: true,
+      note: null,
+      rule: "salesforce_wins",
+      selected: true,
+      required: true,
+    },
+    {
+      field: "first_name",
+      marketo: { name: "firstName", label: "First Name", data_type: "string" },
+      salesforce_contact: { name: "FirstName", label: "First Name", data_type: "string" },
+      salesforce_lead: { name: "FirstName", label: "First Name", data_type: "string" },
+      compatible: true,
+      note: null,
+      rule: "salesforce_wins",
+      selected: true,
+      required: false,
+    },
+    {
+      field: "unsubscribed",
+      marketo: { name: "unsubscribed", label: "Unsubscribed", data_type: "boolean" },
+      salesforce_contact: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
+      salesforce_lead: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
+      compatible: true,
+      note: null,
+      rule: "marketo_wins",
+      selected: true,
+      required: false,
+    },
+    {
+      field: "lead_owner",
+      marketo: null,
+      salesforce_contact: { name: "OwnerId", label: "Owner ID", data_type: "reference" },
+      salesforce_lead: { name: "OwnerId", label: "Owner ID", data_type: "reference" },
+      compatible: false,
+      note: "Marketo has no lead owner field, so only Salesforce's value is kept.",
+      rule: "salesforce_wins",
+      selected: true,
+      required: false,
+    },
+  ],
+};
+
+export function estimate(full: boolean, blocked: string | null = null): Estimate {
+  return {
+    full,
+    marketo_calls: full ? 1240 : 12,
+    marketo_used_today: 2000,
+    marketo_daily_quota: 50000,
+    salesforce_calls: full ? 310 : 4,
+    salesforce_remaining: 14500,
+    salesforce_daily_max: 15000,
+    marketo_ceiling: 25000,
+    salesforce_ceiling: 7500,
+    seconds: full ? 600 : 20,
+    blocked,
+  };
+}
+
+export function counts(values: Partial<SyncCounts> = {}): SyncCounts {
+  return {
+    fetched: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    conflicts: 0,
+    duplicates: 0,
+    deleted: 0,
+    tasks_logged: 0,
+    errors: 0,
+    marketo_calls: 0,
+    salesforce_calls: 0,
+    ...values,
+  };
+}
+
+export const syncRuns: SyncRun[] = [
+  {
+    id: "sync-2",
+    state: "failed",
+    full: false,
+    started_at: "2026-11-23T10:15:00Z",
+    finished_at: "2026-11-23T10:16:00Z",
+    counts: counts({ fetched: 3 }),
+    error: "Marketo rejected the client secret (error 601). Reconnect it in Settings, then start the sync again.",
+  },
+  {
+    id: "sync-1",
+    state: "succeeded",
+    full: true,
+    started_at: "2026-11-23T10:00:00Z",
+    finished_at: "2026-11-23T10:05:00Z",
+    counts: counts({ fetched: 2400, created: 1800, updated: 120, unchanged: 0, conflicts: 7, duplicates: 3, tasks_logged: 55, errors: 2 }),
+    error: null,
+  },
+];
+
+export const recordErrors: RecordError[] = [
+  { system: "marketo", record_id: "1042", email: null, code: "missing_email", message: "The lead has no email address, so it cannot be matched." },
+  { system: "salesforce", record_id: "003000000000042AAA", email: "x@acme.example", code: "malformed", message: "The record's LastModifiedDate is not a date." },
+];
+
+export const syncSettings: SyncSettings = {
+  schedule_minutes: 15,
+  log_activities: true,
+  quota_ceiling_percent: 50,
+  marketo_daily_quota: 50000,
+  marketo_history_from: "2023-04-01",
+  activity_history_days: 30,
+};
+
+export const syncOverview: SyncOverview = {
+  status: {
+    people: 1800,
+    connected: true,
+    last_run: syncRuns[1]!,
+    interrupted: false,
+    incremental_ready: true,
+    settings: syncSettings,
+  },
+  current: null,
+  running: false,
+};
+
+export const people: Person[] = [
+  {
+    email: "aiko.tanaka@example.jp",
+    first_name: "Aiko",
+    last_name: "Tanaka",
+    company: "Tanaka Trading",
+    marketo_id: "1001",
+    sf_contact_id: "003000000000001AAA",
+    sf_lead_id: null,
+    unsubscribed: false,
+    provenance: { first_name: "salesforce", last_name: "salesforce", company: "salesforce", unsubscribed: "marketo" },
+  },
+  {
+    email: "ben.lee@acme.example",
+    first_name: "Ben",
+    last_name: "Lee",
+    company: null,
+    marketo_id: "1002",
+    sf_contact_id: null,
+    sf_lead_id: "00Q000000000002AAA",
+    unsubscribed: null,
+    provenance: { first_name: "marketo" },
+  },
+];
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -404,6 +569,20 @@ const defaults: Record<string, Handler> = {
   csv_send: () => batchSummary,
   csv_save_results: () => "/home/admin/results.csv",
   csv_save_template: () => "/home/admin/template.csv",
+  sync_status: () => syncOverview,
+  sync_preview: () => fieldPreview,
+  sync_save_mapping: () => null,
+  sync_estimate: (args) => estimate(args.full as boolean),
+  sync_start: () => null,
+  sync_cancel: () => true,
+  sync_history: () => syncRuns,
+  sync_run_errors: () => recordErrors,
+  sync_settings_get: () => syncSettings,
+  sync_settings_save: (args) => args.settings,
+  people_search: (args) => {
+    const query = (args.query as string).toLowerCase();
+    return people.filter((p) => [p.email, p.first_name, p.last_name, p.company].some((v) => v?.toLowerCase().includes(query)));
+  },
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

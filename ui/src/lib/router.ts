@@ -10,6 +10,7 @@ export const settingsSections = [
   "integration",
   "users",
   "sync",
+  "people",
   "exports",
   "audit",
 ] as const;
