@@ -257,20 +257,31 @@ fn minutes_since(timestamp: &str) -> Option<f64> {
 /// whether an interrupted run should continue). Runs it starts report through the same events.
 pub fn start_scheduler<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
+        // The launch check (continue an interrupted run) stays pending until both systems are
+        // connected and reachable, e.g. until the admin starts the sandbox a demo workspace uses.
         let mut at_launch = true;
         loop {
             tokio::time::sleep(Duration::from_secs(if at_launch { 3 } else { 30 })).await;
-            if let Err(err) = tick(&app, at_launch).await {
-                tracing::warn!(code = err.code.as_str(), "the sync schedule could not start a run: {}", err.message);
+            match tick(&app, at_launch).await {
+                Ok(decided) => at_launch &= !decided,
+                Err(err) => {
+                    at_launch = false;
+                    tracing::warn!(
+                        code = err.code.as_str(),
+                        "the sync schedule could not start a run: {}",
+                        err.message
+                    );
+                }
             }
-            at_launch = false;
         }
     });
 }
 
-async fn tick<R: Runtime>(app: &AppHandle<R>, at_launch: bool) -> Result<(), Error> {
+/// One scheduler check; true when the decision could be made (both systems connected and
+/// reachable, no run of this app going).
+async fn tick<R: Runtime>(app: &AppHandle<R>, at_launch: bool) -> Result<bool, Error> {
     let state = app.state::<AppState>();
-    let Ok(ws) = state.workspace() else { return Ok(()) };
+    let Ok(ws) = state.workspace() else { return Ok(false) };
     let sandbox_running = state.sandbox.lock().await.is_some();
     let (status, conns) = blocking(move || {
         let status = run::status(&ws)?;
@@ -281,14 +292,16 @@ async fn tick<R: Runtime>(app: &AppHandle<R>, at_launch: bool) -> Result<(), Err
     // Sandbox connections point at the embedded sandbox, which runs only once started.
     let reachable = sandbox_running || !conns.iter().any(|c| c.is_sandbox);
     let since = status.last_run.as_ref().and_then(|r| minutes_since(r.finished_at.as_deref().unwrap_or(&r.started_at)));
-    let decision = due(&status, state.sync.running(), reachable, at_launch, since);
+    let running = state.sync.running();
+    let decided = status.connected && reachable && !running;
+    let decision = due(&status, running, reachable, at_launch, since);
     if decision == Due::Wait {
-        return Ok(());
+        return Ok(decided);
     }
     tracing::info!(?decision, "the sync schedule starts a run");
     let ws = state.workspace()?;
     let options = blocking(move || run_options(&ws, false)).await?;
-    start(app.clone(), &state, options, true)
+    start(app.clone(), &state, options, true).map(|()| true)
 }
 
 #[cfg(test)]
