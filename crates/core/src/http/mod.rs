@@ -173,7 +173,9 @@ impl Http {
             .with_max_times(self.retry.attempts)
             .with_jitter()
             .build();
-        let mut refreshed = false;
+        // A second refresh covers a token that expired again at once (a clock step, a
+        // revoked session racing a refresh); a third rejection means the credentials are bad.
+        let mut refreshes = 0;
         loop {
             let outcome = {
                 let _slot = self.budget.in_flight.acquire().await.map_err(|_| Error::internal("HTTP budget closed"))?;
@@ -189,8 +191,8 @@ impl Http {
             match outcome {
                 Outcome::Done(value) => return Ok(value),
                 Outcome::Fail(err) => return Err(err),
-                Outcome::Refresh if !refreshed => {
-                    refreshed = true;
+                Outcome::Refresh if refreshes < 2 => {
+                    refreshes += 1;
                     refresh().await?;
                 }
                 Outcome::Refresh => {

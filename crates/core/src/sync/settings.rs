@@ -53,8 +53,8 @@ impl SyncSettings {
         if self.marketo_daily_quota == 0 {
             return Err(Error::invalid_input("Marketo's daily quota must be a positive number of calls."));
         }
-        if self.activity_history_days > 90 {
-            return Err(Error::invalid_input("Activities can be logged for at most the last 90 days."));
+        if self.activity_history_days > 365 {
+            return Err(Error::invalid_input("Activities can be logged for at most the last 365 days."));
         }
         self.history_start()?;
         Ok(())
