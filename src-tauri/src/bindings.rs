@@ -15,6 +15,7 @@ use liaison_core::members::{MemberRole, MemberStatus, MemberSummary};
 use liaison_core::runs::{RunKind, RunState, RunSummary};
 use liaison_core::settings::{LanguagePreference, Preferences};
 use liaison_core::setup::checklist::ChecklistItem;
+use liaison_core::setup::package::{InstalledPackage, PackageOutcome, PackageVerification};
 use liaison_core::setup::{Persona, SetupOverview, SetupStep, SetupStepKey, StepState};
 use liaison_core::vault::{KeychainKind, VaultStatus};
 use liaison_core::workspace::WorkspaceStatus;
@@ -105,6 +106,7 @@ fn commands() -> Vec<Command> {
         command::<WorkspaceStatus>("workspace_status", vec![]),
         command::<Vec<ChecklistItem>>("step_checklist", vec![arg::<SetupStepKey>("step")]),
         command::<SetupOverview>("confirm_step", vec![arg::<SetupStepKey>("step"), arg::<Vec<String>>("confirmed")]),
+        command::<PackageVerification>("verify_crm_package", vec![]),
         command::<Preferences>("get_preferences", vec![]),
         command::<Preferences>("set_language", vec![arg::<LanguagePreference>("language")]),
         command::<Admin>("activate", vec![arg::<String>("name"), arg::<String>("email")]),
@@ -235,6 +237,9 @@ fn declarations() -> Vec<String> {
         TlsMode::decl(&cfg),
         SmtpSettings::decl(&cfg),
         ChecklistItem::decl(&cfg),
+        PackageOutcome::decl(&cfg),
+        InstalledPackage::decl(&cfg),
+        PackageVerification::decl(&cfg),
         UsableBy::decl(&cfg),
         ConnectDynamics::decl(&cfg),
         ConnectCampaign::decl(&cfg),

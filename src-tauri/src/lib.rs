@@ -20,6 +20,7 @@ pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
             commands::setup::workspace_status,
             commands::setup::step_checklist,
             commands::setup::confirm_step,
+            commands::setup::verify_crm_package,
             commands::app::get_preferences,
             commands::app::set_language,
             commands::integration::activate,

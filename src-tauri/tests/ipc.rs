@@ -297,3 +297,13 @@ fn r4_inviting_through_ipc_joins_everyone_and_lists_the_invitation() {
     .unwrap();
     assert_eq!((report["valid"].clone(), report["invalid"].clone()), (json!(1), json!(1)));
 }
+
+#[test]
+fn r1_verifying_step_6_without_salesforce_is_a_conflict_that_names_the_fallback() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let err = invoke(&main, "verify_crm_package", json!({})).unwrap_err();
+    assert_eq!(err["code"], "conflict");
+    assert!(err["message"].as_str().unwrap().contains("confirm the checklist"), "{err}");
+}

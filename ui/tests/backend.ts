@@ -22,6 +22,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  PackageVerification,
   Preferences,
   PreviewPage,
   RunSummary,
@@ -210,6 +211,37 @@ export function withStepDone(overview: SetupOverview, step: SetupStepKey): Setup
   return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };
 }
 
+/** What verify_crm_package answers when Salesforce lists Marketo Sales Insight. */
+export function packageVerification(outcome: PackageVerification["outcome"]): PackageVerification {
+  const found = outcome === "installed";
+  const overview = found
+    ? {
+        ...setupOverview,
+        done: setupOverview.done + 1,
+        steps: setupOverview.steps.map((s) =>
+          s.key === "crm_package"
+            ? { ...s, state: "done" as const, detail: "Verified in Salesforce: Marketo Sales Insight (Marketo Sales Insight 1.4362) is installed in org 00D000000000001.", updated_at: "2026-11-23T12:00:00Z" }
+            : s,
+        ),
+      }
+    : outcome === "not_installed"
+      ? {
+          ...setupOverview,
+          steps: setupOverview.steps.map((s) =>
+            s.key === "crm_package" ? { ...s, state: "needs_attention" as const, detail: "Marketo Sales Insight (mkto_si) is not installed.", updated_at: "2026-11-23T12:00:00Z" } : s,
+          ),
+        }
+      : setupOverview;
+  return {
+    outcome,
+    package: found ? { namespace: "mkto_si", name: "Marketo Sales Insight", version: "Marketo Sales Insight 1.4362" } : null,
+    packages_listed: outcome === "access_denied" ? null : found ? 2 : 1,
+    username: "ana@acme.example",
+    message: "English text for the CLI",
+    overview,
+  };
+}
+
 export const teams: Team[] = [
   { id: "t1", name: "Everyone", is_default: true },
   { id: "t2", name: "Sales JP", is_default: false },
@@ -374,6 +406,7 @@ const defaults: Record<string, Handler> = {
     return items;
   },
   confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
+  verify_crm_package: () => packageVerification("installed"),
   disconnect: () => null,
   access_list: () => [],
   grant_access: () => null,

@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "workspace_status",
     "step_checklist",
     "confirm_step",
+    "verify_crm_package",
     "get_preferences",
     "set_language",
     "activate",

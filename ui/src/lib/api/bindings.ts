@@ -307,6 +307,33 @@ export type ChecklistItem = { key: string,
  * English text, for the CLI (the UI translates by key).
  */
 text: string, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
+export type InstalledPackage = { namespace: string, name: string, 
+/**
+ * The installed version's name, when Salesforce gives one.
+ */
+version: string | null, };
+export type PackageVerification = { outcome: PackageOutcome, 
+/**
+ * The Marketo package, when installed.
+ */
+package: InstalledPackage | null, 
+/**
+ * How many packages the org lists, when it could be read.
+ */
+packages_listed: number | null, 
+/**
+ * The Salesforce user the check ran as.
+ */
+username: string, 
+/**
+ * English explanation, for the CLI (the UI words each outcome itself).
+ */
+message: string, 
+/**
+ * The wizard after the check.
+ */
+overview: SetupOverview, };
 export type UsableBy = "administrators" | "everyone";
 export type ConnectDynamics = { display_name: string, org_url: string, 
 /**
@@ -364,6 +391,7 @@ export const commands = {
   workspaceStatus: () => call<WorkspaceStatus>("workspace_status"),
   stepChecklist: (step: SetupStepKey) => call<Array<ChecklistItem>>("step_checklist", { step }),
   confirmStep: (step: SetupStepKey, confirmed: Array<string>) => call<SetupOverview>("confirm_step", { step, confirmed }),
+  verifyCrmPackage: () => call<PackageVerification>("verify_crm_package"),
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),

@@ -67,6 +67,17 @@ export const en = {
     checklistLegend: "Confirm each item",
     checklistHint: "“Mark as done” becomes available when every item is ticked.",
     markDone: "Mark as done",
+    verify: {
+      button: "Verify in Salesforce",
+      buttonFor: "Verify step {{number}} in Salesforce",
+      checking: "Looking for the package in Salesforce…",
+      installed: "Found {{name}} {{version}} in Salesforce. The step is done.",
+      notInstalled:
+        "Marketo Sales Insight is not installed in the Salesforce org (it lists {{count}} other packages). Install it from AppExchange, then verify again.",
+      accessDenied:
+        "The Salesforce user {{user}} may not read the installed packages (that needs “View Setup and Configuration”). Confirm the checklist instead, or grant the permission and verify again.",
+      connectFirst: "Connect Salesforce to verify this step automatically, or confirm the checklist.",
+    },
     checklist: {
       package_installed:
         "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",

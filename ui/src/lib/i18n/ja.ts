@@ -70,6 +70,17 @@ export const ja: Messages = {
     checklistLegend: "各項目を確認",
     checklistHint: "すべての項目にチェックを入れると「完了にする」を押せます。",
     markDone: "完了にする",
+    verify: {
+      button: "Salesforce で確認",
+      buttonFor: "ステップ {{number}} を Salesforce で確認",
+      checking: "Salesforce でパッケージを確認しています…",
+      installed: "Salesforce で {{name}} {{version}} が見つかりました。このステップは完了です。",
+      notInstalled:
+        "Salesforce 組織に Marketo Sales Insight がインストールされていません（ほかのパッケージは {{count}} 件あります）。AppExchange からインストールしてから、もう一度確認してください。",
+      accessDenied:
+        "Salesforce ユーザー {{user}} にはインストール済みパッケージを参照する権限がありません（「設定・定義を参照する」権限が必要です）。代わりにチェックリストで確認するか、権限を付与してからもう一度確認してください。",
+      connectFirst: "Salesforce に接続すると、このステップを自動で確認できます。チェックリストで確認することもできます。",
+    },
     checklist: {
       package_installed:
         "Salesforce の［設定］→［インストール済みパッケージ］に Marketo Sales Insight パッケージが最新バージョンで表示されている。",
