@@ -21,8 +21,8 @@ pub struct AppState {
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     /// The CSV file open in the invite wizard, as inspected.
     pub csv: tokio::sync::Mutex<Option<(PathBuf, Inspection)>>,
-    /// The last invitation batch, for its results file.
-    pub last_batch: tokio::sync::Mutex<Option<BatchSummary>>,
+    /// The last invitation batch and the file it came from, for its results file.
+    pub last_batch: tokio::sync::Mutex<Option<(PathBuf, Inspection, BatchSummary)>>,
     /// Whether the outbox is being delivered, and the request to stop it.
     pub delivery_running: Arc<AtomicBool>,
     pub delivery_cancel: Arc<AtomicBool>,

@@ -189,6 +189,50 @@ async fn a_japanese_workspace_sends_japanese_invitations() {
 }
 
 #[tokio::test]
+async fn the_results_csv_repeats_the_files_own_columns_with_result_and_reason_per_row_formula_safe() {
+    let w = world().await;
+    invite_one(&w.ws, &w.vault, &person("known@example.com")).unwrap();
+    // Shift_JIS with a title line, an unmapped column, a blank line and a formula in a cell.
+    let text = "社員名簿 2026\r\nメールアドレス,氏名,部署,メモ\r\ntaro@example.com,山田 太郎,営業部,=HYPERLINK(\"http://x\")\r\n\r\nbroken,壊れた 行,総務部,\r\nknown@example.com,既知 の人,営業部,+1\r\nhanako@example.com,佐藤 花子,開発部,\r\n";
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("名簿.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let inspection = csv::inspect(&path).unwrap();
+    let mut mapping = inspection.suggested();
+    // The admin's review leaves 部署 unmapped (it would be read as teams that do not exist).
+    mapping.set(csv::MemberField::Teams, None).unwrap();
+    let summary = queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &mapping, &BTreeSet::from([4])).unwrap();
+    let mut out = Vec::new();
+    write_batch_results(&mut out, &path, &inspection, &summary).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let body = out.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM for Excel");
+    let records: Vec<Vec<String>> = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(records[0], ["メールアドレス", "氏名", "部署", "メモ", "Result", "Reason"]);
+    assert_eq!(records.len(), 5, "a header and one line per data row: {records:?}");
+    assert_eq!(records[1][..5], ["taro@example.com", "山田 太郎", "営業部", "'=HYPERLINK(\"http://x\")", "invited"]);
+    assert_eq!(records[1][5], "");
+    assert_eq!(records[2][..5], ["broken", "壊れた 行", "総務部", "", "invalid"]);
+    assert!(!records[2][5].is_empty(), "an invalid row says why");
+    assert_eq!(records[3][..5], ["known@example.com", "既知 の人", "営業部", "'+1", "skipped"]);
+    assert!(records[3][5].contains("pending invitation"), "{}", records[3][5]);
+    assert_eq!(records[4][..5], ["hanako@example.com", "佐藤 花子", "開発部", "", "excluded"]);
+    assert!(records[4][5].contains("Excluded"), "{}", records[4][5]);
+    // The original file is needed: once it is gone the admin is told so.
+    std::fs::remove_file(&path).unwrap();
+    let err = write_batch_results(Vec::new(), &path, &inspection, &summary).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("can no longer be read"), "{}", err.message);
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     let w = world().await;
     invite_one(&w.ws, &w.vault, &person("pending@example.com")).unwrap();
@@ -228,9 +272,9 @@ async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     assert_eq!(run[0].state, liaison_core::runs::RunState::Succeeded);
 
     let mut results = Vec::new();
-    write_batch_results(&mut results, &summary).unwrap();
+    write_batch_results(&mut results, &path, &inspection, &summary).unwrap();
     let results = String::from_utf8(results).unwrap();
-    assert!(results.starts_with('\u{FEFF}') && results.contains("Result,Reason"), "{results}");
+    assert!(results.starts_with("\u{FEFF}Email,First name,Last name,Role,Result,Reason"), "{results}");
     assert_eq!(results.matches(",invited,").count(), 25);
 
     let delivered = send_all(&w).await;

@@ -223,30 +223,33 @@ pub async fn csv_send<R: Runtime>(
 ) -> Result<BatchSummary, Error> {
     let (file, inspection, parsed) = opened(&state, &path, &mapping).await?;
     let signature = inspection.headers_signature.clone();
+    let source = (file.clone(), inspection.clone());
     let batch = with_vault(state.clone(), move |ws, vault| {
         save_mapping(ws, &signature, &mapping)?;
         let excluded: BTreeSet<u64> = excluded.into_iter().collect();
         invite::queue_csv_batch(ws, vault, &file, &inspection, &parsed, &excluded)
     })
     .await?;
-    *state.last_batch.lock().await = Some(batch.clone());
+    *state.last_batch.lock().await = Some((source.0, source.1, batch.clone()));
     start_delivery(app, &state)?;
     Ok(batch)
 }
 
-/// Saves the last batch's per-row results through the native save dialog.
+/// Saves the last batch's per-row results (the file's own columns plus Result and Reason)
+/// through the native save dialog.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn csv_save_results<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Option<String>, Error> {
-    let batch = state
+    let (source, inspection, batch) = state
         .last_batch
         .lock()
         .await
         .clone()
         .ok_or_else(|| Error::not_found("There are no batch results to save yet."))?;
-    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &batch)).await
+    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &source, &inspection, &batch))
+        .await
 }
 
 /// Saves a template CSV through the native save dialog.

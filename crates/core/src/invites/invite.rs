@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
-use super::csv::{self as csvmod, Inspection, Mapping, ResultRow, RowStatus};
+use super::csv::{self as csvmod, Inspection, Mapping, RowStatus};
 use super::email::{self, EmailLanguage, InvitationContent};
 use super::outbox::{self, MessageState};
 use crate::members::admin::{Admin, normalize_email, require_actor};
@@ -576,37 +576,46 @@ fn queue_row(
     }
 }
 
-/// Writes the results CSV of a batch (UTF-8 with BOM, formula-safe): the invitation's columns
-/// plus Result and Reason.
-pub fn write_batch_results<W: Write>(out: W, summary: &BatchSummary) -> Result<()> {
-    let headers: Vec<String> =
-        ["Row", "Line", "Email", "First name", "Last name", "Role", "Teams"].iter().map(|h| (*h).to_owned()).collect();
-    let rows = summary.outcomes.iter().map(|o| ResultRow {
-        cells: vec![
-            o.row.to_string(),
-            o.line.to_string(),
-            o.email.clone(),
-            o.first_name.clone(),
-            o.last_name.clone(),
-            match o.role {
-                Some(MemberRole::Admin) => "admin".into(),
-                Some(MemberRole::User) => "user".into(),
-                None => String::new(),
-            },
-            o.teams.join("; "),
-        ],
-        result: match o.result {
-            RowResult::Invited => "invited",
-            RowResult::Invalid => "invalid",
-            RowResult::Duplicate => "duplicate",
-            RowResult::Existing => "skipped",
-            RowResult::Excluded => "excluded",
-            RowResult::Failed => "failed",
-        }
-        .into(),
-        reason: o.reason.clone(),
-    });
-    csvmod::write_results(out, &headers, rows)
+/// The words of the Result column.
+fn result_word(result: RowResult) -> &'static str {
+    match result {
+        RowResult::Invited => "invited",
+        RowResult::Invalid => "invalid",
+        RowResult::Duplicate => "duplicate",
+        RowResult::Existing => "skipped",
+        RowResult::Excluded => "excluded",
+        RowResult::Failed => "failed",
+    }
+}
+
+/// Writes the results CSV of a batch (UTF-8 with BOM, every cell formula-safe): the file's
+/// original columns, exactly as read, plus Result and Reason per row. The original file is read
+/// again, row by row, so it must still be where it was and unchanged.
+pub fn write_batch_results<W: Write>(
+    out: W,
+    path: &Path,
+    inspection: &Inspection,
+    summary: &BatchSummary,
+) -> Result<()> {
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Error::invalid_input(format!(
+            "The results file repeats the columns of {}, which can no longer be read ({e}). Put the file back where              it was, then save the results again.",
+            path.display()
+        )));
+    }
+    // Without a header row the columns have no names of their own; use the wizard's ("Column A").
+    let headers = if inspection.header_row.is_some() { inspection.headers() } else { inspection.column_names() };
+    let mut writer = csvmod::ResultsWriter::new(out, &headers)?;
+    let mut outcomes = summary.outcomes.iter().peekable();
+    csvmod::for_each_record(path, inspection, &mut |row, record| {
+        while outcomes.next_if(|o| o.row < row).is_some() {}
+        let (result, reason) = match outcomes.next_if(|o| o.row == row) {
+            Some(o) => (result_word(o.result), o.reason.as_str()),
+            None => ("", "This row was not part of the batch (the file changed after it was sent)."),
+        };
+        writer.row(record.iter(), result, reason)
+    })?;
+    writer.finish()
 }
 
 fn pending_for(conn: &Connection, email_addr: &str) -> Result<(String, String)> {
