@@ -1,5 +1,6 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
+import { mockWindows } from "@tauri-apps/api/mocks";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
 import type { AppError, DeliveryProgress, DeliverySummary } from "../src/lib/api/bindings";
@@ -250,6 +251,51 @@ describe("Invite via CSV", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("The file has no email column.");
     expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: "/tmp/x.csv" }]);
     expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+  });
+});
+
+describe("Invite via CSV by drag and drop", () => {
+  const dropAt = { x: 200, y: 300 };
+
+  test("a file dropped on the window opens in the wizard like a chosen one", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    expect(screen.getByText(/drop it here/)).toBeInTheDocument();
+
+    await emitEvent("tauri://drag-enter", { paths: [csvFile.path], position: dropAt });
+    expect(await screen.findByText("Drop the file to open it.")).toBeInTheDocument();
+    await emitEvent("tauri://drag-drop", { paths: [csvFile.path], position: dropAt });
+
+    expect(await screen.findByText(`Opened ${csvFile.path}`)).toBeInTheDocument();
+    expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
+    expect(screen.getByRole("textbox", { name: "File path" })).toHaveValue(csvFile.path);
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(screen.getByRole("combobox", { name: "Field for Email Address" })).toHaveValue("email");
+  });
+
+  test("dropping several files opens none and says to drop one", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    await emitEvent("tauri://drag-drop", { paths: ["/tmp/a.csv", "/tmp/b.csv"], position: dropAt });
+    expect(await screen.findByRole("alert")).toHaveTextContent("Drop one CSV file at a time (that was 2).");
+    expect(called(calls, "csv_open")).toHaveLength(0);
+  });
+
+  test("a drop after the first step does not replace the open file", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    await user.type(screen.getByRole("textbox", { name: "File path" }), csvFile.path);
+    await user.click(screen.getByRole("button", { name: "Open" }));
+    await user.click(await screen.findByRole("button", { name: "Next" }));
+    await emitEvent("tauri://drag-drop", { paths: ["/tmp/other.csv"], position: dropAt });
+    expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
+    expect(screen.getByRole("combobox", { name: "Field for Email Address" })).toBeInTheDocument();
   });
 });
 

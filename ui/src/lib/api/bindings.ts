@@ -2,6 +2,7 @@
 // Do not edit by hand: the IPC contract test fails when this file is stale.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
@@ -375,6 +376,23 @@ export function toAppError(error: unknown): AppError {
     return { code: String(e.code) as ErrorCode, message: String(e.message), details: (e.details ?? null) as JsonValue | null };
   }
   return { code: "internal", message: String(error), details: null };
+}
+
+/** Files dragged onto the window: the OS gives their paths, and the backend reads them. */
+export type FileDrop = { kind: "over" } | { kind: "leave" } | { kind: "drop"; paths: string[] };
+
+/** Subscribes to files dragged onto the window (needs only event listening); resolves to the function that unsubscribes. */
+export function onFileDrop(handler: (drop: FileDrop) => void): Promise<UnlistenFn> {
+  try {
+    return getCurrentWebview().onDragDropEvent((event) => {
+      const payload = event.payload;
+      if (payload.type === "drop") handler({ kind: "drop", paths: payload.paths });
+      else if (payload.type === "leave") handler({ kind: "leave" });
+      else handler({ kind: "over" });
+    });
+  } catch (error) {
+    return Promise.reject(toAppError(error));
+  }
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
