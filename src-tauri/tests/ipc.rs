@@ -307,3 +307,31 @@ fn r1_verifying_step_6_without_salesforce_is_a_conflict_that_names_the_fallback(
     assert_eq!(err["code"], "conflict");
     assert!(err["message"].as_str().unwrap().contains("confirm the checklist"), "{err}");
 }
+
+#[test]
+fn r4_teams_are_created_and_assigned_through_ipc_and_everyone_is_kept() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let team = invoke(&main, "team_create", json!({ "name": "Field Sales" })).unwrap();
+    assert_eq!((team["name"].clone(), team["is_default"].clone()), (json!("Field Sales"), json!(false)));
+    let member =
+        invoke(&main, "member_set_teams", json!({ "email": "ada@example.com", "teams": ["Field Sales"] })).unwrap();
+    assert_eq!(member["teams"], json!(["Everyone", "Field Sales"]));
+    let err = invoke(&main, "member_set_teams", json!({ "email": "ada@example.com", "teams": ["Nope"] })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let members = invoke(&main, "members_list", json!({})).unwrap();
+    assert_eq!(members[0]["teams"], json!(["Everyone", "Field Sales"]), "the refused change wrote nothing");
+}
+
+#[test]
+fn the_invitation_expiry_is_read_and_set_through_ipc_within_1_to_90_days() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    assert_eq!(invoke(&main, "invite_expiry_get", json!({})).unwrap(), json!(3));
+    assert_eq!(invoke(&main, "invite_expiry_set", json!({ "days": 14 })).unwrap(), json!(14));
+    let err = invoke(&main, "invite_expiry_set", json!({ "days": 0 })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(invoke(&main, "invite_expiry_get", json!({})).unwrap(), json!(14));
+}

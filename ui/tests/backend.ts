@@ -418,6 +418,14 @@ const defaults: Record<string, Handler> = {
   sandbox_info: () => null,
   remove_member: () => null,
   teams_list: () => teams,
+  team_create: (args): Team => ({ id: "t-new", name: (args.name as string).trim(), is_default: false }),
+  member_set_teams: (args): MemberSummary => {
+    const member = [...members, ...adminMembers].find((m) => m.email === args.email);
+    if (!member) throw { code: "not_found", message: `${String(args.email)} is not a member of this workspace.`, details: null } satisfies AppError;
+    return { ...member, teams: ["Everyone", ...(args.teams as string[])] };
+  },
+  invite_expiry_get: () => 3,
+  invite_expiry_set: (args) => args.days,
   invitations_list: () => invitations,
   smtp_settings_get: () => smtpSettings,
   smtp_settings_save: (args) => args.settings,

@@ -163,6 +163,34 @@ async fn unknown_teams_are_refused_with_the_existing_ones_until_created() {
 }
 
 #[tokio::test]
+async fn r4_assigning_teams_keeps_everyone_refuses_unknown_teams_and_is_audited() {
+    let w = world().await;
+    create_team(&w.ws, "Field Sales").unwrap();
+    create_team(&w.ws, "営業部").unwrap();
+    invite_one(&w.ws, &w.vault, &person("bob@example.com")).unwrap();
+
+    let member = invite::assign_teams(&w.ws, "Bob@Example.com", &["field sales".into(), "営業部".into()]).unwrap();
+    assert_eq!(member.teams, ["Everyone", "Field Sales", "営業部"]);
+    // Setting an empty list leaves Everyone only: it cannot be taken away (R4).
+    let member = invite::assign_teams(&w.ws, "bob@example.com", &[]).unwrap();
+    assert_eq!(member.teams, ["Everyone"]);
+
+    let err = invite::assign_teams(&w.ws, "bob@example.com", &["Nope".into()]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("“Nope”") && err.message.contains("Field Sales"), "{}", err.message);
+    let err = invite::assign_teams(&w.ws, "nobody@example.com", &[]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+
+    let changes =
+        audit::list(w.ws.store(), &audit::AuditQuery { action: Some("member.teams_changed".into()), limit: None })
+            .unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[1].details["after"], serde_json::json!(["Everyone", "Field Sales", "営業部"]));
+    assert_eq!(changes[0].details["before"], serde_json::json!(["Everyone", "Field Sales", "営業部"]));
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn internationalised_domains_are_accepted_and_delivered_as_punycode() {
     let w = world().await;
     let invitation = invite_one(&w.ws, &w.vault, &person("taro@例え.jp")).unwrap();

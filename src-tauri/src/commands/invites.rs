@@ -57,6 +57,22 @@ pub async fn team_create(state: State<'_, AppState>, name: String) -> Result<Tea
     with_workspace(state, move |ws| invite::create_team(ws, &name)).await
 }
 
+/// How many days new invitations stay valid.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite_expiry_get(state: State<'_, AppState>) -> Result<u32, Error> {
+    with_workspace(state, |ws| invite::expiry_days(ws.store())).await
+}
+
+/// Sets how many days new invitations stay valid (1–90); answers with the stored value.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite_expiry_set(state: State<'_, AppState>, days: u32) -> Result<u32, Error> {
+    with_workspace(state, move |ws| {
+        invite::set_expiry_days(ws, days)?;
+        invite::expiry_days(ws.store())
+    })
+    .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn invitations_list(state: State<'_, AppState>) -> Result<Vec<InvitationSummary>, Error> {
     with_workspace(state, |ws| invite::list_invitations(ws.store())).await

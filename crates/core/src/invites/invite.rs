@@ -192,6 +192,61 @@ pub fn create_team(ws: &Workspace, name: &str) -> Result<Team> {
     })
 }
 
+/// Sets which teams a member belongs to besides `Everyone`, which every member keeps (R4).
+/// Unknown team names are refused with the list of existing teams; a removed member must be
+/// invited again first. Audited with the teams before and after.
+pub fn assign_teams(ws: &Workspace, email_addr: &str, teams: &[String]) -> Result<crate::members::MemberSummary> {
+    let email_addr = normalize_email(email_addr)?;
+    let member_id = ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        let member: Option<(String, String)> = tx
+            .query_row("SELECT id, status FROM members WHERE email = ?1", [&email_addr], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((member_id, status)) = member else {
+            return Err(Error::not_found(format!("{email_addr} is not a member of this workspace.")));
+        };
+        if status == "removed" {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("{email_addr} was removed from the workspace. Invite them again to give them teams."),
+            ));
+        }
+        let team_ids = resolve_teams(tx, teams)?.map_err(Refusal::into_error)?;
+        let names_of = |tx: &Connection| -> Result<Vec<String>> {
+            let mut stmt = tx.prepare(
+                "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.member_id = ?1 ORDER BY t.name",
+            )?;
+            Ok(stmt.query_map([&member_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        };
+        let before = names_of(tx)?;
+        tx.execute(
+            "DELETE FROM team_members WHERE member_id = ?1 AND team_id NOT IN (SELECT id FROM teams WHERE is_default = 1)",
+            [&member_id],
+        )?;
+        join_everyone(tx, &member_id)?;
+        let at = now();
+        for team_id in &team_ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO team_members (team_id, member_id, added_at) VALUES (?1, ?2, ?3)",
+                params![team_id, member_id, at],
+            )?;
+        }
+        let after = names_of(tx)?;
+        audit::record(
+            tx,
+            Some(&actor.id),
+            "member.teams_changed",
+            Some(&email_addr),
+            serde_json::json!({ "before": before, "after": after }),
+        )?;
+        Ok(member_id)
+    })?;
+    crate::members::list(ws.store())?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or_else(|| Error::internal("The member disappeared while their teams were saved."))
+}
+
 /// Everything an invitation email needs that is the same for every invitee of one transaction.
 struct Context {
     actor: Admin,
