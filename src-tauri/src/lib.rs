@@ -13,7 +13,15 @@ pub use state::AppState;
 pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
     base.plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only (the webview has no notification permission).
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .setup(|app| {
+            // Invitations queued before the app last stopped go out now; ones whose send was
+            // interrupted are reported as uncertain by the delivery, never sent again.
+            commands::invites::resume_delivery(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::setup::setup_overview,

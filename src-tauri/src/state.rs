@@ -2,15 +2,25 @@
 //! not open), and the embedded sandbox once the admin starts it.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use liaison_core::invites::csv::Inspection;
 use liaison_core::invites::invite::BatchSummary;
+use liaison_core::invites::outbox::Notice;
 
 use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
+
+/// Where desktop notifications go: the system's notification center, or a list that tests read
+/// (so a test run never pops up notifications on the developer's desktop).
+#[derive(Clone, Default)]
+pub enum Notifications {
+    #[default]
+    System,
+    Recorded(Arc<Mutex<Vec<Notice>>>),
+}
 
 /// Managed Tauri state.
 pub struct AppState {
@@ -26,6 +36,8 @@ pub struct AppState {
     /// Whether the outbox is being delivered, and the request to stop it.
     pub delivery_running: Arc<AtomicBool>,
     pub delivery_cancel: Arc<AtomicBool>,
+    /// Where the "delivery finished" notification goes.
+    pub notifications: Notifications,
 }
 
 impl AppState {
@@ -67,7 +79,15 @@ impl AppState {
             last_batch: Default::default(),
             delivery_running: Default::default(),
             delivery_cancel: Default::default(),
+            notifications: Notifications::System,
         }
+    }
+
+    /// Keeps notifications in a list instead of showing them (tests); returns the list.
+    pub fn record_notifications(&mut self) -> Arc<Mutex<Vec<Notice>>> {
+        let list = Arc::new(Mutex::new(Vec::new()));
+        self.notifications = Notifications::Recorded(list.clone());
+        list
     }
 
     /// The directories in use, when they could be resolved.

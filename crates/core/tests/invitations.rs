@@ -15,7 +15,7 @@ use liaison_core::invites::invite::{
     resend, revoke, verify_code, write_batch_results,
 };
 use liaison_core::invites::outbox::{
-    DeliveryOptions, DeliveryProgress, DeliverySummary, MessageState, deliver_with, outbox_status,
+    self, DeliveryOptions, DeliveryProgress, DeliverySummary, MessageState, deliver_with, outbox_status,
 };
 use liaison_core::invites::smtp::{SmtpSettings, TlsMode, save_smtp_settings, send_test_email, use_sandbox_smtp};
 use liaison_core::members::admin::activate;
@@ -313,6 +313,51 @@ async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     to.sort();
     to.dedup();
     assert_eq!(to.len(), 25, "no address got two invitations");
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_delivery_is_pending_at_start_while_messages_are_queued_or_were_interrupted() {
+    let w = world().await;
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap(), "an empty outbox needs no delivery");
+    invite_one(&w.ws, &w.vault, &person("one@example.com")).unwrap();
+    assert!(outbox::delivery_pending(w.ws.store()).unwrap());
+    send_all(&w).await;
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap(), "everything went out");
+    invite_one(&w.ws, &w.vault, &person("two@example.com")).unwrap();
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE outbox SET state = 'sending' WHERE recipient = 'two@example.com'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(outbox::delivery_pending(w.ws.store()).unwrap(), "an interrupted send must be reported as uncertain");
+    let summary = send_all(&w).await;
+    assert_eq!((summary.sent, summary.uncertain.len()), (0, 1));
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap());
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_finished_notice_counts_what_happened_in_the_workspace_language() {
+    let w = world().await;
+    let mut summary =
+        DeliverySummary { sent: 0, failed: 0, uncertain: vec![], remaining: 0, cancelled: false, stopped: None };
+    assert_eq!(outbox::finished_notice(w.ws.store(), &summary).unwrap(), None, "nothing happened");
+    summary.sent = 24;
+    summary.failed = 1;
+    summary.uncertain =
+        vec![outbox::UncertainMessage { message_id: 3, recipient: "x@example.com".into(), reason: "r".into() }];
+    let notice = outbox::finished_notice(w.ws.store(), &summary).unwrap().unwrap();
+    assert_eq!(notice.title, "Invitations sent");
+    assert_eq!(notice.body, "24 sent, 1 failed, 1 uncertain (not resent; check with the recipients).");
+    summary.remaining = 5;
+    summary.stopped = Some(liaison_core::Error::new(ErrorCode::Unreachable, "The mail server stopped answering."));
+    set_language(w.ws.store(), LanguagePreference::Ja).unwrap();
+    let notice = outbox::finished_notice(w.ws.store(), &summary).unwrap().unwrap();
+    assert_eq!(notice.title, "招待の送信が止まりました");
+    assert!(notice.body.starts_with("送信 24 件、失敗 1 件、送信不明 1 件"), "{}", notice.body);
+    assert!(notice.body.contains("未送信 5 件") && notice.body.ends_with("The mail server stopped answering."));
     w.sandbox.shutdown().await;
 }
 

@@ -15,12 +15,13 @@ use liaison_core::invites::{WorkspaceMembers, save_mapping, saved_mapping};
 use liaison_core::{Error, Workspace};
 use secrecy::SecretString;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_notification::NotificationExt;
 use ts_rs::TS;
 
 use super::{blocking, with_vault, with_workspace};
-use crate::state::AppState;
+use crate::state::{AppState, Notifications};
 
 /// Event: delivery progress, at most 10 a second.
 pub const PROGRESS_EVENT: &str = "invites-progress";
@@ -318,17 +319,49 @@ fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(),
     tauri::async_runtime::spawn(async move {
         let result = deliver_until_empty(&app, &ws, &vault, &cancel).await;
         running.store(false, Ordering::SeqCst);
-        match result {
-            Ok(summary) => {
-                let _ = app.emit(FINISHED_EVENT, summary);
-            }
-            Err(err) => {
-                tracing::warn!("invitation delivery failed: {}", err.message);
-                let _ = app.emit(FINISHED_EVENT, DeliverySummary::failed(err));
-            }
-        }
+        let summary = result.unwrap_or_else(|err| {
+            tracing::warn!("invitation delivery failed: {}", err.message);
+            DeliverySummary::failed(err)
+        });
+        notify_finished(&app, &ws, &summary);
+        let _ = app.emit(FINISHED_EVENT, summary);
     });
     Ok(())
+}
+
+/// Starts delivering what the outbox still holds from before the app stopped: queued messages,
+/// and interrupted ones, which the delivery marks uncertain instead of sending again.
+pub fn resume_delivery<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Ok(ws) = state.workspace() else { return };
+    match outbox::delivery_pending(ws.store()) {
+        Ok(false) => {}
+        Ok(true) => match start_delivery(app.clone(), &state) {
+            Ok(()) => tracing::info!("resuming the delivery of queued invitations"),
+            Err(err) => tracing::warn!("queued invitations wait: delivery could not start: {}", err.message),
+        },
+        Err(err) => tracing::warn!("could not read the outbox at start: {}", err.message),
+    }
+}
+
+/// Raises the desktop notification for a finished delivery (SPEC §4: finished runs notify).
+fn notify_finished<R: Runtime>(app: &AppHandle<R>, ws: &Workspace, summary: &DeliverySummary) {
+    let notice = match outbox::finished_notice(ws.store(), summary) {
+        Ok(Some(notice)) => notice,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!("could not word the delivery notification: {}", err.message);
+            return;
+        }
+    };
+    match &app.state::<AppState>().notifications {
+        Notifications::Recorded(list) => list.lock().unwrap_or_else(|p| p.into_inner()).push(notice),
+        Notifications::System => {
+            if let Err(err) = app.notification().builder().title(&notice.title).body(&notice.body).show() {
+                tracing::warn!("the desktop notification could not be shown: {err}");
+            }
+        }
+    }
 }
 
 async fn deliver_until_empty<R: Runtime>(
