@@ -13,13 +13,22 @@ pub use state::AppState;
 pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
     base.plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only (the webview has no notification permission).
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .setup(|app| {
+            // Invitations queued before the app last stopped go out now; ones whose send was
+            // interrupted are reported as uncertain by the delivery, never sent again.
+            commands::invites::resume_delivery(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::setup::setup_overview,
             commands::setup::workspace_status,
             commands::setup::step_checklist,
             commands::setup::confirm_step,
+            commands::setup::verify_crm_package,
             commands::app::get_preferences,
             commands::app::set_language,
             commands::integration::activate,
@@ -48,8 +57,11 @@ pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
             commands::sandbox::sandbox_info,
             commands::members::members_list,
             commands::members::remove_member,
+            commands::members::member_set_teams,
             commands::invites::teams_list,
             commands::invites::team_create,
+            commands::invites::invite_expiry_get,
+            commands::invites::invite_expiry_set,
             commands::invites::invitations_list,
             commands::invites::outbox_status,
             commands::invites::invite_user,

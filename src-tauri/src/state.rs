@@ -2,17 +2,26 @@
 //! not open), and the embedded sandbox once the admin starts it.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use liaison_core::invites::csv::Inspection;
 use liaison_core::invites::invite::BatchSummary;
+use liaison_core::invites::outbox::Notice;
 
 use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
 
 use crate::commands::sync::SyncJob;
+/// Where desktop notifications go: the system's notification center, or a list that tests read
+/// (so a test run never pops up notifications on the developer's desktop).
+#[derive(Clone, Default)]
+pub enum Notifications {
+    #[default]
+    System,
+    Recorded(Arc<Mutex<Vec<Notice>>>),
+}
 
 /// Managed Tauri state.
 pub struct AppState {
@@ -23,13 +32,15 @@ pub struct AppState {
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     /// The CSV file open in the invite wizard, as inspected.
     pub csv: tokio::sync::Mutex<Option<(PathBuf, Inspection)>>,
-    /// The last invitation batch, for its results file.
-    pub last_batch: tokio::sync::Mutex<Option<BatchSummary>>,
+    /// The last invitation batch and the file it came from, for its results file.
+    pub last_batch: tokio::sync::Mutex<Option<(PathBuf, Inspection, BatchSummary)>>,
     /// Whether the outbox is being delivered, and the request to stop it.
     pub delivery_running: Arc<AtomicBool>,
     pub delivery_cancel: Arc<AtomicBool>,
     /// The data sync this app is running, if any (one at a time).
     pub sync: SyncJob,
+    /// Where the "delivery finished" notification goes.
+    pub notifications: Notifications,
 }
 
 impl AppState {
@@ -72,7 +83,15 @@ impl AppState {
             delivery_running: Default::default(),
             delivery_cancel: Default::default(),
             sync: Default::default(),
+            notifications: Notifications::System,
         }
+    }
+
+    /// Keeps notifications in a list instead of showing them (tests); returns the list.
+    pub fn record_notifications(&mut self) -> Arc<Mutex<Vec<Notice>>> {
+        let list = Arc::new(Mutex::new(Vec::new()));
+        self.notifications = Notifications::Recorded(list.clone());
+        list
     }
 
     /// The directories in use, when they could be resolved.

@@ -19,7 +19,10 @@ fn workspace_app() -> (tempfile::TempDir, App<MockRuntime>) {
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::in_dir(dir.path());
     let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
-    let app = app(AppState::open_with(paths, Ok(keychain)));
+    let mut state = AppState::open_with(paths, Ok(keychain));
+    // Deliveries started by these tests notify into a list, not onto the desktop.
+    state.record_notifications();
+    let app = app(state);
     (dir, app)
 }
 
@@ -379,4 +382,116 @@ fn starting_the_sandbox_points_a_demo_full_sync_at_its_first_day_of_data_once() 
     invoke(&main2, "sync_settings_save", json!({ "settings": mine })).unwrap();
     invoke(&main2, "sandbox_start", json!({})).unwrap();
     assert_eq!(invoke(&main2, "sync_settings_get", json!({})).unwrap()["marketo_history_from"], "2019-06-01");
+}
+
+#[test]
+fn r1_verifying_step_6_without_salesforce_is_a_conflict_that_names_the_fallback() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let err = invoke(&main, "verify_crm_package", json!({})).unwrap_err();
+    assert_eq!(err["code"], "conflict");
+    assert!(err["message"].as_str().unwrap().contains("confirm the checklist"), "{err}");
+}
+
+#[test]
+fn r4_teams_are_created_and_assigned_through_ipc_and_everyone_is_kept() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let team = invoke(&main, "team_create", json!({ "name": "Field Sales" })).unwrap();
+    assert_eq!((team["name"].clone(), team["is_default"].clone()), (json!("Field Sales"), json!(false)));
+    let member =
+        invoke(&main, "member_set_teams", json!({ "email": "ada@example.com", "teams": ["Field Sales"] })).unwrap();
+    assert_eq!(member["teams"], json!(["Everyone", "Field Sales"]));
+    let err = invoke(&main, "member_set_teams", json!({ "email": "ada@example.com", "teams": ["Nope"] })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    let members = invoke(&main, "members_list", json!({})).unwrap();
+    assert_eq!(members[0]["teams"], json!(["Everyone", "Field Sales"]), "the refused change wrote nothing");
+}
+
+#[test]
+fn the_invitation_expiry_is_read_and_set_through_ipc_within_1_to_90_days() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    assert_eq!(invoke(&main, "invite_expiry_get", json!({})).unwrap(), json!(3));
+    assert_eq!(invoke(&main, "invite_expiry_set", json!({ "days": 14 })).unwrap(), json!(14));
+    let err = invoke(&main, "invite_expiry_set", json!({ "days": 0 })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(invoke(&main, "invite_expiry_get", json!({})).unwrap(), json!(14));
+}
+
+/// The recipients the sandbox's SMTP sink received, read over plain HTTP from its control API
+/// (`http://127.0.0.1:PORT`).
+fn sink_recipients(control_url: &str) -> Vec<String> {
+    use std::io::{Read, Write};
+    let host = control_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET /mail HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1;
+    let mail: Value = serde_json::from_str(body).unwrap();
+    mail["messages"].as_array().unwrap().iter().map(|m| m["to"][0].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn queued_invitations_go_out_when_the_app_starts_interrupted_ones_are_not_resent_and_a_notification_says_so() {
+    use liaison_core::invites::invite::{InviteRequest, invite_one};
+    use liaison_core::invites::outbox::outbox_status;
+    use liaison_core::members::MemberRole;
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt
+        .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig { people: 5, ..Default::default() }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    {
+        // The app's last run: two invitations queued, and it was killed while handing the first
+        // one to the mail server.
+        let ws = liaison_core::Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        liaison_core::members::admin::activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+        let smtp = sandbox.endpoints().smtp.clone();
+        liaison_core::invites::smtp::use_sandbox_smtp(&ws, &vault, &smtp.host, smtp.port).unwrap();
+        for email in ["one@example.com", "two@example.com"] {
+            let request = InviteRequest { email: email.into(), name: None, role: MemberRole::User, teams: vec![] };
+            invite_one(&ws, &vault, &request).unwrap();
+        }
+        ws.store()
+            .write(|tx| {
+                tx.execute("UPDATE outbox SET state = 'sending' WHERE recipient = 'one@example.com'", [])?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let mut state = AppState::open_with(paths.clone(), Ok(keychain));
+    let notices = state.record_notifications();
+    let mut app = app(state);
+    // One turn of the event loop runs the app's setup, as a real start does.
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+
+    let store = liaison_core::store::Store::open(&paths).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while notices.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the delivery did not resume: {:?}", outbox_status(&store));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = outbox_status(&store).unwrap();
+    assert_eq!((status.queued, status.sending, status.sent, status.uncertain), (0, 0, 1, 1));
+    assert_eq!(
+        sink_recipients(&sandbox.endpoints().control_url),
+        ["two@example.com"],
+        "the interrupted one is not resent"
+    );
+    let notices = notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].title, "Invitations sent");
+    assert_eq!(notices[0].body, "1 sent, 1 uncertain (not resent; check with the recipients).");
+    rt.block_on(sandbox.shutdown());
 }

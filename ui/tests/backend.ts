@@ -24,6 +24,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  PackageVerification,
   Person,
   Preferences,
   PreviewPage,
@@ -216,6 +217,37 @@ export function withStepDone(overview: SetupOverview, step: SetupStepKey): Setup
     s.key === step ? { ...s, state: "done" as const, detail: "Confirmed by ana@acme.example", updated_at: "2026-11-23T12:00:00Z" } : s,
   );
   return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };
+}
+
+/** What verify_crm_package answers when Salesforce lists Marketo Sales Insight. */
+export function packageVerification(outcome: PackageVerification["outcome"]): PackageVerification {
+  const found = outcome === "installed";
+  const overview = found
+    ? {
+        ...setupOverview,
+        done: setupOverview.done + 1,
+        steps: setupOverview.steps.map((s) =>
+          s.key === "crm_package"
+            ? { ...s, state: "done" as const, detail: "Verified in Salesforce: Marketo Sales Insight (Marketo Sales Insight 1.4362) is installed in org 00D000000000001.", updated_at: "2026-11-23T12:00:00Z" }
+            : s,
+        ),
+      }
+    : outcome === "not_installed"
+      ? {
+          ...setupOverview,
+          steps: setupOverview.steps.map((s) =>
+            s.key === "crm_package" ? { ...s, state: "needs_attention" as const, detail: "Marketo Sales Insight (mkto_si) is not installed.", updated_at: "2026-11-23T12:00:00Z" } : s,
+          ),
+        }
+      : setupOverview;
+  return {
+    outcome,
+    package: found ? { namespace: "mkto_si", name: "Marketo Sales Insight", version: "Marketo Sales Insight 1.4362" } : null,
+    packages_listed: outcome === "access_denied" ? null : found ? 2 : 1,
+    username: "ana@acme.example",
+    message: "English text for the CLI",
+    overview,
+  };
 }
 
 export const teams: Team[] = [
@@ -539,6 +571,7 @@ const defaults: Record<string, Handler> = {
     return items;
   },
   confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
+  verify_crm_package: () => packageVerification("installed"),
   disconnect: () => null,
   access_list: () => [],
   grant_access: () => null,
@@ -550,6 +583,14 @@ const defaults: Record<string, Handler> = {
   sandbox_info: () => null,
   remove_member: () => null,
   teams_list: () => teams,
+  team_create: (args): Team => ({ id: "t-new", name: (args.name as string).trim(), is_default: false }),
+  member_set_teams: (args): MemberSummary => {
+    const member = [...members, ...adminMembers].find((m) => m.email === args.email);
+    if (!member) throw { code: "not_found", message: `${String(args.email)} is not a member of this workspace.`, details: null } satisfies AppError;
+    return { ...member, teams: ["Everyone", ...(args.teams as string[])] };
+  },
+  invite_expiry_get: () => 3,
+  invite_expiry_set: (args) => args.days,
   invitations_list: () => invitations,
   smtp_settings_get: () => smtpSettings,
   smtp_settings_save: (args) => args.settings,

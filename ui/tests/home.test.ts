@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import { called, checklists, failWith, mockBackend, setupOverview } from "./backend";
+import { called, checklists, failWith, mockBackend, packageVerification, setupOverview } from "./backend";
 
 describe("Home / Setup", () => {
   test("r1_home_shows_seven_steps_with_persona_and_state_from_the_backend", async () => {
@@ -159,5 +159,76 @@ describe("Home / Setup", () => {
     expect(await within(dialog).findByRole("alert")).toHaveTextContent("Activate the workspace first (setup step 1).");
     await waitFor(() => expect(within(dialog).getByRole("button", { name: "Mark as done" })).toBeEnabled());
     expect(screen.getByRole("listitem", { name: /Step 6/ })).toHaveTextContent("Not started");
+  });
+
+  test("r1_step_6_verify_in_salesforce_marks_the_step_done_when_the_package_is_found", async () => {
+    const calls = mockBackend();
+    const user = userEvent.setup();
+    render(App);
+
+    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Not started" });
+    await user.click(within(step).getByRole("button", { name: "Verify step 6 in Salesforce" }));
+
+    const done = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" });
+    expect(within(done).getByRole("status")).toHaveTextContent(
+      "Found Marketo Sales Insight Marketo Sales Insight 1.4362 in Salesforce. The step is done.",
+    );
+    expect(done).toHaveTextContent("Verified in Salesforce");
+    expect(screen.getByText("3 of 7 steps done")).toBeInTheDocument();
+    expect(called(calls, "verify_crm_package")).toHaveLength(1);
+    // The answer carried the overview, so it is not asked for again; the checklist stays available.
+    expect(called(calls, "setup_overview")).toHaveLength(1);
+    expect(within(done).getByRole("button", { name: "Confirm checklist for step 6" })).toBeInTheDocument();
+  });
+
+  test("r1_step_6_verify_reports_a_missing_package_and_the_step_needs_attention", async () => {
+    mockBackend({ verify_crm_package: () => packageVerification("not_installed") });
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
+    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Needs attention" });
+    expect(within(step).getByRole("status")).toHaveTextContent(
+      "Marketo Sales Insight is not installed in the Salesforce org (it lists 1 other packages). Install it from AppExchange, then verify again.",
+    );
+  });
+
+  test("r1_step_6_access_denied_points_to_the_checklist_which_still_completes_the_step", async () => {
+    const calls = mockBackend({ verify_crm_package: () => packageVerification("access_denied") });
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
+    const step = screen.getByRole("listitem", { name: /Step 6/ });
+    expect(await within(step).findByRole("status")).toHaveTextContent(
+      "The Salesforce user ana@acme.example may not read the installed packages (that needs “View Setup and Configuration”). Confirm the checklist instead",
+    );
+    expect(step).toHaveTextContent("Not started");
+    await user.click(within(step).getByRole("button", { name: "Confirm checklist for step 6" }));
+    const dialog = screen.getByRole("dialog", { name: "Step 6: Install or upgrade the CRM package" });
+    for (const box of await within(dialog).findAllByRole("checkbox")) await user.click(box);
+    await user.click(within(dialog).getByRole("button", { name: "Mark as done" }));
+    expect(await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" })).toBeInTheDocument();
+    expect(called(calls, "confirm_step")).toHaveLength(1);
+  });
+
+  test("a failed verification shows the backend's message next to the step", async () => {
+    mockBackend({
+      verify_crm_package: failWith({ code: "unauthorized", message: "Salesforce says the sign-in has expired or was revoked. Reconnect Salesforce.", details: null }),
+    });
+    const user = userEvent.setup();
+    render(App);
+    await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
+    const step = screen.getByRole("listitem", { name: /Step 6/ });
+    expect(await within(step).findByRole("alert")).toHaveTextContent("Reconnect Salesforce.");
+  });
+
+  test("without a Salesforce connection step 6 offers only the checklist", async () => {
+    mockBackend({ connections_list: () => [] });
+    render(App);
+    const step = await screen.findByRole("listitem", { name: /Step 6/ });
+    expect(within(step).queryByRole("button", { name: /Verify/ })).not.toBeInTheDocument();
+    expect(step).toHaveTextContent("Connect Salesforce to verify this step automatically");
+    expect(within(step).getByRole("button", { name: "Confirm checklist for step 6" })).toBeInTheDocument();
   });
 });

@@ -1,9 +1,21 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
+import { mockWindows } from "@tauri-apps/api/mocks";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
 import type { AppError, DeliveryProgress, DeliverySummary } from "../src/lib/api/bindings";
-import { ana, called, csvFile, emitEvent, failWith, invitations, mockBackend, sandboxInfo, validationReport } from "./backend";
+import {
+  ana,
+  called,
+  csvFile,
+  emitEvent,
+  failWith,
+  invitations,
+  mockBackend,
+  sandboxInfo,
+  teams,
+  validationReport,
+} from "./backend";
 
 async function openUsers() {
   window.history.replaceState(null, "", "#/settings/users");
@@ -250,6 +262,156 @@ describe("Invite via CSV", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("The file has no email column.");
     expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: "/tmp/x.csv" }]);
     expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+  });
+});
+
+describe("Invite via CSV by drag and drop", () => {
+  const dropAt = { x: 200, y: 300 };
+
+  test("a file dropped on the window opens in the wizard like a chosen one", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    expect(screen.getByText(/drop it here/)).toBeInTheDocument();
+
+    await emitEvent("tauri://drag-enter", { paths: [csvFile.path], position: dropAt });
+    expect(await screen.findByText("Drop the file to open it.")).toBeInTheDocument();
+    await emitEvent("tauri://drag-drop", { paths: [csvFile.path], position: dropAt });
+
+    expect(await screen.findByText(`Opened ${csvFile.path}`)).toBeInTheDocument();
+    expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
+    expect(screen.getByRole("textbox", { name: "File path" })).toHaveValue(csvFile.path);
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(screen.getByRole("combobox", { name: "Field for Email Address" })).toHaveValue("email");
+  });
+
+  test("dropping several files opens none and says to drop one", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    await emitEvent("tauri://drag-drop", { paths: ["/tmp/a.csv", "/tmp/b.csv"], position: dropAt });
+    expect(await screen.findByRole("alert")).toHaveTextContent("Drop one CSV file at a time (that was 2).");
+    expect(called(calls, "csv_open")).toHaveLength(0);
+  });
+
+  test("a drop after the first step does not replace the open file", async () => {
+    const calls = mockBackend();
+    mockWindows("main");
+    const user = await openUsers();
+    await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
+    await user.type(screen.getByRole("textbox", { name: "File path" }), csvFile.path);
+    await user.click(screen.getByRole("button", { name: "Open" }));
+    await user.click(await screen.findByRole("button", { name: "Next" }));
+    await emitEvent("tauri://drag-drop", { paths: ["/tmp/other.csv"], position: dropAt });
+    expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
+    expect(screen.getByRole("combobox", { name: "Field for Email Address" })).toBeInTheDocument();
+  });
+});
+
+describe("Teams", () => {
+  test("r4_a_team_is_created_from_user_management_and_listed", async () => {
+    let created = false;
+    const calls = mockBackend({
+      teams_list: () => (created ? [...teams, { id: "t-new", name: "Field Sales", is_default: false }] : teams),
+      team_create: (args) => {
+        created = true;
+        return { id: "t-new", name: args.name, is_default: false };
+      },
+    });
+    const user = await openUsers();
+    const list = await screen.findByRole("list", { name: "Teams" });
+    expect(within(list).getAllByRole("listitem").map((item) => item.textContent?.trim())).toEqual([
+      "Everyone Every member",
+      "Sales JP",
+      "Marketing",
+    ]);
+
+    // An empty name is refused before asking the backend.
+    await user.click(screen.getByRole("button", { name: "Create team" }));
+    expect(screen.getByRole("textbox", { name: "New team name" })).toHaveAccessibleDescription(
+      "A team name needs 1 to 80 characters.",
+    );
+    expect(called(calls, "team_create")).toHaveLength(0);
+
+    await user.type(screen.getByRole("textbox", { name: "New team name" }), "Field Sales");
+    await user.click(screen.getByRole("button", { name: "Create team" }));
+    expect(await screen.findByText("Team “Field Sales” created")).toHaveAttribute("role", "status");
+    expect(called(calls, "team_create").map((call) => call.args)).toEqual([{ name: "Field Sales" }]);
+    expect(await within(list).findByText("Field Sales")).toBeInTheDocument();
+    expect(screen.getByRole("textbox", { name: "New team name" })).toHaveValue("");
+  });
+
+  test("a duplicate team name shows the backend's reason", async () => {
+    mockBackend({ team_create: failWith({ code: "conflict", message: "A team called “Marketing” already exists.", details: null }) });
+    const user = await openUsers();
+    await user.type(await screen.findByRole("textbox", { name: "New team name" }), "marketing");
+    await user.click(screen.getByRole("button", { name: "Create team" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("A team called “Marketing” already exists.");
+  });
+
+  test("r4_a_members_teams_are_changed_and_everyone_cannot_be_unticked", async () => {
+    const calls = mockBackend();
+    const user = await openUsers();
+    await user.click(await screen.findByRole("button", { name: "Change teams for taro@acme.example" }));
+    const dialog = screen.getByRole("dialog", { name: "Teams of taro@acme.example" });
+    const everyone = await within(dialog).findByRole("checkbox", { name: "Everyone" });
+    expect(everyone).toBeChecked();
+    expect(everyone).toBeDisabled();
+    expect(within(dialog).getByRole("checkbox", { name: "Sales JP" })).toBeChecked();
+    expect(within(dialog).getByRole("checkbox", { name: "Marketing" })).not.toBeChecked();
+
+    await user.click(within(dialog).getByRole("checkbox", { name: "Sales JP" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: "Marketing" }));
+    const before = called(calls, "members_list").length;
+    await user.click(within(dialog).getByRole("button", { name: "Save teams" }));
+
+    expect(await screen.findByText("taro@acme.example is now in: Everyone, Marketing")).toHaveAttribute("role", "status");
+    expect(called(calls, "member_set_teams").map((call) => call.args)).toEqual([
+      { email: "taro@acme.example", teams: ["Marketing"] },
+    ]);
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(called(calls, "members_list").length).toBeGreaterThan(before));
+  });
+
+  test("a refused team change keeps the dialog open with the reason", async () => {
+    mockBackend({
+      member_set_teams: failWith({ code: "invalid_input", message: "There is no team called “Marketing”. Existing teams: Everyone.", details: null }),
+    });
+    const user = await openUsers();
+    await user.click(await screen.findByRole("button", { name: "Change teams for taro@acme.example" }));
+    const dialog = screen.getByRole("dialog", { name: "Teams of taro@acme.example" });
+    await user.click(await within(dialog).findByRole("checkbox", { name: "Marketing" }));
+    await user.click(within(dialog).getByRole("button", { name: "Save teams" }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("There is no team called “Marketing”.");
+  });
+});
+
+describe("Invitation settings", () => {
+  test("the expiry shows the backend's value and saves a new one", async () => {
+    const calls = mockBackend({ invite_expiry_get: () => 5 });
+    const user = await openUsers();
+    const days = await screen.findByRole("spinbutton", { name: "Days an invitation stays valid" });
+    await waitFor(() => expect(days).toHaveValue(5));
+    expect(days).toHaveAccessibleDescription(/3 by default/);
+    await user.clear(days);
+    await user.type(days, "7");
+    await user.click(within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("New invitations now stay valid for 7 days")).toHaveAttribute("role", "status");
+    expect(called(calls, "invite_expiry_set").map((call) => call.args)).toEqual([{ days: 7 }]);
+  });
+
+  test("a value outside 1 to 90 days is refused with a specific message", async () => {
+    const calls = mockBackend();
+    const user = await openUsers();
+    const days = await screen.findByRole("spinbutton", { name: "Days an invitation stays valid" });
+    await user.clear(days);
+    await user.type(days, "91");
+    await user.click(within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }));
+    expect(days).toHaveAccessibleDescription(/Enter a whole number of days from 1 to 90/);
+    expect(days).toHaveAttribute("aria-invalid", "true");
+    expect(called(calls, "invite_expiry_set")).toHaveLength(0);
   });
 });
 

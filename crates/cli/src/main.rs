@@ -63,12 +63,15 @@ enum Command {
     /// Hand a connection over to another admin (R8).
     #[command(subcommand)]
     Handover(cmd::connections::HandoverCommand),
-    /// Settings: where invitations are sent from.
+    /// Settings: where invitations are sent from, and how long they stay valid.
     #[command(subcommand)]
     Settings(SettingsCommand),
     /// Invitations: one by one or from a CSV, with a preview first.
     #[command(subcommand)]
     Invite(cmd::invite::InviteCommand),
+    /// Teams: create, list, and assign members to them.
+    #[command(subcommand)]
+    Team(cmd::team::TeamCommand),
     /// Connect Marketo or Salesforce.
     #[command(subcommand)]
     Connect(cmd::connect::ConnectCommand),
@@ -90,6 +93,11 @@ enum Command {
 enum SettingsCommand {
     /// The SMTP server invitations go out through (password on stdin).
     Smtp(cmd::invite::SmtpArgs),
+    /// How many days new invitations stay valid (1–90, default 3); shows the setting without DAYS.
+    Expiry {
+        /// Days from sending until the join link stops working.
+        days: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -116,6 +124,8 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     match command {
         Command::Sandbox(_) => unreachable!("handled above"),
         Command::Settings(SettingsCommand::Smtp(args)) => cmd::invite::smtp_settings(&workspace, out, args),
+        Command::Settings(SettingsCommand::Expiry { days }) => cmd::invite::expiry(&workspace, out, days),
+        Command::Team(command) => cmd::team::team(&workspace, out, command),
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),

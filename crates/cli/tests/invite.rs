@@ -81,7 +81,13 @@ fn invite_add_and_send_deliver_through_smtp_and_list_shows_them() {
         &["invite", "send", file.to_str().unwrap(), "--yes", "--results", results.to_str().unwrap(), "--json"],
     );
     assert_eq!(sent.status.code(), Some(3), "some rows were skipped: {}", String::from_utf8_lossy(&sent.stdout));
-    assert!(std::fs::read_to_string(&results).unwrap().contains("carl@example.com"));
+    // The results file repeats the file's own columns, then Result and Reason.
+    let results = std::fs::read_to_string(&results).unwrap();
+    let lines: Vec<&str> = results.trim_start_matches('\u{FEFF}').lines().collect();
+    assert_eq!(lines[0], "Email,First name,Result,Reason");
+    assert_eq!(lines[1], "carl@example.com,Carl,invited,");
+    assert!(lines[2].starts_with("not-an-email,X,invalid,"), "{}", lines[2]);
+    assert!(lines[3].starts_with("bea@example.com,Bea,skipped,"), "{}", lines[3]);
 
     let mail: serde_json::Value = rt.block_on(async {
         reqwest::get(format!("{}/mail", sandbox.endpoints().control_url)).await.unwrap().json().await.unwrap()

@@ -15,7 +15,7 @@ use liaison_core::invites::invite::{
     resend, revoke, verify_code, write_batch_results,
 };
 use liaison_core::invites::outbox::{
-    DeliveryOptions, DeliveryProgress, DeliverySummary, MessageState, deliver_with, outbox_status,
+    self, DeliveryOptions, DeliveryProgress, DeliverySummary, MessageState, deliver_with, outbox_status,
 };
 use liaison_core::invites::smtp::{SmtpSettings, TlsMode, save_smtp_settings, send_test_email, use_sandbox_smtp};
 use liaison_core::members::admin::activate;
@@ -163,6 +163,34 @@ async fn unknown_teams_are_refused_with_the_existing_ones_until_created() {
 }
 
 #[tokio::test]
+async fn r4_assigning_teams_keeps_everyone_refuses_unknown_teams_and_is_audited() {
+    let w = world().await;
+    create_team(&w.ws, "Field Sales").unwrap();
+    create_team(&w.ws, "営業部").unwrap();
+    invite_one(&w.ws, &w.vault, &person("bob@example.com")).unwrap();
+
+    let member = invite::assign_teams(&w.ws, "Bob@Example.com", &["field sales".into(), "営業部".into()]).unwrap();
+    assert_eq!(member.teams, ["Everyone", "Field Sales", "営業部"]);
+    // Setting an empty list leaves Everyone only: it cannot be taken away (R4).
+    let member = invite::assign_teams(&w.ws, "bob@example.com", &[]).unwrap();
+    assert_eq!(member.teams, ["Everyone"]);
+
+    let err = invite::assign_teams(&w.ws, "bob@example.com", &["Nope".into()]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("“Nope”") && err.message.contains("Field Sales"), "{}", err.message);
+    let err = invite::assign_teams(&w.ws, "nobody@example.com", &[]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+
+    let changes =
+        audit::list(w.ws.store(), &audit::AuditQuery { action: Some("member.teams_changed".into()), limit: None })
+            .unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[1].details["after"], serde_json::json!(["Everyone", "Field Sales", "営業部"]));
+    assert_eq!(changes[0].details["before"], serde_json::json!(["Everyone", "Field Sales", "営業部"]));
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn internationalised_domains_are_accepted_and_delivered_as_punycode() {
     let w = world().await;
     let invitation = invite_one(&w.ws, &w.vault, &person("taro@例え.jp")).unwrap();
@@ -185,6 +213,50 @@ async fn a_japanese_workspace_sends_japanese_invitations() {
     let text = m["text"].as_str().unwrap();
     assert!(text.contains("山田 太郎 様") && text.contains("年") && text.contains("招待"), "{text}");
     assert!(m["html"].as_str().unwrap().contains("lang=\"ja\""));
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_results_csv_repeats_the_files_own_columns_with_result_and_reason_per_row_formula_safe() {
+    let w = world().await;
+    invite_one(&w.ws, &w.vault, &person("known@example.com")).unwrap();
+    // Shift_JIS with a title line, an unmapped column, a blank line and a formula in a cell.
+    let text = "社員名簿 2026\r\nメールアドレス,氏名,部署,メモ\r\ntaro@example.com,山田 太郎,営業部,=HYPERLINK(\"http://x\")\r\n\r\nbroken,壊れた 行,総務部,\r\nknown@example.com,既知 の人,営業部,+1\r\nhanako@example.com,佐藤 花子,開発部,\r\n";
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("名簿.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let inspection = csv::inspect(&path).unwrap();
+    let mut mapping = inspection.suggested();
+    // The admin's review leaves 部署 unmapped (it would be read as teams that do not exist).
+    mapping.set(csv::MemberField::Teams, None).unwrap();
+    let summary = queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &mapping, &BTreeSet::from([4])).unwrap();
+    let mut out = Vec::new();
+    write_batch_results(&mut out, &path, &inspection, &summary).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let body = out.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM for Excel");
+    let records: Vec<Vec<String>> = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(records[0], ["メールアドレス", "氏名", "部署", "メモ", "Result", "Reason"]);
+    assert_eq!(records.len(), 5, "a header and one line per data row: {records:?}");
+    assert_eq!(records[1][..5], ["taro@example.com", "山田 太郎", "営業部", "'=HYPERLINK(\"http://x\")", "invited"]);
+    assert_eq!(records[1][5], "");
+    assert_eq!(records[2][..5], ["broken", "壊れた 行", "総務部", "", "invalid"]);
+    assert!(!records[2][5].is_empty(), "an invalid row says why");
+    assert_eq!(records[3][..5], ["known@example.com", "既知 の人", "営業部", "'+1", "skipped"]);
+    assert!(records[3][5].contains("pending invitation"), "{}", records[3][5]);
+    assert_eq!(records[4][..5], ["hanako@example.com", "佐藤 花子", "開発部", "", "excluded"]);
+    assert!(records[4][5].contains("Excluded"), "{}", records[4][5]);
+    // The original file is needed: once it is gone the admin is told so.
+    std::fs::remove_file(&path).unwrap();
+    let err = write_batch_results(Vec::new(), &path, &inspection, &summary).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("can no longer be read"), "{}", err.message);
     w.sandbox.shutdown().await;
 }
 
@@ -228,9 +300,9 @@ async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     assert_eq!(run[0].state, liaison_core::runs::RunState::Succeeded);
 
     let mut results = Vec::new();
-    write_batch_results(&mut results, &summary).unwrap();
+    write_batch_results(&mut results, &path, &inspection, &summary).unwrap();
     let results = String::from_utf8(results).unwrap();
-    assert!(results.starts_with('\u{FEFF}') && results.contains("Result,Reason"), "{results}");
+    assert!(results.starts_with("\u{FEFF}Email,First name,Last name,Role,Result,Reason"), "{results}");
     assert_eq!(results.matches(",invited,").count(), 25);
 
     let delivered = send_all(&w).await;
@@ -241,6 +313,51 @@ async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     to.sort();
     to.dedup();
     assert_eq!(to.len(), 25, "no address got two invitations");
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_delivery_is_pending_at_start_while_messages_are_queued_or_were_interrupted() {
+    let w = world().await;
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap(), "an empty outbox needs no delivery");
+    invite_one(&w.ws, &w.vault, &person("one@example.com")).unwrap();
+    assert!(outbox::delivery_pending(w.ws.store()).unwrap());
+    send_all(&w).await;
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap(), "everything went out");
+    invite_one(&w.ws, &w.vault, &person("two@example.com")).unwrap();
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE outbox SET state = 'sending' WHERE recipient = 'two@example.com'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(outbox::delivery_pending(w.ws.store()).unwrap(), "an interrupted send must be reported as uncertain");
+    let summary = send_all(&w).await;
+    assert_eq!((summary.sent, summary.uncertain.len()), (0, 1));
+    assert!(!outbox::delivery_pending(w.ws.store()).unwrap());
+    w.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_finished_notice_counts_what_happened_in_the_workspace_language() {
+    let w = world().await;
+    let mut summary =
+        DeliverySummary { sent: 0, failed: 0, uncertain: vec![], remaining: 0, cancelled: false, stopped: None };
+    assert_eq!(outbox::finished_notice(w.ws.store(), &summary).unwrap(), None, "nothing happened");
+    summary.sent = 24;
+    summary.failed = 1;
+    summary.uncertain =
+        vec![outbox::UncertainMessage { message_id: 3, recipient: "x@example.com".into(), reason: "r".into() }];
+    let notice = outbox::finished_notice(w.ws.store(), &summary).unwrap().unwrap();
+    assert_eq!(notice.title, "Invitations sent");
+    assert_eq!(notice.body, "24 sent, 1 failed, 1 uncertain (not resent; check with the recipients).");
+    summary.remaining = 5;
+    summary.stopped = Some(liaison_core::Error::new(ErrorCode::Unreachable, "The mail server stopped answering."));
+    set_language(w.ws.store(), LanguagePreference::Ja).unwrap();
+    let notice = outbox::finished_notice(w.ws.store(), &summary).unwrap().unwrap();
+    assert_eq!(notice.title, "招待の送信が止まりました");
+    assert!(notice.body.starts_with("送信 24 件、失敗 1 件、送信不明 1 件"), "{}", notice.body);
+    assert!(notice.body.contains("未送信 5 件") && notice.body.ends_with("The mail server stopped answering."));
     w.sandbox.shutdown().await;
 }
 

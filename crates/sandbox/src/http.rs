@@ -181,6 +181,25 @@ pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
+/// Sets `Date` (RFC 9110 IMF-fixdate) from the virtual clock.
+pub(crate) async fn date_header(
+    axum::extract::State(sh): axum::extract::State<std::sync::Arc<crate::state::Shared>>,
+    mut response: Response,
+) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&http_date(sh.now_ms())) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
+}
+
+/// `Tue, 24 Nov 2026 02:44:19 GMT`.
+pub(crate) fn http_date(ms: i64) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    crate::clock::ms_to_dt(ms).format(FORMAT).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,23 +220,4 @@ mod tests {
         assert_eq!(normalise_segment("contacts(0000-1111)"), "contacts({id})");
         assert_eq!(normalise_segment("0035g0000000001AAA"), "{id}");
     }
-}
-
-/// Sets `Date` (RFC 9110 IMF-fixdate) from the virtual clock.
-pub(crate) async fn date_header(
-    axum::extract::State(sh): axum::extract::State<std::sync::Arc<crate::state::Shared>>,
-    mut response: Response,
-) -> Response {
-    if let Ok(value) = HeaderValue::from_str(&http_date(sh.now_ms())) {
-        response.headers_mut().insert(header::DATE, value);
-    }
-    response
-}
-
-/// `Tue, 24 Nov 2026 02:44:19 GMT`.
-pub(crate) fn http_date(ms: i64) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    crate::clock::ms_to_dt(ms).format(FORMAT).unwrap_or_default()
 }

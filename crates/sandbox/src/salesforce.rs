@@ -201,6 +201,7 @@ fn route(
             }
         }
         ["query", locator] | ["queryAll", locator] if m == Method::GET => next_page(sh, &base, locator, rest[0]),
+        ["tooling", "query"] if m == Method::GET => crate::tooling::query(req, &base, settings),
         ["sobjects"] if m == Method::GET => describe_global(sh, &base),
         ["sobjects", obj] if m == Method::GET => with_object(sh, obj, |_, name, schema, _| {
             json_response(

@@ -52,6 +52,12 @@ pub struct Settings {
     pub salesforce_query_batch: usize,
     /// Virtual seconds a Bulk API 2.0 query job stays `InProgress`.
     pub salesforce_bulk_job_secs: i64,
+    /// The Marketo Sales Insight package (`mkto_si`) is installed in the org (Tooling API
+    /// `InstalledSubscriberPackage`).
+    pub salesforce_package_installed: bool,
+    /// The signed-in user has "View Setup and Configuration", so the Tooling API lists the
+    /// installed packages; without it the object answers `INVALID_TYPE`.
+    pub salesforce_user_can_view_setup: bool,
 
     pub dynamics_requests_per_window: usize,
     pub dynamics_window_secs: i64,
@@ -92,6 +98,8 @@ impl Default for Settings {
             salesforce_loopback_any_port: true,
             salesforce_query_batch: 2000,
             salesforce_bulk_job_secs: 2,
+            salesforce_package_installed: true,
+            salesforce_user_can_view_setup: true,
             dynamics_requests_per_window: 6000,
             dynamics_window_secs: 300,
             dynamics_concurrency: 52,

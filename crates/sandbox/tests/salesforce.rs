@@ -499,3 +499,97 @@ async fn salesforce_bulk_v2_query_job_runs_and_pages_csv_with_sforce_locator() {
     assert_eq!(seen, total);
     sb.shutdown().await;
 }
+
+const INSTALLED_PACKAGES: &str = "SELECT Id, SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.Name FROM InstalledSubscriberPackage";
+
+async fn tooling_query(sb: &liaison_sandbox::Sandbox, token: &str, q: &str) -> (u16, Value) {
+    let base = &sb.endpoints().salesforce.login_url;
+    let r = client()
+        .get(format!("{base}/services/data/v59.0/tooling/query"))
+        .query(&[("q", q)])
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn salesforce_tooling_query_lists_installed_subscriber_packages_with_nested_relationships() {
+    let sb = start(10).await;
+    let at = salesforce_login(&sb).await["access_token"].as_str().unwrap().to_string();
+    let (status, v) = tooling_query(&sb, &at, INSTALLED_PACKAGES).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["entityTypeName"], "InstalledSubscriberPackage");
+    assert_eq!((v["done"].clone(), v["queryLocator"].clone()), (json!(true), Value::Null));
+    assert_eq!(v["size"], v["totalSize"]);
+    let records = v["records"].as_array().unwrap();
+    assert_eq!(records.len() as u64, v["size"].as_u64().unwrap());
+    let msi = records.iter().find(|r| r["SubscriberPackage"]["NamespacePrefix"] == "mkto_si").expect("MSI installed");
+    assert_eq!(msi["attributes"]["type"], "InstalledSubscriberPackage");
+    let id = msi["Id"].as_str().unwrap();
+    assert!(id.starts_with("0A3") && id.len() == 18, "{id}");
+    assert_eq!(
+        msi["attributes"]["url"],
+        json!(format!("/services/data/v59.0/tooling/sobjects/InstalledSubscriberPackage/{id}"))
+    );
+    assert_eq!(msi["SubscriberPackage"]["attributes"]["type"], "SubscriberPackage");
+    assert_eq!(msi["SubscriberPackage"]["Name"], "Marketo Sales Insight");
+    assert_eq!(msi["SubscriberPackageVersion"]["attributes"]["type"], "SubscriberPackageVersion");
+    assert!(msi["SubscriberPackageVersion"]["Name"].is_string());
+    // Only the selected fields come back.
+    assert!(msi.get("SubscriberPackageId").is_none() && msi["SubscriberPackage"].get("Description").is_none());
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn salesforce_tooling_query_without_the_package_lists_only_the_other_packages() {
+    let sb = start(10).await;
+    control_post(&sb, "/settings", json!({"salesforce_package_installed": false})).await;
+    let at = salesforce_login(&sb).await["access_token"].as_str().unwrap().to_string();
+    let (status, v) = tooling_query(&sb, &at, INSTALLED_PACKAGES).await;
+    assert_eq!(status, 200);
+    let records = v["records"].as_array().unwrap();
+    assert!(!records.is_empty(), "other packages are still listed");
+    assert!(records.iter().all(|r| r["SubscriberPackage"]["NamespacePrefix"] != "mkto_si"), "{v}");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn salesforce_tooling_installed_packages_without_view_setup_is_400_invalid_type() {
+    let sb = start(10).await;
+    control_post(&sb, "/settings", json!({"salesforce_user_can_view_setup": false})).await;
+    let at = salesforce_login(&sb).await["access_token"].as_str().unwrap().to_string();
+    let (status, v) = tooling_query(&sb, &at, INSTALLED_PACKAGES).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v,
+        json!([{"message": "sObject type 'InstalledSubscriberPackage' is not supported.", "errorCode": "INVALID_TYPE"}])
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn salesforce_tooling_query_rejects_unknown_fields_objects_and_missing_sessions() {
+    let sb = start(10).await;
+    let at = salesforce_login(&sb).await["access_token"].as_str().unwrap().to_string();
+    let (status, v) = tooling_query(&sb, &at, "SELECT Id, Bogus__c FROM InstalledSubscriberPackage").await;
+    assert_eq!((status, v[0]["errorCode"].clone()), (400, json!("INVALID_FIELD")));
+    let (status, v) = tooling_query(&sb, &at, "SELECT Id FROM NoSuchThing").await;
+    assert_eq!((status, v[0]["errorCode"].clone()), (400, json!("INVALID_TYPE")));
+    let (status, v) = tooling_query(&sb, &at, "Id FROM InstalledSubscriberPackage").await;
+    assert_eq!((status, v[0]["errorCode"].clone()), (400, json!("MALFORMED_QUERY")));
+    let (status, v) = tooling_query(&sb, "not-a-token", INSTALLED_PACKAGES).await;
+    assert_eq!((status, v[0]["errorCode"].clone()), (401, json!("INVALID_SESSION_ID")));
+    // A WHERE on the namespace narrows the list.
+    let (status, v) = tooling_query(
+        &sb,
+        &at,
+        "SELECT Id, SubscriberPackage.Name FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'mkto_si'",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["totalSize"], 1);
+    assert_eq!(v["records"][0]["SubscriberPackage"]["Name"], "Marketo Sales Insight");
+    sb.shutdown().await;
+}

@@ -15,12 +15,13 @@ use liaison_core::invites::{WorkspaceMembers, save_mapping, saved_mapping};
 use liaison_core::{Error, Workspace};
 use secrecy::SecretString;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_notification::NotificationExt;
 use ts_rs::TS;
 
 use super::{blocking, with_vault, with_workspace};
-use crate::state::AppState;
+use crate::state::{AppState, Notifications};
 
 /// Event: delivery progress, at most 10 a second.
 pub const PROGRESS_EVENT: &str = "invites-progress";
@@ -55,6 +56,22 @@ pub async fn teams_list(state: State<'_, AppState>) -> Result<Vec<Team>, Error> 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn team_create(state: State<'_, AppState>, name: String) -> Result<Team, Error> {
     with_workspace(state, move |ws| invite::create_team(ws, &name)).await
+}
+
+/// How many days new invitations stay valid.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite_expiry_get(state: State<'_, AppState>) -> Result<u32, Error> {
+    with_workspace(state, |ws| invite::expiry_days(ws.store())).await
+}
+
+/// Sets how many days new invitations stay valid (1–90); answers with the stored value.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite_expiry_set(state: State<'_, AppState>, days: u32) -> Result<u32, Error> {
+    with_workspace(state, move |ws| {
+        invite::set_expiry_days(ws, days)?;
+        invite::expiry_days(ws.store())
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -223,30 +240,33 @@ pub async fn csv_send<R: Runtime>(
 ) -> Result<BatchSummary, Error> {
     let (file, inspection, parsed) = opened(&state, &path, &mapping).await?;
     let signature = inspection.headers_signature.clone();
+    let source = (file.clone(), inspection.clone());
     let batch = with_vault(state.clone(), move |ws, vault| {
         save_mapping(ws, &signature, &mapping)?;
         let excluded: BTreeSet<u64> = excluded.into_iter().collect();
         invite::queue_csv_batch(ws, vault, &file, &inspection, &parsed, &excluded)
     })
     .await?;
-    *state.last_batch.lock().await = Some(batch.clone());
+    *state.last_batch.lock().await = Some((source.0, source.1, batch.clone()));
     start_delivery(app, &state)?;
     Ok(batch)
 }
 
-/// Saves the last batch's per-row results through the native save dialog.
+/// Saves the last batch's per-row results (the file's own columns plus Result and Reason)
+/// through the native save dialog.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn csv_save_results<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Option<String>, Error> {
-    let batch = state
+    let (source, inspection, batch) = state
         .last_batch
         .lock()
         .await
         .clone()
         .ok_or_else(|| Error::not_found("There are no batch results to save yet."))?;
-    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &batch)).await
+    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &source, &inspection, &batch))
+        .await
 }
 
 /// Saves a template CSV through the native save dialog.
@@ -299,17 +319,49 @@ fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(),
     tauri::async_runtime::spawn(async move {
         let result = deliver_until_empty(&app, &ws, &vault, &cancel).await;
         running.store(false, Ordering::SeqCst);
-        match result {
-            Ok(summary) => {
-                let _ = app.emit(FINISHED_EVENT, summary);
-            }
-            Err(err) => {
-                tracing::warn!("invitation delivery failed: {}", err.message);
-                let _ = app.emit(FINISHED_EVENT, DeliverySummary::failed(err));
-            }
-        }
+        let summary = result.unwrap_or_else(|err| {
+            tracing::warn!("invitation delivery failed: {}", err.message);
+            DeliverySummary::failed(err)
+        });
+        notify_finished(&app, &ws, &summary);
+        let _ = app.emit(FINISHED_EVENT, summary);
     });
     Ok(())
+}
+
+/// Starts delivering what the outbox still holds from before the app stopped: queued messages,
+/// and interrupted ones, which the delivery marks uncertain instead of sending again.
+pub fn resume_delivery<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Ok(ws) = state.workspace() else { return };
+    match outbox::delivery_pending(ws.store()) {
+        Ok(false) => {}
+        Ok(true) => match start_delivery(app.clone(), &state) {
+            Ok(()) => tracing::info!("resuming the delivery of queued invitations"),
+            Err(err) => tracing::warn!("queued invitations wait: delivery could not start: {}", err.message),
+        },
+        Err(err) => tracing::warn!("could not read the outbox at start: {}", err.message),
+    }
+}
+
+/// Raises the desktop notification for a finished delivery (SPEC §4: finished runs notify).
+fn notify_finished<R: Runtime>(app: &AppHandle<R>, ws: &Workspace, summary: &DeliverySummary) {
+    let notice = match outbox::finished_notice(ws.store(), summary) {
+        Ok(Some(notice)) => notice,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!("could not word the delivery notification: {}", err.message);
+            return;
+        }
+    };
+    match &app.state::<AppState>().notifications {
+        Notifications::Recorded(list) => list.lock().unwrap_or_else(|p| p.into_inner()).push(notice),
+        Notifications::System => {
+            if let Err(err) = app.notification().builder().title(&notice.title).body(&notice.body).show() {
+                tracing::warn!("the desktop notification could not be shown: {err}");
+            }
+        }
+    }
 }
 
 async fn deliver_until_empty<R: Runtime>(

@@ -1,6 +1,7 @@
 //! User management.
 
 use liaison_core::Error;
+use liaison_core::invites::invite;
 use liaison_core::members::{self, MemberSummary, admin};
 use tauri::State;
 
@@ -15,4 +16,14 @@ pub async fn members_list(state: State<'_, AppState>) -> Result<Vec<MemberSummar
 #[tauri::command(rename_all = "snake_case")]
 pub async fn remove_member(state: State<'_, AppState>, email: String) -> Result<(), Error> {
     with_workspace(state, move |ws| admin::remove_member(ws, &email)).await
+}
+
+/// Sets a member's teams besides Everyone (which every member keeps, R4).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn member_set_teams(
+    state: State<'_, AppState>,
+    email: String,
+    teams: Vec<String>,
+) -> Result<MemberSummary, Error> {
+    with_workspace(state, move |ws| invite::assign_teams(ws, &email, &teams)).await
 }

@@ -2,6 +2,7 @@
 
 use liaison_core::Error;
 use liaison_core::setup::checklist::{self, ChecklistItem};
+use liaison_core::setup::package::{self, PackageVerification};
 use liaison_core::setup::{self, SetupOverview, SetupStepKey};
 use liaison_core::workspace::WorkspaceStatus;
 use tauri::State;
@@ -31,4 +32,11 @@ pub async fn confirm_step(
     confirmed: Vec<String>,
 ) -> Result<SetupOverview, Error> {
     with_workspace(state, move |ws| checklist::confirm(ws, step, &confirmed)).await
+}
+
+/// Step 6: looks for the Marketo package in the connected Salesforce org (Tooling API).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn verify_crm_package(state: State<'_, AppState>) -> Result<PackageVerification, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    package::verify_package(&ws, &vault).await
 }

@@ -187,6 +187,20 @@ pub fn smtp_settings(ws: &Workspace, out: &Output, args: SmtpArgs) -> Result<Exi
     Ok(Exit::Success)
 }
 
+/// Shows or sets how many days new invitations stay valid.
+pub fn expiry(ws: &Workspace, out: &Output, days: Option<u32>) -> Result<Exit, Error> {
+    if let Some(days) = days {
+        invite::set_expiry_days(ws, days)?;
+    }
+    let days = invite::expiry_days(ws.store())?;
+    if out.json() {
+        out.json_value(&serde_json::json!({ "expiry_days": days }));
+    } else {
+        out.line(format!("New invitations stay valid for {days} day{}.", if days == 1 { "" } else { "s" }));
+    }
+    Ok(Exit::Success)
+}
+
 fn read_password() -> Result<SecretString, Error> {
     super::read_hidden_line("SMTP password: ", "password").map(SecretString::from)
 }
@@ -307,7 +321,7 @@ fn send(
     if let Some(path) = results {
         let f = std::fs::File::create(path)
             .map_err(|e| Error::invalid_input(format!("Could not write the results file {} ({e}).", path.display())))?;
-        invite::write_batch_results(f, &batch)?;
+        invite::write_batch_results(f, file, &inspection, &batch)?;
     }
     if !out.json() {
         out.line(format!(

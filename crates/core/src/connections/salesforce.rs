@@ -414,6 +414,13 @@ impl<'a> SalesforceClient<'a> {
             .await
     }
 
+    /// Runs a SOQL query against the Tooling API (`/tooling/query`), which sees setup metadata
+    /// such as the installed packages.
+    pub async fn tooling_query(&self, soql: &str) -> Result<serde_json::Value> {
+        let q: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        self.get(&format!("/tooling/query?q={q}")).await
+    }
+
     /// Revokes the refresh token (and with it the sessions), as done on disconnect.
     pub async fn revoke(&self) -> Result<()> {
         let [_, refresh_name, _] = secret_names(&self.connection_id);
@@ -460,22 +467,19 @@ async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
     let first = &value[0];
     let code = first["errorCode"].as_str().unwrap_or("UNKNOWN");
     let message = first["message"].as_str().unwrap_or("");
-    match code {
-        "REQUEST_LIMIT_EXCEEDED" => Outcome::Fail(
-            Error::new(
-                ErrorCode::QuotaExceeded,
-                "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
-            )
-            .with_details(serde_json::json!({ "system": "salesforce" })),
+    // The vendor's code goes along in `details` so callers can branch on it, not on the text.
+    let details = serde_json::json!({ "system": "salesforce", "error_code": code, "http_status": status.as_u16() });
+    let error = match code {
+        "REQUEST_LIMIT_EXCEEDED" => Error::new(
+            ErrorCode::QuotaExceeded,
+            "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
         ),
         "INSUFFICIENT_ACCESS" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
-            Outcome::Fail(Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}")))
+            Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}"))
         }
-        _ => Outcome::Fail(
-            Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}"))
-                .with_details(serde_json::json!({ "system": "salesforce", "salesforce_code": code })),
-        ),
-    }
+        _ => Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}")),
+    };
+    Outcome::Fail(error.with_details(details))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
-use super::csv::{self as csvmod, Inspection, Mapping, ResultRow, RowStatus};
+use super::csv::{self as csvmod, Inspection, Mapping, RowStatus};
 use super::email::{self, EmailLanguage, InvitationContent};
 use super::outbox::{self, MessageState};
 use crate::members::admin::{Admin, normalize_email, require_actor};
@@ -190,6 +190,61 @@ pub fn create_team(ws: &Workspace, name: &str) -> Result<Team> {
         audit::record(tx, Some(&actor.id), "team.created", Some(name), serde_json::json!({}))?;
         Ok(Team { id, name: name.to_owned(), is_default: false })
     })
+}
+
+/// Sets which teams a member belongs to besides `Everyone`, which every member keeps (R4).
+/// Unknown team names are refused with the list of existing teams; a removed member must be
+/// invited again first. Audited with the teams before and after.
+pub fn assign_teams(ws: &Workspace, email_addr: &str, teams: &[String]) -> Result<crate::members::MemberSummary> {
+    let email_addr = normalize_email(email_addr)?;
+    let member_id = ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        let member: Option<(String, String)> = tx
+            .query_row("SELECT id, status FROM members WHERE email = ?1", [&email_addr], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((member_id, status)) = member else {
+            return Err(Error::not_found(format!("{email_addr} is not a member of this workspace.")));
+        };
+        if status == "removed" {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("{email_addr} was removed from the workspace. Invite them again to give them teams."),
+            ));
+        }
+        let team_ids = resolve_teams(tx, teams)?.map_err(Refusal::into_error)?;
+        let names_of = |tx: &Connection| -> Result<Vec<String>> {
+            let mut stmt = tx.prepare(
+                "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.member_id = ?1 ORDER BY t.name",
+            )?;
+            Ok(stmt.query_map([&member_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        };
+        let before = names_of(tx)?;
+        tx.execute(
+            "DELETE FROM team_members WHERE member_id = ?1 AND team_id NOT IN (SELECT id FROM teams WHERE is_default = 1)",
+            [&member_id],
+        )?;
+        join_everyone(tx, &member_id)?;
+        let at = now();
+        for team_id in &team_ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO team_members (team_id, member_id, added_at) VALUES (?1, ?2, ?3)",
+                params![team_id, member_id, at],
+            )?;
+        }
+        let after = names_of(tx)?;
+        audit::record(
+            tx,
+            Some(&actor.id),
+            "member.teams_changed",
+            Some(&email_addr),
+            serde_json::json!({ "before": before, "after": after }),
+        )?;
+        Ok(member_id)
+    })?;
+    crate::members::list(ws.store())?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or_else(|| Error::internal("The member disappeared while their teams were saved."))
 }
 
 /// Everything an invitation email needs that is the same for every invitee of one transaction.
@@ -576,37 +631,46 @@ fn queue_row(
     }
 }
 
-/// Writes the results CSV of a batch (UTF-8 with BOM, formula-safe): the invitation's columns
-/// plus Result and Reason.
-pub fn write_batch_results<W: Write>(out: W, summary: &BatchSummary) -> Result<()> {
-    let headers: Vec<String> =
-        ["Row", "Line", "Email", "First name", "Last name", "Role", "Teams"].iter().map(|h| (*h).to_owned()).collect();
-    let rows = summary.outcomes.iter().map(|o| ResultRow {
-        cells: vec![
-            o.row.to_string(),
-            o.line.to_string(),
-            o.email.clone(),
-            o.first_name.clone(),
-            o.last_name.clone(),
-            match o.role {
-                Some(MemberRole::Admin) => "admin".into(),
-                Some(MemberRole::User) => "user".into(),
-                None => String::new(),
-            },
-            o.teams.join("; "),
-        ],
-        result: match o.result {
-            RowResult::Invited => "invited",
-            RowResult::Invalid => "invalid",
-            RowResult::Duplicate => "duplicate",
-            RowResult::Existing => "skipped",
-            RowResult::Excluded => "excluded",
-            RowResult::Failed => "failed",
-        }
-        .into(),
-        reason: o.reason.clone(),
-    });
-    csvmod::write_results(out, &headers, rows)
+/// The words of the Result column.
+fn result_word(result: RowResult) -> &'static str {
+    match result {
+        RowResult::Invited => "invited",
+        RowResult::Invalid => "invalid",
+        RowResult::Duplicate => "duplicate",
+        RowResult::Existing => "skipped",
+        RowResult::Excluded => "excluded",
+        RowResult::Failed => "failed",
+    }
+}
+
+/// Writes the results CSV of a batch (UTF-8 with BOM, every cell formula-safe): the file's
+/// original columns, exactly as read, plus Result and Reason per row. The original file is read
+/// again, row by row, so it must still be where it was and unchanged.
+pub fn write_batch_results<W: Write>(
+    out: W,
+    path: &Path,
+    inspection: &Inspection,
+    summary: &BatchSummary,
+) -> Result<()> {
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Error::invalid_input(format!(
+            "The results file repeats the columns of {}, which can no longer be read ({e}). Put the file back where              it was, then save the results again.",
+            path.display()
+        )));
+    }
+    // Without a header row the columns have no names of their own; use the wizard's ("Column A").
+    let headers = if inspection.header_row.is_some() { inspection.headers() } else { inspection.column_names() };
+    let mut writer = csvmod::ResultsWriter::new(out, &headers)?;
+    let mut outcomes = summary.outcomes.iter().peekable();
+    csvmod::for_each_record(path, inspection, &mut |row, record| {
+        while outcomes.next_if(|o| o.row < row).is_some() {}
+        let (result, reason) = match outcomes.next_if(|o| o.row == row) {
+            Some(o) => (result_word(o.result), o.reason.as_str()),
+            None => ("", "This row was not part of the batch (the file changed after it was sent)."),
+        };
+        writer.row(record.iter(), result, reason)
+    })?;
+    writer.finish()
 }
 
 fn pending_for(conn: &Connection, email_addr: &str) -> Result<(String, String)> {

@@ -200,6 +200,73 @@ pub fn outbox_status(store: &Store) -> Result<OutboxStatus> {
     })
 }
 
+/// Whether a delivery should run: messages are queued, or a killed delivery left some `sending`
+/// (the next delivery reports those as uncertain and never resends them). The desktop app asks
+/// at start to resume where it stopped.
+pub fn delivery_pending(store: &Store) -> Result<bool> {
+    let status = outbox_status(store)?;
+    Ok(status.queued + status.sending > 0)
+}
+
+/// A desktop notification, already worded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// The notification for a finished delivery, in the workspace's language; `None` when the
+/// delivery did nothing worth telling (no message was sent, failed or found uncertain).
+pub fn finished_notice(store: &Store, summary: &DeliverySummary) -> Result<Option<Notice>> {
+    let uncertain = summary.uncertain.len() as u64;
+    if summary.sent + summary.failed + uncertain == 0 && summary.stopped.is_none() {
+        return Ok(None);
+    }
+    let language = store.read(EmailLanguage::of_workspace)?;
+    let stopped = summary.stopped.is_some() || summary.cancelled;
+    let notice = match language {
+        EmailLanguage::En => {
+            let mut parts = vec![format!("{} sent", summary.sent)];
+            if summary.failed > 0 {
+                parts.push(format!("{} failed", summary.failed));
+            }
+            if uncertain > 0 {
+                parts.push(format!("{uncertain} uncertain (not resent; check with the recipients)"));
+            }
+            if summary.remaining > 0 {
+                parts.push(format!("{} still queued", summary.remaining));
+            }
+            let mut body = format!("{}.", parts.join(", "));
+            if let Some(err) = &summary.stopped {
+                body.push(' ');
+                body.push_str(&err.message);
+            }
+            let title = if stopped { "Sending invitations stopped" } else { "Invitations sent" };
+            Notice { title: title.to_owned(), body }
+        }
+        EmailLanguage::Ja => {
+            let mut parts = vec![format!("送信 {} 件", summary.sent)];
+            if summary.failed > 0 {
+                parts.push(format!("失敗 {} 件", summary.failed));
+            }
+            if uncertain > 0 {
+                parts.push(format!("送信不明 {uncertain} 件（再送していません。受信者に確認してください）"));
+            }
+            if summary.remaining > 0 {
+                parts.push(format!("未送信 {} 件", summary.remaining));
+            }
+            let mut body = format!("{}。", parts.join("、"));
+            if let Some(err) = &summary.stopped {
+                body.push(' ');
+                body.push_str(&err.message);
+            }
+            let title = if stopped { "招待の送信が止まりました" } else { "招待を送信しました" };
+            Notice { title: title.to_owned(), body }
+        }
+    };
+    Ok(Some(notice))
+}
+
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -1,6 +1,7 @@
-//! Steps 6 and 7 happen inside Salesforce, where Liaison cannot look (the sandbox and most
-//! orgs do not expose the installed-package metadata to an integration user), so the admin
-//! confirms a short checklist; the confirmation is recorded and audited.
+//! Steps 6 and 7 happen inside Salesforce. Step 6 is verified through the Tooling API where the
+//! signed-in user may read the installed packages (see [`super::package`]); step 7, and step 6
+//! when Salesforce cannot tell, are confirmed by the admin through a short checklist. The
+//! confirmation is recorded and audited.
 
 use serde::Serialize;
 use ts_rs::TS;

@@ -1,6 +1,7 @@
 //! The seven-step setup wizard of rule R1: each step, its persona, and its persisted state.
 
 pub mod checklist;
+pub mod package;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 // Do not edit by hand: the IPC contract test fails when this file is stale.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
@@ -307,6 +308,33 @@ export type ChecklistItem = { key: string,
  * English text, for the CLI (the UI translates by key).
  */
 text: string, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
+export type InstalledPackage = { namespace: string, name: string, 
+/**
+ * The installed version's name, when Salesforce gives one.
+ */
+version: string | null, };
+export type PackageVerification = { outcome: PackageOutcome, 
+/**
+ * The Marketo package, when installed.
+ */
+package: InstalledPackage | null, 
+/**
+ * How many packages the org lists, when it could be read.
+ */
+packages_listed: number | null, 
+/**
+ * The Salesforce user the check ran as.
+ */
+username: string, 
+/**
+ * English explanation, for the CLI (the UI words each outcome itself).
+ */
+message: string, 
+/**
+ * The wizard after the check.
+ */
+overview: SetupOverview, };
 export type UsableBy = "administrators" | "everyone";
 export type ConnectDynamics = { display_name: string, org_url: string, 
 /**
@@ -474,6 +502,23 @@ export function toAppError(error: unknown): AppError {
   return { code: "internal", message: String(error), details: null };
 }
 
+/** Files dragged onto the window: the OS gives their paths, and the backend reads them. */
+export type FileDrop = { kind: "over" } | { kind: "leave" } | { kind: "drop"; paths: string[] };
+
+/** Subscribes to files dragged onto the window (needs only event listening); resolves to the function that unsubscribes. */
+export function onFileDrop(handler: (drop: FileDrop) => void): Promise<UnlistenFn> {
+  try {
+    return getCurrentWebview().onDragDropEvent((event) => {
+      const payload = event.payload;
+      if (payload.type === "drop") handler({ kind: "drop", paths: payload.paths });
+      else if (payload.type === "leave") handler({ kind: "leave" });
+      else handler({ kind: "over" });
+    });
+  } catch (error) {
+    return Promise.reject(toAppError(error));
+  }
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -488,6 +533,7 @@ export const commands = {
   workspaceStatus: () => call<WorkspaceStatus>("workspace_status"),
   stepChecklist: (step: SetupStepKey) => call<Array<ChecklistItem>>("step_checklist", { step }),
   confirmStep: (step: SetupStepKey, confirmed: Array<string>) => call<SetupOverview>("confirm_step", { step, confirmed }),
+  verifyCrmPackage: () => call<PackageVerification>("verify_crm_package"),
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),
@@ -516,8 +562,11 @@ export const commands = {
   sandboxInfo: () => call<SandboxInfo | null>("sandbox_info"),
   membersList: () => call<Array<MemberSummary>>("members_list"),
   removeMember: (email: string) => call<null>("remove_member", { email }),
+  memberSetTeams: (email: string, teams: Array<string>) => call<MemberSummary>("member_set_teams", { email, teams }),
   teamsList: () => call<Array<Team>>("teams_list"),
   teamCreate: (name: string) => call<Team>("team_create", { name }),
+  inviteExpiryGet: () => call<number>("invite_expiry_get"),
+  inviteExpirySet: (days: number) => call<number>("invite_expiry_set", { days }),
   invitationsList: () => call<Array<InvitationSummary>>("invitations_list"),
   outboxStatus: () => call<OutboxStatus>("outbox_status"),
   inviteUser: (request: InviteRequest) => call<InvitationSummary>("invite_user", { request }),

@@ -67,6 +67,17 @@ export const en = {
     checklistLegend: "Confirm each item",
     checklistHint: "“Mark as done” becomes available when every item is ticked.",
     markDone: "Mark as done",
+    verify: {
+      button: "Verify in Salesforce",
+      buttonFor: "Verify step {{number}} in Salesforce",
+      checking: "Looking for the package in Salesforce…",
+      installed: "Found {{name}} {{version}} in Salesforce. The step is done.",
+      notInstalled:
+        "Marketo Sales Insight is not installed in the Salesforce org (it lists {{count}} other packages). Install it from AppExchange, then verify again.",
+      accessDenied:
+        "The Salesforce user {{user}} may not read the installed packages (that needs “View Setup and Configuration”). Confirm the checklist instead, or grant the permission and verify again.",
+      connectFirst: "Connect Salesforce to verify this step automatically, or confirm the checklist.",
+    },
     checklist: {
       package_installed:
         "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",
@@ -334,6 +345,29 @@ export const en = {
       removed: "Removed",
     },
   },
+  teams: {
+    heading: "Teams",
+    intro: "Every member is in Everyone. Create further teams here, then put members into them from the table above or when inviting.",
+    listLabel: "Teams",
+    everyMember: "Every member",
+    newName: "New team name",
+    create: "Create team",
+    created: "Team “{{name}}” created",
+    nameLength: "A team name needs 1 to 80 characters.",
+    change: "Teams…",
+    changeFor: "Change teams for {{email}}",
+    memberTitle: "Teams of {{email}}",
+    save: "Save teams",
+    memberSaved: "{{email}} is now in: {{teams}}",
+  },
+  expiry: {
+    heading: "Invitation settings",
+    days: "Days an invitation stays valid",
+    help: "From 1 to 90 days; 3 by default. Applies to invitations sent from now on.",
+    range: "Enter a whole number of days from 1 to 90.",
+    save: "Save",
+    saved: "New invitations now stay valid for {{days}} days",
+  },
   invites: {
     inviteUser: "Invite user",
     inviteCsv: "Invite via CSV",
@@ -394,6 +428,9 @@ export const en = {
       preview: "3 Preview",
       summary: "4 Summary",
     },
+    dropHint: "You can also drag a CSV file from your desktop or file manager and drop it here.",
+    dropNow: "Drop the file to open it.",
+    dropOne: "Drop one CSV file at a time (that was {{count}}).",
     chooseFile: "Choose a file…",
     filePath: "File path",
     open: "Open",

@@ -70,6 +70,17 @@ export const ja: Messages = {
     checklistLegend: "各項目を確認",
     checklistHint: "すべての項目にチェックを入れると「完了にする」を押せます。",
     markDone: "完了にする",
+    verify: {
+      button: "Salesforce で確認",
+      buttonFor: "ステップ {{number}} を Salesforce で確認",
+      checking: "Salesforce でパッケージを確認しています…",
+      installed: "Salesforce で {{name}} {{version}} が見つかりました。このステップは完了です。",
+      notInstalled:
+        "Salesforce 組織に Marketo Sales Insight がインストールされていません（ほかのパッケージは {{count}} 件あります）。AppExchange からインストールしてから、もう一度確認してください。",
+      accessDenied:
+        "Salesforce ユーザー {{user}} にはインストール済みパッケージを参照する権限がありません（「設定・定義を参照する」権限が必要です）。代わりにチェックリストで確認するか、権限を付与してからもう一度確認してください。",
+      connectFirst: "Salesforce に接続すると、このステップを自動で確認できます。チェックリストで確認することもできます。",
+    },
     checklist: {
       package_installed:
         "Salesforce の［設定］→［インストール済みパッケージ］に Marketo Sales Insight パッケージが最新バージョンで表示されている。",
@@ -337,6 +348,29 @@ export const ja: Messages = {
       removed: "削除済み",
     },
   },
+  teams: {
+    heading: "チーム",
+    intro: "すべてのメンバーは Everyone に所属します。ここでチームを追加し、上の表または招待時にメンバーを割り当てます。",
+    listLabel: "チーム",
+    everyMember: "全メンバー",
+    newName: "新しいチーム名",
+    create: "チームを作成",
+    created: "チーム「{{name}}」を作成しました",
+    nameLength: "チーム名は 1〜80 文字で入力してください。",
+    change: "チーム…",
+    changeFor: "{{email}} のチームを変更",
+    memberTitle: "{{email}} のチーム",
+    save: "チームを保存",
+    memberSaved: "{{email}} の所属: {{teams}}",
+  },
+  expiry: {
+    heading: "招待の設定",
+    days: "招待の有効日数",
+    help: "1〜90 日（既定は 3 日）。これから送る招待に適用されます。",
+    range: "1〜90 の整数で日数を入力してください。",
+    save: "保存",
+    saved: "新しい招待の有効期間を {{days}} 日にしました",
+  },
   invites: {
     inviteUser: "ユーザーを招待",
     inviteCsv: "CSV で招待",
@@ -397,6 +431,9 @@ export const ja: Messages = {
       preview: "3 プレビュー",
       summary: "4 結果",
     },
+    dropHint: "デスクトップやファイルマネージャーから CSV ファイルをここにドラッグ＆ドロップすることもできます。",
+    dropNow: "ファイルをドロップすると開きます。",
+    dropOne: "ファイルは 1 つずつドロップしてください（{{count}} 個のファイルがドロップされました）。",
     chooseFile: "ファイルを選択…",
     filePath: "ファイルのパス",
     open: "開く",

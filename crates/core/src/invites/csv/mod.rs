@@ -37,10 +37,12 @@ pub use mapping::{
 };
 pub use rows::{
     ExistingKind, ExistingMembers, IssueCode, MAX_PREVIEW_ROWS, NoExistingMembers, PreviewPage, PreviewRow, RowIssue,
-    RowStatus, Severity, ValidationProgress, ValidationReport, for_each_page, preview, validate,
+    RowStatus, Severity, ValidationProgress, ValidationReport, for_each_page, for_each_record, preview, validate,
 };
 pub use values::{EmailProblem, check_email, normalize_email, parse_role, split_full_name, split_teams};
-pub use write::{REASON_HEADER, RESULT_HEADER, ResultRow, TEMPLATE_HEADERS, csv_safe, template, write_results};
+pub use write::{
+    REASON_HEADER, RESULT_HEADER, ResultRow, ResultsWriter, TEMPLATE_HEADERS, csv_safe, template, write_results,
+};
 
 /// The largest file Liaison reads (512 MiB); bigger files are refused from their metadata.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;

@@ -637,6 +637,23 @@ pub fn for_each_page(
     Ok(count)
 }
 
+/// Streams every data row's cells exactly as read (decoded, not trimmed), with its 1-based data
+/// row number: the same rows, in the same order and numbering, as [`for_each_page`]. The results
+/// CSV uses it to repeat the file's original columns. Returns the number of data rows.
+pub fn for_each_record(
+    path: &Path,
+    inspection: &Inspection,
+    f: &mut dyn FnMut(u64, &csv::StringRecord) -> Result<()>,
+) -> Result<u64> {
+    let mut source = RecordSource::open(path, inspection)?;
+    let mut count = 0;
+    while let Some((row, _line)) = source.next_row()? {
+        count = row;
+        f(row, &source.record)?;
+    }
+    Ok(count)
+}
+
 fn preview_row(checker: &mut Checker<'_>, source: &RecordSource, mapping: &Mapping, row: u64, line: u64) -> PreviewRow {
     let findings = checker.check(row, &source.record);
     let (first_name, last_name) = if mapping.uses_full_name() {

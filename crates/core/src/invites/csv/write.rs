@@ -40,29 +40,48 @@ fn write_error(err: impl std::fmt::Display) -> Error {
     Error::invalid_input(format!("Liaison could not write the CSV file ({err}). Check the folder and free space."))
 }
 
-/// Writes the results CSV: UTF-8 with BOM, the original headers plus [`RESULT_HEADER`] and
-/// [`REASON_HEADER`]. Short rows are padded so the result columns line up; cells beyond the
-/// header (extra cells) are kept after the reason column rather than dropped.
-pub fn write_results<W: Write>(
-    mut out: W,
-    headers: &[String],
-    rows: impl IntoIterator<Item = ResultRow>,
-) -> Result<()> {
-    out.write_all(UTF8_BOM).map_err(write_error)?;
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    let header_row =
-        headers.iter().map(|h| csv_safe(h)).chain([Cow::Borrowed(RESULT_HEADER), Cow::Borrowed(REASON_HEADER)]);
-    writer.write_record(header_row.map(|c| c.into_owned())).map_err(write_error)?;
-    let width = headers.len();
-    for row in rows {
-        let own = (0..width).map(|i| row.cells.get(i).map_or("", String::as_str));
-        let extra = row.cells.iter().skip(width).map(String::as_str);
-        let record: Vec<Cow<'_, str>> =
-            own.chain([row.result.as_str(), row.reason.as_str()]).chain(extra).map(csv_safe).collect();
-        writer.write_record(record.iter().map(|c| c.as_bytes())).map_err(write_error)?;
+/// Writes a results CSV row by row, so a million-row file never sits in memory: UTF-8 with BOM,
+/// the original headers plus [`RESULT_HEADER`] and [`REASON_HEADER`], every cell through
+/// [`csv_safe`]. Short rows are padded so the result columns line up; cells beyond the header
+/// (extra cells) are kept after the reason column rather than dropped.
+pub struct ResultsWriter<W: Write> {
+    writer: csv::Writer<W>,
+    width: usize,
+}
+
+impl<W: Write> ResultsWriter<W> {
+    /// Starts the file with the BOM and the header row.
+    pub fn new(mut out: W, headers: &[String]) -> Result<Self> {
+        out.write_all(UTF8_BOM).map_err(write_error)?;
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+        let header_row =
+            headers.iter().map(|h| csv_safe(h)).chain([Cow::Borrowed(RESULT_HEADER), Cow::Borrowed(REASON_HEADER)]);
+        writer.write_record(header_row.map(|c| c.into_owned())).map_err(write_error)?;
+        Ok(Self { writer, width: headers.len() })
     }
-    writer.flush().map_err(write_error)?;
-    Ok(())
+
+    /// Appends one row: its original cells, then its result and reason.
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>, result: &str, reason: &str) -> Result<()> {
+        let cells: Vec<&str> = cells.into_iter().collect();
+        let own = (0..self.width).map(|i| cells.get(i).copied().unwrap_or(""));
+        let extra = cells.iter().skip(self.width).copied();
+        let record: Vec<Cow<'_, str>> = own.chain([result, reason]).chain(extra).map(csv_safe).collect();
+        self.writer.write_record(record.iter().map(|c| c.as_bytes())).map_err(write_error)
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(write_error)
+    }
+}
+
+/// Writes a whole results CSV (see [`ResultsWriter`]).
+pub fn write_results<W: Write>(out: W, headers: &[String], rows: impl IntoIterator<Item = ResultRow>) -> Result<()> {
+    let mut writer = ResultsWriter::new(out, headers)?;
+    for row in rows {
+        writer.row(row.cells.iter().map(String::as_str), &row.result, &row.reason)?;
+    }
+    writer.finish()
 }
 
 /// The blank template offered for download: UTF-8 with BOM and the [`TEMPLATE_HEADERS`].
