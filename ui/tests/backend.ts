@@ -507,7 +507,14 @@ export const people: Person[] = [
     sf_contact_id: "003000000000001AAA",
     sf_lead_id: null,
     unsubscribed: false,
-    provenance: { first_name: "salesforce", last_name: "salesforce", company: "salesforce", unsubscribed: "marketo" },
+    provenance: {
+      first_name: "salesforce",
+      last_name: "salesforce",
+      company: "salesforce",
+      city: "salesforce",
+      unsubscribed: "marketo",
+    },
+    values: { first_name: "Aiko", last_name: "Tanaka", company: "Tanaka Trading", city: "Osaka", unsubscribed: "false" },
   },
   {
     email: "ben.lee@acme.example",
@@ -519,6 +526,7 @@ export const people: Person[] = [
     sf_lead_id: "00Q000000000002AAA",
     unsubscribed: null,
     provenance: { first_name: "marketo" },
+    values: { first_name: "Ben" },
   },
 ];
 

@@ -41,6 +41,7 @@ describe("People", () => {
     const sources = screen.getByRole("table", { name: "Field sources" });
     expect(within(sources).getByRole("row", { name: /Company/ })).toHaveTextContent("Tanaka TradingSalesforce");
     expect(within(sources).getByRole("row", { name: /Unsubscribed/ })).toHaveTextContent("NoMarketo");
+    expect(within(sources).getByRole("row", { name: /City/ })).toHaveTextContent("OsakaSalesforce");
 
     await user.click(screen.getByRole("button", { name: "Close details" }));
     expect(screen.queryByRole("heading", { level: 2, name: "Aiko Tanaka" })).not.toBeInTheDocument();

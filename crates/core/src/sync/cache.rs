@@ -333,19 +333,24 @@ pub struct Person {
     /// Field → `marketo` or `salesforce`: where each value came from.
     #[ts(type = "Record<string, string>")]
     pub provenance: std::collections::BTreeMap<String, String>,
+    /// Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
+    #[ts(type = "Record<string, string>")]
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 /// Searches the cache by name, email or company (case-insensitive substring), at most `limit`.
 pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>> {
     let pattern = format!("%{}%", query.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let src_cols: Vec<String> = PersonField::ALL.iter().map(|f| format!("{}_src", f.column())).collect();
+    let value_cols: Vec<&str> = PersonField::ALL.iter().map(|f| f.column()).collect();
     let sql = format!(
-        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}
+        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}, {}
            FROM people
           WHERE email_key LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\'
              OR company LIKE ?1 ESCAPE '\\' OR (first_name || ' ' || last_name) LIKE ?1 ESCAPE '\\'
           ORDER BY email_key LIMIT ?2",
-        src_cols.join(", ")
+        src_cols.join(", "),
+        value_cols.join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params![pattern, limit.clamp(1, 1_000)], |r| {
@@ -357,7 +362,19 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
                     .insert(field.column().to_owned(), if code == 1 { "marketo" } else { "salesforce" }.to_owned());
             }
         }
+        let mut values = std::collections::BTreeMap::new();
+        for (i, field) in PersonField::ALL.iter().enumerate() {
+            let text = match r.get_ref(8 + PersonField::ALL.len() + i)? {
+                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Integer(n) => Some((n != 0).to_string()),
+                _ => None,
+            };
+            if let Some(text) = text {
+                values.insert(field.column().to_owned(), text);
+            }
+        }
         Ok(Person {
+            values,
             email: r.get(0)?,
             first_name: r.get(1)?,
             last_name: r.get(2)?,
@@ -439,6 +456,8 @@ mod tests {
         );
         assert_eq!(p.provenance["first_name"], "salesforce");
         assert_eq!(p.provenance["unsubscribed"], "marketo");
+        assert_eq!((p.values["company"].as_str(), p.values["unsubscribed"].as_str()), ("SF Corp", "true"));
+        assert!(!p.values.contains_key("city"), "empty fields are absent");
     }
 
     #[test]

@@ -477,7 +477,11 @@ export type Person = { email: string, first_name: string | null, last_name: stri
 /**
  * Field → `marketo` or `salesforce`: where each value came from.
  */
-provenance: Record<string, string>, };
+provenance: Record<string, string>, 
+/**
+ * Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
+ */
+values: Record<string, string>, };
 export type AuditQuery = { 
 /**
  * Matches actions containing this text (case-insensitive).
