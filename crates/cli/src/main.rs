@@ -75,6 +75,12 @@ enum Command {
     /// Connect Marketo or Salesforce.
     #[command(subcommand)]
     Connect(cmd::connect::ConnectCommand),
+    /// The data sync: field preview, runs, status.
+    #[command(subcommand)]
+    Sync(cmd::sync::SyncCommand),
+    /// The people in the local cache.
+    #[command(subcommand)]
+    People(cmd::sync::PeopleCommand),
     /// The built-in emulators of Salesforce, Marketo, Dynamics 365 and Adobe Campaign.
     #[command(subcommand)]
     Sandbox(cmd::sandbox::SandboxCommand),
@@ -93,6 +99,8 @@ enum Command {
 enum SettingsCommand {
     /// The SMTP server invitations go out through (password on stdin).
     Smtp(cmd::invite::SmtpArgs),
+    /// The data sync: schedule, activity logging, quota ceiling, Marketo history start.
+    Sync(cmd::sync::SyncSettingsArgs),
     /// How many days new invitations stay valid (1–90, default 3); shows the setting without DAYS.
     Expiry {
         /// Days from sending until the join link stops working.
@@ -124,8 +132,11 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     match command {
         Command::Sandbox(_) => unreachable!("handled above"),
         Command::Settings(SettingsCommand::Smtp(args)) => cmd::invite::smtp_settings(&workspace, out, args),
+        Command::Settings(SettingsCommand::Sync(args)) => cmd::sync::settings(&workspace, out, args),
         Command::Settings(SettingsCommand::Expiry { days }) => cmd::invite::expiry(&workspace, out, days),
         Command::Team(command) => cmd::team::team(&workspace, out, command),
+        Command::Sync(command) => cmd::sync::sync(&workspace, out, command),
+        Command::People(command) => cmd::sync::people(&workspace, out, command),
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),

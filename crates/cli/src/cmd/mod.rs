@@ -5,6 +5,7 @@ pub mod connections;
 pub mod invite;
 pub mod sandbox;
 pub mod status;
+pub mod sync;
 pub mod team;
 pub mod workspace;
 

@@ -1,0 +1,332 @@
+//! `liaison sync preview|run|status` and `liaison people search`: the data sync headless, over
+//! the same workspace as the desktop app.
+
+use std::io::Write;
+
+use clap::Subcommand;
+use liaison_core::runs::RunState;
+use liaison_core::sync::cache::search;
+use liaison_core::sync::run::{self, Control, Phase, Progress, RunOptions};
+use liaison_core::{Error, Workspace};
+
+use super::{runtime, vault};
+use crate::output::{Exit, Output};
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// The fields a sync carries (from live describe calls), with types and conflict rules.
+    Preview,
+    /// Run a sync: incremental from the last checkpoint, or full; an interrupted run continues.
+    Run {
+        /// Load everything again instead of the changes since the last run.
+        #[arg(long)]
+        full: bool,
+    },
+    /// The cache, the latest run and its counts, and the sync settings.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Search the local cache by name, email or company.
+    Search {
+        /// Text to look for (case-insensitive).
+        query: String,
+        /// At most this many people.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// Changes to the sync settings; without any, the settings are shown.
+#[derive(Debug, clap::Args)]
+pub struct SyncSettingsArgs {
+    /// Minutes between scheduled incremental syncs while the app runs (5–1440; 0 turns it off).
+    #[arg(long)]
+    schedule_minutes: Option<u32>,
+    /// Log Marketo email activities in Salesforce as Tasks (on or off).
+    #[arg(long, value_parser = ["on", "off"])]
+    activities: Option<String>,
+    /// The share of a daily quota one run may use, in percent (1–100).
+    #[arg(long)]
+    quota_ceiling: Option<u8>,
+    /// The subscription's daily Marketo API quota.
+    #[arg(long)]
+    marketo_daily_quota: Option<u64>,
+    /// Load Marketo leads created since this date (YYYY-MM-DD) in a full sync.
+    #[arg(long)]
+    history_from: Option<String>,
+}
+
+pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<Exit, Error> {
+    let mut s = liaison_core::sync::settings::load(ws.store())?;
+    let changed = args.schedule_minutes.is_some()
+        || args.activities.is_some()
+        || args.quota_ceiling.is_some()
+        || args.marketo_daily_quota.is_some()
+        || args.history_from.is_some();
+    if let Some(m) = args.schedule_minutes {
+        s.schedule_minutes = m;
+    }
+    if let Some(a) = args.activities {
+        s.log_activities = a == "on";
+    }
+    if let Some(c) = args.quota_ceiling {
+        s.quota_ceiling_percent = c;
+    }
+    if let Some(q) = args.marketo_daily_quota {
+        s.marketo_daily_quota = q;
+    }
+    if let Some(h) = args.history_from {
+        s.marketo_history_from = h;
+    }
+    if changed {
+        s = liaison_core::sync::settings::save(ws.store(), &s)?;
+    }
+    if out.json() {
+        out.json_value(&s);
+    } else {
+        out.line(format!(
+            "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}.",
+            if s.schedule_minutes == 0 { "off".to_owned() } else { format!("every {} min", s.schedule_minutes) },
+            if s.log_activities { "on" } else { "off" },
+            s.quota_ceiling_percent,
+            s.marketo_daily_quota,
+            s.marketo_history_from
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+/// Runs against the built-in sandbox poll its extract jobs often (they finish in seconds).
+fn options_for(ws: &Workspace, full: bool) -> Result<RunOptions, Error> {
+    let sandbox = liaison_core::connections::list(ws.store())?
+        .iter()
+        .any(|c| c.kind == liaison_core::connections::ConnectionKind::Marketo && c.is_sandbox);
+    let mut options = RunOptions { full, ..RunOptions::default() };
+    if sandbox {
+        options.job_poll = std::time::Duration::from_millis(200);
+        options.pause_poll = std::time::Duration::from_secs(2);
+    }
+    Ok(options)
+}
+
+pub fn sync(ws: &Workspace, out: &Output, command: SyncCommand) -> Result<Exit, Error> {
+    match command {
+        SyncCommand::Preview => preview(ws, out),
+        SyncCommand::Run { full } => run_sync(ws, out, full),
+        SyncCommand::Status => status(ws, out),
+    }
+}
+
+fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
+    let vault = vault(ws)?;
+    let rt = runtime()?;
+    let preview = rt.block_on(run::preview(ws, &vault))?;
+    let estimate = rt.block_on(run::estimate(ws, &vault, false))?;
+    if out.json() {
+        out.json_value(&serde_json::json!({ "fields": preview, "estimate": estimate }));
+        return Ok(Exit::Success);
+    }
+    let name =
+        |f: &Option<liaison_core::sync::fields::SystemField>| f.as_ref().map_or("—".to_owned(), |f| f.name.clone());
+    out.line(format!(
+        "{:<14} {:<16} {:<20} {:<20} {:<16} {}",
+        "FIELD", "MARKETO", "SF CONTACT", "SF LEAD", "RULE", "SYNCED"
+    ));
+    for row in &preview.rows {
+        let field = row.field.map_or("email (key)", |f| f.column());
+        let rule = serde_json::to_value(row.rule)?.as_str().unwrap_or_default().to_owned();
+        let synced = if row.required {
+            "always"
+        } else if row.selected {
+            "yes"
+        } else {
+            "no"
+        };
+        out.line(format!(
+            "{field:<14} {:<16} {:<20} {:<20} {rule:<16} {synced}{}",
+            name(&row.marketo),
+            name(&row.salesforce_contact),
+            name(&row.salesforce_lead),
+            row.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+        ));
+    }
+    out.line(String::new());
+    out.line(format!(
+        "Next run ({}): about {} Marketo calls ({} used today of {}; ceiling {}) and {} Salesforce requests ({} left of {}; ceiling {}).",
+        if estimate.full { "full" } else { "incremental" },
+        estimate.marketo_calls,
+        estimate.marketo_used_today,
+        estimate.marketo_daily_quota,
+        estimate.marketo_ceiling,
+        estimate.salesforce_calls,
+        estimate.salesforce_remaining,
+        estimate.salesforce_daily_max,
+        estimate.salesforce_ceiling
+    ));
+    if let Some(blocked) = estimate.blocked {
+        out.line(format!("It would be refused: {blocked}"));
+    }
+    Ok(Exit::Success)
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::MarketoLeads => "Marketo leads",
+        Phase::MarketoDeleted => "Marketo deletions",
+        Phase::SalesforceContacts => "Salesforce contacts",
+        Phase::SalesforceLeads => "Salesforce leads",
+        Phase::SalesforceDeleted => "Salesforce deletions",
+        Phase::Activities => "activity logging",
+        Phase::Done => "done",
+    }
+}
+
+fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
+    let vault = vault(ws)?;
+    let rt = runtime()?;
+    let control = std::sync::Arc::new(Control::default());
+    let json = out.json();
+    // Progress goes to stderr (a line per phase and per 10%), so stdout stays the result.
+    let last = std::sync::Mutex::new((None::<Phase>, -1i64, None::<String>));
+    let observer = move |p: &Progress| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let tenth = (p.fraction * 10.0).floor() as i64;
+        if last.0 == Some(p.phase) && last.1 == tenth && last.2 == p.message {
+            return;
+        }
+        *last = (Some(p.phase), tenth, p.message.clone());
+        if json {
+            return;
+        }
+        let c = &p.counts;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "{:>3}%  {:<20} fetched {}, created {}, updated {}, unchanged {}, deleted {}, tasks {}, errors {}",
+            (p.fraction * 100.0).round(),
+            phase_name(p.phase),
+            c.fetched,
+            c.created,
+            c.updated,
+            c.unchanged,
+            c.deleted,
+            c.tasks_logged,
+            c.errors
+        );
+        if let Some(message) = &p.message {
+            let _ = writeln!(err, "      {message}");
+        }
+    };
+    let report = rt.block_on(async {
+        let cancel = control.clone();
+        let signal = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Stopping after the current batch (the checkpoint is kept)…");
+                cancel.cancel();
+            }
+        });
+        let report = run::run(ws, &vault, options_for(ws, full)?, &control, &observer).await;
+        signal.abort();
+        report
+    })?;
+    if out.json() {
+        out.json_value(&report);
+    } else {
+        let c = &report.counts;
+        out.line(format!(
+            "Sync {} ({}{}): fetched {}, created {}, updated {}, unchanged {}, conflicts {}, duplicates {}, deleted {}, tasks logged {}, errors {}; {} Marketo calls, {} Salesforce requests.",
+            match report.state {
+                RunState::Succeeded => "succeeded",
+                RunState::Cancelled => "cancelled",
+                _ => "stopped",
+            },
+            if report.full { "full" } else { "incremental" },
+            if report.resumed { ", continued from a checkpoint" } else { "" },
+            c.fetched, c.created, c.updated, c.unchanged, c.conflicts, c.duplicates, c.deleted, c.tasks_logged, c.errors,
+            c.marketo_calls, c.salesforce_calls
+        ));
+        if c.errors > 0 || c.duplicates > 0 {
+            for e in run::record_errors(ws, &report.run_id, 20)? {
+                out.line(format!("  {} {} {}: {}", e.system, e.record_id, e.code, e.message));
+            }
+        }
+    }
+    Ok(match report.state {
+        RunState::Succeeded if report.counts.errors == 0 => Exit::Success,
+        RunState::Succeeded => Exit::Partial,
+        _ => Exit::Error,
+    })
+}
+
+fn status(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
+    let status = run::status(ws)?;
+    if out.json() {
+        out.json_value(&status);
+        return Ok(Exit::Success);
+    }
+    out.line(format!("People in the cache: {}", status.people));
+    out.line(format!(
+        "Next run: {}{}",
+        if status.incremental_ready { "incremental" } else { "full" },
+        if status.interrupted { " (continues the interrupted run)" } else { "" }
+    ));
+    match &status.last_run {
+        Some(r) => out.line(format!(
+            "Last run: {} {} started {}{} — created {}, updated {}, deleted {}, errors {}{}",
+            if r.full { "full" } else { "incremental" },
+            serde_json::to_value(r.state)?.as_str().unwrap_or_default(),
+            r.started_at,
+            r.finished_at.as_deref().map(|f| format!(", finished {f}")).unwrap_or_default(),
+            r.counts.created,
+            r.counts.updated,
+            r.counts.deleted,
+            r.counts.errors,
+            r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+        )),
+        None => out.line("No sync has run yet: `liaison sync preview`, then `liaison sync run`.".into()),
+    }
+    let s = &status.settings;
+    out.line(format!(
+        "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo history from {}.",
+        if s.schedule_minutes == 0 {
+            "off".to_owned()
+        } else {
+            format!("every {} min while the app runs", s.schedule_minutes)
+        },
+        if s.log_activities { "on" } else { "off" },
+        s.quota_ceiling_percent,
+        s.marketo_history_from
+    ));
+    Ok(Exit::Success)
+}
+
+pub fn people(ws: &Workspace, out: &Output, command: PeopleCommand) -> Result<Exit, Error> {
+    let PeopleCommand::Search { query, limit } = command;
+    if query.trim().is_empty() {
+        return Err(Error::invalid_input("Give some text to search for (a name, an email or a company)."));
+    }
+    let found = ws.store().read(|c| search(c, &query, limit))?;
+    if out.json() {
+        out.json_value(&found);
+        return Ok(Exit::Success);
+    }
+    if found.is_empty() {
+        out.line(format!("Nobody in the cache matches {query:?}."));
+    }
+    for p in found {
+        let name =
+            [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        out.line(format!(
+            "{:<40} {:<28} {:<24} marketo {} · contact {} · lead {}",
+            p.email,
+            name,
+            p.company.as_deref().unwrap_or("—"),
+            p.marketo_id.as_deref().unwrap_or("—"),
+            p.sf_contact_id.as_deref().unwrap_or("—"),
+            p.sf_lead_id.as_deref().unwrap_or("—")
+        ));
+    }
+    Ok(Exit::Success)
+}
