@@ -291,28 +291,41 @@ fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> Str
         insert_vals.push(format!("?{param}"));
         insert_cols.push(format!("{col}_src"));
         insert_vals.push(format!("CASE WHEN ?{param} IS NULL THEN NULL ELSE {code} END"));
-        let wins = match rule(*field) {
-            ConflictRule::SalesforceWins => (code == 2).to_string(),
-            ConflictRule::MarketoWins => (code == 1).to_string(),
-            ConflictRule::MostRecent => format!("({other_mod} IS NULL OR excluded.{mod_col} >= {other_mod})"),
+        // A cell's value and its source are set together, so "empty" is "no source"; the
+        // rule is folded into the SQL where it is a constant for this writer.
+        let mine = format!("coalesce({col}_src, {code}) = {code}");
+        let may = match rule(*field) {
+            ConflictRule::SalesforceWins if code == 2 => None,
+            ConflictRule::MarketoWins if code == 1 => None,
+            ConflictRule::SalesforceWins | ConflictRule::MarketoWins => Some(mine),
+            ConflictRule::MostRecent => {
+                Some(format!("({mine} OR {other_mod} IS NULL OR excluded.{mod_col} >= {other_mod})"))
+            }
         };
-        let applies = format!(
-            "excluded.{col} IS NOT NULL AND ({col} IS NULL OR {col}_src IS {code} OR {col}_src IS NULL OR {wins})"
-        );
+        let applies = match &may {
+            None => format!("excluded.{col} IS NOT NULL"),
+            Some(may) => format!("excluded.{col} IS NOT NULL AND {may}"),
+        };
         sets.push(format!("{col} = CASE WHEN {applies} THEN excluded.{col} ELSE {col} END"));
         sets.push(format!("{col}_src = CASE WHEN {applies} THEN {code} ELSE {col}_src END"));
         changed.push(format!("({applies} AND {col} IS NOT excluded.{col})"));
-        rejected.push(format!("(excluded.{col} IS NOT NULL AND {col} IS NOT excluded.{col} AND NOT ({applies}))"));
+        if let Some(may) = may {
+            rejected.push(format!("(excluded.{col} IS NOT NULL AND {col} IS NOT excluded.{col} AND NOT {may})"));
+        }
+    }
+    if rejected.is_empty() {
+        rejected.push("0".to_owned());
     }
     let (changed, rejected) = (changed.join(" OR "), rejected.join(" OR "));
-    // `last_changed` and `has_conflict` are set from the row as it was (SQLite evaluates every
-    // SET expression against the old row), so RETURNING tells updated, unchanged and conflicting
-    // apart in the same statement.
+    // `last_changed` and `has_conflict` are computed from the row as it was (SQLite evaluates
+    // every SET expression against the old row), so RETURNING tells updated, unchanged and
+    // conflicting apart in the same statement. (A WHERE clause skipping unchanged rows would
+    // evaluate the same expressions a second time; rewriting an unchanged row is cheaper.)
     format!(
         "INSERT INTO people ({}) VALUES ({}) ON CONFLICT (email_key) DO UPDATE SET {}, \
          last_changed = CASE WHEN {changed} THEN 1 ELSE 0 END, has_conflict = CASE WHEN {rejected} THEN 1 ELSE 0 END, \
          updated_at = CASE WHEN {changed} THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE updated_at END \
-         WHERE {changed} OR {rejected} RETURNING inserted, last_changed, has_conflict",
+         RETURNING inserted, last_changed, has_conflict",
         insert_cols.join(", "),
         insert_vals.join(", "),
         sets.join(", "),
