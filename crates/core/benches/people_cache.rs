@@ -48,12 +48,14 @@ fn upserts(c: &mut Criterion) {
             },
             |(dir, store)| {
                 let mut conn = store.connect().unwrap();
+                liaison_core::sync::cache::begin_bulk_load(&conn).unwrap();
                 for (source, rows) in [(Source::Marketo, &marketo), (Source::SalesforceContact, &salesforce)] {
                     let mut writer = CacheWriter::new(source, &[]);
                     for chunk in rows.chunks(BATCH) {
                         writer.write(&mut conn, chunk).unwrap();
                     }
                 }
+                liaison_core::sync::cache::end_bulk_load(&conn).unwrap();
                 drop(conn);
                 drop(dir);
             },

@@ -503,6 +503,11 @@ impl Ctx<'_> {
         if !resumed || self.cp.new_cursors.is_empty() {
             self.prepare().await?;
         }
+        // A first full sync into an empty cache builds the ID indexes once, at the end.
+        let bulk = self.cp.full && self.cp.phase == Phase::MarketoLeads && super::cache::begin_bulk_load(&self.conn)?;
+        if !bulk {
+            super::cache::end_bulk_load(&self.conn)?;
+        }
         while self.cp.phase != Phase::Done {
             if self.control.cancelled() {
                 return Ok(());
@@ -525,6 +530,9 @@ impl Ctx<'_> {
             match result {
                 Ok(()) if self.control.cancelled() => return Ok(()),
                 Ok(()) => {
+                    if self.cp.phase == Phase::SalesforceLeads {
+                        super::cache::end_bulk_load(&self.conn)?;
+                    }
                     let tx = self.conn.transaction()?;
                     self.cp.phase = self.cp.phase.next();
                     self.cp.position = None;
@@ -1076,6 +1084,7 @@ impl Ctx<'_> {
 
     /// Ends the run: its state and counts, and on success the cursors for the next one.
     fn finish(&mut self, state: RunState, error: Option<&Error>) -> Result<()> {
+        super::cache::end_bulk_load(&self.conn)?;
         let tx = self.conn.transaction()?;
         if state == RunState::Succeeded {
             for (name, value) in &self.cp.new_cursors {

@@ -37,7 +37,5 @@ CREATE TABLE logged_activities (
 
 CREATE INDEX logged_activities_state ON logged_activities (state) WHERE state = 'sending';
 
--- Set by each upsert: whether it changed the row, and whether the systems disagree on a field
--- (the People view flags such people).
-ALTER TABLE people ADD COLUMN last_changed INTEGER NOT NULL DEFAULT 0;
+-- Set by each upsert: whether the systems disagree on a field (the rule decided).
 ALTER TABLE people ADD COLUMN has_conflict INTEGER NOT NULL DEFAULT 0;
