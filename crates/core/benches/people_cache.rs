@@ -28,6 +28,7 @@ fn records(source: Source) -> Vec<SourceRecord> {
                 system_id: id,
                 modified_at: "2026-11-01T00:00:00Z".into(),
                 values,
+                custom: Vec::new(),
             }
         })
         .collect()

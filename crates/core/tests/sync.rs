@@ -420,3 +420,45 @@ async fn bad_input_gets_a_clear_message() {
     assert!(err.message.contains("Marketo is not connected"), "{}", err.message);
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_field_is_synced_and_one_that_no_longer_exists_stops_the_run_with_its_name() {
+    use liaison_core::sync::fields::{NewCustomField, add_custom, remove_custom};
+    let w = world(150, 0.0).await;
+    let field = add_custom(
+        w.ws.store(),
+        NewCustomField {
+            label: "Lead source".into(),
+            marketo: Some("leadSource".into()),
+            salesforce_contact: Some("LeadSource".into()),
+            salesforce_lead: Some("LeadSource".into()),
+            rule: ConflictRule::SalesforceWins,
+        },
+    )
+    .unwrap();
+    let preview = run::preview(&w.ws, &w.vault).await.unwrap();
+    let row = preview.rows.iter().find(|r| r.custom.as_ref().is_some_and(|c| c.key == field.key)).unwrap();
+    assert!(row.selected && row.compatible, "{row:?}");
+    sync(&w, false).await;
+    let (_, _, email) = shared_person(&w).await;
+    let p = find(&w, &email);
+    assert!(!p.values[&field.key].is_empty(), "{p:?}");
+    assert_eq!(p.provenance[&field.key], "salesforce");
+
+    remove_custom(w.ws.store(), &field.key).unwrap();
+    add_custom(
+        w.ws.store(),
+        NewCustomField {
+            label: "Region".into(),
+            marketo: Some("region".into()),
+            salesforce_contact: Some("Region__c".into()),
+            salesforce_lead: None,
+            rule: ConflictRule::MarketoWins,
+        },
+    )
+    .unwrap();
+    let err = run::run(&w.ws, &w.vault, options(false), &Control::default(), &|_: &Progress| {}).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    assert!(err.message.contains("\"Region\"") && err.message.contains("\"region\""), "{}", err.message);
+    w.sb.shutdown().await;
+}

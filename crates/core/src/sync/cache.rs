@@ -13,7 +13,7 @@ use rusqlite::{Connection, Transaction, params_from_iter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// A system a person record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -145,6 +145,8 @@ pub struct SourceRecord {
     pub modified_at: String,
     /// Field values; `None` leaves the cached value alone.
     pub values: [Option<Value>; 11],
+    /// Custom field values, in the order the writer was given them ([`CacheWriter::with_custom`]).
+    pub custom: Vec<Option<Value>>,
 }
 
 /// What a batch did.
@@ -192,6 +194,7 @@ pub struct CacheWriter {
     sql: String,
     seen: HashSet<String>,
     notes: std::sync::Arc<Notes>,
+    custom: Vec<(String, String)>,
 }
 
 /// What the upsert reports about each row through `liaison_note()`: a RETURNING clause would
@@ -208,7 +211,19 @@ impl CacheWriter {
     pub fn new(source: Source, rules: &[(PersonField, ConflictRule)]) -> Self {
         let rule =
             |f: PersonField| rules.iter().find(|(g, _)| *g == f).map_or(ConflictRule::default_for(f), |(_, r)| *r);
-        Self { source, sql: upsert_sql(source, &rule), seen: HashSet::new(), notes: Default::default() }
+        Self {
+            source,
+            sql: upsert_sql(source, &rule),
+            seen: HashSet::new(),
+            notes: Default::default(),
+            custom: Vec::new(),
+        }
+    }
+
+    /// Also writes these custom fields (key and rule), from [`SourceRecord::custom`].
+    pub fn with_custom(mut self, fields: &[(String, ConflictRule)]) -> Self {
+        self.custom = fields.iter().map(|(key, rule)| (key.clone(), custom_sql(self.source, *rule))).collect();
+        self
     }
 
     /// Upserts a batch in one transaction; returns its counts and the duplicates it skipped.
@@ -280,6 +295,18 @@ impl CacheWriter {
                 counts.unchanged += 1;
             }
             counts.conflicts += self.notes.conflicts.load(Relaxed) - conflicts;
+            if record.custom.iter().any(Option::is_some) && !self.custom.is_empty() {
+                let id: i64 =
+                    tx.prepare_cached("SELECT id FROM people WHERE email_key = ?1")?.query_row([&key], |r| r.get(0))?;
+                for ((field, sql), value) in self.custom.iter().zip(&record.custom) {
+                    let text = match value {
+                        None => continue,
+                        Some(Value::Text(t)) => t.clone(),
+                        Some(Value::Bool(b)) => b.to_string(),
+                    };
+                    tx.prepare_cached(sql)?.execute(rusqlite::params![id, field, text, record.modified_at])?;
+                }
+            }
             self.seen.insert(key);
         }
         Ok((counts, duplicates))
@@ -312,6 +339,27 @@ pub fn end_bulk_load(conn: &Connection) -> Result<()> {
         conn.execute(sql, [])?;
     }
     Ok(())
+}
+
+/// The upsert of one custom field's value, with the same rules as the standard fields.
+fn custom_sql(source: Source, rule: ConflictRule) -> String {
+    let code = source.system_code();
+    let other_mod = source.other_modified_column();
+    let applies = match rule {
+        ConflictRule::SalesforceWins if code == 2 => "1".to_owned(),
+        ConflictRule::MarketoWins if code == 1 => "1".to_owned(),
+        ConflictRule::SalesforceWins | ConflictRule::MarketoWins => format!("src = {code}"),
+        ConflictRule::MostRecent => {
+            format!("src = {code} OR (SELECT {other_mod} IS NULL OR ?4 >= {other_mod} FROM people WHERE id = ?1)")
+        }
+    };
+    format!(
+        "INSERT INTO people_custom (person_id, key, value, src) VALUES (?1, ?2, ?3, {code}) \
+         ON CONFLICT (person_id, key) DO UPDATE SET \
+         value = CASE WHEN {applies} THEN excluded.value ELSE value END, \
+         src = CASE WHEN {applies} THEN {code} ELSE src END \
+         WHERE ?4 IS NOT NULL"
+    )
 }
 
 /// Builds the upsert: values apply when the cell is empty, when this system provided the current
@@ -398,7 +446,7 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
     let src_cols: Vec<String> = PersonField::ALL.iter().map(|f| format!("{}_src", f.column())).collect();
     let value_cols: Vec<&str> = PersonField::ALL.iter().map(|f| f.column()).collect();
     let sql = format!(
-        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}, {}
+        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}, {}, id
            FROM people
           WHERE email_key LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\'
              OR company LIKE ?1 ESCAPE '\\' OR (first_name || ' ' || last_name) LIKE ?1 ESCAPE '\\'
@@ -427,20 +475,37 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
                 values.insert(field.column().to_owned(), text);
             }
         }
-        Ok(Person {
-            values,
-            email: r.get(0)?,
-            first_name: r.get(1)?,
-            last_name: r.get(2)?,
-            company: r.get(3)?,
-            marketo_id: r.get(4)?,
-            sf_contact_id: r.get(5)?,
-            sf_lead_id: r.get(6)?,
-            unsubscribed: r.get::<_, Option<i64>>(7)?.map(|v| v != 0),
-            provenance,
-        })
+        let id: i64 = r.get(8 + 2 * PersonField::ALL.len())?;
+        Ok((
+            id,
+            Person {
+                values,
+                email: r.get(0)?,
+                first_name: r.get(1)?,
+                last_name: r.get(2)?,
+                company: r.get(3)?,
+                marketo_id: r.get(4)?,
+                sf_contact_id: r.get(5)?,
+                sf_lead_id: r.get(6)?,
+                unsubscribed: r.get::<_, Option<i64>>(7)?.map(|v| v != 0),
+                provenance,
+            },
+        ))
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Error::from)
+    let found: Vec<(i64, Person)> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut custom = conn.prepare_cached("SELECT key, value, src FROM people_custom WHERE person_id = ?1")?;
+    found
+        .into_iter()
+        .map(|(id, mut person)| {
+            let values = custom.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?)))?;
+            for value in values {
+                let (key, value, src) = value?;
+                person.provenance.insert(key.clone(), if src == 1 { "marketo" } else { "salesforce" }.to_owned());
+                person.values.insert(key, value);
+            }
+            Ok(person)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -461,7 +526,7 @@ mod tests {
         values[0] = first.map(|s| Value::Text(s.into()));
         values[3] = company.map(|s| Value::Text(s.into()));
         values[8] = unsub.map(Value::Bool);
-        SourceRecord { email: email.into(), system_id: id.into(), modified_at: at.into(), values }
+        SourceRecord { email: email.into(), system_id: id.into(), modified_at: at.into(), values, custom: Vec::new() }
     }
 
     fn store() -> (tempfile::TempDir, Store) {

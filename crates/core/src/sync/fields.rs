@@ -25,8 +25,10 @@ pub struct SystemField {
 /// One row of the preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct FieldRow {
-    /// `None` for email, the match key.
+    /// `None` for email, the match key, and for custom fields.
     pub field: Option<PersonField>,
+    /// A custom field the admin added (its key and label).
+    pub custom: Option<CustomFieldRef>,
     pub marketo: Option<SystemField>,
     pub salesforce_contact: Option<SystemField>,
     pub salesforce_lead: Option<SystemField>,
@@ -38,6 +40,36 @@ pub struct FieldRow {
     pub selected: bool,
     /// Email: always synced, cannot be deselected.
     pub required: bool,
+}
+
+/// Which custom field a preview row is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CustomFieldRef {
+    pub key: String,
+    pub label: String,
+}
+
+/// A field the admin adds to the sync beyond the standard ones: its API name on each side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomField {
+    /// Stable key (from the label): `region`, `customer_tier`.
+    pub key: String,
+    pub label: String,
+    pub marketo: Option<String>,
+    pub salesforce_contact: Option<String>,
+    pub salesforce_lead: Option<String>,
+    pub rule: ConflictRule,
+    pub selected: bool,
+}
+
+/// What the admin types to add a custom field.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewCustomField {
+    pub label: String,
+    pub marketo: Option<String>,
+    pub salesforce_contact: Option<String>,
+    pub salesforce_lead: Option<String>,
+    pub rule: ConflictRule,
 }
 
 /// The preview the Data sync page shows before Start sync.
@@ -62,6 +94,19 @@ pub struct FieldChoice {
 pub struct Mapping {
     pub marketo_email: String,
     pub fields: Vec<MappedField>,
+    /// Custom fields, in the order of [`SourceRecord::custom`](super::cache::SourceRecord).
+    pub custom: Vec<MappedCustom>,
+}
+
+/// One synced custom field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedCustom {
+    pub key: String,
+    pub marketo: Option<String>,
+    pub salesforce_contact: Option<String>,
+    pub salesforce_lead: Option<String>,
+    pub rule: ConflictRule,
+    pub boolean: bool,
 }
 
 /// One synced field.
@@ -84,7 +129,8 @@ impl Mapping {
 
     /// Marketo API names to request, in order (after `id`, `email`, `updatedAt`).
     pub fn marketo_fields(&self) -> Vec<&str> {
-        self.fields.iter().filter_map(|f| f.marketo.as_deref()).collect()
+        let standard = self.fields.iter().filter_map(|f| f.marketo.as_deref());
+        standard.chain(self.custom.iter().filter_map(|f| f.marketo.as_deref())).collect()
     }
 }
 
@@ -135,6 +181,7 @@ pub fn rows(
     contact: &[SystemField],
     lead: &[SystemField],
     saved: &[FieldChoice],
+    custom: &[CustomField],
 ) -> Result<Vec<FieldRow>> {
     let email = (find(marketo, &["email"]), find(contact, &["Email"]), find(lead, &["Email"]));
     let Some(mk_email) = email.0.clone() else {
@@ -151,6 +198,7 @@ pub fn rows(
     }
     let mut rows = vec![FieldRow {
         field: None,
+        custom: None,
         marketo: Some(mk_email),
         salesforce_contact: email.1,
         salesforce_lead: email.2,
@@ -178,6 +226,7 @@ pub fn rows(
         let choice = saved.iter().find(|c| c.field == field);
         rows.push(FieldRow {
             field: Some(field),
+            custom: None,
             marketo: mk,
             salesforce_contact: ct,
             salesforce_lead: ld,
@@ -185,6 +234,48 @@ pub fn rows(
             note,
             rule: choice.map_or(ConflictRule::default_for(field), |c| c.rule),
             selected: available && choice.is_none_or(|c| c.selected),
+            required: false,
+        });
+    }
+    for c in custom {
+        let lookup =
+            |fields: &[SystemField], name: &Option<String>| -> std::result::Result<Option<SystemField>, String> {
+                match name {
+                    None => Ok(None),
+                    Some(n) => find(fields, &[n.as_str()]).map(Some).ok_or_else(|| n.clone()),
+                }
+            };
+        let sides = [
+            ("Marketo", lookup(marketo, &c.marketo)),
+            ("Salesforce Contact", lookup(contact, &c.salesforce_contact)),
+            ("Salesforce Lead", lookup(lead, &c.salesforce_lead)),
+        ];
+        let missing: Vec<String> = sides
+            .iter()
+            .filter_map(|(system, r)| r.as_ref().err().map(|n| format!("{system} has no field {n:?}")))
+            .collect();
+        let [mk, ct, ld] = sides.map(|(_, r)| r.unwrap_or(None));
+        let classes: Vec<Class> =
+            [&mk, &ct, &ld].iter().filter_map(|f| f.as_ref().map(|f| class(&f.data_type))).collect();
+        let compatible =
+            missing.is_empty() && classes.windows(2).all(|w| w[0] == w[1]) && !classes.contains(&Class::Other);
+        let note = if !missing.is_empty() {
+            Some(format!("{} (it no longer exists or the API user cannot read it).", missing.join("; ")))
+        } else if !compatible {
+            Some("The systems store different kinds of values here; it is not synced.".to_owned())
+        } else {
+            None
+        };
+        rows.push(FieldRow {
+            field: None,
+            custom: Some(CustomFieldRef { key: c.key.clone(), label: c.label.clone() }),
+            marketo: mk,
+            salesforce_contact: ct,
+            salesforce_lead: ld,
+            compatible,
+            note,
+            rule: c.rule,
+            selected: c.selected && compatible,
             required: false,
         });
     }
@@ -199,26 +290,39 @@ pub fn mapping(rows: &[FieldRow]) -> Result<Mapping> {
         .and_then(|r| r.marketo.as_ref())
         .map(|f| f.name.clone())
         .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo's lead database has no email field."))?;
-    let fields = rows
-        .iter()
-        .filter(|r| r.selected && r.compatible)
+    let name = |f: &Option<SystemField>| f.as_ref().map(|f| f.name.clone());
+    let boolean = |r: &FieldRow| {
+        [&r.marketo, &r.salesforce_contact, &r.salesforce_lead]
+            .iter()
+            .any(|f| f.as_ref().is_some_and(|f| class(&f.data_type) == Class::Boolean))
+    };
+    let synced = rows.iter().filter(|r| r.selected && r.compatible);
+    let fields = synced
+        .clone()
         .filter_map(|r| {
-            let field = r.field?;
-            let name = |f: &Option<SystemField>| f.as_ref().map(|f| f.name.clone());
-            let boolean = [&r.marketo, &r.salesforce_contact, &r.salesforce_lead]
-                .iter()
-                .any(|f| f.as_ref().is_some_and(|f| class(&f.data_type) == Class::Boolean));
             Some(MappedField {
-                field,
+                field: r.field?,
                 marketo: name(&r.marketo),
                 salesforce_contact: name(&r.salesforce_contact),
                 salesforce_lead: name(&r.salesforce_lead),
                 rule: r.rule,
-                boolean,
+                boolean: boolean(r),
             })
         })
         .collect();
-    Ok(Mapping { marketo_email, fields })
+    let custom = synced
+        .filter_map(|r| {
+            Some(MappedCustom {
+                key: r.custom.as_ref()?.key.clone(),
+                marketo: name(&r.marketo),
+                salesforce_contact: name(&r.salesforce_contact),
+                salesforce_lead: name(&r.salesforce_lead),
+                rule: r.rule,
+                boolean: boolean(r),
+            })
+        })
+        .collect();
+    Ok(Mapping { marketo_email, fields, custom })
 }
 
 const MAPPING_KEY: &str = "sync.mapping";
@@ -250,6 +354,104 @@ pub fn save_choices(store: &Store, choices: &[FieldChoice]) -> Result<()> {
         )?;
         Ok(())
     })
+}
+
+const CUSTOM_KEY: &str = "sync.custom_fields";
+
+/// The custom fields the admin added.
+pub fn custom_fields(store: &Store) -> Result<Vec<CustomField>> {
+    let raw: Option<String> = store.read(|c| {
+        Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [CUSTOM_KEY], |r| r.get(0)).optional()?)
+    })?;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+}
+
+fn store_custom(store: &Store, fields: &[CustomField], action: &str, key: &str) -> Result<()> {
+    let value = serde_json::to_string(fields)?;
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![CUSTOM_KEY, value],
+        )?;
+        let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
+        crate::audit::record(tx, actor.as_deref(), action, Some(key), serde_json::json!({}))?;
+        Ok(())
+    })
+}
+
+fn api_name(system: &str, name: Option<String>) -> Result<Option<String>> {
+    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else { return Ok(None) };
+    let valid = name.len() <= 80
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(Error::invalid_input(format!(
+            "{name:?} is not a {system} API field name: use the API name (letters, digits and _, like Region__c), not the label."
+        )));
+    }
+    Ok(Some(name))
+}
+
+/// Adds a custom field to the sync (checked against the live describes at the next preview).
+pub fn add_custom(store: &Store, new: NewCustomField) -> Result<CustomField> {
+    let label = new.label.trim().to_owned();
+    if label.is_empty() || label.chars().count() > 80 {
+        return Err(Error::invalid_input("Give the custom field a name of 1 to 80 characters."));
+    }
+    let key: String = label
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let field = CustomField {
+        key: format!("custom_{key}"),
+        label,
+        marketo: api_name("Marketo", new.marketo)?,
+        salesforce_contact: api_name("Salesforce", new.salesforce_contact)?,
+        salesforce_lead: api_name("Salesforce", new.salesforce_lead)?,
+        rule: new.rule,
+        selected: true,
+    };
+    if field.marketo.is_none() && field.salesforce_contact.is_none() && field.salesforce_lead.is_none() {
+        return Err(Error::invalid_input("Name the field's API name in Marketo, Salesforce or both."));
+    }
+    let mut fields = custom_fields(store)?;
+    if fields.iter().any(|f| f.key == field.key) {
+        return Err(Error::new(ErrorCode::Conflict, format!("A custom field named {:?} exists already.", field.label)));
+    }
+    if fields.len() >= 50 {
+        return Err(Error::invalid_input("At most 50 custom fields can be synced."));
+    }
+    fields.push(field.clone());
+    store_custom(store, &fields, "sync.custom_field_added", &field.key)?;
+    Ok(field)
+}
+
+/// Removes a custom field from the sync (cached values stay until the next full sync).
+pub fn remove_custom(store: &Store, key: &str) -> Result<()> {
+    let mut fields = custom_fields(store)?;
+    let before = fields.len();
+    fields.retain(|f| f.key != key);
+    if fields.len() == before {
+        return Err(Error::not_found(format!("There is no custom field {key:?}.")));
+    }
+    store_custom(store, &fields, "sync.custom_field_removed", key)
+}
+
+/// Saves a custom field's selection and rule (from the preview).
+pub fn choose_custom(store: &Store, key: &str, selected: bool, rule: ConflictRule) -> Result<()> {
+    let mut fields = custom_fields(store)?;
+    let field = fields
+        .iter_mut()
+        .find(|f| f.key == key)
+        .ok_or_else(|| Error::not_found(format!("There is no custom field {key:?}.")))?;
+    field.selected = selected;
+    field.rule = rule;
+    store_custom(store, &fields, "sync.custom_field_changed", key)
 }
 
 /// Reads Marketo's lead fields (describe2 where available, else describe).
@@ -298,7 +500,8 @@ pub async fn preview(
     let contact = salesforce_fields(salesforce, "Contact").await?;
     let lead = salesforce_fields(salesforce, "Lead").await?;
     let saved = saved_choices(store)?;
-    Ok(FieldPreview { rows: rows(&mk, &contact, &lead, &saved)?, saved: !saved.is_empty() })
+    let custom = custom_fields(store)?;
+    Ok(FieldPreview { rows: rows(&mk, &contact, &lead, &saved, &custom)?, saved: !saved.is_empty() })
 }
 
 #[cfg(test)]
@@ -325,7 +528,7 @@ mod tests {
     #[test]
     fn email_is_required_and_fields_are_matched_by_name_on_each_side() {
         let (mk, ct, ld) = sides();
-        let rows = rows(&mk, &ct, &ld, &[]).unwrap();
+        let rows = rows(&mk, &ct, &ld, &[], &[]).unwrap();
         assert!(rows[0].required && rows[0].field.is_none());
         let first = rows.iter().find(|r| r.field == Some(PersonField::FirstName)).unwrap();
         assert!(first.selected && first.compatible && first.note.is_none());
@@ -338,7 +541,7 @@ mod tests {
     #[test]
     fn a_type_mismatch_makes_a_field_incompatible_and_unsynced() {
         let (mk, ct, ld) = sides();
-        let rows = rows(&mk, &ct, &ld, &[]).unwrap();
+        let rows = rows(&mk, &ct, &ld, &[], &[]).unwrap();
         let unsub = rows.iter().find(|r| r.field == Some(PersonField::Unsubscribed)).unwrap();
         assert!(!unsub.compatible && !unsub.selected);
         assert!(mapping(&rows).unwrap().fields.iter().all(|m| m.field != PersonField::Unsubscribed));
@@ -348,7 +551,7 @@ mod tests {
     fn saved_choices_deselect_fields_and_change_rules() {
         let (mk, ct, ld) = sides();
         let saved = [FieldChoice { field: PersonField::FirstName, selected: false, rule: ConflictRule::MostRecent }];
-        let rows = rows(&mk, &ct, &ld, &saved).unwrap();
+        let rows = rows(&mk, &ct, &ld, &saved, &[]).unwrap();
         let first = rows.iter().find(|r| r.field == Some(PersonField::FirstName)).unwrap();
         assert!(!first.selected && first.rule == ConflictRule::MostRecent);
         let mapping = mapping(&rows).unwrap();
@@ -356,10 +559,59 @@ mod tests {
         assert_eq!(mapping.marketo_fields(), vec!["company"]);
     }
 
+    fn custom(marketo: Option<&str>, contact: Option<&str>) -> CustomField {
+        CustomField {
+            key: "custom_region".into(),
+            label: "Region".into(),
+            marketo: marketo.map(Into::into),
+            salesforce_contact: contact.map(Into::into),
+            salesforce_lead: None,
+            rule: ConflictRule::MarketoWins,
+            selected: true,
+        }
+    }
+
+    #[test]
+    fn a_custom_field_is_matched_by_its_api_names_and_a_missing_one_is_named() {
+        let (mut mk, mut ct, ld) = sides();
+        mk.push(f("region", "string"));
+        ct.push(f("Region__c", "picklist"));
+        let rows = rows(&mk, &ct, &ld, &[], &[custom(Some("region"), Some("Region__c"))]).unwrap();
+        let row = rows.last().unwrap();
+        assert!(row.selected && row.compatible, "{row:?}");
+        let mapping = mapping(&rows).unwrap();
+        assert_eq!(mapping.custom[0].salesforce_contact.as_deref(), Some("Region__c"));
+        assert!(mapping.marketo_fields().contains(&"region"));
+        let gone = super::rows(&mk, &ct, &ld, &[], &[custom(Some("region"), Some("Deleted__c"))]).unwrap();
+        let row = gone.last().unwrap();
+        assert!(!row.selected && row.note.as_deref().unwrap().contains("\"Deleted__c\""), "{row:?}");
+    }
+
+    #[test]
+    fn custom_fields_are_validated_when_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::Paths::in_dir(dir.path())).unwrap();
+        let new = |label: &str, mk: Option<&str>| NewCustomField {
+            label: label.into(),
+            marketo: mk.map(Into::into),
+            salesforce_contact: None,
+            salesforce_lead: None,
+            rule: ConflictRule::MostRecent,
+        };
+        let added = add_custom(&store, new("Customer tier", Some("customerTier"))).unwrap();
+        assert_eq!(added.key, "custom_customer_tier");
+        assert!(add_custom(&store, new("", Some("x"))).unwrap_err().message.contains("1 to 80"));
+        assert!(add_custom(&store, new("Tier", Some("Customer Tier"))).unwrap_err().message.contains("API name"));
+        assert!(add_custom(&store, new("Tier", None)).unwrap_err().message.contains("Marketo, Salesforce or both"));
+        assert_eq!(add_custom(&store, new("customer tier", Some("x"))).unwrap_err().code, ErrorCode::Conflict);
+        remove_custom(&store, "custom_customer_tier").unwrap();
+        assert!(custom_fields(&store).unwrap().is_empty());
+    }
+
     #[test]
     fn no_email_on_the_marketo_side_is_a_clear_error() {
         let (_, ct, ld) = sides();
-        let err = rows(&[f("firstName", "string")], &ct, &ld, &[]).unwrap_err();
+        let err = rows(&[f("firstName", "string")], &ct, &ld, &[], &[]).unwrap_err();
         assert!(err.message.contains("no email field"), "{}", err.message);
     }
 }

@@ -94,7 +94,8 @@ fn marketo_record(
             values[index(mapped.field)] = get(name);
         }
     }
-    Some(SourceRecord { email, system_id: id, modified_at, values })
+    let custom = mapping.custom.iter().map(|c| c.marketo.as_deref().and_then(&get)).collect();
+    Some(SourceRecord { email, system_id: id, modified_at, values, custom })
 }
 
 fn index(field: PersonField) -> usize {
@@ -150,7 +151,9 @@ pub fn parse_extract(
     let columns: Vec<(String, usize, bool)> = mapping
         .fields
         .iter()
-        .filter_map(|m| Some((m.marketo.clone()?, col(m.marketo.as_deref()?)?, m.boolean)))
+        .map(|m| (&m.marketo, m.boolean))
+        .chain(mapping.custom.iter().map(|m| (&m.marketo, m.boolean)))
+        .filter_map(|(name, boolean)| Some((name.clone()?, col(name.as_deref()?)?, boolean)))
         .collect();
     let mut records = Vec::new();
     let mut rejected = Vec::new();
@@ -200,7 +203,10 @@ pub fn marketo_lead(lead: &serde_json::Value, mapping: &Mapping) -> std::result:
     };
     let email = lead[&mapping.marketo_email].as_str().unwrap_or_default().trim().to_owned();
     let updated = lead["updatedAt"].as_str().unwrap_or_default();
-    let boolean = |name: &str| mapping.fields.iter().any(|m| m.marketo.as_deref() == Some(name) && m.boolean);
+    let boolean = |name: &str| {
+        mapping.fields.iter().any(|m| m.marketo.as_deref() == Some(name) && m.boolean)
+            || mapping.custom.iter().any(|m| m.marketo.as_deref() == Some(name) && m.boolean)
+    };
     marketo_record(mapping, |name| json_value(&lead[name], boolean(name)), id.clone(), email.clone(), updated).ok_or(
         Rejected {
             record_id: id,
@@ -229,10 +235,12 @@ impl SfObject {
     /// The mapped field names on this object.
     pub fn fields(self, mapping: &Mapping) -> Vec<String> {
         let mut fields = vec!["Id".to_owned(), "Email".to_owned(), "SystemModstamp".to_owned()];
-        for m in &mapping.fields {
+        let sides = mapping.fields.iter().map(|m| (&m.salesforce_contact, &m.salesforce_lead));
+        let sides = sides.chain(mapping.custom.iter().map(|m| (&m.salesforce_contact, &m.salesforce_lead)));
+        for (contact, lead) in sides {
             let name = match self {
-                Self::Contact => m.salesforce_contact.as_ref(),
-                Self::Lead => m.salesforce_lead.as_ref(),
+                Self::Contact => contact.as_ref(),
+                Self::Lead => lead.as_ref(),
             };
             if let Some(name) = name
                 && !fields.contains(name)
@@ -270,7 +278,18 @@ pub fn salesforce_record(
             values[index(m.field)] = json_value(&rec[name.as_str()], m.boolean);
         }
     }
-    Ok(SourceRecord { email, system_id: id, modified_at, values })
+    let custom = mapping
+        .custom
+        .iter()
+        .map(|m| {
+            let name = match object {
+                SfObject::Contact => m.salesforce_contact.as_ref(),
+                SfObject::Lead => m.salesforce_lead.as_ref(),
+            };
+            name.and_then(|n| json_value(&rec[n.as_str()], m.boolean))
+        })
+        .collect();
+    Ok(SourceRecord { email, system_id: id, modified_at, values, custom })
 }
 
 #[cfg(test)]
@@ -281,6 +300,7 @@ mod tests {
 
     fn mapping() -> Mapping {
         Mapping {
+            custom: Vec::new(),
             marketo_email: "email".into(),
             fields: vec![
                 MappedField {

@@ -491,6 +491,19 @@ fn check_saved_fields_exist(ws: &Workspace, preview: &fields::FieldPreview) -> R
             ));
         }
     }
+    for field in fields::custom_fields(ws.store())?.iter().filter(|f| f.selected) {
+        let row = preview.rows.iter().find(|r| r.custom.as_ref().is_some_and(|c| c.key == field.key));
+        if let Some(row) = row.filter(|r| !r.compatible) {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!(
+                    "The custom field {:?} cannot be synced: {} Fix or remove it in the field preview, then start the sync again.",
+                    field.label,
+                    row.note.as_deref().unwrap_or("its types differ between the systems.")
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -600,7 +613,8 @@ impl Ctx<'_> {
             Source::SalesforceLead => "lead",
         };
         let rules = self.mapping.rules();
-        self.writers.entry(key).or_insert_with(|| CacheWriter::new(source, &rules))
+        let custom: Vec<_> = self.mapping.custom.iter().map(|c| (c.key.clone(), c.rule)).collect();
+        self.writers.entry(key).or_insert_with(|| CacheWriter::new(source, &rules).with_custom(&custom))
     }
 
     /// Writes a batch, its rejections and the checkpoint in one transaction.

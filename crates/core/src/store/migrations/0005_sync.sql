@@ -39,3 +39,13 @@ CREATE INDEX logged_activities_state ON logged_activities (state) WHERE state = 
 
 -- Set by each upsert: whether the systems disagree on a field (the rule decided).
 ALTER TABLE people ADD COLUMN has_conflict INTEGER NOT NULL DEFAULT 0;
+
+-- Values of the custom fields the admin added to the sync, with their source (1 Marketo,
+-- 2 Salesforce) like the standard fields.
+CREATE TABLE people_custom (
+    person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    src        INTEGER NOT NULL,
+    PRIMARY KEY (person_id, key)
+) STRICT, WITHOUT ROWID;
