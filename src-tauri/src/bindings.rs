@@ -37,7 +37,9 @@ use crate::commands::invites::{CsvFile, FINISHED_EVENT, PROGRESS_EVENT, VALIDATI
 use crate::commands::sandbox::SandboxInfo;
 use crate::commands::sync::{self as sync_cmd, SyncFinished, SyncOverview};
 use liaison_core::sync::cache::{ConflictRule, Person, PersonField};
-use liaison_core::sync::fields::{FieldChoice, FieldPreview, FieldRow, SystemField};
+use liaison_core::sync::fields::{
+    CustomField, CustomFieldRef, FieldChoice, FieldPreview, FieldRow, NewCustomField, SystemField,
+};
 use liaison_core::sync::run::{Estimate, Phase, Progress, RecordError, RunReport, SyncCounts, SyncRun, SyncStatus};
 use liaison_core::sync::settings::SyncSettings;
 
@@ -203,6 +205,12 @@ fn commands() -> Vec<Command> {
         command::<Vec<RunSummary>>("runs_list", vec![]),
         command::<FieldPreview>("sync_preview", vec![]),
         command::<()>("sync_save_mapping", vec![arg::<Vec<FieldChoice>>("choices")]),
+        command::<CustomField>("sync_custom_add", vec![arg::<NewCustomField>("field")]),
+        command::<()>("sync_custom_remove", vec![arg::<String>("key")]),
+        command::<()>(
+            "sync_custom_choose",
+            vec![arg::<String>("key"), arg::<bool>("selected"), arg::<ConflictRule>("rule")],
+        ),
         command::<Estimate>("sync_estimate", vec![arg::<bool>("full")]),
         command::<()>("sync_start", vec![arg::<bool>("full")]),
         command::<bool>("sync_cancel", vec![]),
@@ -294,6 +302,9 @@ fn declarations() -> Vec<String> {
         ConflictRule::decl(&cfg),
         SystemField::decl(&cfg),
         FieldRow::decl(&cfg),
+        CustomFieldRef::decl(&cfg),
+        CustomField::decl(&cfg),
+        NewCustomField::decl(&cfg),
         FieldPreview::decl(&cfg),
         FieldChoice::decl(&cfg),
         Estimate::decl(&cfg),

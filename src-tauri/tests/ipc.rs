@@ -54,6 +54,8 @@ fn args_for(cmd: &str) -> Value {
         "set_language" => json!({ "language": "en" }),
         "audit_list" => json!({ "query": { "action": null, "limit": 10 } }),
         "sync_save_mapping" => json!({ "choices": [] }),
+        "sync_custom_remove" => json!({ "key": "custom_none" }),
+        "sync_custom_choose" => json!({ "key": "custom_none", "selected": true, "rule": "most_recent" }),
         "sync_estimate" | "sync_start" => json!({ "full": false }),
         "sync_history" => json!({ "limit": 10 }),
         "sync_run_errors" => json!({ "run_id": "none", "limit": 10 }),
@@ -364,6 +366,28 @@ fn sync_settings_are_saved_and_bad_values_are_refused_with_the_reason_losing_not
     )
     .unwrap_err();
     assert!(err.to_string().contains("shoe_size"), "{err}");
+}
+
+#[test]
+fn custom_sync_fields_are_added_chosen_and_removed_with_clear_refusals() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let field = json!({ "label": "Region", "marketo": "region", "salesforce_contact": "Region__c",
+        "salesforce_lead": null, "rule": "marketo_wins" });
+    let added = invoke(&main, "sync_custom_add", json!({ "field": field })).unwrap();
+    assert_eq!((added["key"].as_str(), added["selected"].as_bool()), (Some("custom_region"), Some(true)));
+    let err = invoke(&main, "sync_custom_add", json!({ "field": field })).unwrap_err();
+    assert_eq!(err["code"], "conflict", "{err}");
+    let label_not_api = json!({ "label": "Tier", "marketo": "Customer Tier", "salesforce_contact": null,
+        "salesforce_lead": null, "rule": "most_recent" });
+    let err = invoke(&main, "sync_custom_add", json!({ "field": label_not_api })).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("API name"), "{err}");
+    invoke(&main, "sync_custom_choose", json!({ "key": "custom_region", "selected": false, "rule": "most_recent" }))
+        .unwrap();
+    invoke(&main, "sync_custom_remove", json!({ "key": "custom_region" })).unwrap();
+    let err = invoke(&main, "sync_custom_remove", json!({ "key": "custom_region" })).unwrap_err();
+    assert_eq!(err["code"], "not_found", "{err}");
 }
 
 #[test]

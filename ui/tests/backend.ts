@@ -371,6 +371,7 @@ export const fieldPreview: FieldPreview = {
   rows: [
     {
       field: null,
+      custom: null,
       marketo: { name: "email", label: "Email Address", data_type: "email" },
       salesforce_contact: { name: "Email", label: "Email", data_type: "email" },
       salesforce_lead: { name: "Email", label: "Email", data_type: "email" },
@@ -382,6 +383,7 @@ export const fieldPreview: FieldPreview = {
     },
     {
       field: "first_name",
+      custom: null,
       marketo: { name: "firstName", label: "First Name", data_type: "string" },
       salesforce_contact: { name: "FirstName", label: "First Name", data_type: "string" },
       salesforce_lead: { name: "FirstName", label: "First Name", data_type: "string" },
@@ -393,6 +395,7 @@ export const fieldPreview: FieldPreview = {
     },
     {
       field: "unsubscribed",
+      custom: null,
       marketo: { name: "unsubscribed", label: "Unsubscribed", data_type: "boolean" },
       salesforce_contact: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
       salesforce_lead: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
@@ -404,6 +407,7 @@ export const fieldPreview: FieldPreview = {
     },
     {
       field: "lead_owner",
+      custom: null,
       marketo: null,
       salesforce_contact: { name: "OwnerId", label: "Owner ID", data_type: "reference" },
       salesforce_lead: { name: "OwnerId", label: "Owner ID", data_type: "reference" },

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use liaison_core::connections::{self, ConnectionSummary};
 use liaison_core::runs::RunState;
-use liaison_core::sync::cache::{self, Person};
-use liaison_core::sync::fields::{self, FieldChoice, FieldPreview};
+use liaison_core::sync::cache::{self, ConflictRule, Person};
+use liaison_core::sync::fields::{self, CustomField, FieldChoice, FieldPreview, NewCustomField};
 use liaison_core::sync::run::{
     self, Control, Estimate, Progress, RecordError, RunOptions, RunReport, SyncRun, SyncStatus,
 };
@@ -74,6 +74,28 @@ pub async fn sync_preview(state: State<'_, AppState>) -> Result<FieldPreview, Er
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_save_mapping(state: State<'_, AppState>, choices: Vec<FieldChoice>) -> Result<(), Error> {
     with_workspace(state, move |ws| fields::save_choices(ws.store(), &choices)).await
+}
+
+/// Adds a custom field to the sync (checked against the live describes at the next preview).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_custom_add(state: State<'_, AppState>, field: NewCustomField) -> Result<CustomField, Error> {
+    with_workspace(state, move |ws| fields::add_custom(ws.store(), field)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_custom_remove(state: State<'_, AppState>, key: String) -> Result<(), Error> {
+    with_workspace(state, move |ws| fields::remove_custom(ws.store(), &key)).await
+}
+
+/// Saves a custom field's selection and conflict rule (the preview's Save mapping).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_custom_choose(
+    state: State<'_, AppState>,
+    key: String,
+    selected: bool,
+    rule: ConflictRule,
+) -> Result<(), Error> {
+    with_workspace(state, move |ws| fields::choose_custom(ws.store(), &key, selected, rule)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

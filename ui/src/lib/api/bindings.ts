@@ -367,9 +367,13 @@ name: string, label: string,
 data_type: string, };
 export type FieldRow = { 
 /**
- * `None` for email, the match key.
+ * `None` for email, the match key, and for custom fields.
  */
-field: PersonField | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
+field: PersonField | null, 
+/**
+ * A custom field the admin added (its key and label).
+ */
+custom: CustomFieldRef | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
 /**
  * Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
  */
@@ -382,6 +386,13 @@ note: string | null, rule: ConflictRule, selected: boolean,
  * Email: always synced, cannot be deselected.
  */
 required: boolean, };
+export type CustomFieldRef = { key: string, label: string, };
+export type CustomField = { 
+/**
+ * Stable key (from the label): `region`, `customer_tier`.
+ */
+key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
+export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
 export type FieldPreview = { rows: Array<FieldRow>, 
 /**
  * Whether the admin saved choices before (otherwise these are the defaults).
@@ -591,6 +602,9 @@ export const commands = {
   runsList: () => call<Array<RunSummary>>("runs_list"),
   syncPreview: () => call<FieldPreview>("sync_preview"),
   syncSaveMapping: (choices: Array<FieldChoice>) => call<null>("sync_save_mapping", { choices }),
+  syncCustomAdd: (field: NewCustomField) => call<CustomField>("sync_custom_add", { field }),
+  syncCustomRemove: (key: string) => call<null>("sync_custom_remove", { key }),
+  syncCustomChoose: (key: string, selected: boolean, rule: ConflictRule) => call<null>("sync_custom_choose", { key, selected, rule }),
   syncEstimate: (full: boolean) => call<Estimate>("sync_estimate", { full }),
   syncStart: (full: boolean) => call<null>("sync_start", { full }),
   syncCancel: () => call<boolean>("sync_cancel"),
