@@ -105,6 +105,34 @@ fn sync_preview_run_status_and_people_search_from_the_command_line() {
     let found = json(&liaison(d).args(["--json", "people", "search", "example.com", "--limit", "5"]).output().unwrap());
     let first = &found.as_array().unwrap()[0];
     assert!(first["email"].as_str().unwrap().contains("example.com"));
+    // Custom fields: added by API name, checked in the preview, listed and removed.
+    let added = json(
+        &liaison(d)
+            .args([
+                "--json",
+                "sync",
+                "field",
+                "add",
+                "--label",
+                "Lead source",
+                "--marketo",
+                "leadSource",
+                "--contact",
+                "LeadSource",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(added["key"], "custom_lead_source");
+    let bad =
+        liaison(d).args(["sync", "field", "add", "--label", "Tier", "--marketo", "Customer Tier"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("API name"), "{bad:?}");
+    let preview = json(&liaison(d).args(["--json", "sync", "preview"]).output().unwrap());
+    let row = preview["fields"]["rows"].as_array().unwrap().iter().find(|r| r["custom"]["key"] == "custom_lead_source");
+    assert_eq!(row.unwrap()["compatible"], true, "{preview}");
+    let list = json(&liaison(d).args(["--json", "sync", "field", "list"]).output().unwrap());
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    json(&liaison(d).args(["--json", "sync", "field", "remove", "custom_lead_source"]).output().unwrap());
     let text = liaison(d).args(["people", "search", "no-such-person-xyz"]).output().unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("Nobody in the cache matches"));
     rt.block_on(sandbox.shutdown());

@@ -24,6 +24,35 @@ pub enum SyncCommand {
     },
     /// The cache, the latest run and its counts, and the sync settings.
     Status,
+    /// Custom fields synced beyond the standard ones.
+    #[command(subcommand)]
+    Field(FieldCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FieldCommand {
+    /// Add a field by its API name in Marketo and/or Salesforce (checked at the next preview).
+    Add {
+        /// The field's name in Liaison.
+        #[arg(long)]
+        label: String,
+        /// Marketo's API name (e.g. region).
+        #[arg(long)]
+        marketo: Option<String>,
+        /// Salesforce Contact's API name (e.g. Region__c).
+        #[arg(long)]
+        contact: Option<String>,
+        /// Salesforce Lead's API name.
+        #[arg(long)]
+        lead: Option<String>,
+        /// Who wins when the systems disagree.
+        #[arg(long, value_parser = ["salesforce_wins", "marketo_wins", "most_recent"], default_value = "salesforce_wins")]
+        rule: String,
+    },
+    /// List the custom fields.
+    List,
+    /// Stop syncing a custom field (by its key, from `list`).
+    Remove { key: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,7 +145,56 @@ pub fn sync(ws: &Workspace, out: &Output, command: SyncCommand) -> Result<Exit, 
         SyncCommand::Preview => preview(ws, out),
         SyncCommand::Run { full } => run_sync(ws, out, full),
         SyncCommand::Status => status(ws, out),
+        SyncCommand::Field(command) => field(ws, out, command),
     }
+}
+
+fn field(ws: &Workspace, out: &Output, command: FieldCommand) -> Result<Exit, Error> {
+    use liaison_core::sync::fields;
+    match command {
+        FieldCommand::Add { label, marketo, contact, lead, rule } => {
+            let rule = serde_json::from_value(serde_json::Value::String(rule))?;
+            let added = fields::add_custom(
+                ws.store(),
+                fields::NewCustomField { label, marketo, salesforce_contact: contact, salesforce_lead: lead, rule },
+            )?;
+            if out.json() {
+                out.json_value(&added);
+            } else {
+                out.line(format!(
+                    "Added {:?} (key {}). `liaison sync preview` checks it against both systems.",
+                    added.label, added.key
+                ));
+            }
+        }
+        FieldCommand::List => {
+            let list = fields::custom_fields(ws.store())?;
+            if out.json() {
+                out.json_value(&list);
+            } else if list.is_empty() {
+                out.line("No custom fields: `liaison sync field add --label … --marketo … --contact …`.".into());
+            }
+            if !out.json() {
+                for f in list {
+                    let side = |n: &Option<String>| n.clone().unwrap_or_else(|| "—".into());
+                    out.line(format!(
+                        "{:<24} {:<24} marketo {} · contact {} · lead {}{}",
+                        f.key,
+                        f.label,
+                        side(&f.marketo),
+                        side(&f.salesforce_contact),
+                        side(&f.salesforce_lead),
+                        if f.selected { "" } else { " (not synced)" }
+                    ));
+                }
+            }
+        }
+        FieldCommand::Remove { key } => {
+            fields::remove_custom(ws.store(), &key)?;
+            out.done(&format!("Removed the custom field {key}."));
+        }
+    }
+    Ok(Exit::Success)
 }
 
 fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
@@ -135,7 +213,11 @@ fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
         "FIELD", "MARKETO", "SF CONTACT", "SF LEAD", "RULE", "SYNCED"
     ));
     for row in &preview.rows {
-        let field = row.field.map_or("email (key)", |f| f.column());
+        let field = match (&row.custom, row.field) {
+            (Some(c), _) => c.key.as_str(),
+            (None, Some(f)) => f.column(),
+            (None, None) => "email (key)",
+        };
         let rule = serde_json::to_value(row.rule)?.as_str().unwrap_or_default().to_owned();
         let synced = if row.required {
             "always"
