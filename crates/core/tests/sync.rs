@@ -413,8 +413,14 @@ async fn bad_input_gets_a_clear_message() {
     let errors = run::record_errors(&w.ws, &report.run_id, 100).unwrap();
     let no_email = errors.iter().find(|e| e.code == "no_email").expect("reported");
     assert_eq!(no_email.record_id, lead);
+    // An expired (revoked) Salesforce sign-in: the health checklist names it.
+    let (mk_id, sf_id) = run::connection_ids(&w.ws).unwrap();
+    salesforce::SalesforceClient::load(&w.ws, &w.vault, &sf_id).unwrap().revoke().await.unwrap();
+    let err = run::run(&w.ws, &w.vault, options(false), &Control::default(), &|_: &Progress| {}).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthorized, "{}", err.message);
+    assert!(err.message.contains("Salesforce") && err.message.to_lowercase().contains("reconnect"), "{}", err.message);
+    assert!(err.details.unwrap()["health"].as_array().is_some_and(|h| h.len() == 2));
     // A disconnected connection: the sync says what to do.
-    let (mk_id, _) = run::connection_ids(&w.ws).unwrap();
     liaison_core::connections::ownership::disconnect(&w.ws, &w.vault, &mk_id).unwrap();
     let err = run::run(&w.ws, &w.vault, options(false), &Control::default(), &|_: &Progress| {}).await.unwrap_err();
     assert!(err.message.contains("Marketo is not connected"), "{}", err.message);

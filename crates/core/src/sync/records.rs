@@ -345,6 +345,15 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_extract_file_is_a_clear_error() {
+        let err = parse_extract("firstName\nAda\n", &mapping(), "a", "z").unwrap_err();
+        assert!(err.message.contains("lacks the id, email"), "{}", err.message);
+        let ragged = "id,email,createdAt,updatedAt\n1,a@example.com,2026-01-01T00:00:00Z\n";
+        let err = parse_extract(ragged, &mapping(), "a", "z").unwrap_err();
+        assert!(err.message.contains("malformed at row 2"), "{}", err.message);
+    }
+
+    #[test]
     fn a_salesforce_record_without_a_timestamp_is_rejected_with_its_id() {
         let rec = serde_json::json!({"Id": "003X", "Email": "x@example.com", "FirstName": "X"});
         let err = salesforce_record(&rec, SfObject::Contact, &mapping()).unwrap_err();

@@ -418,7 +418,7 @@ pub async fn run(
     // mapped field still exists (a field deleted since the mapping was saved is reported).
     let preview = match fields::preview(ws.store(), &mk, &sf).await {
         Ok(p) => p,
-        Err(e) => return Err(explain_connection_problem(e)),
+        Err(e) => return Err(explain_connection_problem(ws, vault, [&mk_id, &sf_id], e).await),
     };
     let mapping = fields::mapping(&preview.rows)?;
     check_saved_fields_exist(ws, &preview)?;
@@ -466,14 +466,28 @@ pub async fn run(
     }
 }
 
-fn explain_connection_problem(e: Error) -> Error {
-    match e.code {
-        ErrorCode::Unauthorized => Error::new(
-            ErrorCode::Unauthorized,
-            format!("The sync cannot start: {} Reconnect it in Settings, then start the sync again.", e.message),
-        ),
-        _ => e,
+/// The pre-flight check failed: run each connection's health checklist so the message says
+/// which connection and which item, and what to do.
+async fn explain_connection_problem(ws: &Workspace, vault: &Vault, ids: [&str; 2], e: Error) -> Error {
+    let mut failed = Vec::new();
+    let mut details = Vec::new();
+    for id in ids {
+        if let Ok(report) = crate::connections::health::check(ws, vault, id).await {
+            for item in report.items.iter().filter(|i| !i.ok) {
+                failed.push(format!("{}: {}", report.display_name, item.detail));
+            }
+            details.push(serde_json::to_value(&report).unwrap_or_default());
+        }
     }
+    let message = if failed.is_empty() {
+        format!("The sync cannot start: {}", e.message)
+    } else {
+        format!(
+            "The sync cannot start. {} Fix this (reconnect in Settings if asked), then start the sync again.",
+            failed.join(" ")
+        )
+    };
+    Error::new(e.code, message).with_details(serde_json::json!({ "cause": e.message, "health": details }))
 }
 
 /// A field the admin chose whose API name no longer exists on either side is refused up front.
