@@ -354,6 +354,11 @@ fn notify_finished<R: Runtime>(app: &AppHandle<R>, ws: &Workspace, summary: &Del
             return;
         }
     };
+    notify(app, notice);
+}
+
+/// Shows a desktop notification (tests collect them in a list instead).
+pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, notice: liaison_core::invites::outbox::Notice) {
     match &app.state::<AppState>().notifications {
         Notifications::Recorded(list) => list.lock().unwrap_or_else(|p| p.into_inner()).push(notice),
         Notifications::System => {

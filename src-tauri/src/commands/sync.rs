@@ -198,6 +198,11 @@ fn start<R: Runtime>(app: AppHandle<R>, state: &AppState, options: RunOptions, s
             .build()
             .map_err(|e| Error::internal(format!("The sync could not start its runtime ({e}).")))
             .and_then(|rt| rt.block_on(drive(&app, &ws, &vault, options, &control)));
+        match run::finished_notice(ws.store(), result.as_ref(), scheduled) {
+            Ok(Some(notice)) => crate::commands::invites::notify(&app, notice),
+            Ok(None) => {}
+            Err(err) => tracing::warn!("could not word the sync notification: {}", err.message),
+        }
         let finished = match result {
             Ok(report) => SyncFinished { report: Some(report), error: None, scheduled },
             Err(error) => {

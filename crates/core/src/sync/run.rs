@@ -1168,6 +1168,42 @@ pub fn next_central_midnight(now: OffsetDateTime) -> OffsetDateTime {
     next.to_offset(time::UtcOffset::UTC)
 }
 
+/// The desktop notification for a finished run, in the workspace's language; `None` for a
+/// scheduled run that found nothing to do (no news is not worth a notification).
+pub fn finished_notice(
+    store: &crate::store::Store,
+    outcome: std::result::Result<&RunReport, &Error>,
+    scheduled: bool,
+) -> Result<Option<crate::invites::outbox::Notice>> {
+    use crate::invites::email::EmailLanguage;
+    let ja = store.read(EmailLanguage::of_workspace)? == EmailLanguage::Ja;
+    let notice = |title: &str, body: String| Some(crate::invites::outbox::Notice { title: title.to_owned(), body });
+    Ok(match outcome {
+        Err(e) => notice(if ja { "同期が停止しました" } else { "The sync stopped" }, e.message.clone()),
+        Ok(r) if r.state == RunState::Cancelled => {
+            notice(if ja { "同期をキャンセルしました" } else { "Sync cancelled" }, String::new())
+        }
+        Ok(r) => {
+            let c = &r.counts;
+            if scheduled && c.created + c.updated + c.deleted + c.tasks_logged + c.errors == 0 {
+                return Ok(None);
+            }
+            let body = if ja {
+                format!(
+                    "新規 {} 件、更新 {} 件、削除 {} 件、タスク記録 {} 件、エラー {} 件。",
+                    c.created, c.updated, c.deleted, c.tasks_logged, c.errors
+                )
+            } else {
+                format!(
+                    "{} created, {} updated, {} deleted, {} tasks logged, {} errors.",
+                    c.created, c.updated, c.deleted, c.tasks_logged, c.errors
+                )
+            };
+            notice(if ja { "同期が完了しました" } else { "Sync finished" }, body)
+        }
+    })
+}
+
 /// One line of the run history.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SyncRun {
@@ -1286,6 +1322,27 @@ mod tests {
         assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-24 06:00 UTC));
         let now = time::macros::datetime!(2026-11-24 07:00 UTC);
         assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-25 06:00 UTC));
+    }
+
+    #[test]
+    fn a_finished_run_notifies_unless_a_scheduled_run_found_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&crate::Paths::in_dir(dir.path())).unwrap();
+        let mut report = RunReport {
+            run_id: "r".into(),
+            state: RunState::Succeeded,
+            full: false,
+            counts: SyncCounts::default(),
+            resumed: false,
+        };
+        assert_eq!(finished_notice(&store, Ok(&report), true).unwrap(), None);
+        let by_hand = finished_notice(&store, Ok(&report), false).unwrap().unwrap();
+        assert_eq!(by_hand.title, "Sync finished");
+        report.counts.updated = 3;
+        let news = finished_notice(&store, Ok(&report), true).unwrap().unwrap();
+        assert!(news.body.contains("3 updated"), "{}", news.body);
+        let failed = finished_notice(&store, Err(&Error::invalid_input("Marketo is not connected.")), true).unwrap();
+        assert_eq!(failed.unwrap().body, "Marketo is not connected.");
     }
 
     #[test]
