@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::display::{VirtualDisplay, terminate};
 use crate::setup::{self, Needs};
+use crate::target_dir;
 use crate::{root, run_in};
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<()> {
@@ -19,7 +20,7 @@ fn npm(args: &[&str]) -> Result<()> {
 }
 
 fn desktop_binary() -> PathBuf {
-    root().join("target/debug/liaison-desktop")
+    target_dir().join("debug/liaison-desktop")
 }
 
 fn build_ui() -> Result<()> {
@@ -31,7 +32,7 @@ pub fn build() -> Result<()> {
     setup::ensure(Needs { display: false, e2e: false })?;
     build_ui()?;
     cargo(&["build", "-p", "liaison-desktop", "-p", "liaison-cli"], &[])?;
-    println!("\nBuilt {} and {}", desktop_binary().display(), root().join("target/debug/liaison").display());
+    println!("\nBuilt {} and {}", desktop_binary().display(), target_dir().join("debug/liaison").display());
     Ok(())
 }
 
@@ -123,7 +124,7 @@ pub fn bench(extra: &[String]) -> Result<()> {
         args.extend(extra.iter().map(String::as_str));
     }
     cargo(&args, &[])?;
-    println!("\nReports: {}", root().join("target/criterion/report/index.html").display());
+    println!("\nReports: {}", target_dir().join("criterion/report/index.html").display());
     Ok(())
 }
 
@@ -197,7 +198,7 @@ fn sandbox_clients(envs: &[(&str, &str)]) -> Result<()> {
     cargo(&["build", "-p", "liaison-sandbox", "--example", "serve", "--locked"], &[])?;
     let dir = root().join("crates/sandbox/tests/clients");
     setup::npm_ci(&dir)?;
-    let serve = root().join("target/debug/examples/serve").display().to_string();
+    let serve = target_dir().join("debug/examples/serve").display().to_string();
     let mut all: Vec<(&str, &str)> = envs.to_vec();
     all.push(("LIAISON_SANDBOX_BIN", serve.as_str()));
     run_in(&dir, "npm", &["test"], &all)
