@@ -14,10 +14,13 @@ import type {
   ConnectionKind,
   ConnectionSummary,
   ConnectMarketo,
+  ConflictRule,
   ConnectSalesforce,
   CsvFile,
+  CustomField,
   Estimate,
   FieldPreview,
+  FieldRow,
   Handover,
   HealthItem,
   HealthReport,
@@ -365,7 +368,10 @@ export const batchSummary: BatchSummary = {
   outcomes: [],
 };
 
-/** Four rows of the field preview: the email key, two defaults and a field Marketo lacks. */
+/**
+ * The field preview: the email key, two defaults, a field Marketo lacks, then two custom fields:
+ * Customer tier (found on every side) and Region (its Marketo field is gone, so it is not synced).
+ */
 export const fieldPreview: FieldPreview = {
   saved: false,
   rows: [
@@ -417,8 +423,52 @@ export const fieldPreview: FieldPreview = {
       selected: true,
       required: false,
     },
+    {
+      field: null,
+      custom: { key: "custom_customer_tier", label: "Customer tier" },
+      marketo: { name: "customerTier", label: "Customer Tier", data_type: "string" },
+      salesforce_contact: { name: "Customer_Tier__c", label: "Customer Tier", data_type: "picklist" },
+      salesforce_lead: { name: "Customer_Tier__c", label: "Customer Tier", data_type: "picklist" },
+      compatible: true,
+      note: null,
+      rule: "most_recent",
+      selected: true,
+      required: false,
+    },
+    {
+      field: null,
+      custom: { key: "custom_region", label: "Region" },
+      marketo: null,
+      salesforce_contact: { name: "Region__c", label: "Region", data_type: "string" },
+      salesforce_lead: { name: "Region__c", label: "Region", data_type: "string" },
+      compatible: false,
+      note: 'Marketo has no field "region" (it no longer exists or the API user cannot read it).',
+      rule: "salesforce_wins",
+      selected: false,
+      required: false,
+    },
   ],
 };
+
+/** What the preview shows for a custom field just added (the mock finds every name it is given). */
+function customRow(field: CustomField): FieldRow {
+  const side = (name: string | null) => (name ? { name, label: field.label, data_type: "string" } : null);
+  return {
+    field: null,
+    custom: { key: field.key, label: field.label },
+    marketo: side(field.marketo),
+    salesforce_contact: side(field.salesforce_contact),
+    salesforce_lead: side(field.salesforce_lead),
+    compatible: true,
+    note: null,
+    rule: field.rule,
+    selected: field.selected,
+    required: false,
+  };
+}
+
+/** The preview's rows as the mocked backend has them now (custom fields are added and removed). */
+let previewRows: FieldRow[] = fieldPreview.rows;
 
 export function estimate(full: boolean, blocked: string | null = null): Estimate {
   return {
@@ -623,7 +673,29 @@ const defaults: Record<string, Handler> = {
   csv_save_results: () => "/home/admin/results.csv",
   csv_save_template: () => "/home/admin/template.csv",
   sync_status: () => syncOverview,
-  sync_preview: () => fieldPreview,
+  sync_preview: (): FieldPreview => ({ ...fieldPreview, rows: previewRows }),
+  sync_custom_add: (args): CustomField => {
+    const request = args.field as Omit<CustomField, "key" | "selected">;
+    const words = request.label.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const field: CustomField = { ...request, key: `custom_${words.join("_")}`, selected: true };
+    const taken = previewRows.find((row) => row.custom?.key === field.key);
+    if (taken) throw { code: "conflict", message: `A custom field named "${field.label}" exists already.`, details: null } satisfies AppError;
+    previewRows = [...previewRows, customRow(field)];
+    return field;
+  },
+  sync_custom_remove: (args) => {
+    if (!previewRows.some((row) => row.custom?.key === args.key)) {
+      throw { code: "not_found", message: `There is no custom field "${String(args.key)}".`, details: null } satisfies AppError;
+    }
+    previewRows = previewRows.filter((row) => row.custom?.key !== args.key);
+    return null;
+  },
+  sync_custom_choose: (args) => {
+    const row = previewRows.find((candidate) => candidate.custom?.key === args.key);
+    if (!row) throw { code: "not_found", message: `There is no custom field "${String(args.key)}".`, details: null } satisfies AppError;
+    previewRows = previewRows.map((r) => (r === row ? { ...r, selected: args.selected as boolean, rule: args.rule as ConflictRule } : r));
+    return null;
+  },
   sync_save_mapping: () => null,
   sync_estimate: (args) => estimate(args.full as boolean),
   sync_start: () => null,
@@ -647,6 +719,7 @@ export type Call = { cmd: string; args: Record<string, unknown> };
 /** Installs the fake backend; `overrides` replace single commands. Returns the call log. */
 export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
   const calls: Call[] = [];
+  previewRows = fieldPreview.rows;
   const handlers = { ...defaults, ...overrides };
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;

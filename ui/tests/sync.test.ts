@@ -39,7 +39,7 @@ describe("Field preview", () => {
 
     expect(screen.getByRole("heading", { level: 2, name: "Field preview" })).toHaveFocus();
     const rows = within(table).getAllByRole("row");
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(7);
     expect(rows[1]).toHaveTextContent("Email");
     expect(rows[1]).toHaveTextContent("Required (match key)");
     const email = within(table).getByRole("checkbox", { name: "Sync Email" });
@@ -83,6 +83,169 @@ describe("Field preview", () => {
     const user = await openSync();
     await user.click(await screen.findByRole("button", { name: "Sync" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Marketo is not connected, so there is nothing to sync.");
+  });
+});
+
+describe("Custom fields", () => {
+  test("custom rows show in the table with the Custom tag, each system's API name and the note", async () => {
+    mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+
+    const tier = within(table).getByRole("row", { name: /Customer tier/ });
+    expect(within(tier).getByRole("rowheader")).toHaveTextContent("Customer tier Custom");
+    expect(tier).toHaveTextContent("customerTier");
+    expect(tier).toHaveTextContent("Customer_Tier__c");
+    expect(within(tier).getByRole("combobox", { name: "When they differ: Customer tier" })).toHaveValue("most_recent");
+    const tierBox = within(tier).getByRole("checkbox", { name: "Sync Customer tier" });
+    expect(tierBox).toBeChecked();
+    expect(tierBox).toBeEnabled();
+
+    const region = within(table).getByRole("row", { name: /Region/ });
+    expect(within(region).getByRole("rowheader")).toHaveTextContent("Region Custom");
+    expect(region).toHaveTextContent('Marketo has no field "region" (it no longer exists or the API user cannot read it).');
+    expect(region).toHaveTextContent("Not available");
+    expect(region).toHaveTextContent("Region__c");
+    const regionBox = within(region).getByRole("checkbox", { name: "Sync Region" });
+    expect(regionBox).not.toBeChecked();
+    expect(regionBox).toBeDisabled();
+    expect(within(region).getByRole("button", { name: "Remove custom field Region" })).toBeEnabled();
+
+    const first = within(table).getByRole("row", { name: /First name/ });
+    expect(within(first).queryByRole("button")).not.toBeInTheDocument();
+    expect(within(first).queryByText("Custom")).not.toBeInTheDocument();
+  });
+
+  test("Add sends the form to sync_custom_add as typed, reloads the preview and keeps unsaved edits", async () => {
+    const calls = mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: First name" }), "Most recent change wins");
+
+    const form = screen.getByRole("form", { name: "Add a custom field" });
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Account segment");
+    const marketo = within(form).getByRole("textbox", { name: "Marketo API name" });
+    expect(marketo).toHaveAccessibleDescription("The API name, like region, not the label.");
+    await user.type(marketo, " accountSegment ");
+    const contact = within(form).getByRole("textbox", { name: "Salesforce Contact API name" });
+    expect(contact).toHaveAccessibleDescription("The API name, like Region__c, not the label.");
+    await user.type(contact, "Segment__c");
+    await user.selectOptions(within(form).getByRole("combobox", { name: "When they differ" }), "Marketo wins");
+    await user.click(within(form).getByRole("button", { name: "Add custom field" }));
+
+    const row = await within(table).findByRole("row", { name: /Account segment/ });
+    expect(row).toHaveTextContent("accountSegment");
+    expect(row).toHaveTextContent("Segment__c");
+    expect(within(row).getByRole("combobox", { name: "When they differ: Account segment" })).toHaveValue("marketo_wins");
+    expect(called(calls, "sync_custom_add").map((call) => call.args)).toEqual([
+      {
+        field: {
+          label: "Account segment",
+          marketo: "accountSegment",
+          salesforce_contact: "Segment__c",
+          salesforce_lead: null,
+          rule: "marketo_wins",
+        },
+      },
+    ]);
+    const order = calls.map((call) => call.cmd).filter((cmd) => cmd === "sync_preview" || cmd === "sync_custom_add");
+    expect(order).toEqual(["sync_preview", "sync_custom_add", "sync_preview"]);
+    expect(within(form).getByText("Custom field “Account segment” added.")).toHaveAttribute("role", "status");
+    expect(within(form).getByRole("textbox", { name: "Name" })).toHaveValue("");
+    expect(within(form).getByRole("textbox", { name: "Marketo API name" })).toHaveValue("");
+    // The unsaved rule change survives the reload.
+    expect(within(table).getByRole("combobox", { name: "When they differ: First name" })).toHaveValue("most_recent");
+  });
+
+  test("Rust's refusals are shown next to the form as they come, and the preview is not reloaded", async () => {
+    const refusal: AppError = {
+      code: "invalid_input",
+      message: '"Customer Tier" is not a Marketo API field name: use the API name (letters, digits and _, like Region__c), not the label.',
+      details: null,
+    };
+    const calls = mockBackend({ sync_custom_add: failWith(refusal) });
+    const user = await openSync();
+    await openPreview(user);
+
+    const form = screen.getByRole("form", { name: "Add a custom field" });
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Tier");
+    await user.type(within(form).getByRole("textbox", { name: "Marketo API name" }), "Customer Tier");
+    await user.click(within(form).getByRole("button", { name: "Add custom field" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent(refusal.message);
+    expect(within(form).getByRole("textbox", { name: "Marketo API name" })).toHaveValue("Customer Tier");
+    expect(within(form).queryByRole("status")).not.toBeInTheDocument();
+    expect(called(calls, "sync_custom_add")).toHaveLength(1);
+    expect(called(calls, "sync_preview")).toHaveLength(1);
+  });
+
+  test("adding a name that exists already shows Rust's conflict message", async () => {
+    mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+
+    const form = screen.getByRole("form", { name: "Add a custom field" });
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Region");
+    await user.type(within(form).getByRole("textbox", { name: "Salesforce Lead API name" }), "Region__c");
+    await user.click(within(form).getByRole("button", { name: "Add custom field" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent('A custom field named "Region" exists already.');
+    expect(within(table).getAllByRole("row", { name: /Region/ })).toHaveLength(1);
+  });
+
+  test("Remove calls sync_custom_remove with the field's key and the row goes away", async () => {
+    const calls = mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+
+    await user.click(within(table).getByRole("button", { name: "Remove custom field Region" }));
+    expect(await screen.findByText(/Custom field “Region” removed/)).toHaveAttribute("role", "status");
+    expect(called(calls, "sync_custom_remove").map((call) => call.args)).toEqual([{ key: "custom_region" }]);
+    await waitFor(() => expect(within(table).queryByRole("row", { name: /Region/ })).not.toBeInTheDocument());
+    expect(called(calls, "sync_preview")).toHaveLength(2);
+    expect(within(table).getByRole("row", { name: /Customer tier/ })).toBeInTheDocument();
+    expect(screen.getByRole("heading", { level: 2, name: "Field preview" })).toHaveFocus();
+  });
+
+  test("a refused removal shows Rust's message and keeps the row", async () => {
+    const refusal: AppError = { code: "not_found", message: 'There is no custom field "custom_region".', details: null };
+    mockBackend({ sync_custom_remove: failWith(refusal) });
+    const user = await openSync();
+    const table = await openPreview(user);
+    await user.click(within(table).getByRole("button", { name: "Remove custom field Region" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(refusal.message);
+    expect(within(table).getByRole("row", { name: /Region/ })).toBeInTheDocument();
+  });
+
+  test("Save mapping sends each changed custom field to sync_custom_choose, and only once", async () => {
+    const calls = mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+
+    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: Customer tier" }), "Salesforce wins");
+    await user.click(within(table).getByRole("checkbox", { name: "Sync Customer tier" }));
+    await user.click(screen.getByRole("button", { name: "Save mapping" }));
+
+    expect(await screen.findByText("Mapping saved")).toHaveAttribute("role", "status");
+    expect(called(calls, "sync_save_mapping")).toHaveLength(1);
+    expect(called(calls, "sync_custom_choose").map((call) => call.args)).toEqual([
+      { key: "custom_customer_tier", selected: false, rule: "salesforce_wins" },
+    ]);
+
+    await user.click(screen.getByRole("button", { name: "Save mapping" }));
+    await waitFor(() => expect(called(calls, "sync_save_mapping")).toHaveLength(2));
+    expect(called(calls, "sync_custom_choose")).toHaveLength(1);
+  });
+
+  test("Start sync saves a custom field's edit before starting", async () => {
+    const calls = mockBackend();
+    const user = await openSync();
+    const table = await openPreview(user);
+    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: Customer tier" }), "Marketo wins");
+    await user.click(screen.getByRole("button", { name: "Start sync" }));
+
+    await waitFor(() => expect(called(calls, "sync_start")).toHaveLength(1));
+    const order = calls.map((call) => call.cmd).filter((cmd) => cmd.startsWith("sync_save") || cmd === "sync_custom_choose" || cmd === "sync_start");
+    expect(order).toEqual(["sync_save_mapping", "sync_custom_choose", "sync_start"]);
+    expect(called(calls, "sync_custom_choose")[0]!.args).toEqual({ key: "custom_customer_tier", selected: true, rule: "marketo_wins" });
   });
 });
 
