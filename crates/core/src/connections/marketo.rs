@@ -198,19 +198,23 @@ impl MarketoClient {
         Ok(())
     }
 
-    /// GETs a REST path (e.g. `/rest/v1/leads/describe.json`) and returns the envelope's JSON.
-    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
-        let url = format!("{}{path}", self.settings.base_url);
-        let what = format!("calling Marketo {path}");
+    /// Sends an authorised request (`build` adds the method, URL and body), judges the answer
+    /// with `judge`, and renews the token on 601/602 or HTTP 401.
+    async fn authorized<T, B, J, JF>(&self, what: &str, build: B, judge: J) -> Result<T>
+    where
+        B: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        J: Fn(reqwest::Response) -> JF,
+        JF: std::future::Future<Output = Outcome<T>>,
+    {
         let token = std::sync::Mutex::new(self.token().await?);
         self.http
             .execute(
-                &what,
+                what,
                 || {
                     let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().get(&url).query(query).bearer_auth(token.expose_secret())
+                    build(self.http.client()).bearer_auth(token.expose_secret())
                 },
-                |response| async move { judge_envelope(response).await },
+                judge,
                 || async {
                     self.forget_token().await?;
                     *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
@@ -218,72 +222,61 @@ impl MarketoClient {
                 },
             )
             .await
+    }
+
+    /// GETs a REST path (e.g. `/rest/v1/leads/describe.json`) and returns the envelope's JSON.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.settings.base_url);
+        self.authorized(
+            &format!("calling Marketo {path}"),
+            |c| c.get(&url).query(query),
+            |response| async move { judge_envelope(response).await },
+        )
+        .await
     }
 
     /// POSTs a JSON body (or none) to a REST or bulk path and returns the envelope's JSON.
     pub async fn post(&self, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
         let url = format!("{}{path}", self.settings.base_url);
-        let what = format!("calling Marketo {path}");
-        let token = std::sync::Mutex::new(self.token().await?);
-        self.http
-            .execute(
-                &what,
-                || {
-                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    let request = self.http.client().post(&url).bearer_auth(token.expose_secret());
-                    match body {
-                        Some(body) => request.json(body),
-                        None => request,
-                    }
-                },
-                |response| async move { judge_envelope(response).await },
-                || async {
-                    self.forget_token().await?;
-                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
-                    Ok(())
-                },
-            )
-            .await
+        let build = |c: &reqwest::Client| match body {
+            Some(body) => c.post(&url).json(body),
+            None => c.post(&url),
+        };
+        self.authorized(
+            &format!("calling Marketo {path}"),
+            build,
+            |response| async move { judge_envelope(response).await },
+        )
+        .await
     }
 
     /// GETs a file (a bulk extract's CSV). Errors come back as the JSON envelope instead.
     pub async fn get_file(&self, path: &str) -> Result<String> {
         let url = format!("{}{path}", self.settings.base_url);
-        let what = format!("downloading Marketo {path}");
-        let token = std::sync::Mutex::new(self.token().await?);
-        self.http
-            .execute(
-                &what,
-                || {
-                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().get(&url).bearer_auth(token.expose_secret())
-                },
-                |response| async move {
-                    let is_json = response
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
-                    if response.status().as_u16() != 200 || is_json {
-                        return match judge_envelope(response).await {
-                            Outcome::Done(_) => Outcome::Fail(bad_response("a file download answered with JSON")),
-                            Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
-                            Outcome::Refresh => Outcome::Refresh,
-                            Outcome::Fail(e) => Outcome::Fail(e),
-                        };
-                    }
-                    match response.text().await {
-                        Ok(text) => Outcome::Done(text),
-                        Err(_) => Outcome::Retry { after: None, reason: "the file download was cut off".into() },
-                    }
-                },
-                || async {
-                    self.forget_token().await?;
-                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
-                    Ok(())
-                },
-            )
-            .await
+        self.authorized(
+            &format!("downloading Marketo {path}"),
+            |c| c.get(&url),
+            |response| async move {
+                let is_json = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+                if response.status().as_u16() != 200 || is_json {
+                    return match judge_envelope(response).await {
+                        Outcome::Done(_) => Outcome::Fail(bad_response("a file download answered with JSON")),
+                        Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
+                        Outcome::Refresh => Outcome::Refresh,
+                        Outcome::Fail(e) => Outcome::Fail(e),
+                    };
+                }
+                match response.text().await {
+                    Ok(text) => Outcome::Done(text),
+                    Err(_) => Outcome::Retry { after: None, reason: "the file download was cut off".into() },
+                }
+            },
+        )
+        .await
     }
 
     /// The HTTP layer (its budget counts calls; it knows Marketo's clock).

@@ -315,20 +315,30 @@ impl<'a> SalesforceClient<'a> {
         Ok(())
     }
 
-    /// GETs a path under `/services/data/{version}`, refreshing the session when it expired.
-    pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
-        let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
+    /// Sends an authorised REST request (`build` adds the method, URL and body), refreshing the
+    /// session when it expired.
+    async fn send(
+        &self,
+        what: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value> {
         self.http
             .execute(
-                &format!("calling Salesforce {path}"),
+                what,
                 || {
                     let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().get(&url).bearer_auth(token.expose_secret())
+                    build(self.http.client()).bearer_auth(token.expose_secret())
                 },
                 |response| async move { judge_rest(response).await },
                 || self.refresh(),
             )
             .await
+    }
+
+    /// GETs a path under `/services/data/{version}`, refreshing the session when it expired.
+    pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
+        let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
+        self.send(&format!("calling Salesforce {path}"), |c| c.get(&url)).await
     }
 
     /// GETs a server-relative URL Salesforce handed out (e.g. a query's `nextRecordsUrl`).
@@ -340,17 +350,7 @@ impl<'a> SalesforceClient<'a> {
             ));
         }
         let url = format!("{}{path}", self.settings.instance_url);
-        self.http
-            .execute(
-                "reading the next page from Salesforce",
-                || {
-                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().get(&url).bearer_auth(token.expose_secret())
-                },
-                |response| async move { judge_rest(response).await },
-                || self.refresh(),
-            )
-            .await
+        self.send("reading the next page from Salesforce", |c| c.get(&url)).await
     }
 
     /// Runs a SOQL query (`query`) or one that includes deleted records (`queryAll`); returns
@@ -358,33 +358,13 @@ impl<'a> SalesforceClient<'a> {
     pub async fn query(&self, soql: &str, include_deleted: bool) -> Result<serde_json::Value> {
         let resource = if include_deleted { "queryAll" } else { "query" };
         let url = format!("{}/services/data/{API_VERSION}/{resource}", self.settings.instance_url);
-        self.http
-            .execute(
-                &format!("querying Salesforce ({resource})"),
-                || {
-                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().get(&url).query(&[("q", soql)]).bearer_auth(token.expose_secret())
-                },
-                |response| async move { judge_rest(response).await },
-                || self.refresh(),
-            )
-            .await
+        self.send(&format!("querying Salesforce ({resource})"), |c| c.get(&url).query(&[("q", soql)])).await
     }
 
     /// POSTs a JSON body to a path under `/services/data/{version}`.
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
-        self.http
-            .execute(
-                &format!("calling Salesforce {path}"),
-                || {
-                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http.client().post(&url).json(body).bearer_auth(token.expose_secret())
-                },
-                |response| async move { judge_rest(response).await },
-                || self.refresh(),
-            )
-            .await
+        self.send(&format!("calling Salesforce {path}"), |c| c.post(&url).json(body)).await
     }
 
     /// The HTTP layer (its budget counts calls; it knows Salesforce's clock).
