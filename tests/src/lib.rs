@@ -96,6 +96,15 @@ impl Desktop {
         self.find(&format!("//h1[normalize-space()={}]", xpath_literal(text))).await.map(drop)
     }
 
+    /// Opens a settings area from the gear's navigation (opening Settings first if needed).
+    pub async fn open_settings(&self, area: &str) -> Result<()> {
+        if self.client.find(fantoccini::Locator::XPath("//nav[@aria-label='Settings sections']")).await.is_err() {
+            self.click("//button[@aria-label='Settings']").await?;
+        }
+        self.click(&format!("//nav//a[normalize-space()={}]", xpath_literal(area))).await?;
+        self.expect_heading(area).await
+    }
+
     /// Clicks the element found by XPath.
     pub async fn click(&self, xpath: &str) -> Result<()> {
         self.find(xpath).await?.click().await.with_context(|| format!("clicking {xpath}"))

@@ -2,15 +2,7 @@
 //! sandbox, connect Salesforce through Connect → OK → browser, connect Marketo with the sandbox
 //! credentials, and see setup steps 1–3 done on Home.
 
-use liaison_e2e::{Desktop, button, xpath_literal};
-
-async fn open_settings(app: &Desktop, area: &str) -> anyhow::Result<()> {
-    if app.client.find(fantoccini::Locator::XPath("//nav[@aria-label='Settings sections']")).await.is_err() {
-        app.click("//button[@aria-label='Settings']").await?;
-    }
-    app.click(&format!("//nav//a[normalize-space()={}]", xpath_literal(area))).await?;
-    app.expect_heading(area).await
-}
+use liaison_e2e::{Desktop, button};
 
 #[tokio::test]
 async fn r2_r6_activate_then_connect_salesforce_and_marketo_through_the_sandbox() -> anyhow::Result<()> {
@@ -18,7 +10,7 @@ async fn r2_r6_activate_then_connect_salesforce_and_marketo_through_the_sandbox(
     app.expect_heading("Setup").await?;
 
     // Step 1: activate the workspace (R2).
-    open_settings(&app, "Integration info").await?;
+    app.open_settings("Integration info").await?;
     app.fill("Name", "Ada Admin").await?;
     app.fill("Email", "ada@example.com").await?;
     app.click(&button("Activate workspace")).await?;
@@ -30,14 +22,14 @@ async fn r2_r6_activate_then_connect_salesforce_and_marketo_through_the_sandbox(
     app.wait_for("//*[contains(normalize-space(), 'Sandbox')]", 20).await?;
 
     // Step 2: Salesforce — Connect, OK in the confirmation, the browser signs in.
-    open_settings(&app, "Salesforce").await?;
+    app.open_settings("Salesforce").await?;
     app.click(&button("Connect")).await?;
     app.wait_for("//*[@role='dialog']", 10).await?;
     app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
     app.wait_for("//*[normalize-space()='Disconnect' and (self::button)]", 60).await?;
 
     // Step 3: Marketo with the sandbox credentials (pre-filled; the sandbox's secret is used).
-    open_settings(&app, "Marketo").await?;
+    app.open_settings("Marketo").await?;
     app.click(&button("Connect")).await?;
     app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
 

@@ -1,15 +1,7 @@
 //! Issue 5's flow on the real desktop app: invite one user and a CSV batch through the UI,
 //! review and change one mapping, and find the messages in the sandbox's SMTP sink.
 
-use liaison_e2e::{Desktop, button, labelled, xpath_literal};
-
-async fn open_settings(app: &Desktop, area: &str) -> anyhow::Result<()> {
-    if app.client.find(fantoccini::Locator::XPath("//nav[@aria-label='Settings sections']")).await.is_err() {
-        app.click("//button[@aria-label='Settings']").await?;
-    }
-    app.click(&format!("//nav//a[normalize-space()={}]", xpath_literal(area))).await?;
-    app.expect_heading(area).await
-}
+use liaison_e2e::{Desktop, button, labelled};
 
 /// The embedded sandbox's control API (its fixed ports start at 27610; control is the eighth).
 const CONTROL_ADDR: &str = "127.0.0.1:27617";
@@ -29,7 +21,7 @@ async fn r4_invite_one_user_and_a_csv_batch_through_the_ui_and_find_the_mail_in_
     let app = Desktop::launch().await?;
     app.expect_heading("Setup").await?;
 
-    open_settings(&app, "Integration info").await?;
+    app.open_settings("Integration info").await?;
     app.fill("Name", "Ada Admin").await?;
     app.fill("Email", "ada@example.com").await?;
     app.click(&button("Activate workspace")).await?;
@@ -39,7 +31,7 @@ async fn r4_invite_one_user_and_a_csv_batch_through_the_ui_and_find_the_mail_in_
     app.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
 
     // Email delivery through the sandbox's SMTP sink.
-    open_settings(&app, "User management").await?;
+    app.open_settings("User management").await?;
     app.click(&button("Use the sandbox mail server")).await?;
     let host = app.find(&labelled("Host")).await?;
     for _ in 0..40 {

@@ -4,21 +4,13 @@
 
 use liaison_e2e::{Desktop, button, labelled, xpath_literal};
 
-async fn open_settings(app: &Desktop, area: &str) -> anyhow::Result<()> {
-    if app.client.find(fantoccini::Locator::XPath("//nav[@aria-label='Settings sections']")).await.is_err() {
-        app.click("//button[@aria-label='Settings']").await?;
-    }
-    app.click(&format!("//nav//a[normalize-space()={}]", xpath_literal(area))).await?;
-    app.expect_heading(area).await
-}
-
 #[tokio::test]
-async fn r5_field_preview_then_full_sync_to_the_end_then_a_synced_person_has_both_ids() -> anyhow::Result<()> {
+async fn field_preview_then_full_sync_to_the_end_then_a_synced_person_has_both_ids() -> anyhow::Result<()> {
     let app = Desktop::launch().await?;
     app.expect_heading("Setup").await?;
 
     // Activate, start the sandbox, connect Salesforce and Marketo (as in connect.rs).
-    open_settings(&app, "Integration info").await?;
+    app.open_settings("Integration info").await?;
     app.fill("Name", "Ada Admin").await?;
     app.fill("Email", "ada@example.com").await?;
     app.click(&button("Activate workspace")).await?;
@@ -26,17 +18,17 @@ async fn r5_field_preview_then_full_sync_to_the_end_then_a_synced_person_has_bot
     app.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
     app.click(&button("Try Liaison with the sandbox")).await?;
     app.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
-    open_settings(&app, "Salesforce").await?;
+    app.open_settings("Salesforce").await?;
     app.click(&button("Connect")).await?;
     app.wait_for("//*[@role='dialog']", 10).await?;
     app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
     app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
-    open_settings(&app, "Marketo").await?;
+    app.open_settings("Marketo").await?;
     app.click(&button("Connect")).await?;
     app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
 
     // Data sync: Sync action fields → Sync opens the field preview from live describes.
-    open_settings(&app, "Data sync").await?;
+    app.open_settings("Data sync").await?;
     app.click(&button("Sync")).await?;
     let preview = "//table[caption[normalize-space()='Fields to sync']]";
     app.wait_for(&format!("{preview}//th[normalize-space()='First name']"), 30).await?;
@@ -58,7 +50,7 @@ async fn r5_field_preview_then_full_sync_to_the_end_then_a_synced_person_has_bot
     app.screenshot("sync-finished").await?;
 
     // People: a person in both systems, found again by searching their email.
-    open_settings(&app, "People").await?;
+    app.open_settings("People").await?;
     let people = "//table[caption[normalize-space()='People']]";
     let both = format!(
         "{people}//tbody/tr[td/span[normalize-space()='Marketo'] and td/span[normalize-space()='Salesforce']][1]/td[2]"
