@@ -132,7 +132,7 @@ async fn shared_person(w: &World) -> (String, String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_sync_puts_every_person_in_the_cache_once_with_each_systems_id() {
+async fn r5_full_sync_puts_every_person_in_the_cache_once_with_each_systems_id() {
     let w = world(600, 0.0).await;
     let report = sync(&w, false).await;
     assert_eq!(report.state, RunState::Succeeded);
@@ -153,7 +153,13 @@ async fn full_sync_puts_every_person_in_the_cache_once_with_each_systems_id() {
     let p = find(&w, &email);
     assert_eq!((p.marketo_id.as_deref(), p.sf_contact_id.as_deref()), (Some(mk.as_str()), Some(contact.as_str())));
     assert_eq!(p.provenance["first_name"], "salesforce", "Salesforce wins names by default");
-    // R5 holds from the first sync.
+    // Setup step 4 is done, with the cache's size.
+    let step = &liaison_core::setup::overview(w.ws.store()).unwrap().steps[3];
+    assert_eq!(step.state, liaison_core::setup::StepState::Done);
+    assert_eq!(step.detail.as_deref(), Some("600 people in the cache"));
+    // R5 holds from the first sync: the original admin cannot be removed any more.
+    let err = liaison_core::members::admin::remove_member(&w.ws, "ada@example.com").unwrap_err();
+    assert!(err.message.contains("R5"), "{}", err.message);
     let history = run::history(&w.ws, 10).unwrap();
     assert_eq!(history.len(), 1);
     assert!(c.marketo_calls > 0 && c.salesforce_calls > 0);

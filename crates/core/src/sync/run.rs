@@ -1124,6 +1124,23 @@ impl Ctx<'_> {
             }
         }
         save(&tx, &self.run_id, &self.cp, state)?;
+        // Setup step 4 (R1): done once a sync has finished; a failure before that needs attention.
+        use crate::setup::{SetupStepKey, StepState, set_step, step_state};
+        match (state, error) {
+            (RunState::Succeeded, _) => {
+                let people: u64 = tx.query_row("SELECT count(*) FROM people", [], |r| r.get(0))?;
+                set_step(
+                    &tx,
+                    SetupStepKey::StartSync,
+                    StepState::Done,
+                    Some(&format!("{people} people in the cache")),
+                )?;
+            }
+            (_, Some(e)) if step_state(&tx, SetupStepKey::StartSync)? != StepState::Done => {
+                set_step(&tx, SetupStepKey::StartSync, StepState::NeedsAttention, Some(&e.message))?;
+            }
+            _ => {}
+        }
         let error = error.map(serde_json::to_string).transpose()?;
         tx.execute(
             "UPDATE runs SET finished_at = ?2, error = ?3 WHERE id = ?1",
