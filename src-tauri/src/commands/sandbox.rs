@@ -42,12 +42,8 @@ const TIME_SCALE: f64 = 20.0;
 /// A demo full sync starts at the sandbox's first day of data instead of walking Marketo's
 /// windows back to 2006, unless the admin already saved sync settings.
 fn demo_sync_settings(ws: &Workspace) -> Result<(), Error> {
-    let saved: bool = ws.store().read(|c| {
-        Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'sync.settings')", [], |r| r.get(0))?)
-    })?;
-    if !saved {
-        let demo =
-            SyncSettings { marketo_history_from: Sandbox::data_since().to_owned(), ..settings::load(ws.store())? };
+    if settings::saved(ws.store())?.is_none() {
+        let demo = SyncSettings { marketo_history_from: Sandbox::data_since().to_owned(), ..SyncSettings::default() };
         settings::save(ws.store(), &demo)?;
     }
     Ok(())

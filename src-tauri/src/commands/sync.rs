@@ -107,7 +107,7 @@ pub async fn sync_estimate(state: State<'_, AppState>, full: bool) -> Result<Est
 /// Starts a run in the background; its progress and end arrive as events.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_start<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, full: bool) -> Result<(), Error> {
-    let options = with_workspace(state.clone(), move |ws| run_options(ws, full)).await?;
+    let options = with_workspace(state.clone(), move |ws| RunOptions::for_connections(ws, full)).await?;
     start(app, &state, options, false)
 }
 
@@ -163,17 +163,6 @@ pub async fn people_search(state: State<'_, AppState>, query: String, limit: u32
 fn sync_connections(ws: &Workspace) -> Result<Vec<ConnectionSummary>, Error> {
     let (marketo, salesforce) = run::connection_ids(ws)?;
     Ok(connections::list(ws.store())?.into_iter().filter(|c| c.id == marketo || c.id == salesforce).collect())
-}
-
-/// Sandbox connections poll fast: a time-scaled sandbox finishes extract jobs and quota pauses
-/// in a fraction of real time, and the defaults would leave the demo waiting on our own timers.
-fn run_options(ws: &Workspace, full: bool) -> Result<RunOptions, Error> {
-    let sandbox = sync_connections(ws)?.iter().any(|c| c.is_sandbox);
-    Ok(if sandbox {
-        RunOptions { full, job_poll: Duration::from_millis(200), pause_poll: Duration::from_secs(2) }
-    } else {
-        RunOptions { full, ..RunOptions::default() }
-    })
 }
 
 /// Runs a sync in the background (one at a time per app; core refuses a second process's run).
@@ -327,7 +316,7 @@ async fn tick<R: Runtime>(app: &AppHandle<R>, at_launch: bool) -> Result<bool, E
     }
     tracing::info!(?decision, "the sync schedule starts a run");
     let ws = state.workspace()?;
-    let options = blocking(move || run_options(&ws, false)).await?;
+    let options = blocking(move || RunOptions::for_connections(&ws, false)).await?;
     start(app.clone(), &state, options, true).map(|()| true)
 }
 

@@ -127,19 +127,6 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
     Ok(Exit::Success)
 }
 
-/// Runs against the built-in sandbox poll its extract jobs often (they finish in seconds).
-fn options_for(ws: &Workspace, full: bool) -> Result<RunOptions, Error> {
-    let sandbox = liaison_core::connections::list(ws.store())?
-        .iter()
-        .any(|c| c.kind == liaison_core::connections::ConnectionKind::Marketo && c.is_sandbox);
-    let mut options = RunOptions { full, ..RunOptions::default() };
-    if sandbox {
-        options.job_poll = std::time::Duration::from_millis(200);
-        options.pause_poll = std::time::Duration::from_secs(2);
-    }
-    Ok(options)
-}
-
 pub fn sync(ws: &Workspace, out: &Output, command: SyncCommand) -> Result<Exit, Error> {
     match command {
         SyncCommand::Preview => preview(ws, out),
@@ -309,7 +296,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
                 cancel.cancel();
             }
         });
-        let report = run::run(ws, &vault, options_for(ws, full)?, &control, &observer).await;
+        let report = run::run(ws, &vault, RunOptions::for_connections(ws, full)?, &control, &observer).await;
         signal.abort();
         report
     })?;

@@ -314,10 +314,10 @@ impl CacheWriter {
 }
 
 /// The lookup indexes on each system's ID (deletions and activity logging use them).
-const ID_INDEXES: [&str; 3] = [
-    "CREATE INDEX IF NOT EXISTS people_marketo_id ON people (marketo_id) WHERE marketo_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS people_sf_contact_id ON people (sf_contact_id) WHERE sf_contact_id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS people_sf_lead_id ON people (sf_lead_id) WHERE sf_lead_id IS NOT NULL",
+const ID_INDEXES: [(&str, &str); 3] = [
+    ("people_marketo_id", "marketo_id"),
+    ("people_sf_contact_id", "sf_contact_id"),
+    ("people_sf_lead_id", "sf_lead_id"),
 ];
 
 /// Before loading a whole system into an empty cache: the ID indexes are dropped and built
@@ -326,17 +326,20 @@ const ID_INDEXES: [&str; 3] = [
 pub fn begin_bulk_load(conn: &Connection) -> Result<bool> {
     let empty: bool = conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM people)", [], |r| r.get(0))?;
     if empty {
-        conn.execute_batch(
-            "DROP INDEX IF EXISTS people_marketo_id; DROP INDEX IF EXISTS people_sf_contact_id; DROP INDEX IF EXISTS people_sf_lead_id;",
-        )?;
+        for (name, _) in ID_INDEXES {
+            conn.execute(&format!("DROP INDEX IF EXISTS {name}"), [])?;
+        }
     }
     Ok(empty)
 }
 
 /// Builds the ID indexes if they are missing (after a bulk load, or one a crash interrupted).
 pub fn end_bulk_load(conn: &Connection) -> Result<()> {
-    for sql in ID_INDEXES {
-        conn.execute(sql, [])?;
+    for (name, column) in ID_INDEXES {
+        conn.execute(
+            &format!("CREATE INDEX IF NOT EXISTS {name} ON people ({column}) WHERE {column} IS NOT NULL"),
+            [],
+        )?;
     }
     Ok(())
 }

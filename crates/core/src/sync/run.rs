@@ -158,6 +158,23 @@ impl Default for RunOptions {
     }
 }
 
+impl RunOptions {
+    /// The options for this workspace's connections. Runs against the built-in sandbox poll
+    /// fast: a time-scaled sandbox finishes extract jobs and quota pauses in a fraction of real
+    /// time, and the defaults would leave a demo waiting on Liaison's own timers.
+    pub fn for_connections(ws: &Workspace, full: bool) -> Result<Self> {
+        let (marketo, salesforce) = connection_ids(ws)?;
+        let sandbox = crate::connections::list(ws.store())?
+            .iter()
+            .any(|c| (c.id == marketo || c.id == salesforce) && c.is_sandbox);
+        Ok(if sandbox {
+            Self { full, job_poll: Duration::from_millis(200), pause_poll: Duration::from_secs(2) }
+        } else {
+            Self { full, ..Self::default() }
+        })
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct RunReport {
@@ -202,11 +219,15 @@ pub fn connection_ids(ws: &Workspace) -> Result<(String, String)> {
     }
 }
 
+/// Clients for the integration's Marketo and Salesforce connections.
+fn clients<'a>(ws: &Workspace, vault: &'a Vault) -> Result<(MarketoClient, SalesforceClient<'a>)> {
+    let (mk_id, sf_id) = connection_ids(ws)?;
+    Ok((MarketoClient::load(ws, vault, &mk_id)?, SalesforceClient::load(ws, vault, &sf_id)?))
+}
+
 /// The field preview for the two connected systems.
 pub async fn preview(ws: &Workspace, vault: &Vault) -> Result<fields::FieldPreview> {
-    let (mk_id, sf_id) = connection_ids(ws)?;
-    let mk = MarketoClient::load(ws, vault, &mk_id)?;
-    let sf = SalesforceClient::load(ws, vault, &sf_id)?;
+    let (mk, sf) = clients(ws, vault)?;
     fields::preview(ws.store(), &mk, &sf).await
 }
 
@@ -231,9 +252,7 @@ pub struct Estimate {
 
 /// Estimates the next run (costs a few calls: usage, limits and two counts).
 pub async fn estimate(ws: &Workspace, vault: &Vault, full: bool) -> Result<Estimate> {
-    let (mk_id, sf_id) = connection_ids(ws)?;
-    let mk = MarketoClient::load(ws, vault, &mk_id)?;
-    let sf = SalesforceClient::load(ws, vault, &sf_id)?;
+    let (mk, sf) = clients(ws, vault)?;
     let settings = settings::load(ws.store())?;
     let full = full || !has_cursors(ws)?;
     estimate_with(&mk, &sf, &settings, full).await
@@ -381,7 +400,6 @@ fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, bool)> {
 }
 
 struct Ctx<'a> {
-    ws: &'a Workspace,
     conn: Connection,
     mk: MarketoClient,
     sf: SalesforceClient<'a>,
@@ -397,7 +415,9 @@ struct Ctx<'a> {
     mk_calls0: u64,
     sf_calls0: u64,
     calls_base: (u64, u64),
-    writers: BTreeMap<&'static str, CacheWriter>,
+    writers: std::collections::HashMap<Source, CacheWriter>,
+    /// Per-record errors stored for this run so far (a resumed run starts from the database).
+    stored_errors: u64,
     state: RunState,
     message: Option<String>,
 }
@@ -411,8 +431,7 @@ pub async fn run(
     observer: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Result<RunReport> {
     let (mk_id, sf_id) = connection_ids(ws)?;
-    let mk = MarketoClient::load(ws, vault, &mk_id)?;
-    let sf = SalesforceClient::load(ws, vault, &sf_id)?;
+    let (mk, sf) = clients(ws, vault)?;
     let settings = settings::load(ws.store())?;
     // The health check before the job: the describes prove both sign-ins and that every
     // mapped field still exists (a field deleted since the mapping was saved is reported).
@@ -424,13 +443,13 @@ pub async fn run(
     check_saved_fields_exist(ws, &preview)?;
     let (run_id, cp, resumed) = begin(ws, options.full)?;
     let conn = ws.store().connect()?;
-    let writers = BTreeMap::new();
+    let stored_errors: u64 =
+        conn.query_row("SELECT count(*) FROM sync_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;
     let mk_calls0 = mk.http().budget().calls();
     let sf_calls0 = sf.http().budget().calls();
     let calls_base = (cp.counts.marketo_calls, cp.counts.salesforce_calls);
     let mut ctx = Ctx {
         calls_base,
-        ws,
         conn,
         mk,
         sf,
@@ -445,7 +464,8 @@ pub async fn run(
         phase_fraction: 0.0,
         mk_calls0,
         sf_calls0,
-        writers,
+        writers: Default::default(),
+        stored_errors,
         state: RunState::Running,
         message: None,
     };
@@ -620,79 +640,43 @@ impl Ctx<'_> {
             .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo returned no paging token."))
     }
 
-    fn writer(&mut self, source: Source) -> &mut CacheWriter {
-        let key = match source {
-            Source::Marketo => "marketo",
-            Source::SalesforceContact => "contact",
-            Source::SalesforceLead => "lead",
-        };
-        let rules = self.mapping.rules();
-        let custom: Vec<_> = self.mapping.custom.iter().map(|c| (c.key.clone(), c.rule)).collect();
-        self.writers.entry(key).or_insert_with(|| CacheWriter::new(source, &rules).with_custom(&custom))
-    }
-
     /// Writes a batch, its rejections and the checkpoint in one transaction.
     fn commit_batch(&mut self, source: Source, batch: &[SourceRecord], rejected: &[Rejected]) -> Result<()> {
         let system = if source == Source::Marketo { "marketo" } else { "salesforce" };
-        let mut conn = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
-        let result = (|| -> Result<()> {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (usable, no_email): (Vec<&SourceRecord>, Vec<&SourceRecord>) = batch.iter().partition(|r| {
-                let key = email_key(&r.email);
-                !key.is_empty() && key.contains('@')
-            });
-            let usable: Vec<SourceRecord> = usable.into_iter().cloned().collect();
-            let (counts, duplicates) = self.writer(source).write_in(&tx, &usable)?;
-            self.cp.counts.fetched += (batch.len() + rejected.len()) as u64;
-            self.cp.counts.add(&counts);
-            for r in no_email {
-                let message = "The record has no usable email address, so it cannot be matched to a person.";
-                self.record_error(&tx, system, &r.system_id, None, "no_email", message, true)?;
-            }
-            for d in &duplicates {
-                // Counted as duplicates, listed with the errors so the admin can clean them up.
-                let message = format!(
-                    "Another {system} record in this sync has the email {}; only the first was merged.",
-                    d.email
-                );
-                self.record_error(&tx, system, &d.system_id, Some(&d.email), "duplicate", &message, false)?;
-            }
-            for r in rejected {
-                self.record_error(&tx, system, &r.record_id, r.email.as_deref(), r.code, &r.message, true)?;
-            }
-            self.count_calls();
-            save(&tx, &self.run_id, &self.cp, RunState::Running)?;
-            tx.commit()?;
-            Ok(())
-        })();
-        self.conn = conn;
-        result?;
+        self.count_calls();
+        let mapping = &self.mapping;
+        let writer = self.writers.entry(source).or_insert_with(|| {
+            let custom: Vec<_> = mapping.custom.iter().map(|c| (c.key.clone(), c.rule)).collect();
+            CacheWriter::new(source, &mapping.rules()).with_custom(&custom)
+        });
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // The writer skips records without a usable email; they are listed as errors here.
+        let (counts, duplicates) = writer.write_in(&tx, batch)?;
+        self.cp.counts.fetched += (batch.len() + rejected.len()) as u64;
+        self.cp.counts.add(&counts);
+        let mut errors = ErrorLog {
+            tx: &tx,
+            run_id: &self.run_id,
+            stored: &mut self.stored_errors,
+            counted: &mut self.cp.counts.errors,
+            system,
+        };
+        for r in batch.iter().filter(|r| !has_usable_email(r)) {
+            let message = "The record has no usable email address, so it cannot be matched to a person.";
+            errors.add(&r.system_id, None, "no_email", message, true)?;
+        }
+        for d in &duplicates {
+            // Counted as duplicates, listed with the errors so the admin can clean them up.
+            let message =
+                format!("Another {system} record in this sync has the email {}; only the first was merged.", d.email);
+            errors.add(&d.system_id, Some(&d.email), "duplicate", &message, false)?;
+        }
+        for r in rejected {
+            errors.add(&r.record_id, r.email.as_deref(), r.code, &r.message, true)?;
+        }
+        save(&tx, &self.run_id, &self.cp, RunState::Running)?;
+        tx.commit()?;
         self.emit(false);
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn record_error(
-        &mut self,
-        tx: &Transaction<'_>,
-        system: &str,
-        record_id: &str,
-        email: Option<&str>,
-        code: &str,
-        message: &str,
-        counted: bool,
-    ) -> Result<()> {
-        if counted {
-            self.cp.counts.errors += 1;
-        }
-        let stored: u64 =
-            tx.query_row("SELECT count(*) FROM sync_record_errors WHERE run_id = ?1", [&self.run_id], |r| r.get(0))?;
-        if stored < MAX_STORED_ERRORS {
-            tx.execute(
-                "INSERT INTO sync_record_errors (run_id, system, record_id, email, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![self.run_id, system, record_id, email, code, message],
-            )?;
-        }
         Ok(())
     }
 
@@ -736,13 +720,11 @@ impl Ctx<'_> {
         while Instant::now() < deadline && !self.control.cancelled() {
             tokio::time::sleep((deadline - Instant::now()).min(Duration::from_millis(250))).await;
         }
-        self.ws.store().write(|tx| {
-            tx.execute(
-                "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-                [&self.run_id],
-            )?;
-            Ok(())
-        })
+        self.conn.execute(
+            "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+            [&self.run_id],
+        )?;
+        Ok(())
     }
 
     /// A daily quota ran out: the run pauses and continues after the reset.
@@ -1082,7 +1064,7 @@ impl Ctx<'_> {
     // ------------------------------------------------------------------ activities
 
     async fn activities(&mut self) -> Result<()> {
-        activities::settle_uncertain(&self.ws.store().connect()?, &self.sf).await?;
+        activities::settle_uncertain(&self.conn, &self.sf).await?;
         let mut token = self.feed_start("marketo.activities")?;
         loop {
             if self.control.cancelled() {
@@ -1096,7 +1078,7 @@ impl Ctx<'_> {
                 )
                 .await?;
             let items = page["result"].as_array().cloned().unwrap_or_default();
-            let logged = activities::log_page(&self.ws.store().connect()?, &self.sf, &self.run_id, &items).await?;
+            let logged = activities::log_page(&self.conn, &self.sf, &self.run_id, &items).await?;
             self.cp.counts.tasks_logged += logged.logged;
             self.cp.counts.errors += logged.failed;
             token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
@@ -1155,6 +1137,37 @@ impl Ctx<'_> {
             serde_json::json!({ "state": state_str(state), "counts": self.cp.counts }),
         )?;
         tx.commit()?;
+        Ok(())
+    }
+}
+
+fn has_usable_email(record: &SourceRecord) -> bool {
+    let key = email_key(&record.email);
+    !key.is_empty() && key.contains('@')
+}
+
+/// Per-record problems of a run, written inside the batch's transaction: every one is counted,
+/// the first [`MAX_STORED_ERRORS`] are kept.
+struct ErrorLog<'a> {
+    tx: &'a Transaction<'a>,
+    run_id: &'a str,
+    stored: &'a mut u64,
+    counted: &'a mut u64,
+    system: &'a str,
+}
+
+impl ErrorLog<'_> {
+    fn add(&mut self, record_id: &str, email: Option<&str>, code: &str, message: &str, counted: bool) -> Result<()> {
+        if counted {
+            *self.counted += 1;
+        }
+        if *self.stored < MAX_STORED_ERRORS {
+            self.tx.execute(
+                "INSERT INTO sync_record_errors (run_id, system, record_id, email, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![self.run_id, self.system, record_id, email, code, message],
+            )?;
+            *self.stored += 1;
+        }
         Ok(())
     }
 }

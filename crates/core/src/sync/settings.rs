@@ -78,11 +78,16 @@ impl SyncSettings {
 
 const KEY: &str = "sync.settings";
 
-/// The stored settings (defaults where unset).
-pub fn load(store: &Store) -> Result<SyncSettings> {
+/// The settings the admin saved, if ever.
+pub fn saved(store: &Store) -> Result<Option<SyncSettings>> {
     let raw: Option<String> = store
         .read(|c| Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| r.get(0)).optional()?))?;
-    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+}
+
+/// The stored settings (defaults where unset).
+pub fn load(store: &Store) -> Result<SyncSettings> {
+    Ok(saved(store)?.unwrap_or_default())
 }
 
 /// Validates and stores the settings (audited).
