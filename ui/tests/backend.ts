@@ -58,13 +58,48 @@ export const setupOverview: SetupOverview = {
   done: 2,
   total: 7,
   steps: [
-    { number: 1, key: "workspace", persona: "marketo_admin", state: "done", detail: null, updated_at: "2026-11-20T09:15:00Z" },
-    { number: 2, key: "connect_salesforce", persona: "marketo_or_salesforce_admin", state: "done", detail: null, updated_at: null },
-    { number: 3, key: "connect_marketo", persona: "marketo_admin", state: "needs_attention", detail: "Marketo rejected the client secret (error 601).", updated_at: null },
+    {
+      number: 1,
+      key: "workspace",
+      persona: "marketo_admin",
+      state: "done",
+      detail: null,
+      updated_at: "2026-11-20T09:15:00Z",
+    },
+    {
+      number: 2,
+      key: "connect_salesforce",
+      persona: "marketo_or_salesforce_admin",
+      state: "done",
+      detail: null,
+      updated_at: null,
+    },
+    {
+      number: 3,
+      key: "connect_marketo",
+      persona: "marketo_admin",
+      state: "needs_attention",
+      detail: "Marketo rejected the client secret (error 601).",
+      updated_at: null,
+    },
     { number: 4, key: "start_sync", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
     { number: 5, key: "invite_users", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
-    { number: 6, key: "crm_package", persona: "salesforce_admin", state: "not_started", detail: null, updated_at: null },
-    { number: 7, key: "crm_configure", persona: "salesforce_admin", state: "not_started", detail: null, updated_at: null },
+    {
+      number: 6,
+      key: "crm_package",
+      persona: "salesforce_admin",
+      state: "not_started",
+      detail: null,
+      updated_at: null,
+    },
+    {
+      number: 7,
+      key: "crm_configure",
+      persona: "salesforce_admin",
+      state: "not_started",
+      detail: null,
+      updated_at: null,
+    },
   ],
 };
 
@@ -76,24 +111,93 @@ export const workspaceStatus: WorkspaceStatus = {
 };
 
 export const connections: ConnectionSummary[] = [
-  { id: "c1", kind: "salesforce", display_name: "Acme production org", account: "ana@acme.example · org 00D000000000001", owner: "ana@acme.example", is_sandbox: false, created_at: "2026-11-21T10:00:00Z" },
-  { id: "c2", kind: "salesforce", display_name: "Acme test org", account: null, owner: null, is_sandbox: true, created_at: "2026-11-21T11:00:00Z" },
+  {
+    id: "c1",
+    kind: "salesforce",
+    display_name: "Acme production org",
+    account: "ana@acme.example · org 00D000000000001",
+    owner: "ana@acme.example",
+    is_sandbox: false,
+    created_at: "2026-11-21T10:00:00Z",
+  },
+  {
+    id: "c2",
+    kind: "salesforce",
+    display_name: "Acme test org",
+    account: null,
+    owner: null,
+    is_sandbox: true,
+    created_at: "2026-11-21T11:00:00Z",
+  },
 ];
 
 export const members: MemberSummary[] = [
-  { id: "m1", email: "ana@acme.example", name: "Ana Admin", role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-20T09:10:00Z", is_original_admin: true },
-  { id: "m2", email: "taro@acme.example", name: "山田 太郎", role: "user", status: "invited", teams: ["Everyone", "Sales JP"], invited_at: "2026-11-22T08:00:00Z", is_original_admin: false },
-  { id: "m3", email: "bob@acme.example", name: null, role: "user", status: "expired", teams: ["Everyone"], invited_at: null, is_original_admin: false },
+  {
+    id: "m1",
+    email: "ana@acme.example",
+    name: "Ana Admin",
+    role: "admin",
+    status: "active",
+    teams: ["Everyone"],
+    invited_at: "2026-11-20T09:10:00Z",
+    is_original_admin: true,
+  },
+  {
+    id: "m2",
+    email: "taro@acme.example",
+    name: "山田 太郎",
+    role: "user",
+    status: "invited",
+    teams: ["Everyone", "Sales JP"],
+    invited_at: "2026-11-22T08:00:00Z",
+    is_original_admin: false,
+  },
+  {
+    id: "m3",
+    email: "bob@acme.example",
+    name: null,
+    role: "user",
+    status: "expired",
+    teams: ["Everyone"],
+    invited_at: null,
+    is_original_admin: false,
+  },
 ];
 
 export const runs: RunSummary[] = [
-  { id: "run-sync-1", kind: "sync", state: "succeeded", started_at: "2026-11-22T10:00:00Z", finished_at: "2026-11-22T10:05:00Z" },
-  { id: "run-invite-1", kind: "invite", state: "succeeded", started_at: "2026-11-22T11:00:00Z", finished_at: "2026-11-22T11:01:00Z" },
+  {
+    id: "run-sync-1",
+    kind: "sync",
+    state: "succeeded",
+    started_at: "2026-11-22T10:00:00Z",
+    finished_at: "2026-11-22T10:05:00Z",
+  },
+  {
+    id: "run-invite-1",
+    kind: "invite",
+    state: "succeeded",
+    started_at: "2026-11-22T11:00:00Z",
+    finished_at: "2026-11-22T11:01:00Z",
+  },
 ];
 
 export const auditEntries: AuditEntry[] = [
-  { id: 1, at: "2026-11-20T09:00:00Z", actor: null, action: "workspace.create", target: "ws_01JD8Q7K3M", details: null },
-  { id: 2, at: "2026-11-20T09:10:00Z", actor: "ana@acme.example", action: "member.invite", target: "taro@acme.example", details: { team: "Everyone" } },
+  {
+    id: 1,
+    at: "2026-11-20T09:00:00Z",
+    actor: null,
+    action: "workspace.create",
+    target: "ws_01JD8Q7K3M",
+    details: null,
+  },
+  {
+    id: 2,
+    at: "2026-11-20T09:10:00Z",
+    actor: "ana@acme.example",
+    action: "member.invite",
+    target: "taro@acme.example",
+    details: { team: "Everyone" },
+  },
 ];
 
 export const ana: Admin = { id: "m1", email: "ana@acme.example", name: "Ana Admin", is_original_admin: true };
@@ -103,13 +207,35 @@ export const linus: Admin = { id: "m5", email: "linus@acme.example", name: null,
 /** Three active admins (ana, grace, linus) and one user, for the ownership and access screens. */
 export const adminMembers: MemberSummary[] = [
   members[0]!,
-  { id: "m4", email: "grace@acme.example", name: "Grace Hopper", role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-21T09:00:00Z", is_original_admin: false },
-  { id: "m5", email: "linus@acme.example", name: null, role: "admin", status: "active", teams: ["Everyone"], invited_at: "2026-11-21T09:05:00Z", is_original_admin: false },
+  {
+    id: "m4",
+    email: "grace@acme.example",
+    name: "Grace Hopper",
+    role: "admin",
+    status: "active",
+    teams: ["Everyone"],
+    invited_at: "2026-11-21T09:00:00Z",
+    is_original_admin: false,
+  },
+  {
+    id: "m5",
+    email: "linus@acme.example",
+    name: null,
+    role: "admin",
+    status: "active",
+    teams: ["Everyone"],
+    invited_at: "2026-11-21T09:05:00Z",
+    is_original_admin: false,
+  },
   members[1]!,
 ];
 
 export const notActivated: IntegrationInfo = { activated: false, client_id: null, client_secret_masked: null };
-export const activated: IntegrationInfo = { activated: true, client_id: "lsn_client_4f2a9c", client_secret_masked: "••••••••••••k3Q9" };
+export const activated: IntegrationInfo = {
+  activated: true,
+  client_id: "lsn_client_4f2a9c",
+  client_secret_masked: "••••••••••••k3Q9",
+};
 
 export const sandboxInfo: SandboxInfo = {
   salesforce_login_url: "http://127.0.0.1:43117/salesforce",
@@ -134,7 +260,14 @@ export const grants: AccessGrant[] = [
 ];
 
 export function handover(state: Handover["state"]): Handover {
-  return { id: "h1", kind: "marketo", from_admin: "ana@acme.example", to_admin: "grace@acme.example", state, started_at: "2026-11-23T08:00:00Z" };
+  return {
+    id: "h1",
+    kind: "marketo",
+    from_admin: "ana@acme.example",
+    to_admin: "grace@acme.example",
+    state,
+    started_at: "2026-11-23T08:00:00Z",
+  };
 }
 
 export const dynamicsConnection: ConnectionSummary = {
@@ -177,7 +310,8 @@ export const healthItems: Record<ConnectionKind, HealthItem[]> = {
     {
       key: "daily_quota",
       ok: false,
-      detail: "50000 API calls were used today: the default daily quota of 50000 is reached. Jobs wait for the reset at midnight US Central time.",
+      detail:
+        "50000 API calls were used today: the default daily quota of 50000 is reached. Jobs wait for the reset at midnight US Central time.",
     },
   ],
   dynamics: [
@@ -195,7 +329,13 @@ export const checkedAt = "2026-11-23T12:30:00Z";
 
 /** A health report for `connection` with its system's items (or `items`). */
 export function healthReport(connection: ConnectionSummary, items = healthItems[connection.kind]): HealthReport {
-  return { connection_id: connection.id, kind: connection.kind, display_name: connection.display_name, checked_at: checkedAt, items };
+  return {
+    connection_id: connection.id,
+    kind: connection.kind,
+    display_name: connection.display_name,
+    checked_at: checkedAt,
+    items,
+  };
 }
 
 /** The checklists of steps 6 and 7, as the backend sends them (English text, stable keys). */
@@ -205,10 +345,16 @@ export const checklists: Partial<Record<SetupStepKey, ChecklistItem[]>> = {
       key: "package_installed",
       text: "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",
     },
-    { key: "installed_for_users", text: "The package is installed for the profiles of the sales users who will use it." },
+    {
+      key: "installed_for_users",
+      text: "The package is installed for the profiles of the sales users who will use it.",
+    },
   ],
   crm_configure: [
-    { key: "actions_settings", text: "In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace." },
+    {
+      key: "actions_settings",
+      text: "In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace.",
+    },
     { key: "page_layouts", text: "The Sales Insight components are on the Contact and Lead page layouts." },
     { key: "permissions", text: "Sales users have the permission set for Sales Insight Actions." },
   ],
@@ -217,7 +363,9 @@ export const checklists: Partial<Record<SetupStepKey, ChecklistItem[]>> = {
 /** `overview` with `step` done and confirmed by Ana, as confirm_step answers. */
 export function withStepDone(overview: SetupOverview, step: SetupStepKey): SetupOverview {
   const steps = overview.steps.map((s) =>
-    s.key === step ? { ...s, state: "done" as const, detail: "Confirmed by ana@acme.example", updated_at: "2026-11-23T12:00:00Z" } : s,
+    s.key === step
+      ? { ...s, state: "done" as const, detail: "Confirmed by ana@acme.example", updated_at: "2026-11-23T12:00:00Z" }
+      : s,
   );
   return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };
 }
@@ -231,7 +379,13 @@ export function packageVerification(outcome: PackageVerification["outcome"]): Pa
         done: setupOverview.done + 1,
         steps: setupOverview.steps.map((s) =>
           s.key === "crm_package"
-            ? { ...s, state: "done" as const, detail: "Verified in Salesforce: Marketo Sales Insight (Marketo Sales Insight 1.4362) is installed in org 00D000000000001.", updated_at: "2026-11-23T12:00:00Z" }
+            ? {
+                ...s,
+                state: "done" as const,
+                detail:
+                  "Verified in Salesforce: Marketo Sales Insight (Marketo Sales Insight 1.4362) is installed in org 00D000000000001.",
+                updated_at: "2026-11-23T12:00:00Z",
+              }
             : s,
         ),
       }
@@ -239,13 +393,22 @@ export function packageVerification(outcome: PackageVerification["outcome"]): Pa
       ? {
           ...setupOverview,
           steps: setupOverview.steps.map((s) =>
-            s.key === "crm_package" ? { ...s, state: "needs_attention" as const, detail: "Marketo Sales Insight (mkto_si) is not installed.", updated_at: "2026-11-23T12:00:00Z" } : s,
+            s.key === "crm_package"
+              ? {
+                  ...s,
+                  state: "needs_attention" as const,
+                  detail: "Marketo Sales Insight (mkto_si) is not installed.",
+                  updated_at: "2026-11-23T12:00:00Z",
+                }
+              : s,
           ),
         }
       : setupOverview;
   return {
     outcome,
-    package: found ? { namespace: "mkto_si", name: "Marketo Sales Insight", version: "Marketo Sales Insight 1.4362" } : null,
+    package: found
+      ? { namespace: "mkto_si", name: "Marketo Sales Insight", version: "Marketo Sales Insight 1.4362" }
+      : null,
     packages_listed: outcome === "access_denied" ? null : found ? 2 : 1,
     username: "ana@acme.example",
     message: "English text for the CLI",
@@ -329,7 +492,16 @@ export function validationReport(excluded: number[] = []): ValidationReport {
     existing: 0,
     excluded: excluded.length,
     warnings: 0,
-    issues: [{ row: 3, line: 4, field: "email", code: "invalid_email", severity: "error", message: "“not-an-email” is not an email address." }],
+    issues: [
+      {
+        row: 3,
+        line: 4,
+        field: "email",
+        code: "invalid_email",
+        severity: "error",
+        message: "“not-an-email” is not an email address.",
+      },
+    ],
     issue_count: 1,
     issues_truncated: false,
     issue_counts: { invalid_email: 1 },
@@ -339,8 +511,28 @@ export function validationReport(excluded: number[] = []): ValidationReport {
 export const previewPage: PreviewPage = {
   offset: 0,
   rows: [
-    { row: 1, line: 2, email: "a@acme.example", first_name: "Aiko", last_name: "", role: null, teams: [], status: "valid", issues: [] },
-    { row: 2, line: 3, email: " b@acme.example", first_name: "Ben", last_name: "", role: null, teams: [], status: "valid", issues: [] },
+    {
+      row: 1,
+      line: 2,
+      email: "a@acme.example",
+      first_name: "Aiko",
+      last_name: "",
+      role: null,
+      teams: [],
+      status: "valid",
+      issues: [],
+    },
+    {
+      row: 2,
+      line: 3,
+      email: " b@acme.example",
+      first_name: "Ben",
+      last_name: "",
+      role: null,
+      teams: [],
+      status: "valid",
+      issues: [],
+    },
     {
       row: 3,
       line: 4,
@@ -350,7 +542,16 @@ export const previewPage: PreviewPage = {
       role: null,
       teams: [],
       status: "invalid",
-      issues: [{ row: 3, line: 4, field: "email", code: "invalid_email", severity: "error", message: "“not-an-email” is not an email address." }],
+      issues: [
+        {
+          row: 3,
+          line: 4,
+          field: "email",
+          code: "invalid_email",
+          severity: "error",
+          message: "“not-an-email” is not an email address.",
+        },
+      ],
     },
   ],
   end_of_file: true,
@@ -519,14 +720,35 @@ export const syncRuns: SyncRun[] = [
     full: true,
     started_at: "2026-11-23T10:00:00Z",
     finished_at: "2026-11-23T10:05:00Z",
-    counts: counts({ fetched: 2400, created: 1800, updated: 120, unchanged: 0, conflicts: 7, duplicates: 3, tasks_logged: 55, errors: 2 }),
+    counts: counts({
+      fetched: 2400,
+      created: 1800,
+      updated: 120,
+      unchanged: 0,
+      conflicts: 7,
+      duplicates: 3,
+      tasks_logged: 55,
+      errors: 2,
+    }),
     error: null,
   },
 ];
 
 export const recordErrors: RecordError[] = [
-  { system: "marketo", record_id: "1042", email: null, code: "missing_email", message: "The lead has no email address, so it cannot be matched." },
-  { system: "salesforce", record_id: "003000000000042AAA", email: "x@acme.example", code: "malformed", message: "The record's LastModifiedDate is not a date." },
+  {
+    system: "marketo",
+    record_id: "1042",
+    email: null,
+    code: "missing_email",
+    message: "The lead has no email address, so it cannot be matched.",
+  },
+  {
+    system: "salesforce",
+    record_id: "003000000000042AAA",
+    email: "x@acme.example",
+    code: "malformed",
+    message: "The record's LastModifiedDate is not a date.",
+  },
 ];
 
 export const syncSettings: SyncSettings = {
@@ -568,7 +790,13 @@ export const people: Person[] = [
       city: "salesforce",
       unsubscribed: "marketo",
     },
-    values: { first_name: "Aiko", last_name: "Tanaka", company: "Tanaka Trading", city: "Osaka", unsubscribed: "false" },
+    values: {
+      first_name: "Aiko",
+      last_name: "Tanaka",
+      company: "Tanaka Trading",
+      city: "Osaka",
+      unsubscribed: "false",
+    },
   },
   {
     email: "ben.lee@acme.example",
@@ -599,7 +827,12 @@ const defaults: Record<string, Handler> = {
   runs_list: () => runs,
   acting_admin: (): Admin | null => null,
   switch_admin: (args): Admin => ({ ...grace, email: args.email as string }),
-  activate: (args): Admin => ({ id: "m9", email: args.email as string, name: args.name as string, is_original_admin: true }),
+  activate: (args): Admin => ({
+    id: "m9",
+    email: args.email as string,
+    name: args.name as string,
+    is_original_admin: true,
+  }),
   integration_info: () => notActivated,
   regenerate_client_secret: () => activated,
   copy_client_secret: () => null,
@@ -608,28 +841,70 @@ const defaults: Record<string, Handler> = {
   connect_permission: () => ({ allowed: true, reason: null }),
   connect_marketo: (args): ConnectionSummary => {
     const request = args.request as ConnectMarketo;
-    return { id: "mk-new", kind: "marketo", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return {
+      id: "mk-new",
+      kind: "marketo",
+      display_name: request.display_name,
+      account: null,
+      owner: null,
+      is_sandbox: request.is_sandbox,
+      created_at: "2026-11-23T10:00:00Z",
+    };
   },
   connect_salesforce: (args): ConnectionSummary => {
     const request = args.request as ConnectSalesforce;
-    return { id: "sf-new", kind: "salesforce", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return {
+      id: "sf-new",
+      kind: "salesforce",
+      display_name: request.display_name,
+      account: null,
+      owner: null,
+      is_sandbox: request.is_sandbox,
+      created_at: "2026-11-23T10:00:00Z",
+    };
   },
   connect_dynamics: (args): ConnectionSummary => {
     const request = args.request as ConnectDynamics;
-    return { id: "dy-new", kind: "dynamics", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return {
+      id: "dy-new",
+      kind: "dynamics",
+      display_name: request.display_name,
+      account: null,
+      owner: null,
+      is_sandbox: request.is_sandbox,
+      created_at: "2026-11-23T10:00:00Z",
+    };
   },
   connect_campaign: (args): ConnectionSummary => {
     const request = args.request as ConnectCampaign;
-    return { id: "ac-new", kind: "campaign", display_name: request.display_name, account: null, owner: null, is_sandbox: request.is_sandbox, created_at: "2026-11-23T10:00:00Z" };
+    return {
+      id: "ac-new",
+      kind: "campaign",
+      display_name: request.display_name,
+      account: null,
+      owner: null,
+      is_sandbox: request.is_sandbox,
+      created_at: "2026-11-23T10:00:00Z",
+    };
   },
   connection_check: (args): HealthReport => {
     const connection = knownConnections.find((c) => c.id === args.connection_id);
-    if (!connection) throw { code: "not_found", message: "That connection does not exist or was disconnected.", details: null } satisfies AppError;
+    if (!connection)
+      throw {
+        code: "not_found",
+        message: "That connection does not exist or was disconnected.",
+        details: null,
+      } satisfies AppError;
     return healthReport(connection);
   },
   step_checklist: (args): ChecklistItem[] => {
     const items = checklists[args.step as SetupStepKey];
-    if (!items) throw { code: "invalid_input", message: "This step has no checklist; it completes itself.", details: null } satisfies AppError;
+    if (!items)
+      throw {
+        code: "invalid_input",
+        message: "This step has no checklist; it completes itself.",
+        details: null,
+      } satisfies AppError;
     return items;
   },
   confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
@@ -648,7 +923,12 @@ const defaults: Record<string, Handler> = {
   team_create: (args): Team => ({ id: "t-new", name: (args.name as string).trim(), is_default: false }),
   member_set_teams: (args): MemberSummary => {
     const member = [...members, ...adminMembers].find((m) => m.email === args.email);
-    if (!member) throw { code: "not_found", message: `${String(args.email)} is not a member of this workspace.`, details: null } satisfies AppError;
+    if (!member)
+      throw {
+        code: "not_found",
+        message: `${String(args.email)} is not a member of this workspace.`,
+        details: null,
+      } satisfies AppError;
     return { ...member, teams: ["Everyone", ...(args.teams as string[])] };
   },
   invite_expiry_get: () => 3,
@@ -656,11 +936,27 @@ const defaults: Record<string, Handler> = {
   invitations_list: () => invitations,
   smtp_settings_get: () => smtpSettings,
   smtp_settings_save: (args) => args.settings,
-  smtp_use_sandbox: (): SmtpSettings => ({ host: "127.0.0.1", port: 43125, username: null, tls: "none", from_address: "liaison@sandbox.test", from_name: null }),
+  smtp_use_sandbox: (): SmtpSettings => ({
+    host: "127.0.0.1",
+    port: 43125,
+    username: null,
+    tls: "none",
+    from_address: "liaison@sandbox.test",
+    from_name: null,
+  }),
   smtp_send_test: () => null,
   invite_user: (args): InvitationSummary => {
     const request = args.request as { email: string; name: string | null; role: "admin" | "user"; teams: string[] };
-    return { ...invitations[0]!, id: "i-new", email: request.email, name: request.name, role: request.role, teams: ["Everyone", ...request.teams], delivery: "queued", delivery_error: null };
+    return {
+      ...invitations[0]!,
+      id: "i-new",
+      email: request.email,
+      name: request.name,
+      role: request.role,
+      teams: ["Everyone", ...request.teams],
+      delivery: "queued",
+      delivery_error: null,
+    };
   },
   invitation_resend: () => invitations[0],
   invitation_revoke: () => ({ ...invitations[0]!, state: "revoked" }),
@@ -676,24 +972,43 @@ const defaults: Record<string, Handler> = {
   sync_preview: (): FieldPreview => ({ ...fieldPreview, rows: previewRows }),
   sync_custom_add: (args): CustomField => {
     const request = args.field as Omit<CustomField, "key" | "selected">;
-    const words = request.label.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const words = request.label
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
     const field: CustomField = { ...request, key: `custom_${words.join("_")}`, selected: true };
     const taken = previewRows.find((row) => row.custom?.key === field.key);
-    if (taken) throw { code: "conflict", message: `A custom field named "${field.label}" exists already.`, details: null } satisfies AppError;
+    if (taken)
+      throw {
+        code: "conflict",
+        message: `A custom field named "${field.label}" exists already.`,
+        details: null,
+      } satisfies AppError;
     previewRows = [...previewRows, customRow(field)];
     return field;
   },
   sync_custom_remove: (args) => {
     if (!previewRows.some((row) => row.custom?.key === args.key)) {
-      throw { code: "not_found", message: `There is no custom field "${String(args.key)}".`, details: null } satisfies AppError;
+      throw {
+        code: "not_found",
+        message: `There is no custom field "${String(args.key)}".`,
+        details: null,
+      } satisfies AppError;
     }
     previewRows = previewRows.filter((row) => row.custom?.key !== args.key);
     return null;
   },
   sync_custom_choose: (args) => {
     const row = previewRows.find((candidate) => candidate.custom?.key === args.key);
-    if (!row) throw { code: "not_found", message: `There is no custom field "${String(args.key)}".`, details: null } satisfies AppError;
-    previewRows = previewRows.map((r) => (r === row ? { ...r, selected: args.selected as boolean, rule: args.rule as ConflictRule } : r));
+    if (!row)
+      throw {
+        code: "not_found",
+        message: `There is no custom field "${String(args.key)}".`,
+        details: null,
+      } satisfies AppError;
+    previewRows = previewRows.map((r) =>
+      r === row ? { ...r, selected: args.selected as boolean, rule: args.rule as ConflictRule } : r,
+    );
     return null;
   },
   sync_save_mapping: () => null,
@@ -706,7 +1021,9 @@ const defaults: Record<string, Handler> = {
   sync_settings_save: (args) => args.settings,
   people_search: (args) => {
     const query = (args.query as string).toLowerCase();
-    return people.filter((p) => [p.email, p.first_name, p.last_name, p.company].some((v) => v?.toLowerCase().includes(query)));
+    return people.filter((p) =>
+      [p.email, p.first_name, p.last_name, p.company].some((v) => v?.toLowerCase().includes(query)),
+    );
   },
   audit_list: (args) => {
     const query = args.query as { action: string | null };
@@ -721,13 +1038,16 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
   const calls: Call[] = [];
   previewRows = fieldPreview.rows;
   const handlers = { ...defaults, ...overrides };
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
-    calls.push({ cmd, args });
-    const handler = handlers[cmd];
-    if (!handler) throw { code: "not_found", message: `No mock for ${cmd}`, details: null } satisfies AppError;
-    return handler(args);
-  }, { shouldMockEvents: true });
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      const handler = handlers[cmd];
+      if (!handler) throw { code: "not_found", message: `No mock for ${cmd}`, details: null } satisfies AppError;
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
   return calls;
 }
 
@@ -744,7 +1064,8 @@ export function called(calls: Call[], cmd: string): Call[] {
 
 /** Emits a backend event through the mocked event system (as Rust's `app.emit` would). */
 export async function emitEvent(event: string, payload: unknown): Promise<void> {
-  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (cmd: string, args: unknown) => Promise<unknown> } })
-    .__TAURI_INTERNALS__;
+  const internals = (
+    window as unknown as { __TAURI_INTERNALS__: { invoke: (cmd: string, args: unknown) => Promise<unknown> } }
+  ).__TAURI_INTERNALS__;
   await internals.invoke("plugin:event|emit", { event, payload });
 }

@@ -94,12 +94,16 @@ describe("ConnectForm", () => {
     await user.type(org, "ORG");
 
     await user.click(connect);
-    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Test" })).getByRole("button", { name: "Cancel" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Sign in to Test" })).getByRole("button", { name: "Cancel" }),
+    );
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(called(calls, "connect_campaign")).toHaveLength(0);
 
     await user.click(connect);
-    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Test" })).getByRole("button", { name: "OK" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Sign in to Test" })).getByRole("button", { name: "OK" }),
+    );
     await waitFor(() => expect(onconnected).toHaveBeenCalledTimes(1));
     expect(called(calls, "connect_campaign")).toHaveLength(1);
     // Back on the button, ready for another connection.

@@ -44,7 +44,17 @@ describe("Salesforce", () => {
       connect_salesforce: () =>
         new Promise((resolve) => {
           finish = () => {
-            rows = [{ id: "sf1", kind: "salesforce", display_name: "Acme org", account: null, owner: ana.email, is_sandbox: false, created_at: "2026-11-23T10:00:00Z" }];
+            rows = [
+              {
+                id: "sf1",
+                kind: "salesforce",
+                display_name: "Acme org",
+                account: null,
+                owner: ana.email,
+                is_sandbox: false,
+                created_at: "2026-11-23T10:00:00Z",
+              },
+            ];
             resolve(rows[0]);
           };
         }),
@@ -92,7 +102,12 @@ describe("Salesforce", () => {
     await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "OK" }));
     await waitFor(() => expect(called(calls, "connect_salesforce")).toHaveLength(1));
     expect(called(calls, "connect_salesforce")[0]?.args).toEqual({
-      request: { display_name: "Salesforce", login_url: "https://acme.my.salesforce.com", client_id: "cid", is_sandbox: false },
+      request: {
+        display_name: "Salesforce",
+        login_url: "https://acme.my.salesforce.com",
+        client_id: "cid",
+        is_sandbox: false,
+      },
       client_secret: null,
     });
   });
@@ -107,7 +122,9 @@ describe("Salesforce", () => {
     expect(screen.getByRole("textbox", { name: "Client ID" })).toHaveValue(sandboxInfo.salesforce_client_id);
 
     await user.click(screen.getByRole("button", { name: "Connect" }));
-    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Salesforce" })).getByRole("button", { name: "OK" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Sign in to Salesforce" })).getByRole("button", { name: "OK" }),
+    );
     await waitFor(() => expect(called(calls, "connect_salesforce")).toHaveLength(1));
     expect(called(calls, "connect_salesforce")[0]?.args).toEqual({
       request: {
@@ -144,7 +161,11 @@ describe("Salesforce", () => {
   test("a failed sign-in shows the backend message", async () => {
     mockBackend({
       connections_list: () => [],
-      connect_salesforce: failWith({ code: "unauthorized", message: "Salesforce sign-in was denied in the browser.", details: null }),
+      connect_salesforce: failWith({
+        code: "unauthorized",
+        message: "Salesforce sign-in was denied in the browser.",
+        details: null,
+      }),
     });
     const user = await open("#/settings/salesforce", "Salesforce");
     await user.type(await screen.findByRole("textbox", { name: "Client ID" }), "cid");
@@ -174,12 +195,16 @@ describe("Salesforce", () => {
     await user.click(disconnect);
     const dialog = screen.getByRole("dialog", { name: "Disconnect Salesforce?" });
     await user.click(within(dialog).getByRole("button", { name: "Disconnect" }));
-    await waitFor(() => expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "c1" }]));
+    await waitFor(() =>
+      expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "c1" }]),
+    );
   });
 });
 
 describe("Marketo", () => {
-  function marketoBackend(options: { acting?: Admin; handover?: () => Handover | null; rows?: () => ConnectionSummary[] } = {}) {
+  function marketoBackend(
+    options: { acting?: Admin; handover?: () => Handover | null; rows?: () => ConnectionSummary[] } = {},
+  ) {
     return mockBackend({
       acting_admin: () => options.acting ?? ana,
       members_list: () => adminMembers,
@@ -214,10 +239,11 @@ describe("Marketo", () => {
     await user.click(await screen.findByRole("button", { name: "Hand over ownership" }));
     const newOwner = screen.getByRole("combobox", { name: "New owner" });
     // Other active admins only.
-    expect(within(newOwner).getAllByRole("option").map((option) => option.getAttribute("value"))).toEqual([
-      "grace@acme.example",
-      "linus@acme.example",
-    ]);
+    expect(
+      within(newOwner)
+        .getAllByRole("option")
+        .map((option) => option.getAttribute("value")),
+    ).toEqual(["grace@acme.example", "linus@acme.example"]);
     await user.selectOptions(newOwner, "grace@acme.example");
     current = handover("grant_removed");
     await user.click(screen.getByRole("button", { name: "Remove their access and start handover" }));
@@ -244,7 +270,13 @@ describe("Marketo", () => {
   });
 
   test("r8_step_3_disconnect_is_enabled_once_the_new_owner_connected", async () => {
-    const graceConnection: ConnectionSummary = { ...marketoConnection, id: "mk2", display_name: "Grace Marketo", account: null, owner: grace.email };
+    const graceConnection: ConnectionSummary = {
+      ...marketoConnection,
+      id: "mk2",
+      display_name: "Grace Marketo",
+      account: null,
+      owner: grace.email,
+    };
     const calls = marketoBackend({
       handover: () => handover("new_connected"),
       rows: () => [marketoConnection, graceConnection],
@@ -260,8 +292,12 @@ describe("Marketo", () => {
     expect(stepDisconnect).toBeEnabled();
 
     await user.click(stepDisconnect);
-    await user.click(within(screen.getByRole("dialog", { name: "Disconnect Marketo?" })).getByRole("button", { name: "Disconnect" }));
-    await waitFor(() => expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "mk1" }]));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Disconnect Marketo?" })).getByRole("button", { name: "Disconnect" }),
+    );
+    await waitFor(() =>
+      expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "mk1" }]),
+    );
   });
 
   test("r8_cancel_handover_calls_the_backend", async () => {
@@ -343,17 +379,18 @@ describe("Marketo", () => {
     await user.click(screen.getByRole("tab", { name: "User Access" }));
 
     const table = await screen.findByRole("table", { name: "Admins with access to Acme Marketo" });
-    expect(within(table).getAllByRole("columnheader").map((cell) => cell.textContent?.trim())).toEqual([
-      "Admin",
-      "Granted by",
-      "Granted",
-      "Actions",
-    ]);
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((cell) => cell.textContent?.trim()),
+    ).toEqual(["Admin", "Granted by", "Granted", "Actions"]);
     expect(table).toHaveTextContent("linus@acme.example");
 
     // Neither the owner nor someone who already has access can be chosen.
     const admin = screen.getByRole("combobox", { name: "Admin" });
-    const options = within(admin).getAllByRole("option").map((option) => option.getAttribute("value"));
+    const options = within(admin)
+      .getAllByRole("option")
+      .map((option) => option.getAttribute("value"));
     expect(options).toEqual(["", "grace@acme.example"]);
     await user.selectOptions(admin, "grace@acme.example");
     await user.click(screen.getByRole("button", { name: "Grant access" }));
@@ -407,7 +444,9 @@ describe("Sandbox", () => {
     await user.click(screen.getByRole("link", { name: "Marketo" }));
     await screen.findByRole("heading", { level: 1, name: "Marketo" });
     expect(await screen.findByRole("checkbox", { name: "Sandbox connection" })).toBeChecked();
-    expect(screen.getByRole("textbox", { name: "REST endpoint or Munchkin ID" })).toHaveValue(sandboxInfo.marketo_base_url);
+    expect(screen.getByRole("textbox", { name: "REST endpoint or Munchkin ID" })).toHaveValue(
+      sandboxInfo.marketo_base_url,
+    );
     expect(screen.getByRole("textbox", { name: "Client ID" })).toHaveValue(sandboxInfo.marketo_client_id);
     expect(screen.getByLabelText("Client secret")).toHaveAccessibleDescription("The sandbox's demo secret is used");
 
@@ -427,7 +466,11 @@ describe("Sandbox", () => {
   test("a sandbox start failure shows the backend message", async () => {
     mockBackend({
       connections_list: () => [],
-      sandbox_start: failWith({ code: "unavailable", message: "The sandbox could not bind a loopback port.", details: null }),
+      sandbox_start: failWith({
+        code: "unavailable",
+        message: "The sandbox could not bind a loopback port.",
+        details: null,
+      }),
     });
     const user = userEvent.setup();
     render(App);
@@ -469,7 +512,10 @@ describe("Dynamics 365", () => {
     const authority = within(form).getByRole("textbox", { name: "Sign-in authority" });
     expect(authority).not.toBeRequired();
     expect(authority).toHaveAccessibleDescription(/https:\/\/login\.microsoftonline\.com\/organizations/);
-    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "00000000-aaaa-bbbb-cccc-000000000001");
+    await user.type(
+      within(form).getByRole("textbox", { name: "Application (client) ID" }),
+      "00000000-aaaa-bbbb-cccc-000000000001",
+    );
     const usableBy = within(form).getByRole("group", { name: "Who may use this connection" });
     expect(within(usableBy).getByRole("radio", { name: "Administrators" })).toBeChecked();
     expect(within(usableBy).getByRole("radio", { name: "Everyone" })).not.toBeChecked();
@@ -552,7 +598,9 @@ describe("Dynamics 365", () => {
     expect(called(calls, "connect_dynamics")).toHaveLength(0);
 
     await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
-    await user.click(within(screen.getByRole("dialog", { name: "Sign in to Microsoft" })).getByRole("button", { name: "OK" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Sign in to Microsoft" })).getByRole("button", { name: "OK" }),
+    );
     await waitFor(() => expect(called(calls, "connect_dynamics")).toHaveLength(1));
     expect(called(calls, "connect_dynamics")[0]?.args).toEqual({
       request: {
@@ -569,7 +617,11 @@ describe("Dynamics 365", () => {
   test("a failed Microsoft sign-in shows the backend message and keeps the form", async () => {
     mockBackend({
       connections_list: () => [],
-      connect_dynamics: failWith({ code: "unauthorized", message: "Microsoft sign-in was cancelled in the browser.", details: null }),
+      connect_dynamics: failWith({
+        code: "unauthorized",
+        message: "Microsoft sign-in was cancelled in the browser.",
+        details: null,
+      }),
     });
     const user = await open("#/settings/dynamics", "Dynamics 365");
     const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
@@ -605,7 +657,9 @@ describe("Adobe Campaign", () => {
     });
     const user = await open("#/settings/campaign", "Adobe Campaign");
     const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
-    expect(within(form).getByRole("textbox", { name: "API address" })).toHaveAccessibleDescription(/https:\/\/mc\.adobe\.io/);
+    expect(within(form).getByRole("textbox", { name: "API address" })).toHaveAccessibleDescription(
+      /https:\/\/mc\.adobe\.io/,
+    );
     expect(within(form).getByRole("textbox", { name: "IMS address" })).toHaveAccessibleDescription(
       /https:\/\/ims-na1\.adobelogin\.com/,
     );
@@ -620,7 +674,14 @@ describe("Adobe Campaign", () => {
     await user.click(within(form).getByRole("button", { name: "Connect" }));
     await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
     expect(called(calls, "connect_campaign")[0]?.args).toEqual({
-      request: { display_name: "Acme Campaign", base_url: "", ims_url: "", org_id: "acme", client_id: "adobe-client", is_sandbox: true },
+      request: {
+        display_name: "Acme Campaign",
+        base_url: "",
+        ims_url: "",
+        org_id: "acme",
+        client_id: "adobe-client",
+        is_sandbox: true,
+      },
       client_secret: "p8-secret",
     });
     expect(await screen.findByRole("table", { name: "Adobe Campaign connections" })).toHaveTextContent("Acme Campaign");
@@ -640,7 +701,12 @@ describe("Adobe Campaign", () => {
     await user.click(within(form).getByRole("button", { name: "Connect" }));
     await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
     expect(called(calls, "connect_campaign")[0]?.args).toMatchObject({
-      request: { base_url: "https://mc-eu.adobe.io", ims_url: "https://ims-eu1.adobelogin.com", org_id: "acme-eu", is_sandbox: false },
+      request: {
+        base_url: "https://mc-eu.adobe.io",
+        ims_url: "https://ims-eu1.adobelogin.com",
+        org_id: "acme-eu",
+        is_sandbox: false,
+      },
     });
   });
 
@@ -665,7 +731,11 @@ describe("Adobe Campaign", () => {
   test("a rejected credential shows the backend message", async () => {
     mockBackend({
       connections_list: () => [],
-      connect_campaign: failWith({ code: "unauthorized", message: "Adobe IMS rejected the client secret.", details: null }),
+      connect_campaign: failWith({
+        code: "unauthorized",
+        message: "Adobe IMS rejected the client secret.",
+        details: null,
+      }),
     });
     const user = await open("#/settings/campaign", "Adobe Campaign");
     const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
@@ -738,18 +808,19 @@ describe("Health check", () => {
     const user = await open("#/settings/marketo", "Marketo");
     await user.click(await screen.findByRole("button", { name: "Check connection for Acme Marketo" }));
     const marketo = await screen.findByRole("list", { name: "Health of Acme Marketo" });
-    expect(within(marketo).getAllByRole("listitem").map((item) => item.querySelector(".health-title")?.textContent)).toEqual([
-      "Sign-in and credentials",
-      "Read leads",
-      "Read static lists",
-      "Daily API quota",
-    ]);
+    expect(
+      within(marketo)
+        .getAllByRole("listitem")
+        .map((item) => item.querySelector(".health-title")?.textContent),
+    ).toEqual(["Sign-in and credentials", "Read leads", "Read static lists", "Daily API quota"]);
     expect(screen.getByRole("region", { name: "Health of Acme Marketo" })).toHaveTextContent(
       "1 of 4 checks need attention.",
     );
 
     await user.click(screen.getByRole("link", { name: "Dynamics 365" }));
-    await user.click(await screen.findByRole("button", { name: `Check connection for ${dynamicsConnection.display_name}` }));
+    await user.click(
+      await screen.findByRole("button", { name: `Check connection for ${dynamicsConnection.display_name}` }),
+    );
     const dynamics = await screen.findByRole("list", { name: `Health of ${dynamicsConnection.display_name}` });
     expect(dynamics).toHaveTextContent("Read marketing lists");
     expect(dynamics).toHaveTextContent("Liaison can read marketing lists.");
@@ -772,7 +843,8 @@ describe("Health check", () => {
     let fail = false;
     mockBackend({
       connection_check: (args) => {
-        if (fail) throw { code: "not_found", message: "That connection does not exist or was disconnected.", details: null };
+        if (fail)
+          throw { code: "not_found", message: "That connection does not exist or was disconnected.", details: null };
         return healthReport({ ...connections[1]!, id: args.connection_id as string }, [
           { key: "bulk_api", ok: true, detail: "Bulk API 2.0 is enabled." },
         ]);
@@ -786,6 +858,8 @@ describe("Health check", () => {
     fail = true;
     await user.click(screen.getByRole("button", { name: "Check connection for Acme test org" }));
     const panel = screen.getByRole("region", { name: "Health of Acme test org" });
-    expect(await within(panel).findByRole("alert")).toHaveTextContent("That connection does not exist or was disconnected.");
+    expect(await within(panel).findByRole("alert")).toHaveTextContent(
+      "That connection does not exist or was disconnected.",
+    );
   });
 });

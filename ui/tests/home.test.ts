@@ -84,7 +84,9 @@ describe("Home / Setup", () => {
     const user = userEvent.setup();
     render(App);
 
-    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Not started" });
+    const step = await screen.findByRole("listitem", {
+      name: "Step 6: Install or upgrade the CRM package Not started",
+    });
     // The link to where the work happens stays next to the new action.
     expect(within(step).getByRole("link", { name: "Open Salesforce" })).toBeInTheDocument();
     const open = within(step).getByRole("button", { name: "Confirm checklist for step 6" });
@@ -124,7 +126,11 @@ describe("Home / Setup", () => {
     expect(screen.getByText("3 of 7 steps done")).toBeInTheDocument();
     // confirm_step answered with the overview, so it is not asked for again.
     expect(called(calls, "setup_overview")).toHaveLength(1);
-    expect(within(screen.getByRole("listitem", { name: /Step 6/ })).getByRole("button", { name: "Confirm checklist for step 6" })).toHaveFocus();
+    expect(
+      within(screen.getByRole("listitem", { name: /Step 6/ })).getByRole("button", {
+        name: "Confirm checklist for step 6",
+      }),
+    ).toHaveFocus();
   });
 
   test("r1_step_7_has_its_own_checklist_and_cancel_confirms_nothing", async () => {
@@ -148,7 +154,11 @@ describe("Home / Setup", () => {
 
   test("a refused confirmation keeps the dialog open with the backend message", async () => {
     mockBackend({
-      confirm_step: failWith({ code: "forbidden", message: "Activate the workspace first (setup step 1).", details: null }),
+      confirm_step: failWith({
+        code: "forbidden",
+        message: "Activate the workspace first (setup step 1).",
+        details: null,
+      }),
     });
     const user = userEvent.setup();
     render(App);
@@ -166,7 +176,9 @@ describe("Home / Setup", () => {
     const user = userEvent.setup();
     render(App);
 
-    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Not started" });
+    const step = await screen.findByRole("listitem", {
+      name: "Step 6: Install or upgrade the CRM package Not started",
+    });
     await user.click(within(step).getByRole("button", { name: "Verify step 6 in Salesforce" }));
 
     const done = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" });
@@ -187,7 +199,9 @@ describe("Home / Setup", () => {
     render(App);
 
     await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
-    const step = await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Needs attention" });
+    const step = await screen.findByRole("listitem", {
+      name: "Step 6: Install or upgrade the CRM package Needs attention",
+    });
     expect(within(step).getByRole("status")).toHaveTextContent(
       "Marketo Sales Insight is not installed in the Salesforce org (it lists 1 other packages). Install it from AppExchange, then verify again.",
     );
@@ -208,13 +222,19 @@ describe("Home / Setup", () => {
     const dialog = screen.getByRole("dialog", { name: "Step 6: Install or upgrade the CRM package" });
     for (const box of await within(dialog).findAllByRole("checkbox")) await user.click(box);
     await user.click(within(dialog).getByRole("button", { name: "Mark as done" }));
-    expect(await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("listitem", { name: "Step 6: Install or upgrade the CRM package Done" }),
+    ).toBeInTheDocument();
     expect(called(calls, "confirm_step")).toHaveLength(1);
   });
 
   test("a failed verification shows the backend's message next to the step", async () => {
     mockBackend({
-      verify_crm_package: failWith({ code: "unauthorized", message: "Salesforce says the sign-in has expired or was revoked. Reconnect Salesforce.", details: null }),
+      verify_crm_package: failWith({
+        code: "unauthorized",
+        message: "Salesforce says the sign-in has expired or was revoked. Reconnect Salesforce.",
+        details: null,
+      }),
     });
     const user = userEvent.setup();
     render(App);

@@ -86,7 +86,11 @@ describe("Language", () => {
 
   test("a language that cannot be saved switches back and says why", async () => {
     mockBackend({
-      set_language: failWith({ code: "store_unavailable", message: "The workspace database is locked by another Liaison.", details: null }),
+      set_language: failWith({
+        code: "store_unavailable",
+        message: "The workspace database is locked by another Liaison.",
+        details: null,
+      }),
     });
     const user = userEvent.setup();
     window.history.replaceState(null, "", "#/settings/general");
@@ -107,7 +111,9 @@ describe("Language", () => {
     const usableBy = within(form).getByRole("group", { name: "この接続を使用できるユーザー" });
     expect(within(usableBy).getByRole("radio", { name: "管理者" })).toBeChecked();
     await user.click(within(form).getByRole("button", { name: "サインインして接続" }));
-    expect(within(form).getByRole("textbox", { name: "表示名" })).toHaveAccessibleDescription(/^表示名を入力してください。/);
+    expect(within(form).getByRole("textbox", { name: "表示名" })).toHaveAccessibleDescription(
+      /^表示名を入力してください。/,
+    );
 
     await user.click(screen.getByRole("link", { name: "Salesforce" }));
     await user.click(await screen.findByRole("button", { name: "Acme production org を確認" }));

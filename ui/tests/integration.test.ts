@@ -43,7 +43,9 @@ describe("Integration info", () => {
     await user.click(screen.getByRole("button", { name: "Activate workspace" }));
 
     expect(await screen.findByText("••••••••••••k3Q9")).toBeInTheDocument();
-    expect(called(calls, "activate").map((call) => call.args)).toEqual([{ name: "Ada Lovelace", email: "ada@example.com" }]);
+    expect(called(calls, "activate").map((call) => call.args)).toEqual([
+      { name: "Ada Lovelace", email: "ada@example.com" },
+    ]);
     expect(screen.getByText("lsn_client_4f2a9c")).toBeInTheDocument();
     expect(screen.queryByRole("textbox", { name: "Email" })).not.toBeInTheDocument();
     // The top bar now shows who acts.

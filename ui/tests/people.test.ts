@@ -29,7 +29,9 @@ describe("People", () => {
     expect(called(calls, "people_search")[0]!.args).toEqual({ query: "", limit: 100 });
 
     await user.type(screen.getByRole("searchbox", { name: "Search people" }), "tanaka");
-    await waitFor(() => expect(within(screen.getByRole("table", { name: "People" })).getAllByRole("row")).toHaveLength(2));
+    await waitFor(() =>
+      expect(within(screen.getByRole("table", { name: "People" })).getAllByRole("row")).toHaveLength(2),
+    );
     expect(called(calls, "people_search").at(-1)!.args).toEqual({ query: "tanaka", limit: 100 });
 
     await user.click(screen.getByRole("button", { name: "Details for aiko.tanaka@example.jp" }));

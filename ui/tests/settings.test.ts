@@ -49,7 +49,11 @@ describe("Settings", () => {
       const heading = await screen.findByRole("heading", { level: 1, name });
       expect(screen.getAllByRole("heading", { level: 1 })).toEqual([heading]);
       expect(within(nav).getByRole("link", { name })).toHaveAttribute("aria-current", "page");
-      expect(within(nav).getAllByRole("link").filter((link) => link.hasAttribute("aria-current"))).toHaveLength(1);
+      expect(
+        within(nav)
+          .getAllByRole("link")
+          .filter((link) => link.hasAttribute("aria-current")),
+      ).toHaveLength(1);
     }
     expect(window.location.hash).toBe("#/settings/audit");
   });
@@ -177,7 +181,9 @@ describe("Settings", () => {
     const user = await openSection("User management");
 
     const table = await screen.findByRole("table", { name: "Members" });
-    const headers = within(table).getAllByRole("columnheader").map((cell) => cell.textContent?.trim());
+    const headers = within(table)
+      .getAllByRole("columnheader")
+      .map((cell) => cell.textContent?.trim());
     expect(headers).toEqual(["Email", "Name", "Role", "Teams", "Status", "Invited", "Actions"]);
     expect(within(table).getAllByRole("row")).toHaveLength(4);
     expect(within(table).getByText("Original admin")).toBeInTheDocument();
@@ -220,12 +226,11 @@ describe("Settings", () => {
     const user = await openSection("Audit log");
 
     const table = await screen.findByRole("table", { name: "Audit entries" });
-    expect(within(table).getAllByRole("columnheader").map((cell) => cell.textContent?.trim())).toEqual([
-      "Time",
-      "Actor",
-      "Action",
-      "Target",
-    ]);
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((cell) => cell.textContent?.trim()),
+    ).toEqual(["Time", "Actor", "Action", "Target"]);
     expect(within(table).getAllByRole("row")).toHaveLength(3);
     expect(table).toHaveTextContent("System");
     expect(called(calls, "audit_list")[0]?.args).toEqual({ query: { action: null, limit: 200 } });

@@ -53,11 +53,11 @@ describe("Top bar", () => {
 
     const select = screen.getByRole("combobox", { name: "Acting admin" });
     // Active admins only: the invited user is not listed.
-    expect(within(select).getAllByRole("option").map((option) => option.getAttribute("value"))).toEqual([
-      "ana@acme.example",
-      "grace@acme.example",
-      "linus@acme.example",
-    ]);
+    expect(
+      within(select)
+        .getAllByRole("option")
+        .map((option) => option.getAttribute("value")),
+    ).toEqual(["ana@acme.example", "grace@acme.example", "linus@acme.example"]);
     expect(select).toHaveValue("ana@acme.example");
     const overviews = called(calls, "setup_overview").length;
 
@@ -72,7 +72,11 @@ describe("Top bar", () => {
     mockBackend({
       acting_admin: () => ana,
       members_list: () => adminMembers,
-      switch_admin: failWith({ code: "forbidden", message: "grace@acme.example is not an active admin.", details: null }),
+      switch_admin: failWith({
+        code: "forbidden",
+        message: "grace@acme.example is not an active admin.",
+        details: null,
+      }),
     });
     const user = userEvent.setup();
     render(App);
@@ -141,7 +145,11 @@ describe("User management", () => {
     expect(called(calls, "remove_member")).toHaveLength(0);
 
     await user.click(screen.getByRole("button", { name: "Remove linus@acme.example" }));
-    await user.click(within(screen.getByRole("dialog", { name: "Remove linus@acme.example?" })).getByRole("button", { name: "Remove" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Remove linus@acme.example?" })).getByRole("button", {
+        name: "Remove",
+      }),
+    );
     await waitFor(() => expect(screen.queryByText("linus@acme.example")).not.toBeInTheDocument());
     expect(called(calls, "remove_member").map((call) => call.args)).toEqual([{ email: "linus@acme.example" }]);
   });

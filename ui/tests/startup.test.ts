@@ -30,9 +30,17 @@ describe("Startup and errors", () => {
   });
 
   test("app_info itself failing also shows the error screen", async () => {
-    mockBackend({ app_info: failWith({ code: "data_dir_unwritable", message: "Liaison cannot write to its data directory.", details: null }) });
+    mockBackend({
+      app_info: failWith({
+        code: "data_dir_unwritable",
+        message: "Liaison cannot write to its data directory.",
+        details: null,
+      }),
+    });
     render(App);
-    expect(await screen.findByRole("heading", { level: 1, name: "Liaison can't open its workspace" })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: "Liaison can't open its workspace" }),
+    ).toBeInTheDocument();
     expect(screen.getByRole("alert")).toHaveTextContent("Liaison cannot write to its data directory.");
   });
 
@@ -48,7 +56,11 @@ describe("Startup and errors", () => {
     const calls = mockBackend({
       setup_overview: () => {
         if (failures-- > 0) {
-          throw { code: "store_unavailable", message: "The workspace database is busy. Try again in a moment.", details: null };
+          throw {
+            code: "store_unavailable",
+            message: "The workspace database is busy. Try again in a moment.",
+            details: null,
+          };
         }
         return { steps: [], done: 0, total: 7 };
       },

@@ -49,7 +49,9 @@ describe("Field preview", () => {
 
     expect(rows[2]).toHaveTextContent("firstName");
     expect(rows[2]).toHaveTextContent("FirstName");
-    expect(within(table).getByRole("combobox", { name: "When they differ: First name" })).toHaveValue("salesforce_wins");
+    expect(within(table).getByRole("combobox", { name: "When they differ: First name" })).toHaveValue(
+      "salesforce_wins",
+    );
     expect(within(table).getByRole("combobox", { name: "When they differ: Unsubscribed" })).toHaveValue("marketo_wins");
     expect(rows[4]).toHaveTextContent("Not available");
     expect(rows[4]).toHaveTextContent("Marketo has no lead owner field");
@@ -61,7 +63,10 @@ describe("Field preview", () => {
     const user = await openSync();
     const table = await openPreview(user);
 
-    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: First name" }), "Most recent change wins");
+    await user.selectOptions(
+      within(table).getByRole("combobox", { name: "When they differ: First name" }),
+      "Most recent change wins",
+    );
     await user.click(within(table).getByRole("checkbox", { name: "Sync Lead owner" }));
     await user.click(screen.getByRole("button", { name: "Save mapping" }));
 
@@ -78,11 +83,17 @@ describe("Field preview", () => {
   });
 
   test("a preview that fails shows the backend's message with Try again", async () => {
-    const refusal: AppError = { code: "conflict", message: "Marketo is not connected, so there is nothing to sync.", details: null };
+    const refusal: AppError = {
+      code: "conflict",
+      message: "Marketo is not connected, so there is nothing to sync.",
+      details: null,
+    };
     mockBackend({ sync_preview: failWith(refusal) });
     const user = await openSync();
     await user.click(await screen.findByRole("button", { name: "Sync" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Marketo is not connected, so there is nothing to sync.");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Marketo is not connected, so there is nothing to sync.",
+    );
   });
 });
 
@@ -103,7 +114,9 @@ describe("Custom fields", () => {
 
     const region = within(table).getByRole("row", { name: /Region/ });
     expect(within(region).getByRole("rowheader")).toHaveTextContent("Region Custom");
-    expect(region).toHaveTextContent('Marketo has no field "region" (it no longer exists or the API user cannot read it).');
+    expect(region).toHaveTextContent(
+      'Marketo has no field "region" (it no longer exists or the API user cannot read it).',
+    );
     expect(region).toHaveTextContent("Not available");
     expect(region).toHaveTextContent("Region__c");
     const regionBox = within(region).getByRole("checkbox", { name: "Sync Region" });
@@ -120,7 +133,10 @@ describe("Custom fields", () => {
     const calls = mockBackend();
     const user = await openSync();
     const table = await openPreview(user);
-    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: First name" }), "Most recent change wins");
+    await user.selectOptions(
+      within(table).getByRole("combobox", { name: "When they differ: First name" }),
+      "Most recent change wins",
+    );
 
     const form = screen.getByRole("form", { name: "Add a custom field" });
     await user.type(within(form).getByRole("textbox", { name: "Name" }), "Account segment");
@@ -136,7 +152,9 @@ describe("Custom fields", () => {
     const row = await within(table).findByRole("row", { name: /Account segment/ });
     expect(row).toHaveTextContent("accountSegment");
     expect(row).toHaveTextContent("Segment__c");
-    expect(within(row).getByRole("combobox", { name: "When they differ: Account segment" })).toHaveValue("marketo_wins");
+    expect(within(row).getByRole("combobox", { name: "When they differ: Account segment" })).toHaveValue(
+      "marketo_wins",
+    );
     expect(called(calls, "sync_custom_add").map((call) => call.args)).toEqual([
       {
         field: {
@@ -160,7 +178,8 @@ describe("Custom fields", () => {
   test("Rust's refusals are shown next to the form as they come, and the preview is not reloaded", async () => {
     const refusal: AppError = {
       code: "invalid_input",
-      message: '"Customer Tier" is not a Marketo API field name: use the API name (letters, digits and _, like Region__c), not the label.',
+      message:
+        '"Customer Tier" is not a Marketo API field name: use the API name (letters, digits and _, like Region__c), not the label.',
       details: null,
     };
     const calls = mockBackend({ sync_custom_add: failWith(refusal) });
@@ -206,7 +225,11 @@ describe("Custom fields", () => {
   });
 
   test("a refused removal shows Rust's message and keeps the row", async () => {
-    const refusal: AppError = { code: "not_found", message: 'There is no custom field "custom_region".', details: null };
+    const refusal: AppError = {
+      code: "not_found",
+      message: 'There is no custom field "custom_region".',
+      details: null,
+    };
     mockBackend({ sync_custom_remove: failWith(refusal) });
     const user = await openSync();
     const table = await openPreview(user);
@@ -220,7 +243,10 @@ describe("Custom fields", () => {
     const user = await openSync();
     const table = await openPreview(user);
 
-    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: Customer tier" }), "Salesforce wins");
+    await user.selectOptions(
+      within(table).getByRole("combobox", { name: "When they differ: Customer tier" }),
+      "Salesforce wins",
+    );
     await user.click(within(table).getByRole("checkbox", { name: "Sync Customer tier" }));
     await user.click(screen.getByRole("button", { name: "Save mapping" }));
 
@@ -239,13 +265,22 @@ describe("Custom fields", () => {
     const calls = mockBackend();
     const user = await openSync();
     const table = await openPreview(user);
-    await user.selectOptions(within(table).getByRole("combobox", { name: "When they differ: Customer tier" }), "Marketo wins");
+    await user.selectOptions(
+      within(table).getByRole("combobox", { name: "When they differ: Customer tier" }),
+      "Marketo wins",
+    );
     await user.click(screen.getByRole("button", { name: "Start sync" }));
 
     await waitFor(() => expect(called(calls, "sync_start")).toHaveLength(1));
-    const order = calls.map((call) => call.cmd).filter((cmd) => cmd.startsWith("sync_save") || cmd === "sync_custom_choose" || cmd === "sync_start");
+    const order = calls
+      .map((call) => call.cmd)
+      .filter((cmd) => cmd.startsWith("sync_save") || cmd === "sync_custom_choose" || cmd === "sync_start");
     expect(order).toEqual(["sync_save_mapping", "sync_custom_choose", "sync_start"]);
-    expect(called(calls, "sync_custom_choose")[0]!.args).toEqual({ key: "custom_customer_tier", selected: true, rule: "marketo_wins" });
+    expect(called(calls, "sync_custom_choose")[0]!.args).toEqual({
+      key: "custom_customer_tier",
+      selected: true,
+      rule: "marketo_wins",
+    });
   });
 });
 
@@ -298,17 +333,32 @@ describe("Quota estimate and Start sync", () => {
     expect(bar).toHaveAttribute("aria-valuetext", "50% · Loading Salesforce contacts");
     expect(screen.getByTestId("sync-counts")).toHaveTextContent("Fetched 1200 · created 900 · updated 12");
 
-    await emitEvent("sync-progress", progress({ state: "paused", message: "Marketo's daily quota is used up; the sync resumes after midnight US Central time." }));
+    await emitEvent(
+      "sync-progress",
+      progress({
+        state: "paused",
+        message: "Marketo's daily quota is used up; the sync resumes after midnight US Central time.",
+      }),
+    );
     expect(await screen.findByText(/resumes after midnight/)).toHaveAttribute("role", "status");
 
     const historyCalls = called(calls, "sync_history").length;
     const finished: SyncFinished = {
-      report: { run_id: "sync-3", state: "succeeded", full: true, counts: counts({ created: 1800, updated: 20, deleted: 4, errors: 1 }), resumed: false },
+      report: {
+        run_id: "sync-3",
+        state: "succeeded",
+        full: true,
+        counts: counts({ created: 1800, updated: 20, deleted: 4, errors: 1 }),
+        resumed: false,
+      },
       error: null,
       scheduled: false,
     };
     await emitEvent("sync-finished", finished);
-    expect(await screen.findByText("Sync Succeeded: 1800 created, 20 updated, 4 deleted, 1 errors.")).toHaveAttribute("role", "status");
+    expect(await screen.findByText("Sync Succeeded: 1800 created, 20 updated, 4 deleted, 1 errors.")).toHaveAttribute(
+      "role",
+      "status",
+    );
     expect(screen.queryByRole("progressbar")).not.toBeInTheDocument();
     await waitFor(() => expect(called(calls, "sync_history").length).toBeGreaterThan(historyCalls));
     expect(screen.getByRole("button", { name: "Start sync" })).toBeEnabled();
@@ -326,16 +376,26 @@ describe("Quota estimate and Start sync", () => {
   });
 
   test("a refused start and a failed run show Rust's messages", async () => {
-    const busy: AppError = { code: "conflict", message: "A sync is already running. Wait for it to finish or cancel it.", details: null };
+    const busy: AppError = {
+      code: "conflict",
+      message: "A sync is already running. Wait for it to finish or cancel it.",
+      details: null,
+    };
     mockBackend({ sync_start: failWith(busy) });
     const user = await openSync();
     await openPreview(user);
     await user.click(screen.getByRole("button", { name: "Start sync" }));
-    expect(await screen.findByText("A sync is already running. Wait for it to finish or cancel it.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("A sync is already running. Wait for it to finish or cancel it."),
+    ).toBeInTheDocument();
 
     const failed: SyncFinished = {
       report: null,
-      error: { code: "unauthorized", message: "The sync cannot start: Salesforce refused the token. Reconnect it in Settings.", details: null },
+      error: {
+        code: "unauthorized",
+        message: "The sync cannot start: Salesforce refused the token. Reconnect it in Settings.",
+        details: null,
+      },
       scheduled: true,
     };
     await emitEvent("sync-finished", failed);
@@ -385,7 +445,9 @@ describe("Sync settings", () => {
     await user.clear(schedule);
     await user.type(schedule, "2");
     await user.click(screen.getByRole("button", { name: "Save sync settings" }));
-    expect(await screen.findByText("The schedule must be between 5 and 1,440 minutes, or 0 to turn it off.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("The schedule must be between 5 and 1,440 minutes, or 0 to turn it off."),
+    ).toBeInTheDocument();
 
     answer = null;
     await user.clear(schedule);
@@ -398,7 +460,9 @@ describe("Sync settings", () => {
     expect(await screen.findByText("Sync settings saved")).toHaveAttribute("role", "status");
     expect(called(calls, "sync_settings_save").map((call) => call.args)).toEqual([
       { settings: { ...syncSettings, schedule_minutes: 2 } },
-      { settings: { ...syncSettings, schedule_minutes: 30, log_activities: false, marketo_history_from: "2024-01-01" } },
+      {
+        settings: { ...syncSettings, schedule_minutes: 30, log_activities: false, marketo_history_from: "2024-01-01" },
+      },
     ]);
   });
 
@@ -414,7 +478,12 @@ describe("Sync settings", () => {
 
 describe("Status", () => {
   test("without both connections the page says what to connect", async () => {
-    mockBackend({ sync_status: () => ({ ...syncOverview, status: { ...syncOverview.status, connected: false, people: 0, last_run: null } }) });
+    mockBackend({
+      sync_status: () => ({
+        ...syncOverview,
+        status: { ...syncOverview.status, connected: false, people: 0, last_run: null },
+      }),
+    });
     await openSync();
     expect(await screen.findByText("Connect Salesforce and Marketo before syncing.")).toBeInTheDocument();
     expect(screen.getByText(/0 people in the cache/)).toBeInTheDocument();

@@ -72,9 +72,13 @@ describe("Invite user", () => {
     mockBackend({ smtp_settings_get: () => null });
     await openUsers();
     await waitFor(() =>
-      expect(screen.getByRole("button", { name: "Invite user" })).toHaveAccessibleDescription(/Set up email delivery below/),
+      expect(screen.getByRole("button", { name: "Invite user" })).toHaveAccessibleDescription(
+        /Set up email delivery below/,
+      ),
     );
-    expect(screen.getByRole("button", { name: "Invite via CSV" })).toHaveAccessibleDescription(/Set up email delivery below/);
+    expect(screen.getByRole("button", { name: "Invite via CSV" })).toHaveAccessibleDescription(
+      /Set up email delivery below/,
+    );
   });
 });
 
@@ -123,7 +127,9 @@ describe("Invitations", () => {
     const finished: DeliverySummary = { sent: 2, failed: 1, uncertain: [], remaining: 7, cancelled: true, stopped };
     const before = called(calls, "invitations_list").length;
     await emitEvent("invites-finished", finished);
-    expect(await screen.findByText("Delivery finished: 2 sent, 1 failed, 0 uncertain, 7 still queued.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Delivery finished: 2 sent, 1 failed, 0 uncertain, 7 still queued."),
+    ).toBeInTheDocument();
     expect(screen.getByText("The mail server stopped answering.")).toBeInTheDocument();
     expect(screen.queryByRole("progressbar", { name: "Sending invitations" })).not.toBeInTheDocument();
     await waitFor(() => expect(called(calls, "invitations_list").length).toBeGreaterThan(before));
@@ -167,12 +173,32 @@ describe("Invite via CSV", () => {
 
     const mapping = { email: "Email Address", first_name: "Given name", teams: "Dept" };
     const grid = await screen.findByRole("table", { name: "Rows in the file" });
-    expect(called(calls, "csv_validate").map((call) => call.args)).toEqual([{ path: csvFile.path, mapping, excluded: [] }]);
-    expect(called(calls, "csv_preview").map((call) => call.args)).toEqual([{ path: csvFile.path, mapping, offset: 0, limit: 50 }]);
-    const headers = within(grid).getAllByRole("columnheader").map((cell) => cell.textContent?.trim());
-    expect(headers).toEqual(["Exclude", "Row", "Email", "First name", "Last name", "Role", "Teams", "Status", "Problems"]);
+    expect(called(calls, "csv_validate").map((call) => call.args)).toEqual([
+      { path: csvFile.path, mapping, excluded: [] },
+    ]);
+    expect(called(calls, "csv_preview").map((call) => call.args)).toEqual([
+      { path: csvFile.path, mapping, offset: 0, limit: 50 },
+    ]);
+    const headers = within(grid)
+      .getAllByRole("columnheader")
+      .map((cell) => cell.textContent?.trim());
+    expect(headers).toEqual([
+      "Exclude",
+      "Row",
+      "Email",
+      "First name",
+      "Last name",
+      "Role",
+      "Teams",
+      "Status",
+      "Problems",
+    ]);
     expect(within(grid).getAllByRole("row")).toHaveLength(4);
-    expect(within(grid).getAllByRole("cell").some((cell) => cell.textContent === " b@acme.example")).toBe(true);
+    expect(
+      within(grid)
+        .getAllByRole("cell")
+        .some((cell) => cell.textContent === " b@acme.example"),
+    ).toBe(true);
     expect(grid).toHaveTextContent("“not-an-email” is not an email address.");
     expect(screen.getByText("Row 3 (line 4): “not-an-email” is not an email address.")).toBeInTheDocument();
     const totalsList = screen.getByLabelText("Totals");
@@ -192,7 +218,9 @@ describe("Invite via CSV", () => {
     await user.click(within(dialog).getByRole("button", { name: "Send" }));
 
     expect(await screen.findByRole("button", { name: "Download results" })).toBeInTheDocument();
-    expect(called(calls, "csv_send").map((call) => call.args)).toEqual([{ path: csvFile.path, mapping, excluded: [2] }]);
+    expect(called(calls, "csv_send").map((call) => call.args)).toEqual([
+      { path: csvFile.path, mapping, excluded: [2] },
+    ]);
     const result = screen.getByLabelText("Result");
     expect(result).toHaveTextContent(/Queued\s*1/);
     expect(result).toHaveTextContent(/Excluded\s*1/);
@@ -233,7 +261,10 @@ describe("Invite via CSV", () => {
   });
 
   test("Choose a file… opens the chosen file; Download template saves the template; Cancel returns", async () => {
-    const calls = mockBackend({ csv_choose_file: () => csvFile.path, csv_open: () => ({ ...csvFile, mapping_was_saved: true }) });
+    const calls = mockBackend({
+      csv_choose_file: () => csvFile.path,
+      csv_open: () => ({ ...csvFile, mapping_was_saved: true }),
+    });
     const user = await openUsers();
     await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
 
@@ -322,11 +353,11 @@ describe("Teams", () => {
     });
     const user = await openUsers();
     const list = await screen.findByRole("list", { name: "Teams" });
-    expect(within(list).getAllByRole("listitem").map((item) => item.textContent?.trim())).toEqual([
-      "Everyone Every member",
-      "Sales JP",
-      "Marketing",
-    ]);
+    expect(
+      within(list)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent?.trim()),
+    ).toEqual(["Everyone Every member", "Sales JP", "Marketing"]);
 
     // An empty name is refused before asking the backend.
     await user.click(screen.getByRole("button", { name: "Create team" }));
@@ -344,7 +375,9 @@ describe("Teams", () => {
   });
 
   test("a duplicate team name shows the backend's reason", async () => {
-    mockBackend({ team_create: failWith({ code: "conflict", message: "A team called “Marketing” already exists.", details: null }) });
+    mockBackend({
+      team_create: failWith({ code: "conflict", message: "A team called “Marketing” already exists.", details: null }),
+    });
     const user = await openUsers();
     await user.type(await screen.findByRole("textbox", { name: "New team name" }), "marketing");
     await user.click(screen.getByRole("button", { name: "Create team" }));
@@ -367,7 +400,10 @@ describe("Teams", () => {
     const before = called(calls, "members_list").length;
     await user.click(within(dialog).getByRole("button", { name: "Save teams" }));
 
-    expect(await screen.findByText("taro@acme.example is now in: Everyone, Marketing")).toHaveAttribute("role", "status");
+    expect(await screen.findByText("taro@acme.example is now in: Everyone, Marketing")).toHaveAttribute(
+      "role",
+      "status",
+    );
     expect(called(calls, "member_set_teams").map((call) => call.args)).toEqual([
       { email: "taro@acme.example", teams: ["Marketing"] },
     ]);
@@ -377,7 +413,11 @@ describe("Teams", () => {
 
   test("a refused team change keeps the dialog open with the reason", async () => {
     mockBackend({
-      member_set_teams: failWith({ code: "invalid_input", message: "There is no team called “Marketing”. Existing teams: Everyone.", details: null }),
+      member_set_teams: failWith({
+        code: "invalid_input",
+        message: "There is no team called “Marketing”. Existing teams: Everyone.",
+        details: null,
+      }),
     });
     const user = await openUsers();
     await user.click(await screen.findByRole("button", { name: "Change teams for taro@acme.example" }));
@@ -397,7 +437,9 @@ describe("Invitation settings", () => {
     expect(days).toHaveAccessibleDescription(/3 by default/);
     await user.clear(days);
     await user.type(days, "7");
-    await user.click(within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }));
+    await user.click(
+      within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }),
+    );
     expect(await screen.findByText("New invitations now stay valid for 7 days")).toHaveAttribute("role", "status");
     expect(called(calls, "invite_expiry_set").map((call) => call.args)).toEqual([{ days: 7 }]);
   });
@@ -408,7 +450,9 @@ describe("Invitation settings", () => {
     const days = await screen.findByRole("spinbutton", { name: "Days an invitation stays valid" });
     await user.clear(days);
     await user.type(days, "91");
-    await user.click(within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }));
+    await user.click(
+      within(screen.getByRole("region", { name: "Invitation settings" })).getByRole("button", { name: "Save" }),
+    );
     expect(days).toHaveAccessibleDescription(/Enter a whole number of days from 1 to 90/);
     expect(days).toHaveAttribute("aria-invalid", "true");
     expect(called(calls, "invite_expiry_set")).toHaveLength(0);

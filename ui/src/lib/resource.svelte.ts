@@ -2,9 +2,7 @@ import { untrack } from "svelte";
 import { toAppError, type AppError } from "./api/bindings";
 
 export type ResourceStatus<T> =
-  | { phase: "loading" }
-  | { phase: "ready"; data: T; refreshing: boolean }
-  | { phase: "failed"; error: AppError };
+  { phase: "loading" } | { phase: "ready"; data: T; refreshing: boolean } | { phase: "failed"; error: AppError };
 
 /**
  * Backend data a component shows. It loads when created, again whenever reactive state that

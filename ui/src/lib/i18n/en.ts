@@ -175,7 +175,8 @@ export const en = {
       "Your browser will open to sign in to Salesforce and allow Liaison access. If you are already signed in, it returns at once.",
     waitingForBrowser: "Waiting for you to sign in in your browser…",
     connected: "“{{name}}” is connected.",
-    sandboxConnectionMark: "For a test org or the built-in sandbox. To connect to the sandbox, copy its addresses from “liaison sandbox serve”.",
+    sandboxConnectionMark:
+      "For a test org or the built-in sandbox. To connect to the sandbox, copy its addresses from “liaison sandbox serve”.",
     required: {
       displayName: "Enter a display name.",
       orgUrl: "Enter the server address.",
@@ -347,7 +348,8 @@ export const en = {
   },
   teams: {
     heading: "Teams",
-    intro: "Every member is in Everyone. Create further teams here, then put members into them from the table above or when inviting.",
+    intro:
+      "Every member is in Everyone. Create further teams here, then put members into them from the table above or when inviting.",
     listLabel: "Teams",
     everyMember: "Every member",
     newName: "New team name",
@@ -415,9 +417,11 @@ export const en = {
     revokeTitle: "Revoke the invitation for {{email}}?",
     revokeText: "The link in the email stops working. You can invite them again later.",
     sending: "Sending invitations",
-    progressText: "{{done}} of {{total}}: {{sent}} sent, {{failed}} failed, {{uncertain}} uncertain, {{remaining}} queued",
+    progressText:
+      "{{done}} of {{total}}: {{sent}} sent, {{failed}} failed, {{uncertain}} uncertain, {{remaining}} queued",
     cancelSending: "Cancel sending",
-    finished: "Delivery finished: {{sent}} sent, {{failed}} failed, {{uncertain}} uncertain, {{remaining}} still queued.",
+    finished:
+      "Delivery finished: {{sent}} sent, {{failed}} failed, {{uncertain}} uncertain, {{remaining}} still queued.",
   },
   csv: {
     title: "Invite via CSV",
@@ -555,7 +559,8 @@ export const en = {
     testSent: "Test email sent to {{email}}",
   },
   sync: {
-    intro: "Data syncs copy every person who exists in Marketo or Salesforce into the workspace's local cache, with both systems' IDs, and keep them current.",
+    intro:
+      "Data syncs copy every person who exists in Marketo or Salesforce into the workspace's local cache, with both systems' IDs, and keep them current.",
     summary: "{{people}} people in the cache.",
     lastRun: "Last sync: {{state}}, started {{started}}.",
     neverRun: "No sync has run yet: the first one loads everything.",
@@ -563,10 +568,12 @@ export const en = {
     interrupted: "The last sync did not finish; the next one continues from its last checkpoint.",
     notConnected: "Connect Salesforce and Marketo before syncing.",
     actionFieldsHeading: "Sync action fields",
-    actionFieldsText: "Review which person fields are synced between Marketo and Salesforce and who wins when they disagree, then start the sync.",
+    actionFieldsText:
+      "Review which person fields are synced between Marketo and Salesforce and who wins when they disagree, then start the sync.",
     openPreview: "Sync",
     previewHeading: "Field preview",
-    previewIntro: "Built from Marketo's and Salesforce's field descriptions. Email is the match key and is always synced.",
+    previewIntro:
+      "Built from Marketo's and Salesforce's field descriptions. Email is the match key and is always synced.",
     previewSaved: "Showing your saved mapping.",
     previewDefaults: "Showing the default mapping; save it to keep your changes.",
     previewTable: "Fields to sync",
@@ -610,7 +617,8 @@ export const en = {
       removeShort: "Remove",
       removed: "Custom field “{{label}}” removed. Its cached values stay until the next full sync.",
       heading: "Add a custom field",
-      intro: "Sync a field of your own by its API name in Marketo, Salesforce or both. Leave a system empty if the field is not there; name at least one. The preview checks the names against the live field lists.",
+      intro:
+        "Sync a field of your own by its API name in Marketo, Salesforce or both. Leave a system empty if the field is not there; name at least one. The preview checks the names against the live field lists.",
       label: "Name",
       marketo: "Marketo API name",
       contact: "Salesforce Contact API name",
@@ -641,7 +649,8 @@ export const en = {
     progressHeading: "Sync in progress",
     progressLabel: "Sync progress",
     progressText: "{{percent}}% · {{phase}}",
-    countsText: "Fetched {{fetched}} · created {{created}} · updated {{updated}} · unchanged {{unchanged}} · conflicts {{conflicts}} · duplicates {{duplicates}} · deleted {{deleted}} · tasks logged {{tasks_logged}} · errors {{errors}}",
+    countsText:
+      "Fetched {{fetched}} · created {{created}} · updated {{updated}} · unchanged {{unchanged}} · conflicts {{conflicts}} · duplicates {{duplicates}} · deleted {{deleted}} · tasks logged {{tasks_logged}} · errors {{errors}}",
     phases: {
       marketo_leads: "Loading Marketo leads",
       marketo_deleted: "Checking Marketo deletions",

@@ -79,7 +79,8 @@ export const ja: Messages = {
         "Salesforce 組織に Marketo Sales Insight がインストールされていません（ほかのパッケージは {{count}} 件あります）。AppExchange からインストールしてから、もう一度確認してください。",
       accessDenied:
         "Salesforce ユーザー {{user}} にはインストール済みパッケージを参照する権限がありません（「設定・定義を参照する」権限が必要です）。代わりにチェックリストで確認するか、権限を付与してからもう一度確認してください。",
-      connectFirst: "Salesforce に接続すると、このステップを自動で確認できます。チェックリストで確認することもできます。",
+      connectFirst:
+        "Salesforce に接続すると、このステップを自動で確認できます。チェックリストで確認することもできます。",
     },
     checklist: {
       package_installed:
@@ -178,7 +179,8 @@ export const ja: Messages = {
       "ブラウザーが開き、Salesforce へのサインインと Liaison へのアクセス許可を求めます。既にサインインしている場合はすぐに戻ります。",
     waitingForBrowser: "ブラウザーでのサインインを待っています…",
     connected: "「{{name}}」を接続しました。",
-    sandboxConnectionMark: "テスト組織または内蔵サンドボックス用です。サンドボックスに接続するには「liaison sandbox serve」が表示するアドレスをコピーしてください。",
+    sandboxConnectionMark:
+      "テスト組織または内蔵サンドボックス用です。サンドボックスに接続するには「liaison sandbox serve」が表示するアドレスをコピーしてください。",
     required: {
       displayName: "表示名を入力してください。",
       orgUrl: "サーバーアドレスを入力してください。",
@@ -265,7 +267,8 @@ export const ja: Messages = {
     inProgress: "{{from}} がこの接続を {{to}} に引き継いでいます。",
   },
   access: {
-    intro: "アクセス権を持つ管理者は、所有者でなくても接続を使用できます。アクセス権の付与と削除は所有者だけが行えます。",
+    intro:
+      "アクセス権を持つ管理者は、所有者でなくても接続を使用できます。アクセス権の付与と削除は所有者だけが行えます。",
     heading: "{{name}} へのアクセス",
     tableLabel: "{{name}} へのアクセス権を持つ管理者",
     columns: {
@@ -350,7 +353,8 @@ export const ja: Messages = {
   },
   teams: {
     heading: "チーム",
-    intro: "すべてのメンバーは Everyone に所属します。ここでチームを追加し、上の表または招待時にメンバーを割り当てます。",
+    intro:
+      "すべてのメンバーは Everyone に所属します。ここでチームを追加し、上の表または招待時にメンバーを割り当てます。",
     listLabel: "チーム",
     everyMember: "全メンバー",
     newName: "新しいチーム名",
@@ -558,7 +562,8 @@ export const ja: Messages = {
     testSent: "{{email}} にテストメールを送信しました",
   },
   sync: {
-    intro: "データ同期は、Marketo または Salesforce にいるすべてのユーザーを両システムの ID とともにワークスペースのローカルキャッシュにコピーし、最新の状態に保ちます。",
+    intro:
+      "データ同期は、Marketo または Salesforce にいるすべてのユーザーを両システムの ID とともにワークスペースのローカルキャッシュにコピーし、最新の状態に保ちます。",
     summary: "キャッシュ内のユーザー: {{people}} 人",
     lastRun: "前回の同期: {{state}}（{{started}} 開始）",
     neverRun: "まだ同期していません。最初の同期ではすべてを読み込みます。",
@@ -566,10 +571,12 @@ export const ja: Messages = {
     interrupted: "前回の同期は完了していません。次回の同期は最後のチェックポイントから再開します。",
     notConnected: "同期する前に Salesforce と Marketo を接続してください。",
     actionFieldsHeading: "同期アクションのフィールド",
-    actionFieldsText: "Marketo と Salesforce の間で同期するユーザーのフィールドと、値が食い違うときに優先する側を確認してから同期を開始します。",
+    actionFieldsText:
+      "Marketo と Salesforce の間で同期するユーザーのフィールドと、値が食い違うときに優先する側を確認してから同期を開始します。",
     openPreview: "同期",
     previewHeading: "フィールドのプレビュー",
-    previewIntro: "Marketo と Salesforce のフィールド定義から作成しています。メールアドレスは照合キーで、常に同期されます。",
+    previewIntro:
+      "Marketo と Salesforce のフィールド定義から作成しています。メールアドレスは照合キーで、常に同期されます。",
     previewSaved: "保存済みのマッピングを表示しています。",
     previewDefaults: "既定のマッピングを表示しています。変更を残すには保存してください。",
     previewTable: "同期するフィールド",
@@ -613,7 +620,8 @@ export const ja: Messages = {
       removeShort: "削除",
       removed: "カスタムフィールド「{{label}}」を削除しました。キャッシュ済みの値は次回の完全同期まで残ります。",
       heading: "カスタムフィールドを追加",
-      intro: "Marketo、Salesforce、またはその両方の API 名を指定して独自のフィールドを同期します。フィールドがないシステムは空欄のままにし、少なくとも 1 つは指定してください。プレビューで実際のフィールド一覧と照合します。",
+      intro:
+        "Marketo、Salesforce、またはその両方の API 名を指定して独自のフィールドを同期します。フィールドがないシステムは空欄のままにし、少なくとも 1 つは指定してください。プレビューで実際のフィールド一覧と照合します。",
       label: "名前",
       marketo: "Marketo の API 名",
       contact: "Salesforce 取引先責任者の API 名",
@@ -644,7 +652,8 @@ export const ja: Messages = {
     progressHeading: "同期中",
     progressLabel: "同期の進行状況",
     progressText: "{{percent}}% · {{phase}}",
-    countsText: "取得 {{fetched}} · 作成 {{created}} · 更新 {{updated}} · 変更なし {{unchanged}} · 競合 {{conflicts}} · 重複 {{duplicates}} · 削除 {{deleted}} · 記録した ToDo {{tasks_logged}} · エラー {{errors}}",
+    countsText:
+      "取得 {{fetched}} · 作成 {{created}} · 更新 {{updated}} · 変更なし {{unchanged}} · 競合 {{conflicts}} · 重複 {{duplicates}} · 削除 {{deleted}} · 記録した ToDo {{tasks_logged}} · エラー {{errors}}",
     phases: {
       marketo_leads: "Marketo のリードを読み込み中",
       marketo_deleted: "Marketo の削除を確認中",
@@ -741,7 +750,8 @@ export const ja: Messages = {
   },
   runs: {
     syncIntro: "データ同期は、Marketo と Salesforce の両方に存在するユーザーをワークスペースにコピーします。",
-    exportsIntro: "エクスポートは保存済みセグメントをマーケティングリストに送信します。保存しただけでは実行されません。",
+    exportsIntro:
+      "エクスポートは保存済みセグメントをマーケティングリストに送信します。保存しただけでは実行されません。",
     historyHeading: "実行履歴",
     syncTableLabel: "データ同期の実行",
     exportTableLabel: "エクスポートの実行",
