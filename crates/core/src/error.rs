@@ -3,8 +3,12 @@
 //! `code` is a stable, machine-readable identifier the UI and scripts branch on; `message` is
 //! written for the admin (what happened, why, what to do next) and must never contain a secret.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use ts_rs::TS;
+
+use crate::i18n::{Lang, Text};
 
 /// Stable error codes. The UI branches on these, never on message text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -65,24 +69,37 @@ impl ErrorCode {
     }
 }
 
-/// An error for people and programs alike.
-#[derive(Debug, Clone, PartialEq, Serialize, TS, thiserror::Error)]
+/// An error for people and programs alike. `message` is a [`Text`]: rendered in English for logs
+/// and `Display`, and in the admin's language where it is shown. `source` keeps the cause chain
+/// for the log; it is never serialised (a cause may name paths or carry a remote's raw answer).
+#[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
 #[ts(rename = "AppError")]
 #[error("{message}")]
 pub struct Error {
     pub code: ErrorCode,
-    pub message: String,
+    #[ts(type = "string")]
+    pub message: Text,
     #[ts(type = "JsonValue | null")]
     pub details: Option<serde_json::Value>,
+    #[serde(skip)]
+    #[ts(skip)]
+    #[source]
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.message == other.message && self.details == other.details
+    }
 }
 
 /// Result alias used throughout core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// An error with a code and an admin-facing message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: None }
+    /// An error with a code and an admin-facing message (`msg!(…)` from the catalogue).
+    pub fn new(code: ErrorCode, message: impl Into<Text>) -> Self {
+        Self { code, message: message.into(), details: None, source: None }
     }
 
     /// Attaches machine-readable details (never secrets).
@@ -91,18 +108,43 @@ impl Error {
         self
     }
 
+    /// Keeps `cause` as this error's source, for the log's cause chain.
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+
+    /// The message and every cause below it, for the log: `message: cause: cause`.
+    pub fn chain(&self) -> String {
+        let mut out = self.message.as_str().to_owned();
+        let mut cause = std::error::Error::source(self);
+        while let Some(err) = cause {
+            out.push_str(": ");
+            out.push_str(&err.to_string());
+            cause = err.source();
+        }
+        out
+    }
+
+    /// The same error with its message rendered in `lang` (what a front end shows).
+    pub fn localized(&self, lang: Lang) -> Self {
+        let mut err = self.clone();
+        err.message = Text::verbatim(self.message.render(lang));
+        err
+    }
+
     /// Shorthand for [`ErrorCode::InvalidInput`].
-    pub fn invalid_input(message: impl Into<String>) -> Self {
+    pub fn invalid_input(message: impl Into<Text>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
     }
 
     /// Shorthand for [`ErrorCode::NotFound`].
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub fn not_found(message: impl Into<Text>) -> Self {
         Self::new(ErrorCode::NotFound, message)
     }
 
     /// Shorthand for [`ErrorCode::Internal`].
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub fn internal(message: impl Into<Text>) -> Self {
         Self::new(ErrorCode::Internal, message)
     }
 }
@@ -115,7 +157,7 @@ impl From<rusqlite::Error> for Error {
 
 impl From<serde_json::Error> for Error {
     fn from(err: serde_json::Error) -> Self {
-        Self::internal(format!("Liaison could not read its own stored data ({err})."))
+        Self::internal(crate::msg!("error-stored-data-unreadable")).caused_by(err)
     }
 }
 
@@ -128,6 +170,24 @@ mod tests {
         let err = Error::new(ErrorCode::StoreTooNew, "newer").with_details(serde_json::json!({"v": 9}));
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json, serde_json::json!({"code": "store_too_new", "message": "newer", "details": {"v": 9}}));
+    }
+
+    #[test]
+    fn the_cause_chain_is_kept_for_the_log_and_never_serialised() {
+        let io = std::io::Error::other("disk on fire");
+        let err = Error::internal(crate::msg!("error-stored-data-unreadable")).caused_by(io);
+        assert!(err.chain().ends_with(": disk on fire"), "{}", err.chain());
+        let json = serde_json::to_string(&err).unwrap();
+        assert!(!json.contains("disk on fire"), "{json}");
+    }
+
+    #[test]
+    fn a_localized_error_keeps_its_code_and_details() {
+        let err =
+            Error::internal(crate::msg!("error-stored-data-unreadable")).with_details(serde_json::json!({"a": 1}));
+        let ja = err.localized(Lang::Ja);
+        assert_eq!((ja.code, &ja.details), (err.code, &err.details));
+        assert_ne!(ja.message.as_str(), err.message.as_str());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod connections;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod invites;
 pub mod logging;
 pub mod members;
@@ -19,6 +20,7 @@ pub mod vault;
 pub mod workspace;
 
 pub use error::{Error, ErrorCode, Result};
+pub use i18n::{Lang, Text};
 pub use paths::Paths;
 pub use workspace::Workspace;
 

@@ -42,7 +42,7 @@ impl HealthReport {
 fn item(key: &str, result: Result<String>) -> HealthItem {
     match result {
         Ok(detail) => HealthItem { key: key.to_owned(), ok: true, detail },
-        Err(err) => HealthItem { key: key.to_owned(), ok: false, detail: err.message },
+        Err(err) => HealthItem { key: key.to_owned(), ok: false, detail: err.message.to_string() },
     }
 }
 

@@ -575,7 +575,7 @@ async fn run(
                     store.write(|tx| {
                         tx.execute(
                             "UPDATE outbox SET state = 'queued', last_error = ?2, updated_at = ?3 WHERE id = ?1",
-                            params![next.id, error.message, now()],
+                            params![next.id, error.message.as_str(), now()],
                         )?;
                         Ok(())
                     })?;
@@ -626,7 +626,7 @@ async fn run(
                     summary.uncertain.push(UncertainMessage {
                         message_id: next.id,
                         recipient: next.recipient.clone(),
-                        reason: error.message,
+                        reason: error.message.to_string(),
                     });
                 }
             }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Lang, Result};
 
 /// The UI language: follow the OS, or a fixed one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -54,6 +54,23 @@ pub fn preferences(store: &Store) -> Result<Preferences> {
             language: language.as_deref().map(LanguagePreference::parse).transpose()?.unwrap_or_default(),
         })
     })
+}
+
+impl LanguagePreference {
+    /// The language this preference means on this machine.
+    pub fn resolve(self) -> Lang {
+        match self {
+            Self::System => Lang::of_system(),
+            Self::En => Lang::En,
+            Self::Ja => Lang::Ja,
+        }
+    }
+}
+
+/// The language the admin reads in this workspace (the system's when the preference cannot be
+/// read: a message must still reach the admin).
+pub fn language(store: &Store) -> Lang {
+    preferences(store).map(|p| p.language).unwrap_or_default().resolve()
 }
 
 /// Stores the UI language.

@@ -132,7 +132,7 @@ impl Store {
         let mut e = classify_sqlite_error(&err);
         if matches!(e.code, ErrorCode::StoreCorrupt | ErrorCode::StoreUnavailable) {
             e.details = Some(serde_json::json!({ "path": self.path.display().to_string() }));
-            e.message = format!("{} (database: {})", e.message, self.path.display());
+            e.message = format!("{} (database: {})", e.message, self.path.display()).into();
         }
         e
     }

@@ -478,7 +478,7 @@ pub async fn run(
     };
     ctx.finish(state, error.as_ref())?;
     ctx.state = state;
-    ctx.message = error.as_ref().map(|e| e.message.clone());
+    ctx.message = error.as_ref().map(|e| e.message.to_string());
     ctx.emit(true);
     match outcome {
         Ok(()) => Ok(RunReport { run_id, state, full: ctx.cp.full, counts: ctx.cp.counts, resumed }),
@@ -1209,7 +1209,7 @@ pub fn finished_notice(
     let ja = store.read(EmailLanguage::of_workspace)? == EmailLanguage::Ja;
     let notice = |title: &str, body: String| Some(crate::invites::outbox::Notice { title: title.to_owned(), body });
     Ok(match outcome {
-        Err(e) => notice(if ja { "同期が停止しました" } else { "The sync stopped" }, e.message.clone()),
+        Err(e) => notice(if ja { "同期が停止しました" } else { "The sync stopped" }, e.message.to_string()),
         Ok(r) if r.state == RunState::Cancelled => {
             notice(if ja { "同期をキャンセルしました" } else { "Sync cancelled" }, String::new())
         }

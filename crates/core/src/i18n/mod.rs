@@ -1,0 +1,310 @@
+//! Texts an admin reads, in the workspace language. Core never writes a sentence into a value
+//! that crosses IPC or reaches the terminal: it writes a [`Text`] (a message key from the Fluent
+//! catalogues in `crates/core/locales/` and its arguments), and the text is rendered in English or
+//! Japanese where it is shown. `Serialize` renders in the language set by [`in_language`] for the
+//! current serialisation (English otherwise), so a front end wraps what it returns and emits in
+//! [`Localized`] and every message inside comes out in the admin's language.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use serde::{Serialize, Serializer};
+use ts_rs::TS;
+
+/// A language Liaison speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// Every language, English first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
+    /// The language of the operating system's locale (`LANG`, `LC_ALL`, the OS setting), English
+    /// unless it is Japanese.
+    pub fn of_system() -> Self {
+        Self::from_tag(&sys_locale::get_locale().unwrap_or_default())
+    }
+
+    /// `ja`, `ja-JP`, `ja_JP.UTF-8` → Japanese; anything else → English.
+    pub fn from_tag(tag: &str) -> Self {
+        if tag.trim().to_ascii_lowercase().starts_with("ja") { Self::Ja } else { Self::En }
+    }
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+}
+
+/// One argument of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Str(String),
+    Num(f64),
+}
+
+macro_rules! num_arg {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                Self::Num(n as f64)
+            }
+        }
+    )*};
+}
+num_arg!(i32, i64, u16, u32, u64, usize, f64);
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Self::Str(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Self::Str(s.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Self::Str(s.clone())
+    }
+}
+
+impl From<Text> for Arg {
+    /// A nested text is rendered in English here; use it only for proper names and values.
+    fn from(t: Text) -> Self {
+        Self::Str(t.english)
+    }
+}
+
+/// A message for the admin: a catalogue key and its arguments, with its English rendering kept
+/// for logs, tests and `Display`.
+#[derive(Clone, PartialEq)]
+pub struct Text {
+    key: Option<Cow<'static, str>>,
+    args: Vec<(Cow<'static, str>, Arg)>,
+    english: String,
+}
+
+impl Text {
+    /// The message `key` with `args`, rendered from the catalogues. An unknown key is a bug that
+    /// the catalogue test catches; at run time it shows the key itself rather than nothing.
+    pub fn new(key: &'static str, args: Vec<(&'static str, Arg)>) -> Self {
+        let args: Vec<_> = args.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect();
+        let english = render(Lang::En, key, &args);
+        Self { key: Some(Cow::Borrowed(key)), args, english }
+    }
+
+    /// A text that is the same in every language: a value from a remote system (a vendor's own
+    /// error sentence, a name), never a sentence Liaison writes.
+    pub fn verbatim(s: impl Into<String>) -> Self {
+        Self { key: None, args: Vec::new(), english: s.into() }
+    }
+
+    /// The catalogue key, if the text has one.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// The English rendering.
+    pub fn as_str(&self) -> &str {
+        &self.english
+    }
+
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match (&self.key, lang) {
+            (None, _) | (_, Lang::En) => self.english.clone(),
+            (Some(key), lang) => render(lang, key, &self.args),
+        }
+    }
+
+    /// The text in the language of the serialisation under way (see [`in_language`]).
+    pub fn current(&self) -> String {
+        self.render(current_lang())
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.english
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.english)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.english, f)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.english == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.english == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        &self.english == other
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Self::verbatim(s)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Self::verbatim(s)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.current())
+    }
+}
+
+impl TS for Text {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "string".to_owned()
+    }
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
+    fn decl(_: &ts_rs::Config) -> String {
+        panic!("Text is a primitive")
+    }
+    fn decl_concrete(_: &ts_rs::Config) -> String {
+        panic!("Text is a primitive")
+    }
+    fn inline_flattened(_: &ts_rs::Config) -> String {
+        panic!("Text is a primitive")
+    }
+}
+
+/// A message from the catalogue: `msg!("key")` or `msg!("key", name = value, ...)`.
+#[macro_export]
+macro_rules! msg {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::Text::new($key, vec![$((stringify!($name), $crate::i18n::Arg::from($value))),*])
+    };
+}
+
+thread_local! {
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+fn current_lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+/// Runs `f` (a serialisation, a rendering) with texts rendered in `lang`.
+pub fn in_language<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    let before = LANG.with(|l| l.replace(lang));
+    struct Restore(Lang);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LANG.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// A value whose texts serialise in `lang`: what a front end returns and emits.
+#[derive(Debug, Clone)]
+pub struct Localized<T> {
+    pub lang: Lang,
+    pub value: T,
+}
+
+impl<T: Serialize> Serialize for Localized<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        in_language(self.lang, || self.value.serialize(s))
+    }
+}
+
+const EN: &str = include_str!("../../locales/en.ftl");
+const JA: &str = include_str!("../../locales/ja.ftl");
+
+fn bundle(lang: Lang, source: &'static str) -> FluentBundle<FluentResource> {
+    let resource = FluentResource::try_new(source.to_owned()).expect("the message catalogue parses (tested)");
+    let mut bundle = FluentBundle::new_concurrent(vec![lang.tag().parse().expect("valid language tag")]);
+    // Bidi isolation marks around arguments would end up in terminals and CSV files.
+    bundle.set_use_isolating(false);
+    bundle.add_resource(resource).expect("no message is defined twice (tested)");
+    bundle
+}
+
+static BUNDLES: LazyLock<[FluentBundle<FluentResource>; 2]> =
+    LazyLock::new(|| [bundle(Lang::En, EN), bundle(Lang::Ja, JA)]);
+
+fn render(lang: Lang, key: &str, args: &[(Cow<'static, str>, Arg)]) -> String {
+    let bundle = &BUNDLES[lang as usize];
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+        return if lang == Lang::En { key.to_owned() } else { render(Lang::En, key, args) };
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        match value {
+            Arg::Str(s) => fluent_args.set(name.clone(), FluentValue::from(s.clone())),
+            Arg::Num(n) => fluent_args.set(name.clone(), FluentValue::from(*n)),
+        }
+    }
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+    if !errors.is_empty() {
+        tracing::warn!(key, lang = lang.tag(), ?errors, "a message was rendered with errors");
+    }
+    text.into_owned()
+}
+
+/// The keys of a catalogue, for tests.
+pub fn keys(lang: Lang) -> Vec<String> {
+    let source = match lang {
+        Lang::En => EN,
+        Lang::Ja => JA,
+    };
+    let resource = FluentResource::try_new(source.to_owned()).expect("parses");
+    resource
+        .entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
