@@ -2,46 +2,16 @@
 //! every type that crosses IPC (from ts-rs) and one typed function per command. A test fails
 //! when the committed file differs from what this produces (`cargo xtask bindings` rewrites it).
 
-use liaison_core::audit::{AuditEntry, AuditQuery};
-use liaison_core::connections::campaign::ConnectCampaign;
-use liaison_core::connections::dynamics::{ConnectDynamics, UsableBy};
-use liaison_core::connections::health::{HealthItem, HealthReport};
-use liaison_core::connections::marketo::ConnectMarketo;
-use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover, HandoverState};
-use liaison_core::connections::salesforce::ConnectSalesforce;
-use liaison_core::connections::{ConnectionKind, ConnectionSummary};
-use liaison_core::members::admin::{Admin, IntegrationInfo};
-use liaison_core::members::{MemberRole, MemberStatus, MemberSummary};
-use liaison_core::runs::{RunKind, RunState, RunSummary};
-use liaison_core::settings::{LanguagePreference, Preferences};
-use liaison_core::setup::checklist::ChecklistItem;
-use liaison_core::setup::package::{InstalledPackage, PackageOutcome, PackageVerification};
-use liaison_core::setup::{Persona, SetupOverview, SetupStep, SetupStepKey, StepState};
-use liaison_core::vault::{KeychainKind, VaultStatus};
-use liaison_core::workspace::WorkspaceStatus;
+use std::any::TypeId;
+use std::collections::HashSet;
+
+use liaison_core::invites::outbox::{DeliveryProgress, DeliverySummary};
+use liaison_core::sync::run::Progress;
 use liaison_core::{Error, ErrorCode};
-use ts_rs::{Config, TS};
+use ts_rs::{Config, TS, TypeVisitor};
 
-use liaison_core::invites::csv::{
-    Column, ColumnSuggestion, Delimiter, Inspection, IssueCode, MemberField, PreviewPage, PreviewRow, RowIssue,
-    RowStatus, Severity, SuggestionReason, TextEncoding, ValidationReport,
-};
-use liaison_core::invites::invite::{
-    BatchRow, BatchSummary, InvitationState, InvitationSummary, InviteRequest, RowResult, Team,
-};
-use liaison_core::invites::outbox::{DeliveryProgress, DeliverySummary, MessageState, OutboxStatus, UncertainMessage};
-use liaison_core::invites::smtp::{SmtpSettings, TlsMode};
-
-use crate::commands::app::AppInfo;
-use crate::commands::invites::{CsvFile, FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
-use crate::commands::sandbox::SandboxInfo;
-use crate::commands::sync::{self as sync_cmd, SyncFinished, SyncOverview};
-use liaison_core::sync::cache::{ConflictRule, Person, PersonField};
-use liaison_core::sync::fields::{
-    CustomField, CustomFieldRef, FieldChoice, FieldPreview, FieldRow, NewCustomField, SystemField,
-};
-use liaison_core::sync::run::{Estimate, Phase, Progress, RecordError, RunReport, SyncCounts, SyncRun, SyncStatus};
-use liaison_core::sync::settings::SyncSettings;
+use crate::commands::invites::{FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
+use crate::commands::sync::{self as sync_cmd, SyncFinished};
 
 /// Where the generated module lives, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/lib/api/bindings.ts";
@@ -91,27 +61,71 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 "#;
 
-struct Command {
+/// One declared command, as the bindings show it.
+pub struct Command {
     name: &'static str,
-    args: Vec<(&'static str, String)>,
+    args: Vec<Arg>,
     returns: String,
+    /// Visits the types the command's signature names, to declare them.
+    types: Vec<fn(&mut Declarations)>,
+}
+
+impl Command {
+    /// A command returning `R`.
+    pub fn new<R: TS>(
+        name: &'static str,
+        args: Vec<Arg>,
+        returns: fn(&mut Declarations),
+        arg_types: Vec<fn(&mut Declarations)>,
+    ) -> Self {
+        let mut types = vec![returns];
+        types.extend(arg_types);
+        Self { name, args, returns: R::name(&config()), types }
+    }
+}
+
+/// One argument: its name on the wire and its TypeScript type.
+pub struct Arg {
+    name: &'static str,
+    ts: String,
+}
+
+impl Arg {
+    /// An argument of type `T`.
+    pub fn new<T: TS>(name: &'static str) -> Self {
+        Self { name, ts: T::name(&config()) }
+    }
+}
+
+/// The type declarations the bindings need, each once, dependencies before their users.
+pub struct Declarations {
+    seen: HashSet<TypeId>,
+    out: Vec<String>,
+    cfg: Config,
+}
+
+impl TypeVisitor for Declarations {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(TypeId::of::<T>()) {
+            return;
+        }
+        T::visit_generics(self);
+        T::visit_dependencies(self);
+        // Only named types have a declaration; `Vec<T>`, `Option<T>` and primitives do not.
+        if T::output_path().is_some() {
+            self.out.push(T::decl(&self.cfg));
+        }
+    }
+}
+
+/// Declares `T` and every type it names.
+pub fn declare<T: TS + 'static + ?Sized>(declarations: &mut Declarations) {
+    declarations.visit::<T>();
 }
 
 fn config() -> Config {
     // Counts and ids fit comfortably in a JS number.
     Config::new().with_large_int("number")
-}
-
-fn command<R: TS>(name: &'static str, args: Vec<(&'static str, String)>) -> Command {
-    Command { name, args, returns: R::name(&config()) }
-}
-
-fn arg<T: TS>(name: &'static str) -> (&'static str, String) {
-    (name, T::name(&config()))
-}
-
-fn mapping_arg() -> (&'static str, String) {
-    ("mapping", "MappingByName".to_owned())
 }
 
 /// The events the backend emits: (name in TS, event name, payload type).
@@ -125,203 +139,24 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
-/// The commands, in the order of `commands::names::COMMANDS`.
-fn commands() -> Vec<Command> {
-    vec![
-        command::<AppInfo>("app_info", vec![]),
-        command::<SetupOverview>("setup_overview", vec![]),
-        command::<WorkspaceStatus>("workspace_status", vec![]),
-        command::<Vec<ChecklistItem>>("step_checklist", vec![arg::<SetupStepKey>("step")]),
-        command::<SetupOverview>("confirm_step", vec![arg::<SetupStepKey>("step"), arg::<Vec<String>>("confirmed")]),
-        command::<PackageVerification>("verify_crm_package", vec![]),
-        command::<Preferences>("get_preferences", vec![]),
-        command::<Preferences>("set_language", vec![arg::<LanguagePreference>("language")]),
-        command::<Admin>("activate", vec![arg::<String>("name"), arg::<String>("email")]),
-        command::<Option<Admin>>("acting_admin", vec![]),
-        command::<Admin>("switch_admin", vec![arg::<String>("email")]),
-        command::<IntegrationInfo>("integration_info", vec![]),
-        command::<IntegrationInfo>("regenerate_client_secret", vec![]),
-        command::<()>("copy_client_secret", vec![]),
-        command::<()>("reveal_client_secret", vec![]),
-        command::<VaultStatus>("vault_status", vec![]),
-        command::<Vec<ConnectionSummary>>("connections_list", vec![]),
-        command::<ConnectPermission>("connect_permission", vec![arg::<ConnectionKind>("kind")]),
-        command::<ConnectionSummary>(
-            "connect_marketo",
-            vec![arg::<ConnectMarketo>("request"), arg::<Option<String>>("client_secret")],
-        ),
-        command::<ConnectionSummary>(
-            "connect_salesforce",
-            vec![arg::<ConnectSalesforce>("request"), arg::<Option<String>>("client_secret")],
-        ),
-        command::<ConnectionSummary>("connect_dynamics", vec![arg::<ConnectDynamics>("request")]),
-        command::<ConnectionSummary>(
-            "connect_campaign",
-            vec![arg::<ConnectCampaign>("request"), arg::<String>("client_secret")],
-        ),
-        command::<HealthReport>("connection_check", vec![arg::<String>("connection_id")]),
-        command::<()>("disconnect", vec![arg::<String>("connection_id")]),
-        command::<Vec<AccessGrant>>("access_list", vec![arg::<String>("connection_id")]),
-        command::<()>("grant_access", vec![arg::<String>("connection_id"), arg::<String>("email")]),
-        command::<()>("revoke_access", vec![arg::<String>("connection_id"), arg::<String>("email")]),
-        command::<Option<Handover>>("handover_status", vec![arg::<ConnectionKind>("kind")]),
-        command::<Handover>("start_handover", vec![arg::<ConnectionKind>("kind"), arg::<String>("email")]),
-        command::<()>("cancel_handover", vec![arg::<ConnectionKind>("kind")]),
-        command::<SandboxInfo>("sandbox_start", vec![]),
-        command::<Option<SandboxInfo>>("sandbox_info", vec![]),
-        command::<Vec<MemberSummary>>("members_list", vec![]),
-        command::<()>("remove_member", vec![arg::<String>("email")]),
-        command::<MemberSummary>("member_set_teams", vec![arg::<String>("email"), arg::<Vec<String>>("teams")]),
-        command::<Vec<Team>>("teams_list", vec![]),
-        command::<Team>("team_create", vec![arg::<String>("name")]),
-        command::<u32>("invite_expiry_get", vec![]),
-        command::<u32>("invite_expiry_set", vec![arg::<u32>("days")]),
-        command::<Vec<InvitationSummary>>("invitations_list", vec![]),
-        command::<OutboxStatus>("outbox_status", vec![]),
-        command::<InvitationSummary>("invite_user", vec![arg::<InviteRequest>("request")]),
-        command::<InvitationSummary>("invitation_resend", vec![arg::<String>("email")]),
-        command::<InvitationSummary>("invitation_revoke", vec![arg::<String>("email")]),
-        command::<Option<SmtpSettings>>("smtp_settings_get", vec![]),
-        command::<SmtpSettings>(
-            "smtp_settings_save",
-            vec![arg::<SmtpSettings>("settings"), arg::<Option<String>>("password")],
-        ),
-        command::<SmtpSettings>("smtp_use_sandbox", vec![]),
-        command::<()>("smtp_send_test", vec![arg::<String>("to")]),
-        command::<Option<String>>("csv_choose_file", vec![]),
-        command::<CsvFile>("csv_open", vec![arg::<String>("path")]),
-        command::<PreviewPage>(
-            "csv_preview",
-            vec![arg::<String>("path"), mapping_arg(), arg::<u64>("offset"), arg::<u32>("limit")],
-        ),
-        command::<ValidationReport>(
-            "csv_validate",
-            vec![arg::<String>("path"), mapping_arg(), arg::<Vec<u64>>("excluded")],
-        ),
-        command::<BatchSummary>("csv_send", vec![arg::<String>("path"), mapping_arg(), arg::<Vec<u64>>("excluded")]),
-        command::<Option<String>>("csv_save_results", vec![]),
-        command::<Option<String>>("csv_save_template", vec![]),
-        command::<()>("invites_cancel", vec![]),
-        command::<Vec<RunSummary>>("runs_list", vec![]),
-        command::<FieldPreview>("sync_preview", vec![]),
-        command::<()>("sync_save_mapping", vec![arg::<Vec<FieldChoice>>("choices")]),
-        command::<CustomField>("sync_custom_add", vec![arg::<NewCustomField>("field")]),
-        command::<()>("sync_custom_remove", vec![arg::<String>("key")]),
-        command::<()>(
-            "sync_custom_choose",
-            vec![arg::<String>("key"), arg::<bool>("selected"), arg::<ConflictRule>("rule")],
-        ),
-        command::<Estimate>("sync_estimate", vec![arg::<bool>("full")]),
-        command::<()>("sync_start", vec![arg::<bool>("full")]),
-        command::<bool>("sync_cancel", vec![]),
-        command::<SyncOverview>("sync_status", vec![]),
-        command::<Vec<SyncRun>>("sync_history", vec![arg::<u32>("limit")]),
-        command::<Vec<RecordError>>("sync_run_errors", vec![arg::<String>("run_id"), arg::<u32>("limit")]),
-        command::<SyncSettings>("sync_settings_get", vec![]),
-        command::<SyncSettings>("sync_settings_save", vec![arg::<SyncSettings>("settings")]),
-        command::<Vec<Person>>("people_search", vec![arg::<String>("query"), arg::<u32>("limit")]),
-        command::<Vec<AuditEntry>>("audit_list", vec![arg::<AuditQuery>("query")]),
-    ]
-}
-
-/// Type declarations, dependencies before their users.
-fn declarations() -> Vec<String> {
-    let cfg = config();
-    vec![
-        ErrorCode::decl(&cfg),
-        Error::decl(&cfg),
-        AppInfo::decl(&cfg),
-        Persona::decl(&cfg),
-        StepState::decl(&cfg),
-        SetupStepKey::decl(&cfg),
-        SetupStep::decl(&cfg),
-        SetupOverview::decl(&cfg),
-        WorkspaceStatus::decl(&cfg),
-        LanguagePreference::decl(&cfg),
-        Preferences::decl(&cfg),
-        ConnectionKind::decl(&cfg),
-        ConnectionSummary::decl(&cfg),
-        Admin::decl(&cfg),
-        IntegrationInfo::decl(&cfg),
-        KeychainKind::decl(&cfg),
-        VaultStatus::decl(&cfg),
-        ConnectPermission::decl(&cfg),
-        AccessGrant::decl(&cfg),
-        HandoverState::decl(&cfg),
-        Handover::decl(&cfg),
-        ConnectMarketo::decl(&cfg),
-        ConnectSalesforce::decl(&cfg),
-        SandboxInfo::decl(&cfg),
-        TextEncoding::decl(&cfg),
-        Delimiter::decl(&cfg),
-        Column::decl(&cfg),
-        MemberField::decl(&cfg),
-        SuggestionReason::decl(&cfg),
-        ColumnSuggestion::decl(&cfg),
-        Inspection::decl(&cfg),
-        "type MappingByName = { [key in MemberField]?: string };".to_owned(),
-        CsvFile::decl(&cfg),
-        IssueCode::decl(&cfg),
-        Severity::decl(&cfg),
-        RowIssue::decl(&cfg),
-        RowStatus::decl(&cfg),
-        PreviewRow::decl(&cfg),
-        PreviewPage::decl(&cfg),
-        ValidationReport::decl(&cfg),
-        ValidationProgressEvent::decl(&cfg),
-        InviteRequest::decl(&cfg),
-        InvitationState::decl(&cfg),
-        MessageState::decl(&cfg),
-        InvitationSummary::decl(&cfg),
-        RowResult::decl(&cfg),
-        BatchRow::decl(&cfg),
-        BatchSummary::decl(&cfg),
-        Team::decl(&cfg),
-        DeliveryProgress::decl(&cfg),
-        UncertainMessage::decl(&cfg),
-        DeliverySummary::decl(&cfg),
-        OutboxStatus::decl(&cfg),
-        TlsMode::decl(&cfg),
-        SmtpSettings::decl(&cfg),
-        ChecklistItem::decl(&cfg),
-        PackageOutcome::decl(&cfg),
-        InstalledPackage::decl(&cfg),
-        PackageVerification::decl(&cfg),
-        UsableBy::decl(&cfg),
-        ConnectDynamics::decl(&cfg),
-        ConnectCampaign::decl(&cfg),
-        HealthItem::decl(&cfg),
-        HealthReport::decl(&cfg),
-        MemberRole::decl(&cfg),
-        MemberStatus::decl(&cfg),
-        MemberSummary::decl(&cfg),
-        RunKind::decl(&cfg),
-        RunState::decl(&cfg),
-        RunSummary::decl(&cfg),
-        PersonField::decl(&cfg),
-        ConflictRule::decl(&cfg),
-        SystemField::decl(&cfg),
-        FieldRow::decl(&cfg),
-        CustomFieldRef::decl(&cfg),
-        CustomField::decl(&cfg),
-        NewCustomField::decl(&cfg),
-        FieldPreview::decl(&cfg),
-        FieldChoice::decl(&cfg),
-        Estimate::decl(&cfg),
-        Phase::decl(&cfg),
-        SyncCounts::decl(&cfg),
-        Progress::decl(&cfg),
-        RunReport::decl(&cfg),
-        SyncRun::decl(&cfg),
-        RecordError::decl(&cfg),
-        SyncSettings::decl(&cfg),
-        SyncStatus::decl(&cfg),
-        SyncOverview::decl(&cfg),
-        SyncFinished::decl(&cfg),
-        Person::decl(&cfg),
-        AuditQuery::decl(&cfg),
-        AuditEntry::decl(&cfg),
-    ]
+/// Every type declaration: the error, the event payloads, then whatever the commands name.
+fn declarations(commands: &[Command]) -> Vec<String> {
+    let mut d = Declarations { seen: HashSet::new(), out: Vec::new(), cfg: config() };
+    declare::<ErrorCode>(&mut d);
+    declare::<Error>(&mut d);
+    declare::<DeliveryProgress>(&mut d);
+    declare::<DeliverySummary>(&mut d);
+    declare::<ValidationProgressEvent>(&mut d);
+    declare::<Progress>(&mut d);
+    declare::<SyncFinished>(&mut d);
+    for command in commands {
+        for visit in &command.types {
+            visit(&mut d);
+        }
+    }
+    // The CSV wizard names the mapping's type, which Rust spells as a map.
+    d.out.push("type MappingByName = { [key in MemberField]?: string };".to_owned());
+    d.out
 }
 
 fn camel_case(name: &str) -> String {
@@ -342,25 +177,26 @@ fn camel_case(name: &str) -> String {
 
 /// The command names the bindings expose.
 pub fn command_names() -> Vec<&'static str> {
-    commands().iter().map(|c| c.name).collect()
+    crate::commands::declared().iter().map(|c| c.name).collect()
 }
 
 /// The full text of `bindings.ts`.
 pub fn typescript() -> String {
+    let commands = crate::commands::declared();
     let mut out = String::from(HEADER);
-    for decl in declarations() {
+    for decl in declarations(&commands) {
         out.push_str("export ");
         out.push_str(decl.trim());
         out.push('\n');
     }
     out.push_str(RUNTIME);
     out.push_str("\nexport const commands = {\n");
-    for c in commands() {
-        let params: Vec<String> = c.args.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+    for c in &commands {
+        let params: Vec<String> = c.args.iter().map(|a| format!("{}: {}", a.name, a.ts)).collect();
         let call_args = if c.args.is_empty() {
             String::new()
         } else {
-            let keys: Vec<&str> = c.args.iter().map(|(n, _)| *n).collect();
+            let keys: Vec<&str> = c.args.iter().map(|a| a.name).collect();
             format!(", {{ {} }}", keys.join(", "))
         };
         out.push_str(&format!(

@@ -110,6 +110,14 @@ impl AppState {
     }
 
     /// Why the workspace is closed, if it is.
+    /// The language the admin reads: the workspace's preference, else the system's.
+    pub fn lang(&self) -> liaison_core::Lang {
+        match &self.workspace {
+            Ok(ws) => liaison_core::settings::language(ws.store()),
+            Err(_) => liaison_core::Lang::of_system(),
+        }
+    }
+
     pub fn startup_error(&self) -> Option<&Error> {
         self.workspace.as_ref().err()
     }

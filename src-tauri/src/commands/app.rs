@@ -19,19 +19,16 @@ pub struct AppInfo {
     pub startup_error: Option<Error>,
 }
 
-#[tauri::command(rename_all = "snake_case")]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, Error> {
     let (data_dir, log_dir) =
         state.paths().map(|p| (p.data_dir.display().to_string(), p.log_dir.display().to_string())).unwrap_or_default();
-    AppInfo { version: VERSION.to_owned(), data_dir, log_dir, startup_error: state.startup_error().cloned() }
+    Ok(AppInfo { version: VERSION.to_owned(), data_dir, log_dir, startup_error: state.startup_error().cloned() })
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, Error> {
     with_workspace(state, |ws| settings::preferences(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn set_language(state: State<'_, AppState>, language: LanguagePreference) -> Result<Preferences, Error> {
     with_workspace(state, move |ws| settings::set_language(ws.store(), language)).await
 }

@@ -7,7 +7,6 @@ use tauri::State;
 use super::with_workspace;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn audit_list(state: State<'_, AppState>, query: AuditQuery) -> Result<Vec<AuditEntry>, Error> {
     with_workspace(state, move |ws| audit::list(ws.store(), &query)).await
 }

@@ -17,12 +17,10 @@ use tauri::State;
 use super::{with_vault, with_workspace};
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionSummary>, Error> {
     with_workspace(state, |ws| connections::list(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connect_permission(state: State<'_, AppState>, kind: ConnectionKind) -> Result<ConnectPermission, Error> {
     with_workspace(state, move |ws| ownership::connect_permission(ws, kind)).await
 }
@@ -50,7 +48,6 @@ async fn secret_or_sandbox(
     }
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connect_marketo(
     state: State<'_, AppState>,
     request: ConnectMarketo,
@@ -63,7 +60,6 @@ pub async fn connect_marketo(
     marketo::connect(&ws, &vault, request, secret).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connect_salesforce(
     state: State<'_, AppState>,
     request: ConnectSalesforce,
@@ -75,7 +71,6 @@ pub async fn connect_salesforce(
     salesforce::connect(&ws, &vault, request, secret, &SystemBrowser).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn disconnect(state: State<'_, AppState>, connection_id: String) -> Result<(), Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     // Salesforce sessions are revoked at Salesforce first; a failure there does not keep the
@@ -88,27 +83,22 @@ pub async fn disconnect(state: State<'_, AppState>, connection_id: String) -> Re
     with_vault(state, move |ws, vault| ownership::disconnect(ws, vault, &connection_id)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn access_list(state: State<'_, AppState>, connection_id: String) -> Result<Vec<AccessGrant>, Error> {
     with_workspace(state, move |ws| ownership::access_list(ws, &connection_id)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn grant_access(state: State<'_, AppState>, connection_id: String, email: String) -> Result<(), Error> {
     with_workspace(state, move |ws| ownership::grant_access(ws, &connection_id, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn revoke_access(state: State<'_, AppState>, connection_id: String, email: String) -> Result<(), Error> {
     with_workspace(state, move |ws| ownership::revoke_access(ws, &connection_id, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn handover_status(state: State<'_, AppState>, kind: ConnectionKind) -> Result<Option<Handover>, Error> {
     with_workspace(state, move |ws| ownership::handover_status(ws, kind)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn start_handover(
     state: State<'_, AppState>,
     kind: ConnectionKind,
@@ -117,12 +107,10 @@ pub async fn start_handover(
     with_workspace(state, move |ws| ownership::start_handover(ws, kind, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn cancel_handover(state: State<'_, AppState>, kind: ConnectionKind) -> Result<(), Error> {
     with_workspace(state, move |ws| ownership::cancel_handover(ws, kind)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connect_dynamics(
     state: State<'_, AppState>,
     request: ConnectDynamics,
@@ -131,7 +119,6 @@ pub async fn connect_dynamics(
     dynamics::connect(&ws, &vault, request, &SystemBrowser).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connect_campaign(
     state: State<'_, AppState>,
     request: ConnectCampaign,
@@ -141,7 +128,6 @@ pub async fn connect_campaign(
     campaign::connect(&ws, &vault, request, SecretString::from(client_secret)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn connection_check(state: State<'_, AppState>, connection_id: String) -> Result<HealthReport, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     health::check(&ws, &vault, &connection_id).await

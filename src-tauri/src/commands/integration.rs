@@ -13,37 +13,30 @@ use tauri_plugin_dialog::DialogExt;
 use super::{with_vault, with_workspace};
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn activate(state: State<'_, AppState>, name: String, email: String) -> Result<Admin, Error> {
     with_vault(state, move |ws, vault| admin::activate(ws, vault, &name, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn acting_admin(state: State<'_, AppState>) -> Result<Option<Admin>, Error> {
     with_workspace(state, admin::acting_admin).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn switch_admin(state: State<'_, AppState>, email: String) -> Result<Admin, Error> {
     with_workspace(state, move |ws| admin::switch_acting_admin(ws, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn integration_info(state: State<'_, AppState>) -> Result<IntegrationInfo, Error> {
     with_vault(state, admin::integration_info).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn regenerate_client_secret(state: State<'_, AppState>) -> Result<IntegrationInfo, Error> {
     with_vault(state, admin::regenerate_client_secret).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn vault_status(state: State<'_, AppState>) -> Result<VaultStatus, Error> {
     state.vault().map(|v| v.status().clone())
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn copy_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), Error> {
     let secret = with_vault(state, admin::reveal_client_secret).await?;
     app.clipboard()
@@ -51,7 +44,6 @@ pub async fn copy_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, 
         .map_err(|e| Error::internal(format!("Liaison could not use the clipboard ({e}).")))
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn reveal_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), Error> {
     let secret = with_vault(state, admin::reveal_client_secret).await?;
     app.dialog()

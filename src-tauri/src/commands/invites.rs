@@ -48,24 +48,20 @@ pub struct ValidationProgressEvent {
     pub total_bytes: u64,
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn teams_list(state: State<'_, AppState>) -> Result<Vec<Team>, Error> {
     with_workspace(state, |ws| invite::list_teams(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn team_create(state: State<'_, AppState>, name: String) -> Result<Team, Error> {
     with_workspace(state, move |ws| invite::create_team(ws, &name)).await
 }
 
 /// How many days new invitations stay valid.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invite_expiry_get(state: State<'_, AppState>) -> Result<u32, Error> {
     with_workspace(state, |ws| invite::expiry_days(ws.store())).await
 }
 
 /// Sets how many days new invitations stay valid (1–90); answers with the stored value.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invite_expiry_set(state: State<'_, AppState>, days: u32) -> Result<u32, Error> {
     with_workspace(state, move |ws| {
         invite::set_expiry_days(ws, days)?;
@@ -74,17 +70,14 @@ pub async fn invite_expiry_set(state: State<'_, AppState>, days: u32) -> Result<
     .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invitations_list(state: State<'_, AppState>) -> Result<Vec<InvitationSummary>, Error> {
     with_workspace(state, |ws| invite::list_invitations(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn outbox_status(state: State<'_, AppState>) -> Result<OutboxStatus, Error> {
     with_workspace(state, |ws| outbox::outbox_status(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invite_user<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -95,7 +88,6 @@ pub async fn invite_user<R: Runtime>(
     Ok(summary)
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invitation_resend<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -106,17 +98,14 @@ pub async fn invitation_resend<R: Runtime>(
     Ok(summary)
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invitation_revoke(state: State<'_, AppState>, email: String) -> Result<InvitationSummary, Error> {
     with_vault(state, move |ws, vault| invite::revoke(ws, vault, &email)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn smtp_settings_get(state: State<'_, AppState>) -> Result<Option<SmtpSettings>, Error> {
     with_workspace(state, |ws| smtp::smtp_settings(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn smtp_settings_save(
     state: State<'_, AppState>,
     settings: SmtpSettings,
@@ -126,7 +115,6 @@ pub async fn smtp_settings_save(
     with_vault(state, move |ws, vault| smtp::save_smtp_settings(ws, vault, settings, password)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn smtp_use_sandbox(state: State<'_, AppState>) -> Result<SmtpSettings, Error> {
     let (host, port) = {
         let sandbox = state.sandbox.lock().await;
@@ -138,14 +126,12 @@ pub async fn smtp_use_sandbox(state: State<'_, AppState>) -> Result<SmtpSettings
     with_vault(state, move |ws, vault| smtp::use_sandbox_smtp(ws, vault, &host, port)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn smtp_send_test(state: State<'_, AppState>, to: String) -> Result<(), Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     smtp::send_test_email(&ws, &vault, &to).await
 }
 
 /// Opens the native file dialog; `None` when the admin cancels.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
     let picked = blocking(move || {
         Ok(app
@@ -160,7 +146,6 @@ pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Str
 }
 
 /// Reads the chosen (or dropped) file and proposes a mapping.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_open(state: State<'_, AppState>, path: String) -> Result<CsvFile, Error> {
     let file = with_workspace(state.clone(), move |ws| {
         let inspection = csv::inspect(std::path::Path::new(&path))?;
@@ -190,7 +175,6 @@ async fn opened(
     Ok((opened.clone(), inspection.clone(), mapping))
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_preview(
     state: State<'_, AppState>,
     path: String,
@@ -202,7 +186,6 @@ pub async fn csv_preview(
     blocking(move || csv::preview(&path, &inspection, &mapping, offset, limit as usize)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_validate<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -230,7 +213,6 @@ pub async fn csv_validate<R: Runtime>(
 }
 
 /// Queues the reviewed file's valid rows (saving the mapping for next time) and starts sending.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_send<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -254,7 +236,6 @@ pub async fn csv_send<R: Runtime>(
 
 /// Saves the last batch's per-row results (the file's own columns plus Result and Reason)
 /// through the native save dialog.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_save_results<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
@@ -270,7 +251,6 @@ pub async fn csv_save_results<R: Runtime>(
 }
 
 /// Saves a template CSV through the native save dialog.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn csv_save_template<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
     save_as(app, "invitation-template.csv", |mut file| {
         use std::io::Write;
@@ -301,7 +281,6 @@ async fn save_as<R: Runtime>(
 }
 
 /// Asks the running delivery to stop after the message in flight.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn invites_cancel(state: State<'_, AppState>) -> Result<(), Error> {
     state.delivery_cancel.store(true, Ordering::SeqCst);
     Ok(())

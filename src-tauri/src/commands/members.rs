@@ -8,18 +8,15 @@ use tauri::State;
 use super::with_workspace;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn members_list(state: State<'_, AppState>) -> Result<Vec<MemberSummary>, Error> {
     with_workspace(state, |ws| members::list(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn remove_member(state: State<'_, AppState>, email: String) -> Result<(), Error> {
     with_workspace(state, move |ws| admin::remove_member(ws, &email)).await
 }
 
 /// Sets a member's teams besides Everyone (which every member keeps, R4).
-#[tauri::command(rename_all = "snake_case")]
 pub async fn member_set_teams(
     state: State<'_, AppState>,
     email: String,

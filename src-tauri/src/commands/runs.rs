@@ -7,7 +7,6 @@ use tauri::State;
 use super::with_workspace;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn runs_list(state: State<'_, AppState>) -> Result<Vec<RunSummary>, Error> {
     with_workspace(state, |ws| runs::list(ws.store())).await
 }

@@ -50,7 +50,6 @@ fn demo_sync_settings(ws: &Workspace) -> Result<(), Error> {
 }
 
 /// Starts the sandbox if it is not running (signed-in demo user: auto-approve) and describes it.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Error> {
     let mut slot = state.sandbox.lock().await;
     if slot.is_none() {
@@ -80,7 +79,6 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Er
 }
 
 /// The running sandbox, if any.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sandbox_info(state: State<'_, AppState>) -> Result<Option<SandboxInfo>, Error> {
     Ok(state.sandbox.lock().await.as_ref().map(|s| info(s, DEMO_PEOPLE)))
 }

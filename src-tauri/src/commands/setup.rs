@@ -10,22 +10,18 @@ use tauri::State;
 use super::with_workspace;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn setup_overview(state: State<'_, AppState>) -> Result<SetupOverview, Error> {
     with_workspace(state, |ws| setup::overview(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn workspace_status(state: State<'_, AppState>) -> Result<WorkspaceStatus, Error> {
     with_workspace(state, |ws| ws.status()).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn step_checklist(step: SetupStepKey) -> Result<Vec<ChecklistItem>, Error> {
     checklist::checklist(step).ok_or_else(|| Error::invalid_input("This step has no checklist; it completes itself."))
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn confirm_step(
     state: State<'_, AppState>,
     step: SetupStepKey,
@@ -35,7 +31,6 @@ pub async fn confirm_step(
 }
 
 /// Step 6: looks for the Marketo package in the connected Salesforce org (Tooling API).
-#[tauri::command(rename_all = "snake_case")]
 pub async fn verify_crm_package(state: State<'_, AppState>) -> Result<PackageVerification, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     package::verify_package(&ws, &vault).await

@@ -65,30 +65,25 @@ pub struct SyncFinished {
     pub scheduled: bool,
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_preview(state: State<'_, AppState>) -> Result<FieldPreview, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     run::preview(&ws, &vault).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_save_mapping(state: State<'_, AppState>, choices: Vec<FieldChoice>) -> Result<(), Error> {
     with_workspace(state, move |ws| fields::save_choices(ws.store(), &choices)).await
 }
 
 /// Adds a custom field to the sync (checked against the live describes at the next preview).
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_custom_add(state: State<'_, AppState>, field: NewCustomField) -> Result<CustomField, Error> {
     with_workspace(state, move |ws| fields::add_custom(ws.store(), field)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_custom_remove(state: State<'_, AppState>, key: String) -> Result<(), Error> {
     with_workspace(state, move |ws| fields::remove_custom(ws.store(), &key)).await
 }
 
 /// Saves a custom field's selection and conflict rule (the preview's Save mapping).
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_custom_choose(
     state: State<'_, AppState>,
     key: String,
@@ -98,21 +93,18 @@ pub async fn sync_custom_choose(
     with_workspace(state, move |ws| fields::choose_custom(ws.store(), &key, selected, rule)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_estimate(state: State<'_, AppState>, full: bool) -> Result<Estimate, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     run::estimate(&ws, &vault, full).await
 }
 
 /// Starts a run in the background; its progress and end arrive as events.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_start<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, full: bool) -> Result<(), Error> {
     let options = with_workspace(state.clone(), move |ws| RunOptions::for_connections(ws, full)).await?;
     start(app, &state, options, false)
 }
 
 /// Asks the running sync to stop at its next checkpoint; false when none is running.
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_cancel(state: State<'_, AppState>) -> Result<bool, Error> {
     Ok(match state.sync.lock().as_ref() {
         Some((control, _)) => {
@@ -123,19 +115,16 @@ pub async fn sync_cancel(state: State<'_, AppState>) -> Result<bool, Error> {
     })
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncOverview, Error> {
     let status = with_workspace(state.clone(), run::status).await?;
     let guard = state.sync.lock();
     Ok(SyncOverview { status, current: guard.as_ref().and_then(|(_, p)| p.clone()), running: guard.is_some() })
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_history(state: State<'_, AppState>, limit: u32) -> Result<Vec<SyncRun>, Error> {
     with_workspace(state, move |ws| run::history(ws, limit)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_run_errors(
     state: State<'_, AppState>,
     run_id: String,
@@ -144,17 +133,14 @@ pub async fn sync_run_errors(
     with_workspace(state, move |ws| run::record_errors(ws, &run_id, limit)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_settings_get(state: State<'_, AppState>) -> Result<SyncSettings, Error> {
     with_workspace(state, |ws| settings::load(ws.store())).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_settings_save(state: State<'_, AppState>, settings: SyncSettings) -> Result<SyncSettings, Error> {
     with_workspace(state, move |ws| settings::save(ws.store(), &settings)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
 pub async fn people_search(state: State<'_, AppState>, query: String, limit: u32) -> Result<Vec<Person>, Error> {
     with_workspace(state, move |ws| ws.store().read(|c| cache::search(c, &query, limit))).await
 }

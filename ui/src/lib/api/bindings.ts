@@ -7,13 +7,55 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
+export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
+export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
+export type DeliverySummary = { sent: number, 
+/**
+ * Refused for good by the server (5xx), with the reason on the invitation.
+ */
+failed: number, 
+/**
+ * Interrupted messages found at start plus messages whose connection broke mid-send.
+ */
+uncertain: Array<UncertainMessage>, 
+/**
+ * Still queued (cancelled, or delivery stopped on an error).
+ */
+remaining: number, cancelled: boolean, 
+/**
+ * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
+ */
+stopped: AppError | null, };
+export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
+export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
+export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
+/**
+ * 0 to 1.
+ */
+fraction: number, counts: SyncCounts, 
+/**
+ * What is happening, for people (a pause's reason and when it resumes).
+ */
+message: string | null, };
+export type RunReport = { run_id: string, state: RunState, full: boolean, counts: SyncCounts, 
+/**
+ * Whether this run continued an interrupted one.
+ */
+resumed: boolean, };
+export type SyncFinished = { report: RunReport | null, error: AppError | null, 
+/**
+ * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
+ */
+scheduled: boolean, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
 /**
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
-export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type StepState = "not_started" | "done" | "needs_attention";
+export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
@@ -22,19 +64,40 @@ export type WorkspaceStatus = { workspace_id: string, created_at: string, activa
  * Email of the original admin, once activated.
  */
 original_admin: string | null, };
+export type ChecklistItem = { key: string, 
+/**
+ * English text, for the CLI (the UI translates by key).
+ */
+text: string, };
+export type InstalledPackage = { namespace: string, name: string, 
+/**
+ * The installed version's name, when Salesforce gives one.
+ */
+version: string | null, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
+export type PackageVerification = { outcome: PackageOutcome, 
+/**
+ * The Marketo package, when installed.
+ */
+package: InstalledPackage | null, 
+/**
+ * How many packages the org lists, when it could be read.
+ */
+packages_listed: number | null, 
+/**
+ * The Salesforce user the check ran as.
+ */
+username: string, 
+/**
+ * English explanation, for the CLI (the UI words each outcome itself).
+ */
+message: string, 
+/**
+ * The wizard after the check.
+ */
+overview: SetupOverview, };
 export type LanguagePreference = "system" | "en" | "ja";
 export type Preferences = { language: LanguagePreference, };
-export type ConnectionKind = "salesforce" | "marketo" | "dynamics" | "campaign";
-export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name: string, 
-/**
- * Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
- * endpoint, the Dynamics org, the Campaign tenant.
- */
-account: string | null, 
-/**
- * Email of the owning admin (R6).
- */
-owner: string | null, is_sandbox: boolean, created_at: string, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
 export type IntegrationInfo = { activated: boolean, client_id: string | null, 
 /**
@@ -47,10 +110,18 @@ export type VaultStatus = { keychain: KeychainKind,
  * Set when the protection is weaker than an OS keychain; shown persistently.
  */
 warning: string | null, };
+export type ConnectionKind = "salesforce" | "marketo" | "dynamics" | "campaign";
+export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name: string, 
+/**
+ * Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
+ * endpoint, the Dynamics org, the Campaign tenant.
+ */
+account: string | null, 
+/**
+ * Email of the owning admin (R6).
+ */
+owner: string | null, is_sandbox: boolean, created_at: string, };
 export type ConnectPermission = { allowed: boolean, reason: string | null, };
-export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
-export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
-export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type ConnectMarketo = { display_name: string, 
 /**
  * The REST endpoint, the identity endpoint, or just the Munchkin ID.
@@ -61,8 +132,69 @@ export type ConnectSalesforce = { display_name: string,
  * `production`, `sandbox`, or a My Domain / login URL.
  */
 login_url: string, client_id: string, is_sandbox: boolean, };
+export type UsableBy = "administrators" | "everyone";
+export type ConnectDynamics = { display_name: string, org_url: string, 
+/**
+ * Empty: `https://login.microsoftonline.com/organizations`.
+ */
+authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
+export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
+export type HealthItem = { key: string, ok: boolean, 
+/**
+ * What was found, or what to do about it.
+ */
+detail: string, };
+export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
+export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
+export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
+export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
-export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type MemberRole = "admin" | "user";
+export type MemberStatus = "invited" | "active" | "expired" | "removed";
+export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
+export type Team = { id: string, name: string, is_default: boolean, };
+export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
+export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
+export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
+/**
+ * The state of its latest email (`None`: no email queued).
+ */
+delivery: MessageState | null, 
+/**
+ * Why the latest email failed or is uncertain.
+ */
+delivery_error: string | null, sent_at: string | null, };
+export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
+export type InviteRequest = { email: string, name: string | null, role: MemberRole, 
+/**
+ * Teams besides `Everyone` (which every member joins, R4); each must exist.
+ */
+teams: Array<string>, };
+export type TlsMode = "starttls" | "tls" | "none";
+export type SmtpSettings = { host: string, port: number, 
+/**
+ * Sign-in name; `None` for a relay that needs no sign-in.
+ */
+username: string | null, tls: TlsMode, 
+/**
+ * The sender address invitations come from.
+ */
+from_address: string, 
+/**
+ * The sender name shown to recipients (defaults to "Liaison").
+ */
+from_name: string | null, };
+export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
+export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
+export type ColumnSuggestion = { 
+/**
+ * Zero-based column index.
+ */
+column: number, field: MemberField, 
+/**
+ * 1.0 for an exact alias, lower for weaker evidence.
+ */
+confidence: number, reason: SuggestionReason, };
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type Column = { 
 /**
@@ -82,17 +214,7 @@ name: string,
  * Up to five non-empty values from the first rows, for the mapping review.
  */
 samples: Array<string>, };
-export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
-export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
-export type ColumnSuggestion = { 
-/**
- * Zero-based column index.
- */
-column: number, field: MemberField, 
-/**
- * 1.0 for an exact alias, lower for weaker evidence.
- */
-confidence: number, reason: SuggestionReason, };
+export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -135,14 +257,13 @@ rows_exact: boolean,
  * Things the admin should know ("the encoding was guessed …").
  */
 notes: Array<string>, };
-export type MappingByName = { [key in MemberField]?: string };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
  * The mapping to review: a saved one for these headers, else the suggested one.
  */
 mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
-export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type Severity = "error" | "warning";
+export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type RowIssue = { 
 /**
  * 1-based data row (blank lines and the header are not counted).
@@ -240,23 +361,6 @@ issues_truncated: boolean,
  * Issues per code.
  */
 issue_counts: { [key in IssueCode]?: number }, };
-export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
-export type InviteRequest = { email: string, name: string | null, role: MemberRole, 
-/**
- * Teams besides `Everyone` (which every member joins, R4); each must exist.
- */
-teams: Array<string>, };
-export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
-export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
-export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
-/**
- * The state of its latest email (`None`: no email queued).
- */
-delivery: MessageState | null, 
-/**
- * Why the latest email failed or is uncertain.
- */
-delivery_error: string | null, sent_at: string | null, };
 export type RowResult = "invited" | "invalid" | "duplicate" | "existing" | "excluded" | "failed";
 export type BatchRow = { row: number, line: number, email: string, first_name: string, last_name: string, role: MemberRole | null, teams: Array<string>, result: RowResult, 
 /**
@@ -268,94 +372,11 @@ export type BatchSummary = { run_id: string, rows: number, queued: number, inval
  * Every row with its result, in file order (for the summary screen and the results CSV).
  */
 outcomes: Array<BatchRow>, };
-export type Team = { id: string, name: string, is_default: boolean, };
-export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
-export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
-export type DeliverySummary = { sent: number, 
-/**
- * Refused for good by the server (5xx), with the reason on the invitation.
- */
-failed: number, 
-/**
- * Interrupted messages found at start plus messages whose connection broke mid-send.
- */
-uncertain: Array<UncertainMessage>, 
-/**
- * Still queued (cancelled, or delivery stopped on an error).
- */
-remaining: number, cancelled: boolean, 
-/**
- * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
- */
-stopped: AppError | null, };
-export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
-export type TlsMode = "starttls" | "tls" | "none";
-export type SmtpSettings = { host: string, port: number, 
-/**
- * Sign-in name; `None` for a relay that needs no sign-in.
- */
-username: string | null, tls: TlsMode, 
-/**
- * The sender address invitations come from.
- */
-from_address: string, 
-/**
- * The sender name shown to recipients (defaults to "Liaison").
- */
-from_name: string | null, };
-export type ChecklistItem = { key: string, 
-/**
- * English text, for the CLI (the UI translates by key).
- */
-text: string, };
-export type PackageOutcome = "installed" | "not_installed" | "access_denied";
-export type InstalledPackage = { namespace: string, name: string, 
-/**
- * The installed version's name, when Salesforce gives one.
- */
-version: string | null, };
-export type PackageVerification = { outcome: PackageOutcome, 
-/**
- * The Marketo package, when installed.
- */
-package: InstalledPackage | null, 
-/**
- * How many packages the org lists, when it could be read.
- */
-packages_listed: number | null, 
-/**
- * The Salesforce user the check ran as.
- */
-username: string, 
-/**
- * English explanation, for the CLI (the UI words each outcome itself).
- */
-message: string, 
-/**
- * The wizard after the check.
- */
-overview: SetupOverview, };
-export type UsableBy = "administrators" | "everyone";
-export type ConnectDynamics = { display_name: string, org_url: string, 
-/**
- * Empty: `https://login.microsoftonline.com/organizations`.
- */
-authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
-export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
-export type HealthItem = { key: string, ok: boolean, 
-/**
- * What was found, or what to do about it.
- */
-detail: string, };
-export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
-export type MemberRole = "admin" | "user";
-export type MemberStatus = "invited" | "active" | "expired" | "removed";
-export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type RunKind = "sync" | "export" | "invite";
-export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type CustomFieldRef = { key: string, label: string, };
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -386,19 +407,18 @@ note: string | null, rule: ConflictRule, selected: boolean,
  * Email: always synced, cannot be deselected.
  */
 required: boolean, };
-export type CustomFieldRef = { key: string, label: string, };
-export type CustomField = { 
-/**
- * Stable key (from the label): `region`, `customer_tier`.
- */
-key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
-export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
 export type FieldPreview = { rows: Array<FieldRow>, 
 /**
  * Whether the admin saved choices before (otherwise these are the defaults).
  */
 saved: boolean, };
 export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
+export type CustomField = { 
+/**
+ * Stable key (from the label): `region`, `customer_tier`.
+ */
+key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
+export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
  * The most one run may use, per system (the ceiling applied to the daily quota).
@@ -412,24 +432,7 @@ seconds: number,
  * Why the run would be refused, if it would.
  */
 blocked: string | null, };
-export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
-export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
-/**
- * 0 to 1.
- */
-fraction: number, counts: SyncCounts, 
-/**
- * What is happening, for people (a pause's reason and when it resumes).
- */
-message: string | null, };
-export type RunReport = { run_id: string, state: RunState, full: boolean, counts: SyncCounts, 
-/**
- * Whether this run continued an interrupted one.
- */
-resumed: boolean, };
 export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
-export type RecordError = { system: string, record_id: string, email: string | null, code: string, message: string, };
 export type SyncSettings = { 
 /**
  * Minutes between scheduled incremental syncs while the app runs (0: off).
@@ -479,11 +482,7 @@ current: Progress | null,
  * Whether a run is going (its first progress may not have arrived yet).
  */
 running: boolean, };
-export type SyncFinished = { report: RunReport | null, error: AppError | null, 
-/**
- * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
- */
-scheduled: boolean, };
+export type RecordError = { system: string, record_id: string, email: string | null, code: string, message: string, };
 export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
 /**
  * Field → `marketo` or `salesforce`: where each value came from.
@@ -493,6 +492,11 @@ provenance: Record<string, string>,
  * Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
  */
 values: Record<string, string>, };
+export type AuditEntry = { id: number, at: string, 
+/**
+ * Email of the acting admin; `None` for actions of the app itself.
+ */
+actor: string | null, action: string, target: string | null, details: JsonValue, };
 export type AuditQuery = { 
 /**
  * Matches actions containing this text (case-insensitive).
@@ -502,11 +506,7 @@ action: string | null,
  * At most this many entries, newest first (default 200, at most 10,000).
  */
 limit: number | null, };
-export type AuditEntry = { id: number, at: string, 
-/**
- * Email of the acting admin; `None` for actions of the app itself.
- */
-actor: string | null, action: string, target: string | null, details: JsonValue, };
+export type MappingByName = { [key in MemberField]?: string };
 
 /** Every failure that crosses IPC has this shape; anything else is wrapped as `internal`. */
 export function toAppError(error: unknown): AppError {
@@ -593,9 +593,9 @@ export const commands = {
   smtpSendTest: (to: string) => call<null>("smtp_send_test", { to }),
   csvChooseFile: () => call<string | null>("csv_choose_file"),
   csvOpen: (path: string) => call<CsvFile>("csv_open", { path }),
-  csvPreview: (path: string, mapping: MappingByName, offset: number, limit: number) => call<PreviewPage>("csv_preview", { path, mapping, offset, limit }),
-  csvValidate: (path: string, mapping: MappingByName, excluded: Array<number>) => call<ValidationReport>("csv_validate", { path, mapping, excluded }),
-  csvSend: (path: string, mapping: MappingByName, excluded: Array<number>) => call<BatchSummary>("csv_send", { path, mapping, excluded }),
+  csvPreview: (path: string, mapping: { [key in MemberField]?: string }, offset: number, limit: number) => call<PreviewPage>("csv_preview", { path, mapping, offset, limit }),
+  csvValidate: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<ValidationReport>("csv_validate", { path, mapping, excluded }),
+  csvSend: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<BatchSummary>("csv_send", { path, mapping, excluded }),
   csvSaveResults: () => call<string | null>("csv_save_results"),
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
