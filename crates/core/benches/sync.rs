@@ -5,7 +5,7 @@
 //! - an incremental run with nothing changed (calls printed).
 //!
 //! The sandbox runs `SCALE` times faster than the wall clock, and Liaison's Marketo budget is
-//! kept in the sandbox's time (`marketo::use_time_scale`), so Marketo's 100 calls per 20 s and
+//! kept in the sandbox's time (`Remotes::use_marketo_time_scale`), so Marketo's 100 calls per 20 s and
 //! its 5-second extract jobs hold exactly, just compressed.
 
 use std::time::{Duration, Instant};
@@ -51,6 +51,7 @@ async fn connected(sb: &Sandbox) -> Setup {
     let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
     activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
     let e = sb.endpoints().clone();
+    ws.remotes().use_marketo_time_scale(&e.marketo.base_url, SCALE);
     salesforce::connect(
         &ws,
         &vault,
@@ -103,7 +104,6 @@ async fn sandbox(limits: bool) -> Sandbox {
             .await
             .unwrap();
     sb.update_settings(|s| s.limits_enabled = limits);
-    marketo::use_time_scale(&sb.endpoints().marketo.base_url, SCALE);
     sb
 }
 

@@ -1,9 +1,7 @@
 //! Connecting Marketo against the sandbox's Marketo emulator.
 
 use liaison_core::connections::ConnectionKind;
-use liaison_core::connections::marketo::{
-    ConnectMarketo, MarketoClient, MarketoSettings, connect, default_budget, secret_name,
-};
+use liaison_core::connections::marketo::{ConnectMarketo, MarketoClient, MarketoSettings, connect, secret_name};
 use liaison_core::members::admin::{activate, add_active_admin, switch_acting_admin};
 use liaison_core::setup::{self, StepState};
 use liaison_core::vault::{MemoryKeychain, Vault};
@@ -95,12 +93,12 @@ async fn r7_a_second_admin_is_refused_before_any_call_is_made() {
 async fn describe_lists_the_email_field_and_usage_counts_calls() {
     let sb = sandbox().await;
     let client = MarketoClient::new(
+        Default::default(),
         MarketoSettings {
             base_url: sb.endpoints().marketo.base_url.clone(),
             client_id: sb.endpoints().marketo.client_id.clone(),
         },
         SecretString::from(sb.endpoints().marketo.client_secret.clone()),
-        default_budget(),
     )
     .unwrap();
     let fields = client.describe().await.unwrap();

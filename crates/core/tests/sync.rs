@@ -47,7 +47,7 @@ async fn world(people: usize, fault_rate: f64) -> World {
     let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
     activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
     let e = sb.endpoints().clone();
-    marketo::use_time_scale(&e.marketo.base_url, SCALE);
+    ws.remotes().use_marketo_time_scale(&e.marketo.base_url, SCALE);
     let mut tries = 0;
     loop {
         let sf = salesforce::connect(

@@ -1,7 +1,6 @@
 //! The built-in sandbox: "try Liaison without a real account". It runs in-process on loopback;
 //! the UI learns its endpoints and client IDs, never its secrets.
 
-use liaison_core::connections::marketo;
 use liaison_core::sync::settings::{self, SyncSettings};
 use liaison_core::{Error, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
@@ -69,9 +68,10 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Er
                 .map_err(|e| Error::internal(format!("The built-in sandbox could not start ({e}).")))?,
         };
         tracing::info!("embedded sandbox started");
-        marketo::use_time_scale(&sandbox.endpoints().marketo.base_url, TIME_SCALE);
+        let base_url = sandbox.endpoints().marketo.base_url.clone();
         *slot = Some(sandbox);
         if let Ok(ws) = state.workspace() {
+            ws.remotes().use_marketo_time_scale(&base_url, TIME_SCALE);
             super::blocking(move || demo_sync_settings(&ws)).await?;
         }
     }

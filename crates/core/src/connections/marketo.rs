@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::ConnectionKind;
 use super::ownership::{self, NewConnection};
-use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::http::{Budget, Http, Outcome, Remotes, RetryPolicy, TokenKey, retry_after};
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace};
 
@@ -46,24 +46,19 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Marketo", 10, 98, Duration::from_secs(20))
 }
 
-/// The budget every client of the subscription at `base_url` shares.
-pub fn budget_for(base_url: &str) -> Arc<Budget> {
-    crate::http::shared_budget(&format!("marketo:{base_url}"), default_budget)
+impl Remotes {
+    /// The budget every client of the subscription at `base_url` shares.
+    pub fn marketo_budget(&self, base_url: &str) -> Arc<Budget> {
+        self.budget(&format!("marketo:{base_url}"), default_budget)
+    }
+
+    /// Keeps Marketo's limits for an instance whose clock runs `scale` times faster than ours
+    /// (the sandbox under time scaling): 100 calls per 20 of its seconds, 10 at once.
+    pub fn use_marketo_time_scale(&self, base_url: &str, scale: f64) {
+        let window = Duration::from_secs_f64(20.0 / scale.max(1.0));
+        self.set_budget(&format!("marketo:{base_url}"), Budget::new("Marketo", 10, 98, window));
+    }
 }
-
-/// Keeps Marketo's limits for an instance whose clock runs `scale` times faster than ours
-/// (the sandbox under time scaling): 100 calls per 20 of its seconds, 10 at once.
-pub fn use_time_scale(base_url: &str, scale: f64) {
-    let window = Duration::from_secs_f64(20.0 / scale.max(1.0));
-    crate::http::set_shared_budget(&format!("marketo:{base_url}"), Budget::new("Marketo", 10, 98, window));
-}
-
-type TokenCache = std::collections::HashMap<(String, String, [u8; 32]), (SecretString, Instant)>;
-
-/// Access tokens per (instance, client ID, secret): Marketo hands out the same token until it
-/// expires, so every client and job with the same credentials reuses one. The secret is part of
-/// the key (as a hash) so a changed secret is always proven afresh.
-static TOKENS: std::sync::LazyLock<std::sync::Mutex<TokenCache>> = std::sync::LazyLock::new(Default::default);
 
 /// Turns what the admin typed into the base URL: a Munchkin ID (`123-ABC-456`) becomes
 /// `https://123-ABC-456.mktorest.com`; `/rest` and `/identity` suffixes are removed.
@@ -93,6 +88,9 @@ pub struct MarketoClient {
     settings: MarketoSettings,
     secret: SecretString,
     http: Http,
+    /// Marketo hands out the same token until it expires, so every client and job of the
+    /// workspace with the same credentials reuses one, kept here.
+    remotes: Arc<Remotes>,
     /// Serialises token fetches of this client.
     fetching: tokio::sync::Mutex<()>,
 }
@@ -118,12 +116,14 @@ struct ApiError {
 }
 
 impl MarketoClient {
-    /// A client for `settings` with its secret, within `budget`.
-    pub fn new(settings: MarketoSettings, secret: SecretString, budget: Arc<Budget>) -> Result<Self> {
+    /// A client for `settings` with its secret, within the instance's budget in `remotes`.
+    pub fn new(remotes: Arc<Remotes>, settings: MarketoSettings, secret: SecretString) -> Result<Self> {
+        let budget = remotes.marketo_budget(&settings.base_url);
         Ok(Self {
             settings,
             secret,
             http: Http::new("Marketo", budget, RetryPolicy::default())?,
+            remotes,
             fetching: Default::default(),
         })
     }
@@ -144,26 +144,20 @@ impl MarketoClient {
                 "The Marketo connection has no stored client secret. Reconnect Marketo.",
             )
         })?;
-        let budget = budget_for(&settings.base_url);
-        Self::new(settings, secret, budget)
+        Self::new(ws.remotes().clone(), settings, secret)
     }
 
-    fn cache_key(&self) -> (String, String, [u8; 32]) {
+    fn cache_key(&self) -> TokenKey {
         use sha2::Digest;
         let secret = sha2::Sha256::digest(self.secret.expose_secret().as_bytes()).into();
         (self.settings.base_url.clone(), self.settings.client_id.clone(), secret)
-    }
-
-    fn cached_token(&self) -> Option<SecretString> {
-        let tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
-        tokens.get(&self.cache_key()).filter(|(_, until)| Instant::now() < *until).map(|(t, _)| t.clone())
     }
 
     /// The current access token, fetched when missing or about to expire. Marketo returns the
     /// same token until it expires, so one cached token serves every job.
     async fn token(&self) -> Result<SecretString> {
         let _one_fetch = self.fetching.lock().await;
-        if let Some(token) = self.cached_token() {
+        if let Some(token) = self.remotes.token(&self.cache_key()) {
             return Ok(token);
         }
         let url = format!("{}/identity/oauth/token", self.settings.base_url);
@@ -186,15 +180,12 @@ impl MarketoClient {
         // Renew a minute early so a token never expires mid-call.
         let valid_for = Duration::from_secs(fresh.expires_in.saturating_sub(60).max(1));
         let token = SecretString::from(fresh.access_token);
-        TOKENS
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(self.cache_key(), (token.clone(), Instant::now() + valid_for));
+        self.remotes.keep_token(self.cache_key(), token.clone(), Instant::now() + valid_for);
         Ok(token)
     }
 
     async fn forget_token(&self) -> Result<()> {
-        TOKENS.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.cache_key());
+        self.remotes.forget_token(&self.cache_key());
         Ok(())
     }
 
@@ -438,7 +429,7 @@ pub async fn connect(
         name => name.to_owned(),
     };
     let settings = MarketoSettings { base_url: base_url(&request.base_url)?, client_id };
-    let client = MarketoClient::new(settings.clone(), secret.clone(), budget_for(&settings.base_url))?;
+    let client = MarketoClient::new(ws.remotes().clone(), settings.clone(), secret.clone())?;
     let fields = client.describe().await?;
     if !fields.iter().any(|f| f.name == "email") {
         return Err(bad_response("the lead database has no email field"));
@@ -469,5 +460,29 @@ mod tests {
         assert_eq!(base_url("http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
         assert!(base_url("marketo please").unwrap_err().message.contains("Munchkin ID"));
         assert!(base_url("ftp://x.example.com").is_err());
+    }
+
+    #[test]
+    fn workspaces_keep_their_own_budgets_and_tokens_and_share_them_among_their_clients() {
+        let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let one = Workspace::open(crate::Paths::in_dir(dir1.path())).unwrap();
+        let other = Workspace::open(crate::Paths::in_dir(dir2.path())).unwrap();
+        let settings = MarketoSettings { base_url: "http://127.0.0.1:4000".into(), client_id: "id".into() };
+        let client = |ws: &Workspace| {
+            MarketoClient::new(ws.remotes().clone(), settings.clone(), SecretString::from("s")).unwrap()
+        };
+        let (a, b, c) = (client(&one), client(&one.clone()), client(&other));
+        assert!(Arc::ptr_eq(a.http().budget(), b.http().budget()));
+        assert!(!Arc::ptr_eq(a.http().budget(), c.http().budget()));
+
+        let until = Instant::now() + Duration::from_secs(60);
+        one.remotes().keep_token(a.cache_key(), SecretString::from("token"), until);
+        assert_eq!(b.remotes.token(&b.cache_key()).unwrap().expose_secret(), "token");
+        assert!(c.remotes.token(&c.cache_key()).is_none());
+
+        // A time-scaled sandbox in one workspace leaves the other's budget alone.
+        one.remotes().use_marketo_time_scale(&settings.base_url, 20.0);
+        assert!(!Arc::ptr_eq(client(&one).http().budget(), a.http().budget()));
+        assert!(Arc::ptr_eq(client(&other).http().budget(), c.http().budget()));
     }
 }

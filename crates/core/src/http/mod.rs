@@ -11,6 +11,10 @@ use tokio::sync::Semaphore;
 
 use crate::{Error, ErrorCode, Result};
 
+mod remotes;
+
+pub use remotes::{Remotes, TokenKey};
+
 /// How a connector judged one response.
 #[derive(Debug)]
 pub enum Outcome<T> {
@@ -24,7 +28,7 @@ pub enum Outcome<T> {
     Fail(Error),
 }
 
-/// A system's limits, shared by all its clients.
+/// A system's limits, shared by all its clients (see [`Remotes::budget`]).
 #[derive(Debug)]
 pub struct Budget {
     name: &'static str,
@@ -74,22 +78,6 @@ impl Budget {
         }
     }
 }
-
-/// The budget of one remote instance (e.g. one Marketo subscription), shared by every client
-/// and job in this process, so that together they stay within the instance's limits.
-pub fn shared_budget(key: &str, make: impl FnOnce() -> Arc<Budget>) -> Arc<Budget> {
-    let mut budgets = BUDGETS.lock().unwrap_or_else(|p| p.into_inner());
-    budgets.entry(key.to_owned()).or_insert_with(make).clone()
-}
-
-/// Sets the budget of one remote instance (for an instance whose clock runs faster than ours:
-/// the built-in sandbox under time scaling keeps its limits in its own time).
-pub fn set_shared_budget(key: &str, budget: Arc<Budget>) {
-    BUDGETS.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), budget);
-}
-
-type Budgets = Mutex<std::collections::HashMap<String, Arc<Budget>>>;
-static BUDGETS: std::sync::LazyLock<Budgets> = std::sync::LazyLock::new(Default::default);
 
 /// Retry settings.
 #[derive(Debug, Clone)]
@@ -294,14 +282,6 @@ mod tests {
             budget.admit().await;
         }
         assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
-    }
-
-    #[test]
-    fn budgets_are_shared_per_instance() {
-        let a = shared_budget("marketo:https://1.example", || Budget::new("m", 10, 100, Duration::from_secs(20)));
-        let b = shared_budget("marketo:https://1.example", || Budget::new("m", 1, 1, Duration::from_secs(1)));
-        let c = shared_budget("marketo:https://2.example", || Budget::new("m", 10, 100, Duration::from_secs(20)));
-        assert!(Arc::ptr_eq(&a, &b) && !Arc::ptr_eq(&a, &c));
     }
 
     #[tokio::test]

@@ -1,10 +1,13 @@
 //! Inviting members: one by one, or from a CSV file after a mapping review.
 
+mod batches;
 pub mod csv;
 pub mod email;
 pub mod invite;
+mod lifecycle;
 pub mod outbox;
 pub mod smtp;
+mod teams;
 
 use std::collections::HashMap;
 

@@ -1,10 +1,13 @@
 //! The workspace: one data directory with its database, opened the same way by the desktop app
 //! and the CLI.
 
+use std::sync::Arc;
+
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::http::Remotes;
 use crate::store::{Store, now};
 use crate::{Paths, Result, audit};
 
@@ -13,6 +16,8 @@ use crate::{Paths, Result, audit};
 pub struct Workspace {
     paths: Paths,
     store: Store,
+    /// Shared by every clone, so all clients of one workspace share budgets and tokens.
+    remotes: Arc<Remotes>,
 }
 
 /// What identifies the workspace and whether it has been activated (R2).
@@ -41,7 +46,7 @@ impl Workspace {
             }
             Ok(())
         })?;
-        Ok(Self { paths, store })
+        Ok(Self { paths, store, remotes: Default::default() })
     }
 
     /// The workspace's directories.
@@ -52,6 +57,11 @@ impl Workspace {
     /// The workspace database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Budgets and access tokens of the remote systems this workspace talks to.
+    pub fn remotes(&self) -> &Arc<Remotes> {
+        &self.remotes
     }
 
     /// Identity and activation state.

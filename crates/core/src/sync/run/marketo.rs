@@ -1,0 +1,232 @@
+//! Marketo reads: the bulk extract of a full run, the change and deletion feeds of an
+//! incremental one, and the activities logged to Salesforce.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::quota::window_count;
+use super::{Ctx, JOBS_AHEAD, WINDOW};
+use crate::sync::activities;
+use crate::sync::cache::Source;
+use crate::sync::records::{self};
+use crate::{Error, ErrorCode, Result};
+
+impl Ctx<'_> {
+    pub(super) async fn paging_token(&self, since: OffsetDateTime) -> Result<String> {
+        let since = records::marketo_time(since);
+        let body = self.mk.get("/rest/v1/activities/pagingtoken.json", &[("sinceDatetime", &since)]).await?;
+        body["nextPageToken"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo returned no paging token."))
+    }
+
+    pub(super) fn window(&self, i: u32) -> Result<(OffsetDateTime, OffsetDateTime, u32)> {
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+                .ok_or_else(|| Error::internal("The sync checkpoint lost its Marketo windows."))
+        };
+        let (from, to) = (parse(&self.cp.windows_from)?, parse(&self.cp.windows_to)?);
+        let total = window_count(from, to) as u32;
+        let start = from + WINDOW * i;
+        Ok((start, (start + WINDOW).min(to), total))
+    }
+
+    pub(super) async fn create_export(&self, i: u32) -> Result<String> {
+        let (start, end, _) = self.window(i)?;
+        let body = serde_json::json!({
+            "fields": records::extract_fields(&self.mapping),
+            "format": "CSV",
+            "filter": { "createdAt": { "startAt": records::marketo_time(start), "endAt": records::marketo_time(end) } },
+        });
+        let created = self.mk.post("/bulk/v1/leads/export/create.json", Some(&body)).await?;
+        let id = created["result"][0]["exportId"]
+            .as_str()
+            .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo created an extract without an exportId."))?
+            .to_owned();
+        self.mk.post(&format!("/bulk/v1/leads/export/{id}/enqueue.json"), None).await?;
+        Ok(id)
+    }
+
+    /// All leads, through bulk extracts of 31-day `createdAt` windows, a few jobs ahead.
+    pub(super) async fn marketo_full(&mut self) -> Result<()> {
+        let (_, _, total) = self.window(0)?;
+        let mut delay = self.options.job_poll;
+        loop {
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            while self.cp.jobs.len() < JOBS_AHEAD {
+                let next = self.cp.jobs.last().map_or(self.cp.next_window, |(i, _)| i + 1);
+                if next >= total {
+                    break;
+                }
+                let id = self.create_export(next).await?;
+                self.cp.jobs.push((next, id));
+                self.checkpoint_only()?;
+            }
+            let Some((index, id)) = self.cp.jobs.first().cloned() else { break };
+            let status = match self.mk.get(&format!("/bulk/v1/leads/export/{id}/status.json"), &[]).await {
+                Ok(s) => s,
+                Err(e) if e.details.as_ref().is_some_and(|d| d["marketo_code"] == "1003") => {
+                    // The job is gone (extracts are kept for 7 days): create it again.
+                    let id = self.create_export(index).await?;
+                    self.cp.jobs[0].1 = id;
+                    self.checkpoint_only()?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let job = &status["result"][0];
+            match job["status"].as_str().unwrap_or_default() {
+                "Completed" => {
+                    let (start, end, _) = self.window(index)?;
+                    let text = if job["numberOfRecords"].as_u64() == Some(0) {
+                        String::new()
+                    } else {
+                        self.mk.get_file(&format!("/bulk/v1/leads/export/{id}/file.json")).await?
+                    };
+                    let (batch, rejected) = if text.trim().is_empty() {
+                        (Vec::new(), Vec::new())
+                    } else {
+                        records::parse_extract(
+                            &text,
+                            &self.mapping,
+                            &records::format_time(start),
+                            &records::format_time(end),
+                        )?
+                    };
+                    self.cp.jobs.remove(0);
+                    self.cp.next_window = index + 1;
+                    self.phase_fraction = f64::from(index + 1) / f64::from(total.max(1));
+                    for chunk in batch.chunks(5_000) {
+                        self.commit_batch(Source::Marketo, chunk, &[])?;
+                    }
+                    self.commit_batch(Source::Marketo, &[], &rejected)?;
+                    delay = self.options.job_poll;
+                }
+                "Created" => {
+                    self.mk.post(&format!("/bulk/v1/leads/export/{id}/enqueue.json"), None).await?;
+                }
+                "Failed" | "Cancelled" | "Canceled" => {
+                    let id = self.create_export(index).await?;
+                    self.cp.jobs[0].1 = id;
+                    self.checkpoint_only()?;
+                }
+                _ => {
+                    self.wait(delay).await?;
+                    delay = (delay * 3 / 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Changed and new leads since the cursor: the lead-changes feed, then the leads by ID.
+    pub(super) async fn marketo_changes(&mut self) -> Result<()> {
+        let mut token = self.feed_start("marketo.changes")?;
+        let mut watched: Vec<String> = self.mapping.marketo_fields().iter().map(|s| (*s).to_owned()).collect();
+        watched.push(self.mapping.marketo_email.clone());
+        let watched = watched.join(",");
+        let fields = records::extract_fields(&self.mapping);
+        let fields = fields.iter().filter(|f| f.as_str() != "createdAt").cloned().collect::<Vec<_>>().join(",");
+        loop {
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            let page = self
+                .mk
+                .get(
+                    "/rest/v1/activities/leadchanges.json",
+                    &[("nextPageToken", &token), ("fields", &watched), ("batchSize", "300")],
+                )
+                .await?;
+            let mut ids: Vec<i64> = page["result"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|a| a["leadId"].as_i64()).collect())
+                .unwrap_or_default();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut batch = Vec::new();
+            let mut rejected = Vec::new();
+            for chunk in ids.chunks(300) {
+                let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let leads = self
+                    .mk
+                    .get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &list), ("fields", &fields)])
+                    .await?;
+                for lead in leads["result"].as_array().into_iter().flatten() {
+                    match records::marketo_lead(lead, &self.mapping) {
+                        Ok(r) => batch.push(r),
+                        Err(r) => rejected.push(r),
+                    }
+                }
+            }
+            token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
+            self.cp.position = Some(token.clone());
+            self.cp.new_cursors.insert("marketo.changes".into(), token.clone());
+            self.commit_batch(Source::Marketo, &batch, &rejected)?;
+            if page["moreResult"].as_bool() != Some(true) {
+                return Ok(());
+            }
+        }
+    }
+
+    pub(super) fn feed_start(&self, cursor: &str) -> Result<String> {
+        self.cp.position.clone().or_else(|| self.cp.old_cursors.get(cursor).cloned()).ok_or_else(|| {
+            Error::internal(format!("The sync has no {cursor} checkpoint; run a full sync (liaison sync run --full)."))
+        })
+    }
+
+    pub(super) async fn marketo_deleted(&mut self) -> Result<()> {
+        let mut token = self.feed_start("marketo.deleted")?;
+        loop {
+            let page = self
+                .mk
+                .get("/rest/v1/activities/deletedleads.json", &[("nextPageToken", &token), ("batchSize", "300")])
+                .await?;
+            let ids: Vec<String> = page["result"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|a| a["leadId"].as_i64().map(|i| i.to_string())).collect())
+                .unwrap_or_default();
+            token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
+            self.cp.position = Some(token.clone());
+            self.cp.new_cursors.insert("marketo.deleted".into(), token.clone());
+            self.forget(Source::Marketo, &ids)?;
+            if page["moreResult"].as_bool() != Some(true) {
+                return Ok(());
+            }
+        }
+    }
+
+    pub(super) async fn activities(&mut self) -> Result<()> {
+        activities::settle_uncertain(&self.conn, &self.sf).await?;
+        let mut token = self.feed_start("marketo.activities")?;
+        loop {
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            let page = self
+                .mk
+                .get(
+                    "/rest/v1/activities.json",
+                    &[("nextPageToken", &token), ("activityTypeIds", activities::TYPE_IDS), ("batchSize", "300")],
+                )
+                .await?;
+            let items = page["result"].as_array().cloned().unwrap_or_default();
+            let logged = activities::log_page(&self.conn, &self.sf, &self.run_id, &items).await?;
+            self.cp.counts.tasks_logged += logged.logged;
+            self.cp.counts.errors += logged.failed;
+            token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
+            self.cp.position = Some(token.clone());
+            self.cp.new_cursors.insert("marketo.activities".into(), token.clone());
+            self.checkpoint_only()?;
+            self.emit(false);
+            if page["moreResult"].as_bool() != Some(true) {
+                return Ok(());
+            }
+        }
+    }
+}

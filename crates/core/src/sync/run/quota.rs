@@ -1,0 +1,193 @@
+//! How much a run will cost, and pausing when a daily quota runs out.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use super::checkpoint::has_cursors;
+use super::{Ctx, WINDOW, clients};
+use crate::connections::marketo::MarketoClient;
+use crate::connections::salesforce::SalesforceClient;
+use crate::runs::RunState;
+use crate::sync::records::{self, SfObject};
+use crate::sync::settings::{self, SyncSettings};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace};
+
+/// Quota and duration estimate for the next run, per system.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Estimate {
+    pub full: bool,
+    pub marketo_calls: u64,
+    pub marketo_used_today: u64,
+    pub marketo_daily_quota: u64,
+    pub salesforce_calls: u64,
+    pub salesforce_remaining: u64,
+    pub salesforce_daily_max: u64,
+    /// The most one run may use, per system (the ceiling applied to the daily quota).
+    pub marketo_ceiling: u64,
+    pub salesforce_ceiling: u64,
+    /// A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
+    pub seconds: u64,
+    /// Why the run would be refused, if it would.
+    pub blocked: Option<String>,
+}
+
+/// Estimates the next run (costs a few calls: usage, limits and two counts).
+pub async fn estimate(ws: &Workspace, vault: &Vault, full: bool) -> Result<Estimate> {
+    let (mk, sf) = clients(ws, vault)?;
+    let settings = settings::load(ws.store())?;
+    let full = full || !has_cursors(ws)?;
+    estimate_with(&mk, &sf, &settings, full).await
+}
+
+pub(super) async fn estimate_with(
+    mk: &MarketoClient,
+    sf: &SalesforceClient<'_>,
+    settings: &SyncSettings,
+    full: bool,
+) -> Result<Estimate> {
+    let used_today = mk.calls_today().await?;
+    let limits = sf.get("/limits").await?;
+    let sf_max = limits["DailyApiRequests"]["Max"].as_u64().unwrap_or(15_000);
+    let sf_remaining = limits["DailyApiRequests"]["Remaining"].as_u64().unwrap_or(sf_max);
+    let (mk_calls, sf_calls, seconds) = if full {
+        let now = mk.http().server_now().unwrap_or_else(OffsetDateTime::now_utc);
+        let windows = window_count(settings.history_start()?, now + time::Duration::days(1));
+        let mut sf_calls = 2u64; // limits and the counts
+        for object in [SfObject::Contact, SfObject::Lead] {
+            let count = sf.query(&format!("SELECT COUNT() FROM {}", object.name()), false).await?;
+            sf_calls += count["totalSize"].as_u64().unwrap_or(0).div_ceil(2_000).max(1);
+        }
+        // create, enqueue, a status poll or two and the file, per window; paging tokens.
+        let mk_calls = windows * 5 + 4;
+        // Extracts run two at a time; assume half a minute each on a busy Marketo.
+        let seconds = (windows * 30 / 2).max(mk_calls / 5);
+        (mk_calls, sf_calls, seconds)
+    } else {
+        (6, 6, 10)
+    };
+    let (mk_calls, sf_calls) =
+        if settings.log_activities { (mk_calls + 2, sf_calls + 2) } else { (mk_calls, sf_calls) };
+    let pct = u64::from(settings.quota_ceiling_percent);
+    let mk_ceiling = settings.marketo_daily_quota * pct / 100;
+    let sf_ceiling = sf_max * pct / 100;
+    let mk_left = settings.marketo_daily_quota.saturating_sub(used_today);
+    let blocked = if mk_calls > mk_ceiling {
+        Some(format!(
+            "This run needs about {mk_calls} Marketo calls, more than the {pct}% ceiling ({mk_ceiling} of {}). Raise the ceiling or start the Marketo history later.",
+            settings.marketo_daily_quota
+        ))
+    } else if mk_calls > mk_left {
+        Some(format!(
+            "This run needs about {mk_calls} Marketo calls but only {mk_left} are left today. It can run after midnight US Central time."
+        ))
+    } else if sf_calls > sf_ceiling {
+        Some(format!(
+            "This run needs about {sf_calls} Salesforce requests, more than the {pct}% ceiling ({sf_ceiling} of {sf_max})."
+        ))
+    } else if sf_calls > sf_remaining {
+        Some(format!(
+            "This run needs about {sf_calls} Salesforce requests but only {sf_remaining} are left in the org's 24-hour allowance."
+        ))
+    } else {
+        None
+    };
+    Ok(Estimate {
+        full,
+        marketo_calls: mk_calls,
+        marketo_used_today: used_today,
+        marketo_daily_quota: settings.marketo_daily_quota,
+        salesforce_calls: sf_calls,
+        salesforce_remaining: sf_remaining,
+        salesforce_daily_max: sf_max,
+        marketo_ceiling: mk_ceiling,
+        salesforce_ceiling: sf_ceiling,
+        seconds,
+        blocked,
+    })
+}
+
+pub(super) fn window_count(from: OffsetDateTime, to: OffsetDateTime) -> u64 {
+    let span = (to - from).whole_seconds().max(1) as u64;
+    span.div_ceil(WINDOW.whole_seconds() as u64)
+}
+
+impl Ctx<'_> {
+    /// A daily quota ran out: the run pauses and continues after the reset.
+    pub(super) async fn pause(&mut self, cause: &Error) -> Result<()> {
+        if cause.details.as_ref().is_some_and(|d| d["refused"] == true) {
+            return Err(cause.clone());
+        }
+        let marketo = cause.details.as_ref().is_some_and(|d| d["system"] == "marketo");
+        let resume_at = if marketo {
+            let now = self.mk.probe_server_time().await.unwrap_or_else(|_| OffsetDateTime::now_utc());
+            Some(next_central_midnight(now))
+        } else {
+            None
+        };
+        self.state = RunState::Paused;
+        self.message = Some(match resume_at {
+            Some(at) => format!(
+                "{} Paused; continues after {} UTC (midnight US Central).",
+                cause.message,
+                records::marketo_time(at)
+            ),
+            None => {
+                format!("{} Paused; Liaison checks the allowance and continues when requests are free.", cause.message)
+            }
+        });
+        tracing::info!(run = %self.run_id, marketo, "sync paused on a daily quota");
+        self.checkpoint_only()?;
+        self.emit(true);
+        loop {
+            self.wait(self.options.pause_poll).await?;
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            let ready = match resume_at {
+                Some(at) => self.mk.probe_server_time().await.is_ok_and(|now| now >= at),
+                None => match self.sf.get("/limits").await {
+                    Ok(l) => l["DailyApiRequests"]["Remaining"].as_u64().unwrap_or(0) > 0,
+                    Err(e) if e.code == ErrorCode::QuotaExceeded => false,
+                    Err(e) => return Err(e),
+                },
+            };
+            if ready {
+                break;
+            }
+        }
+        self.state = RunState::Running;
+        self.message = Some("The quota reset; the sync continues.".into());
+        self.checkpoint_only()?;
+        self.emit(true);
+        Ok(())
+    }
+}
+
+/// Marketo's daily quota resets at midnight US Central Standard Time (UTC−6).
+pub fn next_central_midnight(now: OffsetDateTime) -> OffsetDateTime {
+    let central = now.to_offset(time::macros::offset!(-6));
+    let next = central.date().next_day().unwrap_or(central.date()).midnight().assume_offset(time::macros::offset!(-6));
+    next.to_offset(time::UtcOffset::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marketo_resets_at_midnight_central_standard_time() {
+        let now = time::macros::datetime!(2026-11-24 02:00 UTC); // 20:00 on the 23rd in Chicago
+        assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-24 06:00 UTC));
+        let now = time::macros::datetime!(2026-11-24 07:00 UTC);
+        assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-25 06:00 UTC));
+    }
+
+    #[test]
+    fn windows_cover_the_history_in_31_day_steps() {
+        let from = time::macros::datetime!(2026-01-01 00:00 UTC);
+        assert_eq!(window_count(from, from + time::Duration::days(31)), 1);
+        assert_eq!(window_count(from, from + time::Duration::days(32)), 2);
+    }
+}
