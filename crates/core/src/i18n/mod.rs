@@ -132,6 +132,57 @@ impl Text {
         }
     }
 
+    /// The form kept in SQLite (run errors, delivery errors), so that a message stored today is
+    /// shown in whatever language the admin reads later: JSON with the key and arguments, or the
+    /// plain text for a verbatim one.
+    pub fn to_stored(&self) -> String {
+        match &self.key {
+            None => self.english.clone(),
+            Some(key) => {
+                let args: serde_json::Map<String, serde_json::Value> = self
+                    .args
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            Arg::Str(s) => serde_json::Value::from(s.as_str()),
+                            Arg::Num(n) => serde_json::Value::from(*n),
+                        };
+                        (k.to_string(), v)
+                    })
+                    .collect();
+                serde_json::json!({ "key": key, "args": args }).to_string()
+            }
+        }
+    }
+
+    /// Reads what [`Text::to_stored`] wrote; anything else (rows written before messages had
+    /// keys) is a verbatim text.
+    pub fn from_stored(stored: &str) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            key: String,
+            args: serde_json::Map<String, serde_json::Value>,
+        }
+        let Some(parsed) = stored.starts_with('{').then(|| serde_json::from_str::<Stored>(stored).ok()).flatten()
+        else {
+            return Self::verbatim(stored);
+        };
+        let args: Vec<(Cow<'static, str>, Arg)> = parsed
+            .args
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::Number(n) => Arg::Num(n.as_f64().unwrap_or_default()),
+                    serde_json::Value::String(s) => Arg::Str(s),
+                    other => Arg::Str(other.to_string()),
+                };
+                (Cow::Owned(k), v)
+            })
+            .collect();
+        let english = render(Lang::En, &parsed.key, &args);
+        Self { key: Some(Cow::Owned(parsed.key)), args, english }
+    }
+
     /// The text in the language of the serialisation under way (see [`in_language`]).
     pub fn current(&self) -> String {
         self.render(current_lang())
