@@ -11,7 +11,8 @@ use liaison_core::{Error, ErrorCode};
 use ts_rs::{Config, TS, TypeVisitor};
 
 use crate::commands::invites::{FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
-use crate::commands::sync::{self as sync_cmd, SyncFinished};
+use crate::commands::sync as sync_cmd;
+use liaison_core::sync::job::SyncFinished;
 
 /// Where the generated module lives, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/lib/api/bindings.ts";

@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod jobs;
 pub mod state;
 
 use tauri::{Builder, Runtime};

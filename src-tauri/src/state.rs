@@ -2,7 +2,6 @@
 //! not open), and the embedded sandbox once the admin starts it.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use liaison_core::invites::csv::Inspection;
@@ -13,7 +12,8 @@ use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
 
-use crate::commands::sync::SyncJob;
+use liaison_core::invites::delivery::DeliverySlot;
+use liaison_core::sync::job::SyncSlot;
 /// Where desktop notifications go: the system's notification center, or a list that tests read
 /// (so a test run never pops up notifications on the developer's desktop).
 #[derive(Clone, Default)]
@@ -34,11 +34,10 @@ pub struct AppState {
     pub csv: tokio::sync::Mutex<Option<(PathBuf, Inspection)>>,
     /// The last invitation batch and the file it came from, for its results file.
     pub last_batch: tokio::sync::Mutex<Option<(PathBuf, Inspection, BatchSummary)>>,
-    /// Whether the outbox is being delivered, and the request to stop it.
-    pub delivery_running: Arc<AtomicBool>,
-    pub delivery_cancel: Arc<AtomicBool>,
-    /// The data sync this app is running, if any (one at a time).
-    pub sync: SyncJob,
+    /// The delivery of the outbox this app runs, if any (one at a time).
+    pub delivery: Arc<DeliverySlot>,
+    /// The data sync this app runs, if any (one at a time).
+    pub sync: Arc<SyncSlot>,
     /// Where the "delivery finished" notification goes.
     pub notifications: Notifications,
 }
@@ -80,8 +79,7 @@ impl AppState {
             sandbox: Default::default(),
             csv: Default::default(),
             last_batch: Default::default(),
-            delivery_running: Default::default(),
-            delivery_cancel: Default::default(),
+            delivery: Default::default(),
             sync: Default::default(),
             notifications: Notifications::System,
         }
@@ -109,7 +107,6 @@ impl AppState {
         self.vault.clone()
     }
 
-    /// Why the workspace is closed, if it is.
     /// The language the admin reads: the workspace's preference, else the system's.
     pub fn lang(&self) -> liaison_core::Lang {
         match &self.workspace {
@@ -118,6 +115,7 @@ impl AppState {
         }
     }
 
+    /// Why the workspace is closed, if it is.
     pub fn startup_error(&self) -> Option<&Error> {
         self.workspace.as_ref().err()
     }

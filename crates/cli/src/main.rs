@@ -11,6 +11,7 @@ use liaison_core::{Error, Paths, Workspace, logging};
 
 mod cmd;
 mod output;
+mod progress;
 
 use output::{Exit, Output};
 
@@ -128,6 +129,7 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
     };
     let paths = Paths::resolve(cli.data_dir.as_deref())?;
     let workspace = Workspace::open(paths)?;
+    out.set_lang(liaison_core::settings::language(workspace.store()));
     let _log = logging::init(workspace.paths(), "cli")?;
     match command {
         Command::Sandbox(_) => unreachable!("handled above"),

@@ -2,7 +2,10 @@
 
 use std::process::ExitCode;
 
-use liaison_core::Error;
+use std::cell::Cell;
+
+use liaison_core::i18n::Localized;
+use liaison_core::{Error, Lang};
 use serde::Serialize;
 
 /// The process outcome.
@@ -29,11 +32,18 @@ impl From<Exit> for ExitCode {
 /// Writes results to stdout and errors to stderr, as text or JSON.
 pub struct Output {
     json: bool,
+    /// The language messages from core are shown in: the workspace's, once it is open.
+    lang: Cell<Lang>,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Self { json }
+        Self { json, lang: Cell::new(Lang::of_system()) }
+    }
+
+    /// Shows core's messages in `lang` from now on.
+    pub fn set_lang(&self, lang: Lang) {
+        self.lang.set(lang);
     }
 
     pub fn json(&self) -> bool {
@@ -54,7 +64,7 @@ impl Output {
     }
 
     pub fn json_value(&self, value: &impl Serialize) {
-        match serde_json::to_string_pretty(value) {
+        match serde_json::to_string_pretty(&Localized { lang: self.lang.get(), value }) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("error: could not format the result as JSON: {e}"),
         }
@@ -66,7 +76,7 @@ impl Output {
         if self.json {
             self.json_value(&serde_json::json!({ "error": err }));
         } else {
-            eprintln!("error: {}", err.message);
+            eprintln!("error: {}", err.message.render(self.lang.get()));
         }
     }
 }

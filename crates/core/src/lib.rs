@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod invites;
+pub mod jobs;
 pub mod logging;
 pub mod members;
 pub mod paths;

@@ -4,24 +4,25 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use liaison_core::invites::csv::{self, Inspection, Mapping, MappingByName, PreviewPage, ValidationReport};
+use liaison_core::Error;
+use liaison_core::invites::csv::{Inspection, Mapping, MappingByName, PreviewPage, ValidationReport};
+use liaison_core::invites::delivery;
+use liaison_core::invites::import::{self, CsvFile};
 use liaison_core::invites::invite::{self, BatchSummary, InvitationSummary, InviteRequest, Team};
-use liaison_core::invites::outbox::{self, DeliveryProgress, DeliverySummary, OutboxStatus};
+use liaison_core::invites::outbox::{self, OutboxStatus};
 use liaison_core::invites::smtp::{self, SmtpSettings};
-use liaison_core::invites::{WorkspaceMembers, save_mapping, saved_mapping};
-use liaison_core::{Error, Workspace};
+use liaison_core::jobs::Throttle;
 use secrecy::SecretString;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
-use tauri_plugin_notification::NotificationExt;
 use ts_rs::TS;
 
 use super::{blocking, with_vault, with_workspace};
-use crate::state::{AppState, Notifications};
+use crate::jobs::Events;
+use crate::state::AppState;
 
 /// Event: delivery progress, at most 10 a second.
 pub const PROGRESS_EVENT: &str = "invites-progress";
@@ -29,16 +30,6 @@ pub const PROGRESS_EVENT: &str = "invites-progress";
 pub const FINISHED_EVENT: &str = "invites-finished";
 /// Event: CSV validation progress, at most 10 a second.
 pub const VALIDATION_EVENT: &str = "csv-validation-progress";
-
-/// A chosen CSV file, read and mapped (the wizard's first two steps).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct CsvFile {
-    pub path: String,
-    pub inspection: Inspection,
-    /// The mapping to review: a saved one for these headers, else the suggested one.
-    pub mapping: MappingByName,
-    pub mapping_was_saved: bool,
-}
 
 /// Validation progress as an event payload.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -147,15 +138,7 @@ pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Str
 
 /// Reads the chosen (or dropped) file and proposes a mapping.
 pub async fn csv_open(state: State<'_, AppState>, path: String) -> Result<CsvFile, Error> {
-    let file = with_workspace(state.clone(), move |ws| {
-        let inspection = csv::inspect(std::path::Path::new(&path))?;
-        let saved = saved_mapping(ws.store(), &inspection.headers_signature)?
-            .filter(|m| Mapping::from_names(m, &inspection.column_names()).is_ok());
-        let mapping_was_saved = saved.is_some();
-        let mapping = saved.unwrap_or_else(|| inspection.suggested_mapping.clone());
-        Ok(CsvFile { path, inspection, mapping, mapping_was_saved })
-    })
-    .await?;
+    let file = with_workspace(state.clone(), move |ws| import::open(ws, std::path::Path::new(&path))).await?;
     *state.csv.lock().await = Some((PathBuf::from(&file.path), file.inspection.clone()));
     Ok(file)
 }
@@ -170,8 +153,7 @@ async fn opened(
         .as_ref()
         .filter(|(p, _)| p.as_path() == std::path::Path::new(path))
         .ok_or_else(|| Error::invalid_input("Choose the CSV file again; Liaison no longer has it open."))?;
-    let mapping = Mapping::from_names(mapping, &inspection.column_names())?;
-    mapping.validate()?;
+    let mapping = import::mapping(inspection, mapping)?;
     Ok((opened.clone(), inspection.clone(), mapping))
 }
 
@@ -183,7 +165,7 @@ pub async fn csv_preview(
     limit: u32,
 ) -> Result<PreviewPage, Error> {
     let (path, inspection, mapping) = opened(&state, &path, &mapping).await?;
-    blocking(move || csv::preview(&path, &inspection, &mapping, offset, limit as usize)).await
+    with_workspace(state, move |ws| import::preview(ws, &path, &inspection, &mapping, offset, limit as usize)).await
 }
 
 pub async fn csv_validate<R: Runtime>(
@@ -194,14 +176,11 @@ pub async fn csv_validate<R: Runtime>(
     excluded: Vec<u64>,
 ) -> Result<ValidationReport, Error> {
     let (path, inspection, mapping) = opened(&state, &path, &mapping).await?;
-    let ws = state.workspace()?;
-    blocking(move || {
-        let existing = WorkspaceMembers::load(ws.store())?;
+    with_workspace(state, move |ws| {
         let excluded: BTreeSet<u64> = excluded.into_iter().collect();
-        let mut last = Instant::now() - Duration::from_secs(1);
-        csv::validate(&path, &inspection, &mapping, &existing, &excluded, &mut |p| {
-            if last.elapsed() >= Duration::from_millis(100) {
-                last = Instant::now();
+        let mut throttle = Throttle::per_second(10);
+        import::validate(ws, &path, &inspection, &mapping, &excluded, &mut |p| {
+            if throttle.ready(false) {
                 let _ = app.emit(
                     VALIDATION_EVENT,
                     ValidationProgressEvent { rows: p.rows, bytes_read: p.bytes_read, total_bytes: p.total_bytes },
@@ -220,13 +199,11 @@ pub async fn csv_send<R: Runtime>(
     mapping: MappingByName,
     excluded: Vec<u64>,
 ) -> Result<BatchSummary, Error> {
-    let (file, inspection, parsed) = opened(&state, &path, &mapping).await?;
-    let signature = inspection.headers_signature.clone();
+    let (file, inspection, _) = opened(&state, &path, &mapping).await?;
     let source = (file.clone(), inspection.clone());
     let batch = with_vault(state.clone(), move |ws, vault| {
-        save_mapping(ws, &signature, &mapping)?;
         let excluded: BTreeSet<u64> = excluded.into_iter().collect();
-        invite::queue_csv_batch(ws, vault, &file, &inspection, &parsed, &excluded)
+        import::queue(ws, vault, &file, &inspection, &mapping, &excluded)
     })
     .await?;
     *state.last_batch.lock().await = Some((source.0, source.1, batch.clone()));
@@ -254,7 +231,7 @@ pub async fn csv_save_results<R: Runtime>(
 pub async fn csv_save_template<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
     save_as(app, "invitation-template.csv", |mut file| {
         use std::io::Write;
-        file.write_all(&csv::template())
+        file.write_all(&liaison_core::invites::csv::template())
             .map_err(|e| Error::invalid_input(format!("Liaison could not write the template ({e}).")))
     })
     .await
@@ -282,84 +259,23 @@ async fn save_as<R: Runtime>(
 
 /// Asks the running delivery to stop after the message in flight.
 pub async fn invites_cancel(state: State<'_, AppState>) -> Result<(), Error> {
-    state.delivery_cancel.store(true, Ordering::SeqCst);
+    state.delivery.cancel();
     Ok(())
 }
 
-/// Delivers the outbox in the background (one delivery at a time), with progress events.
+/// Delivers the outbox in the background (one delivery at a time), with progress events; a
+/// delivery already going picks up what was just queued.
 fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(), Error> {
-    if state.delivery_running.swap(true, Ordering::SeqCst) {
-        return Ok(()); // the running delivery picks up newly queued messages
-    }
-    state.delivery_cancel.store(false, Ordering::SeqCst);
-    let (ws, vault) = (state.workspace()?, state.vault()?);
-    let running = state.delivery_running.clone();
-    let cancel = state.delivery_cancel.clone();
-    tauri::async_runtime::spawn(async move {
-        let result = deliver_until_empty(&app, &ws, &vault, &cancel).await;
-        running.store(false, Ordering::SeqCst);
-        let summary = result.unwrap_or_else(|err| {
-            tracing::warn!("invitation delivery failed: {}", err.message);
-            DeliverySummary::failed(err)
-        });
-        notify_finished(&app, &ws, &summary);
-        let _ = app.emit(FINISHED_EVENT, summary);
-    });
-    Ok(())
+    let reporter = Arc::new(Events::new(app, PROGRESS_EVENT, FINISHED_EVENT));
+    delivery::start(state.workspace()?, state.vault()?, &state.delivery, reporter).map(|_| ())
 }
 
-/// Starts delivering what the outbox still holds from before the app stopped: queued messages,
-/// and interrupted ones, which the delivery marks uncertain instead of sending again.
+/// Finishes what an interrupted delivery left in the outbox (at start).
 pub fn resume_delivery<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
-    let Ok(ws) = state.workspace() else { return };
-    match outbox::delivery_pending(ws.store()) {
-        Ok(false) => {}
-        Ok(true) => match start_delivery(app.clone(), &state) {
-            Ok(()) => tracing::info!("resuming the delivery of queued invitations"),
-            Err(err) => tracing::warn!("queued invitations wait: delivery could not start: {}", err.message),
-        },
-        Err(err) => tracing::warn!("could not read the outbox at start: {}", err.message),
+    let (Ok(ws), Ok(vault)) = (state.workspace(), state.vault()) else { return };
+    let reporter = Arc::new(Events::new(app.clone(), PROGRESS_EVENT, FINISHED_EVENT));
+    if let Err(err) = delivery::resume(ws, vault, &state.delivery, reporter) {
+        tracing::warn!("queued invitations wait: delivery could not start: {}", err.chain());
     }
-}
-
-/// Raises the desktop notification for a finished delivery (SPEC §4: finished runs notify).
-fn notify_finished<R: Runtime>(app: &AppHandle<R>, ws: &Workspace, summary: &DeliverySummary) {
-    let notice = match outbox::finished_notice(ws.store(), summary) {
-        Ok(Some(notice)) => notice,
-        Ok(None) => return,
-        Err(err) => {
-            tracing::warn!("could not word the delivery notification: {}", err.message);
-            return;
-        }
-    };
-    notify(app, notice);
-}
-
-/// Shows a desktop notification (tests collect them in a list instead).
-pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, notice: liaison_core::invites::outbox::Notice) {
-    match &app.state::<AppState>().notifications {
-        Notifications::Recorded(list) => list.lock().unwrap_or_else(|p| p.into_inner()).push(notice),
-        Notifications::System => {
-            if let Err(err) = app.notification().builder().title(&notice.title).body(&notice.body).show() {
-                tracing::warn!("the desktop notification could not be shown: {err}");
-            }
-        }
-    }
-}
-
-async fn deliver_until_empty<R: Runtime>(
-    app: &AppHandle<R>,
-    ws: &Workspace,
-    vault: &liaison_core::vault::Vault,
-    cancel: &std::sync::atomic::AtomicBool,
-) -> Result<DeliverySummary, Error> {
-    let mut last = Instant::now() - Duration::from_secs(1);
-    let mut progress = |p: &DeliveryProgress| {
-        if last.elapsed() >= Duration::from_millis(100) || p.remaining == 0 {
-            last = Instant::now();
-            let _ = app.emit(PROGRESS_EVENT, *p);
-        }
-    };
-    outbox::deliver(ws, vault, &mut progress, cancel).await
 }

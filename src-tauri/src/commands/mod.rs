@@ -106,7 +106,6 @@ pub mod names {
 /// The types the declaration names.
 mod surface_types {
     pub use crate::commands::app::AppInfo;
-    pub use crate::commands::invites::CsvFile;
     pub use crate::commands::sandbox::SandboxInfo;
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
@@ -118,6 +117,7 @@ mod surface_types {
     pub use liaison_core::connections::salesforce::ConnectSalesforce;
     pub use liaison_core::connections::{ConnectionKind, ConnectionSummary};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};
+    pub use liaison_core::invites::import::CsvFile;
     pub use liaison_core::invites::invite::{BatchSummary, InvitationSummary, InviteRequest, Team};
     pub use liaison_core::invites::outbox::OutboxStatus;
     pub use liaison_core::invites::smtp::SmtpSettings;

@@ -3,14 +3,16 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
-use liaison_core::invites::WorkspaceMembers;
-use liaison_core::invites::csv::{self, Inspection, Mapping, MappingByName};
+use liaison_core::invites::csv::{Inspection, Mapping, MappingByName};
+use liaison_core::invites::delivery::{self, DeliverySlot};
+use liaison_core::invites::import;
 use liaison_core::invites::invite::{self, InviteRequest};
 use liaison_core::invites::outbox::{self, DeliverySummary};
 use liaison_core::invites::smtp::{self, SmtpSettings, TlsMode};
+use liaison_core::jobs;
 use liaison_core::members::MemberRole;
 use liaison_core::vault::Vault;
 use liaison_core::{Error, Workspace};
@@ -18,6 +20,7 @@ use secrecy::SecretString;
 
 use super::runtime;
 use crate::output::{Exit, Output};
+use crate::progress::Bar;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Role {
@@ -83,6 +86,9 @@ pub enum InviteCommand {
     },
     /// List invitations and their delivery state.
     List,
+    /// Deliver what the outbox still holds (after an interrupted `send`): queued invitations go
+    /// out; ones whose sending was interrupted are reported as uncertain, never sent twice.
+    Deliver,
     /// Send a new invitation (the old link stops working).
     Resend { email: String },
     /// Revoke a pending invitation.
@@ -100,6 +106,15 @@ pub enum InviteCommand {
 pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Exit, Error> {
     match command {
         InviteCommand::Preview { file, mapping } => preview(ws, out, &file, mapping.as_deref()),
+        InviteCommand::Deliver => {
+            let vault = super::vault(ws)?;
+            let status = outbox::outbox_status(ws.store())?;
+            if status.queued + status.sending == 0 {
+                out.done("Nothing waits in the outbox.");
+                return Ok(Exit::Success);
+            }
+            deliver(ws, vault, out)
+        }
         InviteCommand::Add { email, name, role, teams } => {
             let vault = super::vault(ws)?;
             let role = match role {
@@ -110,7 +125,7 @@ pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Ex
             if !out.json() {
                 out.line(format!("Invited {} (expires {}).", summary.email, summary.expires_at));
             }
-            deliver(ws, &vault, out)
+            deliver(ws, vault, out)
         }
         InviteCommand::Send { file, mapping, yes, results } => {
             send(ws, out, &file, mapping.as_deref(), yes, results.as_deref())
@@ -138,7 +153,7 @@ pub fn invite(ws: &Workspace, out: &Output, command: InviteCommand) -> Result<Ex
         InviteCommand::Resend { email } => {
             let vault = super::vault(ws)?;
             invite::resend(ws, &vault, &email)?;
-            deliver(ws, &vault, out)
+            deliver(ws, vault, out)
         }
         InviteCommand::Revoke { email } => {
             let vault = super::vault(ws)?;
@@ -205,10 +220,27 @@ fn read_password() -> Result<SecretString, Error> {
     super::read_hidden_line("SMTP password: ", "password").map(SecretString::from)
 }
 
-/// Delivers the outbox; exit 3 when anything failed, is uncertain or stays queued.
-fn deliver(ws: &Workspace, vault: &Vault, out: &Output) -> Result<Exit, Error> {
-    let cancel = AtomicBool::new(false);
-    let summary: DeliverySummary = runtime()?.block_on(outbox::deliver(ws, vault, &mut |_| {}, &cancel))?;
+/// Delivers the whole outbox — what was just queued and whatever an interrupted delivery left —
+/// with core's delivery job; exit 3 when anything failed, is uncertain or stays queued.
+fn deliver(ws: &Workspace, vault: Vault, out: &Output) -> Result<Exit, Error> {
+    let slot = Arc::new(DeliverySlot::default());
+    let bar = Arc::new(Bar::<DeliverySummary>::new(out.json()));
+    let summary = match delivery::start(ws.clone(), Arc::new(vault), &slot, bar.clone())? {
+        Some(job) => {
+            let rt = runtime()?;
+            let signal = rt.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("Stopping after the message being sent…");
+                    slot.cancel();
+                }
+            });
+            jobs::join(job, "delivery")?;
+            signal.abort();
+            bar.outcome()
+                .ok_or_else(|| Error::internal(liaison_core::msg!("job-stopped-unexpectedly", job = "delivery")))?
+        }
+        None => return Err(jobs::busy("delivery")),
+    };
     if out.json() {
         out.json_value(&summary);
     } else {
@@ -239,31 +271,30 @@ fn deliver(ws: &Workspace, vault: &Vault, out: &Output) -> Result<Exit, Error> {
     })
 }
 
-fn read_mapping(inspection: &Inspection, mapping: Option<&Path>) -> Result<Mapping, Error> {
+/// The file and its mapping: a mapping file when given, else the one saved for the file's
+/// headers (by the desktop's wizard or an earlier `send`), else the suggestion.
+fn open(ws: &Workspace, file: &Path, mapping: Option<&Path>) -> Result<(Inspection, Mapping), Error> {
+    let opened = import::open(ws, file)?;
     let mapping = match mapping {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::invalid_input(format!("Could not read the mapping file {} ({e}).", path.display()))
-            })?;
-            let saved: MappingByName = serde_json::from_str(&text).map_err(|e| {
-                Error::invalid_input(format!(
-                    "{} is not a mapping file (JSON of field → column header): {e}.",
-                    path.display()
-                ))
-            })?;
-            Mapping::from_names(&saved, &inspection.column_names())?
-        }
-        None => inspection.suggested(),
+        Some(path) => read_mapping(&opened.inspection, path)?,
+        None => import::mapping(&opened.inspection, &opened.mapping)?,
     };
-    mapping.validate()?;
-    Ok(mapping)
+    Ok((opened.inspection, mapping))
+}
+
+/// A mapping file: JSON of field → column header, as the desktop saves it.
+fn read_mapping(inspection: &Inspection, path: &Path) -> Result<Mapping, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid_input(format!("Could not read the mapping file {} ({e}).", path.display())))?;
+    let saved: MappingByName = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid_input(format!("{} is not a mapping file (JSON of field → column header): {e}.", path.display()))
+    })?;
+    import::mapping(inspection, &saved)
 }
 
 fn preview(ws: &Workspace, out: &Output, file: &Path, mapping: Option<&Path>) -> Result<Exit, Error> {
-    let inspection = csv::inspect(file)?;
-    let mapping = read_mapping(&inspection, mapping)?;
-    let existing = WorkspaceMembers::load(ws.store())?;
-    let report = csv::validate(file, &inspection, &mapping, &existing, &BTreeSet::new(), &mut |_| {})?;
+    let (inspection, mapping) = open(ws, file, mapping)?;
+    let report = import::validate(ws, file, &inspection, &mapping, &BTreeSet::new(), &mut |_| {})?;
     if out.json() {
         out.json_value(&report);
     } else {
@@ -297,11 +328,9 @@ fn send(
     yes: bool,
     results: Option<&Path>,
 ) -> Result<Exit, Error> {
-    let inspection = csv::inspect(file)?;
-    let mapping = read_mapping(&inspection, mapping)?;
+    let (inspection, mapping) = open(ws, file, mapping)?;
     if !yes {
-        let existing = WorkspaceMembers::load(ws.store())?;
-        let report = csv::validate(file, &inspection, &mapping, &existing, &BTreeSet::new(), &mut |_| {})?;
+        let report = import::validate(ws, file, &inspection, &mapping, &BTreeSet::new(), &mut |_| {})?;
         if !std::io::stdin().is_terminal() {
             return Err(Error::invalid_input(format!(
                 "{} valid rows would be invited. Run `liaison invite preview` to check them, then add --yes to send.",
@@ -317,7 +346,7 @@ fn send(
         }
     }
     let vault = super::vault(ws)?;
-    let batch = invite::queue_csv_batch(ws, &vault, file, &inspection, &mapping, &BTreeSet::new())?;
+    let batch = import::queue(ws, &vault, file, &inspection, &mapping.by_name(), &BTreeSet::new())?;
     if let Some(path) = results {
         let f = std::fs::File::create(path)
             .map_err(|e| Error::invalid_input(format!("Could not write the results file {} ({e}).", path.display())))?;
@@ -329,7 +358,7 @@ fn send(
             batch.queued, batch.invalid, batch.duplicates, batch.existing, batch.failed
         ));
     }
-    let delivered = deliver(ws, &vault, out)?;
+    let delivered = deliver(ws, vault, out)?;
     let skipped = batch.invalid + batch.duplicates + batch.existing + batch.failed;
     Ok(if delivered == Exit::Success && skipped > 0 { Exit::Partial } else { delivered })
 }

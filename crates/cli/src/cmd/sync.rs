@@ -1,16 +1,17 @@
 //! `liaison sync preview|run|status` and `liaison people search`: the data sync headless, over
 //! the same workspace as the desktop app.
 
-use std::io::Write;
-
 use clap::Subcommand;
+use liaison_core::jobs;
 use liaison_core::runs::RunState;
 use liaison_core::sync::cache::search;
-use liaison_core::sync::run::{self, Control, Phase, Progress, RunOptions};
+use liaison_core::sync::job::{self, SyncFinished, SyncSlot};
+use liaison_core::sync::run::{self, RunOptions};
 use liaison_core::{Error, Workspace};
 
 use super::{runtime, vault};
 use crate::output::{Exit, Output};
+use crate::progress::Bar;
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
@@ -240,66 +241,28 @@ fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
-fn phase_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::MarketoLeads => "Marketo leads",
-        Phase::MarketoDeleted => "Marketo deletions",
-        Phase::SalesforceContacts => "Salesforce contacts",
-        Phase::SalesforceLeads => "Salesforce leads",
-        Phase::SalesforceDeleted => "Salesforce deletions",
-        Phase::Activities => "activity logging",
-        Phase::Done => "done",
-    }
-}
-
 fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
-    let vault = vault(ws)?;
+    let ws = ws.clone();
+    let vault = std::sync::Arc::new(vault(&ws)?);
+    let options = RunOptions::for_connections(&ws, full)?;
+    let slot = std::sync::Arc::new(SyncSlot::default());
+    let bar = std::sync::Arc::new(Bar::<SyncFinished>::new(out.json()));
+    let job = job::start(ws.clone(), vault, options, &slot, bar.clone(), false)?;
     let rt = runtime()?;
-    let control = std::sync::Arc::new(Control::default());
-    let json = out.json();
-    // Progress goes to stderr (a line per phase and per 10%), so stdout stays the result.
-    let last = std::sync::Mutex::new((None::<Phase>, -1i64, None::<String>));
-    let observer = move |p: &Progress| {
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        let tenth = (p.fraction * 10.0).floor() as i64;
-        if last.0 == Some(p.phase) && last.1 == tenth && last.2 == p.message {
-            return;
+    let signal = rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Stopping after the current batch (the checkpoint is kept)…");
+            slot.cancel();
         }
-        *last = (Some(p.phase), tenth, p.message.clone());
-        if json {
-            return;
-        }
-        let c = &p.counts;
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "{:>3}%  {:<20} fetched {}, created {}, updated {}, unchanged {}, deleted {}, tasks {}, errors {}",
-            (p.fraction * 100.0).round(),
-            phase_name(p.phase),
-            c.fetched,
-            c.created,
-            c.updated,
-            c.unchanged,
-            c.deleted,
-            c.tasks_logged,
-            c.errors
-        );
-        if let Some(message) = &p.message {
-            let _ = writeln!(err, "      {message}");
-        }
+    });
+    jobs::join(job, "sync")?;
+    signal.abort();
+    let report = match bar.outcome() {
+        Some(SyncFinished { report: Some(report), .. }) => report,
+        Some(SyncFinished { error: Some(error), .. }) => return Err(error),
+        _ => return Err(Error::internal(liaison_core::msg!("job-stopped-unexpectedly", job = "sync"))),
     };
-    let report = rt.block_on(async {
-        let cancel = control.clone();
-        let signal = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("Stopping after the current batch (the checkpoint is kept)…");
-                cancel.cancel();
-            }
-        });
-        let report = run::run(ws, &vault, RunOptions::for_connections(ws, full)?, &control, &observer).await;
-        signal.abort();
-        report
-    })?;
+    let ws = &ws;
     if out.json() {
         out.json_value(&report);
     } else {

@@ -86,14 +86,18 @@ impl From<&String> for Arg {
 impl From<Text> for Arg {
     /// A nested text is rendered in English here; use it only for proper names and values.
     fn from(t: Text) -> Self {
-        Self::Str(t.english)
+        Self::Str(t.0.english)
     }
 }
 
 /// A message for the admin: a catalogue key and its arguments, with its English rendering kept
 /// for logs, tests and `Display`.
 #[derive(Clone, PartialEq)]
-pub struct Text {
+pub struct Text(Box<Inner>);
+
+/// Boxed, so that a `Text` (and every `Result` carrying an error) stays one pointer wide.
+#[derive(Clone, PartialEq)]
+struct Inner {
     key: Option<Cow<'static, str>>,
     args: Vec<(Cow<'static, str>, Arg)>,
     english: String,
@@ -105,30 +109,30 @@ impl Text {
     pub fn new(key: &'static str, args: Vec<(&'static str, Arg)>) -> Self {
         let args: Vec<_> = args.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect();
         let english = render(Lang::En, key, &args);
-        Self { key: Some(Cow::Borrowed(key)), args, english }
+        Self(Box::new(Inner { key: Some(Cow::Borrowed(key)), args, english }))
     }
 
     /// A text that is the same in every language: a value from a remote system (a vendor's own
     /// error sentence, a name), never a sentence Liaison writes.
     pub fn verbatim(s: impl Into<String>) -> Self {
-        Self { key: None, args: Vec::new(), english: s.into() }
+        Self(Box::new(Inner { key: None, args: Vec::new(), english: s.into() }))
     }
 
     /// The catalogue key, if the text has one.
     pub fn key(&self) -> Option<&str> {
-        self.key.as_deref()
+        self.0.key.as_deref()
     }
 
     /// The English rendering.
     pub fn as_str(&self) -> &str {
-        &self.english
+        &self.0.english
     }
 
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
-        match (&self.key, lang) {
-            (None, _) | (_, Lang::En) => self.english.clone(),
-            (Some(key), lang) => render(lang, key, &self.args),
+        match (&self.0.key, lang) {
+            (None, _) | (_, Lang::En) => self.0.english.clone(),
+            (Some(key), lang) => render(lang, key, &self.0.args),
         }
     }
 
@@ -136,10 +140,11 @@ impl Text {
     /// shown in whatever language the admin reads later: JSON with the key and arguments, or the
     /// plain text for a verbatim one.
     pub fn to_stored(&self) -> String {
-        match &self.key {
-            None => self.english.clone(),
+        match &self.0.key {
+            None => self.0.english.clone(),
             Some(key) => {
                 let args: serde_json::Map<String, serde_json::Value> = self
+                    .0
                     .args
                     .iter()
                     .map(|(k, v)| {
@@ -180,7 +185,7 @@ impl Text {
             })
             .collect();
         let english = render(Lang::En, &parsed.key, &args);
-        Self { key: Some(Cow::Owned(parsed.key)), args, english }
+        Self(Box::new(Inner { key: Some(Cow::Owned(parsed.key)), args, english }))
     }
 
     /// The text in the language of the serialisation under way (see [`in_language`]).
@@ -192,37 +197,37 @@ impl Text {
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.english
+        &self.0.english
     }
 }
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.english)
+        f.write_str(&self.0.english)
     }
 }
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.english, f)
+        fmt::Debug::fmt(&self.0.english, f)
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        self.english == other
+        self.0.english == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        self.english == *other
+        self.0.english == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        &self.english == other
+        &self.0.english == other
     }
 }
 

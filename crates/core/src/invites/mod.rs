@@ -2,7 +2,9 @@
 
 mod batches;
 pub mod csv;
+pub mod delivery;
 pub mod email;
+pub mod import;
 pub mod invite;
 mod lifecycle;
 pub mod outbox;

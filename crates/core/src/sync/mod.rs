@@ -3,6 +3,8 @@
 pub mod activities;
 pub mod cache;
 pub mod fields;
+pub mod job;
 pub mod records;
 pub mod run;
+pub mod schedule;
 pub mod settings;

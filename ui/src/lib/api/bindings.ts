@@ -28,8 +28,8 @@ remaining: number, cancelled: boolean,
 stopped: AppError | null, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
 export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
  * 0 to 1.
@@ -54,9 +54,9 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
-export type StepState = "not_started" | "done" | "needs_attention";
 export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
+export type StepState = "not_started" | "done" | "needs_attention";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
 export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
@@ -69,12 +69,12 @@ export type ChecklistItem = { key: string,
  * English text, for the CLI (the UI translates by key).
  */
 text: string, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type InstalledPackage = { namespace: string, name: string, 
 /**
  * The installed version's name, when Salesforce gives one.
  */
 version: string | null, };
-export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type PackageVerification = { outcome: PackageOutcome, 
 /**
  * The Marketo package, when installed.
@@ -149,12 +149,12 @@ export type AccessGrant = { member: string, granted_by: string | null, granted_a
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
-export type MemberRole = "admin" | "user";
 export type MemberStatus = "invited" | "active" | "expired" | "removed";
+export type MemberRole = "admin" | "user";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type Team = { id: string, name: string, is_default: boolean, };
-export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
 export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
+export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
 export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
 /**
  * The state of its latest email (`None`: no email queued).
@@ -185,17 +185,6 @@ from_address: string,
  */
 from_name: string | null, };
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
-export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
-export type ColumnSuggestion = { 
-/**
- * Zero-based column index.
- */
-column: number, field: MemberField, 
-/**
- * 1.0 for an exact alias, lower for weaker evidence.
- */
-confidence: number, reason: SuggestionReason, };
-export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type Column = { 
 /**
  * Zero-based position.
@@ -214,7 +203,18 @@ name: string,
  * Up to five non-empty values from the first rows, for the mapping review.
  */
 samples: Array<string>, };
+export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
+export type ColumnSuggestion = { 
+/**
+ * Zero-based column index.
+ */
+column: number, field: MemberField, 
+/**
+ * 1.0 for an exact alias, lower for weaker evidence.
+ */
+confidence: number, reason: SuggestionReason, };
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -259,9 +259,10 @@ rows_exact: boolean,
 notes: Array<string>, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
- * The mapping to review: a saved one for these headers, else the suggested one.
+ * The mapping to review: the one saved for these headers, else the suggested one.
  */
 mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
+export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type Severity = "error" | "warning";
 export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type RowIssue = { 
@@ -281,7 +282,6 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
-export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type PreviewRow = { 
 /**
  * 1-based data row.
@@ -374,8 +374,6 @@ export type BatchSummary = { run_id: string, rows: number, queued: number, inval
 outcomes: Array<BatchRow>, };
 export type RunKind = "sync" | "export" | "invite";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
-export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type CustomFieldRef = { key: string, label: string, };
 export type SystemField = { 
 /**
@@ -386,6 +384,8 @@ name: string, label: string,
  * The system's own type name (`string`, `boolean`, `picklist`).
  */
 data_type: string, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
 export type FieldRow = { 
 /**
  * `None` for email, the match key, and for custom fields.

@@ -37,7 +37,8 @@ pub use mapping::{
 };
 pub use rows::{
     ExistingKind, ExistingMembers, IssueCode, MAX_PREVIEW_ROWS, NoExistingMembers, PreviewPage, PreviewRow, RowIssue,
-    RowStatus, Severity, ValidationProgress, ValidationReport, for_each_page, for_each_record, preview, validate,
+    RowStatus, Severity, ValidationProgress, ValidationReport, for_each_page, for_each_record, preview,
+    preview_marking, validate,
 };
 pub use values::{EmailProblem, check_email, normalize_email, parse_role, split_full_name, split_teams};
 pub use write::{

@@ -589,8 +589,21 @@ pub fn preview(
     offset: u64,
     limit: usize,
 ) -> Result<PreviewPage> {
+    preview_marking(path, inspection, mapping, &NoExistingMembers, offset, limit)
+}
+
+/// Like [`preview`], with rows whose address is already a member or invited marked
+/// [`RowStatus::Existing`], as the validation will count them.
+pub fn preview_marking(
+    path: &Path,
+    inspection: &Inspection,
+    mapping: &Mapping,
+    existing: &dyn ExistingMembers,
+    offset: u64,
+    limit: usize,
+) -> Result<PreviewPage> {
     let none = BTreeSet::new();
-    let mut checker = Checker::new(mapping, &NoExistingMembers, &none, 0)?;
+    let mut checker = Checker::new(mapping, existing, &none, 0)?;
     let mut source = RecordSource::open(path, inspection)?;
     let limit = limit.min(MAX_PREVIEW_ROWS);
     let mut rows = Vec::with_capacity(limit);

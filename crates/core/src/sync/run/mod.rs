@@ -3,7 +3,6 @@
 //! stopped), progress, cancel, quota awareness (estimate, ceiling, pause until the reset) and a
 //! history with counts and per-record errors.
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension};
@@ -132,21 +131,8 @@ pub struct Progress {
     pub message: Option<String>,
 }
 
-/// Cancels a run from another task.
-#[derive(Debug, Default)]
-pub struct Control {
-    cancel: AtomicBool,
-}
-
-impl Control {
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
-    }
-
-    pub fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
-}
+/// A run's cancel switch (the jobs' one).
+pub use crate::jobs::Control;
 
 /// How a run is asked for.
 #[derive(Debug, Clone)]

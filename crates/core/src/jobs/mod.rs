@@ -1,0 +1,220 @@
+//! Long-running jobs — the data sync, invitation delivery, and the exports to come — as both
+//! front ends run them: one job of a kind at a time in a process, progress at most ten times a
+//! second, cancel, a notice at the end, and the job's own thread. A front end only says how to
+//! show what a job reports: the desktop turns [`Reporter`] calls into events and notifications,
+//! the CLI into a progress bar on stderr.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::invites::outbox::Notice;
+use crate::{Error, ErrorCode, Result, msg};
+
+/// How a job tells its front end what happens. `P` is its progress, `F` how it ended.
+pub trait Reporter<P, F>: Send + Sync {
+    /// Progress, at most ten times a second (and on every phase change).
+    fn progress(&self, progress: &P);
+    /// The notice for the admin at the end (a desktop notification, a line on the terminal).
+    fn notice(&self, notice: &Notice);
+    /// How the job ended; the last call.
+    fn finished(&self, outcome: &F);
+}
+
+/// A job's cancel switch: the job stops at its next safe point (after the batch or message in
+/// flight), keeping its checkpoint.
+#[derive(Debug, Default)]
+pub struct Control {
+    cancel: AtomicBool,
+}
+
+impl Control {
+    /// Asks the job to stop.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the job was asked to stop.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// The switch as a flag, for loops that poll one.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.cancel
+    }
+}
+
+/// The one job of a kind this process runs: its control (for Cancel) and its latest progress
+/// (for a window opened while it runs).
+pub struct Slot<P> {
+    current: Mutex<Option<(Arc<Control>, Option<P>)>>,
+}
+
+impl<P> Default for Slot<P> {
+    fn default() -> Self {
+        Self { current: Mutex::new(None) }
+    }
+}
+
+impl<P: Clone> Slot<P> {
+    fn lock(&self) -> MutexGuard<'_, Option<(Arc<Control>, Option<P>)>> {
+        // The value is replaced whole, so a panic while it was held cannot leave it half-written.
+        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the slot for a new job; `None` while another job of the kind runs.
+    pub fn claim(self: &Arc<Self>) -> Option<Claim<P>> {
+        let mut current = self.lock();
+        if current.is_some() {
+            return None;
+        }
+        let control = Arc::new(Control::default());
+        *current = Some((control.clone(), None));
+        Some(Claim { slot: self.clone(), control })
+    }
+
+    /// Whether a job of the kind is going.
+    pub fn running(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    /// The running job's latest progress.
+    pub fn latest(&self) -> Option<P> {
+        self.lock().as_ref().and_then(|(_, p)| p.clone())
+    }
+
+    /// Asks the running job to stop; false when none runs.
+    pub fn cancel(&self) -> bool {
+        match self.lock().as_ref() {
+            Some((control, _)) => {
+                control.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The slot, held by a running job; dropping it frees the slot.
+pub struct Claim<P: Clone> {
+    slot: Arc<Slot<P>>,
+    control: Arc<Control>,
+}
+
+impl<P: Clone> Claim<P> {
+    /// The job's cancel switch.
+    pub fn control(&self) -> &Arc<Control> {
+        &self.control
+    }
+
+    /// Keeps `progress` as the latest.
+    pub fn record(&self, progress: &P) {
+        if let Some((_, last)) = self.slot.lock().as_mut() {
+            *last = Some(progress.clone());
+        }
+    }
+}
+
+impl<P: Clone> Drop for Claim<P> {
+    fn drop(&mut self) {
+        *self.slot.lock() = None;
+    }
+}
+
+/// Passes on at most one update per interval (and every forced one: a phase change, the end).
+#[derive(Debug)]
+pub struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    /// At most `n` updates a second.
+    pub fn per_second(n: u32) -> Self {
+        Self { every: Duration::from_secs(1) / n.max(1), last: None }
+    }
+
+    /// Whether an update may go now.
+    pub fn ready(&mut self, force: bool) -> bool {
+        let due = self.last.is_none_or(|t| t.elapsed() >= self.every);
+        if force || due {
+            self.last = Some(Instant::now());
+        }
+        force || due
+    }
+}
+
+/// Runs a job on a thread of its own with a single-threaded runtime: jobs hold a SQLite
+/// connection across awaits, so their futures are not `Send`.
+pub fn spawn<T, Fut>(name: &str, job: impl FnOnce() -> Fut + Send + 'static) -> Result<std::thread::JoinHandle<T>>
+where
+    T: Send + 'static,
+    Fut: Future<Output = T>,
+{
+    std::thread::Builder::new()
+        .name(format!("liaison-{name}"))
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a current-thread runtime builds (only fails when the OS refuses timers)");
+            runtime.block_on(job())
+        })
+        .map_err(|e| Error::internal(msg!("job-thread-failed", job = name)).caused_by(e))
+}
+
+/// Waits for a job's thread to end; a job that panicked is reported, not propagated.
+pub fn join<T>(handle: std::thread::JoinHandle<T>, job: &str) -> Result<T> {
+    handle.join().map_err(|_| {
+        tracing::error!(job, "a job's thread panicked");
+        Error::internal(msg!("job-stopped-unexpectedly", job = job))
+    })
+}
+
+/// The refusal when a job of the kind already runs.
+pub fn busy(job: &str) -> Error {
+    Error::new(ErrorCode::Conflict, msg!("job-already-running", job = job))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_holds_one_job_at_a_time_and_frees_itself_when_the_job_ends() {
+        let slot: Arc<Slot<u32>> = Arc::default();
+        let claim = slot.claim().expect("free");
+        assert!(slot.claim().is_none(), "one at a time");
+        claim.record(&7);
+        assert_eq!(slot.latest(), Some(7));
+        assert!(slot.cancel());
+        assert!(claim.control().cancelled());
+        drop(claim);
+        assert!(!slot.running());
+        assert!(!slot.cancel(), "nothing to cancel");
+        assert!(slot.claim().is_some());
+    }
+
+    #[test]
+    fn the_throttle_lets_one_update_through_per_interval_and_every_forced_one() {
+        let mut throttle = Throttle::per_second(10);
+        assert!(throttle.ready(false), "the first goes");
+        assert!(!throttle.ready(false), "the next within 100 ms waits");
+        assert!(throttle.ready(true), "a forced one always goes");
+        std::thread::sleep(Duration::from_millis(110));
+        assert!(throttle.ready(false));
+    }
+
+    #[test]
+    fn a_spawned_job_runs_a_non_send_future_to_its_end() {
+        let handle = spawn("test", || async {
+            let local = std::rc::Rc::new(2);
+            tokio::task::yield_now().await;
+            *local * 21
+        })
+        .unwrap();
+        assert_eq!(handle.join().unwrap(), 42);
+    }
+}
