@@ -19,3 +19,16 @@ job-already-running = { $job ->
    *[other] This job is already running. Wait for it to finish or cancel it.
 }
 job-stopped-unexpectedly = The { $job } stopped unexpectedly. Its checkpoint is kept: run it again to continue, and send the log file to support if this repeats.
+
+## Segments (segments/)
+segment-rule-unreadable = “{ $rule }” is not a rule Liaison can read. Write FIELD OPERATOR VALUE, for example “country is Japan”, “email ends with @example.co.jp” or “city is empty”.
+segment-unknown-field = No cached field is called “{ $field }”. It may be a custom sync field that was removed; choose another field or add the custom field again.
+segment-op-not-for-field = “{ $op }” does not fit the field “{ $field }”. Choose an operator that suits its values.
+segment-value-missing = The rule “{ $rule }” needs a value to compare with.
+segment-not-a-number = The rule “{ $rule }” compares numbers, and “{ $value }” is not a number.
+segment-not-a-date = The rule “{ $rule }” compares dates: write “{ $value }” as YYYY-MM-DD.
+segment-not-a-flag = The rule “{ $rule }” takes yes or no.
+segment-unknown-system = “{ $system }” is not a system Liaison knows people in: use marketo or salesforce.
+segment-name-invalid = Give the segment a name of 1 to 120 characters.
+segment-name-taken = A segment called “{ $name }” already exists. Choose another name.
+segment-not-found = No segment is called “{ $name }”.

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod members;
 pub mod paths;
 pub mod runs;
+pub mod segments;
 pub mod settings;
 pub mod setup;
 pub mod store;
