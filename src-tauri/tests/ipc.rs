@@ -446,6 +446,52 @@ fn the_invitation_expiry_is_read_and_set_through_ipc_within_1_to_90_days() {
     assert_eq!(invoke(&main, "invite_expiry_get", json!({})).unwrap(), json!(14));
 }
 
+#[test]
+fn segments_are_counted_live_saved_listed_and_deleted_through_ipc() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let fields = invoke(&main, "segment_fields", json!({})).unwrap();
+    assert!(fields.as_array().unwrap().iter().any(|f| f["key"] == "country" && f["kind"] == "text"), "{fields}");
+    let definition = json!({ "match": "all", "rules": [{ "field": "country", "op": "is", "value": "Japan" }] });
+    let preview = invoke(&main, "segment_preview", json!({ "definition": definition })).unwrap();
+    assert_eq!(preview, json!({ "count": 0, "sample": [] }));
+    let saved = invoke(&main, "segment_create", json!({ "name": "Japan", "definition": definition })).unwrap();
+    assert_eq!((saved["name"].clone(), saved["problem"].clone()), (json!("Japan"), Value::Null));
+    assert_eq!(invoke(&main, "segments_list", json!({})).unwrap().as_array().unwrap().len(), 1);
+    let bad = json!({ "match": "any", "rules": [{ "field": "shoe_size", "op": "is", "value": "42" }] });
+    let err = invoke(&main, "segment_preview", json!({ "definition": bad })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"].as_str().unwrap().contains("shoe_size"), "{err}");
+    invoke(&main, "segment_delete", json!({ "name": "japan" })).unwrap();
+    assert_eq!(invoke(&main, "segments_list", json!({})).unwrap(), json!([]));
+}
+
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}
+
+#[test]
+fn errors_and_texts_reach_a_japanese_workspace_in_japanese_with_the_same_code() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    invoke(&main, "set_language", json!({ "language": "en" })).unwrap();
+    let english = invoke(&main, "invite_expiry_set", json!({ "days": 0 })).unwrap_err();
+    assert!(!has_japanese(english["message"].as_str().unwrap()), "{english}");
+
+    invoke(&main, "set_language", json!({ "language": "ja" })).unwrap();
+    let japanese = invoke(&main, "invite_expiry_set", json!({ "days": 0 })).unwrap_err();
+    assert_eq!(japanese["code"], english["code"]);
+    assert_eq!(japanese["details"], english["details"]);
+    assert!(has_japanese(japanese["message"].as_str().unwrap()), "{japanese}");
+    // A refusal from another area, and the health checklist of a connection that does not exist.
+    let refused = invoke(&main, "remove_member", json!({ "email": "ada@example.com" })).unwrap_err();
+    assert!(has_japanese(refused["message"].as_str().unwrap()), "{refused}");
+    let missing = invoke(&main, "connection_check", json!({ "connection_id": "nope" })).unwrap_err();
+    assert!(has_japanese(missing["message"].as_str().unwrap()), "{missing}");
+}
+
 /// The recipients the sandbox's SMTP sink received, read over plain HTTP from its control API
 /// (`http://127.0.0.1:PORT`).
 fn sink_recipients(control_url: &str) -> Vec<String> {

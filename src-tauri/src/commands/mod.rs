@@ -10,6 +10,7 @@ pub mod invites;
 pub mod members;
 pub mod runs;
 pub mod sandbox;
+pub mod segments;
 pub mod setup;
 pub mod sync;
 
@@ -124,6 +125,7 @@ mod surface_types {
     pub use liaison_core::members::MemberSummary;
     pub use liaison_core::members::admin::{Admin, IntegrationInfo};
     pub use liaison_core::runs::RunSummary;
+    pub use liaison_core::segments::{Definition, Segment, SegmentField, SegmentPreview};
     pub use liaison_core::settings::{LanguagePreference, Preferences};
     pub use liaison_core::setup::checklist::ChecklistItem;
     pub use liaison_core::setup::package::PackageVerification;

@@ -76,5 +76,11 @@ liaison_ipc_surface! {
     sync::sync_settings_get[state]() -> SyncSettings;
     sync::sync_settings_save[state](settings: SyncSettings) -> SyncSettings;
     sync::people_search[state](query: String, limit: u32) -> Vec<Person>;
+    segments::segment_fields[state]() -> Vec<SegmentField>;
+    segments::segment_preview[state](definition: Definition) -> SegmentPreview;
+    segments::segments_list[state]() -> Vec<Segment>;
+    segments::segment_create[state](name: String, definition: Definition) -> Segment;
+    segments::segment_update[state](name: String, new_name: String, definition: Definition) -> Segment;
+    segments::segment_delete[state](name: String) -> ();
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

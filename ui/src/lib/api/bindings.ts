@@ -27,9 +27,9 @@ remaining: number, cancelled: boolean,
  */
 stopped: AppError | null, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
  * 0 to 1.
@@ -54,8 +54,8 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
-export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
+export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type StepState = "not_started" | "done" | "needs_attention";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
@@ -184,6 +184,7 @@ from_address: string,
  * The sender name shown to recipients (defaults to "Liaison").
  */
 from_name: string | null, };
+export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
 export type Column = { 
 /**
@@ -203,8 +204,6 @@ name: string,
  * Up to five non-empty values from the first rows, for the mapping review.
  */
 samples: Array<string>, };
-export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
-export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
 export type ColumnSuggestion = { 
 /**
@@ -215,6 +214,7 @@ column: number, field: MemberField,
  * 1.0 for an exact alias, lower for weaker evidence.
  */
 confidence: number, reason: SuggestionReason, };
+export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -262,7 +262,6 @@ export type CsvFile = { path: string, inspection: Inspection,
  * The mapping to review: the one saved for these headers, else the suggested one.
  */
 mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
-export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type Severity = "error" | "warning";
 export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type RowIssue = { 
@@ -282,6 +281,7 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
+export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type PreviewRow = { 
 /**
  * 1-based data row.
@@ -375,6 +375,7 @@ outcomes: Array<BatchRow>, };
 export type RunKind = "sync" | "export" | "invite";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type CustomFieldRef = { key: string, label: string, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -384,7 +385,6 @@ name: string, label: string,
  * The system's own type name (`string`, `boolean`, `picklist`).
  */
 data_type: string, };
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
 export type FieldRow = { 
 /**
@@ -432,7 +432,6 @@ seconds: number,
  * Why the run would be refused, if it would.
  */
 blocked: string | null, };
-export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncSettings = { 
 /**
  * Minutes between scheduled incremental syncs while the app runs (0: off).
@@ -460,6 +459,7 @@ marketo_history_from: string,
  * On the first sync, activities of the last N days are logged.
  */
 activity_history_days: number, };
+export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncStatus = { people: number, connected: boolean, 
 /**
  * The latest run, if any.
@@ -492,6 +492,27 @@ provenance: Record<string, string>,
  * Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
  */
 values: Record<string, string>, };
+export type FieldKind = "text" | "flag" | "date" | "known";
+export type SegmentField = { key: string, label: string, kind: FieldKind, 
+/**
+ * A custom sync field (stored beside the person, not in a column).
+ */
+custom: boolean, };
+export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
+export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
+export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
+export type Rule = { field: string, op: Op, value: string | null, 
+/**
+ * For `one_of`.
+ */
+values: Array<string>, };
+export type Match = "all" | "any";
+export type Definition = { match: Match, rules: Array<Rule>, };
+export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
+/**
+ * Why the segment cannot be counted or exported now (a field it names was removed).
+ */
+problem: string | null, };
 export type AuditEntry = { id: number, at: string, 
 /**
  * Email of the acting admin; `None` for actions of the app itself.
@@ -614,6 +635,12 @@ export const commands = {
   syncSettingsGet: () => call<SyncSettings>("sync_settings_get"),
   syncSettingsSave: (settings: SyncSettings) => call<SyncSettings>("sync_settings_save", { settings }),
   peopleSearch: (query: string, limit: number) => call<Array<Person>>("people_search", { query, limit }),
+  segmentFields: () => call<Array<SegmentField>>("segment_fields"),
+  segmentPreview: (definition: Definition) => call<SegmentPreview>("segment_preview", { definition }),
+  segmentsList: () => call<Array<Segment>>("segments_list"),
+  segmentCreate: (name: string, definition: Definition) => call<Segment>("segment_create", { name, definition }),
+  segmentUpdate: (name: string, new_name: string, definition: Definition) => call<Segment>("segment_update", { name, new_name, definition }),
+  segmentDelete: (name: string) => call<null>("segment_delete", { name }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 
