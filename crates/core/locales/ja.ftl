@@ -6,3 +6,22 @@ test-rows = { $count } 行
 
 ## エラー（error.rs）
 error-stored-data-unreadable = Liaison が保存済みのデータを読み取れませんでした。ワークスペースのデータベースが破損している可能性があります。バックアップから復元するか、新しいワークスペースを作成してください。
+
+## OAuth とサインイン
+oauth-invalid-address = { $address } は有効なサインイン用のアドレスではありません。
+oauth-revocation-needs-https = Liaison はサインインの取り消しを HTTPS でのみ行いますが、{ $address } は HTTPS のアドレスではありません。ログインサーバーの https のアドレスを使用してください。
+oauth-request-not-sent = Liaison はサインインのリクエストを準備できませんでした。もう一度お試しください。繰り返し失敗する場合はご報告ください。
+oauth-browser-failed = サインインのために Web ブラウザーを開けませんでした（{ $reason }）。環境変数 BROWSER にお使いのブラウザーを設定して、もう一度お試しください。
+oauth-no-local-port = サインイン用のローカルポートを開けませんでした（{ $reason }）。
+oauth-listener-failed = サインインの受信処理でエラーが発生しました（{ $reason }）。
+oauth-sign-in-timed-out = { $provider } へのサインインが { $minutes } 分以内に完了しませんでした。「接続」をクリックして、もう一度お試しください。
+oauth-state-mismatch = { $provider } からのサインインの応答が Liaison の送ったリクエストと一致しなかったため（state の不一致）、受け付けませんでした。「接続」をクリックして、最初からやり直してください。
+oauth-consent-denied = { $provider } へのサインインが拒否されたため、何も接続されていません。「接続」をクリックし、「許可」を選んで接続してください。
+oauth-sign-in-refused = { $provider } がサインインを拒否しました（{ $error }: { $description }）。
+oauth-no-code = { $provider } から認可コードが返されませんでした。
+salesforce-token-unreadable = Salesforce からのトークンの応答が想定した形式ではありませんでした。
+salesforce-sign-in-expired = Salesforce によると、サインインの有効期限が切れたか、取り消されています。Salesforce に再接続してください。
+salesforce-client-rejected = Salesforce が接続アプリケーションのクライアント ID またはシークレットを拒否しました。Salesforce の設定 → アプリケーションマネージャーで、コンシューマー鍵とシークレットをご確認ください。
+salesforce-revocation-refused = Salesforce がサインインの取り消しに HTTP { $status } で応答しました。
+dynamics-token-unreadable = Microsoft からのトークンの応答が想定した形式ではありませんでした。
+dynamics-sign-in-expired = Microsoft によると、サインインの有効期限が切れたか、取り消されています（{ $description }）。Dynamics 365 に再接続してください。
