@@ -29,3 +29,5 @@ salesforce-client-rejected = Salesforce rejected the connected app's client ID o
 salesforce-revocation-refused = Salesforce answered HTTP { $status } to the revocation.
 dynamics-token-unreadable = Microsoft's token answer was not in the expected format.
 dynamics-sign-in-expired = Microsoft says the sign-in has expired or was revoked ({ $description }). Reconnect Dynamics 365.
+disconnect-salesforce-not-revoked = Salesforce was disconnected in Liaison, but Liaison could not end its sign-in at Salesforce. To end it now, revoke Liaison's access in Salesforce (Setup → Connected Apps OAuth Usage).
+disconnect-not-found = That connection does not exist or was already disconnected.

@@ -25,3 +25,5 @@ salesforce-client-rejected = Salesforce が接続アプリケーションのク�
 salesforce-revocation-refused = Salesforce がサインインの取り消しに HTTP { $status } で応答しました。
 dynamics-token-unreadable = Microsoft からのトークンの応答が想定した形式ではありませんでした。
 dynamics-sign-in-expired = Microsoft によると、サインインの有効期限が切れたか、取り消されています（{ $description }）。Dynamics 365 に再接続してください。
+disconnect-salesforce-not-revoked = Liaison で Salesforce の接続を解除しましたが、Salesforce 側のサインインを終了できませんでした。今すぐ終了するには、Salesforce で Liaison のアクセスを取り消してください（設定 → 接続アプリケーションの OAuth 利用状況）。
+disconnect-not-found = その接続は存在しないか、すでに解除されています。
