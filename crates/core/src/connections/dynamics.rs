@@ -64,7 +64,7 @@ fn https_origin(input: &str, what: &str) -> Result<String> {
     let url = url::Url::parse(input.trim())
         .map_err(|_| Error::invalid_input(format!("{:?} is not a valid {what}.", input.trim())))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -120,9 +120,7 @@ async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<s
                 .header("Accept", "application/json")
         },
         |response| async move { judge(response).await },
-        || async {
-            Err(Error::new(ErrorCode::Unauthorized, "Dynamics 365 did not accept the new sign-in (HTTP 401)."))
-        },
+        || async { Err(Error::new(ErrorCode::Unauthorized, msg!("dynamics-new-sign-in-not-accepted"))) },
     )
     .await
 }
@@ -139,12 +137,9 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
     let [access_name, _] = secret_names(connection_id);
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
     let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
-    let token = std::sync::Mutex::new(vault.get(&access_name)?.ok_or_else(|| {
-        Error::new(
-            ErrorCode::Unauthorized,
-            "The Dynamics 365 connection has no stored session. Reconnect Dynamics 365.",
-        )
-    })?);
+    let token = std::sync::Mutex::new(
+        vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
+    );
     http.execute(
         &format!("calling Dynamics 365 {path}"),
         || {
@@ -170,10 +165,7 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
 async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     let status = response.status();
     if status.as_u16() == 401 {
-        return Outcome::Fail(Error::new(
-            ErrorCode::Unauthorized,
-            "Dynamics 365 did not accept the sign-in (HTTP 401).",
-        ));
+        return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("dynamics-sign-in-not-accepted")));
     }
     if status.as_u16() == 429 || status.is_server_error() {
         return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
@@ -187,7 +179,7 @@ async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     }
     let message = body["error"]["message"].as_str().unwrap_or("unknown error");
     let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-    Outcome::Fail(Error::new(code, format!("Dynamics 365 answered HTTP {status}: {message}")))
+    Outcome::Fail(Error::new(code, msg!("dynamics-answered", status = status.to_string(), message = message)))
 }
 
 /// Connects Dynamics 365 (R13): signs in through the browser with PKCE, checks the org with
@@ -215,13 +207,11 @@ pub async fn connect_with_timeout(
     }
     let display_name = request.display_name.trim().to_owned();
     if display_name.is_empty() {
-        return Err(Error::invalid_input("A display name is required (for example “Dynamics 365 – production”)."));
+        return Err(Error::invalid_input(msg!("dynamics-display-name-required")));
     }
     let client_id = request.client_id.trim().to_owned();
     if client_id.is_empty() {
-        return Err(Error::invalid_input(
-            "The application (client) ID from the Microsoft Entra app registration is required.",
-        ));
+        return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
     let org_url = https_origin(&request.org_url, "server address (the org's Sales URL)")?;
     let authority = match request.authority_url.trim() {
@@ -284,9 +274,9 @@ pub async fn refresh(ws: &Workspace, vault: &Vault, connection_id: &str) -> Resu
     })?;
     let settings: DynamicsSettings = serde_json::from_str(&settings)?;
     let [access_name, refresh_name] = secret_names(connection_id);
-    let refresh = vault.get(&refresh_name)?.ok_or_else(|| {
-        Error::new(ErrorCode::Unauthorized, "The Dynamics 365 sign-in has no refresh token. Reconnect Dynamics 365.")
-    })?;
+    let refresh = vault
+        .get(&refresh_name)?
+        .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-refresh-token")))?;
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
     let transport = OAuthHttp::new(&http, TOKEN_CALL);
     let tokens = token_client(&settings.authority_url, &settings.client_id)?

@@ -60,13 +60,10 @@ pub fn login_url(input: &str) -> Result<String> {
         _ => {}
     }
     let url = url::Url::parse(input.trim()).map_err(|_| {
-        Error::invalid_input(format!(
-            "{:?} is not a login address: use production, sandbox, or your My Domain URL.",
-            input.trim()
-        ))
+        Error::invalid_input(msg!("salesforce-not-a-login-address", address = format!("{:?}", input.trim())))
     })?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -132,7 +129,7 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
             if let Some(o) = crate::http::by_status(&response, "Salesforce") {
                 return match o {
                     Outcome::Refresh => {
-                        Outcome::Fail(Error::new(ErrorCode::Unauthorized, "Salesforce did not accept the new session."))
+                        Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("salesforce-session-not-accepted")))
                     }
                     Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
                     _ => Outcome::Fail(Error::internal("unexpected")),
@@ -141,15 +138,12 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
             if !response.status().is_success() {
                 return Outcome::Fail(Error::new(
                     ErrorCode::Forbidden,
-                    format!("Salesforce refused the identity call (HTTP {}).", response.status()),
+                    msg!("salesforce-identity-refused", status = response.status().to_string()),
                 ));
             }
             match response.json::<Identity>().await {
                 Ok(i) => Outcome::Done(i),
-                Err(_) => Outcome::Fail(Error::new(
-                    ErrorCode::BadResponse,
-                    "Salesforce's identity answer was not in the expected format.",
-                )),
+                Err(_) => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("salesforce-identity-unreadable"))),
             }
         },
         || async { Ok(()) },
@@ -185,7 +179,7 @@ pub async fn connect_with_timeout(
     }
     let client_id = request.client_id.trim().to_owned();
     if client_id.is_empty() {
-        return Err(Error::invalid_input("The connected app's client ID (consumer key) is required."));
+        return Err(Error::invalid_input(msg!("salesforce-client-id-required")));
     }
     let login = login_url(&request.login_url)?;
     let authorize = format!("{login}/services/oauth2/authorize");
@@ -254,12 +248,9 @@ impl<'a> SalesforceClient<'a> {
         })?;
         let settings: SalesforceSettings = serde_json::from_str(&settings)?;
         let [access_name, ..] = secret_names(connection_id);
-        let access = vault.get(&access_name)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthorized,
-                "The Salesforce connection has no stored session. Reconnect Salesforce.",
-            )
-        })?;
+        let access = vault
+            .get(&access_name)?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("salesforce-no-session")))?;
         Ok(Self {
             connection_id: connection_id.to_owned(),
             settings,
@@ -278,12 +269,10 @@ impl<'a> SalesforceClient<'a> {
     /// refresh token.
     async fn refresh(&self) -> Result<()> {
         let [access_name, refresh_name, secret_name] = secret_names(&self.connection_id);
-        let refresh = self.vault.get(&refresh_name)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthorized,
-                "The Salesforce session expired and no refresh token is stored. Reconnect Salesforce.",
-            )
-        })?;
+        let refresh = self
+            .vault
+            .get(&refresh_name)?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("salesforce-no-refresh-token")))?;
         let secret = self.vault.get(&secret_name)?;
         let transport = OAuthHttp::new(&self.http, TOKEN_CALL);
         let tokens = token_client(&self.settings.login_url, &self.settings.client_id, secret.as_ref())?
@@ -331,7 +320,7 @@ impl<'a> SalesforceClient<'a> {
         if !path.starts_with("/services/data/") {
             return Err(Error::new(
                 ErrorCode::BadResponse,
-                format!("Salesforce returned an unexpected link {path:?}."),
+                msg!("salesforce-unexpected-link", link = format!("{path:?}")),
             ));
         }
         let url = format!("{}{path}", self.settings.instance_url);
@@ -371,7 +360,7 @@ impl<'a> SalesforceClient<'a> {
                         None if response.status().is_server_error() => {
                             Outcome::Retry { after: None, reason: format!("HTTP {}", response.status()) }
                         }
-                        None => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Salesforce sent no Date header.")),
+                        None => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("salesforce-no-date"))),
                     }
                 },
                 || async { Ok(()) },
@@ -497,14 +486,11 @@ async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
     // The vendor's code goes along in `details` so callers can branch on it, not on the text.
     let details = serde_json::json!({ "system": "salesforce", "error_code": code, "http_status": status.as_u16() });
     let error = match code {
-        "REQUEST_LIMIT_EXCEEDED" => Error::new(
-            ErrorCode::QuotaExceeded,
-            "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
-        ),
+        "REQUEST_LIMIT_EXCEEDED" => Error::new(ErrorCode::QuotaExceeded, msg!("salesforce-quota-used-up")),
         "INSUFFICIENT_ACCESS" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
-            Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}"))
+            Error::new(ErrorCode::Forbidden, msg!("salesforce-access-denied", code = code, message = message))
         }
-        _ => Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}")),
+        _ => Error::new(ErrorCode::BadResponse, msg!("salesforce-answered", code = code, message = message)),
     };
     Outcome::Fail(error.with_details(details))
 }
