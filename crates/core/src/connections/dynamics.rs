@@ -2,19 +2,24 @@
 //! PKCE through the system browser, scope `{org}/user_impersonation offline_access`, checked
 //! with `WhoAmI`; rotating refresh tokens are persisted on every refresh (R13).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oauth2::{
+    AuthorizationCode, EmptyExtraTokenFields, EndpointNotSet, EndpointSet, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    Scope, TokenResponse as _, TokenUrl,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::oauth::{self, Browser, SIGN_IN_TIMEOUT};
+use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEOUT};
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// Who may use a Dynamics connection (R13; default: administrators).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -59,7 +64,7 @@ fn https_origin(input: &str, what: &str) -> Result<String> {
     let url = url::Url::parse(input.trim())
         .map_err(|_| Error::invalid_input(format!("{:?} is not a valid {what}.", input.trim())))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -69,48 +74,37 @@ pub fn secret_names(connection_id: &str) -> [String; 2] {
     ["access_token", "refresh_token"].map(|s| format!("connection.{connection_id}.{s}"))
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    refresh_token: Option<String>,
+const TOKEN_CALL: &str = "exchanging the Microsoft sign-in for tokens";
+
+/// An `oauth2` client for the app registration (a public client: no secret), with the token
+/// endpoint under `authority`.
+fn token_client(
+    authority: &str,
+    client_id: &str,
+) -> Result<OAuthClient<EmptyExtraTokenFields, EndpointNotSet, EndpointNotSet, EndpointSet>> {
+    let token_url = oauth::endpoint(&format!("{authority}/oauth2/v2.0/token"), TokenUrl::new)?;
+    Ok(oauth::client(client_id, None).set_token_uri(token_url))
 }
 
-async fn token_call(http: &Http, authority: &str, form: Vec<(&'static str, String)>) -> Result<TokenResponse> {
-    let url = format!("{authority}/oauth2/v2.0/token");
-    http.execute(
-        "exchanging the Microsoft sign-in for tokens",
-        || http.client().post(&url).form(&form),
-        |response| async move {
-            let status = response.status();
-            if status.is_server_error() || status.as_u16() == 429 {
-                return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
-            }
-            let text = response.text().await.unwrap_or_default();
-            if status.is_success() {
-                return serde_json::from_str(&text).map(Outcome::Done).unwrap_or_else(|_| {
-                    Outcome::Fail(Error::new(
-                        ErrorCode::BadResponse,
-                        "Microsoft's token answer was not in the expected format.",
-                    ))
-                });
-            }
-            let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            let error = body["error"].as_str().unwrap_or("error").to_owned();
-            let description = body["error_description"].as_str().unwrap_or("").lines().next().unwrap_or("").to_owned();
-            let message = if error == "invalid_grant" {
-                format!(
-                    "Microsoft says the sign-in has expired or was revoked ({description}). Reconnect Dynamics 365."
-                )
-            } else {
-                format!("Microsoft refused the sign-in ({error}: {description}).")
-            };
-            Outcome::Fail(
-                Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": error })),
-            )
-        },
-        || async { Ok(()) },
-    )
-    .await
+/// The admin-facing error for a refused token call (code exchange or refresh).
+fn token_error(refusal: Refusal) -> Error {
+    let (error, description) = match refusal {
+        Refusal::Transport(err) => return err,
+        Refusal::Unreadable => return Error::new(ErrorCode::BadResponse, msg!("dynamics-token-unreadable")),
+        Refusal::Refused { error, description, .. } => (error.unwrap_or_else(|| "error".to_owned()), description),
+    };
+    // Microsoft's descriptions go on with trace and correlation IDs on further lines.
+    let description = description.lines().next().unwrap_or("").to_owned();
+    let message = if error == "invalid_grant" {
+        msg!("dynamics-sign-in-expired", description = description)
+    } else {
+        msg!("oauth-sign-in-refused", provider = "Microsoft", error = &error, description = description)
+    };
+    Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": error }))
+}
+
+fn scopes(org_url: &str) -> [Scope; 2] {
+    [Scope::new(format!("{org_url}/user_impersonation")), Scope::new("offline_access".to_owned())]
 }
 
 async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<serde_json::Value> {
@@ -126,9 +120,7 @@ async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<s
                 .header("Accept", "application/json")
         },
         |response| async move { judge(response).await },
-        || async {
-            Err(Error::new(ErrorCode::Unauthorized, "Dynamics 365 did not accept the new sign-in (HTTP 401)."))
-        },
+        || async { Err(Error::new(ErrorCode::Unauthorized, msg!("dynamics-new-sign-in-not-accepted"))) },
     )
     .await
 }
@@ -145,12 +137,9 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
     let [access_name, _] = secret_names(connection_id);
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
     let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
-    let token = std::sync::Mutex::new(vault.get(&access_name)?.ok_or_else(|| {
-        Error::new(
-            ErrorCode::Unauthorized,
-            "The Dynamics 365 connection has no stored session. Reconnect Dynamics 365.",
-        )
-    })?);
+    let token = std::sync::Mutex::new(
+        vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
+    );
     http.execute(
         &format!("calling Dynamics 365 {path}"),
         || {
@@ -176,10 +165,7 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
 async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     let status = response.status();
     if status.as_u16() == 401 {
-        return Outcome::Fail(Error::new(
-            ErrorCode::Unauthorized,
-            "Dynamics 365 did not accept the sign-in (HTTP 401).",
-        ));
+        return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("dynamics-sign-in-not-accepted")));
     }
     if status.as_u16() == 429 || status.is_server_error() {
         return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
@@ -193,7 +179,7 @@ async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     }
     let message = body["error"]["message"].as_str().unwrap_or("unknown error");
     let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-    Outcome::Fail(Error::new(code, format!("Dynamics 365 answered HTTP {status}: {message}")))
+    Outcome::Fail(Error::new(code, msg!("dynamics-answered", status = status.to_string(), message = message)))
 }
 
 /// Connects Dynamics 365 (R13): signs in through the browser with PKCE, checks the org with
@@ -221,13 +207,11 @@ pub async fn connect_with_timeout(
     }
     let display_name = request.display_name.trim().to_owned();
     if display_name.is_empty() {
-        return Err(Error::invalid_input("A display name is required (for example “Dynamics 365 – production”)."));
+        return Err(Error::invalid_input(msg!("dynamics-display-name-required")));
     }
     let client_id = request.client_id.trim().to_owned();
     if client_id.is_empty() {
-        return Err(Error::invalid_input(
-            "The application (client) ID from the Microsoft Entra app registration is required.",
-        ));
+        return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
     let org_url = https_origin(&request.org_url, "server address (the org's Sales URL)")?;
     let authority = match request.authority_url.trim() {
@@ -237,27 +221,26 @@ pub async fn connect_with_timeout(
     let scope = format!("{org_url}/user_impersonation offline_access");
     let callback = oauth::authorize(
         &format!("{authority}/oauth2/v2.0/authorize"),
-        &[("response_type", "code"), ("client_id", &client_id), ("scope", &scope), ("response_mode", "query")],
+        &client_id,
+        &scope,
+        &[("response_mode", "query")],
         browser,
         timeout,
         "Microsoft",
     )
     .await?;
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
-    let tokens = token_call(
-        &http,
-        &authority,
-        vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", callback.code.expose_secret().to_owned()),
-            ("client_id", client_id.clone()),
-            ("redirect_uri", callback.redirect_uri.clone()),
-            ("code_verifier", callback.verifier.expose_secret().to_owned()),
-            ("scope", scope.clone()),
-        ],
-    )
-    .await?;
-    let access = SecretString::from(tokens.access_token);
+    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let tokens = token_client(&authority, &client_id)?
+        .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(callback.verifier.expose_secret().to_owned()))
+        .set_redirect_uri(Cow::Owned(oauth::endpoint(&callback.redirect_uri, RedirectUrl::new)?))
+        // The v2.0 endpoint takes the scope again when redeeming the code.
+        .add_extra_param("scope", scope.clone())
+        .request_async(&transport)
+        .await
+        .map_err(|e| token_error(transport.refusal(e)))?;
+    let access = SecretString::from(tokens.access_token().secret().to_owned());
     let who = who_am_i(&http, &org_url, &access).await?;
     let settings = DynamicsSettings {
         org_url,
@@ -267,7 +250,7 @@ pub async fn connect_with_timeout(
         user_id: who["UserId"].as_str().unwrap_or_default().to_owned(),
         organization_id: who["OrganizationId"].as_str().unwrap_or_default().to_owned(),
     };
-    let refresh = tokens.refresh_token.map(SecretString::from);
+    let refresh = tokens.refresh_token().map(|t| SecretString::from(t.secret().to_owned()));
     ownership::save(
         ws,
         vault,
@@ -291,24 +274,21 @@ pub async fn refresh(ws: &Workspace, vault: &Vault, connection_id: &str) -> Resu
     })?;
     let settings: DynamicsSettings = serde_json::from_str(&settings)?;
     let [access_name, refresh_name] = secret_names(connection_id);
-    let refresh = vault.get(&refresh_name)?.ok_or_else(|| {
-        Error::new(ErrorCode::Unauthorized, "The Dynamics 365 sign-in has no refresh token. Reconnect Dynamics 365.")
-    })?;
+    let refresh = vault
+        .get(&refresh_name)?
+        .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-refresh-token")))?;
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
-    let tokens = token_call(
-        &http,
-        &settings.authority_url,
-        vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh.expose_secret().to_owned()),
-            ("client_id", settings.client_id.clone()),
-            ("scope", format!("{}/user_impersonation offline_access", settings.org_url)),
-        ],
-    )
-    .await?;
-    let rotated = tokens.refresh_token.map(SecretString::from);
+    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let tokens = token_client(&settings.authority_url, &settings.client_id)?
+        .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_owned()))
+        .add_scopes(scopes(&settings.org_url))
+        .request_async(&transport)
+        .await
+        .map_err(|e| token_error(transport.refusal(e)))?;
+    let rotated = tokens.refresh_token().map(|t| SecretString::from(t.secret().to_owned()));
+    let access = SecretString::from(tokens.access_token().secret().to_owned());
     ws.store().write(|tx| {
-        vault.put_in(tx, &access_name, &SecretString::from(tokens.access_token.clone()))?;
+        vault.put_in(tx, &access_name, &access)?;
         if let Some(r) = &rotated {
             vault.put_in(tx, &refresh_name, r)?;
         }

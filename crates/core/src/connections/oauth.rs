@@ -1,18 +1,30 @@
-//! OAuth 2.0 authorization code flow for a native app (RFC 8252) with PKCE S256 (RFC 7636):
-//! the system browser signs in, and a one-shot listener on 127.0.0.1 with an ephemeral port
+//! OAuth 2.0 authorization code flow for a native app (RFC 8252) with PKCE S256 (RFC 7636),
+//! built on the `oauth2` crate: it makes the authorize URL, the PKCE pair and the token,
+//! refresh and revocation requests; [`OAuthHttp`] sends them through Liaison's HTTP layer. The
+//! system browser signs in, and a one-shot listener on 127.0.0.1 with an ephemeral port
 //! receives the redirect. `state` is compared before anything else; the listener accepts only
 //! the callback path, caps request size, and gives up after a timeout.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use base64::Engine as _;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::http::StatusCode;
+use oauth2::{
+    AuthType, AuthUrl, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointNotSet, ErrorResponseType,
+    ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, RedirectUrl, RequestTokenError, RevocationUrl,
+    Scope, StandardErrorResponse, StandardRevocableToken, StandardTokenResponse,
+};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::vault::random_token;
-use crate::{Error, ErrorCode, Result};
+use crate::http::{Http, Outcome, retry_after};
+use crate::{Error, ErrorCode, Result, msg};
 
 /// The path the provider redirects to.
 pub const CALLBACK_PATH: &str = "/callback";
@@ -22,26 +34,176 @@ pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 const MAX_REQUEST: usize = 16 * 1024;
 
-/// A PKCE verifier and its S256 challenge.
-pub struct Pkce {
-    pub verifier: SecretString,
-    pub challenge: String,
-}
+/// A token answer with the provider's extra fields `EF`.
+pub type TokenResponse<EF> = StandardTokenResponse<EF, BasicTokenType>;
 
-impl Pkce {
-    /// A fresh random verifier (43 characters, 256 bits).
-    pub fn new() -> Self {
-        let verifier = random_token(32);
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(verifier.expose_secret().as_bytes()));
-        Self { verifier, challenge }
+/// An `oauth2` client with the standard error and token types; the type parameters say which
+/// endpoints are set (authorize, revocation, token).
+pub type OAuthClient<EF, HasAuthUrl = EndpointNotSet, HasRevocationUrl = EndpointNotSet, HasTokenUrl = EndpointNotSet> =
+    oauth2::Client<
+        BasicErrorResponse,
+        TokenResponse<EF>,
+        BasicTokenIntrospectionResponse,
+        StandardRevocableToken,
+        BasicRevocationErrorResponse,
+        HasAuthUrl,
+        EndpointNotSet,
+        EndpointNotSet,
+        HasRevocationUrl,
+        HasTokenUrl,
+    >;
+
+/// A client for `client_id` that sends its credentials in the form body, as Liaison always has
+/// (the crate's default is HTTP Basic).
+pub fn client<EF: ExtraTokenFields>(client_id: &str, secret: Option<&SecretString>) -> OAuthClient<EF> {
+    let client = oauth2::Client::new(ClientId::new(client_id.to_owned())).set_auth_type(AuthType::RequestBody);
+    match secret {
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.expose_secret().to_owned())),
+        None => client,
     }
 }
 
-impl Default for Pkce {
-    fn default() -> Self {
-        Self::new()
+/// Parses an endpoint address for `oauth2`.
+pub fn endpoint<T>(address: &str, parse: impl FnOnce(String) -> std::result::Result<T, url::ParseError>) -> Result<T> {
+    parse(address.to_owned())
+        .map_err(|_| Error::invalid_input(msg!("oauth-invalid-address", address = format!("{address:?}"))))
+}
+
+/// The revocation endpoint for `oauth2`, which insists on https (RFC 7009 §2). An http address
+/// on the loopback interface (the sandbox, a local proxy) never leaves the machine; it is handed
+/// to `oauth2` as https and sent as http by an [`OAuthHttp`] made with `plain_loopback` (the
+/// `bool` returned). Any other http address is refused.
+pub fn revocation_url(address: &str) -> Result<(RevocationUrl, bool)> {
+    let mut url = url::Url::parse(address)
+        .map_err(|_| Error::invalid_input(msg!("oauth-invalid-address", address = format!("{address:?}"))))?;
+    let plain = url.scheme() == "http";
+    if plain {
+        if !is_loopback(&url) {
+            return Err(Error::invalid_input(msg!("oauth-revocation-needs-https", address = address)));
+        }
+        let port = url.port_or_known_default();
+        // Both are special schemes, so switching cannot fail; the port is kept explicit.
+        let _ = url.set_scheme("https");
+        let _ = url.set_port(port);
     }
+    Ok((RevocationUrl::from_url(url), plain))
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `oauth2`'s HTTP client: every request goes through [`Http::execute`], so the system's
+/// budget, retries (5xx, 429, cut-off answers), timeouts and the no-redirect policy apply to
+/// the token, refresh and revocation calls as to any other. The status of the last answer is
+/// kept, because `oauth2`'s errors do not carry it.
+pub struct OAuthHttp<'a> {
+    http: &'a Http,
+    what: &'static str,
+    plain_loopback: bool,
+    status: AtomicU16,
+}
+
+impl<'a> OAuthHttp<'a> {
+    /// A client for calls described as `what` in errors and logs ("revoking the … sign-in").
+    pub fn new(http: &'a Http, what: &'static str) -> Self {
+        Self { http, what, plain_loopback: false, status: AtomicU16::new(0) }
+    }
+
+    /// Sends https requests to loopback hosts as http (see [`revocation_url`]).
+    pub fn plain_loopback(mut self, plain: bool) -> Self {
+        self.plain_loopback = plain;
+        self
+    }
+
+    /// The HTTP status of the last answer, if one came.
+    pub fn status(&self) -> Option<StatusCode> {
+        StatusCode::from_u16(self.status.load(Ordering::Relaxed)).ok()
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let (parts, body) = request.into_parts();
+        let mut url = url::Url::parse(&parts.uri.to_string()).map_err(|e| Error::internal(e.to_string()))?;
+        if self.plain_loopback && url.scheme() == "https" && is_loopback(&url) {
+            let port = url.port_or_known_default();
+            let _ = url.set_scheme("http");
+            let _ = url.set_port(port);
+        }
+        self.http
+            .execute(
+                self.what,
+                || {
+                    self.http
+                        .client()
+                        .request(parts.method.clone(), url.clone())
+                        .headers(parts.headers.clone())
+                        .body(body.clone())
+                },
+                |response| async move {
+                    let status = response.status();
+                    self.status.store(status.as_u16(), Ordering::Relaxed);
+                    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                    }
+                    let headers = response.headers().clone();
+                    let Ok(bytes) = response.bytes().await else {
+                        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+                    };
+                    let mut answer = HttpResponse::new(bytes.to_vec());
+                    *answer.status_mut() = status;
+                    *answer.headers_mut() = headers;
+                    Outcome::Done(answer)
+                },
+                || async { Ok(()) },
+            )
+            .await
+    }
+
+    /// What a failed `oauth2` request means.
+    pub fn refusal<T: ErrorResponseType + std::fmt::Display>(
+        &self,
+        err: RequestTokenError<Error, StandardErrorResponse<T>>,
+    ) -> Refusal {
+        let status = self.status();
+        match err {
+            RequestTokenError::Request(err) => Refusal::Transport(err),
+            RequestTokenError::ServerResponse(r) => Refusal::Refused {
+                error: Some(r.error().to_string()),
+                description: r.error_description().cloned().unwrap_or_default(),
+                status,
+            },
+            RequestTokenError::Parse(..) | RequestTokenError::Other(_) => match status {
+                Some(s) if s.is_success() => Refusal::Unreadable,
+                Some(_) => Refusal::Refused { error: None, description: String::new(), status },
+                None => Refusal::Transport(Error::internal(msg!("oauth-request-not-sent"))),
+            },
+        }
+    }
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp<'_> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.send(request))
+    }
+}
+
+/// Why an OAuth endpoint did not give what was asked.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The request did not get through (unreachable, kept failing): the HTTP layer's error.
+    Transport(Error),
+    /// A successful answer that is not what the protocol says.
+    Unreadable,
+    /// An error answer: its OAuth `error` code and description if it had them, and its status.
+    Refused { error: Option<String>, description: String, status: Option<StatusCode> },
 }
 
 /// What the browser brought back.
@@ -63,67 +225,65 @@ pub struct SystemBrowser;
 impl Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<()> {
         webbrowser::open(url).map_err(|e| {
-            Error::new(
-                ErrorCode::Unavailable,
-                format!("Liaison could not open your web browser to sign in ({e}). Set the BROWSER environment variable to your browser and try again."),
-            )
+            Error::new(ErrorCode::Unavailable, msg!("oauth-browser-failed", reason = e.to_string())).caused_by(e)
         })
     }
 }
 
-/// Runs the browser part of the flow: binds the loopback listener, builds the authorize URL
-/// with `params` plus `redirect_uri`, `state`, `code_challenge`, opens it, and waits for the
-/// callback (at most `timeout`).
+/// Runs the browser part of the flow: binds the loopback listener, builds the authorize URL for
+/// `client_id` and `scope` (space-separated) plus `extra` parameters, with `redirect_uri`,
+/// `state` and the PKCE S256 challenge, opens it, and waits for the callback (at most `timeout`).
 pub async fn authorize(
     authorize_endpoint: &str,
-    params: &[(&str, &str)],
+    client_id: &str,
+    scope: &str,
+    extra: &[(&str, &str)],
     browser: &dyn Browser,
     timeout: Duration,
     provider: &str,
 ) -> Result<Callback> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .await
-        .map_err(|e| Error::internal(format!("Liaison could not open a local port for the sign-in ({e}).")))?;
+        .map_err(|e| Error::internal(msg!("oauth-no-local-port", reason = e.to_string())).caused_by(e))?;
     let port = listener.local_addr().map_err(|e| Error::internal(e.to_string()))?.port();
     let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
-    let state = random_token(24);
-    let pkce = Pkce::new();
-    let mut url = url::Url::parse(authorize_endpoint)
-        .map_err(|_| Error::invalid_input(format!("{authorize_endpoint:?} is not a valid sign-in address.")))?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.extend_pairs(params.iter().copied());
-        query.append_pair("redirect_uri", &redirect_uri);
-        query.append_pair("state", state.expose_secret());
-        query.append_pair("code_challenge", &pkce.challenge);
-        query.append_pair("code_challenge_method", "S256");
+    let client = client::<EmptyExtraTokenFields>(client_id, None)
+        .set_auth_uri(endpoint(authorize_endpoint, AuthUrl::new)?)
+        .set_redirect_uri(endpoint(&redirect_uri, RedirectUrl::new)?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(scope.split_whitespace().map(|s| Scope::new(s.to_owned())))
+        .set_pkce_challenge(challenge);
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
     }
+    let (url, state) = request.url();
     browser.open(url.as_str())?;
     let code = tokio::time::timeout(timeout, accept_callback(&listener, &state, provider)).await.map_err(|_| {
         Error::new(
             ErrorCode::Unavailable,
-            format!(
-                "The {provider} sign-in did not finish within {} minutes. Click Connect to try again.",
-                timeout.as_secs().div_ceil(60)
-            ),
+            msg!("oauth-sign-in-timed-out", provider = provider, minutes = timeout.as_secs().div_ceil(60)),
         )
     })??;
-    Ok(Callback { code, redirect_uri, verifier: pkce.verifier })
+    Ok(Callback { code, redirect_uri, verifier: SecretString::from(verifier.secret().to_owned()) })
 }
 
 /// Serves connections until one carries a valid callback (browsers open speculative extra
 /// connections, and favicon requests arrive too).
-async fn accept_callback(listener: &TcpListener, state: &SecretString, provider: &str) -> Result<SecretString> {
+async fn accept_callback(listener: &TcpListener, state: &CsrfToken, provider: &str) -> Result<SecretString> {
     loop {
-        let (stream, _) =
-            listener.accept().await.map_err(|e| Error::internal(format!("The sign-in listener failed ({e}).")))?;
+        let (stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| Error::internal(msg!("oauth-listener-failed", reason = e.to_string())))?;
         if let Some(result) = handle(stream, state, provider).await {
             return result;
         }
     }
 }
 
-async fn handle(mut stream: TcpStream, state: &SecretString, provider: &str) -> Option<Result<SecretString>> {
+async fn handle(mut stream: TcpStream, state: &CsrfToken, provider: &str) -> Option<Result<SecretString>> {
     let mut buf = Vec::with_capacity(2048);
     let read = tokio::time::timeout(Duration::from_secs(10), async {
         let mut chunk = [0u8; 2048];
@@ -151,15 +311,10 @@ async fn handle(mut stream: TcpStream, state: &SecretString, provider: &str) -> 
     }
     let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     // State first: a callback that is not ours must not be able to report anything.
-    let state_ok = param("state").is_some_and(|s| constant_time_eq(s.as_bytes(), state.expose_secret().as_bytes()));
+    let state_ok = param("state").is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
     if !state_ok {
         let _ = respond(&mut stream, "400 Bad Request", &page("Sign-in refused", "This sign-in response did not come from the request Liaison started. Return to Liaison and click Connect again.")).await;
-        return Some(Err(Error::new(
-            ErrorCode::Forbidden,
-            format!(
-                "The {provider} sign-in response did not match the request Liaison made (state mismatch), so it was refused. Click Connect to start again."
-            ),
-        )));
+        return Some(Err(Error::new(ErrorCode::Forbidden, msg!("oauth-state-mismatch", provider = provider))));
     }
     if let Some(error) = param("error") {
         let description = param("error_description").unwrap_or_default();
@@ -167,11 +322,9 @@ async fn handle(mut stream: TcpStream, state: &SecretString, provider: &str) -> 
             respond(&mut stream, "200 OK", &page("Sign-in cancelled", "You can close this tab and return to Liaison."))
                 .await;
         let message = if error == "access_denied" {
-            format!(
-                "The {provider} sign-in was denied, so nothing was connected. Click Connect and choose Allow to connect."
-            )
+            msg!("oauth-consent-denied", provider = provider)
         } else {
-            format!("{provider} refused the sign-in ({error}: {description}).")
+            msg!("oauth-sign-in-refused", provider = provider, error = &error, description = description)
         };
         return Some(Err(
             Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": error }))
@@ -184,10 +337,7 @@ async fn handle(mut stream: TcpStream, state: &SecretString, provider: &str) -> 
             &page("Sign-in incomplete", "The response carried no authorization code."),
         )
         .await;
-        return Some(Err(Error::new(
-            ErrorCode::BadResponse,
-            format!("{provider} returned without an authorization code."),
-        )));
+        return Some(Err(Error::new(ErrorCode::BadResponse, msg!("oauth-no-code", provider = provider))));
     };
     let _ = respond(
         &mut stream,
@@ -221,6 +371,8 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
     use std::sync::Mutex;
 
     /// A browser that records the URL and then plays the provider: it calls the redirect URI
@@ -256,7 +408,9 @@ mod tests {
             FakeProvider { respond: |u| format!("code=abc123&state={}", state_of(u)), opened: Mutex::new(None) };
         let cb = authorize(
             "https://login.example.com/authorize",
-            &[("client_id", "x")],
+            "x",
+            "",
+            &[],
             &browser,
             Duration::from_secs(10),
             "Salesforce",
@@ -276,7 +430,7 @@ mod tests {
     #[tokio::test]
     async fn a_state_mismatch_is_refused() {
         let browser = FakeProvider { respond: |_| "code=abc&state=forged".to_owned(), opened: Mutex::new(None) };
-        let err = authorize("https://l.example.com/a", &[], &browser, Duration::from_secs(10), "Salesforce")
+        let err = authorize("https://l.example.com/a", "x", "", &[], &browser, Duration::from_secs(10), "Salesforce")
             .await
             .err()
             .unwrap();
@@ -292,7 +446,7 @@ mod tests {
             },
             opened: Mutex::new(None),
         };
-        let err = authorize("https://l.example.com/a", &[], &browser, Duration::from_secs(10), "Salesforce")
+        let err = authorize("https://l.example.com/a", "x", "", &[], &browser, Duration::from_secs(10), "Salesforce")
             .await
             .err()
             .unwrap();
@@ -309,10 +463,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_callback_that_never_comes_times_out() {
-        let err = authorize("https://l.example.com/a", &[], &NeverReturns, Duration::from_millis(300), "Salesforce")
-            .await
-            .err()
-            .unwrap();
+        let err =
+            authorize("https://l.example.com/a", "x", "", &[], &NeverReturns, Duration::from_millis(300), "Salesforce")
+                .await
+                .err()
+                .unwrap();
         assert_eq!(err.code, ErrorCode::Unavailable);
         assert!(err.message.contains("did not finish"), "{}", err.message);
     }

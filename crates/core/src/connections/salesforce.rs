@@ -2,19 +2,25 @@
 //! call that names the signed-in user and org, REST calls with refresh on `INVALID_SESSION_ID`,
 //! and revocation on disconnect.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oauth2::{
+    AccessToken, AuthorizationCode, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, StandardRevocableToken, TokenResponse as _, TokenUrl,
+};
+use rusqlite::OptionalExtension;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::oauth::{self, Browser, SIGN_IN_TIMEOUT};
+use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEOUT};
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// The REST API version Liaison speaks.
 pub const API_VERSION: &str = "v62.0";
@@ -54,31 +60,22 @@ pub fn login_url(input: &str) -> Result<String> {
         _ => {}
     }
     let url = url::Url::parse(input.trim()).map_err(|_| {
-        Error::invalid_input(format!(
-            "{:?} is not a login address: use production, sandbox, or your My Domain URL.",
-            input.trim()
-        ))
+        Error::invalid_input(msg!("salesforce-not-a-login-address", address = format!("{:?}", input.trim())))
     })?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{:?} is not an http(s) address.", input.trim())));
+        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
     Ok(url.origin().ascii_serialization())
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    refresh_token: Option<String>,
-    instance_url: String,
-    id: String,
+/// The fields Salesforce adds to a token answer: the org's instance and the identity URL.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SalesforceTokenFields {
+    pub instance_url: String,
+    pub id: String,
 }
 
-#[derive(Deserialize)]
-struct OAuthError {
-    error: String,
-    #[serde(default)]
-    error_description: String,
-}
+impl ExtraTokenFields for SalesforceTokenFields {}
 
 #[derive(Deserialize)]
 struct Identity {
@@ -92,41 +89,36 @@ pub fn secret_names(connection_id: &str) -> [String; 3] {
     ["access_token", "refresh_token", "client_secret"].map(|s| format!("connection.{connection_id}.{s}"))
 }
 
-async fn token_call(http: &Http, login_url: &str, form: Vec<(&'static str, String)>) -> Result<TokenResponse> {
-    let url = format!("{login_url}/services/oauth2/token");
-    http.execute(
-        "exchanging the Salesforce sign-in for tokens",
-        || http.client().post(&url).form(&form),
-        |response| async move {
-            let status = response.status();
-            if status.is_server_error() || status.as_u16() == 429 {
-                return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
-            }
-            let Ok(text) = response.text().await else {
-                return Outcome::Retry { after: None, reason: "the response was cut off".into() };
-            };
-            if status.is_success() {
-                return match serde_json::from_str::<TokenResponse>(&text) {
-                    Ok(t) => Outcome::Done(t),
-                    Err(_) => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Salesforce's token answer was not in the expected format.")),
-                };
-            }
-            let err = serde_json::from_str::<OAuthError>(&text)
-                .unwrap_or(OAuthError { error: format!("HTTP {status}"), error_description: String::new() });
-            let message = match err.error.as_str() {
-                "invalid_grant" if err.error_description.contains("expired") || err.error_description.contains("revoked") => {
-                    "Salesforce says the sign-in has expired or was revoked. Reconnect Salesforce.".to_owned()
-                }
-                "invalid_client_id" | "invalid_client" => {
-                    "Salesforce rejected the connected app's client ID or secret. Check the consumer key and secret in Salesforce Setup → App Manager.".to_owned()
-                }
-                other => format!("Salesforce refused the sign-in ({other}: {}).", err.error_description),
-            };
-            Outcome::Fail(Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": err.error })))
-        },
-        || async { Ok(()) },
-    )
-    .await
+const TOKEN_CALL: &str = "exchanging the Salesforce sign-in for tokens";
+
+/// An `oauth2` client for the connected app, with the token endpoint under `login_url`.
+fn token_client(
+    login_url: &str,
+    client_id: &str,
+    secret: Option<&SecretString>,
+) -> Result<OAuthClient<SalesforceTokenFields, EndpointNotSet, EndpointNotSet, EndpointSet>> {
+    let token_url = oauth::endpoint(&format!("{login_url}/services/oauth2/token"), TokenUrl::new)?;
+    Ok(oauth::client(client_id, secret).set_token_uri(token_url))
+}
+
+/// The admin-facing error for a refused token call (code exchange or refresh).
+fn token_error(refusal: Refusal) -> Error {
+    let (error, description) = match refusal {
+        Refusal::Transport(err) => return err,
+        Refusal::Unreadable => return Error::new(ErrorCode::BadResponse, msg!("salesforce-token-unreadable")),
+        Refusal::Refused { error, description, status } => {
+            let status = status.map(|s| s.to_string()).unwrap_or_default();
+            (error.unwrap_or_else(|| format!("HTTP {status}")), description)
+        }
+    };
+    let message = match error.as_str() {
+        "invalid_grant" if description.contains("expired") || description.contains("revoked") => {
+            msg!("salesforce-sign-in-expired")
+        }
+        "invalid_client_id" | "invalid_client" => msg!("salesforce-client-rejected"),
+        other => msg!("oauth-sign-in-refused", provider = "Salesforce", error = other, description = description),
+    };
+    Error::new(ErrorCode::Unauthorized, message).with_details(serde_json::json!({ "error": error }))
 }
 
 async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Identity> {
@@ -137,7 +129,7 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
             if let Some(o) = crate::http::by_status(&response, "Salesforce") {
                 return match o {
                     Outcome::Refresh => {
-                        Outcome::Fail(Error::new(ErrorCode::Unauthorized, "Salesforce did not accept the new session."))
+                        Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("salesforce-session-not-accepted")))
                     }
                     Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
                     _ => Outcome::Fail(Error::internal("unexpected")),
@@ -146,15 +138,12 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
             if !response.status().is_success() {
                 return Outcome::Fail(Error::new(
                     ErrorCode::Forbidden,
-                    format!("Salesforce refused the identity call (HTTP {}).", response.status()),
+                    msg!("salesforce-identity-refused", status = response.status().to_string()),
                 ));
             }
             match response.json::<Identity>().await {
                 Ok(i) => Outcome::Done(i),
-                Err(_) => Outcome::Fail(Error::new(
-                    ErrorCode::BadResponse,
-                    "Salesforce's identity answer was not in the expected format.",
-                )),
+                Err(_) => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("salesforce-identity-unreadable"))),
             }
         },
         || async { Ok(()) },
@@ -190,36 +179,28 @@ pub async fn connect_with_timeout(
     }
     let client_id = request.client_id.trim().to_owned();
     if client_id.is_empty() {
-        return Err(Error::invalid_input("The connected app's client ID (consumer key) is required."));
+        return Err(Error::invalid_input(msg!("salesforce-client-id-required")));
     }
     let login = login_url(&request.login_url)?;
     let authorize = format!("{login}/services/oauth2/authorize");
-    let callback = oauth::authorize(
-        &authorize,
-        &[("response_type", "code"), ("client_id", &client_id), ("scope", "api refresh_token")],
-        browser,
-        timeout,
-        "Salesforce",
-    )
-    .await?;
+    let callback =
+        oauth::authorize(&authorize, &client_id, "api refresh_token", &[], browser, timeout, "Salesforce").await?;
     let http = Http::new("Salesforce", default_budget(), RetryPolicy::default())?;
-    let mut form = vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", callback.code.expose_secret().to_owned()),
-        ("client_id", client_id.clone()),
-        ("redirect_uri", callback.redirect_uri.clone()),
-        ("code_verifier", callback.verifier.expose_secret().to_owned()),
-    ];
-    if let Some(secret) = &client_secret {
-        form.push(("client_secret", secret.expose_secret().to_owned()));
-    }
-    let tokens = token_call(&http, &login, form).await?;
-    let access = SecretString::from(tokens.access_token);
-    let who = identity(&http, &tokens.id, &access).await?;
+    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let tokens = token_client(&login, &client_id, client_secret.as_ref())?
+        .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(callback.verifier.expose_secret().to_owned()))
+        .set_redirect_uri(Cow::Owned(oauth::endpoint(&callback.redirect_uri, RedirectUrl::new)?))
+        .request_async(&transport)
+        .await
+        .map_err(|e| token_error(transport.refusal(e)))?;
+    let access = SecretString::from(tokens.access_token().secret().to_owned());
+    let fields = tokens.extra_fields();
+    let who = identity(&http, &fields.id, &access).await?;
     let settings = SalesforceSettings {
         login_url: login,
         client_id,
-        instance_url: tokens.instance_url.trim_end_matches('/').to_owned(),
+        instance_url: fields.instance_url.trim_end_matches('/').to_owned(),
         org_id: who.organization_id,
         user_id: who.user_id,
         username: who.username,
@@ -228,7 +209,7 @@ pub async fn connect_with_timeout(
         "" => format!("Salesforce ({})", settings.username),
         name => name.to_owned(),
     };
-    let refresh = tokens.refresh_token.map(SecretString::from);
+    let refresh = tokens.refresh_token().map(|t| SecretString::from(t.secret().to_owned()));
     ownership::save(
         ws,
         vault,
@@ -267,12 +248,9 @@ impl<'a> SalesforceClient<'a> {
         })?;
         let settings: SalesforceSettings = serde_json::from_str(&settings)?;
         let [access_name, ..] = secret_names(connection_id);
-        let access = vault.get(&access_name)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthorized,
-                "The Salesforce connection has no stored session. Reconnect Salesforce.",
-            )
-        })?;
+        let access = vault
+            .get(&access_name)?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("salesforce-no-session")))?;
         Ok(Self {
             connection_id: connection_id.to_owned(),
             settings,
@@ -291,25 +269,21 @@ impl<'a> SalesforceClient<'a> {
     /// refresh token.
     async fn refresh(&self) -> Result<()> {
         let [access_name, refresh_name, secret_name] = secret_names(&self.connection_id);
-        let refresh = self.vault.get(&refresh_name)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthorized,
-                "The Salesforce session expired and no refresh token is stored. Reconnect Salesforce.",
-            )
-        })?;
-        let mut form = vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh.expose_secret().to_owned()),
-            ("client_id", self.settings.client_id.clone()),
-        ];
-        if let Some(secret) = self.vault.get(&secret_name)? {
-            form.push(("client_secret", secret.expose_secret().to_owned()));
-        }
-        let tokens = token_call(&self.http, &self.settings.login_url, form).await?;
-        let access = SecretString::from(tokens.access_token);
+        let refresh = self
+            .vault
+            .get(&refresh_name)?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("salesforce-no-refresh-token")))?;
+        let secret = self.vault.get(&secret_name)?;
+        let transport = OAuthHttp::new(&self.http, TOKEN_CALL);
+        let tokens = token_client(&self.settings.login_url, &self.settings.client_id, secret.as_ref())?
+            .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_owned()))
+            .request_async(&transport)
+            .await
+            .map_err(|e| token_error(transport.refusal(e)))?;
+        let access = SecretString::from(tokens.access_token().secret().to_owned());
         self.vault.put(&access_name, &access)?;
-        if let Some(rotated) = tokens.refresh_token {
-            self.vault.put(&refresh_name, &SecretString::from(rotated))?;
+        if let Some(rotated) = tokens.refresh_token() {
+            self.vault.put(&refresh_name, &SecretString::from(rotated.secret().to_owned()))?;
         }
         *self.access.lock().unwrap_or_else(|p| p.into_inner()) = access;
         Ok(())
@@ -346,7 +320,7 @@ impl<'a> SalesforceClient<'a> {
         if !path.starts_with("/services/data/") {
             return Err(Error::new(
                 ErrorCode::BadResponse,
-                format!("Salesforce returned an unexpected link {path:?}."),
+                msg!("salesforce-unexpected-link", link = format!("{path:?}")),
             ));
         }
         let url = format!("{}{path}", self.settings.instance_url);
@@ -386,7 +360,7 @@ impl<'a> SalesforceClient<'a> {
                         None if response.status().is_server_error() => {
                             Outcome::Retry { after: None, reason: format!("HTTP {}", response.status()) }
                         }
-                        None => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Salesforce sent no Date header.")),
+                        None => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("salesforce-no-date"))),
                     }
                 },
                 || async { Ok(()) },
@@ -403,26 +377,88 @@ impl<'a> SalesforceClient<'a> {
 
     /// Revokes the refresh token (and with it the sessions), as done on disconnect.
     pub async fn revoke(&self) -> Result<()> {
-        let [_, refresh_name, _] = secret_names(&self.connection_id);
+        let [_, refresh_name, secret_name] = secret_names(&self.connection_id);
         let Some(token) = self.vault.get(&refresh_name)? else { return Ok(()) };
-        let url = format!("{}/services/oauth2/revoke", self.settings.login_url);
-        self.http
-            .execute(
-                "revoking the Salesforce sign-in",
-                || self.http.client().post(&url).form(&[("token", token.expose_secret())]),
-                |response| async move {
-                    match response.status().as_u16() {
-                        200 | 400 => Outcome::Done(()), // 400: already invalid, which is the goal
-                        s if s >= 500 => Outcome::Retry { after: None, reason: format!("HTTP {s}") },
-                        s => Outcome::Fail(Error::new(
-                            ErrorCode::BadResponse,
-                            format!("Salesforce answered HTTP {s} to the revocation."),
-                        )),
-                    }
-                },
-                || async { Ok(()) },
+        let revocation = Revocation {
+            login_url: self.settings.login_url.clone(),
+            client_id: self.settings.client_id.clone(),
+            client_secret: self.vault.get(&secret_name)?,
+            token: StandardRevocableToken::RefreshToken(RefreshToken::new(token.expose_secret().to_owned())),
+        };
+        revocation.send(&self.http).await
+    }
+}
+
+/// What it takes to end a Salesforce sign-in at Salesforce, read before the connection's secrets
+/// are deleted and held in memory only (the token types do not print their values).
+pub struct Revocation {
+    login_url: String,
+    client_id: String,
+    client_secret: Option<SecretString>,
+    token: StandardRevocableToken,
+}
+
+impl Revocation {
+    /// Reads the login URL, the connected app and the refresh token (or, without one, the
+    /// access token) of a live Salesforce connection; `None` when nothing is stored to revoke.
+    /// Sends nothing.
+    pub fn read(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<Option<Self>> {
+        let settings: Option<String> = ws.store().read(|c| {
+            Ok(c.query_row(
+                "SELECT settings FROM connections WHERE id = ?1 AND kind = 'salesforce' AND disconnected_at IS NULL",
+                [connection_id],
+                |r| r.get(0),
             )
-            .await
+            .optional()?)
+        })?;
+        let Some(settings) = settings else { return Ok(None) };
+        let settings: SalesforceSettings = serde_json::from_str(&settings)?;
+        let [access_name, refresh_name, secret_name] = secret_names(connection_id);
+        let token = match vault.get(&refresh_name)? {
+            Some(refresh) => {
+                StandardRevocableToken::RefreshToken(RefreshToken::new(refresh.expose_secret().to_owned()))
+            }
+            None => match vault.get(&access_name)? {
+                Some(access) => {
+                    StandardRevocableToken::AccessToken(AccessToken::new(access.expose_secret().to_owned()))
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(Self {
+            login_url: settings.login_url,
+            client_id: settings.client_id,
+            client_secret: vault.get(&secret_name)?,
+            token,
+        }))
+    }
+
+    /// Revokes the token at Salesforce (RFC 7009), which ends the sign-in's sessions. An HTTP
+    /// 400 means the token is already invalid, which is the goal.
+    pub async fn send(self, http: &Http) -> Result<()> {
+        let (url, plain) = oauth::revocation_url(&format!("{}/services/oauth2/revoke", self.login_url))?;
+        let client = oauth::client::<SalesforceTokenFields>(&self.client_id, self.client_secret.as_ref())
+            .set_revocation_url(url);
+        let request = client.revoke_token(self.token).map_err(|e| Error::internal(e.to_string()))?;
+        let transport = OAuthHttp::new(http, "revoking the Salesforce sign-in").plain_loopback(plain);
+        let Err(err) = request.request_async(&transport).await else { return Ok(()) };
+        match transport.refusal(err) {
+            Refusal::Transport(err) => Err(err),
+            Refusal::Unreadable => Ok(()),
+            Refusal::Refused { status, .. } => match status.map(|s| s.as_u16()) {
+                Some(400) => Ok(()),
+                status => Err(Error::new(
+                    ErrorCode::BadResponse,
+                    msg!("salesforce-revocation-refused", status = status.unwrap_or_default()),
+                )),
+            },
+        }
+    }
+
+    /// Revokes with a client of Salesforce's default budget.
+    pub async fn send_default(self) -> Result<()> {
+        let http = Http::new("Salesforce", default_budget(), RetryPolicy::default())?;
+        self.send(&http).await
     }
 }
 
@@ -450,14 +486,11 @@ async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
     // The vendor's code goes along in `details` so callers can branch on it, not on the text.
     let details = serde_json::json!({ "system": "salesforce", "error_code": code, "http_status": status.as_u16() });
     let error = match code {
-        "REQUEST_LIMIT_EXCEEDED" => Error::new(
-            ErrorCode::QuotaExceeded,
-            "Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.",
-        ),
+        "REQUEST_LIMIT_EXCEEDED" => Error::new(ErrorCode::QuotaExceeded, msg!("salesforce-quota-used-up")),
         "INSUFFICIENT_ACCESS" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
-            Error::new(ErrorCode::Forbidden, format!("Salesforce denied access ({code}): {message}"))
+            Error::new(ErrorCode::Forbidden, msg!("salesforce-access-denied", code = code, message = message))
         }
-        _ => Error::new(ErrorCode::BadResponse, format!("Salesforce answered {code}: {message}")),
+        _ => Error::new(ErrorCode::BadResponse, msg!("salesforce-answered", code = code, message = message)),
     };
     Outcome::Fail(error.with_details(details))
 }
