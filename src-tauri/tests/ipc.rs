@@ -467,6 +467,88 @@ fn segments_are_counted_live_saved_listed_and_deleted_through_ipc() {
     assert_eq!(invoke(&main, "segments_list", json!({})).unwrap(), json!([]));
 }
 
+/// Signs in the way a signed-in browser would: the sandbox auto-approves, and its redirect lands
+/// on Liaison's loopback listener.
+struct Fetcher;
+
+impl liaison_core::connections::oauth::Browser for Fetcher {
+    fn open(&self, url: &str) -> liaison_core::Result<()> {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let _ = rt.block_on(reqwest::get(url));
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn r6_disconnect_through_ipc_checks_first_deletes_locally_then_revokes_like_the_cli() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt
+        .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig {
+            people: 10,
+            auto_approve: true,
+            ..Default::default()
+        }))
+        .unwrap();
+    let sf = sandbox.endpoints().salesforce.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    // Connected through core on the same workspace, as the Salesforce page would.
+    let (id, refresh) = {
+        let ws = liaison_core::Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        liaison_core::members::admin::activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+        liaison_core::members::admin::add_active_admin(&ws, "Ben", "ben@example.com").unwrap();
+        let request = liaison_core::connections::salesforce::ConnectSalesforce {
+            display_name: String::new(),
+            login_url: sf.login_url.clone(),
+            client_id: sf.client_id.clone(),
+            is_sandbox: true,
+        };
+        let secret = Some(secrecy::SecretString::from(sf.client_secret.clone()));
+        let connection = rt
+            .block_on(liaison_core::connections::salesforce::connect(&ws, &vault, request, secret, &Fetcher))
+            .unwrap();
+        let refresh =
+            vault.get(&liaison_core::connections::salesforce::secret_names(&connection.id)[1]).unwrap().unwrap();
+        (connection.id, refresh)
+    };
+    let refresh_works = || {
+        rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}/services/oauth2/token", sf.login_url))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh.expose_secret()),
+                    ("client_id", sf.client_id.as_str()),
+                    ("client_secret", sf.client_secret.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .is_success()
+        })
+    };
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let app = app(AppState::open_with(paths.clone(), Ok(keychain)));
+    let main = window(&app, "main");
+
+    invoke(&main, "switch_admin", json!({ "email": "ben@example.com" })).unwrap();
+    let refused = invoke(&main, "disconnect", json!({ "connection_id": id })).unwrap_err();
+    assert_eq!(refused["code"], "forbidden");
+    assert!(refresh_works(), "a refused disconnect revokes nothing");
+
+    invoke(&main, "switch_admin", json!({ "email": "ada@example.com" })).unwrap();
+    let done = invoke(&main, "disconnect", json!({ "connection_id": id })).unwrap();
+    assert_eq!((done["revoked"].clone(), done["revoke_error"].clone()), (json!(true), Value::Null), "{done}");
+    assert!(!refresh_works(), "the session was revoked at Salesforce");
+    assert_eq!(invoke(&main, "connections_list", json!({})).unwrap(), json!([]));
+    rt.block_on(sandbox.shutdown());
+}
+
 fn has_japanese(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
 }

@@ -63,6 +63,11 @@ impl Output {
         }
     }
 
+    /// A text from core in the admin's language.
+    pub fn text(&self, text: &liaison_core::Text) -> String {
+        text.render(self.lang.get())
+    }
+
     pub fn json_value(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(&Localized { lang: self.lang.get(), value }) {
             Ok(text) => println!("{text}"),

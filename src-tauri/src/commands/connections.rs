@@ -4,6 +4,7 @@
 
 use liaison_core::Error;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
+use liaison_core::connections::disconnect::Disconnected;
 use liaison_core::connections::dynamics::{self, ConnectDynamics};
 use liaison_core::connections::health::{self, HealthReport};
 use liaison_core::connections::marketo::{self, ConnectMarketo};
@@ -14,7 +15,7 @@ use liaison_core::connections::{self, ConnectionKind, ConnectionSummary};
 use secrecy::SecretString;
 use tauri::State;
 
-use super::{with_vault, with_workspace};
+use super::with_workspace;
 use crate::state::AppState;
 
 pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionSummary>, Error> {
@@ -71,16 +72,11 @@ pub async fn connect_salesforce(
     salesforce::connect(&ws, &vault, request, secret, &SystemBrowser).await
 }
 
-pub async fn disconnect(state: State<'_, AppState>, connection_id: String) -> Result<(), Error> {
+/// Disconnects (core checks ownership and the handover order first, deletes locally, and only
+/// then revokes the Salesforce session).
+pub async fn disconnect(state: State<'_, AppState>, connection_id: String) -> Result<Disconnected, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
-    // Salesforce sessions are revoked at Salesforce first; a failure there does not keep the
-    // admin from disconnecting locally, it is logged.
-    if let Ok(client) = salesforce::SalesforceClient::load(&ws, &vault, &connection_id)
-        && let Err(err) = client.revoke().await
-    {
-        tracing::warn!("revoking the Salesforce sign-in failed: {}", err.message);
-    }
-    with_vault(state, move |ws, vault| ownership::disconnect(ws, vault, &connection_id)).await
+    connections::disconnect::disconnect(&ws, &vault, &connection_id).await
 }
 
 pub async fn access_list(state: State<'_, AppState>, connection_id: String) -> Result<Vec<AccessGrant>, Error> {

@@ -111,6 +111,7 @@ mod surface_types {
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
     pub use liaison_core::connections::campaign::ConnectCampaign;
+    pub use liaison_core::connections::disconnect::Disconnected;
     pub use liaison_core::connections::dynamics::ConnectDynamics;
     pub use liaison_core::connections::health::HealthReport;
     pub use liaison_core::connections::marketo::ConnectMarketo;

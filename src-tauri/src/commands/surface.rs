@@ -28,7 +28,7 @@ liaison_ipc_surface! {
     connections::connect_dynamics[state](request: ConnectDynamics) -> ConnectionSummary;
     connections::connect_campaign[state](request: ConnectCampaign, client_secret: String) -> ConnectionSummary;
     connections::connection_check[state](connection_id: String) -> HealthReport;
-    connections::disconnect[state](connection_id: String) -> ();
+    connections::disconnect[state](connection_id: String) -> Disconnected;
     connections::access_list[state](connection_id: String) -> Vec<AccessGrant>;
     connections::grant_access[state](connection_id: String, email: String) -> ();
     connections::revoke_access[state](connection_id: String, email: String) -> ();

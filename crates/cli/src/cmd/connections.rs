@@ -2,7 +2,7 @@
 
 use clap::{Subcommand, ValueEnum};
 use liaison_core::connections::ownership::{self};
-use liaison_core::connections::{self, ConnectionKind};
+use liaison_core::connections::{self, ConnectionKind, disconnect};
 use liaison_core::{Error, Workspace};
 
 use crate::output::{Exit, Output};
@@ -110,8 +110,18 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
         ConnectionsCommand::Check { id } => return check(ws, out, id),
         ConnectionsCommand::Disconnect { id } => {
             let vault = super::vault(ws)?;
-            ownership::disconnect(ws, &vault, &id)?;
-            out.done(&format!("Disconnected {id}."));
+            let done = super::runtime()?.block_on(disconnect::disconnect(ws, &vault, &id))?;
+            if out.json() {
+                out.json_value(&done);
+            } else {
+                out.line(format!("Disconnected {id}."));
+                if done.revoked {
+                    out.line("The Salesforce sign-in was revoked at Salesforce.".to_owned());
+                }
+                if let Some(err) = &done.revoke_error {
+                    out.line(format!("warning: {}", out.text(&err.message)));
+                }
+            }
         }
     }
     Ok(Exit::Success)
