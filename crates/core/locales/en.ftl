@@ -73,3 +73,18 @@ dynamics-answered = Dynamics 365 answered HTTP { $status }: { $message }
 dynamics-display-name-required = A display name is required (for example “Dynamics 365 – production”).
 dynamics-client-id-required = The application (client) ID from the Microsoft Entra app registration is required.
 dynamics-no-refresh-token = The Dynamics 365 sign-in has no refresh token. Reconnect Dynamics 365.
+
+## Export destinations (exports/destinations.rs)
+export-privacy-notice = Data privacy and compliance: exporting sends the personal data of the people in your segments out of this workspace into the destination you choose. From then on the data is outside this workspace's compliance boundary, and your company is responsible for how it is used, stored and protected there, including consent and requests from the people concerned.
+export-privacy-not-accepted = Accept the data-privacy notice before connecting the destination: the exported data leaves this workspace's compliance boundary.
+export-destination-name-invalid = Give the destination a name of 1 to 120 characters.
+export-list-id-invalid = “{ $list_id }” is not a Marketo static list ID. Copy the number from the list's URL in Marketo (Marketing Activities → the list).
+export-destination-access-missing = Choose this workspace's Marketo connection, or give the REST endpoint, client ID and client secret of the Marketo API user to export with.
+export-destination-secret-required = The client secret of the Marketo API user is required.
+export-marketo-list-not-found = Marketo has no static list { $list_id }, or the API user cannot see it. Check the ID, and that the API user's role can read and write assets in the list's workspace.
+export-destination-name-taken = A destination called “{ $name }” already exists. Choose another name.
+export-destination-not-found = No export destination is called “{ $name }”.
+export-not-an-export-user = Only the export users of “{ $name }” may change it or run its exports. Ask one of them to add you.
+export-user-not-an-admin = { $email } is not an active admin of this workspace, so it cannot be an export user.
+export-destination-delete-marketo = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The static list “{ $list }” stays in Marketo as it is, with its members.
+export-destination-delete = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The list stays as it is.

@@ -77,3 +77,18 @@ dynamics-answered = Dynamics 365 からの応答: HTTP { $status }: { $message }
 dynamics-display-name-required = 表示名を入力してください（例: 「Dynamics 365 – 本番」）。
 dynamics-client-id-required = Microsoft Entra のアプリの登録にあるアプリケーション（クライアント）ID を入力してください。
 dynamics-no-refresh-token = Dynamics 365 のサインインにリフレッシュトークンがありません。Dynamics 365 に再接続してください。
+
+## エクスポート先（exports/destinations.rs）
+export-privacy-notice = データプライバシーとコンプライアンス：エクスポートを行うと、セグメントに含まれる人物の個人データがこのワークスペースから選択したエクスポート先へ送信されます。送信後のデータはこのワークスペースのコンプライアンス境界の外にあり、同意の管理や本人からの請求への対応を含め、送信先でのデータの利用・保管・保護については貴社が責任を負います。
+export-privacy-not-accepted = エクスポート先を接続する前に、データプライバシーに関する注意事項に同意してください。エクスポートしたデータはこのワークスペースのコンプライアンス境界の外に出ます。
+export-destination-name-invalid = エクスポート先の名前は 1～120 文字で入力してください。
+export-list-id-invalid = 「{ $list_id }」は Marketo の静的リスト ID ではありません。Marketo でリストを開き（マーケティング活動 → リスト）、URL の番号をコピーしてください。
+export-destination-access-missing = このワークスペースの Marketo 接続を選ぶか、エクスポートに使う Marketo API ユーザーの REST エンドポイント、クライアント ID、クライアントシークレットを入力してください。
+export-destination-secret-required = Marketo API ユーザーのクライアントシークレットは必須です。
+export-marketo-list-not-found = Marketo に静的リスト { $list_id } がないか、API ユーザーがそのリストを参照できません。ID と、API ユーザーのロールがそのリストのワークスペースでアセットの読み取り・書き込みをできることを確認してください。
+export-destination-name-taken = 「{ $name }」という名前のエクスポート先はすでにあります。別の名前を選んでください。
+export-destination-not-found = 「{ $name }」という名前のエクスポート先はありません。
+export-not-an-export-user = 「{ $name }」を変更したりエクスポートを実行したりできるのは、そのエクスポートユーザーだけです。エクスポートユーザーに追加を依頼してください。
+export-user-not-an-admin = { $email } はこのワークスペースの有効な管理者ではないため、エクスポートユーザーにできません。
+export-destination-delete-marketo = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。静的リスト「{ $list }」とそのメンバーは Marketo にそのまま残ります。
+export-destination-delete = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。リストはそのまま残ります。

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod connections;
 pub mod error;
+pub mod exports;
 pub mod http;
 pub mod i18n;
 pub mod invites;

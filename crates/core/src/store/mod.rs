@@ -22,6 +22,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_people.sql")),
     M::up(include_str!("migrations/0005_sync.sql")),
     M::up(include_str!("migrations/0006_segments.sql")),
+    M::up(include_str!("migrations/0007_exports.sql")),
 ];
 
 /// The migrations, applied in order at open.

@@ -1,0 +1,298 @@
+//! Export destinations. A Marketo destination is a static list that already exists (its ID is
+//! validated against Marketo when saved, R10), reached through the workspace's Marketo
+//! connection or its own API credentials. It cannot be saved until the admin accepted the
+//! data-privacy notice; its export users may edit and run its exports; it can be deleted at any
+//! time (R16), leaving the list in Marketo as it is.
+
+use rusqlite::{OptionalExtension, params};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::connections::marketo::{self, MarketoClient, MarketoSettings};
+use crate::members::admin::require_actor;
+use crate::store::{Store, now};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Lang, Result, Text, Workspace, audit, msg};
+
+/// The kind of list a destination delivers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DestinationKind {
+    Marketo,
+    Dynamics,
+}
+
+/// How Liaison reaches a Marketo destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case", tag = "via")]
+pub enum MarketoAccess {
+    /// The workspace's Marketo connection.
+    Connection { connection_id: String },
+    /// Its own REST endpoint and client ID (the secret is in the vault).
+    Own { base_url: String, client_id: String },
+}
+
+/// What a Marketo destination keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MarketoDestinationSettings {
+    pub list_id: i64,
+    /// The list's name in Marketo when the destination was saved.
+    pub list_name: String,
+    pub access: MarketoAccess,
+}
+
+/// A saved destination.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Destination {
+    pub id: String,
+    pub kind: DestinationKind,
+    pub name: String,
+    pub marketo: Option<MarketoDestinationSettings>,
+    pub privacy_accepted_by: String,
+    pub privacy_accepted_at: String,
+    /// The admins who may edit and run exports to it (emails, the creator first).
+    pub export_users: Vec<String>,
+    pub created_at: String,
+}
+
+/// What the admin enters to add a Marketo destination.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewMarketoDestination {
+    pub name: String,
+    /// The static list ID (digits) from Marketo.
+    pub list_id: String,
+    /// Use this Marketo connection of the workspace…
+    pub connection_id: Option<String>,
+    /// …or these credentials (with the client secret given separately).
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    /// The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+    pub accept_privacy_notice: bool,
+}
+
+/// The data-privacy and compliance notice of seed 002, in `lang`.
+pub fn privacy_notice(lang: Lang) -> String {
+    msg!("export-privacy-notice").render(lang)
+}
+
+fn secret_name(destination_id: &str) -> String {
+    format!("export.{destination_id}.client_secret")
+}
+
+/// The Marketo client of a destination's access.
+pub(crate) fn marketo_client(
+    ws: &Workspace,
+    vault: &Vault,
+    access: &MarketoAccess,
+    secret: Option<SecretString>,
+) -> Result<MarketoClient> {
+    match access {
+        MarketoAccess::Connection { connection_id } => MarketoClient::load(ws, vault, connection_id),
+        MarketoAccess::Own { base_url, client_id } => {
+            let secret = secret.ok_or_else(|| Error::invalid_input(msg!("export-destination-secret-required")))?;
+            let settings = MarketoSettings { base_url: base_url.clone(), client_id: client_id.clone() };
+            MarketoClient::new(ws.remotes().clone(), settings, secret)
+        }
+    }
+}
+
+/// Reads a static list's name; a list that does not exist, or that the API user cannot see, is a
+/// clear refusal naming the ID.
+pub(crate) async fn static_list_name(client: &MarketoClient, list_id: i64) -> Result<String> {
+    let answer = client.get(&format!("/rest/v1/lists/{list_id}.json"), &[]).await.map_err(|err| {
+        let code = err.details.as_ref().and_then(|d| d.get("marketo_code")).and_then(|c| c.as_str()).map(str::to_owned);
+        match (err.code, code.as_deref()) {
+            (_, Some("1013")) | (ErrorCode::Forbidden, _) => {
+                Error::not_found(msg!("export-marketo-list-not-found", list_id = list_id)).caused_by(err)
+            }
+            _ => err,
+        }
+    })?;
+    answer["result"][0]["name"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::not_found(msg!("export-marketo-list-not-found", list_id = list_id)))
+}
+
+/// Adds a Marketo destination: the privacy notice must be accepted, the list must exist and be
+/// visible to the API user. The acting admin becomes its first export user. Audited.
+pub async fn add_marketo(
+    ws: &Workspace,
+    vault: &Vault,
+    new: NewMarketoDestination,
+    secret: Option<SecretString>,
+) -> Result<Destination> {
+    if !new.accept_privacy_notice {
+        return Err(Error::new(ErrorCode::Forbidden, msg!("export-privacy-not-accepted")));
+    }
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(Error::invalid_input(msg!("export-destination-name-invalid")));
+    }
+    let list_id: i64 = new
+        .list_id
+        .trim()
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Error::invalid_input(msg!("export-list-id-invalid", list_id = new.list_id.trim())))?;
+    let access = match (new.connection_id.filter(|c| !c.trim().is_empty()), new.base_url, new.client_id) {
+        (Some(connection_id), _, _) => MarketoAccess::Connection { connection_id },
+        (None, Some(base_url), Some(client_id)) if !client_id.trim().is_empty() => {
+            MarketoAccess::Own { base_url: marketo::base_url(&base_url)?, client_id: client_id.trim().to_owned() }
+        }
+        _ => return Err(Error::invalid_input(msg!("export-destination-access-missing"))),
+    };
+    let secret = secret.filter(|s| !s.expose_secret().trim().is_empty());
+    let client = marketo_client(ws, vault, &access, secret.clone())?;
+    let list_name = static_list_name(&client, list_id).await?;
+    let settings = MarketoDestinationSettings { list_id, list_name, access };
+    let id = uuid::Uuid::new_v4().to_string();
+    let json = serde_json::to_string(&settings)?;
+    ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        let taken: Option<String> = tx
+            .query_row("SELECT name FROM export_destinations WHERE name = ?1 COLLATE NOCASE AND deleted_at IS NULL", [&name], |r| r.get(0))
+            .optional()?;
+        if let Some(taken) = taken {
+            return Err(Error::new(ErrorCode::Conflict, msg!("export-destination-name-taken", name = taken)));
+        }
+        let at = now();
+        tx.execute(
+            "INSERT INTO export_destinations (id, kind, name, settings, privacy_accepted_by, privacy_accepted_at, created_by, created_at)
+             VALUES (?1, 'marketo', ?2, ?3, ?4, ?5, ?4, ?5)",
+            params![id, name, json, actor.id, at],
+        )?;
+        tx.execute(
+            "INSERT INTO export_destination_users (destination_id, member_id, added_at) VALUES (?1, ?2, ?3)",
+            params![id, actor.id, at],
+        )?;
+        if let (MarketoAccess::Own { .. }, Some(secret)) = (&settings.access, &secret) {
+            vault.put_in(tx, &secret_name(&id), secret)?;
+        }
+        audit::record(tx, Some(&actor.id), "export.privacy_notice_accepted", Some(&id), serde_json::json!({ "destination": name }))?;
+        audit::record(
+            tx,
+            Some(&actor.id),
+            "export.destination_added",
+            Some(&id),
+            serde_json::json!({ "kind": "marketo", "name": name, "list_id": list_id, "list_name": settings.list_name }),
+        )
+    })?;
+    get(ws.store(), &name)
+}
+
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Destination> {
+    let kind: String = row.get(1)?;
+    let settings: String = row.get(3)?;
+    let kind = if kind == "dynamics" { DestinationKind::Dynamics } else { DestinationKind::Marketo };
+    Ok(Destination {
+        id: row.get(0)?,
+        kind,
+        name: row.get(2)?,
+        marketo: (kind == DestinationKind::Marketo).then(|| serde_json::from_str(&settings).ok()).flatten(),
+        privacy_accepted_by: row.get(4)?,
+        privacy_accepted_at: row.get(5)?,
+        export_users: Vec::new(),
+        created_at: row.get(6)?,
+    })
+}
+
+const SELECT: &str = "SELECT d.id, d.kind, d.name, d.settings, m.email, d.privacy_accepted_at, d.created_at
+                        FROM export_destinations d JOIN members m ON m.id = d.privacy_accepted_by";
+
+fn with_users(c: &rusqlite::Connection, mut d: Destination) -> Result<Destination> {
+    let mut stmt = c.prepare(
+        "SELECT m.email FROM export_destination_users u JOIN members m ON m.id = u.member_id
+          WHERE u.destination_id = ?1 ORDER BY u.added_at, m.email",
+    )?;
+    d.export_users = stmt.query_map([&d.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(d)
+}
+
+/// The destinations in use, by name.
+pub fn list(store: &Store) -> Result<Vec<Destination>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(&format!("{SELECT} WHERE d.deleted_at IS NULL ORDER BY d.name COLLATE NOCASE"))?;
+        let rows = stmt.query_map([], read)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|d| with_users(c, d)).collect()
+    })
+}
+
+/// The destination called `name` (case does not matter).
+pub fn get(store: &Store, name: &str) -> Result<Destination> {
+    let found = store.read(|c| {
+        let d = c
+            .query_row(
+                &format!("{SELECT} WHERE d.name = ?1 COLLATE NOCASE AND d.deleted_at IS NULL"),
+                [name.trim()],
+                read,
+            )
+            .optional()?;
+        d.map(|d| with_users(c, d)).transpose()
+    })?;
+    found.ok_or_else(|| Error::not_found(msg!("export-destination-not-found", name = name.trim())))
+}
+
+/// Refuses an admin who is not one of the destination's export users.
+fn require_export_user(tx: &rusqlite::Connection, destination_id: &str, member_id: &str, name: &str) -> Result<()> {
+    let allowed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM export_destination_users WHERE destination_id = ?1 AND member_id = ?2)",
+        params![destination_id, member_id],
+        |r| r.get(0),
+    )?;
+    if allowed { Ok(()) } else { Err(Error::new(ErrorCode::Forbidden, msg!("export-not-an-export-user", name = name))) }
+}
+
+/// Adds an admin to the destination's export users (only an export user may). Audited.
+pub fn add_export_user(ws: &Workspace, destination: &str, email: &str) -> Result<Destination> {
+    let d = get(ws.store(), destination)?;
+    let email = crate::invites::csv::normalize_email(email);
+    ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        require_export_user(tx, &d.id, &actor.id, &d.name)?;
+        let member: Option<String> = tx
+            .query_row(
+                "SELECT id FROM members WHERE email = ?1 AND role = 'admin' AND status = 'active'",
+                [&email],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let member =
+            member.ok_or_else(|| Error::not_found(msg!("export-user-not-an-admin", email = email.as_str())))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO export_destination_users (destination_id, member_id, added_at) VALUES (?1, ?2, ?3)",
+            params![d.id, member, now()],
+        )?;
+        audit::record(tx, Some(&actor.id), "export.user_added", Some(&d.id), serde_json::json!({ "email": email }))
+    })?;
+    get(ws.store(), &d.name)
+}
+
+/// What deleting a destination leaves, for the confirmation.
+pub fn delete_confirmation(d: &Destination) -> Text {
+    match &d.marketo {
+        Some(m) => msg!("export-destination-delete-marketo", name = d.name.as_str(), list = m.list_name.as_str()),
+        None => msg!("export-destination-delete", name = d.name.as_str()),
+    }
+}
+
+/// Deletes a destination at any time (R16): its exports stop, their history stays readable, the
+/// list in Marketo is left as it is, and its own credentials leave the vault. Audited.
+pub fn delete(ws: &Workspace, vault: &Vault, name: &str) -> Result<()> {
+    let d = get(ws.store(), name)?;
+    ws.store().write(|tx| {
+        let actor = require_actor(tx)?;
+        require_export_user(tx, &d.id, &actor.id, &d.name)?;
+        tx.execute("UPDATE export_destinations SET deleted_at = ?2 WHERE id = ?1", params![d.id, now()])?;
+        vault.delete_in(tx, &secret_name(&d.id))?;
+        audit::record(
+            tx,
+            Some(&actor.id),
+            "export.destination_deleted",
+            Some(&d.id),
+            serde_json::json!({ "name": d.name }),
+        )
+    })
+}
