@@ -82,6 +82,12 @@ enum Command {
     /// The people in the local cache.
     #[command(subcommand)]
     People(cmd::sync::PeopleCommand),
+    /// Segments: saved rules over the people cache, counted live.
+    #[command(subcommand)]
+    Segment(cmd::segment::SegmentCommand),
+    /// Exports of segments to marketing lists: destinations.
+    #[command(subcommand)]
+    Export(cmd::export::ExportCommand),
     /// The built-in emulators of Salesforce, Marketo, Dynamics 365 and Adobe Campaign.
     #[command(subcommand)]
     Sandbox(cmd::sandbox::SandboxCommand),
@@ -139,6 +145,8 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
         Command::Team(command) => cmd::team::team(&workspace, out, command),
         Command::Sync(command) => cmd::sync::sync(&workspace, out, command),
         Command::People(command) => cmd::sync::people(&workspace, out, command),
+        Command::Segment(command) => cmd::segment::segment(&workspace, out, command),
+        Command::Export(command) => cmd::export::export(&workspace, out, command),
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),

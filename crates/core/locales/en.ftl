@@ -88,3 +88,4 @@ export-not-an-export-user = Only the export users of “{ $name }” may change 
 export-user-not-an-admin = { $email } is not an active admin of this workspace, so it cannot be an export user.
 export-destination-delete-marketo = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The static list “{ $list }” stays in Marketo as it is, with its members.
 export-destination-delete = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The list stays as it is.
+export-destination-deleted = Deleted the destination “{ $name }”. Its list was left as it is.

@@ -92,3 +92,4 @@ export-not-an-export-user = 「{ $name }」を変更したりエクスポート�
 export-user-not-an-admin = { $email } はこのワークスペースの有効な管理者ではないため、エクスポートユーザーにできません。
 export-destination-delete-marketo = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。静的リスト「{ $list }」とそのメンバーは Marketo にそのまま残ります。
 export-destination-delete = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。リストはそのまま残ります。
+export-destination-deleted = エクスポート先「{ $name }」を削除しました。リストはそのまま残っています。

@@ -2,8 +2,10 @@
 
 pub mod connect;
 pub mod connections;
+pub mod export;
 pub mod invite;
 pub mod sandbox;
+pub mod segment;
 pub mod status;
 pub mod sync;
 pub mod team;
