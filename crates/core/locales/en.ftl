@@ -89,3 +89,255 @@ export-user-not-an-admin = { $email } is not an active admin of this workspace, 
 export-destination-delete-marketo = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The static list “{ $list }” stays in Marketo as it is, with its members.
 export-destination-delete = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The list stays as it is.
 export-destination-deleted = Deleted the destination “{ $name }”. Its list was left as it is.
+
+## Workspace database (store)
+store-upgrade-failed = Liaison could not upgrade the workspace database at { $path } ({ $reason }).
+store-not-liaison = { $path } is an SQLite database, but not a Liaison workspace. Point Liaison at another data folder, or move this file away.
+store-too-new = This workspace was last opened by a newer version of Liaison (schema { $version }; this version understands up to { $supported }). Install the newer Liaison to open it; nothing was changed.
+store-corrupt = The workspace database is damaged or is not a database file. Move it aside and restart Liaison to start a new workspace, or restore it from a backup
+store-busy = The workspace database is busy in another Liaison window or command. Try again in a moment
+store-cannot-open = Liaison cannot open the workspace database for writing ({ $reason }). Check the folder's permissions
+store-disk-full = The disk holding the workspace is full. Free some space and try again
+store-io-failure = The workspace database could not be read or written ({ $reason })
+store-constraint = The change clashes with existing data ({ $reason })
+store-unexpected = Unexpected database error: { $reason }
+store-error-in-database = { $message } (database: { $path })
+
+## Data and log folders (paths, logging)
+paths-no-home = This system reports no home data directory. Set { $env } to a writable folder.
+paths-dir-unusable = The data directory { $path } cannot be used: { $reason }.
+paths-unwritable = Liaison cannot write to { $path } ({ $reason }). Choose a folder you can write to with --data-dir or { $env }, or fix its permissions.
+paths-is-a-file = it is a file, not a folder
+logging-cannot-create = Liaison cannot create its log file in { $path } ({ $reason }).
+
+## Credentials vault (vault)
+vault-keychain-os = OS keychain
+vault-keychain-file = key file
+vault-keychain-memory = in-memory keychain
+vault-no-key = The { $keychain } holds no Liaison key, but this workspace has stored credentials. If the keychain was reset, remove the connections and connect again; otherwise unlock the keychain and restart Liaison.
+vault-wrong-key = The key in the keychain does not open this workspace's credentials (the keychain entry was replaced). Remove the connections and connect again.
+vault-encrypt-failed = Encrypting a credential failed.
+vault-secret-damaged = The stored credential "{ $name }" is damaged.
+vault-secret-undecryptable = The stored credential "{ $name }" cannot be decrypted with the keychain's key.
+vault-key-damaged = The Liaison key in the { $keychain } is damaged.
+vault-keychain-unavailable = The OS keychain is unavailable or locked ({ $reason }). Unlock it (or start a Secret Service such as GNOME Keyring) and try again.
+vault-keychain-refused = The OS keychain refused the request ({ $reason }).
+vault-key-file-unreadable = Liaison cannot read its key file { $path } ({ $reason }).
+vault-key-file-unwritable = Liaison cannot write its key file { $path } ({ $reason }).
+vault-key-file-warning = No OS keychain is available, so credentials are protected by a key file ({ $path }) that only your user can read. Anyone with access to your account can read them; set up a keychain (Secret Service) for stronger protection.
+vault-keychain-poisoned = keychain lock poisoned
+vault-memory-warning = Credentials are kept in memory only and are lost when Liaison exits.
+vault-unknown-keychain = { $env }="{ $value }" is not one of os, file, memory.
+
+## Remote calls (http)
+http-setup-failed = Could not set up HTTPS ({ $reason }).
+http-budget-closed = HTTP budget closed
+http-rejected-after-refresh = { $system } rejected Liaison's credentials again after renewing them ({ $what }). Reconnect the connection.
+http-kept-failing = { $system } kept failing ({ $reason }) while { $what }; Liaison gave up after { $attempts } attempts. Try again later.
+http-unreachable = Liaison could not reach { $host }. Check the address, your network and any proxy, then try again.
+
+## Settings
+settings-unknown-language = Unknown language "{ $value }": use system, en or ja.
+store-unexpected-value = Unexpected value "{ $value }" in the workspace database.
+
+## Members and admins (members)
+members-email-required = An email address is required.
+members-email-invalid = "{ $email }" is not a valid email address: { $reason }.
+members-not-a-member = { $email } is not a member of this workspace.
+members-not-activated = The workspace is not activated yet. Activate it first (setup step 1).
+members-first-admin-name-required = The first admin's name is required.
+members-already-activated = The workspace is already activated.
+members-not-active-admin = { $email } is not an active admin, so Liaison cannot act as them.
+members-no-client-secret = The workspace has no client secret yet; activate it first.
+members-already-removed = { $email } was already removed.
+members-r5-original-admin = { $email } is the workspace's original admin, and a data sync has been started, so they cannot be removed (rule R5). The original admin stays for the life of the workspace.
+members-r9-owns-connections = { $email } owns { $connections }, so they cannot be removed yet (rule R9). Hand each connection over first: Settings → the connection → Hand over ownership.
+members-last-admin = { $email } is the last active admin and cannot be removed.
+members-already-member = { $email } is already a member of this workspace.
+
+## Setup wizard (setup)
+setup-activated-by = Activated by { $email }
+setup-confirmed-by = Confirmed by { $email }
+setup-unknown-state = Unknown setup step state "{ $value }" in the workspace database.
+setup-unknown-step = Unknown setup step { $step } in the workspace database.
+setup-steps-missing = The workspace database is missing setup steps.
+setup-step-missing = Setup step { $step } is missing from the workspace database.
+setup-no-checklist = Step { $step } completes itself when its work is done; it has no checklist.
+setup-confirm-every-item = Confirm every item first. Still open: { $items }
+checklist-package-installed = The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.
+checklist-installed-for-users = The package is installed for the profiles of the sales users who will use it.
+checklist-actions-settings = In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace.
+checklist-page-layouts = The Sales Insight components are on the Contact and Lead page layouts.
+checklist-permissions = Sales users have the permission set for Sales Insight Actions.
+package-salesforce-not-connected = Salesforce is not connected, so Liaison cannot look for the package. Connect Salesforce (setup step 2) or confirm the checklist instead.
+package-list-unreadable = Salesforce's list of installed packages was not in the expected format.
+package-access-denied = The Salesforce user { $username } may not read the org's installed packages (that needs the "View Setup and Configuration" permission), so Liaison cannot check step 6. Confirm the checklist instead, or grant the permission and verify again.
+package-verified = Verified in Salesforce: { $name } is installed in org { $org }.
+package-verified-version = Verified in Salesforce: { $name } ({ $version }) is installed in org { $org }.
+package-not-installed = Marketo Sales Insight ({ $namespace }) is not installed in Salesforce org { $org }: the org lists { $listed } other package(s). Install it from AppExchange, then verify again.
+
+## CSV invitations: reading the file (invites/csv)
+csv-file-not-found = The file { $name } was not found. It may have been moved or renamed; choose it again.
+csv-file-not-allowed = Liaison is not allowed to read { $name }. Check the file's permissions, or copy it to your Documents folder.
+csv-file-unreadable = Liaison could not read { $name } ({ $reason }). Check the file and try again.
+csv-file-is-folder = { $name } is a folder, not a file. Choose a .csv file.
+csv-file-empty = The file { $name } is empty. Export the member list again, or download the template and fill it in.
+csv-file-too-large = The file { $name } is { $size }, larger than the { $max } Liaison reads in one go. Split it into smaller files (at most { $rows } rows each) and invite each in turn.
+csv-file-blank = The file { $name } contains only blank lines. Export the member list again, or download the template and fill it in.
+csv-no-complete-row = The first { $size } of { $name } do not contain one complete row. The file may not be a CSV, or a quote (") is never closed.
+csv-too-many-columns = The header row of { $name } has { $columns } columns; Liaison reads at most { $max }. Remove the unused columns and try again.
+csv-no-data-rows = The file { $name } has a header row ({ $headers }) but no data rows. Add one row per person to invite below the header, then try again.
+csv-no-header-no-email = Liaison found neither a header row nor a column of email addresses in { $name }. First row
+csv-no-email-column = No column in { $name } is named like an email column or holds email addresses. Columns found
+csv-add-email-column = { $what }: { $listed }. Add a column named “Email” (or “メールアドレス”) holding one address per row, or download the template.
+csv-note-no-header = The file has no header row: the first row already holds data, and columns are named by position.
+csv-note-too-many-rows = This file seems to hold about { $rows } rows; Liaison invites at most { $max } from one file, so validation will stop there. Split the file first.
+csv-file-is-xlsx = { $name } is an Excel workbook (or another zip file), not a CSV file. In Excel, choose File → Save As → “CSV UTF-8 (Comma delimited)” and choose the saved file.
+csv-file-is-xls = { $name } is an old-format Excel workbook (.xls), not a CSV file. In Excel, choose File → Save As → “CSV UTF-8 (Comma delimited)” and choose the saved file.
+csv-file-is-pdf = { $name } is a PDF document, not a CSV file. Choose a .csv file.
+csv-file-utf16-no-bom = { $name } is encoded in UTF-16 without a byte-order mark, which Liaison cannot read reliably. Save it as UTF-8 (“CSV UTF-8” in Excel) and try again.
+csv-file-binary = { $name } does not look like a text file: it contains control characters or NUL bytes (first on line { $line }). Choose a CSV file exported from a spreadsheet or your directory.
+csv-note-shift-jis = The file is not UTF-8; its contents look like Shift_JIS (Japanese Windows), so it is read as Shift_JIS.
+csv-note-windows-1252 = The file is not UTF-8; its contents look like Windows-1252 (Western European), so it is read as windows-1252.
+csv-note-latin = The file is not UTF-8. It looks like { $encoding } but is read as windows-1252, so a few accented letters in names may show wrongly; email addresses are not affected. Save it as CSV UTF-8 for exact names.
+csv-unsupported-encoding = { $name } appears to be encoded in { $encoding }, which Liaison cannot read. Liaison reads UTF-8, UTF-16 with a byte-order mark, Shift_JIS and Windows-1252. Save the file as UTF-8 (“CSV UTF-8” in Excel) and try again.
+csv-decoder-full = The sample decoder ran out of room; please report this.
+csv-hint-mixed-encodings = The file may mix encodings (for example a line pasted from a Shift_JIS or Windows-1252 file).
+csv-hint-other-encoding = The file may use a different encoding than the start of it suggests.
+csv-undecodable = Line { $line } of { $name } contains bytes that are not valid { $encoding }. { $hint } Open it in Excel or a text editor, save it as UTF-8 (“CSV UTF-8” in Excel) and try again.
+csv-start-unreadable = The start of the file could not be read as CSV ({ $reason }).
+csv-file-changed = { $name } changed after it was checked (its size is different). Choose the file again so Liaison reads the current version.
+csv-row-too-long = The row starting on line { $line } of { $name } is longer than { $size }. A quote (") is probably opened and never closed; check that line in a text editor.
+csv-line-too-many-cells = Line { $line } of { $name } has { $cells } cells; Liaison reads at most { $max } columns. Check the line in a text editor.
+csv-too-many-rows = { $name } has more than { $max } data rows, the most Liaison invites from one file. Split it into files of at most { $max } rows and invite each in turn.
+csv-read-interrupted = Liaison could not finish reading { $name } after line { $line } ({ $reason }). Check the file and try again.
+csv-parse-failed = { $name } could not be read as CSV after line { $line } ({ $reason }).
+csv-header-but-no-rows = { $name } has a header row but no data rows. Add one row per person to invite below the header, then try again.
+csv-write-failed = Liaison could not write the CSV file ({ $reason }). Check the folder and free space.
+
+## CSV invitations: mapping columns to fields
+csv-field-email = email
+csv-field-first-name = first name
+csv-field-last-name = last name
+csv-field-full-name = full name
+csv-field-role = role
+csv-field-teams = teams
+csv-names-none = none
+csv-names-and-more = { $names }, and { $more } more
+csv-saved-mapping-missing-column = The saved mapping uses the column “{ $header }” for { $field }, but this file has no such column. Columns found: { $columns }. Map the { $field } column again.
+csv-column-does-not-exist = Column { $column } does not exist: the file has { $columns } columns.
+csv-email-not-mapped = No column is mapped to email, and every invitation needs one. Choose the column that holds the email addresses (columns found: { $columns }).
+csv-mapping-column-gone = The { $field } mapping points at column { $column }, but the file has { $columns } columns. Map it again.
+csv-column-mapped-twice = The column “{ $column }” is mapped to both { $field } and { $other }. A column can feed only one field; change one of them.
+
+## CSV invitations: row issues (IssueCode) and email checks
+csv-issue-missing-email = This row has no email address, so nobody can be invited from it.
+csv-issue-invalid-email = “{ $email }” is not a valid email address: { $reason }.
+csv-issue-duplicate-in-file = { $email } already appears on row { $row }; only the first row with this address is invited.
+csv-issue-already-member = { $email } is already a member of this workspace; the row is skipped.
+csv-issue-already-invited = { $email } already has a pending invitation; the row is skipped (resend it from User Management if needed).
+csv-issue-unknown-role = “{ $role }” is not a role Liaison knows. Use admin or user (管理者 or ユーザー), or leave the cell empty for user.
+csv-issue-extra-cells = { $count ->
+    [one] This row has { $count } more non-empty cell than the header ({ $cells }); it is ignored.
+   *[other] This row has { $count } more non-empty cells than the header ({ $cells }); they are ignored.
+}
+csv-email-whitespace = it contains a space
+csv-email-full-width = it contains full-width characters; type it again in half-width (ASCII) characters
+csv-email-no-at = it has no @
+csv-email-several-at = it has more than one @
+csv-email-empty-local = there is nothing before the @
+csv-email-empty-domain = there is nothing after the @
+csv-email-local-too-long = the part before the @ is longer than 64 characters
+csv-email-too-long = it is longer than 254 characters
+csv-email-local-non-ascii = the part before the @ contains “{ $char }”; only ASCII letters, digits and . _ - + are accepted there
+csv-email-local-char = the part before the @ contains “{ $char }”, which mail servers do not accept
+csv-email-local-dots = the part before the @ starts or ends with a dot, or has two dots in a row
+csv-email-ip-literal = the domain is an IP address; use the mail domain name instead
+csv-email-domain-idn = the domain is not a valid internationalised domain name
+csv-email-domain-too-long = the domain is longer than 253 characters
+csv-email-domain-dots = the domain starts or ends with a dot, or has two dots in a row
+csv-email-domain-label-too-long = a part of the domain is longer than 63 characters
+csv-email-domain-chars = the domain contains a character other than letters, digits, dots and hyphens
+csv-email-domain-hyphen = a part of the domain starts or ends with a hyphen
+csv-email-domain-no-dot = the domain has no dot (for example example.com)
+csv-email-domain-numeric-tld = the domain ends in a number, not a top-level domain such as .com or .jp
+
+## Teams (invites/teams)
+teams-name-length = A team name needs 1 to 80 characters.
+teams-already-exists = A team called “{ $name }” already exists.
+teams-member-removed = { $email } was removed from the workspace. Invite them again to give them teams.
+teams-member-disappeared = The member disappeared while their teams were saved.
+teams-unknown = There is no team called { $unknown }. Existing teams: { $existing }. Create the team first (User Management → Teams) or fix the name.
+
+## Invitations (invites)
+invites-row-incomplete = An invitation row is incomplete.
+invites-expiry-range = Invitations can stay valid for 1 to 90 days.
+invites-already-member = { $email } is already a member of this workspace, so no invitation was sent.
+invites-already-invited = { $email } already has a pending invitation (sent { $sent }). Resend it from User Management if the email was lost; a second invitation was not created.
+invites-no-pending = { $email } has no pending invitation (it may have been accepted, revoked or expired). Invite them again instead.
+invites-link-unusable = This invitation link cannot be used: { $reason }
+invites-link-not-a-code = it is not a Liaison invitation code. Ask an admin for a new invitation.
+invites-link-expired = it has expired. Ask an admin to resend the invitation.
+invites-link-superseded = a newer invitation was sent; use the link in the latest email.
+invites-link-revoked = the invitation was withdrawn.
+invites-link-used = it was already used.
+invites-accept-race = This invitation was used or withdrawn a moment ago.
+setup-first-invitation-sent = First invitation sent to { $email }
+
+## CSV batches (invites/batches)
+batch-excluded = Excluded by the admin during the review.
+batch-row-reasons = { $reasons }
+batch-unknown-role = The role is not one Liaison knows.
+batch-duplicate = { $email } already appears on an earlier row; only the first row with this address is invited.
+batch-results-source-gone = The results file repeats the columns of { $path }, which can no longer be read ({ $reason }). Put the file back where it was, then save the results again.
+batch-row-not-in-batch = This row was not part of the batch (the file changed after it was sent).
+
+## Sending invitations (invites/outbox)
+outbox-cancelled-resent = Replaced by a newer invitation (resent).
+outbox-cancelled-revoked = The invitation was revoked.
+outbox-cancelled-replaced = The invitation was revoked or replaced before this message was sent.
+outbox-cancelled-member-changed = The member was removed or joined before this message was sent.
+outbox-cancelled-expired = The invitation expired before this message could be sent; resend it.
+outbox-body-missing = The message content is missing from the vault; resend the invitation.
+outbox-busy = Invitations are already being sent by another Liaison window or command. Wait for it to finish (or for about a minute if it was closed), then try again.
+outbox-interrupted = Liaison was stopped while this message was being handed to the mail server, so it may or may not have been delivered. It is not sent again automatically; resend the invitation if the person did not receive it.
+outbox-gave-up = { $error } Liaison tried { $attempts } times and stopped; the remaining invitations stay queued and go out on the next send.
+outbox-notice-sent = Invitations sent
+outbox-notice-stopped = Sending invitations stopped
+outbox-notice-body = { $sent } sent{ $failed ->
+        [0] {""}
+       *[other] , { $failed } failed
+    }{ $uncertain ->
+        [0] {""}
+       *[other] , { $uncertain } uncertain (not resent; check with the recipients)
+    }{ $remaining ->
+        [0] {""}
+       *[other] , { $remaining } still queued
+    }.
+
+## Email server and invitation emails (invites/smtp, invites/email)
+smtp-host-required = Enter the mail server's host name (for example smtp.example.com), without https:// or a path.
+smtp-port-required = Enter the mail server's port (587 for STARTTLS, 465 for TLS).
+smtp-sender-unusable = The sender address is not usable. { $reason }
+smtp-plain-password = With no encryption, the password would cross the network to { $host } in plain text. Choose STARTTLS or TLS, or leave the user name empty for a relay that needs no sign-in.
+smtp-not-configured = The email server is not set up yet, so invitations cannot be sent. Set it up in Settings → Email (or use the sandbox), then send again; queued invitations are kept.
+smtp-address-invalid = "{ $address }" is not a valid email address.
+smtp-address-bad-domain = The domain of "{ $address }" is not a valid domain name.
+smtp-address-unusable = "{ $address }" cannot be used as an address ({ $reason }).
+smtp-build-failed = Liaison could not build the email ({ $reason }).
+smtp-tls-setup-failed = TLS cannot be set up for { $host } ({ $reason }).
+smtp-no-starttls = The mail server { $server } does not offer STARTTLS, so Liaison did not send anything. Choose TLS (usually port 465) if the server supports it, or check the port.
+smtp-sign-in-refused = The mail server { $server } did not accept the sign-in for { $user } ({ $reply }). Check the user name and password in Settings → Email.
+smtp-tls-failed = The secure connection to { $server } failed ({ $reason }). Check the TLS mode and port: STARTTLS usually uses 587, TLS 465.
+smtp-connection-refused = The mail server { $server } refused the connection ({ $reply }).
+smtp-unreachable = Liaison could not reach the mail server { $server } ({ $reason }). Check the host, the port and your network; queued invitations are kept and go out on the next try.
+smtp-no-connection = No connection to the mail server is open.
+smtp-message-refused = The mail server { $server } refused the message to { $to }: { $reply }.
+smtp-message-try-later = The mail server { $server } asked to try again later for { $to }: { $reply }.
+smtp-broke-before-handover = The connection to { $server } broke before the message to { $to } was handed over ({ $reason }).
+smtp-broke-after-handover = The connection to { $server } broke after the message to { $to } was handed over ({ $reason }), so it may or may not have been delivered. Liaison will not send it again on its own; resend the invitation if the person did not receive it.
+email-workspace-name-too-long = The workspace name can have at most 100 characters.
+email-join-base-not-a-link = "{ $base }" is not a link. Enter a full address such as https://liaison.example.com/join.
+setup-connected-by = Connected by { $email } as { $name }
+setup-disconnected-by = Disconnected by { $email }
+setup-sync-people-cached = { $count } people in the cache

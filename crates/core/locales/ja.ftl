@@ -93,3 +93,252 @@ export-user-not-an-admin = { $email } はこのワークスペースの有効な
 export-destination-delete-marketo = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。静的リスト「{ $list }」とそのメンバーは Marketo にそのまま残ります。
 export-destination-delete = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。リストはそのまま残ります。
 export-destination-deleted = エクスポート先「{ $name }」を削除しました。リストはそのまま残っています。
+
+## ワークスペースのデータベース（store）
+store-upgrade-failed = { $path } にあるワークスペースのデータベースを更新できませんでした（{ $reason }）。
+store-not-liaison = { $path } は SQLite データベースですが、Liaison のワークスペースではありません。別のデータフォルダーを指定するか、このファイルを移動してください。
+store-too-new = このワークスペースは新しいバージョンの Liaison で最後に開かれました（スキーマ { $version }。このバージョンが扱えるのは { $supported } までです）。新しい Liaison をインストールして開いてください。何も変更されていません。
+store-corrupt = ワークスペースのデータベースが破損しているか、データベースファイルではありません。ファイルを別の場所に移して Liaison を再起動し新しいワークスペースを作成するか、バックアップから復元してください
+store-busy = ワークスペースのデータベースは別の Liaison ウィンドウまたはコマンドで使用中です。しばらくしてから再度お試しください
+store-cannot-open = ワークスペースのデータベースを書き込み用に開けません（{ $reason }）。フォルダーのアクセス権を確認してください
+store-disk-full = ワークスペースのあるディスクの空き容量がありません。空き容量を確保してから再度お試しください
+store-io-failure = ワークスペースのデータベースを読み書きできませんでした（{ $reason }）
+store-constraint = 変更内容が既存のデータと矛盾しています（{ $reason }）
+store-unexpected = 予期しないデータベースエラーが発生しました: { $reason }
+store-error-in-database = { $message }（データベース: { $path }）
+
+## データとログのフォルダー（paths、logging）
+paths-no-home = このシステムにはホームのデータディレクトリがありません。{ $env } に書き込み可能なフォルダーを設定してください。
+paths-dir-unusable = データディレクトリ { $path } を使用できません: { $reason }。
+paths-unwritable = { $path } に書き込めません（{ $reason }）。--data-dir または { $env } で書き込み可能なフォルダーを指定するか、アクセス権を修正してください。
+paths-is-a-file = フォルダーではなくファイルです
+logging-cannot-create = { $path } にログファイルを作成できません（{ $reason }）。
+
+## 認証情報の保管庫（vault）
+vault-keychain-os = OS のキーチェーン
+vault-keychain-file = キーファイル
+vault-keychain-memory = メモリ上のキーチェーン
+vault-no-key = { $keychain }に Liaison の鍵がありませんが、このワークスペースには保存済みの認証情報があります。キーチェーンをリセットした場合は、接続を削除して再度接続してください。そうでない場合は、キーチェーンのロックを解除して Liaison を再起動してください。
+vault-wrong-key = キーチェーンの鍵ではこのワークスペースの認証情報を開けません（キーチェーンの項目が置き換えられました）。接続を削除して再度接続してください。
+vault-encrypt-failed = 認証情報の暗号化に失敗しました。
+vault-secret-damaged = 保存されている認証情報「{ $name }」が破損しています。
+vault-secret-undecryptable = 保存されている認証情報「{ $name }」をキーチェーンの鍵で復号できません。
+vault-key-damaged = { $keychain }にある Liaison の鍵が破損しています。
+vault-keychain-unavailable = OS のキーチェーンが使用できないか、ロックされています（{ $reason }）。ロックを解除して（または GNOME Keyring などの Secret Service を起動して）再度お試しください。
+vault-keychain-refused = OS のキーチェーンが要求を拒否しました（{ $reason }）。
+vault-key-file-unreadable = キーファイル { $path } を読み取れません（{ $reason }）。
+vault-key-file-unwritable = キーファイル { $path } に書き込めません（{ $reason }）。
+vault-key-file-warning = OS のキーチェーンが使用できないため、認証情報はご自身のユーザーだけが読めるキーファイル（{ $path }）で保護されています。このアカウントにアクセスできる人は認証情報を読めます。より強固に保護するにはキーチェーン（Secret Service）を設定してください。
+vault-keychain-poisoned = キーチェーンのロックが破損しました
+vault-memory-warning = 認証情報はメモリ上にのみ保持され、Liaison を終了すると失われます。
+vault-unknown-keychain = { $env }=「{ $value }」は os、file、memory のいずれでもありません。
+
+## 外部への通信（http）
+http-setup-failed = HTTPS を準備できませんでした（{ $reason }）。
+http-budget-closed = HTTP の実行枠が閉じられました
+http-rejected-after-refresh = { $system } は、更新後の Liaison の認証情報も拒否しました（{ $what }）。接続をやり直してください。
+http-kept-failing = { $system } は { $what } の途中で失敗し続けました（{ $reason }）。{ $attempts } 回試行して中止しました。しばらくしてから再度お試しください。
+http-unreachable = { $host } に接続できませんでした。アドレス、ネットワーク、プロキシを確認してから再度お試しください。
+
+## 設定
+settings-unknown-language = 不明な言語「{ $value }」です。system、en、ja のいずれかを指定してください。
+store-unexpected-value = ワークスペースのデータベースに想定外の値「{ $value }」があります。
+
+## メンバーと管理者（members）
+members-email-required = メールアドレスを入力してください。
+members-email-invalid = 「{ $email }」は有効なメールアドレスではありません: { $reason }。
+members-not-a-member = { $email } はこのワークスペースのメンバーではありません。
+members-not-activated = ワークスペースはまだ有効化されていません。先に有効化してください（セットアップのステップ 1）。
+members-first-admin-name-required = 最初の管理者の名前を入力してください。
+members-already-activated = ワークスペースはすでに有効化されています。
+members-not-active-admin = { $email } は有効な管理者ではないため、Liaison はこの管理者として操作できません。
+members-no-client-secret = ワークスペースにはまだクライアントシークレットがありません。先に有効化してください。
+members-already-removed = { $email } はすでに削除されています。
+members-r5-original-admin = { $email } はワークスペースの最初の管理者で、データ同期がすでに開始されているため削除できません（ルール R5）。最初の管理者はワークスペースが存在する限り残ります。
+members-r9-owns-connections = { $email } は { $connections } を所有しているため、まだ削除できません（ルール R9）。先に各接続を引き継いでください: 設定 → 接続 → 所有権を引き継ぐ。
+members-last-admin = { $email } は最後の有効な管理者のため削除できません。
+members-already-member = { $email } はすでにこのワークスペースのメンバーです。
+
+## セットアップウィザード（setup）
+setup-activated-by = { $email } が有効化しました
+setup-confirmed-by = { $email } が確認しました
+setup-unknown-state = ワークスペースのデータベースに不明なセットアップステップの状態「{ $value }」があります。
+setup-unknown-step = ワークスペースのデータベースに不明なセットアップステップ { $step } があります。
+setup-steps-missing = ワークスペースのデータベースにセットアップステップがありません。
+setup-step-missing = ワークスペースのデータベースにセットアップステップ { $step } がありません。
+setup-no-checklist = ステップ { $step } は作業が完了すると自動的に完了します。チェックリストはありません。
+setup-confirm-every-item = 先にすべての項目を確認してください。未確認の項目: { $items }
+checklist-package-installed = Marketo Sales Insight パッケージが Salesforce の［設定］→［インストール済みパッケージ］に最新バージョンで表示されている。
+checklist-installed-for-users = パッケージが、利用する営業ユーザーのプロファイルにインストールされている。
+checklist-actions-settings = Salesforce で Sales Insight Actions の設定が保存され、このワークスペースに関連付けられている。
+checklist-page-layouts = Sales Insight のコンポーネントが取引先責任者とリードのページレイアウトに配置されている。
+checklist-permissions = 営業ユーザーに Sales Insight Actions の権限セットが付与されている。
+package-salesforce-not-connected = Salesforce が接続されていないため、パッケージを確認できません。Salesforce を接続する（セットアップのステップ 2）か、代わりにチェックリストで確認してください。
+package-list-unreadable = Salesforce のインストール済みパッケージ一覧が想定した形式ではありませんでした。
+package-access-denied = Salesforce ユーザー { $username } には組織のインストール済みパッケージを読み取る権限（「設定・定義を参照する」権限）がないため、ステップ 6 を確認できません。代わりにチェックリストで確認するか、権限を付与してから再度確認してください。
+package-verified = Salesforce で確認しました: { $name } が組織 { $org } にインストールされています。
+package-verified-version = Salesforce で確認しました: { $name }（{ $version }）が組織 { $org } にインストールされています。
+package-not-installed = Marketo Sales Insight（{ $namespace }）は Salesforce 組織 { $org } にインストールされていません（この組織には他に { $listed } 件のパッケージがあります）。AppExchange からインストールしてから、再度確認してください。
+
+## CSV での招待: ファイルの読み込み（invites/csv）
+csv-file-not-found = ファイル { $name } が見つかりません。移動または名前が変更された可能性があります。もう一度選択してください。
+csv-file-not-allowed = { $name } を読み取る権限がありません。ファイルのアクセス権を確認するか、書類フォルダーにコピーしてください。
+csv-file-unreadable = { $name } を読み取れませんでした（{ $reason }）。ファイルを確認して再度お試しください。
+csv-file-is-folder = { $name } はファイルではなくフォルダーです。.csv ファイルを選択してください。
+csv-file-empty = ファイル { $name } は空です。メンバー一覧をもう一度エクスポートするか、テンプレートをダウンロードして入力してください。
+csv-file-too-large = ファイル { $name } のサイズは { $size } で、Liaison が一度に読み込める { $max } を超えています。ファイルを小さく分割し（1 ファイルあたり最大 { $rows } 行）、順番に招待してください。
+csv-file-blank = ファイル { $name } には空行しかありません。メンバー一覧をもう一度エクスポートするか、テンプレートをダウンロードして入力してください。
+csv-no-complete-row = { $name } の先頭 { $size } に完全な行が 1 行もありません。CSV ファイルではないか、引用符（"）が閉じられていない可能性があります。
+csv-too-many-columns = { $name } のヘッダー行には { $columns } 列ありますが、Liaison が読み込めるのは最大 { $max } 列です。使用していない列を削除して再度お試しください。
+csv-no-data-rows = ファイル { $name } にはヘッダー行（{ $headers }）がありますが、データ行がありません。ヘッダーの下に招待する人を 1 人 1 行で追加してから、再度お試しください。
+csv-no-header-no-email = { $name } にはヘッダー行もメールアドレスの列も見つかりませんでした。1 行目
+csv-no-email-column = { $name } には、メールアドレスの列と思われる名前の列も、メールアドレスを含む列もありません。見つかった列
+csv-add-email-column = { $what }: { $listed }。1 行に 1 つのアドレスを入れた「メールアドレス」（または “Email”）という名前の列を追加するか、テンプレートをダウンロードしてください。
+csv-note-no-header = このファイルにはヘッダー行がありません。1 行目からデータが始まっているため、列は位置で名前を付けています。
+csv-note-too-many-rows = このファイルには約 { $rows } 行あるようです。1 つのファイルから招待できるのは最大 { $max } 行のため、検証はそこで終了します。先にファイルを分割してください。
+csv-file-is-xlsx = { $name } は Excel ブック（または別の zip ファイル）で、CSV ファイルではありません。Excel で［ファイル］→［名前を付けて保存］→「CSV UTF-8 (コンマ区切り)」を選んで保存し、保存したファイルを選択してください。
+csv-file-is-xls = { $name } は旧形式の Excel ブック（.xls）で、CSV ファイルではありません。Excel で［ファイル］→［名前を付けて保存］→「CSV UTF-8 (コンマ区切り)」を選んで保存し、保存したファイルを選択してください。
+csv-file-is-pdf = { $name } は PDF 文書で、CSV ファイルではありません。.csv ファイルを選択してください。
+csv-file-utf16-no-bom = { $name } はバイトオーダーマークのない UTF-16 でエンコードされているため、正しく読み込めません。UTF-8（Excel では「CSV UTF-8」）で保存して再度お試しください。
+csv-file-binary = { $name } はテキストファイルではないようです。制御文字または NUL バイトが含まれています（最初は { $line } 行目）。スプレッドシートやディレクトリからエクスポートした CSV ファイルを選択してください。
+csv-note-shift-jis = このファイルは UTF-8 ではありません。内容が Shift_JIS（日本語版 Windows）のようなので、Shift_JIS として読み込みます。
+csv-note-windows-1252 = このファイルは UTF-8 ではありません。内容が Windows-1252（西ヨーロッパ言語）のようなので、windows-1252 として読み込みます。
+csv-note-latin = このファイルは UTF-8 ではありません。{ $encoding } のようですが windows-1252 として読み込むため、名前の一部のアクセント付き文字が正しく表示されない場合があります（メールアドレスには影響しません）。名前を正確に読み込むには CSV UTF-8 で保存してください。
+csv-unsupported-encoding = { $name } は { $encoding } でエンコードされているようですが、このエンコードは読み込めません。読み込めるのは UTF-8、バイトオーダーマーク付きの UTF-16、Shift_JIS、Windows-1252 です。UTF-8（Excel では「CSV UTF-8」）で保存して再度お試しください。
+csv-decoder-full = サンプルのデコード用領域が不足しました。この問題を報告してください。
+csv-hint-mixed-encodings = ファイル内でエンコードが混在している可能性があります（Shift_JIS や Windows-1252 のファイルから貼り付けた行など）。
+csv-hint-other-encoding = ファイルの先頭から推定したものとは別のエンコードが使われている可能性があります。
+csv-undecodable = { $name } の { $line } 行目に、{ $encoding } として無効なバイトが含まれています。{ $hint }Excel またはテキストエディターで開き、UTF-8（Excel では「CSV UTF-8」）で保存して再度お試しください。
+csv-start-unreadable = ファイルの先頭を CSV として読み込めませんでした（{ $reason }）。
+csv-file-changed = { $name } は確認後に変更されました（サイズが異なります）。最新の内容を読み込むため、もう一度ファイルを選択してください。
+csv-row-too-long = { $name } の { $line } 行目から始まる行が { $size } を超えています。引用符（"）が閉じられていない可能性があります。テキストエディターでその行を確認してください。
+csv-line-too-many-cells = { $name } の { $line } 行目には { $cells } 個のセルがありますが、読み込めるのは最大 { $max } 列です。テキストエディターでその行を確認してください。
+csv-too-many-rows = { $name } には、1 つのファイルから招待できる上限の { $max } 行を超えるデータ行があります。最大 { $max } 行ずつのファイルに分割し、順番に招待してください。
+csv-read-interrupted = { $name } を { $line } 行目以降、最後まで読み込めませんでした（{ $reason }）。ファイルを確認して再度お試しください。
+csv-parse-failed = { $name } を { $line } 行目以降、CSV として読み込めませんでした（{ $reason }）。
+csv-header-but-no-rows = { $name } にはヘッダー行がありますが、データ行がありません。ヘッダーの下に招待する人を 1 人 1 行で追加してから、再度お試しください。
+csv-write-failed = CSV ファイルを書き込めませんでした（{ $reason }）。フォルダーと空き容量を確認してください。
+
+## CSV での招待: 列と項目の対応付け
+csv-field-email = メールアドレス
+csv-field-first-name = 名
+csv-field-last-name = 姓
+csv-field-full-name = 氏名
+csv-field-role = ロール
+csv-field-teams = チーム
+csv-names-none = なし
+csv-names-and-more = { $names }、ほか { $more } 件
+csv-saved-mapping-missing-column = 保存済みの対応付けでは「{ $field }」に列“{ $header }”を使用していますが、このファイルにはその列がありません。見つかった列: { $columns }。「{ $field }」の列をもう一度対応付けてください。
+csv-column-does-not-exist = 列 { $column } は存在しません。このファイルには { $columns } 列あります。
+csv-email-not-mapped = メールアドレスに対応付けられた列がありません。招待にはメールアドレスが必要です。メールアドレスが入っている列を選択してください（見つかった列: { $columns }）。
+csv-mapping-column-gone = 「{ $field }」の対応付けは列 { $column } を指していますが、このファイルには { $columns } 列しかありません。もう一度対応付けてください。
+csv-column-mapped-twice = 列“{ $column }”が「{ $field }」と「{ $other }」の両方に対応付けられています。1 つの列は 1 つの項目にしか使えません。どちらかを変更してください。
+
+## CSV での招待: 行の問題（IssueCode）とメールアドレスの確認
+csv-issue-missing-email = この行にはメールアドレスがないため、招待できません。
+csv-issue-invalid-email = 「{ $email }」は有効なメールアドレスではありません: { $reason }。
+csv-issue-duplicate-in-file = { $email } はすでに { $row } 行目にあります。このアドレスは最初の行だけが招待されます。
+csv-issue-already-member = { $email } はすでにこのワークスペースのメンバーです。この行はスキップされます。
+csv-issue-already-invited = { $email } にはすでに保留中の招待があります。この行はスキップされます（必要であればユーザー管理から再送してください）。
+csv-issue-unknown-role = 「{ $role }」は Liaison が認識できるロールではありません。管理者またはユーザー（admin または user）を指定するか、ユーザーにする場合は空欄にしてください。
+csv-issue-extra-cells = この行にはヘッダーより { $count } 個多く空でないセルがあります（{ $cells }）。これらは無視されます。
+csv-email-whitespace = 空白が含まれています
+csv-email-full-width = 全角文字が含まれています。半角（ASCII）文字で入力し直してください
+csv-email-no-at = @ がありません
+csv-email-several-at = @ が 2 つ以上あります
+csv-email-empty-local = @ の前に何もありません
+csv-email-empty-domain = @ の後に何もありません
+csv-email-local-too-long = @ より前の部分が 64 文字を超えています
+csv-email-too-long = 254 文字を超えています
+csv-email-local-non-ascii = @ より前の部分に「{ $char }」が含まれています。この部分に使えるのは ASCII の英数字と . _ - + のみです
+csv-email-local-char = @ より前の部分に、メールサーバーが受け付けない「{ $char }」が含まれています
+csv-email-local-dots = @ より前の部分がドットで始まるか終わっているか、ドットが 2 つ続いています
+csv-email-ip-literal = ドメインが IP アドレスです。代わりにメールのドメイン名を使用してください
+csv-email-domain-idn = ドメインが有効な国際化ドメイン名ではありません
+csv-email-domain-too-long = ドメインが 253 文字を超えています
+csv-email-domain-dots = ドメインがドットで始まるか終わっているか、ドットが 2 つ続いています
+csv-email-domain-label-too-long = ドメインの一部が 63 文字を超えています
+csv-email-domain-chars = ドメインに英字、数字、ドット、ハイフン以外の文字が含まれています
+csv-email-domain-hyphen = ドメインの一部がハイフンで始まるか終わっています
+csv-email-domain-no-dot = ドメインにドットがありません（例: example.com）
+csv-email-domain-numeric-tld = ドメインが .com や .jp のようなトップレベルドメインではなく数字で終わっています
+
+## チーム（invites/teams）
+teams-name-length = チーム名は 1～80 文字で入力してください。
+teams-already-exists = 「{ $name }」という名前のチームはすでに存在します。
+teams-member-removed = { $email } はワークスペースから削除されています。チームを設定するには、もう一度招待してください。
+teams-member-disappeared = チームの保存中にメンバーが見つからなくなりました。
+teams-unknown = { $unknown } という名前のチームはありません。既存のチーム: { $existing }。先にチームを作成する（ユーザー管理 → チーム）か、名前を修正してください。
+
+## 招待（invites）
+invites-row-incomplete = 招待のデータが不完全です。
+invites-expiry-range = 招待の有効期間は 1～90 日の範囲で指定してください。
+invites-already-member = { $email } はすでにこのワークスペースのメンバーのため、招待は送信されませんでした。
+invites-already-invited = { $email } にはすでに保留中の招待があります（{ $sent } に送信）。メールが届いていない場合はユーザー管理から再送してください。2 件目の招待は作成されていません。
+invites-no-pending = { $email } には保留中の招待がありません（承諾、取り消し、または期限切れの可能性があります）。代わりにもう一度招待してください。
+invites-link-unusable = この招待リンクは使用できません: { $reason }
+invites-link-not-a-code = Liaison の招待コードではありません。管理者に新しい招待を依頼してください。
+invites-link-expired = 有効期限が切れています。管理者に招待の再送を依頼してください。
+invites-link-superseded = 新しい招待が送信されています。最新のメールのリンクを使用してください。
+invites-link-revoked = 招待は取り消されました。
+invites-link-used = すでに使用されています。
+invites-accept-race = この招待は直前に使用されたか、取り消されました。
+setup-first-invitation-sent = { $email } に最初の招待を送信しました
+
+## CSV の一括招待（invites/batches）
+batch-excluded = 確認時に管理者が除外しました。
+batch-row-reasons = { $reasons }
+batch-unknown-role = Liaison が認識できないロールです。
+batch-duplicate = { $email } はすでに前の行にあります。このアドレスは最初の行だけが招待されます。
+batch-results-source-gone = 結果ファイルには { $path } の列を含めますが、このファイルを読み取れなくなりました（{ $reason }）。ファイルを元の場所に戻してから、もう一度結果を保存してください。
+batch-row-not-in-batch = この行は一括招待に含まれていません（送信後にファイルが変更されました）。
+
+## 招待の送信（invites/outbox）
+outbox-cancelled-resent = 新しい招待に置き換えられました（再送）。
+outbox-cancelled-revoked = 招待は取り消されました。
+outbox-cancelled-replaced = このメッセージの送信前に、招待が取り消されたか置き換えられました。
+outbox-cancelled-member-changed = このメッセージの送信前に、メンバーが削除されたか参加しました。
+outbox-cancelled-expired = このメッセージを送信する前に招待の有効期限が切れました。招待を再送してください。
+outbox-body-missing = メッセージの内容が保管庫にありません。招待を再送してください。
+outbox-busy = 別の Liaison ウィンドウまたはコマンドで招待を送信中です。完了するまで（閉じられた場合は 1 分ほど）待ってから、再度お試しください。
+outbox-interrupted = メールサーバーへの受け渡し中に Liaison が停止したため、このメッセージは配信されたかどうか分かりません。自動では再送しません。相手に届いていない場合は招待を再送してください。
+outbox-gave-up = { $error } { $attempts } 回試行して停止しました。残りの招待はキューに残り、次回の送信時に送られます。
+outbox-notice-sent = 招待を送信しました
+outbox-notice-stopped = 招待の送信が止まりました
+outbox-notice-body = 送信 { $sent } 件{ $failed ->
+        [0] {""}
+       *[other] 、失敗 { $failed } 件
+    }{ $uncertain ->
+        [0] {""}
+       *[other] 、送信不明 { $uncertain } 件（再送していません。受信者に確認してください）
+    }{ $remaining ->
+        [0] {""}
+       *[other] 、未送信 { $remaining } 件
+    }。
+
+## メールサーバーと招待メール（invites/smtp、invites/email）
+smtp-host-required = メールサーバーのホスト名を https:// やパスを付けずに入力してください（例: smtp.example.com）。
+smtp-port-required = メールサーバーのポートを入力してください（STARTTLS は 587、TLS は 465）。
+smtp-sender-unusable = 送信元アドレスを使用できません。{ $reason }
+smtp-plain-password = 暗号化なしでは、パスワードが平文のままネットワーク経由で { $host } に送られます。STARTTLS または TLS を選択するか、サインイン不要のリレーであればユーザー名を空欄にしてください。
+smtp-not-configured = メールサーバーがまだ設定されていないため、招待を送信できません。［設定］→［メール］で設定してから（またはサンドボックスを使用して）、もう一度送信してください。キュー内の招待は保持されます。
+smtp-address-invalid = 「{ $address }」は有効なメールアドレスではありません。
+smtp-address-bad-domain = 「{ $address }」のドメインは有効なドメイン名ではありません。
+smtp-address-unusable = 「{ $address }」はアドレスとして使用できません（{ $reason }）。
+smtp-build-failed = メールを作成できませんでした（{ $reason }）。
+smtp-tls-setup-failed = { $host } 用の TLS を準備できません（{ $reason }）。
+smtp-no-starttls = メールサーバー { $server } は STARTTLS に対応していないため、何も送信しませんでした。サーバーが対応していれば TLS（通常はポート 465）を選択するか、ポートを確認してください。
+smtp-sign-in-refused = メールサーバー { $server } が { $user } のサインインを受け付けませんでした（{ $reply }）。［設定］→［メール］でユーザー名とパスワードを確認してください。
+smtp-tls-failed = { $server } との暗号化接続に失敗しました（{ $reason }）。TLS の方式とポートを確認してください（STARTTLS は通常 587、TLS は 465）。
+smtp-connection-refused = メールサーバー { $server } が接続を拒否しました（{ $reply }）。
+smtp-unreachable = メールサーバー { $server } に接続できませんでした（{ $reason }）。ホスト、ポート、ネットワークを確認してください。キュー内の招待は保持され、次回の試行時に送信されます。
+smtp-no-connection = メールサーバーへの接続が開かれていません。
+smtp-message-refused = メールサーバー { $server } が { $to } 宛てのメッセージを拒否しました: { $reply }。
+smtp-message-try-later = メールサーバー { $server } から、{ $to } 宛てのメッセージは後で再試行するよう求められました: { $reply }。
+smtp-broke-before-handover = { $to } 宛てのメッセージを渡す前に、{ $server } との接続が切れました（{ $reason }）。
+smtp-broke-after-handover = { $to } 宛てのメッセージを渡した後に { $server } との接続が切れたため（{ $reason }）、配信されたかどうか分かりません。Liaison は自動では再送しません。相手に届いていない場合は招待を再送してください。
+email-workspace-name-too-long = ワークスペース名は 100 文字以内で入力してください。
+email-join-base-not-a-link = 「{ $base }」はリンクではありません。https://liaison.example.com/join のような完全なアドレスを入力してください。
+setup-connected-by = { $email } が { $name } として接続しました
+setup-disconnected-by = { $email } が接続を解除しました
+setup-sync-people-cached = キャッシュ内の人数: { $count } 人

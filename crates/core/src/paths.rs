@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{Error, ErrorCode, Result};
+use crate::i18n::Text;
+use crate::{Error, ErrorCode, Result, msg};
 
 /// The application identifier; the desktop app and the CLI share the directories derived from it.
 pub const APP_IDENTIFIER: &str = "com.liaison.console";
@@ -32,12 +33,8 @@ impl Paths {
             let dir = absolute(&dir)?;
             return Ok(Self { log_dir: dir.join("logs"), data_dir: dir });
         }
-        let data_root = dirs::data_dir().ok_or_else(|| {
-            Error::new(
-                ErrorCode::DataDirUnwritable,
-                format!("This system reports no home data directory. Set {DATA_DIR_ENV} to a writable folder."),
-            )
-        })?;
+        let data_root = dirs::data_dir()
+            .ok_or_else(|| Error::new(ErrorCode::DataDirUnwritable, msg!("paths-no-home", env = DATA_DIR_ENV)))?;
         let data_dir = data_root.join(APP_IDENTIFIER);
         Ok(Self { log_dir: platform_log_dir().unwrap_or_else(|| data_dir.join("logs")), data_dir })
     }
@@ -66,7 +63,10 @@ impl Paths {
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
     std::path::absolute(dir).map_err(|e| {
-        Error::new(ErrorCode::DataDirUnwritable, format!("The data directory {} cannot be used: {e}.", dir.display()))
+        Error::new(
+            ErrorCode::DataDirUnwritable,
+            msg!("paths-dir-unusable", path = dir.display().to_string(), reason = e.to_string()),
+        )
     })
 }
 
@@ -80,18 +80,17 @@ fn platform_log_dir() -> Option<PathBuf> {
 }
 
 fn ensure_writable(dir: &Path) -> Result<()> {
-    let unwritable = |e: std::io::Error| {
+    // The reason is the OS's own words (verbatim), or ours when Liaison found the problem.
+    let refuse = |reason: Text| {
         Error::new(
             ErrorCode::DataDirUnwritable,
-            format!(
-                "Liaison cannot write to {} ({e}). Choose a folder you can write to with --data-dir or {DATA_DIR_ENV}, or fix its permissions.",
-                dir.display()
-            ),
+            msg!("paths-unwritable", path = dir.display().to_string(), reason = reason, env = DATA_DIR_ENV),
         )
         .with_details(serde_json::json!({ "path": dir.display().to_string() }))
     };
+    let unwritable = |e: std::io::Error| refuse(Text::verbatim(e.to_string())).caused_by(e);
     if dir.exists() && !dir.is_dir() {
-        return Err(unwritable(std::io::Error::other("it is a file, not a folder")));
+        return Err(refuse(msg!("paths-is-a-file")));
     }
     std::fs::create_dir_all(dir).map_err(unwritable)?;
     // Permission bits do not tell the whole story (read-only mounts, ACLs): try a real write.

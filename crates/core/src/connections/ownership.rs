@@ -231,7 +231,7 @@ pub fn register(tx: &Connection, new: &NewConnection) -> Result<String> {
             tx,
             step,
             StepState::Done,
-            Some(&format!("Connected by {} as {}", actor.email, new.display_name)),
+            Some(crate::msg!("setup-connected-by", email = &actor.email, name = &new.display_name)),
         )?;
     }
     audit::record(
@@ -342,7 +342,12 @@ pub fn disconnect(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<
                 _ => None,
             };
             if let Some(step) = step.filter(|_| live_connection(tx, row.kind).ok().flatten().is_none()) {
-                setup::set_step(tx, step, StepState::NotStarted, Some(&format!("Disconnected by {}", actor.email)))?;
+                setup::set_step(
+                    tx,
+                    step,
+                    StepState::NotStarted,
+                    Some(crate::msg!("setup-disconnected-by", email = &actor.email)),
+                )?;
             }
         }
         audit::record(tx, Some(&actor.id), "connection.disconnected", Some(connection_id), serde_json::json!({ "kind": kind_str(row.kind), "display_name": row.display_name }))

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use backon::BackoffBuilder;
 use tokio::sync::Semaphore;
 
-use crate::{Error, ErrorCode, Result};
+use crate::i18n::Text;
+use crate::{Error, ErrorCode, Result, msg};
 
 mod remotes;
 
@@ -21,6 +22,7 @@ pub enum Outcome<T> {
     /// The call succeeded.
     Done(T),
     /// A transient failure (5xx, timeout, rate limit): try again, after `after` if the server said.
+    /// `reason` is technical ("HTTP 503", a vendor's code) and is shown inside a catalogue message.
     Retry { after: Option<Duration>, reason: String },
     /// The access token expired or was rejected: refresh it and try again (once).
     Refresh,
@@ -113,7 +115,7 @@ pub fn client() -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Liaison/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| Error::internal(format!("Could not set up HTTPS ({e}).")))
+        .map_err(|e| Error::internal(msg!("http-setup-failed", reason = e.to_string())).caused_by(e))
 }
 
 impl Http {
@@ -147,7 +149,7 @@ impl Http {
 
     /// Sends the request `build` makes, judges the response with `judge`, and retries within the
     /// policy; `refresh` renews credentials when `judge` asks for it (at most once per call).
-    pub async fn execute<T, B, J, JF, R, RF>(&self, what: &str, build: B, judge: J, refresh: R) -> Result<T>
+    pub async fn execute<T, B, J, JF, R, RF>(&self, what: impl Into<Text>, build: B, judge: J, refresh: R) -> Result<T>
     where
         B: Fn() -> reqwest::RequestBuilder,
         J: Fn(reqwest::Response) -> JF,
@@ -155,6 +157,7 @@ impl Http {
         R: Fn() -> RF,
         RF: std::future::Future<Output = Result<()>>,
     {
+        let what: Text = what.into();
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
@@ -166,7 +169,8 @@ impl Http {
         let mut refreshes = 0;
         loop {
             let outcome = {
-                let _slot = self.budget.in_flight.acquire().await.map_err(|_| Error::internal("HTTP budget closed"))?;
+                let _slot =
+                    self.budget.in_flight.acquire().await.map_err(|_| Error::internal(msg!("http-budget-closed")))?;
                 self.budget.admit().await;
                 match build().send().await {
                     Ok(response) => {
@@ -186,20 +190,19 @@ impl Http {
                 Outcome::Refresh => {
                     return Err(Error::new(
                         ErrorCode::Unauthorized,
-                        format!(
-                            "{} rejected Liaison's credentials again after renewing them ({what}). Reconnect the connection.",
-                            self.system
-                        ),
+                        msg!("http-rejected-after-refresh", system = self.system, what = &what),
                     ));
                 }
                 Outcome::Retry { after, reason } => {
                     let Some(backoff) = delays.next() else {
                         return Err(Error::new(
                             ErrorCode::Unavailable,
-                            format!(
-                                "{} kept failing ({reason}) while {what}; Liaison gave up after {} attempts. Try again later.",
-                                self.system,
-                                self.retry.attempts + 1
+                            msg!(
+                                "http-kept-failing",
+                                system = self.system,
+                                reason = reason,
+                                what = &what,
+                                attempts = self.retry.attempts + 1
                             ),
                         ));
                     };
@@ -217,13 +220,8 @@ fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
     if e.is_connect() {
         // A refused or unresolvable host will not come back within a retry budget.
         return Outcome::Fail(
-            Error::new(
-                ErrorCode::Unreachable,
-                format!(
-                    "Liaison could not reach {host}. Check the address, your network and any proxy, then try again."
-                ),
-            )
-            .with_details(serde_json::json!({ "host": host })),
+            Error::new(ErrorCode::Unreachable, msg!("http-unreachable", host = &host))
+                .with_details(serde_json::json!({ "host": host })),
         );
     }
     if e.is_timeout() {

@@ -52,6 +52,16 @@ impl Lang {
 pub enum Arg {
     Str(String),
     Num(f64),
+    /// A message inside a message ("Row 4: { $reason }"), rendered in the same language.
+    Text(Box<Text>),
+    /// Sentences shown one after another ("Still open: A. B."), each in the same language.
+    Sentences(Vec<Text>),
+}
+
+impl From<Vec<Text>> for Arg {
+    fn from(texts: Vec<Text>) -> Self {
+        Self::Sentences(texts)
+    }
 }
 
 macro_rules! num_arg {
@@ -63,7 +73,7 @@ macro_rules! num_arg {
         }
     )*};
 }
-num_arg!(i32, i64, u16, u32, u64, usize, f64);
+num_arg!(u8, i32, i64, u16, u32, u64, usize, f64);
 
 impl From<String> for Arg {
     fn from(s: String) -> Self {
@@ -84,9 +94,15 @@ impl From<&String> for Arg {
 }
 
 impl From<Text> for Arg {
-    /// A nested text is rendered in English here; use it only for proper names and values.
+    /// A nested text is rendered in the language of the message around it.
     fn from(t: Text) -> Self {
-        Self::Str(t.0.english)
+        Self::Text(Box::new(t))
+    }
+}
+
+impl From<&Text> for Arg {
+    fn from(t: &Text) -> Self {
+        Self::Text(Box::new(t.clone()))
     }
 }
 
@@ -142,36 +158,46 @@ impl Text {
     pub fn to_stored(&self) -> String {
         match &self.0.key {
             None => self.0.english.clone(),
-            Some(key) => {
-                let args: serde_json::Map<String, serde_json::Value> = self
-                    .0
-                    .args
-                    .iter()
-                    .map(|(k, v)| {
-                        let v = match v {
-                            Arg::Str(s) => serde_json::Value::from(s.as_str()),
-                            Arg::Num(n) => serde_json::Value::from(*n),
-                        };
-                        (k.to_string(), v)
-                    })
-                    .collect();
-                serde_json::json!({ "key": key, "args": args }).to_string()
-            }
+            Some(_) => self.stored_value().to_string(),
         }
+    }
+
+    /// The stored form as JSON; a nested text is an object, a verbatim one its plain string.
+    fn stored_value(&self) -> serde_json::Value {
+        let Some(key) = &self.0.key else {
+            return serde_json::Value::from(self.0.english.as_str());
+        };
+        let args: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .args
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Arg::Str(s) => serde_json::Value::from(s.as_str()),
+                    Arg::Num(n) => serde_json::Value::from(*n),
+                    Arg::Text(t) => t.stored_value(),
+                    Arg::Sentences(ts) => ts.iter().map(Text::stored_value).collect(),
+                };
+                (k.to_string(), v)
+            })
+            .collect();
+        serde_json::json!({ "key": key, "args": args })
     }
 
     /// Reads what [`Text::to_stored`] wrote; anything else (rows written before messages had
     /// keys) is a verbatim text.
     pub fn from_stored(stored: &str) -> Self {
+        let parsed = stored.starts_with('{').then(|| serde_json::from_str::<serde_json::Value>(stored).ok()).flatten();
+        parsed.and_then(Self::from_stored_value).unwrap_or_else(|| Self::verbatim(stored))
+    }
+
+    fn from_stored_value(value: serde_json::Value) -> Option<Self> {
         #[derive(serde::Deserialize)]
         struct Stored {
             key: String,
             args: serde_json::Map<String, serde_json::Value>,
         }
-        let Some(parsed) = stored.starts_with('{').then(|| serde_json::from_str::<Stored>(stored).ok()).flatten()
-        else {
-            return Self::verbatim(stored);
-        };
+        let parsed: Stored = serde_json::from_value(value).ok()?;
         let args: Vec<(Cow<'static, str>, Arg)> = parsed
             .args
             .into_iter()
@@ -179,13 +205,27 @@ impl Text {
                 let v = match v {
                     serde_json::Value::Number(n) => Arg::Num(n.as_f64().unwrap_or_default()),
                     serde_json::Value::String(s) => Arg::Str(s),
+                    nested @ serde_json::Value::Object(_) => match Self::from_stored_value(nested.clone()) {
+                        Some(text) => Arg::Text(Box::new(text)),
+                        None => Arg::Str(nested.to_string()),
+                    },
+                    serde_json::Value::Array(items) => Arg::Sentences(
+                        items
+                            .into_iter()
+                            .map(|item| match item {
+                                serde_json::Value::String(s) => Self::verbatim(s),
+                                other => Self::from_stored_value(other.clone())
+                                    .unwrap_or_else(|| Self::verbatim(other.to_string())),
+                            })
+                            .collect(),
+                    ),
                     other => Arg::Str(other.to_string()),
                 };
                 (Cow::Owned(k), v)
             })
             .collect();
         let english = render(Lang::En, &parsed.key, &args);
-        Self(Box::new(Inner { key: Some(Cow::Owned(parsed.key)), args, english }))
+        Some(Self(Box::new(Inner { key: Some(Cow::Owned(parsed.key)), args, english })))
     }
 
     /// The text in the language of the serialisation under way (see [`in_language`]).
@@ -240,6 +280,29 @@ impl From<String> for Text {
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Self::verbatim(s)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Self::verbatim(s.as_str())
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(t: &Text) -> Self {
+        t.clone()
+    }
+}
+
+// Arguments are never NaN, so equality is total.
+impl Eq for Text {}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    /// A text read back from JSON is the string it was rendered as (in the language of its
+    /// serialisation), so it stays verbatim; SQLite keeps texts with [`Text::to_stored`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::verbatim)
     }
 }
 
@@ -336,6 +399,13 @@ fn render(lang: Lang, key: &str, args: &[(Cow<'static, str>, Arg)]) -> String {
         match value {
             Arg::Str(s) => fluent_args.set(name.clone(), FluentValue::from(s.clone())),
             Arg::Num(n) => fluent_args.set(name.clone(), FluentValue::from(*n)),
+            Arg::Text(t) => fluent_args.set(name.clone(), FluentValue::from(t.render(lang))),
+            Arg::Sentences(ts) => {
+                // Japanese sentences end in 。 and follow each other without a space.
+                let sep = if lang == Lang::Ja { "" } else { " " };
+                let joined = ts.iter().map(|t| t.render(lang)).collect::<Vec<_>>().join(sep);
+                fluent_args.set(name.clone(), FluentValue::from(joined))
+            }
         }
     }
     let mut errors = Vec::new();

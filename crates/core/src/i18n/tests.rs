@@ -50,8 +50,14 @@ fn every_key_used_in_core_is_in_the_catalogue() {
 fn every_japanese_message_is_written_in_japanese() {
     // Japanese text carries kana or kanji; an English sentence copied over does not.
     let japanese = regex::Regex::new(r"[\p{Hiragana}\p{Katakana}\p{Han}]").unwrap();
+    // A message made only of its arguments ("{ $reasons }": texts already in the language) has
+    // no words of its own to translate.
+    let placeable = regex::Regex::new(r"\{[^{}]*\}").unwrap();
     for key in keys(Lang::Ja) {
         let text = render(Lang::Ja, &key, &[]);
+        if placeable.replace_all(&text, "").trim().is_empty() {
+            continue;
+        }
         assert!(japanese.is_match(&text), "{key} is not Japanese in ja.ftl: {text:?}");
     }
 }
@@ -97,4 +103,91 @@ fn a_stored_text_reads_back_in_every_language_and_old_plain_rows_stay_verbatim()
     let old = Text::from_stored("Marketo rejected the lead.");
     assert_eq!((old.key(), old.as_str()), (None, "Marketo rejected the lead."));
     assert_eq!(Text::from_stored(&Text::verbatim("x").to_stored()).as_str(), "x");
+}
+
+#[test]
+fn a_nested_text_and_a_list_of_sentences_render_and_store_in_the_language_of_the_message() {
+    let inner = crate::msg!("test-rows", count = 2usize);
+    let outer = crate::msg!("test-greeting", name = inner.clone());
+    assert_eq!(outer, "Hello, 2 rows.");
+    assert_eq!(outer.render(Lang::Ja), "こんにちは、2 行さん。");
+    let back = Text::from_stored(&outer.to_stored());
+    assert_eq!(back.render(Lang::Ja), "こんにちは、2 行さん。");
+    let list = crate::msg!("test-greeting", name = vec![inner.clone(), Text::verbatim("x")]);
+    assert_eq!(list, "Hello, 2 rows x.");
+    assert_eq!(Text::from_stored(&list.to_stored()).render(Lang::Ja), "こんにちは、2 行xさん。");
+}
+
+/// Files not converted yet: the first three are converted separately (another change owns them
+/// now); the rest are still to do on this branch. Remove each from this list once done.
+const NOT_YET_CONVERTED: [&str; 15] = [
+    "connections/oauth.rs",
+    "connections/salesforce.rs",
+    "connections/dynamics.rs",
+    "connections/campaign.rs",
+    "connections/health.rs",
+    "connections/marketo.rs",
+    "connections/ownership.rs",
+    "sync/activities.rs",
+    "sync/fields.rs",
+    "sync/records.rs",
+    "sync/run/checkpoint.rs",
+    "sync/run/marketo.rs",
+    "sync/run/mod.rs",
+    "sync/run/salesforce.rs",
+    "sync/settings.rs",
+];
+
+#[test]
+fn no_error_in_core_is_built_from_a_string_literal_or_format() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let constructor = r"Error::(?:new|invalid_input|not_found|internal)\(\s*(?:ErrorCode::\w+,\s*)?";
+    let patterns = [
+        regex::Regex::new(&format!(r#"{constructor}""#)).unwrap(),
+        regex::Regex::new(&format!(r"{constructor}format!")).unwrap(),
+        regex::Regex::new(&format!(r#"{constructor}(?:if|match)\b[^;]*?\{{\s*""#)).unwrap(),
+    ];
+    let mut found = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        if relative.starts_with("i18n/")
+            || relative.ends_with("tests.rs")
+            || NOT_YET_CONVERTED.contains(&relative.as_str())
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for pattern in &patterns {
+            for m in pattern.find_iter(code) {
+                let line = code[..m.start()].lines().count();
+                found.push(format!("{relative}:{line}: {}", m.as_str().lines().next().unwrap_or_default()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "errors written as plain strings (use msg!):\n{}", found.join("\n"));
+}
+
+#[test]
+fn representative_errors_of_every_area_render_in_japanese() {
+    let japanese = regex::Regex::new(r"[\p{Hiragana}\p{Katakana}\p{Han}]").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'j'; 4096]).unwrap();
+    let errors = [
+        crate::Paths::in_dir(&file).ensure_data_dir().unwrap_err(),
+        crate::settings::LanguagePreference::parse("fr").unwrap_err(),
+        crate::members::admin::normalize_email("a b@example.com").unwrap_err(),
+        crate::invites::csv::inspect(dir.path()).unwrap_err(),
+        crate::store::Store::open_file(&junk).unwrap_err(),
+    ];
+    for err in errors {
+        let ja = err.message.render(Lang::Ja);
+        assert!(err.message.key().is_some(), "not a catalogue message: {}", err.message);
+        assert!(japanese.is_match(&ja), "{:?} is not Japanese: {ja}", err.code);
+    }
 }

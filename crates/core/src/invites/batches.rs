@@ -11,11 +11,12 @@ use ts_rs::TS;
 use super::csv::{self as csvmod, Inspection, Mapping, RowStatus};
 use super::invite::{Context, Refusal};
 use super::lifecycle::{expire_due, invite_in};
+use crate::i18n::Text;
 use crate::members::MemberRole;
 use crate::members::admin::require_actor;
 use crate::store::now;
 use crate::vault::Vault;
-use crate::{Error, Result, Workspace, audit};
+use crate::{Error, Result, Workspace, audit, msg};
 
 /// Rows queued per transaction by [`queue_csv_batch`].
 pub const BATCH_ROWS: usize = 500;
@@ -45,7 +46,7 @@ pub struct BatchRow {
     pub teams: Vec<String>,
     pub result: RowResult,
     /// Empty for invited rows.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// What [`queue_csv_batch`] did; `queued + invalid + duplicates + existing + excluded + failed == rows`.
@@ -179,39 +180,32 @@ pub(super) fn queue_row(
         role: row.role,
         teams: row.teams.clone(),
         result: RowResult::Invited,
-        reason: String::new(),
+        reason: Text::verbatim(""),
     };
-    let skip = |mut out: BatchRow, result, reason: String| {
+    let skip = |mut out: BatchRow, result, reason: Text| {
         out.result = result;
         out.reason = reason;
         Ok(out)
     };
     if excluded.contains(&row.row) {
-        return skip(out, RowResult::Excluded, "Excluded by the admin during the review.".into());
+        return skip(out, RowResult::Excluded, msg!("batch-excluded"));
     }
     // Invalid rows carry the CSV reader's reasons; duplicates are judged here, among the rows
     // not excluded, as the validation report does.
     if row.status == RowStatus::Invalid {
-        let reasons: Vec<&str> = row
+        let reasons: Vec<Text> = row
             .issues
             .iter()
             .filter(|i| i.severity == csvmod::Severity::Error && i.code != csvmod::IssueCode::DuplicateInFile)
-            .map(|i| i.message.as_str())
+            .map(|i| i.message.clone())
             .collect();
-        return skip(out, RowResult::Invalid, reasons.join(" "));
+        return skip(out, RowResult::Invalid, msg!("batch-row-reasons", reasons = reasons));
     }
     let Some(role) = row.role else {
-        return skip(out, RowResult::Invalid, "The role is not one Liaison knows.".into());
+        return skip(out, RowResult::Invalid, msg!("batch-unknown-role"));
     };
     if !seen.insert(csvmod::normalize_email(&row.email)) {
-        return skip(
-            out,
-            RowResult::Duplicate,
-            format!(
-                "{} already appears on an earlier row; only the first row with this address is invited.",
-                row.email
-            ),
-        );
+        return skip(out, RowResult::Duplicate, msg!("batch-duplicate", email = &row.email));
     }
     let name = format!("{} {}", row.first_name, row.last_name);
     match invite_in(tx, vault, ctx, &row.email, Some(name.trim()), role, &row.teams, Some(run_id))? {
@@ -243,9 +237,10 @@ pub fn write_batch_results<W: Write>(
     summary: &BatchSummary,
 ) -> Result<()> {
     if let Err(e) = std::fs::metadata(path) {
-        return Err(Error::invalid_input(format!(
-            "The results file repeats the columns of {}, which can no longer be read ({e}). Put the file back where              it was, then save the results again.",
-            path.display()
+        return Err(Error::invalid_input(msg!(
+            "batch-results-source-gone",
+            path = path.display().to_string(),
+            reason = e.to_string()
         )));
     }
     // Without a header row the columns have no names of their own; use the wizard's ("Column A").
@@ -255,10 +250,10 @@ pub fn write_batch_results<W: Write>(
     csvmod::for_each_record(path, inspection, &mut |row, record| {
         while outcomes.next_if(|o| o.row < row).is_some() {}
         let (result, reason) = match outcomes.next_if(|o| o.row == row) {
-            Some(o) => (result_word(o.result), o.reason.as_str()),
-            None => ("", "This row was not part of the batch (the file changed after it was sent)."),
+            Some(o) => (result_word(o.result), o.reason.as_str().to_owned()),
+            None => ("", msg!("batch-row-not-in-batch").as_str().to_owned()),
         };
-        writer.row(record.iter(), result, reason)
+        writer.row(record.iter(), result, &reason)
     })?;
     writer.finish()
 }

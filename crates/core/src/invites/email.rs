@@ -75,7 +75,7 @@ pub(crate) fn workspace_name(conn: &Connection) -> Result<String> {
 pub fn set_workspace_name(ws: &crate::Workspace, name: &str) -> Result<()> {
     let name = name.trim();
     if name.chars().count() > 100 {
-        return Err(crate::Error::invalid_input("The workspace name can have at most 100 characters."));
+        return Err(crate::Error::invalid_input(crate::msg!("email-workspace-name-too-long")));
     }
     ws.store().write(|tx| {
         let actor = crate::members::admin::require_actor(tx)?;
@@ -91,9 +91,7 @@ pub fn set_workspace_name(ws: &crate::Workspace, name: &str) -> Result<()> {
 pub fn set_join_url_base(ws: &crate::Workspace, base: &str) -> Result<()> {
     let base = base.trim();
     if !base.is_empty() && url::Url::parse(base).is_err() {
-        return Err(crate::Error::invalid_input(format!(
-            "{base:?} is not a link. Enter a full address such as https://liaison.example.com/join."
-        )));
+        return Err(crate::Error::invalid_input(crate::msg!("email-join-base-not-a-link", base = base)));
     }
     ws.store().write(|tx| {
         let actor = crate::members::admin::require_actor(tx)?;

@@ -17,10 +17,11 @@ use ts_rs::TS;
 use super::email::{self, EmailLanguage};
 use super::lifecycle::expiry_days_in;
 use super::outbox::MessageState;
+use crate::i18n::Text;
 use crate::members::admin::{Admin, require_actor};
 use crate::members::{MemberRole, MemberStatus, parse_enum};
 use crate::store::{Store, now};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 pub use super::batches::{BATCH_ROWS, BatchRow, BatchSummary, RowResult, queue_csv_batch, write_batch_results};
 pub(crate) use super::lifecycle::expire_due;
@@ -67,7 +68,7 @@ pub struct InvitationSummary {
     /// The state of its latest email (`None`: no email queued).
     pub delivery: Option<MessageState>,
     /// Why the latest email failed or is uncertain.
-    pub delivery_error: Option<String>,
+    pub delivery_error: Option<Text>,
     pub sent_at: Option<String>,
 }
 
@@ -100,9 +101,9 @@ impl Context {
 
 /// Why an address cannot be invited now.
 pub(super) enum Refusal {
-    AlreadyMember(String),
-    AlreadyInvited(String),
-    UnknownTeams(String),
+    AlreadyMember(Text),
+    AlreadyInvited(Text),
+    UnknownTeams(Text),
 }
 
 impl Refusal {
@@ -133,7 +134,7 @@ pub(super) fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<Str
 
 pub(super) fn to_summary(row: [Option<String>; 13]) -> Result<InvitationSummary> {
     let [id, email, name, role, status, teams, state, by, created, expires, delivery, error, sent_at] = row;
-    let req = |v: Option<String>| v.ok_or_else(|| Error::internal("An invitation row is incomplete."));
+    let req = |v: Option<String>| v.ok_or_else(|| Error::internal(msg!("invites-row-incomplete")));
     let mut teams: Vec<String> = serde_json::from_str(&teams.unwrap_or_else(|| "[]".into()))?;
     teams.sort();
     Ok(InvitationSummary {
@@ -148,7 +149,7 @@ pub(super) fn to_summary(row: [Option<String>; 13]) -> Result<InvitationSummary>
         created_at: req(created)?,
         expires_at: req(expires)?,
         delivery: delivery.as_deref().map(parse_enum).transpose()?,
-        delivery_error: error,
+        delivery_error: error.as_deref().map(Text::from_stored),
         sent_at,
     })
 }

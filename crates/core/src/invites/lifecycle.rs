@@ -12,7 +12,7 @@ use crate::members::admin::{normalize_email, require_actor};
 use crate::members::{MemberRole, join_everyone};
 use crate::store::{Store, now};
 use crate::vault::{Vault, random_token};
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// Setting: days an invitation stays valid (default [`DEFAULT_EXPIRY_DAYS`]).
 pub const EXPIRY_DAYS_KEY: &str = "invites.expiry_days";
@@ -35,7 +35,7 @@ pub(super) fn expiry_days_in(conn: &Connection) -> Result<u32> {
 /// Sets how many days new invitations stay valid (1–90); audited.
 pub fn set_expiry_days(ws: &Workspace, days: u32) -> Result<()> {
     if !(1..=90).contains(&days) {
-        return Err(Error::invalid_input("Invitations can stay valid for 1 to 90 days."));
+        return Err(Error::invalid_input(msg!("invites-expiry-range")));
     }
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
@@ -82,9 +82,7 @@ pub(super) fn invite_in(
     if let Some((_, known, status)) = &existing {
         match status.as_str() {
             "active" => {
-                return Ok(Err(Refusal::AlreadyMember(format!(
-                    "{known} is already a member of this workspace, so no invitation was sent."
-                ))));
+                return Ok(Err(Refusal::AlreadyMember(msg!("invites-already-member", email = known))));
             }
             "invited" => {
                 let pending: Option<String> = tx
@@ -95,9 +93,10 @@ pub(super) fn invite_in(
                     )
                     .optional()?;
                 if let Some(created) = pending {
-                    return Ok(Err(Refusal::AlreadyInvited(format!(
-                        "{known} already has a pending invitation (sent {created}). Resend it from User Management \
-                         if the email was lost; a second invitation was not created."
+                    return Ok(Err(Refusal::AlreadyInvited(msg!(
+                        "invites-already-invited",
+                        email = known,
+                        sent = created
                     ))));
                 }
             }
@@ -221,12 +220,7 @@ pub(super) fn pending_for(conn: &Connection, email_addr: &str) -> Result<(String
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()?
-    .ok_or_else(|| {
-        Error::not_found(format!(
-            "{} has no pending invitation (it may have been accepted, revoked or expired). Invite them again instead.",
-            email_addr.trim()
-        ))
-    })
+    .ok_or_else(|| Error::not_found(msg!("invites-no-pending", email = email_addr.trim())))
 }
 
 /// Sends a pending invitation again with a new code (the previous link stops working) and a
@@ -244,7 +238,7 @@ pub fn resend(ws: &Workspace, vault: &Vault, email_addr: &str) -> Result<Invitat
             "UPDATE invitations SET state = 'superseded', closed_at = ?2 WHERE id = ?1",
             params![old_id, now()],
         )?;
-        outbox::cancel_for_invitation(tx, vault, &old_id, "Replaced by a newer invitation (resent).")?;
+        outbox::cancel_for_invitation(tx, vault, &old_id, msg!("outbox-cancelled-resent"))?;
         tx.execute("UPDATE members SET invited_at = ?2 WHERE id = ?1", params![member_id, now()])?;
         let id = create_invitation(tx, vault, &ctx, &member_id, &stored_email, name.as_deref(), None)?;
         audit::record(
@@ -267,7 +261,7 @@ pub fn revoke(ws: &Workspace, vault: &Vault, email_addr: &str) -> Result<Invitat
         let (id, member_id) = pending_for(tx, email_addr)?;
         let at = now();
         tx.execute("UPDATE invitations SET state = 'revoked', closed_at = ?2 WHERE id = ?1", params![id, at])?;
-        let cancelled = outbox::cancel_for_invitation(tx, vault, &id, "The invitation was revoked.")?;
+        let cancelled = outbox::cancel_for_invitation(tx, vault, &id, msg!("outbox-cancelled-revoked"))?;
         tx.execute(
             "UPDATE members SET status = 'removed', removed_at = ?2 WHERE id = ?1 AND status = 'invited'",
             params![member_id, at],
@@ -297,16 +291,17 @@ pub fn verify_code(store: &Store, code: &str) -> Result<InvitationSummary> {
         )
         .optional()?)
     })?;
-    let invalid = |why: &str| Error::new(ErrorCode::Forbidden, format!("This invitation link cannot be used: {why}"));
+    let invalid =
+        |why: crate::i18n::Text| Error::new(ErrorCode::Forbidden, msg!("invites-link-unusable", reason = why));
     let Some((id, state, expires_at)) = found else {
-        return Err(invalid("it is not a Liaison invitation code. Ask an admin for a new invitation."));
+        return Err(invalid(msg!("invites-link-not-a-code")));
     };
     match state.as_str() {
         "pending" if expires_at > now() => invitation_by_id(store, &id),
-        "pending" | "expired" => Err(invalid("it has expired. Ask an admin to resend the invitation.")),
-        "superseded" => Err(invalid("a newer invitation was sent; use the link in the latest email.")),
-        "revoked" => Err(invalid("the invitation was withdrawn.")),
-        _ => Err(invalid("it was already used.")),
+        "pending" | "expired" => Err(invalid(msg!("invites-link-expired"))),
+        "superseded" => Err(invalid(msg!("invites-link-superseded"))),
+        "revoked" => Err(invalid(msg!("invites-link-revoked"))),
+        _ => Err(invalid(msg!("invites-link-used"))),
     }
 }
 
@@ -321,7 +316,7 @@ pub fn accept(ws: &Workspace, code: &str) -> Result<InvitationSummary> {
             params![invitation.id, at],
         )?;
         if changed != 1 {
-            return Err(Error::new(ErrorCode::Conflict, "This invitation was used or withdrawn a moment ago."));
+            return Err(Error::new(ErrorCode::Conflict, msg!("invites-accept-race")));
         }
         let member_id: String =
             tx.query_row("SELECT member_id FROM invitations WHERE id = ?1", [&invitation.id], |r| r.get(0))?;

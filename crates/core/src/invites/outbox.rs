@@ -21,10 +21,11 @@ use ts_rs::TS;
 use super::email::{EmailLanguage, RenderedEmail};
 use super::smtp::{self, SendFailure, SmtpClient};
 use crate::http::RetryPolicy;
+use crate::i18n::{Lang, Text};
 use crate::setup::{self, SetupStepKey, StepState};
 use crate::store::{Store, now};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 const LEASE_KEY: &str = "outbox.delivery_lease";
 /// How long a delivery's claim lasts without renewal; renewed before every network step.
@@ -75,7 +76,7 @@ pub struct DeliveryProgress {
 pub struct UncertainMessage {
     pub message_id: i64,
     pub recipient: String,
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// What a delivery did.
@@ -137,13 +138,13 @@ pub(crate) fn queue_in(
 
 /// Cancels the queued messages of an invitation (revoked or superseded) inside the caller's
 /// transaction; returns how many were cancelled.
-pub(crate) fn cancel_for_invitation(tx: &Connection, vault: &Vault, invitation_id: &str, why: &str) -> Result<usize> {
+pub(crate) fn cancel_for_invitation(tx: &Connection, vault: &Vault, invitation_id: &str, why: Text) -> Result<usize> {
     let ids: Vec<i64> = {
         let mut stmt = tx.prepare("SELECT id FROM outbox WHERE invitation_id = ?1 AND state = 'queued'")?;
         stmt.query_map([invitation_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
     for id in &ids {
-        finish(tx, vault, *id, MessageState::Cancelled, Some(why), None)?;
+        finish(tx, vault, *id, MessageState::Cancelled, Some(&why), None)?;
     }
     Ok(ids.len())
 }
@@ -165,10 +166,11 @@ fn finish(
     vault: &Vault,
     id: i64,
     state: MessageState,
-    error: Option<&str>,
+    error: Option<&Text>,
     reply: Option<&str>,
 ) -> Result<()> {
     let at = now();
+    let error = error.map(Text::to_stored);
     tx.execute(
         "UPDATE outbox SET state = ?2, last_error = coalesce(?3, last_error), smtp_reply = coalesce(?4, smtp_reply),
                 updated_at = ?5, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END
@@ -222,49 +224,22 @@ pub fn finished_notice(store: &Store, summary: &DeliverySummary) -> Result<Optio
     if summary.sent + summary.failed + uncertain == 0 && summary.stopped.is_none() {
         return Ok(None);
     }
-    let language = store.read(EmailLanguage::of_workspace)?;
+    let lang: Lang = crate::settings::language(store);
     let stopped = summary.stopped.is_some() || summary.cancelled;
-    let notice = match language {
-        EmailLanguage::En => {
-            let mut parts = vec![format!("{} sent", summary.sent)];
-            if summary.failed > 0 {
-                parts.push(format!("{} failed", summary.failed));
-            }
-            if uncertain > 0 {
-                parts.push(format!("{uncertain} uncertain (not resent; check with the recipients)"));
-            }
-            if summary.remaining > 0 {
-                parts.push(format!("{} still queued", summary.remaining));
-            }
-            let mut body = format!("{}.", parts.join(", "));
-            if let Some(err) = &summary.stopped {
-                body.push(' ');
-                body.push_str(&err.message);
-            }
-            let title = if stopped { "Sending invitations stopped" } else { "Invitations sent" };
-            Notice { title: title.to_owned(), body }
-        }
-        EmailLanguage::Ja => {
-            let mut parts = vec![format!("送信 {} 件", summary.sent)];
-            if summary.failed > 0 {
-                parts.push(format!("失敗 {} 件", summary.failed));
-            }
-            if uncertain > 0 {
-                parts.push(format!("送信不明 {uncertain} 件（再送していません。受信者に確認してください）"));
-            }
-            if summary.remaining > 0 {
-                parts.push(format!("未送信 {} 件", summary.remaining));
-            }
-            let mut body = format!("{}。", parts.join("、"));
-            if let Some(err) = &summary.stopped {
-                body.push(' ');
-                body.push_str(&err.message);
-            }
-            let title = if stopped { "招待の送信が止まりました" } else { "招待を送信しました" };
-            Notice { title: title.to_owned(), body }
-        }
-    };
-    Ok(Some(notice))
+    let mut body = msg!(
+        "outbox-notice-body",
+        sent = summary.sent,
+        failed = summary.failed,
+        uncertain = uncertain,
+        remaining = summary.remaining
+    )
+    .render(lang);
+    if let Some(err) = &summary.stopped {
+        body.push(' ');
+        body.push_str(&err.message.render(lang));
+    }
+    let title = if stopped { msg!("outbox-notice-stopped") } else { msg!("outbox-notice-sent") };
+    Ok(Some(Notice { title: title.render(lang), body }))
 }
 
 fn unix_now() -> i64 {
@@ -280,11 +255,7 @@ fn claim_lease(tx: &Connection, holder: &str) -> Result<()> {
         let other = lease["holder"].as_str().is_some_and(|h| h != holder);
         let live = lease["until"].as_i64().is_some_and(|until| until > unix_now());
         if other && live {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                "Invitations are already being sent by another Liaison window or command. Wait for it to finish \
-                 (or for about a minute if it was closed), then try again.",
-            ));
+            return Err(Error::new(ErrorCode::Conflict, msg!("outbox-busy")));
         }
     }
     let lease = serde_json::json!({ "holder": holder, "until": unix_now() + LEASE_SECONDS });
@@ -315,12 +286,10 @@ fn recover_interrupted(tx: &Transaction<'_>, vault: &Vault) -> Result<Vec<Uncert
             tx.prepare("SELECT id, recipient, invitation_id FROM outbox WHERE state = 'sending' ORDER BY id")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
     };
-    let reason = "Liaison was stopped while this message was being handed to the mail server, so it may or may \
-                  not have been delivered. It is not sent again automatically; resend the invitation if the \
-                  person did not receive it.";
+    let reason = msg!("outbox-interrupted");
     let mut out = Vec::with_capacity(stuck.len());
     for (id, recipient, invitation_id) in stuck {
-        finish(tx, vault, id, MessageState::Uncertain, Some(reason), None)?;
+        finish(tx, vault, id, MessageState::Uncertain, Some(&reason), None)?;
         audit::record(
             tx,
             None,
@@ -328,7 +297,7 @@ fn recover_interrupted(tx: &Transaction<'_>, vault: &Vault) -> Result<Vec<Uncert
             Some(&recipient),
             serde_json::json!({ "message_id": id, "invitation_id": invitation_id, "interrupted": true }),
         )?;
-        out.push(UncertainMessage { message_id: id, recipient, reason: reason.to_owned() });
+        out.push(UncertainMessage { message_id: id, recipient, reason: reason.clone() });
     }
     Ok(out)
 }
@@ -366,16 +335,16 @@ fn next_message(store: &Store, vault: &Vault, holder: &str) -> Result<Option<Nex
                 if invitation_id.is_some() {
                     let expired = expires_at.as_deref().is_some_and(|e| e <= now().as_str());
                     let why = if inv_state.as_deref() != Some("pending") {
-                        Some("The invitation was revoked or replaced before this message was sent.")
+                        Some(msg!("outbox-cancelled-replaced"))
                     } else if member_status.as_deref() != Some("invited") {
-                        Some("The member was removed or joined before this message was sent.")
+                        Some(msg!("outbox-cancelled-member-changed"))
                     } else if expired {
-                        Some("The invitation expired before this message could be sent; resend it.")
+                        Some(msg!("outbox-cancelled-expired"))
                     } else {
                         None
                     };
                     if let Some(why) = why {
-                        finish(tx, vault, id, MessageState::Cancelled, Some(why), None)?;
+                        finish(tx, vault, id, MessageState::Cancelled, Some(&why), None)?;
                         continue;
                     }
                 }
@@ -493,14 +462,7 @@ async fn run(
         let Some(next) = next_message(store, vault, holder)? else { break };
         let Some(body) = next.body else {
             store.write(|tx| {
-                finish(
-                    tx,
-                    vault,
-                    next.id,
-                    MessageState::Failed,
-                    Some("The message content is missing from the vault; resend the invitation."),
-                    None,
-                )
+                finish(tx, vault, next.id, MessageState::Failed, Some(&msg!("outbox-body-missing")), None)
             })?;
             summary.failed += 1;
             report(summary, progress)?;
@@ -564,7 +526,7 @@ async fn run(
                                 tx,
                                 SetupStepKey::InviteUsers,
                                 StepState::Done,
-                                Some(&format!("First invitation sent to {}", next.recipient)),
+                                Some(msg!("setup-first-invitation-sent", email = &next.recipient)),
                             )?;
                         }
                         Ok(())
@@ -575,7 +537,7 @@ async fn run(
                     store.write(|tx| {
                         tx.execute(
                             "UPDATE outbox SET state = 'queued', last_error = ?2, updated_at = ?3 WHERE id = ?1",
-                            params![next.id, error.message.as_str(), now()],
+                            params![next.id, error.message.to_stored(), now()],
                         )?;
                         Ok(())
                     })?;
@@ -589,11 +551,7 @@ async fn run(
                         Err(error) => {
                             summary.stopped = Some(Error::new(
                                 ErrorCode::Unavailable,
-                                format!(
-                                    "{} Liaison tried {} times and stopped; the remaining invitations stay queued and go out on the next send.",
-                                    error.message,
-                                    options.retry.attempts + 1
-                                ),
+                                msg!("outbox-gave-up", error = &error.message, attempts = options.retry.attempts + 1),
                             ));
                             break 'messages;
                         }
@@ -626,7 +584,7 @@ async fn run(
                     summary.uncertain.push(UncertainMessage {
                         message_id: next.id,
                         recipient: next.recipient.clone(),
-                        reason: error.message.to_string(),
+                        reason: error.message.clone(),
                     });
                 }
             }
@@ -637,7 +595,8 @@ async fn run(
     Ok(())
 }
 
-fn note_error(tx: &Connection, id: i64, message: &str) -> Result<()> {
+fn note_error(tx: &Connection, id: i64, message: &Text) -> Result<()> {
+    let message = message.to_stored();
     tx.execute("UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1", params![id, message, now()])?;
     Ok(())
 }

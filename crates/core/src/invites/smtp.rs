@@ -26,7 +26,7 @@ use super::email::{self, EmailLanguage, RenderedEmail};
 use crate::members::admin::{normalize_email, require_actor};
 use crate::store::Store;
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// The `settings` key holding [`SmtpSettings`] as JSON.
 pub const SETTINGS_KEY: &str = "smtp.settings";
@@ -76,30 +76,26 @@ impl SmtpSettings {
     pub fn validated(mut self) -> Result<Self> {
         self.host = self.host.trim().to_owned();
         if self.host.is_empty() || self.host.contains(char::is_whitespace) || self.host.contains('/') {
-            return Err(Error::invalid_input(
-                "Enter the mail server's host name (for example smtp.example.com), without https:// or a path.",
-            )
-            .with_details(serde_json::json!({ "field": "host" })));
+            return Err(
+                Error::invalid_input(msg!("smtp-host-required")).with_details(serde_json::json!({ "field": "host" }))
+            );
         }
         if self.port == 0 {
-            return Err(Error::invalid_input("Enter the mail server's port (587 for STARTTLS, 465 for TLS).")
-                .with_details(serde_json::json!({ "field": "port" })));
+            return Err(
+                Error::invalid_input(msg!("smtp-port-required")).with_details(serde_json::json!({ "field": "port" }))
+            );
         }
         self.username = self.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         self.from_name = self.from_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         self.from_address = normalize_email(&self.from_address)
             .map_err(|e| {
-                Error::invalid_input(format!("The sender address is not usable. {}", e.message))
+                Error::invalid_input(msg!("smtp-sender-unusable", reason = e.message))
                     .with_details(serde_json::json!({ "field": "from_address" }))
             })?
             .to_owned();
         if self.tls == TlsMode::None && self.username.is_some() && !is_loopback(&self.host) {
-            return Err(Error::invalid_input(format!(
-                "With no encryption, the password would cross the network to {} in plain text. Choose STARTTLS or \
-                 TLS, or leave the user name empty for a relay that needs no sign-in.",
-                self.host
-            ))
-            .with_details(serde_json::json!({ "field": "tls" })));
+            return Err(Error::invalid_input(msg!("smtp-plain-password", host = &self.host))
+                .with_details(serde_json::json!({ "field": "tls" })));
         }
         Ok(self)
     }
@@ -190,11 +186,7 @@ pub async fn send_test_email(ws: &Workspace, vault: &Vault, to: &str) -> Result<
 }
 
 pub(crate) fn not_configured() -> Error {
-    Error::new(
-        ErrorCode::Conflict,
-        "The email server is not set up yet, so invitations cannot be sent. Set it up in Settings → Email (or use \
-         the sandbox), then send again; queued invitations are kept.",
-    )
+    Error::new(ErrorCode::Conflict, msg!("smtp-not-configured"))
 }
 
 /// A message ready for the wire.
@@ -211,11 +203,11 @@ pub(crate) fn wire_address(address: &str) -> Result<Address> {
     let (local, domain) = address
         .trim()
         .rsplit_once('@')
-        .ok_or_else(|| Error::invalid_input(format!("{address:?} is not a valid email address.")))?;
+        .ok_or_else(|| Error::invalid_input(msg!("smtp-address-invalid", address = address)))?;
     let ascii = idna::domain_to_ascii(domain)
-        .map_err(|_| Error::invalid_input(format!("The domain of {address:?} is not a valid domain name.")))?;
+        .map_err(|_| Error::invalid_input(msg!("smtp-address-bad-domain", address = address)))?;
     Address::new(local, ascii)
-        .map_err(|e| Error::invalid_input(format!("{address:?} cannot be used as an address ({e}).")))
+        .map_err(|e| Error::invalid_input(msg!("smtp-address-unusable", address = address, reason = e.to_string())))
 }
 
 /// Builds the MIME message (plain text and HTML alternatives) for `to`.
@@ -233,7 +225,7 @@ pub(crate) fn render_message(settings: &SmtpSettings, to: &str, body: &RenderedE
                 .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body.text.clone()))
                 .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(body.html.clone())),
         )
-        .map_err(|e| Error::internal(format!("Liaison could not build the email ({e}).")))?;
+        .map_err(|e| Error::internal(msg!("smtp-build-failed", reason = e.to_string())))?;
     Ok(WireMessage { from, to, raw: message.formatted() })
 }
 
@@ -320,7 +312,11 @@ impl SmtpClient {
         let server = self.server();
         let tls = || {
             TlsParameters::new(self.settings.host.clone()).map_err(|e| ConnectFailure {
-                error: Error::invalid_input(format!("TLS cannot be set up for {} ({e}).", self.settings.host)),
+                error: Error::invalid_input(msg!(
+                    "smtp-tls-setup-failed",
+                    host = &self.settings.host,
+                    reason = e.to_string()
+                )),
                 retryable: false,
             })
         };
@@ -339,13 +335,7 @@ impl SmtpClient {
             if !conn.can_starttls() {
                 conn.abort().await;
                 return Err(ConnectFailure {
-                    error: Error::new(
-                        ErrorCode::Unavailable,
-                        format!(
-                            "The mail server {server} does not offer STARTTLS, so Liaison did not send anything. \
-                             Choose TLS (usually port 465) if the server supports it, or check the port."
-                        ),
-                    ),
+                    error: Error::new(ErrorCode::Unavailable, msg!("smtp-no-starttls", server = &server)),
                     retryable: false,
                 });
             }
@@ -360,11 +350,7 @@ impl SmtpClient {
                 return Err(ConnectFailure {
                     error: Error::new(
                         if transient { ErrorCode::Unavailable } else { ErrorCode::Unauthorized },
-                        format!(
-                            "The mail server {server} did not accept the sign-in for {user} ({}). Check the user \
-                             name and password in Settings → Email.",
-                            server_said(&e)
-                        ),
+                        msg!("smtp-sign-in-refused", server = &server, user = user, reply = server_said(&e)),
                     ),
                     retryable: transient,
                 });
@@ -403,10 +389,7 @@ impl SmtpClient {
             return ConnectFailure {
                 error: Error::new(
                     ErrorCode::Unreachable,
-                    format!(
-                        "The secure connection to {server} failed ({e}). Check the TLS mode and port: STARTTLS \
-                         usually uses 587, TLS 465."
-                    ),
+                    msg!("smtp-tls-failed", server = &server, reason = e.to_string()),
                 ),
                 retryable: false,
             };
@@ -415,7 +398,7 @@ impl SmtpClient {
             return ConnectFailure {
                 error: Error::new(
                     ErrorCode::Unavailable,
-                    format!("The mail server {server} refused the connection ({}).", server_said(e)),
+                    msg!("smtp-connection-refused", server = &server, reply = server_said(e)),
                 ),
                 retryable: false,
             };
@@ -423,10 +406,7 @@ impl SmtpClient {
         ConnectFailure {
             error: Error::new(
                 ErrorCode::Unreachable,
-                format!(
-                    "Liaison could not reach the mail server {server} ({e}). Check the host, the port and your \
-                     network; queued invitations are kept and go out on the next try."
-                ),
+                msg!("smtp-unreachable", server = &server, reason = e.to_string()),
             )
             .with_details(serde_json::json!({ "host": self.settings.host, "port": self.settings.port })),
             retryable: true,
@@ -439,19 +419,17 @@ impl SmtpClient {
         // Taken out for the exchange and put back only when it ended cleanly: after any failure
         // the session is in an unknown state and the next message opens a new one.
         let Some(mut conn) = self.conn.take() else {
-            return Err(SendFailure::NotSent {
-                error: Error::internal("No connection to the mail server is open."),
-                retryable: true,
-            });
+            return Err(SendFailure::NotSent { error: Error::internal(msg!("smtp-no-connection")), retryable: true });
         };
         let not_sent = |e: lettre::transport::smtp::Error, to: &Address| {
             let retryable = !e.is_permanent();
+            let to = to.to_string();
             let message = if e.is_permanent() {
-                format!("The mail server {server} refused the message to {to}: {}.", server_said(&e))
+                msg!("smtp-message-refused", server = &server, to = to, reply = server_said(&e))
             } else if e.is_transient() {
-                format!("The mail server {server} asked to try again later for {to}: {}.", server_said(&e))
+                msg!("smtp-message-try-later", server = &server, to = to, reply = server_said(&e))
             } else {
-                format!("The connection to {server} broke before the message to {to} was handed over ({e}).")
+                msg!("smtp-broke-before-handover", server = &server, to = to, reason = e.to_string())
             };
             let code = if e.is_permanent() { ErrorCode::BadResponse } else { ErrorCode::Unavailable };
             SendFailure::NotSent { error: Error::new(code, message), retryable }
@@ -484,11 +462,11 @@ impl SmtpClient {
                 conn.abort().await;
                 Err(SendFailure::Uncertain(Error::new(
                     ErrorCode::Unavailable,
-                    format!(
-                        "The connection to {server} broke after the message to {} was handed over ({e}), so it may \
-                         or may not have been delivered. Liaison will not send it again on its own; resend the \
-                         invitation if the person did not receive it.",
-                        message.to
+                    msg!(
+                        "smtp-broke-after-handover",
+                        server = &server,
+                        to = message.to.to_string(),
+                        reason = e.to_string()
                     ),
                 )))
             }

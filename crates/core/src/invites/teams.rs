@@ -8,7 +8,7 @@ use super::invite::Refusal;
 use crate::members::admin::{normalize_email, require_actor};
 use crate::members::join_everyone;
 use crate::store::{Store, now};
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// A team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -31,14 +31,14 @@ pub fn list_teams(store: &Store) -> Result<Vec<Team>> {
 pub fn create_team(ws: &Workspace, name: &str) -> Result<Team> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(Error::invalid_input("A team name needs 1 to 80 characters."));
+        return Err(Error::invalid_input(msg!("teams-name-length")));
     }
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let existing: Option<String> =
             tx.query_row("SELECT name FROM teams WHERE name = ?1", [name], |r| r.get(0)).optional()?;
         if let Some(existing) = existing {
-            return Err(Error::new(ErrorCode::Conflict, format!("A team called “{existing}” already exists.")));
+            return Err(Error::new(ErrorCode::Conflict, msg!("teams-already-exists", name = existing)));
         }
         let id = uuid::Uuid::new_v4().to_string();
         tx.execute(
@@ -61,12 +61,12 @@ pub fn assign_teams(ws: &Workspace, email_addr: &str, teams: &[String]) -> Resul
             .query_row("SELECT id, status FROM members WHERE email = ?1", [&email_addr], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((member_id, status)) = member else {
-            return Err(Error::not_found(format!("{email_addr} is not a member of this workspace.")));
+            return Err(Error::not_found(msg!("members-not-a-member", email = &email_addr)));
         };
         if status == "removed" {
             return Err(Error::new(
                 ErrorCode::Conflict,
-                format!("{email_addr} was removed from the workspace. Invite them again to give them teams."),
+                msg!("teams-member-removed", email = &email_addr),
             ));
         }
         let team_ids = resolve_teams(tx, teams)?.map_err(Refusal::into_error)?;
@@ -102,7 +102,7 @@ pub fn assign_teams(ws: &Workspace, email_addr: &str, teams: &[String]) -> Resul
     crate::members::list(ws.store())?
         .into_iter()
         .find(|m| m.id == member_id)
-        .ok_or_else(|| Error::internal("The member disappeared while their teams were saved."))
+        .ok_or_else(|| Error::internal(msg!("teams-member-disappeared")))
 }
 
 pub(super) fn resolve_teams(conn: &Connection, names: &[String]) -> Result<std::result::Result<Vec<String>, Refusal>> {
@@ -121,10 +121,9 @@ pub(super) fn resolve_teams(conn: &Connection, names: &[String]) -> Result<std::
         let mut stmt = conn.prepare("SELECT name FROM teams ORDER BY is_default DESC, name")?;
         stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
-    Ok(Err(Refusal::UnknownTeams(format!(
-        "There is no team called {}. Existing teams: {}. Create the team first (User Management → Teams) or fix the \
-         name.",
-        unknown.iter().map(|t| format!("“{t}”")).collect::<Vec<_>>().join(", "),
-        existing.join(", ")
+    Ok(Err(Refusal::UnknownTeams(msg!(
+        "teams-unknown",
+        unknown = unknown.iter().map(|t| format!("“{t}”")).collect::<Vec<_>>().join(", "),
+        existing = existing.join(", ")
     ))))
 }

@@ -10,7 +10,7 @@ use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use crate::{Error, ErrorCode, Paths, Result};
+use crate::{Error, ErrorCode, Paths, Result, msg};
 
 /// Environment variable holding a tracing filter (default `info`).
 pub const LOG_FILTER_ENV: &str = "LIAISON_LOG";
@@ -99,8 +99,9 @@ pub fn init_with(paths: &Paths, component: &str, default_filter: &str) -> Result
         .map_err(|e| {
             Error::new(
                 ErrorCode::DataDirUnwritable,
-                format!("Liaison cannot create its log file in {} ({e}).", paths.log_dir.display()),
+                msg!("logging-cannot-create", path = paths.log_dir.display().to_string(), reason = e.to_string()),
             )
+            .caused_by(e)
         })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env(LOG_FILTER_ENV).unwrap_or_else(|_| EnvFilter::new(default_filter));

@@ -9,7 +9,7 @@ use super::{MemberRole, MemberStatus, parse_enum};
 use crate::setup::{self, SetupStepKey, StepState};
 use crate::store::now;
 use crate::vault::{Vault, random_token};
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// The vault name of the workspace's integration client secret.
 pub const CLIENT_SECRET: &str = "workspace.client_secret";
@@ -39,10 +39,10 @@ pub struct IntegrationInfo {
 pub fn normalize_email(raw: &str) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid_input("An email address is required."));
+        return Err(Error::invalid_input(msg!("members-email-required")));
     }
     crate::invites::csv::check_email(trimmed).map_err(|problem| {
-        Error::invalid_input(format!("{trimmed:?} is not a valid email address: {}.", problem.explain()))
+        Error::invalid_input(msg!("members-email-invalid", email = trimmed, reason = problem.explain()))
     })?;
     Ok(trimmed.to_owned())
 }
@@ -62,7 +62,7 @@ fn admin_by(conn: &Connection, clause: &str, value: &str) -> Result<Option<(Admi
 /// Finds a member by email (case-insensitive), as an admin record with role and status.
 pub(crate) fn member_by_email(conn: &Connection, email: &str) -> Result<(Admin, MemberRole, MemberStatus)> {
     admin_by(conn, "email", email.trim())?
-        .ok_or_else(|| Error::not_found(format!("{} is not a member of this workspace.", email.trim())))
+        .ok_or_else(|| Error::not_found(msg!("members-not-a-member", email = email.trim())))
 }
 
 /// The admin Liaison acts as, if the workspace is activated.
@@ -81,9 +81,7 @@ pub(crate) fn acting_admin_in(conn: &Connection) -> Result<Option<Admin>> {
 
 /// The acting admin, or an error saying the workspace must be activated first.
 pub(crate) fn require_actor(conn: &Connection) -> Result<Admin> {
-    acting_admin_in(conn)?.ok_or_else(|| {
-        Error::new(ErrorCode::Conflict, "The workspace is not activated yet. Activate it first (setup step 1).")
-    })
+    acting_admin_in(conn)?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("members-not-activated")))
 }
 
 /// Activates the workspace (R2): creates the original admin in `Everyone` (R4), generates the
@@ -92,13 +90,13 @@ pub fn activate(ws: &Workspace, vault: &Vault, name: &str, email: &str) -> Resul
     let email = normalize_email(email)?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::invalid_input("The first admin's name is required."));
+        return Err(Error::invalid_input(msg!("members-first-admin-name-required")));
     }
     let secret = random_token(32);
     ws.store().write(|tx| {
         let activated: Option<String> = tx.query_row("SELECT activated_at FROM workspace", [], |r| r.get(0))?;
         if activated.is_some() {
-            return Err(Error::new(ErrorCode::Conflict, "The workspace is already activated."));
+            return Err(Error::new(ErrorCode::Conflict, msg!("members-already-activated")));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let at = now();
@@ -112,7 +110,12 @@ pub fn activate(ws: &Workspace, vault: &Vault, name: &str, email: &str) -> Resul
         tx.execute("UPDATE workspace SET activated_at = ?1, client_id = ?2", params![at, client_id])?;
         vault.put_in(tx, CLIENT_SECRET, &secret)?;
         set_acting(tx, &id)?;
-        setup::set_step(tx, SetupStepKey::Workspace, StepState::Done, Some(&format!("Activated by {email}")))?;
+        setup::set_step(
+            tx,
+            SetupStepKey::Workspace,
+            StepState::Done,
+            Some(msg!("setup-activated-by", email = &email)),
+        )?;
         audit::record(
             tx,
             Some(&id),
@@ -138,10 +141,7 @@ pub fn switch_acting_admin(ws: &Workspace, email: &str) -> Result<Admin> {
         let previous = require_actor(tx)?;
         let (admin, role, status) = member_by_email(tx, email)?;
         if role != MemberRole::Admin || status != MemberStatus::Active {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                format!("{} is not an active admin, so Liaison cannot act as them.", admin.email),
-            ));
+            return Err(Error::new(ErrorCode::Forbidden, msg!("members-not-active-admin", email = &admin.email)));
         }
         set_acting(tx, &admin.id)?;
         audit::record(
@@ -175,9 +175,7 @@ pub fn mask(secret: &str) -> String {
 /// Reveals the client secret to the acting admin (after the UI's confirmation); audited.
 pub fn reveal_client_secret(ws: &Workspace, vault: &Vault) -> Result<SecretString> {
     let actor = ws.store().read(require_actor)?;
-    let secret = vault
-        .get(CLIENT_SECRET)?
-        .ok_or_else(|| Error::not_found("The workspace has no client secret yet; activate it first."))?;
+    let secret = vault.get(CLIENT_SECRET)?.ok_or_else(|| Error::not_found(msg!("members-no-client-secret")))?;
     ws.store()
         .write(|tx| audit::record(tx, Some(&actor.id), "integration.secret_revealed", None, serde_json::json!({})))?;
     Ok(secret)
@@ -201,7 +199,7 @@ pub fn remove_member(ws: &Workspace, email: &str) -> Result<()> {
         let actor = require_actor(tx)?;
         let (member, role, status) = member_by_email(tx, email)?;
         if status == MemberStatus::Removed {
-            return Err(Error::new(ErrorCode::Conflict, format!("{} was already removed.", member.email)));
+            return Err(Error::new(ErrorCode::Conflict, msg!("members-already-removed", email = &member.email)));
         }
         let sync_started: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM runs WHERE kind = 'sync') OR
@@ -212,10 +210,7 @@ pub fn remove_member(ws: &Workspace, email: &str) -> Result<()> {
         if member.is_original_admin && sync_started {
             return Err(Error::new(
                 ErrorCode::Forbidden,
-                format!(
-                    "{} is the workspace's original admin, and a data sync has been started, so they cannot be removed (rule R5). The original admin stays for the life of the workspace.",
-                    member.email
-                ),
+                msg!("members-r5-original-admin", email = &member.email),
             )
             .with_details(serde_json::json!({ "rule": "R5" })));
         }
@@ -229,11 +224,7 @@ pub fn remove_member(ws: &Workspace, email: &str) -> Result<()> {
             let names: Vec<String> = owned.iter().map(|(kind, name)| format!("{name} ({kind})")).collect();
             return Err(Error::new(
                 ErrorCode::Forbidden,
-                format!(
-                    "{} owns {}, so they cannot be removed yet (rule R9). Hand each connection over first: Settings → the connection → Hand over ownership.",
-                    member.email,
-                    names.join(", ")
-                ),
+                msg!("members-r9-owns-connections", email = &member.email, connections = names.join(", ")),
             )
             .with_details(serde_json::json!({ "rule": "R9", "connections": names })));
         }
@@ -244,7 +235,7 @@ pub fn remove_member(ws: &Workspace, email: &str) -> Result<()> {
                 |r| r.get(0),
             )?;
             if other_admins == 0 {
-                return Err(Error::new(ErrorCode::Forbidden, format!("{} is the last active admin and cannot be removed.", member.email)));
+                return Err(Error::new(ErrorCode::Forbidden, msg!("members-last-admin", email = &member.email)));
             }
         }
         tx.execute("UPDATE members SET status = 'removed', removed_at = ?2 WHERE id = ?1", params![member.id, now()])?;
@@ -269,7 +260,7 @@ pub fn add_active_admin(ws: &Workspace, name: &str, email: &str) -> Result<Admin
         )
         .map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ffi::ErrorCode::ConstraintViolation) => {
-                Error::new(ErrorCode::Conflict, format!("{email} is already a member of this workspace."))
+                Error::new(ErrorCode::Conflict, msg!("members-already-member", email = &email))
             }
             _ => e.into(),
         })?;

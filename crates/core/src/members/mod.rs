@@ -93,7 +93,7 @@ pub fn list(store: &Store) -> Result<Vec<MemberSummary>> {
 /// Parses a snake_case enum stored as text.
 pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| Error::internal(format!("Unexpected value {s:?} in the workspace database.")))
+        .map_err(|_| Error::internal(crate::msg!("store-unexpected-value", value = s)))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::store::Store;
-use crate::{Error, Lang, Result};
+use crate::{Error, Lang, Result, msg};
 
 /// The UI language: follow the OS, or a fixed one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -32,7 +32,7 @@ impl LanguagePreference {
             "system" => Ok(Self::System),
             "en" => Ok(Self::En),
             "ja" => Ok(Self::Ja),
-            other => Err(Error::invalid_input(format!("Unknown language {other:?}: use system, en or ja."))),
+            other => Err(Error::invalid_input(msg!("settings-unknown-language", value = other))),
         }
     }
 }

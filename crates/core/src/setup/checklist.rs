@@ -7,56 +7,46 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{SetupOverview, SetupStepKey, StepState, overview, set_step};
+use crate::i18n::Text;
 use crate::members::admin::require_actor;
-use crate::{Error, Result, Workspace, audit};
+use crate::{Error, Result, Workspace, audit, msg};
 
 /// One thing the admin confirms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ChecklistItem {
     pub key: String,
-    /// English text, for the CLI (the UI translates by key).
-    pub text: String,
+    pub text: Text,
 }
 
 /// The checklist of a step that is confirmed by hand (6 and 7), or `None`.
 pub fn checklist(step: SetupStepKey) -> Option<Vec<ChecklistItem>> {
-    let items: &[(&str, &str)] = match step {
-        SetupStepKey::CrmPackage => &[
-            (
-                "package_installed",
-                "The Marketo Sales Insight package is listed in Salesforce under Setup → Installed Packages, at its latest version.",
-            ),
-            ("installed_for_users", "The package is installed for the profiles of the sales users who will use it."),
+    let items = match step {
+        SetupStepKey::CrmPackage => vec![
+            ("package_installed", msg!("checklist-package-installed")),
+            ("installed_for_users", msg!("checklist-installed-for-users")),
         ],
-        SetupStepKey::CrmConfigure => &[
-            (
-                "actions_settings",
-                "In Salesforce, the Sales Insight Actions settings are saved and linked to this workspace.",
-            ),
-            ("page_layouts", "The Sales Insight components are on the Contact and Lead page layouts."),
-            ("permissions", "Sales users have the permission set for Sales Insight Actions."),
+        SetupStepKey::CrmConfigure => vec![
+            ("actions_settings", msg!("checklist-actions-settings")),
+            ("page_layouts", msg!("checklist-page-layouts")),
+            ("permissions", msg!("checklist-permissions")),
         ],
         _ => return None,
     };
-    Some(items.iter().map(|(key, text)| ChecklistItem { key: (*key).to_owned(), text: (*text).to_owned() }).collect())
+    Some(items.into_iter().map(|(key, text)| ChecklistItem { key: key.to_owned(), text }).collect())
 }
 
 /// Marks step 6 or 7 done once every item of its checklist is confirmed.
 pub fn confirm(ws: &Workspace, step: SetupStepKey, confirmed: &[String]) -> Result<SetupOverview> {
-    let items = checklist(step).ok_or_else(|| {
-        Error::invalid_input(format!(
-            "Step {} completes itself when its work is done; it has no checklist.",
-            step.number()
-        ))
-    })?;
-    let missing: Vec<&str> =
-        items.iter().filter(|i| !confirmed.iter().any(|c| c == &i.key)).map(|i| i.text.as_str()).collect();
+    let items =
+        checklist(step).ok_or_else(|| Error::invalid_input(msg!("setup-no-checklist", step = step.number())))?;
+    let missing: Vec<Text> =
+        items.into_iter().filter(|i| !confirmed.iter().any(|c| c == &i.key)).map(|i| i.text).collect();
     if !missing.is_empty() {
-        return Err(Error::invalid_input(format!("Confirm every item first. Still open: {}", missing.join(" "))));
+        return Err(Error::invalid_input(msg!("setup-confirm-every-item", items = missing)));
     }
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
-        set_step(tx, step, StepState::Done, Some(&format!("Confirmed by {}", actor.email)))?;
+        set_step(tx, step, StepState::Done, Some(msg!("setup-confirmed-by", email = &actor.email)))?;
         audit::record(
             tx,
             Some(&actor.id),

@@ -7,8 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::i18n::Text;
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Result, msg};
 
 /// Who performs a setup step (R1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -42,7 +43,7 @@ impl StepState {
             "not_started" => Ok(Self::NotStarted),
             "done" => Ok(Self::Done),
             "needs_attention" => Ok(Self::NeedsAttention),
-            other => Err(Error::internal(format!("Unknown setup step state {other:?} in the workspace database."))),
+            other => Err(Error::internal(msg!("setup-unknown-state", value = other))),
         }
     }
 }
@@ -104,7 +105,7 @@ impl SetupStepKey {
             .ok()
             .and_then(|n| n.checked_sub(1))
             .and_then(|i| Self::ALL.get(i).copied())
-            .ok_or_else(|| Error::internal(format!("Unknown setup step {n} in the workspace database.")))
+            .ok_or_else(|| Error::internal(msg!("setup-unknown-step", step = n)))
     }
 }
 
@@ -137,7 +138,7 @@ pub struct SetupStep {
     pub key: SetupStepKey,
     pub persona: Persona,
     pub state: StepState,
-    pub detail: Option<String>,
+    pub detail: Option<Text>,
     pub updated_at: Option<String>,
 }
 
@@ -173,25 +174,26 @@ fn read_overview(conn: &Connection) -> Result<SetupOverview> {
             key,
             persona: key.persona(),
             state: StepState::parse(&state)?,
-            detail,
+            detail: detail.as_deref().map(Text::from_stored),
             updated_at,
         });
     }
     if steps.len() != SetupStepKey::ALL.len() {
-        return Err(Error::internal("The workspace database is missing setup steps."));
+        return Err(Error::internal(msg!("setup-steps-missing")));
     }
     let done = steps.iter().filter(|s| s.state == StepState::Done).count() as u8;
     Ok(SetupOverview { total: steps.len() as u8, steps, done })
 }
 
 /// Records a step's new state (inside the caller's transaction, next to the work that earned it).
-pub fn set_step(conn: &Connection, key: SetupStepKey, state: StepState, detail: Option<&str>) -> Result<()> {
+pub fn set_step(conn: &Connection, key: SetupStepKey, state: StepState, detail: Option<impl Into<Text>>) -> Result<()> {
+    let detail = detail.map(|d| d.into().to_stored());
     let changed = conn.execute(
         "UPDATE setup_steps SET state = ?2, detail = ?3, updated_at = ?4 WHERE step = ?1",
         params![key.number(), state.as_str(), detail, now()],
     )?;
     if changed != 1 {
-        return Err(Error::internal(format!("Setup step {} is missing from the workspace database.", key.number())));
+        return Err(Error::internal(msg!("setup-step-missing", step = key.number())));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use super::{SetupOverview, SetupStepKey, StepState, overview, set_step};
 use crate::connections::salesforce::SalesforceClient;
 use crate::members::admin::require_actor;
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// The namespace of the Marketo Sales Insight managed package.
 pub const MARKETO_SALES_INSIGHT_NAMESPACE: &str = "mkto_si";
@@ -55,7 +55,7 @@ pub struct PackageVerification {
     /// The Salesforce user the check ran as.
     pub username: String,
     /// English explanation, for the CLI (the UI words each outcome itself).
-    pub message: String,
+    pub message: crate::i18n::Text,
     /// The wizard after the check.
     pub overview: SetupOverview,
 }
@@ -73,12 +73,7 @@ fn salesforce_connection(ws: &Workspace) -> Result<String> {
             )
             .optional()?)
         })?
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::Conflict,
-                "Salesforce is not connected, so Liaison cannot look for the package. Connect Salesforce (setup step 2) or confirm the checklist instead.",
-            )
-        })
+        .ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("package-salesforce-not-connected")))
 }
 
 /// Whether a Salesforce error means "this user may not read setup metadata".
@@ -88,9 +83,9 @@ fn is_access_denied(err: &Error) -> bool {
 }
 
 fn parse_packages(answer: &serde_json::Value) -> Result<Vec<InstalledPackage>> {
-    let records = answer["records"].as_array().ok_or_else(|| {
-        Error::new(ErrorCode::BadResponse, "Salesforce's list of installed packages was not in the expected format.")
-    })?;
+    let records = answer["records"]
+        .as_array()
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("package-list-unreadable")))?;
     Ok(records
         .iter()
         .map(|r| {
@@ -120,10 +115,7 @@ pub async fn verify_package(ws: &Workspace, vault: &Vault) -> Result<PackageVeri
                 outcome: PackageOutcome::AccessDenied,
                 package: None,
                 packages_listed: None,
-                message: format!(
-                    "The Salesforce user {} may not read the org's installed packages (that needs the \"View Setup and Configuration\" permission), so Liaison cannot check step 6. Confirm the checklist instead, or grant the permission and verify again.",
-                    settings.username
-                ),
+                message: msg!("package-access-denied", username = &settings.username),
                 username: settings.username,
                 overview: overview(ws.store())?,
             });
@@ -137,20 +129,22 @@ pub async fn verify_package(ws: &Workspace, vault: &Vault) -> Result<PackageVeri
         Some(p) => (
             PackageOutcome::Installed,
             StepState::Done,
-            format!(
-                "Verified in Salesforce: {} {}is installed in org {}.",
-                p.name,
-                p.version.as_deref().map(|v| format!("({v}) ")).unwrap_or_default(),
-                settings.org_id
-            ),
+            match p.version.as_deref() {
+                Some(version) => {
+                    msg!("package-verified-version", name = &p.name, version = version, org = &settings.org_id)
+                }
+                None => msg!("package-verified", name = &p.name, org = &settings.org_id),
+            },
             "setup.step_verified",
         ),
         None => (
             PackageOutcome::NotInstalled,
             StepState::NeedsAttention,
-            format!(
-                "Marketo Sales Insight ({MARKETO_SALES_INSIGHT_NAMESPACE}) is not installed in Salesforce org {}: the org lists {listed} other package(s). Install it from AppExchange, then verify again.",
-                settings.org_id
+            msg!(
+                "package-not-installed",
+                namespace = MARKETO_SALES_INSIGHT_NAMESPACE,
+                org = &settings.org_id,
+                listed = listed
             ),
             "setup.step_verification_failed",
         ),

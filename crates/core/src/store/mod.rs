@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-use crate::{Error, ErrorCode, Paths, Result};
+use crate::{Error, ErrorCode, Paths, Result, msg};
 
 /// `PRAGMA application_id` of a Liaison database ("LIAI").
 pub const APPLICATION_ID: i32 = 0x4C49_4149;
@@ -55,8 +55,9 @@ impl Store {
         MIGRATIONS.to_latest(&mut conn).map_err(|e| {
             Error::new(
                 ErrorCode::StoreUnavailable,
-                format!("Liaison could not upgrade the workspace database at {} ({e}).", path.display()),
+                msg!("store-upgrade-failed", path = path.display().to_string(), reason = e.to_string()),
             )
+            .caused_by(e)
         })?;
         Ok(store)
     }
@@ -110,10 +111,7 @@ impl Store {
         if app_id != APPLICATION_ID {
             return Err(Error::new(
                 ErrorCode::StoreCorrupt,
-                format!(
-                    "{} is an SQLite database, but not a Liaison workspace. Point Liaison at another data folder, or move this file away.",
-                    self.path.display()
-                ),
+                msg!("store-not-liaison", path = self.path.display().to_string()),
             )
             .with_details(serde_json::json!({ "path": self.path.display().to_string() })));
         }
@@ -121,9 +119,7 @@ impl Store {
         if version > supported {
             return Err(Error::new(
                 ErrorCode::StoreTooNew,
-                format!(
-                    "This workspace was last opened by a newer version of Liaison (schema {version}; this version understands up to {supported}). Install the newer Liaison to open it; nothing was changed."
-                ),
+                msg!("store-too-new", version = version, supported = supported),
             )
             .with_details(serde_json::json!({ "found": version, "supported": supported, "path": self.path.display().to_string() })));
         }
@@ -134,7 +130,7 @@ impl Store {
         let mut e = classify_sqlite_error(&err);
         if matches!(e.code, ErrorCode::StoreCorrupt | ErrorCode::StoreUnavailable) {
             e.details = Some(serde_json::json!({ "path": self.path.display().to_string() }));
-            e.message = format!("{} (database: {})", e.message, self.path.display()).into();
+            e.message = msg!("store-error-in-database", message = e.message, path = self.path.display().to_string());
         }
         e
     }
@@ -144,30 +140,19 @@ impl Store {
 pub(crate) fn classify_sqlite_error(err: &rusqlite::Error) -> Error {
     use rusqlite::ffi::ErrorCode as Sql;
     match err.sqlite_error_code() {
-        Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => Error::new(
-            ErrorCode::StoreCorrupt,
-            "The workspace database is damaged or is not a database file. Move it aside and restart Liaison to start a new workspace, or restore it from a backup",
-        ),
-        Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => Error::new(
-            ErrorCode::StoreUnavailable,
-            "The workspace database is busy in another Liaison window or command. Try again in a moment",
-        ),
-        Some(Sql::CannotOpen | Sql::ReadOnly | Sql::PermissionDenied) => Error::new(
-            ErrorCode::DataDirUnwritable,
-            format!("Liaison cannot open the workspace database for writing ({err}). Check the folder's permissions"),
-        ),
-        Some(Sql::DiskFull) => Error::new(
-            ErrorCode::StoreUnavailable,
-            "The disk holding the workspace is full. Free some space and try again",
-        ),
-        Some(Sql::SystemIoFailure) => Error::new(
-            ErrorCode::StoreUnavailable,
-            format!("The workspace database could not be read or written ({err})"),
-        ),
-        Some(Sql::ConstraintViolation) => {
-            Error::new(ErrorCode::Conflict, format!("The change clashes with existing data ({err})"))
+        Some(Sql::NotADatabase | Sql::DatabaseCorrupt) => Error::new(ErrorCode::StoreCorrupt, msg!("store-corrupt")),
+        Some(Sql::DatabaseBusy | Sql::DatabaseLocked) => Error::new(ErrorCode::StoreUnavailable, msg!("store-busy")),
+        Some(Sql::CannotOpen | Sql::ReadOnly | Sql::PermissionDenied) => {
+            Error::new(ErrorCode::DataDirUnwritable, msg!("store-cannot-open", reason = err.to_string()))
         }
-        _ => Error::internal(format!("Unexpected database error: {err}")),
+        Some(Sql::DiskFull) => Error::new(ErrorCode::StoreUnavailable, msg!("store-disk-full")),
+        Some(Sql::SystemIoFailure) => {
+            Error::new(ErrorCode::StoreUnavailable, msg!("store-io-failure", reason = err.to_string()))
+        }
+        Some(Sql::ConstraintViolation) => {
+            Error::new(ErrorCode::Conflict, msg!("store-constraint", reason = err.to_string()))
+        }
+        _ => Error::internal(msg!("store-unexpected", reason = err.to_string())),
     }
 }
 

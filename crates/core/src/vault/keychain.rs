@@ -10,8 +10,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{KEYCHAIN_ENV, VaultStatus};
+use crate::i18n::Text;
 use crate::paths::APP_IDENTIFIER;
-use crate::{Error, ErrorCode, Paths, Result};
+use crate::{Error, ErrorCode, Paths, Result, msg};
 
 /// The 32-byte master key.
 pub type MasterKey = SecretBox<[u8; 32]>;
@@ -34,6 +35,15 @@ impl KeychainKind {
             Self::Memory => "in-memory keychain",
         }
     }
+
+    /// The place's name in the admin's language.
+    pub fn name(self) -> Text {
+        match self {
+            Self::Os => msg!("vault-keychain-os"),
+            Self::File => msg!("vault-keychain-file"),
+            Self::Memory => msg!("vault-keychain-memory"),
+        }
+    }
 }
 
 /// A place to keep the master key.
@@ -54,11 +64,12 @@ fn encode(key: &MasterKey) -> String {
     base64::engine::general_purpose::STANDARD.encode(key.expose_secret())
 }
 
-fn decode(text: &str, source: &str) -> Result<MasterKey> {
-    let bytes =
-        base64::engine::general_purpose::STANDARD.decode(text.trim()).ok().filter(|b| b.len() == 32).ok_or_else(
-            || Error::new(ErrorCode::VaultLocked, format!("The Liaison key in the {source} is damaged.")),
-        )?;
+fn decode(text: &str, source: KeychainKind) -> Result<MasterKey> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| Error::new(ErrorCode::VaultLocked, msg!("vault-key-damaged", keychain = source.name())))?;
     let mut key = SecretBox::new(Box::new([0u8; 32]));
     key.expose_secret_mut().copy_from_slice(&bytes);
     Ok(key)
@@ -81,11 +92,9 @@ impl OsKeychain {
 fn keychain_error(err: &keyring::Error) -> Error {
     let message = match err {
         keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
-            format!(
-                "The OS keychain is unavailable or locked ({err}). Unlock it (or start a Secret Service such as GNOME Keyring) and try again."
-            )
+            msg!("vault-keychain-unavailable", reason = err.to_string())
         }
-        _ => format!("The OS keychain refused the request ({err})."),
+        _ => msg!("vault-keychain-refused", reason = err.to_string()),
     };
     Error::new(ErrorCode::VaultLocked, message)
 }
@@ -93,7 +102,7 @@ fn keychain_error(err: &keyring::Error) -> Error {
 impl Keychain for OsKeychain {
     fn load(&self) -> Result<Option<MasterKey>> {
         match self.entry.get_password() {
-            Ok(text) => decode(&text, "OS keychain").map(Some),
+            Ok(text) => decode(&text, KeychainKind::Os).map(Some),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keychain_error(&e)),
         }
@@ -123,12 +132,13 @@ impl FileKeychain {
 impl Keychain for FileKeychain {
     fn load(&self) -> Result<Option<MasterKey>> {
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => decode(&text, "key file").map(Some),
+            Ok(text) => decode(&text, KeychainKind::File).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::new(
                 ErrorCode::VaultLocked,
-                format!("Liaison cannot read its key file {} ({e}).", self.path.display()),
-            )),
+                msg!("vault-key-file-unreadable", path = self.path.display().to_string(), reason = e.to_string()),
+            )
+            .caused_by(e)),
         }
     }
 
@@ -136,8 +146,9 @@ impl Keychain for FileKeychain {
         let fail = |e: std::io::Error| {
             Error::new(
                 ErrorCode::DataDirUnwritable,
-                format!("Liaison cannot write its key file {} ({e}).", self.path.display()),
+                msg!("vault-key-file-unwritable", path = self.path.display().to_string(), reason = e.to_string()),
             )
+            .caused_by(e)
         };
         let tmp = self.path.with_extension("key.tmp");
         write_private(&tmp, encode(key).as_bytes()).map_err(fail)?;
@@ -151,10 +162,7 @@ impl Keychain for FileKeychain {
     fn status(&self) -> VaultStatus {
         VaultStatus {
             keychain: KeychainKind::File,
-            warning: Some(format!(
-                "No OS keychain is available, so credentials are protected by a key file ({}) that only your user can read. Anyone with access to your account can read them; set up a keychain (Secret Service) for stronger protection.",
-                self.path.display()
-            )),
+            warning: Some(msg!("vault-key-file-warning", path = self.path.display().to_string())),
         }
     }
 }
@@ -188,7 +196,7 @@ impl MemoryKeychain {
 
     fn check(&self) -> Result<()> {
         match &self.failure {
-            Some(m) => Err(Error::new(ErrorCode::VaultLocked, m.clone())),
+            Some(m) => Err(Error::new(ErrorCode::VaultLocked, Text::verbatim(m.clone()))),
             None => Ok(()),
         }
     }
@@ -197,12 +205,16 @@ impl MemoryKeychain {
 impl Keychain for MemoryKeychain {
     fn load(&self) -> Result<Option<MasterKey>> {
         self.check()?;
-        Ok(self.key.lock().map_err(|_| Error::internal("keychain lock poisoned"))?.map(|k| SecretBox::new(Box::new(k))))
+        Ok(self
+            .key
+            .lock()
+            .map_err(|_| Error::internal(msg!("vault-keychain-poisoned")))?
+            .map(|k| SecretBox::new(Box::new(k))))
     }
 
     fn save(&self, key: &MasterKey) -> Result<()> {
         self.check()?;
-        *self.key.lock().map_err(|_| Error::internal("keychain lock poisoned"))? = Some(*key.expose_secret());
+        *self.key.lock().map_err(|_| Error::internal(msg!("vault-keychain-poisoned")))? = Some(*key.expose_secret());
         Ok(())
     }
 
@@ -211,10 +223,7 @@ impl Keychain for MemoryKeychain {
     }
 
     fn status(&self) -> VaultStatus {
-        VaultStatus {
-            keychain: KeychainKind::Memory,
-            warning: Some("Credentials are kept in memory only and are lost when Liaison exits.".to_owned()),
-        }
+        VaultStatus { keychain: KeychainKind::Memory, warning: Some(msg!("vault-memory-warning")) }
     }
 }
 
@@ -239,7 +248,7 @@ pub fn select_keychain(paths: &Paths) -> Result<Box<dyn Keychain>> {
                 }
             }
         }
-        other => Err(Error::invalid_input(format!("{KEYCHAIN_ENV}={other:?} is not one of os, file, memory."))),
+        other => Err(Error::invalid_input(msg!("vault-unknown-keychain", env = KEYCHAIN_ENV, value = other))),
     }
 }
 

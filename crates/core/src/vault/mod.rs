@@ -18,7 +18,7 @@ use ts_rs::TS;
 pub use keychain::{FileKeychain, Keychain, KeychainKind, MemoryKeychain, OsKeychain, select_keychain};
 
 use crate::store::{Store, now};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 /// Environment variable choosing the keychain: `os` (default, falls back to `file`), `file`, `memory`.
 pub const KEYCHAIN_ENV: &str = "LIAISON_KEYCHAIN";
@@ -32,7 +32,7 @@ const CANARY_TEXT: &str = "liaison-vault-v1";
 pub struct VaultStatus {
     pub keychain: KeychainKind,
     /// Set when the protection is weaker than an OS keychain; shown persistently.
-    pub warning: Option<String>,
+    pub warning: Option<crate::i18n::Text>,
 }
 
 /// An opened vault.
@@ -58,10 +58,7 @@ impl Vault {
             None if has_secrets => {
                 return Err(Error::new(
                     ErrorCode::VaultLocked,
-                    format!(
-                        "The {} holds no Liaison key, but this workspace has stored credentials. If the keychain was reset, remove the connections and connect again; otherwise unlock the keychain and restart Liaison.",
-                        keychain.kind().label()
-                    ),
+                    msg!("vault-no-key", keychain = keychain.kind().name()),
                 ));
             }
             None => {
@@ -85,10 +82,7 @@ impl Vault {
     fn check_canary(&self) -> Result<()> {
         match self.get(CANARY) {
             Ok(Some(text)) if text.expose_secret() == CANARY_TEXT => Ok(()),
-            Ok(Some(_)) | Err(_) => Err(Error::new(
-                ErrorCode::VaultLocked,
-                "The key in the keychain does not open this workspace's credentials (the keychain entry was replaced). Remove the connections and connect again.",
-            )),
+            Ok(Some(_)) | Err(_) => Err(Error::new(ErrorCode::VaultLocked, msg!("vault-wrong-key"))),
             Ok(None) => self.put(CANARY, &SecretString::from(CANARY_TEXT)),
         }
     }
@@ -108,7 +102,7 @@ impl Vault {
                 Nonce::from_slice(&nonce),
                 Payload { msg: secret.expose_secret().as_bytes(), aad: name.as_bytes() },
             )
-            .map_err(|_| Error::internal("Encrypting a credential failed."))?;
+            .map_err(|_| Error::internal(msg!("vault-encrypt-failed")))?;
         conn.execute(
             "INSERT INTO secrets (name, nonce, ciphertext, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
@@ -127,19 +121,14 @@ impl Vault {
         })?;
         let Some((nonce, ciphertext)) = row else { return Ok(None) };
         if nonce.len() != 12 {
-            return Err(Error::new(ErrorCode::StoreCorrupt, format!("The stored credential {name:?} is damaged.")));
+            return Err(Error::new(ErrorCode::StoreCorrupt, msg!("vault-secret-damaged", name = name)));
         }
         let plain = self
             .cipher
             .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: name.as_bytes() })
-            .map_err(|_| {
-                Error::new(
-                    ErrorCode::VaultLocked,
-                    format!("The stored credential {name:?} cannot be decrypted with the keychain's key."),
-                )
-            })?;
+            .map_err(|_| Error::new(ErrorCode::VaultLocked, msg!("vault-secret-undecryptable", name = name)))?;
         let text = String::from_utf8(plain)
-            .map_err(|_| Error::new(ErrorCode::StoreCorrupt, format!("The stored credential {name:?} is damaged.")))?;
+            .map_err(|_| Error::new(ErrorCode::StoreCorrupt, msg!("vault-secret-damaged", name = name)))?;
         Ok(Some(SecretString::from(text)))
     }
 

@@ -13,7 +13,8 @@ use super::lines::LineMarks;
 use super::mapping::{self, ColumnSuggestion, Mapping, MappingByName, MemberField, list_names};
 use super::values::looks_like_email;
 use super::{Limits, human_size, shorten, thousands};
-use crate::{Error, Result};
+use crate::i18n::Text;
+use crate::{Error, Result, msg};
 
 /// A text encoding Liaison reads, serialised as its WHATWG label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -112,7 +113,7 @@ pub struct Inspection {
     /// Whether `estimated_rows` is exact.
     pub rows_exact: bool,
     /// Things the admin should know ("the encoding was guessed …").
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// The limits the later steps enforce.
     #[serde(skip)]
     #[ts(skip)]
@@ -162,13 +163,9 @@ pub(crate) fn file_name(path: &Path) -> String {
 pub(crate) fn open_error(path: &Path, err: &std::io::Error) -> Error {
     let name = file_name(path);
     match err.kind() {
-        std::io::ErrorKind::NotFound => Error::not_found(format!(
-            "The file {name} was not found. It may have been moved or renamed; choose it again."
-        )),
-        std::io::ErrorKind::PermissionDenied => Error::invalid_input(format!(
-            "Liaison is not allowed to read {name}. Check the file's permissions, or copy it to your Documents folder."
-        )),
-        _ => Error::invalid_input(format!("Liaison could not read {name} ({err}). Check the file and try again.")),
+        std::io::ErrorKind::NotFound => Error::not_found(msg!("csv-file-not-found", name = name)),
+        std::io::ErrorKind::PermissionDenied => Error::invalid_input(msg!("csv-file-not-allowed", name = name)),
+        _ => Error::invalid_input(msg!("csv-file-unreadable", name = name, reason = err.to_string())),
     }
 }
 
@@ -177,21 +174,19 @@ pub(crate) fn check_metadata(path: &Path, limits: &Limits) -> Result<u64> {
     let name = file_name(path);
     let meta = std::fs::metadata(path).map_err(|e| open_error(path, &e))?;
     if meta.is_dir() {
-        return Err(Error::invalid_input(format!("{name} is a folder, not a file. Choose a .csv file.")));
+        return Err(Error::invalid_input(msg!("csv-file-is-folder", name = name)));
     }
     let size = meta.len();
     if size == 0 {
-        return Err(Error::invalid_input(format!(
-            "The file {name} is empty. Export the member list again, or download the template and fill it in."
-        )));
+        return Err(Error::invalid_input(msg!("csv-file-empty", name = name)));
     }
     if size > limits.max_file_bytes {
-        return Err(Error::invalid_input(format!(
-            "The file {name} is {}, larger than the {} Liaison reads in one go. Split it into smaller files \
-             (at most {} rows each) and invite each in turn.",
-            human_size(size),
-            human_size(limits.max_file_bytes),
-            thousands(limits.max_rows)
+        return Err(Error::invalid_input(msg!(
+            "csv-file-too-large",
+            name = name,
+            size = human_size(size),
+            max = human_size(limits.max_file_bytes),
+            rows = thousands(limits.max_rows)
         ))
         .with_details(serde_json::json!({ "size": size, "max_size": limits.max_file_bytes })));
     }
@@ -221,19 +216,16 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<Inspection> {
     };
     let text = decode_sample(&name, &head[bom_len..], encoding, complete)?;
     if text.trim().is_empty() {
-        return Err(Error::invalid_input(format!(
-            "The file {name} contains only blank lines. Export the member list again, or download the template and \
-             fill it in."
-        )));
+        return Err(Error::invalid_input(msg!("csv-file-blank", name = name)));
     }
     // Excel honours a first line "sep=;" naming the delimiter; so does Liaison.
     let delimiter = sep_directive(&text).unwrap_or_else(|| sniff_delimiter(&text, complete));
     let records = parse_sample(&text, delimiter, complete, limits)?;
     if records.is_empty() {
-        return Err(Error::invalid_input(format!(
-            "The first {} of {name} do not contain one complete row. The file may not be a CSV, or a quote (\") is \
-             never closed.",
-            human_size(limits.sample_bytes as u64)
+        return Err(Error::invalid_input(msg!(
+            "csv-no-complete-row",
+            name = name,
+            size = human_size(limits.sample_bytes as u64)
         )));
     }
     let modal = modal_width(records.iter().map(|r| r.cells.len()));
@@ -248,19 +240,15 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<Inspection> {
         }
     };
     if headers.len() > limits.max_columns {
-        return Err(Error::invalid_input(format!(
-            "The header row of {name} has {} columns; Liaison reads at most {}. Remove the unused columns and try \
-             again.",
-            thousands(headers.len() as u64),
-            thousands(limits.max_columns as u64)
+        return Err(Error::invalid_input(msg!(
+            "csv-too-many-columns",
+            name = name,
+            columns = thousands(headers.len() as u64),
+            max = thousands(limits.max_columns as u64)
         )));
     }
     if data.is_empty() && complete {
-        return Err(Error::invalid_input(format!(
-            "The file {name} has a header row ({}) but no data rows. Add one row per person to invite below the \
-             header, then try again.",
-            list_names(&headers)
-        )));
+        return Err(Error::invalid_input(msg!("csv-no-data-rows", name = name, headers = list_names(&headers))));
     }
     let columns = build_columns(&headers, data);
     let shares: Vec<f32> = (0..headers.len()).map(|i| email_share(data, i)).collect();
@@ -268,23 +256,13 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<Inspection> {
     if header_row.is_none() && !shares.iter().any(|s| *s >= 0.6) {
         let first: Vec<String> =
             records.first().map(|r| r.cells.iter().map(|c| c.trim().to_string()).collect()).unwrap_or_default();
-        return Err(no_email_column(
-            &format!("Liaison found neither a header row nor a column of email addresses in {name}"),
-            "First row",
-            &first,
-        ));
+        return Err(no_email_column(msg!("csv-no-header-no-email", name = &name), &first));
     }
     if !suggestions.iter().any(|s| s.field == MemberField::Email) {
-        return Err(no_email_column(
-            &format!("No column in {name} is named like an email column or holds email addresses"),
-            "Columns found",
-            &headers,
-        ));
+        return Err(no_email_column(msg!("csv-no-email-column", name = &name), &headers));
     }
     if header_row.is_none() {
-        notes.push(
-            "The file has no header row: the first row already holds data, and columns are named by position.".into(),
-        );
+        notes.push(msg!("csv-note-no-header"));
     }
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let suggested = Mapping::from_suggestions(names, &suggestions);
@@ -301,12 +279,7 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<Inspection> {
         ((remaining / per_row).round().max(data.len() as f64) as u64, false)
     };
     if estimated_rows > limits.max_rows {
-        notes.push(format!(
-            "This file seems to hold about {} rows; Liaison invites at most {} from one file, so validation will \
-             stop there. Split the file first.",
-            thousands(estimated_rows),
-            thousands(limits.max_rows)
-        ));
+        notes.push(msg!("csv-note-too-many-rows", rows = thousands(estimated_rows), max = thousands(limits.max_rows)));
     }
     Ok(Inspection {
         file_size: size,
@@ -326,13 +299,11 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<Inspection> {
     })
 }
 
-fn no_email_column(what: &str, listed_as: &str, headers: &[String]) -> Error {
-    Error::invalid_input(format!(
-        "{what}. {listed_as}: {}. Add a column named “Email” (or “メールアドレス”) holding one address \
-         per row, or download the template.",
-        list_names(&headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>())
-    ))
-    .with_details(serde_json::json!({ "headers": headers }))
+/// `what` names what was looked at: the first row (no header) or the columns found.
+fn no_email_column(what: Text, headers: &[String]) -> Error {
+    let listed = list_names(&headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>());
+    Error::invalid_input(msg!("csv-add-email-column", what = what, listed = listed))
+        .with_details(serde_json::json!({ "headers": headers }))
 }
 
 /// BOM, then refusals (spreadsheet/binary files, UTF-16 without BOM), then UTF-8 validity of
@@ -342,7 +313,7 @@ fn detect_encoding(
     head: &[u8],
     tail: &[u8],
     complete: bool,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Text>,
 ) -> Result<(TextEncoding, bool)> {
     if head.starts_with(b"\xEF\xBB\xBF") {
         return Ok((TextEncoding::Utf8, true));
@@ -354,33 +325,21 @@ fn detect_encoding(
         return Ok((TextEncoding::Utf16Be, true));
     }
     if head.starts_with(b"PK\x03\x04") {
-        return Err(Error::invalid_input(format!(
-            "{name} is an Excel workbook (or another zip file), not a CSV file. In Excel, choose File → Save As → \
-             “CSV UTF-8 (Comma delimited)” and choose the saved file."
-        )));
+        return Err(Error::invalid_input(msg!("csv-file-is-xlsx", name = name)));
     }
     if head.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(Error::invalid_input(format!(
-            "{name} is an old-format Excel workbook (.xls), not a CSV file. In Excel, choose File → Save As → \
-             “CSV UTF-8 (Comma delimited)” and choose the saved file."
-        )));
+        return Err(Error::invalid_input(msg!("csv-file-is-xls", name = name)));
     }
     if head.starts_with(b"%PDF") {
-        return Err(Error::invalid_input(format!("{name} is a PDF document, not a CSV file. Choose a .csv file.")));
+        return Err(Error::invalid_input(msg!("csv-file-is-pdf", name = name)));
     }
     if looks_like_utf16_without_bom(head) {
-        return Err(Error::invalid_input(format!(
-            "{name} is encoded in UTF-16 without a byte-order mark, which Liaison cannot read reliably. Save it as \
-             UTF-8 (“CSV UTF-8” in Excel) and try again."
-        )));
+        return Err(Error::invalid_input(msg!("csv-file-utf16-no-bom", name = name)));
     }
     if let Some(offset) = binary_evidence(head) {
         let line = head[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(Error::invalid_input(format!(
-            "{name} does not look like a text file: it contains control characters or NUL bytes (first on line {line}). \
-             Choose a CSV file exported from a spreadsheet or your directory."
-        ))
-        .with_details(serde_json::json!({ "line": line })));
+        return Err(Error::invalid_input(msg!("csv-file-binary", name = name, line = line))
+            .with_details(serde_json::json!({ "line": line })));
     }
     if is_utf8_prefix(head, !complete) && is_utf8_prefix(skip_continuation_bytes(tail), true) {
         return Ok((TextEncoding::Utf8, false));
@@ -392,14 +351,11 @@ fn detect_encoding(
     }
     let guess = detector.guess(None, Utf8Detection::Deny);
     if guess == encoding_rs::SHIFT_JIS {
-        notes.push(
-            "The file is not UTF-8; its contents look like Shift_JIS (Japanese Windows), so it is read as Shift_JIS."
-                .into(),
-        );
+        notes.push(msg!("csv-note-shift-jis"));
         return Ok((TextEncoding::ShiftJis, false));
     }
     if guess == encoding_rs::WINDOWS_1252 {
-        notes.push("The file is not UTF-8; its contents look like Windows-1252 (Western European), so it is read as windows-1252.".into());
+        notes.push(msg!("csv-note-windows-1252"));
         return Ok((TextEncoding::Windows1252, false));
     }
     let latin = [
@@ -413,19 +369,11 @@ fn detect_encoding(
         encoding_rs::ISO_8859_15,
     ];
     if latin.contains(&guess) {
-        notes.push(format!(
-            "The file is not UTF-8. It looks like {} but is read as windows-1252, so a few accented letters in names \
-             may show wrongly; email addresses are not affected. Save it as CSV UTF-8 for exact names.",
-            guess.name()
-        ));
+        notes.push(msg!("csv-note-latin", encoding = guess.name()));
         return Ok((TextEncoding::Windows1252, false));
     }
-    Err(Error::invalid_input(format!(
-        "{name} appears to be encoded in {}, which Liaison cannot read. Liaison reads UTF-8, UTF-16 with a \
-         byte-order mark, Shift_JIS and Windows-1252. Save the file as UTF-8 (“CSV UTF-8” in Excel) and try again.",
-        guess.name()
-    ))
-    .with_details(serde_json::json!({ "guessed_encoding": guess.name() })))
+    Err(Error::invalid_input(msg!("csv-unsupported-encoding", name = name, encoding = guess.name()))
+        .with_details(serde_json::json!({ "guessed_encoding": guess.name() })))
 }
 
 /// Many NUL bytes at alternating positions: UTF-16 text that lost its BOM.
@@ -474,22 +422,21 @@ fn decode_sample(name: &str, bytes: &[u8], encoding: TextEncoding, complete: boo
     match result {
         DecoderResult::InputEmpty => Ok(text),
         DecoderResult::Malformed(_, _) => Err(undecodable(name, encoding, text.matches('\n').count() as u64 + 1)),
-        DecoderResult::OutputFull => Err(Error::internal("The sample decoder ran out of room; please report this.")),
+        DecoderResult::OutputFull => Err(Error::internal(msg!("csv-decoder-full"))),
     }
 }
 
 pub(crate) fn undecodable(name: &str, encoding: TextEncoding, line: u64) -> Error {
     let hint = match encoding {
-        TextEncoding::Utf8 => {
-            "The file may mix encodings (for example a line pasted from a Shift_JIS or Windows-1252 file)."
-        }
-        _ => "The file may use a different encoding than the start of it suggests.",
+        TextEncoding::Utf8 => msg!("csv-hint-mixed-encodings"),
+        _ => msg!("csv-hint-other-encoding"),
     };
-    Error::invalid_input(format!(
-        "Line {} of {name} contains bytes that are not valid {}. {hint} Open it in Excel or a text editor, save it \
-         as UTF-8 (“CSV UTF-8” in Excel) and try again.",
-        thousands(line),
-        encoding.label()
+    Error::invalid_input(msg!(
+        "csv-undecodable",
+        name = name,
+        line = thousands(line),
+        encoding = encoding.label(),
+        hint = hint
     ))
     .with_details(serde_json::json!({ "line": line, "encoding": encoding.label() }))
 }
@@ -574,7 +521,7 @@ fn parse_sample(text: &str, delimiter: Delimiter, complete: bool, limits: &Limit
             }
             Ok(false) => break,
             Err(e) => {
-                return Err(Error::invalid_input(format!("The start of the file could not be read as CSV ({e}).")));
+                return Err(Error::invalid_input(msg!("csv-start-unreadable", reason = e.to_string())));
             }
         }
     }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use ts_rs::TS;
 
-use crate::{Error, Result};
+use crate::i18n::Text;
+use crate::{Error, Result, msg};
 
 /// A member field a column can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -50,14 +51,14 @@ impl MemberField {
     }
 
     /// A short label for messages ("first name").
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            Self::Email => "email",
-            Self::FirstName => "first name",
-            Self::LastName => "last name",
-            Self::FullName => "full name",
-            Self::Role => "role",
-            Self::Teams => "teams",
+            Self::Email => msg!("csv-field-email"),
+            Self::FirstName => msg!("csv-field-first-name"),
+            Self::LastName => msg!("csv-field-last-name"),
+            Self::FullName => msg!("csv-field-full-name"),
+            Self::Role => msg!("csv-field-role"),
+            Self::Teams => msg!("csv-field-teams"),
         }
     }
 }
@@ -419,12 +420,11 @@ impl Mapping {
                     mapping.fields.insert(*field, index);
                 }
                 None => {
-                    return Err(Error::invalid_input(format!(
-                        "The saved mapping uses the column “{header}” for {}, but this file has no such column. \
-                         Columns found: {}. Map the {} column again.",
-                        field.label(),
-                        list_names(columns),
-                        field.label()
+                    return Err(Error::invalid_input(msg!(
+                        "csv-saved-mapping-missing-column",
+                        header = header,
+                        field = field.label(),
+                        columns = list_names(columns)
                     ))
                     .with_details(serde_json::json!({ "field": field, "column": header, "columns": columns })));
                 }
@@ -441,10 +441,10 @@ impl Mapping {
     /// Maps `field` to `column`, or unmaps it with `None`. Fails for a column the file lacks.
     pub fn set(&mut self, field: MemberField, column: Option<usize>) -> Result<()> {
         match column {
-            Some(index) if index >= self.columns.len() => Err(Error::invalid_input(format!(
-                "Column {} does not exist: the file has {} columns.",
-                index + 1,
-                self.columns.len()
+            Some(index) if index >= self.columns.len() => Err(Error::invalid_input(msg!(
+                "csv-column-does-not-exist",
+                column = index + 1,
+                columns = self.columns.len()
             ))),
             Some(index) => {
                 self.fields.insert(field, index);
@@ -488,28 +488,23 @@ impl Mapping {
     /// Checks the rules in the type's documentation.
     pub fn validate(&self) -> Result<()> {
         if self.get(MemberField::Email).is_none() {
-            return Err(Error::invalid_input(format!(
-                "No column is mapped to email, and every invitation needs one. Choose the column that holds \
-                 the email addresses (columns found: {}).",
-                list_names(&self.columns)
-            )));
+            return Err(Error::invalid_input(msg!("csv-email-not-mapped", columns = list_names(&self.columns))));
         }
         for (field, index) in &self.fields {
             if *index >= self.columns.len() {
-                return Err(Error::invalid_input(format!(
-                    "The {} mapping points at column {}, but the file has {} columns. Map it again.",
-                    field.label(),
-                    index + 1,
-                    self.columns.len()
+                return Err(Error::invalid_input(msg!(
+                    "csv-mapping-column-gone",
+                    field = field.label(),
+                    column = index + 1,
+                    columns = self.columns.len()
                 )));
             }
             if let Some((other, _)) = self.fields.iter().find(|(f, i)| *f > field && *i == index) {
-                return Err(Error::invalid_input(format!(
-                    "The column “{}” is mapped to both {} and {}. A column can feed only one field; change one \
-                     of them.",
-                    self.columns[*index],
-                    field.label(),
-                    other.label()
+                return Err(Error::invalid_input(msg!(
+                    "csv-column-mapped-twice",
+                    column = &self.columns[*index],
+                    field = field.label(),
+                    other = other.label()
                 ))
                 .with_details(serde_json::json!({ "column": self.columns[*index], "fields": [field, other] })));
             }
@@ -525,13 +520,13 @@ impl Serialize for Mapping {
 }
 
 /// "“Email”, “Name”, “Team”" for messages (at most 20 names).
-pub(crate) fn list_names(names: &[String]) -> String {
+pub(crate) fn list_names(names: &[String]) -> Text {
     if names.is_empty() {
-        return "none".into();
+        return msg!("csv-names-none");
     }
-    let mut listed: Vec<String> = names.iter().take(20).map(|n| format!("“{}”", super::shorten(n, 40))).collect();
+    let listed: Vec<String> = names.iter().take(20).map(|n| format!("“{}”", super::shorten(n, 40))).collect();
     if names.len() > 20 {
-        listed.push(format!("and {} more", names.len() - 20));
+        return msg!("csv-names-and-more", names = listed.join(", "), more = names.len() - 20);
     }
-    listed.join(", ")
+    Text::verbatim(listed.join(", "))
 }

@@ -17,8 +17,9 @@ use super::lines::{LineMarks, LineReader};
 use super::mapping::{Mapping, MappingByName, MemberField};
 use super::values::{EmailProblem, check_email, normalize_email_into, parse_role, split_full_name, split_teams};
 use super::{Limits, human_size, shorten, thousands};
+use crate::i18n::Text;
 use crate::members::MemberRole;
-use crate::{Error, Result};
+use crate::{Error, Result, msg};
 
 /// Whether an address already belongs to the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -108,7 +109,7 @@ pub struct RowIssue {
     pub code: IssueCode,
     pub severity: Severity,
     /// For the admin: what is wrong and what happens to the row.
-    pub message: String,
+    pub message: Text,
 }
 
 /// What will happen to a row.
@@ -228,11 +229,7 @@ impl RecordSource {
     fn open(path: &Path, inspection: &Inspection) -> Result<Self> {
         let limits = inspection.limits;
         if check_metadata(path, &limits)? != inspection.file_size {
-            return Err(Error::invalid_input(format!(
-                "{} changed after it was checked (its size is different). Choose the file again so Liaison reads \
-                 the current version.",
-                file_name(path)
-            )));
+            return Err(Error::invalid_input(msg!("csv-file-changed", name = file_name(path))));
         }
         let mut file = File::open(path).map_err(|e| open_error(path, &e))?;
         file.seek(SeekFrom::Start(inspection.bom_len())).map_err(|e| open_error(path, &e))?;
@@ -278,12 +275,11 @@ impl RecordSource {
                 continue;
             }
             if self.record.as_slice().len() > self.limits.max_record_bytes {
-                return Err(Error::invalid_input(format!(
-                    "The row starting on line {} of {} is longer than {}. A quote (\") is probably opened and never \
-                     closed; check that line in a text editor.",
-                    thousands(line),
-                    self.name,
-                    human_size(self.limits.max_record_bytes as u64)
+                return Err(Error::invalid_input(msg!(
+                    "csv-row-too-long",
+                    line = thousands(line),
+                    name = &self.name,
+                    size = human_size(self.limits.max_record_bytes as u64)
                 ))
                 .with_details(serde_json::json!({ "line": line })));
             }
@@ -291,23 +287,21 @@ impl RecordSource {
                 return Err(undecodable(&self.name, self.encoding, line));
             }
             if self.record.len() > self.limits.max_columns {
-                return Err(Error::invalid_input(format!(
-                    "Line {} of {} has {} cells; Liaison reads at most {} columns. Check the line in a text editor.",
-                    thousands(line),
-                    self.name,
-                    thousands(self.record.len() as u64),
-                    thousands(self.limits.max_columns as u64)
+                return Err(Error::invalid_input(msg!(
+                    "csv-line-too-many-cells",
+                    line = thousands(line),
+                    name = &self.name,
+                    cells = thousands(self.record.len() as u64),
+                    max = thousands(self.limits.max_columns as u64)
                 ))
                 .with_details(serde_json::json!({ "line": line })));
             }
             self.rows += 1;
             if self.rows > self.limits.max_rows {
-                return Err(Error::invalid_input(format!(
-                    "{} has more than {} data rows, the most Liaison invites from one file. Split it into files of \
-                     at most {} rows and invite each in turn.",
-                    self.name,
-                    thousands(self.limits.max_rows),
-                    thousands(self.limits.max_rows)
+                return Err(Error::invalid_input(msg!(
+                    "csv-too-many-rows",
+                    name = &self.name,
+                    max = thousands(self.limits.max_rows)
                 ))
                 .with_details(serde_json::json!({ "max_rows": self.limits.max_rows, "line": line })));
             }
@@ -324,15 +318,17 @@ impl RecordSource {
                 };
                 undecodable(&self.name, self.encoding, line)
             }
-            csv::ErrorKind::Io(io) => Error::invalid_input(format!(
-                "Liaison could not finish reading {} after line {} ({io}). Check the file and try again.",
-                self.name,
-                thousands(self.line)
+            csv::ErrorKind::Io(io) => Error::invalid_input(msg!(
+                "csv-read-interrupted",
+                name = &self.name,
+                line = thousands(self.line),
+                reason = io.to_string()
             )),
-            _ => Error::invalid_input(format!(
-                "{} could not be read as CSV after line {} ({error}).",
-                self.name,
-                thousands(self.line)
+            _ => Error::invalid_input(msg!(
+                "csv-parse-failed",
+                name = &self.name,
+                line = thousands(self.line),
+                reason = error.to_string()
             )),
         }
     }
@@ -511,41 +507,33 @@ impl<'a> Checker<'a> {
             .codes()
             .map(|code| {
                 let (field, message) = match code {
-                    IssueCode::MissingEmail => (
-                        Some(MemberField::Email),
-                        "This row has no email address, so nobody can be invited from it.".to_string(),
-                    ),
+                    IssueCode::MissingEmail => (Some(MemberField::Email), msg!("csv-issue-missing-email")),
                     IssueCode::InvalidEmail => {
                         let why = match &findings.email {
                             EmailFinding::Invalid(problem) => problem.explain(),
-                            _ => String::new(),
+                            _ => Text::verbatim(""),
                         };
-                        (Some(MemberField::Email), format!("“{email}” is not a valid email address: {why}."))
+                        (Some(MemberField::Email), msg!("csv-issue-invalid-email", email = &email, reason = why))
                     }
                     IssueCode::DuplicateInFile => (
                         Some(MemberField::Email),
-                        format!(
-                            "{email} already appears on row {}; only the first row with this address is invited.",
-                            thousands(findings.duplicate_of.unwrap_or(0))
+                        msg!(
+                            "csv-issue-duplicate-in-file",
+                            email = &email,
+                            row = thousands(findings.duplicate_of.unwrap_or(0))
                         ),
                     ),
-                    IssueCode::AlreadyMember => (
-                        Some(MemberField::Email),
-                        format!("{email} is already a member of this workspace; the row is skipped."),
-                    ),
-                    IssueCode::AlreadyInvited => (
-                        Some(MemberField::Email),
-                        format!(
-                            "{email} already has a pending invitation; the row is skipped (resend it from User \
-                             Management if needed)."
-                        ),
-                    ),
+                    IssueCode::AlreadyMember => {
+                        (Some(MemberField::Email), msg!("csv-issue-already-member", email = &email))
+                    }
+                    IssueCode::AlreadyInvited => {
+                        (Some(MemberField::Email), msg!("csv-issue-already-invited", email = &email))
+                    }
                     IssueCode::UnknownRole => (
                         Some(MemberField::Role),
-                        format!(
-                            "“{}” is not a role Liaison knows. Use admin or user (管理者 or ユーザー), or leave the \
-                             cell empty for user.",
-                            shorten(record.get(self.role.unwrap_or(0)).unwrap_or("").trim(), 40)
+                        msg!(
+                            "csv-issue-unknown-role",
+                            role = shorten(record.get(self.role.unwrap_or(0)).unwrap_or("").trim(), 40)
                         ),
                     ),
                     IssueCode::ExtraCells => {
@@ -557,16 +545,7 @@ impl<'a> Checker<'a> {
                             .take(3)
                             .map(|c| format!("“{}”", shorten(c, 30)))
                             .collect();
-                        (
-                            None,
-                            format!(
-                                "This row has {} more non-empty cell{} than the header ({}); {} ignored.",
-                                findings.extra_cells,
-                                if findings.extra_cells == 1 { "" } else { "s" },
-                                extras.join(", "),
-                                if findings.extra_cells == 1 { "it is" } else { "they are" }
-                            ),
-                        )
+                        (None, msg!("csv-issue-extra-cells", count = findings.extra_cells, cells = extras.join(", ")))
                     }
                 };
                 RowIssue { row, line, field, code, severity: code.severity(), message }
@@ -763,10 +742,7 @@ pub fn validate(
     progress(&progress_now(&source, report.rows));
     report.issues_truncated = (report.issues.len() as u64) < report.issue_count;
     if report.rows == 0 {
-        return Err(Error::invalid_input(format!(
-            "{} has a header row but no data rows. Add one row per person to invite below the header, then try again.",
-            file_name(path)
-        )));
+        return Err(Error::invalid_input(msg!("csv-header-but-no-rows", name = file_name(path))));
     }
     Ok(report)
 }

@@ -965,3 +965,64 @@ fn for_each_page_streams_every_row_once_in_pages_with_the_preview_values() {
     assert_eq!(all[..100], preview(&path, &inspection, &mapping, 0, 100).unwrap().rows[..]);
     assert_eq!(all[1_234].status, RowStatus::Duplicate);
 }
+
+// ---------------------------------------------------------------- languages
+
+/// Every issue code, so a new one cannot be added without a row here.
+fn every_issue_code() -> Vec<IssueCode> {
+    let all = [
+        IssueCode::MissingEmail,
+        IssueCode::InvalidEmail,
+        IssueCode::DuplicateInFile,
+        IssueCode::AlreadyMember,
+        IssueCode::AlreadyInvited,
+        IssueCode::UnknownRole,
+        IssueCode::ExtraCells,
+    ];
+    for code in all {
+        match code {
+            IssueCode::MissingEmail
+            | IssueCode::InvalidEmail
+            | IssueCode::DuplicateInFile
+            | IssueCode::AlreadyMember
+            | IssueCode::AlreadyInvited
+            | IssueCode::UnknownRole
+            | IssueCode::ExtraCells => {}
+        }
+    }
+    all.to_vec()
+}
+
+#[test]
+fn the_japanese_ui_shows_no_english_text_for_any_issue_code() {
+    let (_d, path, inspection) = inspected(
+        "Email,First Name,Role\n\
+         ,Nomail,user\n\
+         bad@,Bad,user\n\
+         dup@example.com,A,user\n\
+         dup@example.com,B,user\n\
+         member@example.com,M,user\n\
+         invited@example.com,I,user\n\
+         role@example.com,R,chief\n\
+         extra@example.com,E,user,x,y\n",
+    );
+    let existing: HashMap<String, ExistingKind> = [
+        ("member@example.com".to_owned(), ExistingKind::Member),
+        ("invited@example.com".to_owned(), ExistingKind::Invited),
+    ]
+    .into();
+    let report =
+        validate(&path, &inspection, &inspection.suggested(), &existing, &BTreeSet::new(), &mut |_| {}).unwrap();
+    let japanese = regex::Regex::new(r"[\p{Hiragana}\p{Katakana}\p{Han}]").unwrap();
+    // Words of three or more Latin letters that are not the row's own values or product names.
+    let address = regex::Regex::new(r"\S+@\S*").unwrap();
+    let english = regex::Regex::new(r"\b(?:the|is|row|email|address|already|member|role|cell|ignored)\b").unwrap();
+    for code in every_issue_code() {
+        let issue = report.issues.iter().find(|i| i.code == code).unwrap_or_else(|| panic!("no {code:?} issue"));
+        let ja = issue.message.render(crate::Lang::Ja);
+        assert!(issue.message.key().is_some(), "{code:?} is not a catalogue message: {}", issue.message);
+        assert!(japanese.is_match(&ja), "{code:?} is not Japanese: {ja}");
+        let without_values = address.replace_all(&ja, "").to_lowercase();
+        assert!(!english.is_match(&without_values), "{code:?} shows English in Japanese: {ja}");
+    }
+}

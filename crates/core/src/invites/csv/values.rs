@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
 use super::mapping::fold_text;
+use crate::i18n::Text;
 use crate::members::MemberRole;
+use crate::msg;
 
 /// Why an email address cannot be used. [`EmailProblem::explain`] gives the admin-facing reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,32 +35,26 @@ pub enum EmailProblem {
     /// The domain is an IP address literal such as `[192.0.2.1]`.
     IpLiteral,
     /// The domain is not a valid (internationalised) domain name; the text says why.
-    Domain(&'static str),
+    Domain(Text),
 }
 
 impl EmailProblem {
     /// The reason, completing "… is not a valid email address: ".
-    pub fn explain(&self) -> String {
+    pub fn explain(&self) -> Text {
         match self {
-            Self::Whitespace => "it contains a space".into(),
-            Self::FullWidth => {
-                "it contains full-width characters; type it again in half-width (ASCII) characters".into()
-            }
-            Self::NoAt => "it has no @".into(),
-            Self::SeveralAt => "it has more than one @".into(),
-            Self::EmptyLocal => "there is nothing before the @".into(),
-            Self::EmptyDomain => "there is nothing after the @".into(),
-            Self::LocalTooLong => "the part before the @ is longer than 64 characters".into(),
-            Self::TooLong => "it is longer than 254 characters".into(),
-            Self::LocalChar(c) if !c.is_ascii() => {
-                format!(
-                    "the part before the @ contains “{c}”; only ASCII letters, digits and . _ - + are accepted there"
-                )
-            }
-            Self::LocalChar(c) => format!("the part before the @ contains “{c}”, which mail servers do not accept"),
-            Self::LocalDots => "the part before the @ starts or ends with a dot, or has two dots in a row".into(),
-            Self::IpLiteral => "the domain is an IP address; use the mail domain name instead".into(),
-            Self::Domain(why) => (*why).into(),
+            Self::Whitespace => msg!("csv-email-whitespace"),
+            Self::FullWidth => msg!("csv-email-full-width"),
+            Self::NoAt => msg!("csv-email-no-at"),
+            Self::SeveralAt => msg!("csv-email-several-at"),
+            Self::EmptyLocal => msg!("csv-email-empty-local"),
+            Self::EmptyDomain => msg!("csv-email-empty-domain"),
+            Self::LocalTooLong => msg!("csv-email-local-too-long"),
+            Self::TooLong => msg!("csv-email-too-long"),
+            Self::LocalChar(c) if !c.is_ascii() => msg!("csv-email-local-non-ascii", char = c.to_string()),
+            Self::LocalChar(c) => msg!("csv-email-local-char", char = c.to_string()),
+            Self::LocalDots => msg!("csv-email-local-dots"),
+            Self::IpLiteral => msg!("csv-email-ip-literal"),
+            Self::Domain(why) => why.clone(),
         }
     }
 }
@@ -110,7 +106,7 @@ pub fn check_email(address: &str) -> Result<(), EmailProblem> {
     } else {
         match Uts46::new().to_ascii(domain.as_bytes(), AsciiDenyList::STD3, Hyphens::Check, DnsLength::Verify) {
             Ok(ascii) => Cow::Owned(ascii.into_owned()),
-            Err(_) => return Err(EmailProblem::Domain("the domain is not a valid internationalised domain name")),
+            Err(_) => return Err(EmailProblem::Domain(msg!("csv-email-domain-idn"))),
         }
     };
     check_ascii_domain(&ascii_domain)?;
@@ -122,33 +118,31 @@ pub fn check_email(address: &str) -> Result<(), EmailProblem> {
 
 fn check_ascii_domain(domain: &str) -> Result<(), EmailProblem> {
     if domain.len() > 253 {
-        return Err(EmailProblem::Domain("the domain is longer than 253 characters"));
+        return Err(EmailProblem::Domain(msg!("csv-email-domain-too-long")));
     }
     if domain.ends_with('.') || domain.starts_with('.') || domain.contains("..") {
-        return Err(EmailProblem::Domain("the domain starts or ends with a dot, or has two dots in a row"));
+        return Err(EmailProblem::Domain(msg!("csv-email-domain-dots")));
     }
     let mut labels = 0;
     let mut last = "";
     for label in domain.split('.') {
         labels += 1;
         if label.len() > 63 {
-            return Err(EmailProblem::Domain("a part of the domain is longer than 63 characters"));
+            return Err(EmailProblem::Domain(msg!("csv-email-domain-label-too-long")));
         }
         if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(EmailProblem::Domain(
-                "the domain contains a character other than letters, digits, dots and hyphens",
-            ));
+            return Err(EmailProblem::Domain(msg!("csv-email-domain-chars")));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(EmailProblem::Domain("a part of the domain starts or ends with a hyphen"));
+            return Err(EmailProblem::Domain(msg!("csv-email-domain-hyphen")));
         }
         last = label;
     }
     if labels < 2 {
-        return Err(EmailProblem::Domain("the domain has no dot (for example example.com)"));
+        return Err(EmailProblem::Domain(msg!("csv-email-domain-no-dot")));
     }
     if last.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(EmailProblem::Domain("the domain ends in a number, not a top-level domain such as .com or .jp"));
+        return Err(EmailProblem::Domain(msg!("csv-email-domain-numeric-tld")));
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub struct ResultRow {
 }
 
 fn write_error(err: impl std::fmt::Display) -> Error {
-    Error::invalid_input(format!("Liaison could not write the CSV file ({err}). Check the folder and free space."))
+    Error::invalid_input(crate::msg!("csv-write-failed", reason = err.to_string()))
 }
 
 /// Writes a results CSV row by row, so a million-row file never sits in memory: UTF-8 with BOM,

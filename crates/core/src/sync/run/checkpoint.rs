@@ -216,7 +216,7 @@ impl Ctx<'_> {
                     &tx,
                     SetupStepKey::StartSync,
                     StepState::Done,
-                    Some(&format!("{people} people in the cache")),
+                    Some(crate::msg!("setup-sync-people-cached", count = people)),
                 )?;
             }
             (_, Some(e)) if step_state(&tx, SetupStepKey::StartSync)? != StepState::Done => {
