@@ -34,6 +34,9 @@ import type {
   RecordError,
   RunSummary,
   SandboxInfo,
+  Segment,
+  SegmentField,
+  SegmentPreview,
   SetupOverview,
   SetupStepKey,
   SmtpSettings,
@@ -812,6 +815,55 @@ export const people: Person[] = [
   },
 ];
 
+/** The fields a segment rule may name: one of each kind, and a custom sync field. */
+export const segmentFields: SegmentField[] = [
+  { key: "email", label: "Email", kind: "text", custom: false },
+  { key: "country", label: "country", kind: "text", custom: false },
+  { key: "unsubscribed", label: "unsubscribed", kind: "flag", custom: false },
+  { key: "updated_at", label: "updated at", kind: "date", custom: false },
+  { key: "known_in", label: "known in", kind: "known", custom: false },
+  { key: "custom_industry", label: "Industry", kind: "text", custom: true },
+];
+
+export const segments: Segment[] = [
+  {
+    id: "seg1",
+    name: "Japan",
+    definition: {
+      match: "all",
+      rules: [
+        { field: "country", op: "is", value: "Japan", values: [] },
+        { field: "unsubscribed", op: "is", value: "no", values: [] },
+      ],
+    },
+    created_at: "2026-11-24T09:00:00Z",
+    updated_at: "2026-11-24T10:00:00Z",
+    problem: null,
+  },
+  {
+    id: "seg2",
+    name: "Old industry",
+    definition: { match: "any", rules: [{ field: "custom_tier", op: "is", value: "Gold", values: [] }] },
+    created_at: "2026-11-24T09:00:00Z",
+    updated_at: "2026-11-24T09:00:00Z",
+    problem: "The field “custom_tier” no longer exists: it was removed from the sync.",
+  },
+];
+
+export const segmentPreview: SegmentPreview = {
+  count: 1234,
+  sample: [
+    {
+      email: "aiko.tanaka@example.jp",
+      first_name: "Aiko",
+      last_name: "Tanaka",
+      company: "Tanaka Trading",
+      country: "Japan",
+    },
+    { email: "ken@example.jp", first_name: null, last_name: null, company: null, country: "Japan" },
+  ],
+};
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -1025,6 +1077,21 @@ const defaults: Record<string, Handler> = {
       [p.email, p.first_name, p.last_name, p.company].some((v) => v?.toLowerCase().includes(query)),
     );
   },
+  segment_fields: () => segmentFields,
+  segments_list: () => segments,
+  segment_preview: () => segmentPreview,
+  segment_create: (args): Segment => ({
+    ...segments[0]!,
+    id: "seg-new",
+    name: args.name as string,
+    definition: args.definition as Segment["definition"],
+  }),
+  segment_update: (args): Segment => ({
+    ...segments.find((s) => s.name === args.name)!,
+    name: args.new_name as string,
+    definition: args.definition as Segment["definition"],
+  }),
+  segment_delete: () => null,
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

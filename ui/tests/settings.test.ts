@@ -218,6 +218,7 @@ describe("Settings", () => {
     expect(called(calls, "sync_history").map((call) => call.args)).toEqual([{ limit: 50 }]);
 
     await user.click(screen.getByRole("link", { name: "Exports" }));
+    await user.click(await screen.findByRole("tab", { name: "Runs" }));
     expect(await screen.findByText("No export has run yet.")).toBeInTheDocument();
   });
 
