@@ -961,7 +961,11 @@ const defaults: Record<string, Handler> = {
   },
   confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
   verify_crm_package: () => packageVerification("installed"),
-  disconnect: () => null,
+  disconnect: (args) => {
+    const id = args.connection_id as string;
+    const kind = knownConnections.find((c) => c.id === id)?.kind ?? "salesforce";
+    return { connection_id: id, kind, revoked: kind === "salesforce", revoke_error: null };
+  },
   access_list: () => [],
   grant_access: () => null,
   revoke_access: () => null,

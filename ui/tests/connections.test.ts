@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import type { Admin, ConnectionSummary, Handover, HealthReport, SandboxInfo } from "../src/lib/api/bindings";
+import type { Admin, AppError, ConnectionSummary, Handover, HealthReport, SandboxInfo } from "../src/lib/api/bindings";
 import {
   adminMembers,
   ana,
@@ -198,6 +198,61 @@ describe("Salesforce", () => {
     await waitFor(() =>
       expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "c1" }]),
     );
+  });
+});
+
+describe("Disconnect at Salesforce", () => {
+  const notRevoked =
+    "Salesforce was disconnected in Liaison, but Liaison could not end its sign-in at Salesforce. To end it now, revoke Liaison's access in Salesforce (Setup → Connected Apps OAuth Usage).";
+
+  function disconnectBackend(outcome: { revoked: boolean; revoke_error: AppError | null }) {
+    let rows: ConnectionSummary[] = [connections[0]!];
+    return mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => rows,
+      disconnect: (args) => {
+        rows = [];
+        return { connection_id: args.connection_id, kind: "salesforce", ...outcome };
+      },
+    });
+  }
+
+  async function disconnectOnlyConnection() {
+    const user = await open("#/settings/salesforce", "Salesforce");
+    await actingAs(ana.email);
+    await user.click(await screen.findByRole("button", { name: "Disconnect" }));
+    const dialog = screen.getByRole("dialog", { name: "Disconnect Salesforce?" });
+    await user.click(within(dialog).getByRole("button", { name: "Disconnect" }));
+    return user;
+  }
+
+  test("a sign-in that could not be revoked is a warning that outlives the connection's table", async () => {
+    disconnectBackend({
+      revoked: false,
+      revoke_error: { code: "unreachable", message: notRevoked, details: null },
+    });
+    const user = await disconnectOnlyConnection();
+
+    const warning = await screen.findByRole("alert");
+    expect(warning).toHaveTextContent("The sign-in is still active");
+    expect(warning).toHaveTextContent(notRevoked);
+    // The reload after the disconnect removes the table; the warning stays.
+    expect(await screen.findByText("No Salesforce connection yet.")).toBeInTheDocument();
+    expect(screen.queryByRole("table", { name: "Salesforce connections" })).not.toBeInTheDocument();
+    expect(warning).toBeInTheDocument();
+    expect(screen.queryByText("The Salesforce sign-in was revoked at Salesforce.")).not.toBeInTheDocument();
+
+    await user.click(within(warning).getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  test("a revoked sign-in is confirmed", async () => {
+    disconnectBackend({ revoked: true, revoke_error: null });
+    await disconnectOnlyConnection();
+    expect(await screen.findByRole("status")).toHaveTextContent("The Salesforce sign-in was revoked at Salesforce.");
+    expect(await screen.findByText("No Salesforce connection yet.")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 });
 

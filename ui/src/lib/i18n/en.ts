@@ -151,6 +151,9 @@ export const en = {
     disconnectTitle: "Disconnect {{system}}?",
     disconnectText:
       "Liaison stops using “{{name}}” and deletes its stored credentials. Admins who were granted access lose it too.",
+    revoked: "The Salesforce sign-in was revoked at Salesforce.",
+    notRevokedHeading: "The sign-in is still active",
+    dismiss: "Dismiss",
     connectHeading: "Connect {{system}}",
     displayName: "Display name",
     loginUrl: "Login URL",

@@ -155,6 +155,9 @@ export const ja: Messages = {
     disconnectTitle: "{{system}} の接続を解除しますか?",
     disconnectText:
       "Liaison は「{{name}}」の使用を停止し、保存されている認証情報を削除します。アクセス権を付与された管理者も使用できなくなります。",
+    revoked: "Salesforce のサインインを Salesforce 側で取り消しました。",
+    notRevokedHeading: "サインインはまだ有効です",
+    dismiss: "閉じる",
     connectHeading: "{{system}} を接続",
     displayName: "表示名",
     loginUrl: "ログイン URL",
