@@ -56,6 +56,7 @@ describe("Segments list", () => {
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     expect(called(calls, "segment_delete").map((call) => call.args)).toEqual([{ name: "Japan" }]);
     expect(await screen.findByRole("status")).toHaveTextContent("Segment “Japan” deleted.");
+    expect(screen.getByRole("button", { name: "New segment" })).toHaveFocus();
     await waitFor(() => expect(called(calls, "segments_list")).toHaveLength(2));
   });
 
