@@ -28,8 +28,8 @@ remaining: number, cancelled: boolean,
 stopped: AppError | null, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
 export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
-export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
 export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
  * 0 to 1.
@@ -54,9 +54,9 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
-export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
-export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type StepState = "not_started" | "done" | "needs_attention";
+export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
+export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
 export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
@@ -64,11 +64,7 @@ export type WorkspaceStatus = { workspace_id: string, created_at: string, activa
  * Email of the original admin, once activated.
  */
 original_admin: string | null, };
-export type ChecklistItem = { key: string, 
-/**
- * English text, for the CLI (the UI translates by key).
- */
-text: string, };
+export type ChecklistItem = { key: string, text: string, };
 export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type InstalledPackage = { namespace: string, name: string, 
 /**
@@ -145,6 +141,18 @@ export type HealthItem = { key: string, ok: boolean,
  */
 detail: string, };
 export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
+export type Disconnected = { connection_id: string, kind: ConnectionKind, 
+/**
+ * The sign-in was ended at the remote system (Salesforce). False where there is nothing to
+ * revoke (Marketo, Dynamics 365, Campaign, a Salesforce connection without stored tokens),
+ * and when the revocation failed.
+ */
+revoked: boolean, 
+/**
+ * Why the revocation failed; the connection is disconnected in Liaison all the same, and
+ * the admin can end the sign-in at the remote system.
+ */
+revoke_error: AppError | null, };
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
@@ -184,7 +192,6 @@ from_address: string,
  * The sender name shown to recipients (defaults to "Liaison").
  */
 from_name: string | null, };
-export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
 export type Column = { 
 /**
@@ -215,6 +222,7 @@ column: number, field: MemberField,
  */
 confidence: number, reason: SuggestionReason, };
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -262,8 +270,9 @@ export type CsvFile = { path: string, inspection: Inspection,
  * The mapping to review: the one saved for these headers, else the suggested one.
  */
 mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
-export type Severity = "error" | "warning";
+export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
+export type Severity = "error" | "warning";
 export type RowIssue = { 
 /**
  * 1-based data row (blank lines and the header are not counted).
@@ -281,7 +290,6 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
-export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type PreviewRow = { 
 /**
  * 1-based data row.
@@ -374,8 +382,6 @@ export type BatchSummary = { run_id: string, rows: number, queued: number, inval
 outcomes: Array<BatchRow>, };
 export type RunKind = "sync" | "export" | "invite";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
-export type CustomFieldRef = { key: string, label: string, };
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -386,6 +392,8 @@ name: string, label: string,
  */
 data_type: string, };
 export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type CustomFieldRef = { key: string, label: string, };
 export type FieldRow = { 
 /**
  * `None` for email, the match key, and for custom fields.
@@ -432,6 +440,7 @@ seconds: number,
  * Why the run would be refused, if it would.
  */
 blocked: string | null, };
+export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncSettings = { 
 /**
  * Minutes between scheduled incremental syncs while the app runs (0: off).
@@ -459,7 +468,6 @@ marketo_history_from: string,
  * On the first sync, activities of the last N days are logged.
  */
 activity_history_days: number, };
-export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncStatus = { people: number, connected: boolean, 
 /**
  * The latest run, if any.
@@ -587,7 +595,7 @@ export const commands = {
   connectDynamics: (request: ConnectDynamics) => call<ConnectionSummary>("connect_dynamics", { request }),
   connectCampaign: (request: ConnectCampaign, client_secret: string) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
   connectionCheck: (connection_id: string) => call<HealthReport>("connection_check", { connection_id }),
-  disconnect: (connection_id: string) => call<null>("disconnect", { connection_id }),
+  disconnect: (connection_id: string) => call<Disconnected>("disconnect", { connection_id }),
   accessList: (connection_id: string) => call<Array<AccessGrant>>("access_list", { connection_id }),
   grantAccess: (connection_id: string, email: string) => call<null>("grant_access", { connection_id, email }),
   revokeAccess: (connection_id: string, email: string) => call<null>("revoke_access", { connection_id, email }),
