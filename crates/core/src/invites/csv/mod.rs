@@ -18,10 +18,12 @@
 //! Nothing here holds a whole file in memory: the sample is bounded, rows are streamed, and
 //! duplicate detection keeps a 16-byte digest per distinct address rather than the address.
 
+mod check;
 mod detect;
 mod lines;
 mod mapping;
 mod rows;
+mod source;
 mod values;
 mod write;
 
