@@ -23,6 +23,7 @@ mod detect;
 mod lines;
 mod mapping;
 mod rows;
+mod sniff;
 mod source;
 mod values;
 mod write;
