@@ -3,36 +3,14 @@
 //! outcome): ownership first, the local deletion, then the Salesforce session revoked at
 //! Salesforce.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::{json, liaison, run};
 use liaison_core::connections::salesforce::secret_names;
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
-
-fn liaison(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("LIAISON_DATA_DIR")
-        .env("LIAISON_KEYCHAIN", "file")
-        .env("BROWSER", concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fetch-browser"));
-    cmd
-}
-
-fn run(dir: &std::path::Path, args: &[&str], input: &str) -> std::process::Output {
-    let mut child =
-        liaison(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Whether the sandbox's Salesforce still renews a session with `refresh`.
 fn refresh_works(rt: &tokio::runtime::Runtime, e: &liaison_sandbox::Endpoints, refresh: &SecretString) -> bool {

@@ -1,33 +1,11 @@
 //! `liaison export destination …` as a process, against the sandbox's Marketo.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::{json, run};
 use liaison_core::connections::marketo::MarketoClient;
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
-use serde_json::Value;
-
-fn liaison(data_dir: &std::path::Path, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liaison"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("LIAISON_DATA_DIR")
-        .env("LIAISON_KEYCHAIN", "file")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn r10_a_marketo_destination_is_added_with_the_privacy_notice_accepted_listed_and_deleted() {
@@ -36,8 +14,8 @@ fn r10_a_marketo_destination_is_added_with_the_privacy_notice_accepted_listed_an
     let mk = sandbox.endpoints().marketo.clone();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    json(&liaison(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
-    let connected = json(&liaison(
+    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    let connected = json(&run(
         d,
         &["--json", "connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"],
         &mk.client_secret,
@@ -62,17 +40,17 @@ fn r10_a_marketo_destination_is_added_with_the_privacy_notice_accepted_listed_an
         "--connection",
         "marketo",
     ];
-    let refused = liaison(d, &add, "");
+    let refused = run(d, &add, "");
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("privacy"), "{refused:?}");
 
     let mut accepted = vec!["--json"];
     accepted.extend(add);
     accepted.push("--accept-privacy-notice");
-    let saved = json(&liaison(d, &accepted, ""));
+    let saved = json(&run(d, &accepted, ""));
     assert_eq!(saved["marketo"]["list_id"].as_i64().unwrap().to_string(), list_id);
     assert_eq!(saved["export_users"], serde_json::json!(["ada@example.com"]));
-    let wrong = liaison(
+    let wrong = run(
         d,
         &[
             "export",
@@ -92,8 +70,8 @@ fn r10_a_marketo_destination_is_added_with_the_privacy_notice_accepted_listed_an
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("99999"), "{wrong:?}");
 
-    assert_eq!(json(&liaison(d, &["--json", "export", "destination", "list"], "")).as_array().unwrap().len(), 1);
-    json(&liaison(d, &["--json", "export", "destination", "delete", "nurture"], ""));
-    assert_eq!(json(&liaison(d, &["--json", "export", "destination", "list"], "")), serde_json::json!([]));
+    assert_eq!(json(&run(d, &["--json", "export", "destination", "list"], "")).as_array().unwrap().len(), 1);
+    json(&run(d, &["--json", "export", "destination", "delete", "nurture"], ""));
+    assert_eq!(json(&run(d, &["--json", "export", "destination", "list"], "")), serde_json::json!([]));
     rt.block_on(sandbox.shutdown());
 }
