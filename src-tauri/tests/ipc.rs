@@ -549,6 +549,63 @@ fn r6_disconnect_through_ipc_checks_first_deletes_locally_then_revokes_like_the_
     rt.block_on(sandbox.shutdown());
 }
 
+#[test]
+fn r10_a_marketo_export_destination_is_added_through_ipc_only_with_the_privacy_notice_accepted() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(Default::default())).unwrap();
+    let mk = sandbox.endpoints().marketo.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let app = app(AppState::open_with(paths, Ok(keychain)));
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let request = json!({ "display_name": "", "base_url": mk.base_url, "client_id": mk.client_id, "is_sandbox": true });
+    let connection =
+        invoke(&main, "connect_marketo", json!({ "request": request, "client_secret": mk.client_secret })).unwrap();
+    let list_id = rt.block_on(async {
+        let token: Value = reqwest::get(format!(
+            "{}/identity/oauth/token?grant_type=client_credentials&client_id={}&client_secret={}",
+            mk.base_url, mk.client_id, mk.client_secret
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let lists: Value = reqwest::Client::new()
+            .get(format!("{}/rest/v1/lists.json", mk.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        lists["result"][0]["id"].as_i64().unwrap().to_string()
+    });
+    let notice = invoke(&main, "export_privacy_notice", json!({})).unwrap();
+    assert!(notice.as_str().unwrap().contains("compliance boundary"), "{notice}");
+    let destination = |accept: bool| {
+        json!({ "destination": { "name": "Nurture", "list_id": list_id, "connection_id": connection["id"],
+                                  "base_url": null, "client_id": null, "accept_privacy_notice": accept },
+                "client_secret": null })
+    };
+    let refused = invoke(&main, "export_destination_add_marketo", destination(false)).unwrap_err();
+    assert_eq!(refused["code"], "forbidden");
+    let saved = invoke(&main, "export_destination_add_marketo", destination(true)).unwrap();
+    assert_eq!(saved["marketo"]["list_id"].as_i64().unwrap().to_string(), list_id);
+    assert_eq!(invoke(&main, "export_destinations_list", json!({})).unwrap().as_array().unwrap().len(), 1);
+    let confirm = invoke(&main, "export_destination_delete_confirmation", json!({ "name": "nurture" })).unwrap();
+    assert!(confirm.as_str().unwrap().contains("stays in Marketo"), "{confirm}");
+    invoke(&main, "export_destination_delete", json!({ "name": "nurture" })).unwrap();
+    assert_eq!(invoke(&main, "export_destinations_list", json!({})).unwrap(), json!([]));
+    invoke(&main, "set_language", json!({ "language": "ja" })).unwrap();
+    assert!(has_japanese(invoke(&main, "export_privacy_notice", json!({})).unwrap().as_str().unwrap()));
+    rt.block_on(sandbox.shutdown());
+}
+
 fn has_japanese(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
 }

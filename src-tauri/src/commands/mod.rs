@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod connections;
+pub mod exports;
 pub mod integration;
 pub mod invites;
 pub mod members;
@@ -109,6 +110,7 @@ mod surface_types {
     pub use crate::commands::app::AppInfo;
     pub use crate::commands::sandbox::SandboxInfo;
     pub use crate::commands::sync::SyncOverview;
+    pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;
@@ -118,6 +120,7 @@ mod surface_types {
     pub use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover};
     pub use liaison_core::connections::salesforce::ConnectSalesforce;
     pub use liaison_core::connections::{ConnectionKind, ConnectionSummary};
+    pub use liaison_core::exports::destinations::{Destination, NewMarketoDestination};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};
     pub use liaison_core::invites::import::CsvFile;
     pub use liaison_core::invites::invite::{BatchSummary, InvitationSummary, InviteRequest, Team};

@@ -82,5 +82,11 @@ liaison_ipc_surface! {
     segments::segment_create[state](name: String, definition: Definition) -> Segment;
     segments::segment_update[state](name: String, new_name: String, definition: Definition) -> Segment;
     segments::segment_delete[state](name: String) -> ();
+    exports::export_privacy_notice[state]() -> String;
+    exports::export_destinations_list[state]() -> Vec<Destination>;
+    exports::export_destination_add_marketo[state](destination: NewMarketoDestination, client_secret: Option<String>) -> Destination;
+    exports::export_destination_delete_confirmation[state](name: String) -> Text;
+    exports::export_destination_delete[state](name: String) -> ();
+    exports::export_destination_add_user[state](name: String, email: String) -> Destination;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

@@ -27,8 +27,8 @@ remaining: number, cancelled: boolean,
  */
 stopped: AppError | null, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
 export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
@@ -54,9 +54,9 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
+export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type StepState = "not_started" | "done" | "needs_attention";
 export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
-export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
 export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
@@ -161,8 +161,8 @@ export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberRole = "admin" | "user";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type Team = { id: string, name: string, is_default: boolean, };
-export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
 export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
+export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
 export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
 /**
  * The state of its latest email (`None`: no email queued).
@@ -192,7 +192,6 @@ from_address: string,
  * The sender name shown to recipients (defaults to "Liaison").
  */
 from_name: string | null, };
-export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
 export type Column = { 
 /**
  * Zero-based position.
@@ -212,6 +211,7 @@ name: string,
  */
 samples: Array<string>, };
 export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
+export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
 export type ColumnSuggestion = { 
 /**
  * Zero-based column index.
@@ -221,8 +221,8 @@ column: number, field: MemberField,
  * 1.0 for an exact alias, lower for weaker evidence.
  */
 confidence: number, reason: SuggestionReason, };
-export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
+export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -382,6 +382,7 @@ export type BatchSummary = { run_id: string, rows: number, queued: number, inval
 outcomes: Array<BatchRow>, };
 export type RunKind = "sync" | "export" | "invite";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -391,9 +392,8 @@ name: string, label: string,
  * The system's own type name (`string`, `boolean`, `picklist`).
  */
 data_type: string, };
-export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type CustomFieldRef = { key: string, label: string, };
+export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
 export type FieldRow = { 
 /**
  * `None` for email, the match key, and for custom fields.
@@ -508,19 +508,48 @@ export type SegmentField = { key: string, label: string, kind: FieldKind,
 custom: boolean, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
 export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
+export type Match = "all" | "any";
 export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
 export type Rule = { field: string, op: Op, value: string | null, 
 /**
  * For `one_of`.
  */
 values: Array<string>, };
-export type Match = "all" | "any";
 export type Definition = { match: Match, rules: Array<Rule>, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
  * Why the segment cannot be counted or exported now (a field it names was removed).
  */
 problem: string | null, };
+export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
+export type MarketoDestinationSettings = { list_id: number, 
+/**
+ * The list's name in Marketo when the destination was saved.
+ */
+list_name: string, access: MarketoAccess, };
+export type DestinationKind = "marketo" | "dynamics";
+export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
+/**
+ * The admins who may edit and run exports to it (emails, the creator first).
+ */
+export_users: Array<string>, created_at: string, };
+export type NewMarketoDestination = { name: string, 
+/**
+ * The static list ID (digits) from Marketo.
+ */
+list_id: string, 
+/**
+ * Use this Marketo connection of the workspace…
+ */
+connection_id: string | null, 
+/**
+ * …or these credentials (with the client secret given separately).
+ */
+base_url: string | null, client_id: string | null, 
+/**
+ * The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+ */
+accept_privacy_notice: boolean, };
 export type AuditEntry = { id: number, at: string, 
 /**
  * Email of the acting admin; `None` for actions of the app itself.
@@ -649,6 +678,12 @@ export const commands = {
   segmentCreate: (name: string, definition: Definition) => call<Segment>("segment_create", { name, definition }),
   segmentUpdate: (name: string, new_name: string, definition: Definition) => call<Segment>("segment_update", { name, new_name, definition }),
   segmentDelete: (name: string) => call<null>("segment_delete", { name }),
+  exportPrivacyNotice: () => call<string>("export_privacy_notice"),
+  exportDestinationsList: () => call<Array<Destination>>("export_destinations_list"),
+  exportDestinationAddMarketo: (destination: NewMarketoDestination, client_secret: string | null) => call<Destination>("export_destination_add_marketo", { destination, client_secret }),
+  exportDestinationDeleteConfirmation: (name: string) => call<string>("export_destination_delete_confirmation", { name }),
+  exportDestinationDelete: (name: string) => call<null>("export_destination_delete", { name }),
+  exportDestinationAddUser: (name: string, email: string) => call<Destination>("export_destination_add_user", { name, email }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 
