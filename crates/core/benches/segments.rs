@@ -21,7 +21,7 @@ fn fill(store: &Store) {
                  VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut custom =
-                tx.prepare("INSERT INTO people_custom (person_id, key, value, src) VALUES (?1, 'tier', ?2, 1)")?;
+                tx.prepare("INSERT INTO people_custom (person_id, key, value, src) VALUES (?1, 'custom_tier', ?2, 1)")?;
             for i in 0..PEOPLE {
                 let email = format!("person{i}@example{}.{}", i % 100, if i % 3 == 0 { "co.jp" } else { "com" });
                 person.execute(rusqlite::params![
@@ -70,7 +70,7 @@ fn counts(c: &mut Criterion) {
         ("email_ends_with", definition(Match::All, &["email ends with .co.jp"])),
         ("all_of_three", definition(Match::All, &["country is Japan", "unsubscribed is no", "known_in is marketo"])),
         ("any_of_two", definition(Match::Any, &["city contains saka", "country one of Germany, France"])),
-        ("custom_field", definition(Match::All, &["tier is Gold"])),
+        ("custom_field", definition(Match::All, &["custom_tier is Gold"])),
         ("date_after", definition(Match::All, &["updated_at after 2026-06-30"])),
     ];
     let mut group = c.benchmark_group("segment_count_1m");
