@@ -18,6 +18,7 @@ use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEO
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::i18n::Text;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
@@ -60,9 +61,10 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Dynamics 365", 52, 6_000, Duration::from_secs(300))
 }
 
-fn https_origin(input: &str, what: &str) -> Result<String> {
+/// `what` names the address in the message ("server address", "sign-in authority").
+fn https_origin(input: &str, what: Text) -> Result<String> {
     let url = url::Url::parse(input.trim())
-        .map_err(|_| Error::invalid_input(format!("{:?} is not a valid {what}.", input.trim())))?;
+        .map_err(|_| Error::invalid_input(msg!("connection-not-a-valid", input = input.trim(), what = what)))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
         return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
@@ -213,10 +215,10 @@ pub async fn connect_with_timeout(
     if client_id.is_empty() {
         return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
-    let org_url = https_origin(&request.org_url, "server address (the org's Sales URL)")?;
+    let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),
-        other => https_origin(other, "sign-in authority")?,
+        other => https_origin(other, msg!("dynamics-what-authority"))?,
     };
     let scope = format!("{org_url}/user_impersonation offline_access");
     let callback = oauth::authorize(

@@ -132,7 +132,7 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
                         Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("salesforce-session-not-accepted")))
                     }
                     Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
-                    _ => Outcome::Fail(Error::internal("unexpected")),
+                    _ => Outcome::Fail(Error::internal(msg!("salesforce-unexpected-answer"))),
                 };
             }
             if !response.status().is_success() {
@@ -439,7 +439,9 @@ impl Revocation {
         let (url, plain) = oauth::revocation_url(&format!("{}/services/oauth2/revoke", self.login_url))?;
         let client = oauth::client::<SalesforceTokenFields>(&self.client_id, self.client_secret.as_ref())
             .set_revocation_url(url);
-        let request = client.revoke_token(self.token).map_err(|e| Error::internal(e.to_string()))?;
+        let request = client
+            .revoke_token(self.token)
+            .map_err(|e| Error::internal(msg!("oauth-request-not-sent")).caused_by(e))?;
         let transport = OAuthHttp::new(http, "revoking the Salesforce sign-in").plain_loopback(plain);
         let Err(err) = request.request_async(&transport).await else { return Ok(()) };
         match transport.refusal(err) {
