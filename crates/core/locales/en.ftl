@@ -501,3 +501,30 @@ sync-marketo-no-paging-token = Marketo returned no paging token.
 sync-checkpoint-lost-windows = The sync checkpoint lost its Marketo windows.
 sync-marketo-no-export-id = Marketo created an extract without an exportId.
 sync-no-cursor = The sync has no { $cursor } checkpoint; run a full sync (liaison sync run --full).
+
+## Why a remote call is retried (http; shown when the retries run out)
+http-reason-timed-out = { $host } did not answer in time
+http-reason-connection-failed = the connection to { $host } failed
+http-reason-status = { $system } answered HTTP { $status }
+http-reason-not-json = the response was not JSON
+http-reason-cut-off = the response was cut off
+http-reason-download-cut-off = the file download was cut off
+http-reason-token-malformed = the token response was malformed
+marketo-reason-identity-status = identity answered HTTP { $status }
+marketo-reason-no-success-flag = the response had no success flag
+marketo-reason-rate-limit = rate limit (606: { $message })
+marketo-reason-concurrency = too many concurrent calls (615)
+
+## What a remote call was doing (http; shown when it keeps failing)
+http-what-marketo-token = getting a Marketo access token
+http-what-ims-token = getting an Adobe IMS token
+http-what-calling = calling { $system } { $path }
+http-what-calling-campaign = calling Adobe Campaign
+http-what-downloading = downloading { $system } { $path }
+http-what-exchanging-sign-in = exchanging the { $system } sign-in for tokens
+http-what-revoking-sign-in = revoking the { $system } sign-in
+http-what-next-page = reading the next page from { $system }
+http-what-querying-salesforce = querying Salesforce ({ $resource })
+http-what-salesforce-user = reading the signed-in Salesforce user
+http-what-salesforce-clock = reading Salesforce's clock
+http-what-checking-dynamics = checking the Dynamics 365 connection

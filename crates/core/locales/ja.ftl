@@ -502,3 +502,30 @@ sync-marketo-no-paging-token = Marketo からページングトークンが返�
 sync-checkpoint-lost-windows = 同期のチェックポイントから Marketo の期間の情報が失われました。
 sync-marketo-no-export-id = Marketo が exportId のない抽出ジョブを作成しました。
 sync-no-cursor = 同期に { $cursor } のチェックポイントがありません。完全同期を実行してください（liaison sync run --full）。
+
+## リモート呼び出しを再試行する理由 (http。再試行が尽きたときに表示)
+http-reason-timed-out = { $host } から時間内に応答がありませんでした
+http-reason-connection-failed = { $host } への接続に失敗しました
+http-reason-status = { $system } が HTTP { $status } を返しました
+http-reason-not-json = 応答が JSON ではありませんでした
+http-reason-cut-off = 応答が途中で切れました
+http-reason-download-cut-off = ファイルのダウンロードが途中で切れました
+http-reason-token-malformed = トークンの応答の形式が正しくありませんでした
+marketo-reason-identity-status = identity エンドポイントが HTTP { $status } を返しました
+marketo-reason-no-success-flag = 応答に success の値がありませんでした
+marketo-reason-rate-limit = 呼び出し回数の制限（606: { $message }）
+marketo-reason-concurrency = 同時呼び出し数の超過（615）
+
+## リモート呼び出しの処理内容 (http。失敗が続いたときに表示)
+http-what-marketo-token = Marketo のアクセストークンの取得
+http-what-ims-token = Adobe IMS のトークンの取得
+http-what-calling = { $system } の { $path } の呼び出し
+http-what-calling-campaign = Adobe Campaign の呼び出し
+http-what-downloading = { $system } の { $path } のダウンロード
+http-what-exchanging-sign-in = { $system } のサインインのトークンへの交換
+http-what-revoking-sign-in = { $system } のサインインの取り消し
+http-what-next-page = { $system } からの次のページの読み取り
+http-what-querying-salesforce = Salesforce の照会（{ $resource }）
+http-what-salesforce-user = サインインしている Salesforce ユーザーの読み取り
+http-what-salesforce-clock = Salesforce の時刻の読み取り
+http-what-checking-dynamics = Dynamics 365 の接続の確認

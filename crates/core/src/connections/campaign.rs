@@ -90,7 +90,7 @@ impl CampaignClient {
         let body: serde_json::Value = self
             .http
             .execute(
-                "getting an Adobe IMS token",
+                msg!("http-what-ims-token"),
                 || {
                     self.http.client().post(&url).form(&[
                         ("grant_type", "client_credentials"),
@@ -102,7 +102,10 @@ impl CampaignClient {
                 |response| async move {
                     let status = response.status();
                     if status.is_server_error() || status.as_u16() == 429 {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     if matches!(status.as_u16(), 400 | 401) {
                         return Outcome::Fail(Error::new(
@@ -129,7 +132,7 @@ impl CampaignClient {
         let token = std::sync::Mutex::new(self.token().await?);
         self.http
             .execute(
-                "calling Adobe Campaign",
+                msg!("http-what-calling-campaign"),
                 || {
                     let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
                     self.http
@@ -144,11 +147,14 @@ impl CampaignClient {
                         return Outcome::Refresh;
                     }
                     if status.as_u16() == 429 || status.is_server_error() {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     let body: serde_json::Value = match response.json().await {
                         Ok(v) => v,
-                        Err(_) => return Outcome::Retry { after: None, reason: "the response was not JSON".into() },
+                        Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
                     };
                     if status.is_success() {
                         return Outcome::Done(body);

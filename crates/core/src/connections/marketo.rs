@@ -159,7 +159,7 @@ impl MarketoClient {
         let fresh: TokenResponse = self
             .http
             .execute(
-                "getting a Marketo access token",
+                msg!("http-what-marketo-token"),
                 || {
                     // Credentials go in a form body, never in the URL (URLs end up in logs).
                     self.http.client().post(&url).form(&[
@@ -186,7 +186,7 @@ impl MarketoClient {
 
     /// Sends an authorised request (`build` adds the method, URL and body), judges the answer
     /// with `judge`, and renews the token on 601/602 or HTTP 401.
-    async fn authorized<T, B, J, JF>(&self, what: &str, build: B, judge: J) -> Result<T>
+    async fn authorized<T, B, J, JF>(&self, what: Text, build: B, judge: J) -> Result<T>
     where
         B: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         J: Fn(reqwest::Response) -> JF,
@@ -214,7 +214,7 @@ impl MarketoClient {
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
         let url = format!("{}{path}", self.settings.base_url);
         self.authorized(
-            &format!("calling Marketo {path}"),
+            msg!("http-what-calling", system = "Marketo", path = path),
             |c| c.get(&url).query(query),
             |response| async move { judge_envelope(response).await },
         )
@@ -228,11 +228,9 @@ impl MarketoClient {
             Some(body) => c.post(&url).json(body),
             None => c.post(&url),
         };
-        self.authorized(
-            &format!("calling Marketo {path}"),
-            build,
-            |response| async move { judge_envelope(response).await },
-        )
+        self.authorized(msg!("http-what-calling", system = "Marketo", path = path), build, |response| async move {
+            judge_envelope(response).await
+        })
         .await
     }
 
@@ -240,7 +238,7 @@ impl MarketoClient {
     pub async fn get_file(&self, path: &str) -> Result<String> {
         let url = format!("{}{path}", self.settings.base_url);
         self.authorized(
-            &format!("downloading Marketo {path}"),
+            msg!("http-what-downloading", system = "Marketo", path = path),
             |c| c.get(&url),
             |response| async move {
                 let is_json = response
@@ -258,7 +256,7 @@ impl MarketoClient {
                 }
                 match response.text().await {
                     Ok(text) => Outcome::Done(text),
-                    Err(_) => Outcome::Retry { after: None, reason: "the file download was cut off".into() },
+                    Err(_) => Outcome::Retry { after: None, reason: msg!("http-reason-download-cut-off") },
                 }
             },
         )
@@ -314,14 +312,17 @@ async fn judge_token(response: reqwest::Response) -> Outcome<TokenResponse> {
         return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("marketo-credentials-rejected")));
     }
     if status.as_u16() == 429 || status.is_server_error() {
-        return Outcome::Retry { after: retry_after(&response), reason: format!("identity answered HTTP {status}") };
+        return Outcome::Retry {
+            after: retry_after(&response),
+            reason: msg!("marketo-reason-identity-status", status = status.to_string()),
+        };
     }
     if !status.is_success() {
         return Outcome::Fail(bad_response(msg!("marketo-what-identity-status", status = status.to_string())));
     }
     match response.json::<TokenResponse>().await {
         Ok(token) => Outcome::Done(token),
-        Err(_) => Outcome::Retry { after: None, reason: "the token response was malformed".into() },
+        Err(_) => Outcome::Retry { after: None, reason: msg!("http-reason-token-malformed") },
     }
 }
 
@@ -336,18 +337,18 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
             return Outcome::Fail(bad_response(msg!("marketo-what-not-found")));
         }
         s if s == 429 || status.is_server_error() => {
-            return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+            return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
         }
         _ => return Outcome::Fail(bad_response(Text::verbatim(format!("HTTP {status}")))),
     }
     let Ok(text) = response.text().await else {
-        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
     };
     let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Outcome::Retry { after: None, reason: "the response was not JSON".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") };
     };
     let Ok(envelope) = serde_json::from_value::<Envelope>(value.clone()) else {
-        return Outcome::Retry { after: None, reason: "the response had no success flag".into() };
+        return Outcome::Retry { after: None, reason: msg!("marketo-reason-no-success-flag") };
     };
     if envelope.success {
         return Outcome::Done(value);
@@ -359,11 +360,14 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
         .unwrap_or_default();
     match code.as_str() {
         "601" | "602" => Outcome::Refresh,
-        "606" => Outcome::Retry { after: Some(Duration::from_secs(2)), reason: format!("rate limit (606: {message})") },
-        "615" => {
-            Outcome::Retry { after: Some(Duration::from_millis(500)), reason: "too many concurrent calls (615)".into() }
+        "606" => Outcome::Retry {
+            after: Some(Duration::from_secs(2)),
+            reason: msg!("marketo-reason-rate-limit", message = &message),
+        },
+        "615" => Outcome::Retry { after: Some(Duration::from_millis(500)), reason: msg!("marketo-reason-concurrency") },
+        "502" | "604" | "608" | "611" | "500" => {
+            Outcome::Retry { after: None, reason: Text::verbatim(format!("{code}: {message}")) }
         }
-        "502" | "604" | "608" | "611" | "500" => Outcome::Retry { after: None, reason: format!("{code}: {message}") },
         "607" => Outcome::Fail(
             Error::new(ErrorCode::QuotaExceeded, msg!("marketo-quota-used-up"))
                 .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "607" })),
@@ -373,7 +377,9 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
             Error::new(ErrorCode::QuotaExceeded, msg!("marketo-extract-volume-used-up", message = &message))
                 .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "1029" })),
         ),
-        "1029" => Outcome::Retry { after: Some(Duration::from_secs(30)), reason: format!("1029: {message}") },
+        "1029" => {
+            Outcome::Retry { after: Some(Duration::from_secs(30)), reason: Text::verbatim(format!("1029: {message}")) }
+        }
         "603" => Outcome::Fail(Error::new(ErrorCode::Forbidden, msg!("marketo-access-denied"))),
         _ => Outcome::Fail(
             bad_response(msg!("marketo-what-error-code", code = &code, message = &message))

@@ -105,14 +105,14 @@ fn is_loopback(url: &url::Url) -> bool {
 /// kept, because `oauth2`'s errors do not carry it.
 pub struct OAuthHttp<'a> {
     http: &'a Http,
-    what: &'static str,
+    what: Text,
     plain_loopback: bool,
     status: AtomicU16,
 }
 
 impl<'a> OAuthHttp<'a> {
     /// A client for calls described as `what` in errors and logs ("revoking the … sign-in").
-    pub fn new(http: &'a Http, what: &'static str) -> Self {
+    pub fn new(http: &'a Http, what: Text) -> Self {
         Self { http, what, plain_loopback: false, status: AtomicU16::new(0) }
     }
 
@@ -138,7 +138,7 @@ impl<'a> OAuthHttp<'a> {
         }
         self.http
             .execute(
-                self.what,
+                self.what.clone(),
                 || {
                     self.http
                         .client()
@@ -150,11 +150,14 @@ impl<'a> OAuthHttp<'a> {
                     let status = response.status();
                     self.status.store(status.as_u16(), Ordering::Relaxed);
                     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     let headers = response.headers().clone();
                     let Ok(bytes) = response.bytes().await else {
-                        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+                        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
                     };
                     let mut answer = HttpResponse::new(bytes.to_vec());
                     *answer.status_mut() = status;
