@@ -66,6 +66,7 @@ salesforce-no-date = Salesforce sent no Date header.
 salesforce-quota-used-up = Salesforce's daily API request limit for this org is used up. It frees up over the next 24 hours.
 salesforce-access-denied = Salesforce denied access ({ $code }): { $message }
 salesforce-answered = Salesforce answered { $code }: { $message }
+salesforce-unexpected-answer = Salesforce answered in a way Liaison did not expect. Try again; if it keeps failing, send the log file to support.
 dynamics-new-sign-in-not-accepted = Dynamics 365 did not accept the new sign-in (HTTP 401).
 dynamics-no-session = The Dynamics 365 connection has no stored session. Reconnect Dynamics 365.
 dynamics-sign-in-not-accepted = Dynamics 365 did not accept the sign-in (HTTP 401).
@@ -341,3 +342,189 @@ email-join-base-not-a-link = "{ $base }" is not a link. Enter a full address suc
 setup-connected-by = Connected by { $email } as { $name }
 setup-disconnected-by = Disconnected by { $email }
 setup-sync-people-cached = { $count } people in the cache
+
+## Connection ownership and handover (connections/ownership)
+ownership-another-admin = another admin
+ownership-the-owner = the owner
+ownership-you-own-it = You already own the { $label } connection. Disconnect it first to connect again.
+ownership-granted-cannot-connect = You have been granted access to { $owner }'s { $label } connection, so you cannot connect (rule R7). To take it over, ask { $owner } to start a handover, which removes your access first.
+ownership-handover-already-connected = You are already connected for this handover; { $owner } now disconnects to finish it.
+ownership-owned-by-another = { $owner } owns the { $label } connection, and only one can exist at a time (rule R7). To take it over, ask { $owner } to hand it over to you.
+ownership-activate-first = Activate the workspace first (setup step 1).
+ownership-new-connection-vanished = The new connection vanished.
+ownership-owner-only = Only { $owner } can { $action ->
+    [grant] grant access to
+    [revoke] remove access to
+    [handover] hand over
+   *[disconnect] disconnect
+} { $name } — the admin who connected it (rule R6).
+ownership-handover-not-connected-yet = { $to } has not connected yet. Disconnecting now would cut every member off; wait until { $to } connects (handover step 2), or cancel the handover.
+ownership-not-an-active-admin = { $email } is not an active admin; access is for admins.
+ownership-owner-needs-no-grant = You own this connection; you need no grant.
+ownership-already-has-access = { $email } already has access.
+ownership-no-access-to-remove = { $email } has no access to remove.
+ownership-several-no-handover = { $label } connections can be several; connect another instead of handing over.
+ownership-nothing-to-hand-over = There is no { $label } connection to hand over.
+ownership-handover-in-progress = A handover is already in progress; finish or cancel it first.
+ownership-handover-to-self = Choose another admin to hand the connection over to.
+ownership-no-handover = No handover is in progress.
+ownership-cancel-not-a-party = Only the two admins in the handover can cancel it.
+ownership-handover-new-connected = The new admin has already connected; finish the handover by disconnecting the old connection.
+
+## Marketo (connections/marketo)
+marketo-not-an-address = "{ $input }" is neither a Munchkin ID (like 123-ABC-456) nor a URL. Copy the REST endpoint from Marketo's Admin → Web Services.
+connection-not-http-address = "{ $input }" is not an http(s) address.
+marketo-no-client-secret = The Marketo connection has no stored client secret. Reconnect Marketo.
+marketo-bad-response = Marketo answered in an unexpected format: { $what }.
+marketo-what-file-was-json = a file download answered with JSON
+marketo-what-no-date-header = no Date header
+marketo-what-describe-no-list = describe returned no result list
+marketo-what-identity-status = the identity endpoint answered HTTP { $status }; check the address
+marketo-what-not-found = HTTP 404 — the REST endpoint address is probably wrong (it ends in .mktorest.com)
+marketo-what-error-code = error { $code }: { $message }
+marketo-what-no-email-field = the lead database has no email field
+marketo-credentials-rejected = Marketo rejected the client ID or client secret. Copy both again from Marketo's Admin → LaunchPoint → View Details.
+marketo-request-too-large = The request was too large for Marketo (HTTP 413).
+marketo-url-too-long = The request URL was too long for Marketo (HTTP 414).
+marketo-quota-used-up = Marketo's daily API quota is used up (607). It resets at midnight US Central time; Liaison will continue then.
+marketo-extract-volume-used-up = Marketo's daily bulk-extract volume is used up (1029: { $message }). It resets at midnight US Central time.
+marketo-access-denied = Marketo denied access (603): the API user's role lacks a permission Liaison needs (Read-Write Lead, Read-Write Assets), or your IP is not allowed.
+marketo-credentials-required = Both the client ID and the client secret are required.
+
+## Other connections (connections/campaign, connections/dynamics)
+connection-not-a-valid = "{ $input }" is not a valid { $what }.
+campaign-what-api-address = API address
+campaign-what-ims-address = IMS address
+dynamics-what-org-url = server address (the org's Sales URL)
+dynamics-what-authority = sign-in authority
+campaign-credentials-rejected = Adobe IMS rejected the client ID or client secret. Copy both again from the Adobe Developer Console (OAuth Server-to-Server credential).
+campaign-ims-unreadable = Adobe IMS answered in an unexpected format.
+campaign-credentials-required = The organization (tenant) ID, client ID and client secret are all required.
+campaign-unknown-error = unknown error
+campaign-answered = Adobe Campaign answered HTTP { $status }: { $message }. Check the organization ID and the product profile of the credential.
+
+## Connection health checklist (connections/health)
+health-connection-not-found = That connection does not exist or was disconnected.
+health-marketo-credentials-ok = Marketo accepted the client ID and secret.
+health-marketo-read-leads = Liaison can read the lead database ({ $fields } fields).
+health-marketo-lists = Liaison can read static lists.
+health-marketo-quota-reached = { $used } API calls were used today: the default daily quota of { $quota } is reached. Jobs wait for the reset at midnight US Central time.
+health-marketo-quota-left = { $used } API calls used today; about { $left } left of the default { $quota }. Liaison keeps to 100 calls per 20 seconds and 10 at once.
+health-salesforce-signed-in-as = Signed in as { $username }.
+health-salesforce-read-object = Liaison can read { $object } records ({ $fields } fields).
+health-salesforce-cannot-query = The signed-in user cannot query { $object }. Give them read access to { $object } in their profile or a permission set.
+health-salesforce-tasks-ok = Liaison can log activities as Tasks.
+health-salesforce-cannot-create-tasks = The signed-in user cannot create Tasks, so activities cannot be logged. Grant Create on Task.
+health-salesforce-quota-used-up = The org's daily API requests are used up (0 of { $max } left).
+health-salesforce-quota-left = { $left } of { $max } daily API requests left.
+health-dynamics-credentials-ok = Dynamics 365 accepted the sign-in (WhoAmI).
+health-dynamics-can-read = Liaison can read { $what ->
+    [contacts] contacts
+   *[lists] marketing lists
+}.
+health-campaign-no-secret = The Campaign connection has no stored secret. Reconnect Adobe Campaign.
+health-campaign-credentials-ok = Adobe IMS and Campaign accepted the credential; profiles can be read.
+health-campaign-read-services = Liaison can read subscription services.
+
+## The browser page after a sign-in (connections/oauth)
+oauth-page-refused-title = Sign-in refused
+oauth-page-refused = This sign-in response did not come from the request Liaison started. Return to Liaison and click Connect again.
+oauth-page-cancelled-title = Sign-in cancelled
+oauth-page-close-tab = You can close this tab and return to Liaison.
+oauth-page-incomplete-title = Sign-in incomplete
+oauth-page-incomplete = The response carried no authorization code.
+oauth-page-signed-in-title = Signed in
+oauth-page-signed-in = Liaison is finishing the connection. You can close this tab and return to Liaison.
+
+## Sync fields (sync/fields)
+fields-marketo-no-email-cannot-match = Marketo's lead database has no email field, so people cannot be matched. Check the API user's permissions.
+fields-salesforce-no-email = The Salesforce user cannot read the Email field of Contact and Lead. Grant read access to it (field-level security).
+fields-note-incompatible = The systems store different kinds of values here; it is not synced.
+fields-note-neither = Neither system has this field.
+fields-note-salesforce-only = Marketo has no such field: the value comes from Salesforce only.
+fields-note-marketo-only = Salesforce has no such field: the value comes from Marketo only.
+fields-note-leads-only = Contacts have no such field (only Leads do).
+fields-system-has-no-field = { $system } has no field "{ $name }"
+fields-missing-and = { $first }; { $rest }
+fields-note-missing = { $missing } (it no longer exists or the API user cannot read it).
+fields-marketo-no-email = Marketo's lead database has no email field.
+fields-not-an-api-name = "{ $name }" is not a { $system } API field name: use the API name (letters, digits and _, like Region__c), not the label.
+fields-custom-name-invalid = Give the custom field a name of 1 to 80 characters.
+fields-custom-no-api-name = Name the field's API name in Marketo, Salesforce or both.
+fields-custom-exists = A custom field named "{ $label }" exists already.
+fields-custom-too-many = At most 50 custom fields can be synced.
+fields-custom-not-found = There is no custom field "{ $key }".
+fields-marketo-describe-no-list = Marketo's describe2 answer has no field list.
+fields-salesforce-describe-no-list = Salesforce's describe of { $object } has no field list.
+
+## Sync settings, runs and records (sync/)
+sync-settings-schedule-invalid = The schedule must be between 5 and 1,440 minutes, or 0 to turn it off.
+sync-settings-ceiling-invalid = The quota ceiling must be between 1% and 100%.
+sync-settings-quota-invalid = Marketo's daily quota must be a positive number of calls.
+sync-settings-activity-days-invalid = Activities can be logged for at most the last 365 days.
+sync-settings-history-not-a-date = "{ $value }" is not a date: write the Marketo history start as YYYY-MM-DD.
+sync-settings-history-too-early = Marketo holds nothing from before 2006: choose 2006-01-01 or later.
+records-extract-no-header = Marketo's extract file has no readable header ({ $reason }).
+records-extract-lacks-columns = Marketo's extract file lacks the id, email, createdAt or updatedAt column.
+records-extract-malformed = Marketo's extract file is malformed at row { $row } ({ $reason }).
+activities-task-batch-no-list = Salesforce answered the Task batch without a result list.
+sync-already-running = A sync is already running (in this window or another Liaison process). Wait for it or cancel it.
+sync-marketo-not-connected = Marketo is not connected, so there is nothing to sync. Connect it in Settings → Marketo (setup step 3).
+sync-salesforce-not-connected = Salesforce is not connected, so there is nothing to sync. Connect it in Settings → Salesforce (setup step 2).
+sync-health-item = { $name }: { $detail }
+sync-cannot-start = The sync cannot start: { $reason }
+sync-cannot-start-health = The sync cannot start. { $problems } Fix this (reconnect in Settings if asked), then start the sync again.
+sync-field-gone = The synced field "{ $field }" no longer exists in Marketo or Salesforce. Open the field preview, review the mapping and save it again.
+sync-custom-types-differ = its types differ between the systems.
+sync-custom-field-unsyncable = The custom field "{ $label }" cannot be synced: { $why } Fix or remove it in the field preview, then start the sync again.
+sync-continuing = Continuing the interrupted sync from its last checkpoint.
+records-created-not-a-date = The lead's createdAt is not a date.
+records-updated-not-a-date = The lead's updatedAt is not a date.
+records-updated-missing = The lead's updatedAt is missing or not a date.
+records-modstamp-missing = The { $object }'s SystemModstamp is missing or not a date.
+sync-record-no-email = The record has no usable email address, so it cannot be matched to a person.
+sync-record-duplicate = Another { $system } record in this sync has the email { $email }; only the first was merged.
+sync-notice-stopped = The sync stopped
+sync-notice-cancelled = Sync cancelled
+sync-notice-finished = Sync finished
+sync-notice-body = { $created } created, { $updated } updated, { $deleted } deleted, { $tasks } tasks logged, { $errors } errors.
+
+## Sync quota (sync/run/quota)
+quota-marketo-over-ceiling = This run needs about { $calls } Marketo calls, more than the { $pct }% ceiling ({ $ceiling } of { $quota }). Raise the ceiling or start the Marketo history later.
+quota-marketo-not-enough-left = This run needs about { $calls } Marketo calls but only { $left } are left today. It can run after midnight US Central time.
+quota-salesforce-over-ceiling = This run needs about { $calls } Salesforce requests, more than the { $pct }% ceiling ({ $ceiling } of { $max }).
+quota-salesforce-not-enough-left = This run needs about { $calls } Salesforce requests but only { $left } are left in the org's 24-hour allowance.
+quota-paused-until = { $cause } Paused; continues after { $at } UTC (midnight US Central).
+quota-paused-salesforce = { $cause } Paused; Liaison checks the allowance and continues when requests are free.
+quota-reset-continuing = The quota reset; the sync continues.
+sync-marketo-no-paging-token = Marketo returned no paging token.
+sync-checkpoint-lost-windows = The sync checkpoint lost its Marketo windows.
+sync-marketo-no-export-id = Marketo created an extract without an exportId.
+sync-no-cursor = The sync has no { $cursor } checkpoint; run a full sync (liaison sync run --full).
+
+## Why a remote call is retried (http; shown when the retries run out)
+http-reason-timed-out = { $host } did not answer in time
+http-reason-connection-failed = the connection to { $host } failed
+http-reason-status = { $system } answered HTTP { $status }
+http-reason-not-json = the response was not JSON
+http-reason-cut-off = the response was cut off
+http-reason-download-cut-off = the file download was cut off
+http-reason-token-malformed = the token response was malformed
+marketo-reason-identity-status = identity answered HTTP { $status }
+marketo-reason-no-success-flag = the response had no success flag
+marketo-reason-rate-limit = rate limit (606: { $message })
+marketo-reason-concurrency = too many concurrent calls (615)
+
+## What a remote call was doing (http; shown when it keeps failing)
+http-what-marketo-token = getting a Marketo access token
+http-what-ims-token = getting an Adobe IMS token
+http-what-calling = calling { $system } { $path }
+http-what-calling-campaign = calling Adobe Campaign
+http-what-downloading = downloading { $system } { $path }
+http-what-exchanging-sign-in = exchanging the { $system } sign-in for tokens
+http-what-revoking-sign-in = revoking the { $system } sign-in
+http-what-next-page = reading the next page from { $system }
+http-what-querying-salesforce = querying Salesforce ({ $resource })
+http-what-salesforce-user = reading the signed-in Salesforce user
+http-what-salesforce-clock = reading Salesforce's clock
+http-what-checking-dynamics = checking the Dynamics 365 connection

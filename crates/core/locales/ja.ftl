@@ -70,6 +70,7 @@ salesforce-no-date = Salesforce の応答に Date ヘッダーがありません
 salesforce-quota-used-up = この組織の Salesforce の 1 日あたりの API リクエスト上限に達しました。今後 24 時間のうちに順次回復します。
 salesforce-access-denied = Salesforce がアクセスを拒否しました（{ $code }）: { $message }
 salesforce-answered = Salesforce からの応答: { $code }: { $message }
+salesforce-unexpected-answer = Salesforce から Liaison の想定していない応答がありました。もう一度お試しください。繰り返し失敗する場合は、ログファイルをサポートにお送りください。
 dynamics-new-sign-in-not-accepted = Dynamics 365 が新しいサインインを受け付けませんでした（HTTP 401）。
 dynamics-no-session = Dynamics 365 の接続に保存済みのセッションがありません。Dynamics 365 に再接続してください。
 dynamics-sign-in-not-accepted = Dynamics 365 がサインインを受け付けませんでした（HTTP 401）。
@@ -342,3 +343,189 @@ email-join-base-not-a-link = 「{ $base }」はリンクではありません。
 setup-connected-by = { $email } が { $name } として接続しました
 setup-disconnected-by = { $email } が接続を解除しました
 setup-sync-people-cached = キャッシュ内の人数: { $count } 人
+
+## 接続の所有と引き継ぎ (connections/ownership)
+ownership-another-admin = 別の管理者
+ownership-the-owner = 所有者
+ownership-you-own-it = { $label } の接続はすでにあなたが所有しています。接続し直すには、先に接続を解除してください。
+ownership-granted-cannot-connect = { $owner } さんの { $label } の接続へのアクセス権が付与されているため、接続できません（ルール R7）。引き継ぐには、{ $owner } さんに引き継ぎを開始するよう依頼してください。引き継ぎを開始すると、まずあなたのアクセス権が削除されます。
+ownership-handover-already-connected = この引き継ぎのための接続はすでに済んでいます。引き継ぎを完了するには、{ $owner } さんが接続を解除します。
+ownership-owned-by-another = { $label } の接続は { $owner } さんが所有しており、同時に存在できる接続は 1 つだけです（ルール R7）。引き継ぐには、{ $owner } さんにあなたへの引き継ぎを依頼してください。
+ownership-activate-first = 先にワークスペースを有効化してください（セットアップの手順 1）。
+ownership-new-connection-vanished = 新しい接続が見つからなくなりました。
+ownership-owner-only = { $name } の{ $action ->
+    [grant] アクセス権を付与
+    [revoke] アクセス権を削除
+    [handover] 引き継ぎ
+   *[disconnect] 接続解除
+}ができるのは、接続した管理者である { $owner } さんだけです（ルール R6）。
+ownership-handover-not-connected-yet = { $to } さんはまだ接続していません。今接続を解除すると、すべてのメンバーが利用できなくなります。{ $to } さんが接続する（引き継ぎの手順 2）まで待つか、引き継ぎを取り消してください。
+ownership-not-an-active-admin = { $email } は有効な管理者ではありません。アクセス権は管理者にのみ付与できます。
+ownership-owner-needs-no-grant = この接続はあなたが所有しているため、アクセス権の付与は不要です。
+ownership-already-has-access = { $email } はすでにアクセス権を持っています。
+ownership-no-access-to-remove = { $email } には削除するアクセス権がありません。
+ownership-several-no-handover = { $label } の接続は複数持てます。引き継ぐ代わりに、別の接続を追加してください。
+ownership-nothing-to-hand-over = 引き継ぐ { $label } の接続がありません。
+ownership-handover-in-progress = すでに引き継ぎが進行中です。先に完了するか取り消してください。
+ownership-handover-to-self = 接続を引き継ぐ相手として、別の管理者を選んでください。
+ownership-no-handover = 進行中の引き継ぎはありません。
+ownership-cancel-not-a-party = 引き継ぎを取り消せるのは、引き継ぎに関わる 2 人の管理者だけです。
+ownership-handover-new-connected = 新しい管理者はすでに接続しています。古い接続を解除して引き継ぎを完了してください。
+
+## Marketo (connections/marketo)
+marketo-not-an-address = 「{ $input }」は Munchkin ID（123-ABC-456 のような形式）でも URL でもありません。Marketo の管理 → Web サービスから REST エンドポイントをコピーしてください。
+connection-not-http-address = 「{ $input }」は http(s) のアドレスではありません。
+marketo-no-client-secret = Marketo の接続にクライアントシークレットが保存されていません。Marketo に再接続してください。
+marketo-bad-response = Marketo から想定外の形式の応答がありました: { $what }。
+marketo-what-file-was-json = ファイルのダウンロードに JSON が返されました
+marketo-what-no-date-header = Date ヘッダーがありません
+marketo-what-describe-no-list = describe の結果に一覧がありません
+marketo-what-identity-status = identity エンドポイントが HTTP { $status } を返しました。アドレスをご確認ください
+marketo-what-not-found = HTTP 404 — REST エンドポイントのアドレスが誤っている可能性があります（末尾は .mktorest.com です）
+marketo-what-error-code = エラー { $code }: { $message }
+marketo-what-no-email-field = リードデータベースにメールアドレスの項目がありません
+marketo-credentials-rejected = Marketo がクライアント ID またはクライアントシークレットを拒否しました。Marketo の管理 → LaunchPoint → 詳細を表示から、両方をもう一度コピーしてください。
+marketo-request-too-large = リクエストが Marketo の上限を超える大きさでした（HTTP 413）。
+marketo-url-too-long = リクエストの URL が Marketo の上限を超える長さでした（HTTP 414）。
+marketo-quota-used-up = Marketo の 1 日あたりの API 上限に達しました（607）。米国中部時間の午前 0 時にリセットされ、その後 Liaison が処理を再開します。
+marketo-extract-volume-used-up = Marketo の 1 日あたりの一括抽出量の上限に達しました（1029: { $message }）。米国中部時間の午前 0 時にリセットされます。
+marketo-access-denied = Marketo がアクセスを拒否しました（603）。API ユーザーのロールに Liaison が必要とする権限（Read-Write Lead、Read-Write Assets）がないか、お使いの IP アドレスが許可されていません。
+marketo-credentials-required = クライアント ID とクライアントシークレットの両方を入力してください。
+
+## その他の接続 (connections/campaign, connections/dynamics)
+connection-not-a-valid = 「{ $input }」は有効な{ $what }ではありません。
+campaign-what-api-address = API のアドレス
+campaign-what-ims-address = IMS のアドレス
+dynamics-what-org-url = サーバーのアドレス（組織の Sales の URL）
+dynamics-what-authority = サインインの機関（authority）
+campaign-credentials-rejected = Adobe IMS がクライアント ID またはクライアントシークレットを拒否しました。Adobe Developer Console（OAuth サーバー間認証の資格情報）から、両方をもう一度コピーしてください。
+campaign-ims-unreadable = Adobe IMS から想定外の形式の応答がありました。
+campaign-credentials-required = 組織（テナント）ID、クライアント ID、クライアントシークレットをすべて入力してください。
+campaign-unknown-error = 不明なエラー
+campaign-answered = Adobe Campaign が HTTP { $status } を返しました: { $message }。組織 ID と、資格情報の製品プロファイルをご確認ください。
+
+## 接続の状態チェック (connections/health)
+health-connection-not-found = その接続は存在しないか、解除されています。
+health-marketo-credentials-ok = Marketo がクライアント ID とシークレットを受け付けました。
+health-marketo-read-leads = Liaison はリードデータベースを読み取れます（{ $fields } 項目）。
+health-marketo-quota-reached = 本日は API 呼び出しを { $used } 回使用し、既定の 1 日あたりの上限 { $quota } 回に達しました。ジョブは米国中部時間の午前 0 時のリセットまで待機します。
+health-marketo-lists = Liaison は静的リストを読み取れます。
+health-marketo-quota-left = 本日の API 呼び出しは { $used } 回で、既定の上限 { $quota } 回のうち残りは約 { $left } 回です。Liaison は 20 秒あたり 100 回、同時に 10 回までに抑えて呼び出します。
+health-salesforce-signed-in-as = { $username } としてサインインしています。
+health-salesforce-read-object = Liaison は { $object } のレコードを読み取れます（{ $fields } 項目）。
+health-salesforce-cannot-query = サインインしているユーザーは { $object } を照会できません。プロファイルまたは権限セットで、{ $object } の参照権限を付与してください。
+health-salesforce-tasks-ok = Liaison は活動を ToDo（Task）として記録できます。
+health-salesforce-cannot-create-tasks = サインインしているユーザーは ToDo（Task）を作成できないため、活動を記録できません。Task の作成権限を付与してください。
+health-salesforce-quota-used-up = 組織の 1 日あたりの API リクエスト数の上限に達しました（残り 0 / { $max }）。
+health-salesforce-quota-left = 1 日あたりの API リクエストの残りは { $left } / { $max } です。
+health-dynamics-credentials-ok = Dynamics 365 がサインインを受け付けました（WhoAmI）。
+health-dynamics-can-read = Liaison は{ $what ->
+    [contacts] 取引先担当者
+   *[lists] マーケティングリスト
+}を読み取れます。
+health-campaign-no-secret = Campaign の接続にシークレットが保存されていません。Adobe Campaign に再接続してください。
+health-campaign-credentials-ok = Adobe IMS と Campaign が資格情報を受け付けました。プロファイルを読み取れます。
+health-campaign-read-services = Liaison は購読サービスを読み取れます。
+
+## サインイン後のブラウザーのページ (connections/oauth)
+oauth-page-refused-title = サインインを受け付けませんでした
+oauth-page-refused = このサインインの応答は、Liaison が開始したリクエストによるものではありません。Liaison に戻り、もう一度「接続」をクリックしてください。
+oauth-page-cancelled-title = サインインが取り消されました
+oauth-page-close-tab = このタブを閉じて Liaison に戻ってください。
+oauth-page-incomplete-title = サインインが完了していません
+oauth-page-incomplete = 応答に認可コードが含まれていませんでした。
+oauth-page-signed-in-title = サインインしました
+oauth-page-signed-in = Liaison が接続を完了しています。このタブを閉じて Liaison に戻ってください。
+
+## 同期する項目 (sync/fields)
+fields-marketo-no-email-cannot-match = Marketo のリードデータベースにメールアドレスの項目がないため、人を照合できません。API ユーザーの権限をご確認ください。
+fields-salesforce-no-email = Salesforce のユーザーが取引先責任者とリードの Email 項目を読み取れません。項目レベルセキュリティで参照権限を付与してください。
+fields-note-incompatible = 各システムでこの項目に保存される値の種類が異なるため、同期しません。
+fields-note-neither = どちらのシステムにもこの項目はありません。
+fields-note-salesforce-only = Marketo にはこの項目がありません。値は Salesforce からのみ取得します。
+fields-note-marketo-only = Salesforce にはこの項目がありません。値は Marketo からのみ取得します。
+fields-note-leads-only = 取引先責任者にはこの項目がありません（リードにのみあります）。
+fields-system-has-no-field = { $system } に項目「{ $name }」がありません
+fields-missing-and = { $first }。また、{ $rest }
+fields-note-missing = { $missing }（項目が削除されたか、API ユーザーが読み取れません）。
+fields-marketo-no-email = Marketo のリードデータベースにメールアドレスの項目がありません。
+fields-not-an-api-name = 「{ $name }」は { $system } の API 項目名ではありません。表示ラベルではなく API 参照名（英字・数字・_ のみ。例: Region__c）を入力してください。
+fields-custom-name-invalid = カスタム項目の名前は 1～80 文字で入力してください。
+fields-custom-no-api-name = Marketo、Salesforce、またはその両方での項目の API 名を入力してください。
+fields-custom-exists = 「{ $label }」という名前のカスタム項目はすでにあります。
+fields-custom-too-many = 同期できるカスタム項目は 50 個までです。
+fields-custom-not-found = カスタム項目「{ $key }」はありません。
+fields-marketo-describe-no-list = Marketo の describe2 の応答に項目の一覧がありません。
+fields-salesforce-describe-no-list = Salesforce の { $object } の describe に項目の一覧がありません。
+
+## 同期の設定・実行・レコード (sync/)
+sync-settings-schedule-invalid = 同期の間隔は 5～1,440 分の範囲で指定してください。0 にすると自動同期をオフにします。
+sync-settings-ceiling-invalid = API 上限の使用率は 1%～100% の範囲で指定してください。
+sync-settings-quota-invalid = Marketo の 1 日あたりの API 上限には、1 以上の呼び出し回数を指定してください。
+sync-settings-activity-days-invalid = 活動を記録できるのは、最大で過去 365 日分までです。
+sync-settings-history-not-a-date = 「{ $value }」は日付ではありません。Marketo の履歴の開始日は YYYY-MM-DD の形式で入力してください。
+sync-settings-history-too-early = Marketo には 2006 年より前のデータはありません。2006-01-01 以降の日付を選んでください。
+records-extract-no-header = Marketo の抽出ファイルのヘッダーを読み取れません（{ $reason }）。
+records-extract-lacks-columns = Marketo の抽出ファイルに id、email、createdAt、updatedAt のいずれかの列がありません。
+records-extract-malformed = Marketo の抽出ファイルの { $row } 行目の形式が正しくありません（{ $reason }）。
+activities-task-batch-no-list = Salesforce から ToDo（Task）の一括登録の結果一覧が返されませんでした。
+sync-already-running = 同期はすでに実行中です（このウィンドウ、または別の Liaison のプロセスで）。完了するまで待つか、取り消してください。
+sync-marketo-not-connected = Marketo が接続されていないため、同期するものがありません。設定 → Marketo で接続してください（セットアップの手順 3）。
+sync-salesforce-not-connected = Salesforce が接続されていないため、同期するものがありません。設定 → Salesforce で接続してください（セットアップの手順 2）。
+sync-health-item = { $name } について: { $detail }
+sync-cannot-start = 同期を開始できません: { $reason }
+sync-cannot-start-health = 同期を開始できません。{ $problems } これを解決してから（求められた場合は設定で再接続してから）、もう一度同期を開始してください。
+sync-field-gone = 同期する項目「{ $field }」が Marketo にも Salesforce にもなくなりました。項目のプレビューを開き、対応付けを確認して保存し直してください。
+sync-custom-types-differ = システム間で値の種類が異なります。
+sync-custom-field-unsyncable = カスタム項目「{ $label }」は同期できません: { $why } 項目のプレビューで修正または削除してから、もう一度同期を開始してください。
+sync-continuing = 中断された同期を、最後のチェックポイントから再開しています。
+records-created-not-a-date = リードの createdAt が日付ではありません。
+records-updated-not-a-date = リードの updatedAt が日付ではありません。
+records-updated-missing = リードの updatedAt がないか、日付ではありません。
+records-modstamp-missing = { $object } の SystemModstamp がないか、日付ではありません。
+sync-record-no-email = このレコードには使用できるメールアドレスがないため、人と照合できません。
+sync-record-duplicate = この同期に、メールアドレスが { $email } の { $system } のレコードが他にもあります。最初のレコードのみを統合しました。
+sync-notice-stopped = 同期が停止しました
+sync-notice-cancelled = 同期をキャンセルしました
+sync-notice-finished = 同期が完了しました
+sync-notice-body = 新規 { $created } 件、更新 { $updated } 件、削除 { $deleted } 件、タスク記録 { $tasks } 件、エラー { $errors } 件。
+
+## 同期の API 上限 (sync/run/quota)
+quota-marketo-over-ceiling = この実行には Marketo の呼び出しが約 { $calls } 回必要で、上限の { $pct }%（{ $quota } 回のうち { $ceiling } 回）を超えます。使用率の上限を引き上げるか、Marketo の履歴の開始日を遅くしてください。
+quota-marketo-not-enough-left = この実行には Marketo の呼び出しが約 { $calls } 回必要ですが、本日の残りは { $left } 回です。米国中部時間の午前 0 時以降に実行できます。
+quota-salesforce-over-ceiling = この実行には Salesforce のリクエストが約 { $calls } 回必要で、上限の { $pct }%（{ $max } 回のうち { $ceiling } 回）を超えます。
+quota-salesforce-not-enough-left = この実行には Salesforce のリクエストが約 { $calls } 回必要ですが、組織の 24 時間あたりの残りは { $left } 回です。
+quota-paused-until = { $cause } 一時停止しました。{ $at } UTC（米国中部時間の午前 0 時）以降に再開します。
+quota-paused-salesforce = { $cause } 一時停止しました。Liaison が残りのリクエスト数を確認し、利用可能になり次第再開します。
+quota-reset-continuing = API 上限がリセットされたため、同期を再開します。
+sync-marketo-no-paging-token = Marketo からページングトークンが返されませんでした。
+sync-checkpoint-lost-windows = 同期のチェックポイントから Marketo の期間の情報が失われました。
+sync-marketo-no-export-id = Marketo が exportId のない抽出ジョブを作成しました。
+sync-no-cursor = 同期に { $cursor } のチェックポイントがありません。完全同期を実行してください（liaison sync run --full）。
+
+## リモート呼び出しを再試行する理由 (http。再試行が尽きたときに表示)
+http-reason-timed-out = { $host } から時間内に応答がありませんでした
+http-reason-connection-failed = { $host } への接続に失敗しました
+http-reason-status = { $system } が HTTP { $status } を返しました
+http-reason-not-json = 応答が JSON ではありませんでした
+http-reason-cut-off = 応答が途中で切れました
+http-reason-download-cut-off = ファイルのダウンロードが途中で切れました
+http-reason-token-malformed = トークンの応答の形式が正しくありませんでした
+marketo-reason-identity-status = identity エンドポイントが HTTP { $status } を返しました
+marketo-reason-no-success-flag = 応答に success の値がありませんでした
+marketo-reason-rate-limit = 呼び出し回数の制限（606: { $message }）
+marketo-reason-concurrency = 同時呼び出し数の超過（615）
+
+## リモート呼び出しの処理内容 (http。失敗が続いたときに表示)
+http-what-marketo-token = Marketo のアクセストークンの取得
+http-what-ims-token = Adobe IMS のトークンの取得
+http-what-calling = { $system } の { $path } の呼び出し
+http-what-calling-campaign = Adobe Campaign の呼び出し
+http-what-downloading = { $system } の { $path } のダウンロード
+http-what-exchanging-sign-in = { $system } のサインインのトークンへの交換
+http-what-revoking-sign-in = { $system } のサインインの取り消し
+http-what-next-page = { $system } からの次のページの読み取り
+http-what-querying-salesforce = Salesforce の照会（{ $resource }）
+http-what-salesforce-user = サインインしている Salesforce ユーザーの読み取り
+http-what-salesforce-clock = Salesforce の時刻の読み取り
+http-what-checking-dynamics = Dynamics 365 の接続の確認

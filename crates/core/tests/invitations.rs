@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use liaison_core::http::RetryPolicy;
+use liaison_core::i18n::Lang;
 use liaison_core::invites::csv;
 use liaison_core::invites::email::set_workspace_name;
 use liaison_core::invites::invite::{
@@ -232,7 +233,7 @@ async fn the_results_csv_repeats_the_files_own_columns_with_result_and_reason_pe
     mapping.set(csv::MemberField::Teams, None).unwrap();
     let summary = queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &mapping, &BTreeSet::from([4])).unwrap();
     let mut out = Vec::new();
-    write_batch_results(&mut out, &path, &inspection, &summary).unwrap();
+    write_batch_results(&mut out, &path, &inspection, &summary, Lang::En).unwrap();
     let out = String::from_utf8(out).unwrap();
     let body = out.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM for Excel");
     let records: Vec<Vec<String>> = ::csv::ReaderBuilder::new()
@@ -254,7 +255,7 @@ async fn the_results_csv_repeats_the_files_own_columns_with_result_and_reason_pe
     assert!(records[4][5].contains("Excluded"), "{}", records[4][5]);
     // The original file is needed: once it is gone the admin is told so.
     std::fs::remove_file(&path).unwrap();
-    let err = write_batch_results(Vec::new(), &path, &inspection, &summary).unwrap_err();
+    let err = write_batch_results(Vec::new(), &path, &inspection, &summary, Lang::En).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.contains("can no longer be read"), "{}", err.message);
     w.sandbox.shutdown().await;
@@ -300,7 +301,7 @@ async fn a_csv_batch_queues_only_the_valid_rows_and_exactly_those_are_sent() {
     assert_eq!(run[0].state, liaison_core::runs::RunState::Succeeded);
 
     let mut results = Vec::new();
-    write_batch_results(&mut results, &path, &inspection, &summary).unwrap();
+    write_batch_results(&mut results, &path, &inspection, &summary, Lang::En).unwrap();
     let results = String::from_utf8(results).unwrap();
     assert!(results.starts_with("\u{FEFF}Email,First name,Last name,Role,Result,Reason"), "{results}");
     assert_eq!(results.matches(",invited,").count(), 25);

@@ -223,8 +223,11 @@ pub async fn csv_save_results<R: Runtime>(
         .await
         .clone()
         .ok_or_else(|| Error::not_found("There are no batch results to save yet."))?;
-    save_as(app, "invitation-results.csv", move |file| invite::write_batch_results(file, &source, &inspection, &batch))
-        .await
+    let lang = state.lang();
+    save_as(app, "invitation-results.csv", move |file| {
+        invite::write_batch_results(file, &source, &inspection, &batch, lang)
+    })
+    .await
 }
 
 /// Saves a template CSV through the native save dialog.

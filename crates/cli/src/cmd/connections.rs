@@ -207,7 +207,8 @@ fn check(ws: &Workspace, out: &Output, id: Option<String>) -> Result<Exit, Error
         for report in &reports {
             out.line(format!("{} ({})", report.display_name, report.connection_id));
             for item in &report.items {
-                out.line(format!("  {} {:<14} {}", if item.ok { "✓" } else { "✗" }, item.key, item.detail));
+                let detail = out.text(&item.detail);
+                out.line(format!("  {} {:<14} {}", if item.ok { "✓" } else { "✗" }, item.key, detail));
             }
         }
     }

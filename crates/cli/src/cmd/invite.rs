@@ -350,7 +350,7 @@ fn send(
     if let Some(path) = results {
         let f = std::fs::File::create(path)
             .map_err(|e| Error::invalid_input(format!("Could not write the results file {} ({e}).", path.display())))?;
-        invite::write_batch_results(f, file, &inspection, &batch)?;
+        invite::write_batch_results(f, file, &inspection, &batch, liaison_core::settings::language(ws.store()))?;
     }
     if !out.json() {
         out.line(format!(

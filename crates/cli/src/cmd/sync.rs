@@ -219,7 +219,7 @@ fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
             name(&row.marketo),
             name(&row.salesforce_contact),
             name(&row.salesforce_lead),
-            row.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+            row.note.as_ref().map(|n| format!("  ({})", out.text(n))).unwrap_or_default()
         ));
     }
     out.line(String::new());
@@ -236,7 +236,7 @@ fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
         estimate.salesforce_ceiling
     ));
     if let Some(blocked) = estimate.blocked {
-        out.line(format!("It would be refused: {blocked}"));
+        out.line(format!("It would be refused: {}", out.text(&blocked)));
     }
     Ok(Exit::Success)
 }
@@ -281,7 +281,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
         ));
         if c.errors > 0 || c.duplicates > 0 {
             for e in run::record_errors(ws, &report.run_id, 20)? {
-                out.line(format!("  {} {} {}: {}", e.system, e.record_id, e.code, e.message));
+                out.line(format!("  {} {} {}: {}", e.system, e.record_id, e.code, out.text(&e.message)));
             }
         }
     }
@@ -315,7 +315,7 @@ fn status(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
             r.counts.updated,
             r.counts.deleted,
             r.counts.errors,
-            r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+            r.error.as_ref().map(|e| format!(" ({})", out.text(e))).unwrap_or_default()
         )),
         None => out.line("No sync has run yet: `liaison sync preview`, then `liaison sync run`.".into()),
     }

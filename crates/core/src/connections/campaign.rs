@@ -11,8 +11,9 @@ use ts_rs::TS;
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::i18n::Text;
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// Non-secret settings of an Adobe Campaign connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -42,14 +43,16 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Adobe Campaign", 10, 600, Duration::from_secs(60))
 }
 
-fn origin(input: &str, default: &str, what: &str) -> Result<String> {
+/// `what` names the address in the message ("API address", "IMS address").
+fn origin(input: &str, default: &str, what: Text) -> Result<String> {
     let input = match input.trim() {
         "" => default,
         other => other,
     };
-    let url = url::Url::parse(input).map_err(|_| Error::invalid_input(format!("{input:?} is not a valid {what}.")))?;
+    let url = url::Url::parse(input)
+        .map_err(|_| Error::invalid_input(msg!("connection-not-a-valid", input = input, what = what)))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{input:?} is not an http(s) address.")));
+        return Err(Error::invalid_input(msg!("connection-not-http-address", input = input)));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -87,7 +90,7 @@ impl CampaignClient {
         let body: serde_json::Value = self
             .http
             .execute(
-                "getting an Adobe IMS token",
+                msg!("http-what-ims-token"),
                 || {
                     self.http.client().post(&url).form(&[
                         ("grant_type", "client_credentials"),
@@ -99,17 +102,20 @@ impl CampaignClient {
                 |response| async move {
                     let status = response.status();
                     if status.is_server_error() || status.as_u16() == 429 {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     if matches!(status.as_u16(), 400 | 401) {
                         return Outcome::Fail(Error::new(
                             ErrorCode::Unauthorized,
-                            "Adobe IMS rejected the client ID or client secret. Copy both again from the Adobe Developer Console (OAuth Server-to-Server credential).",
+                            msg!("campaign-credentials-rejected"),
                         ));
                     }
                     match response.json::<serde_json::Value>().await {
                         Ok(v) if v["access_token"].is_string() => Outcome::Done(v),
-                        _ => Outcome::Fail(Error::new(ErrorCode::BadResponse, "Adobe IMS answered in an unexpected format.")),
+                        _ => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("campaign-ims-unreadable"))),
                     }
                 },
                 || async { Ok(()) },
@@ -126,7 +132,7 @@ impl CampaignClient {
         let token = std::sync::Mutex::new(self.token().await?);
         self.http
             .execute(
-                "calling Adobe Campaign",
+                msg!("http-what-calling-campaign"),
                 || {
                     let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
                     self.http
@@ -141,18 +147,27 @@ impl CampaignClient {
                         return Outcome::Refresh;
                     }
                     if status.as_u16() == 429 || status.is_server_error() {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     let body: serde_json::Value = match response.json().await {
                         Ok(v) => v,
-                        Err(_) => return Outcome::Retry { after: None, reason: "the response was not JSON".into() },
+                        Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
                     };
                     if status.is_success() {
                         return Outcome::Done(body);
                     }
-                    let message = body["error_message"].as_str().or(body["message"].as_str()).unwrap_or("unknown error");
+                    let message = match body["error_message"].as_str().or(body["message"].as_str()) {
+                        Some(m) => Text::verbatim(m),
+                        None => msg!("campaign-unknown-error"),
+                    };
                     let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-                    Outcome::Fail(Error::new(code, format!("Adobe Campaign answered HTTP {status}: {message}. Check the organization ID and the product profile of the credential.")))
+                    Outcome::Fail(Error::new(
+                        code,
+                        msg!("campaign-answered", status = status.to_string(), message = message),
+                    ))
                 },
                 || async {
                     *self.token.lock().await = None;
@@ -178,13 +193,11 @@ pub async fn connect(
     }
     let (org_id, client_id) = (request.org_id.trim().to_owned(), request.client_id.trim().to_owned());
     if org_id.is_empty() || client_id.is_empty() || secret.expose_secret().trim().is_empty() {
-        return Err(Error::invalid_input(
-            "The organization (tenant) ID, client ID and client secret are all required.",
-        ));
+        return Err(Error::invalid_input(msg!("campaign-credentials-required")));
     }
     let settings = CampaignSettings {
-        base_url: origin(&request.base_url, "https://mc.adobe.io", "API address")?,
-        ims_url: origin(&request.ims_url, "https://ims-na1.adobelogin.com", "IMS address")?,
+        base_url: origin(&request.base_url, "https://mc.adobe.io", msg!("campaign-what-api-address"))?,
+        ims_url: origin(&request.ims_url, "https://ims-na1.adobelogin.com", msg!("campaign-what-ims-address"))?,
         org_id,
         client_id,
     };

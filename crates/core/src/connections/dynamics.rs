@@ -18,6 +18,7 @@ use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEO
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::i18n::Text;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
@@ -60,9 +61,10 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Dynamics 365", 52, 6_000, Duration::from_secs(300))
 }
 
-fn https_origin(input: &str, what: &str) -> Result<String> {
+/// `what` names the address in the message ("server address", "sign-in authority").
+fn https_origin(input: &str, what: Text) -> Result<String> {
     let url = url::Url::parse(input.trim())
-        .map_err(|_| Error::invalid_input(format!("{:?} is not a valid {what}.", input.trim())))?;
+        .map_err(|_| Error::invalid_input(msg!("connection-not-a-valid", input = input.trim(), what = what)))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
         return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
     }
@@ -73,8 +75,6 @@ fn https_origin(input: &str, what: &str) -> Result<String> {
 pub fn secret_names(connection_id: &str) -> [String; 2] {
     ["access_token", "refresh_token"].map(|s| format!("connection.{connection_id}.{s}"))
 }
-
-const TOKEN_CALL: &str = "exchanging the Microsoft sign-in for tokens";
 
 /// An `oauth2` client for the app registration (a public client: no secret), with the token
 /// endpoint under `authority`.
@@ -110,7 +110,7 @@ fn scopes(org_url: &str) -> [Scope; 2] {
 async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<serde_json::Value> {
     let url = format!("{org_url}/api/data/v9.2/WhoAmI");
     http.execute(
-        "checking the Dynamics 365 connection",
+        msg!("http-what-checking-dynamics"),
         || {
             http.client()
                 .get(&url)
@@ -141,7 +141,7 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
         vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
     );
     http.execute(
-        &format!("calling Dynamics 365 {path}"),
+        msg!("http-what-calling", system = "Dynamics 365", path = path),
         || {
             let t = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
             http.client()
@@ -168,11 +168,11 @@ async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
         return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("dynamics-sign-in-not-accepted")));
     }
     if status.as_u16() == 429 || status.is_server_error() {
-        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+        return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
     }
     let body: serde_json::Value = match response.json().await {
         Ok(v) => v,
-        Err(_) => return Outcome::Retry { after: None, reason: "the response was not JSON".into() },
+        Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
     };
     if status.is_success() {
         return Outcome::Done(body);
@@ -213,10 +213,10 @@ pub async fn connect_with_timeout(
     if client_id.is_empty() {
         return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
-    let org_url = https_origin(&request.org_url, "server address (the org's Sales URL)")?;
+    let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),
-        other => https_origin(other, "sign-in authority")?,
+        other => https_origin(other, msg!("dynamics-what-authority"))?,
     };
     let scope = format!("{org_url}/user_impersonation offline_access");
     let callback = oauth::authorize(
@@ -230,7 +230,7 @@ pub async fn connect_with_timeout(
     )
     .await?;
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
-    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let transport = OAuthHttp::new(&http, msg!("http-what-exchanging-sign-in", system = "Microsoft"));
     let tokens = token_client(&authority, &client_id)?
         .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(callback.verifier.expose_secret().to_owned()))
@@ -278,7 +278,7 @@ pub async fn refresh(ws: &Workspace, vault: &Vault, connection_id: &str) -> Resu
         .get(&refresh_name)?
         .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-refresh-token")))?;
     let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
-    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let transport = OAuthHttp::new(&http, msg!("http-what-exchanging-sign-in", system = "Microsoft"));
     let tokens = token_client(&settings.authority_url, &settings.client_id)?
         .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_owned()))
         .add_scopes(scopes(&settings.org_url))

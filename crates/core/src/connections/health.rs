@@ -7,8 +7,9 @@ use ts_rs::TS;
 use super::ConnectionKind;
 use super::marketo::MarketoClient;
 use super::salesforce::SalesforceClient;
+use crate::i18n::Text;
 use crate::vault::Vault;
-use crate::{Error, Result, Workspace};
+use crate::{Error, Result, Workspace, msg};
 
 /// Marketo's default daily API quota (subscriptions can buy more; `stats/usage` reports use).
 pub const MARKETO_DEFAULT_DAILY_QUOTA: u64 = 50_000;
@@ -19,7 +20,7 @@ pub struct HealthItem {
     pub key: String,
     pub ok: bool,
     /// What was found, or what to do about it.
-    pub detail: String,
+    pub detail: Text,
 }
 
 /// The checklist of one connection.
@@ -39,10 +40,10 @@ impl HealthReport {
     }
 }
 
-fn item(key: &str, result: Result<String>) -> HealthItem {
+fn item(key: &str, result: Result<Text>) -> HealthItem {
     match result {
         Ok(detail) => HealthItem { key: key.to_owned(), ok: true, detail },
-        Err(err) => HealthItem { key: key.to_owned(), ok: false, detail: err.message.to_string() },
+        Err(err) => HealthItem { key: key.to_owned(), ok: false, detail: err.message },
     }
 }
 
@@ -51,7 +52,7 @@ pub async fn check(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result
     let summary = super::list(ws.store())?
         .into_iter()
         .find(|c| c.id == connection_id)
-        .ok_or_else(|| Error::not_found("That connection does not exist or was disconnected."))?;
+        .ok_or_else(|| Error::not_found(msg!("health-connection-not-found")))?;
     let items = match summary.kind {
         ConnectionKind::Marketo => marketo(ws, vault, connection_id).await,
         ConnectionKind::Salesforce => salesforce(ws, vault, connection_id).await,
@@ -76,30 +77,39 @@ async fn marketo(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
     let credentials_ok = describe.is_ok();
     let mut items = vec![item(
         "credentials",
-        describe.as_ref().map(|_| "Marketo accepted the client ID and secret.".to_owned()).map_err(Clone::clone),
+        describe.as_ref().map(|_| msg!("health-marketo-credentials-ok")).map_err(Clone::clone),
     )];
     if !credentials_ok {
         return items;
     }
     items.push(item(
         "read_leads",
-        describe.map(|fields| format!("Liaison can read the lead database ({} fields).", fields.len())),
+        describe.map(|fields| msg!("health-marketo-read-leads", fields = fields.len().to_string())),
     ));
     items.push(item(
         "lists",
-        client
-            .get("/rest/v1/lists.json", &[("batchSize", "1")])
-            .await
-            .map(|_| "Liaison can read static lists.".to_owned()),
+        client.get("/rest/v1/lists.json", &[("batchSize", "1")]).await.map(|_| msg!("health-marketo-lists")),
     ));
     items.push(item(
         "daily_quota",
         client.calls_today().await.and_then(|used| {
             let left = MARKETO_DEFAULT_DAILY_QUOTA.saturating_sub(used);
             if left == 0 {
-                Err(Error::new(crate::ErrorCode::QuotaExceeded, format!("{used} API calls were used today: the default daily quota of {MARKETO_DEFAULT_DAILY_QUOTA} is reached. Jobs wait for the reset at midnight US Central time.")))
+                Err(Error::new(
+                    crate::ErrorCode::QuotaExceeded,
+                    msg!(
+                        "health-marketo-quota-reached",
+                        used = used.to_string(),
+                        quota = MARKETO_DEFAULT_DAILY_QUOTA.to_string()
+                    ),
+                ))
             } else {
-                Ok(format!("{used} API calls used today; about {left} left of the default {MARKETO_DEFAULT_DAILY_QUOTA}. Liaison keeps to 100 calls per 20 seconds and 10 at once."))
+                Ok(msg!(
+                    "health-marketo-quota-left",
+                    used = used.to_string(),
+                    left = left.to_string(),
+                    quota = MARKETO_DEFAULT_DAILY_QUOTA.to_string()
+                ))
             }
         }),
     ));
@@ -115,7 +125,10 @@ async fn salesforce(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> 
     let ok = limits.is_ok();
     let mut items = vec![item(
         "credentials",
-        limits.as_ref().map(|_| format!("Signed in as {}.", client.settings().username)).map_err(Clone::clone),
+        limits
+            .as_ref()
+            .map(|_| msg!("health-salesforce-signed-in-as", username = &client.settings().username))
+            .map_err(Clone::clone),
     )];
     if !ok {
         return items;
@@ -123,21 +136,19 @@ async fn salesforce(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> 
     for (object, key) in [("Contact", "read_contacts"), ("Lead", "read_leads")] {
         let result = client.get(&format!("/sobjects/{object}/describe")).await.and_then(|d| {
             if d["queryable"].as_bool() == Some(true) {
-                Ok(format!("Liaison can read {object} records ({} fields).", d["fields"].as_array().map_or(0, Vec::len)))
+                let fields = d["fields"].as_array().map_or(0, Vec::len).to_string();
+                Ok(msg!("health-salesforce-read-object", object = object, fields = fields))
             } else {
-                Err(Error::new(crate::ErrorCode::Forbidden, format!("The signed-in user cannot query {object}. Give them read access to {object} in their profile or a permission set.")))
+                Err(Error::new(crate::ErrorCode::Forbidden, msg!("health-salesforce-cannot-query", object = object)))
             }
         });
         items.push(item(key, result));
     }
     let task = client.get("/sobjects/Task/describe").await.and_then(|d| {
         if d["createable"].as_bool() == Some(true) {
-            Ok("Liaison can log activities as Tasks.".to_owned())
+            Ok(msg!("health-salesforce-tasks-ok"))
         } else {
-            Err(Error::new(
-                crate::ErrorCode::Forbidden,
-                "The signed-in user cannot create Tasks, so activities cannot be logged. Grant Create on Task.",
-            ))
+            Err(Error::new(crate::ErrorCode::Forbidden, msg!("health-salesforce-cannot-create-tasks")))
         }
     });
     items.push(item("create_tasks", task));
@@ -149,10 +160,10 @@ async fn salesforce(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> 
         if left == 0 {
             Err(Error::new(
                 crate::ErrorCode::QuotaExceeded,
-                format!("The org's daily API requests are used up (0 of {max} left)."),
+                msg!("health-salesforce-quota-used-up", max = max.to_string()),
             ))
         } else {
-            Ok(format!("{left} of {max} daily API requests left."))
+            Ok(msg!("health-salesforce-quota-left", left = left.to_string(), max = max.to_string()))
         }
     });
     items.push(item("daily_quota", quota));
@@ -162,17 +173,18 @@ async fn salesforce(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> 
 async fn dynamics(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
     let who = super::dynamics::get(ws, vault, id, "WhoAmI").await;
     let ok = who.is_ok();
-    let mut items = vec![item("credentials", who.map(|_| "Dynamics 365 accepted the sign-in (WhoAmI).".to_owned()))];
+    let mut items = vec![item("credentials", who.map(|_| msg!("health-dynamics-credentials-ok")))];
     if !ok {
         return items;
     }
-    for (path, key, what) in [
-        ("contacts?$select=contactid&$top=1", "read_contacts", "contacts"),
-        ("lists?$select=listid&$top=1", "read_lists", "marketing lists"),
-    ] {
+    for (path, key) in
+        [("contacts?$select=contactid&$top=1", "read_contacts"), ("lists?$select=listid&$top=1", "read_lists")]
+    {
+        // `what` selects the noun in `health-dynamics-can-read`.
+        let what = if key == "read_contacts" { "contacts" } else { "lists" };
         items.push(item(
             key,
-            super::dynamics::get(ws, vault, id, path).await.map(|_| format!("Liaison can read {what}.")),
+            super::dynamics::get(ws, vault, id, path).await.map(|_| msg!("health-dynamics-can-read", what = what)),
         ));
     }
     items
@@ -188,12 +200,9 @@ async fn campaign(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
         })
         .and_then(|s| Ok(serde_json::from_str::<super::campaign::CampaignSettings>(&s)?))
         .and_then(|settings| {
-            let secret = vault.get(&super::campaign::secret_name(id))?.ok_or_else(|| {
-                Error::new(
-                    crate::ErrorCode::Unauthorized,
-                    "The Campaign connection has no stored secret. Reconnect Adobe Campaign.",
-                )
-            })?;
+            let secret = vault
+                .get(&super::campaign::secret_name(id))?
+                .ok_or_else(|| Error::new(crate::ErrorCode::Unauthorized, msg!("health-campaign-no-secret")))?;
             super::campaign::CampaignClient::new(settings, secret)
         });
     let client = match client {
@@ -202,17 +211,11 @@ async fn campaign(ws: &Workspace, vault: &Vault, id: &str) -> Vec<HealthItem> {
     };
     let profile = client.get("profileAndServices/profile?_lineCount=1").await;
     let ok = profile.is_ok();
-    let mut items = vec![item(
-        "credentials",
-        profile.map(|_| "Adobe IMS and Campaign accepted the credential; profiles can be read.".to_owned()),
-    )];
+    let mut items = vec![item("credentials", profile.map(|_| msg!("health-campaign-credentials-ok")))];
     if ok {
         items.push(item(
             "read_services",
-            client
-                .get("profileAndServices/service?_lineCount=1")
-                .await
-                .map(|_| "Liaison can read subscription services.".to_owned()),
+            client.get("profileAndServices/service?_lineCount=1").await.map(|_| msg!("health-campaign-read-services")),
         ));
     }
     items

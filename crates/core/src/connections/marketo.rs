@@ -11,8 +11,9 @@ use ts_rs::TS;
 use super::ConnectionKind;
 use super::ownership::{self, NewConnection};
 use crate::http::{Budget, Http, Outcome, Remotes, RetryPolicy, TokenKey, retry_after};
+use crate::i18n::Text;
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// Non-secret settings of a Marketo connection, stored with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -68,13 +69,10 @@ pub fn base_url(input: &str) -> Result<String> {
     if munchkin.is_match(input) {
         return Ok(format!("https://{}.mktorest.com", input.to_ascii_uppercase()));
     }
-    let mut url = url::Url::parse(input).map_err(|_| {
-        Error::invalid_input(format!(
-            "{input:?} is neither a Munchkin ID (like 123-ABC-456) nor a URL. Copy the REST endpoint from Marketo's Admin → Web Services."
-        ))
-    })?;
+    let mut url =
+        url::Url::parse(input).map_err(|_| Error::invalid_input(msg!("marketo-not-an-address", input = input)))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(format!("{input:?} is not an http(s) address.")));
+        return Err(Error::invalid_input(msg!("connection-not-http-address", input = input)));
     }
     let path = url.path().trim_end_matches('/').to_owned();
     let trimmed = path.strip_suffix("/rest").or_else(|| path.strip_suffix("/identity")).unwrap_or(&path).to_owned();
@@ -138,12 +136,9 @@ impl MarketoClient {
             )?)
         })?;
         let settings: MarketoSettings = serde_json::from_str(&settings)?;
-        let secret = vault.get(&secret_name(connection_id))?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthorized,
-                "The Marketo connection has no stored client secret. Reconnect Marketo.",
-            )
-        })?;
+        let secret = vault
+            .get(&secret_name(connection_id))?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("marketo-no-client-secret")))?;
         Self::new(ws.remotes().clone(), settings, secret)
     }
 
@@ -164,7 +159,7 @@ impl MarketoClient {
         let fresh: TokenResponse = self
             .http
             .execute(
-                "getting a Marketo access token",
+                msg!("http-what-marketo-token"),
                 || {
                     // Credentials go in a form body, never in the URL (URLs end up in logs).
                     self.http.client().post(&url).form(&[
@@ -191,7 +186,7 @@ impl MarketoClient {
 
     /// Sends an authorised request (`build` adds the method, URL and body), judges the answer
     /// with `judge`, and renews the token on 601/602 or HTTP 401.
-    async fn authorized<T, B, J, JF>(&self, what: &str, build: B, judge: J) -> Result<T>
+    async fn authorized<T, B, J, JF>(&self, what: Text, build: B, judge: J) -> Result<T>
     where
         B: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         J: Fn(reqwest::Response) -> JF,
@@ -219,7 +214,7 @@ impl MarketoClient {
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
         let url = format!("{}{path}", self.settings.base_url);
         self.authorized(
-            &format!("calling Marketo {path}"),
+            msg!("http-what-calling", system = "Marketo", path = path),
             |c| c.get(&url).query(query),
             |response| async move { judge_envelope(response).await },
         )
@@ -233,11 +228,9 @@ impl MarketoClient {
             Some(body) => c.post(&url).json(body),
             None => c.post(&url),
         };
-        self.authorized(
-            &format!("calling Marketo {path}"),
-            build,
-            |response| async move { judge_envelope(response).await },
-        )
+        self.authorized(msg!("http-what-calling", system = "Marketo", path = path), build, |response| async move {
+            judge_envelope(response).await
+        })
         .await
     }
 
@@ -245,7 +238,7 @@ impl MarketoClient {
     pub async fn get_file(&self, path: &str) -> Result<String> {
         let url = format!("{}{path}", self.settings.base_url);
         self.authorized(
-            &format!("downloading Marketo {path}"),
+            msg!("http-what-downloading", system = "Marketo", path = path),
             |c| c.get(&url),
             |response| async move {
                 let is_json = response
@@ -255,7 +248,7 @@ impl MarketoClient {
                     .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
                 if response.status().as_u16() != 200 || is_json {
                     return match judge_envelope(response).await {
-                        Outcome::Done(_) => Outcome::Fail(bad_response("a file download answered with JSON")),
+                        Outcome::Done(_) => Outcome::Fail(bad_response(msg!("marketo-what-file-was-json"))),
                         Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
                         Outcome::Refresh => Outcome::Refresh,
                         Outcome::Fail(e) => Outcome::Fail(e),
@@ -263,7 +256,7 @@ impl MarketoClient {
                 }
                 match response.text().await {
                     Ok(text) => Outcome::Done(text),
-                    Err(_) => Outcome::Retry { after: None, reason: "the file download was cut off".into() },
+                    Err(_) => Outcome::Retry { after: None, reason: msg!("http-reason-download-cut-off") },
                 }
             },
         )
@@ -280,13 +273,13 @@ impl MarketoClient {
     pub async fn probe_server_time(&self) -> Result<time::OffsetDateTime> {
         self.forget_token().await?;
         self.token().await?;
-        self.http.server_now().ok_or_else(|| bad_response("no Date header"))
+        self.http.server_now().ok_or_else(|| bad_response(msg!("marketo-what-no-date-header")))
     }
 
     /// The lead database's fields.
     pub async fn describe(&self) -> Result<Vec<LeadField>> {
         let body = self.get("/rest/v1/leads/describe.json", &[]).await?;
-        let fields = body["result"].as_array().ok_or_else(|| bad_response("describe returned no result list"))?;
+        let fields = body["result"].as_array().ok_or_else(|| bad_response(msg!("marketo-what-describe-no-list")))?;
         Ok(fields
             .iter()
             .filter_map(|f| {
@@ -309,29 +302,27 @@ impl MarketoClient {
     }
 }
 
-fn bad_response(what: &str) -> Error {
-    Error::new(ErrorCode::BadResponse, format!("Marketo answered in an unexpected format: {what}."))
+fn bad_response(what: Text) -> Error {
+    Error::new(ErrorCode::BadResponse, msg!("marketo-bad-response", what = what))
 }
 
 async fn judge_token(response: reqwest::Response) -> Outcome<TokenResponse> {
     let status = response.status();
     if status.as_u16() == 401 || status.as_u16() == 400 {
-        return Outcome::Fail(Error::new(
-            ErrorCode::Unauthorized,
-            "Marketo rejected the client ID or client secret. Copy both again from Marketo's Admin → LaunchPoint → View Details.",
-        ));
+        return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("marketo-credentials-rejected")));
     }
     if status.as_u16() == 429 || status.is_server_error() {
-        return Outcome::Retry { after: retry_after(&response), reason: format!("identity answered HTTP {status}") };
+        return Outcome::Retry {
+            after: retry_after(&response),
+            reason: msg!("marketo-reason-identity-status", status = status.to_string()),
+        };
     }
     if !status.is_success() {
-        return Outcome::Fail(bad_response(&format!(
-            "the identity endpoint answered HTTP {status}; check the address"
-        )));
+        return Outcome::Fail(bad_response(msg!("marketo-what-identity-status", status = status.to_string())));
     }
     match response.json::<TokenResponse>().await {
         Ok(token) => Outcome::Done(token),
-        Err(_) => Outcome::Retry { after: None, reason: "the token response was malformed".into() },
+        Err(_) => Outcome::Retry { after: None, reason: msg!("http-reason-token-malformed") },
     }
 }
 
@@ -339,27 +330,25 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
     let status = response.status();
     match status.as_u16() {
         200 => {}
-        413 => return Outcome::Fail(Error::invalid_input("The request was too large for Marketo (HTTP 413).")),
-        414 => return Outcome::Fail(Error::invalid_input("The request URL was too long for Marketo (HTTP 414).")),
+        413 => return Outcome::Fail(Error::invalid_input(msg!("marketo-request-too-large"))),
+        414 => return Outcome::Fail(Error::invalid_input(msg!("marketo-url-too-long"))),
         401 => return Outcome::Refresh,
         404 => {
-            return Outcome::Fail(bad_response(
-                "HTTP 404 — the REST endpoint address is probably wrong (it ends in .mktorest.com)",
-            ));
+            return Outcome::Fail(bad_response(msg!("marketo-what-not-found")));
         }
         s if s == 429 || status.is_server_error() => {
-            return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+            return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
         }
-        _ => return Outcome::Fail(bad_response(&format!("HTTP {status}"))),
+        _ => return Outcome::Fail(bad_response(Text::verbatim(format!("HTTP {status}")))),
     }
     let Ok(text) = response.text().await else {
-        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
     };
     let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Outcome::Retry { after: None, reason: "the response was not JSON".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") };
     };
     let Ok(envelope) = serde_json::from_value::<Envelope>(value.clone()) else {
-        return Outcome::Retry { after: None, reason: "the response had no success flag".into() };
+        return Outcome::Retry { after: None, reason: msg!("marketo-reason-no-success-flag") };
     };
     if envelope.success {
         return Outcome::Done(value);
@@ -371,33 +360,29 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
         .unwrap_or_default();
     match code.as_str() {
         "601" | "602" => Outcome::Refresh,
-        "606" => Outcome::Retry { after: Some(Duration::from_secs(2)), reason: format!("rate limit (606: {message})") },
-        "615" => {
-            Outcome::Retry { after: Some(Duration::from_millis(500)), reason: "too many concurrent calls (615)".into() }
+        "606" => Outcome::Retry {
+            after: Some(Duration::from_secs(2)),
+            reason: msg!("marketo-reason-rate-limit", message = &message),
+        },
+        "615" => Outcome::Retry { after: Some(Duration::from_millis(500)), reason: msg!("marketo-reason-concurrency") },
+        "502" | "604" | "608" | "611" | "500" => {
+            Outcome::Retry { after: None, reason: Text::verbatim(format!("{code}: {message}")) }
         }
-        "502" | "604" | "608" | "611" | "500" => Outcome::Retry { after: None, reason: format!("{code}: {message}") },
         "607" => Outcome::Fail(
-            Error::new(
-                ErrorCode::QuotaExceeded,
-                "Marketo's daily API quota is used up (607). It resets at midnight US Central time; Liaison will continue then.",
-            )
-            .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "607" })),
+            Error::new(ErrorCode::QuotaExceeded, msg!("marketo-quota-used-up"))
+                .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "607" })),
         ),
         // Bulk extract: a full job queue waits; the daily export volume is a quota.
         "1029" if message.to_ascii_lowercase().contains("quota") => Outcome::Fail(
-            Error::new(
-                ErrorCode::QuotaExceeded,
-                format!("Marketo's daily bulk-extract volume is used up (1029: {message}). It resets at midnight US Central time."),
-            )
-            .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "1029" })),
+            Error::new(ErrorCode::QuotaExceeded, msg!("marketo-extract-volume-used-up", message = &message))
+                .with_details(serde_json::json!({ "system": "marketo", "marketo_code": "1029" })),
         ),
-        "1029" => Outcome::Retry { after: Some(Duration::from_secs(30)), reason: format!("1029: {message}") },
-        "603" => Outcome::Fail(Error::new(
-            ErrorCode::Forbidden,
-            "Marketo denied access (603): the API user's role lacks a permission Liaison needs (Read-Write Lead, Read-Write Assets), or your IP is not allowed.",
-        )),
+        "1029" => {
+            Outcome::Retry { after: Some(Duration::from_secs(30)), reason: Text::verbatim(format!("1029: {message}")) }
+        }
+        "603" => Outcome::Fail(Error::new(ErrorCode::Forbidden, msg!("marketo-access-denied"))),
         _ => Outcome::Fail(
-            bad_response(&format!("error {code}: {message}"))
+            bad_response(msg!("marketo-what-error-code", code = &code, message = &message))
                 .with_details(serde_json::json!({ "system": "marketo", "marketo_code": code })),
         ),
     }
@@ -422,7 +407,7 @@ pub async fn connect(
     }
     let client_id = request.client_id.trim().to_owned();
     if client_id.is_empty() || secret.expose_secret().trim().is_empty() {
-        return Err(Error::invalid_input("Both the client ID and the client secret are required."));
+        return Err(Error::invalid_input(msg!("marketo-credentials-required")));
     }
     let display_name = match request.display_name.trim() {
         "" => "Marketo".to_owned(),
@@ -432,7 +417,7 @@ pub async fn connect(
     let client = MarketoClient::new(ws.remotes().clone(), settings.clone(), secret.clone())?;
     let fields = client.describe().await?;
     if !fields.iter().any(|f| f.name == "email") {
-        return Err(bad_response("the lead database has no email field"));
+        return Err(bad_response(msg!("marketo-what-no-email-field")));
     }
     ownership::save(
         ws,

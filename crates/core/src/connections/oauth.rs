@@ -24,6 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::http::{Http, Outcome, retry_after};
+use crate::i18n::{Lang, Text};
 use crate::{Error, ErrorCode, Result, msg};
 
 /// The path the provider redirects to.
@@ -104,14 +105,14 @@ fn is_loopback(url: &url::Url) -> bool {
 /// kept, because `oauth2`'s errors do not carry it.
 pub struct OAuthHttp<'a> {
     http: &'a Http,
-    what: &'static str,
+    what: Text,
     plain_loopback: bool,
     status: AtomicU16,
 }
 
 impl<'a> OAuthHttp<'a> {
     /// A client for calls described as `what` in errors and logs ("revoking the … sign-in").
-    pub fn new(http: &'a Http, what: &'static str) -> Self {
+    pub fn new(http: &'a Http, what: Text) -> Self {
         Self { http, what, plain_loopback: false, status: AtomicU16::new(0) }
     }
 
@@ -128,7 +129,8 @@ impl<'a> OAuthHttp<'a> {
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let (parts, body) = request.into_parts();
-        let mut url = url::Url::parse(&parts.uri.to_string()).map_err(|e| Error::internal(e.to_string()))?;
+        let mut url = url::Url::parse(&parts.uri.to_string())
+            .map_err(|e| Error::internal(msg!("oauth-request-not-sent")).caused_by(e))?;
         if self.plain_loopback && url.scheme() == "https" && is_loopback(&url) {
             let port = url.port_or_known_default();
             let _ = url.set_scheme("http");
@@ -136,7 +138,7 @@ impl<'a> OAuthHttp<'a> {
         }
         self.http
             .execute(
-                self.what,
+                self.what.clone(),
                 || {
                     self.http
                         .client()
@@ -148,11 +150,14 @@ impl<'a> OAuthHttp<'a> {
                     let status = response.status();
                     self.status.store(status.as_u16(), Ordering::Relaxed);
                     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-                        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+                        return Outcome::Retry {
+                            after: retry_after(&response),
+                            reason: Text::verbatim(format!("HTTP {status}")),
+                        };
                     }
                     let headers = response.headers().clone();
                     let Ok(bytes) = response.bytes().await else {
-                        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+                        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
                     };
                     let mut answer = HttpResponse::new(bytes.to_vec());
                     *answer.status_mut() = status;
@@ -245,7 +250,10 @@ pub async fn authorize(
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .await
         .map_err(|e| Error::internal(msg!("oauth-no-local-port", reason = e.to_string())).caused_by(e))?;
-    let port = listener.local_addr().map_err(|e| Error::internal(e.to_string()))?.port();
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::internal(msg!("oauth-no-local-port", reason = e.to_string())).caused_by(e))?
+        .port();
     let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
     let client = client::<EmptyExtraTokenFields>(client_id, None)
         .set_auth_uri(endpoint(authorize_endpoint, AuthUrl::new)?)
@@ -313,14 +321,18 @@ async fn handle(mut stream: TcpStream, state: &CsrfToken, provider: &str) -> Opt
     // State first: a callback that is not ours must not be able to report anything.
     let state_ok = param("state").is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
     if !state_ok {
-        let _ = respond(&mut stream, "400 Bad Request", &page("Sign-in refused", "This sign-in response did not come from the request Liaison started. Return to Liaison and click Connect again.")).await;
+        let _ = respond(
+            &mut stream,
+            "400 Bad Request",
+            &page(msg!("oauth-page-refused-title"), msg!("oauth-page-refused")),
+        )
+        .await;
         return Some(Err(Error::new(ErrorCode::Forbidden, msg!("oauth-state-mismatch", provider = provider))));
     }
     if let Some(error) = param("error") {
         let description = param("error_description").unwrap_or_default();
-        let _ =
-            respond(&mut stream, "200 OK", &page("Sign-in cancelled", "You can close this tab and return to Liaison."))
-                .await;
+        let page = page(msg!("oauth-page-cancelled-title"), msg!("oauth-page-close-tab"));
+        let _ = respond(&mut stream, "200 OK", &page).await;
         let message = if error == "access_denied" {
             msg!("oauth-consent-denied", provider = provider)
         } else {
@@ -334,17 +346,13 @@ async fn handle(mut stream: TcpStream, state: &CsrfToken, provider: &str) -> Opt
         let _ = respond(
             &mut stream,
             "400 Bad Request",
-            &page("Sign-in incomplete", "The response carried no authorization code."),
+            &page(msg!("oauth-page-incomplete-title"), msg!("oauth-page-incomplete")),
         )
         .await;
         return Some(Err(Error::new(ErrorCode::BadResponse, msg!("oauth-no-code", provider = provider))));
     };
-    let _ = respond(
-        &mut stream,
-        "200 OK",
-        &page("Signed in", "Liaison is finishing the connection. You can close this tab and return to Liaison."),
-    )
-    .await;
+    let _ =
+        respond(&mut stream, "200 OK", &page(msg!("oauth-page-signed-in-title"), msg!("oauth-page-signed-in"))).await;
     Some(Ok(SecretString::from(code)))
 }
 
@@ -352,10 +360,25 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn page(title: &str, text: &str) -> String {
+/// The page the system browser shows after the callback. The workspace language is not known
+/// to the browser, so the page says it in every language Liaison speaks, English first.
+fn page(title: Text, text: Text) -> String {
+    let escape = |s: String| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let sections: String = Lang::ALL
+        .iter()
+        .map(|&lang| {
+            format!(
+                "<section lang=\"{}\"><h1>{}</h1><p>{}</p></section>",
+                lang.tag(),
+                escape(title.render(lang)),
+                escape(text.render(lang))
+            )
+        })
+        .collect();
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} – Liaison</title></head>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto\"><h1>{title}</h1><p>{text}</p></body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} – Liaison</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto\">{sections}</body></html>",
+        escape(title.render(Lang::En))
     )
 }
 
@@ -470,5 +493,13 @@ mod tests {
                 .unwrap();
         assert_eq!(err.code, ErrorCode::Unavailable);
         assert!(err.message.contains("did not finish"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_page_in_the_system_browser_speaks_english_and_japanese() {
+        let page = page(msg!("oauth-page-signed-in-title"), msg!("oauth-page-signed-in"));
+        assert!(page.contains("You can close this tab and return to Liaison."), "{page}");
+        assert!(page.contains("このタブを閉じて Liaison に戻ってください。"), "{page}");
+        assert!(page.find("Signed in") < page.find("サインインしました"), "English comes first: {page}");
     }
 }

@@ -7,18 +7,19 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::ConnectionKind;
+use crate::i18n::Text;
 use crate::members::admin::{Admin, member_by_email, require_actor};
 use crate::members::{MemberRole, MemberStatus, parse_enum};
 use crate::setup::{self, SetupStepKey, StepState};
 use crate::store::now;
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace, audit};
+use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
 
 /// Whether the acting admin may click Connect, and why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConnectPermission {
     pub allowed: bool,
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 /// A live access grant.
@@ -150,32 +151,28 @@ fn permission(conn: &Connection, actor: &Admin, kind: ConnectionKind) -> Result<
     }
     let Some(live) = live_connection(conn, kind)? else { return Ok(allowed) };
     let label = kind_label(kind);
-    let owner = live.owner_email.as_deref().unwrap_or("another admin");
+    let owner: Text = match live.owner_email.as_deref() {
+        Some(email) => Text::verbatim(email),
+        None => msg!("ownership-another-admin"),
+    };
     if live.owner_id.as_deref() == Some(actor.id.as_str()) {
-        return Ok(ConnectPermission {
-            allowed: false,
-            reason: Some(format!("You already own the {label} connection. Disconnect it first to connect again.")),
-        });
+        return Ok(ConnectPermission { allowed: false, reason: Some(msg!("ownership-you-own-it", label = label)) });
     }
     if has_grant(conn, &live.id, &actor.id)? {
         return Ok(ConnectPermission {
             allowed: false,
-            reason: Some(format!(
-                "You have been granted access to {owner}'s {label} connection, so you cannot connect (rule R7). To take it over, ask {owner} to start a handover, which removes your access first."
-            )),
+            reason: Some(msg!("ownership-granted-cannot-connect", owner = owner, label = label)),
         });
     }
     match open_handover(conn, kind)? {
         Some(h) if h.to_member_id == actor.id && h.state == HandoverState::GrantRemoved => Ok(allowed),
         Some(h) if h.to_member_id == actor.id => Ok(ConnectPermission {
             allowed: false,
-            reason: Some(format!("You are already connected for this handover; {owner} now disconnects to finish it.")),
+            reason: Some(msg!("ownership-handover-already-connected", owner = owner)),
         }),
         _ => Ok(ConnectPermission {
             allowed: false,
-            reason: Some(format!(
-                "{owner} owns the {label} connection, and only one can exist at a time (rule R7). To take it over, ask {owner} to hand it over to you."
-            )),
+            reason: Some(msg!("ownership-owned-by-another", owner = owner, label = label)),
         }),
     }
 }
@@ -184,10 +181,7 @@ fn permission(conn: &Connection, actor: &Admin, kind: ConnectionKind) -> Result<
 pub fn connect_permission(ws: &Workspace, kind: ConnectionKind) -> Result<ConnectPermission> {
     ws.store().read(|c| {
         let Some(actor) = crate::members::admin::acting_admin_in(c)? else {
-            return Ok(ConnectPermission {
-                allowed: false,
-                reason: Some("Activate the workspace first (setup step 1).".to_owned()),
-            });
+            return Ok(ConnectPermission { allowed: false, reason: Some(msg!("ownership-activate-first")) });
         };
         permission(c, &actor, kind)
     })
@@ -264,7 +258,7 @@ pub fn save(
     super::list(ws.store())?
         .into_iter()
         .find(|c| c.id == id)
-        .ok_or_else(|| Error::internal("The new connection vanished."))
+        .ok_or_else(|| Error::internal(msg!("ownership-new-connection-vanished")))
 }
 
 struct ConnectionRow {
@@ -282,21 +276,22 @@ fn connection_row(conn: &Connection, id: &str) -> Result<ConnectionRow> {
         |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )
     .optional()?
-    .ok_or_else(|| Error::not_found("That connection does not exist or was already disconnected."))
+    .ok_or_else(|| Error::not_found(msg!("disconnect-not-found")))
     .and_then(|(kind, owner_id, owner_email, display_name)| {
         Ok(ConnectionRow { kind: parse_enum(&kind)?, owner_id, owner_email, display_name })
     })
 }
 
-fn require_owner(row: &ConnectionRow, actor: &Admin, action: &str) -> Result<()> {
+/// `action` selects the verb in `ownership-owner-only`: disconnect, grant, revoke or handover.
+fn require_owner(row: &ConnectionRow, actor: &Admin, action: &'static str) -> Result<()> {
     if row.owner_id.as_deref() != Some(actor.id.as_str()) {
+        let owner: Text = match row.owner_email.as_deref() {
+            Some(email) => Text::verbatim(email),
+            None => msg!("ownership-the-owner"),
+        };
         return Err(Error::new(
             ErrorCode::Forbidden,
-            format!(
-                "Only {} can {action} {} — the admin who connected it (rule R6).",
-                row.owner_email.as_deref().unwrap_or("the owner"),
-                row.display_name
-            ),
+            msg!("ownership-owner-only", owner = owner, action = action, name = &row.display_name),
         )
         .with_details(serde_json::json!({ "rule": "R6" })));
     }
@@ -314,12 +309,7 @@ pub fn disconnect(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<
         let handover = open_handover(tx, row.kind)?.filter(|h| h.from_connection_id == connection_id);
         if let Some(h) = handover.as_ref().filter(|h| h.state == HandoverState::GrantRemoved) {
                 let to = member_email(tx, &h.to_member_id)?;
-                return Err(Error::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "{to} has not connected yet. Disconnecting now would cut every member off; wait until {to} connects (handover step 2), or cancel the handover."
-                    ),
-                )
+                return Err(Error::new(ErrorCode::Conflict, msg!("ownership-handover-not-connected-yet", to = to))
                 .with_details(serde_json::json!({ "rule": "R8" })));
         }
         let at = now();
@@ -372,10 +362,7 @@ fn member_email(conn: &Connection, id: &str) -> Result<String> {
 fn require_active_admin(conn: &Connection, email: &str) -> Result<Admin> {
     let (admin, role, status) = member_by_email(conn, email)?;
     if role != MemberRole::Admin || status != MemberStatus::Active {
-        return Err(Error::new(
-            ErrorCode::InvalidInput,
-            format!("{} is not an active admin; access is for admins.", admin.email),
-        ));
+        return Err(Error::invalid_input(msg!("ownership-not-an-active-admin", email = &admin.email)));
     }
     Ok(admin)
 }
@@ -385,13 +372,13 @@ pub fn grant_access(ws: &Workspace, connection_id: &str, email: &str) -> Result<
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let row = connection_row(tx, connection_id)?;
-        require_owner(&row, &actor, "grant access to")?;
+        require_owner(&row, &actor, "grant")?;
         let member = require_active_admin(tx, email)?;
         if member.id == actor.id {
-            return Err(Error::invalid_input("You own this connection; you need no grant."));
+            return Err(Error::invalid_input(msg!("ownership-owner-needs-no-grant")));
         }
         if has_grant(tx, connection_id, &member.id)? {
-            return Err(Error::new(ErrorCode::Conflict, format!("{} already has access.", member.email)));
+            return Err(Error::new(ErrorCode::Conflict, msg!("ownership-already-has-access", email = &member.email)));
         }
         tx.execute(
             "INSERT INTO access_grants (id, connection_id, member_id, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -406,14 +393,14 @@ pub fn revoke_access(ws: &Workspace, connection_id: &str, email: &str) -> Result
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let row = connection_row(tx, connection_id)?;
-        require_owner(&row, &actor, "remove access to")?;
+        require_owner(&row, &actor, "revoke")?;
         let (member, ..) = member_by_email(tx, email)?;
         let changed = tx.execute(
             "UPDATE access_grants SET revoked_at = ?3 WHERE connection_id = ?1 AND member_id = ?2 AND revoked_at IS NULL",
             params![connection_id, member.id, now()],
         )?;
         if changed == 0 {
-            return Err(Error::not_found(format!("{} has no access to remove.", member.email)));
+            return Err(Error::not_found(msg!("ownership-no-access-to-remove", email = &member.email)));
         }
         audit::record(tx, Some(&actor.id), "access.revoked", Some(&member.email), serde_json::json!({ "connection": connection_id }))
     })
@@ -438,23 +425,20 @@ pub fn access_list(ws: &Workspace, connection_id: &str) -> Result<Vec<AccessGran
 /// that B may connect. Refused for anyone but the owner, and while another handover is open.
 pub fn start_handover(ws: &Workspace, kind: ConnectionKind, to_email: &str) -> Result<Handover> {
     if !is_single(kind) {
-        return Err(Error::invalid_input(format!(
-            "{} connections can be several; connect another instead of handing over.",
-            kind_label(kind)
-        )));
+        return Err(Error::invalid_input(msg!("ownership-several-no-handover", label = kind_label(kind))));
     }
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let live = live_connection(tx, kind)?
-            .ok_or_else(|| Error::not_found(format!("There is no {} connection to hand over.", kind_label(kind))))?;
+            .ok_or_else(|| Error::not_found(msg!("ownership-nothing-to-hand-over", label = kind_label(kind))))?;
         let row = connection_row(tx, &live.id)?;
-        require_owner(&row, &actor, "hand over")?;
+        require_owner(&row, &actor, "handover")?;
         if open_handover(tx, kind)?.is_some() {
-            return Err(Error::new(ErrorCode::Conflict, "A handover is already in progress; finish or cancel it first."));
+            return Err(Error::new(ErrorCode::Conflict, msg!("ownership-handover-in-progress")));
         }
         let to = require_active_admin(tx, to_email)?;
         if to.id == actor.id {
-            return Err(Error::invalid_input("Choose another admin to hand the connection over to."));
+            return Err(Error::invalid_input(msg!("ownership-handover-to-self")));
         }
         let at = now();
         tx.execute(
@@ -476,15 +460,12 @@ pub fn start_handover(ws: &Workspace, kind: ConnectionKind, to_email: &str) -> R
 pub fn cancel_handover(ws: &Workspace, kind: ConnectionKind) -> Result<()> {
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
-        let h = open_handover(tx, kind)?.ok_or_else(|| Error::not_found("No handover is in progress."))?;
+        let h = open_handover(tx, kind)?.ok_or_else(|| Error::not_found(msg!("ownership-no-handover")))?;
         if actor.id != h.from_member_id && actor.id != h.to_member_id {
-            return Err(Error::new(ErrorCode::Forbidden, "Only the two admins in the handover can cancel it."));
+            return Err(Error::new(ErrorCode::Forbidden, msg!("ownership-cancel-not-a-party")));
         }
         if h.state == HandoverState::NewConnected {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                "The new admin has already connected; finish the handover by disconnecting the old connection.",
-            ));
+            return Err(Error::new(ErrorCode::Conflict, msg!("ownership-handover-new-connected")));
         }
         tx.execute("UPDATE handovers SET state = 'cancelled', updated_at = ?2 WHERE id = ?1", params![h.id, now()])?;
         audit::record(

@@ -19,6 +19,7 @@ use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEO
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
 use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::i18n::Text;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
@@ -89,8 +90,6 @@ pub fn secret_names(connection_id: &str) -> [String; 3] {
     ["access_token", "refresh_token", "client_secret"].map(|s| format!("connection.{connection_id}.{s}"))
 }
 
-const TOKEN_CALL: &str = "exchanging the Salesforce sign-in for tokens";
-
 /// An `oauth2` client for the connected app, with the token endpoint under `login_url`.
 fn token_client(
     login_url: &str,
@@ -123,7 +122,7 @@ fn token_error(refusal: Refusal) -> Error {
 
 async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Identity> {
     http.execute(
-        "reading the signed-in Salesforce user",
+        msg!("http-what-salesforce-user"),
         || http.client().get(id_url).bearer_auth(access.expose_secret()),
         |response| async move {
             if let Some(o) = crate::http::by_status(&response, "Salesforce") {
@@ -132,7 +131,7 @@ async fn identity(http: &Http, id_url: &str, access: &SecretString) -> Result<Id
                         Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("salesforce-session-not-accepted")))
                     }
                     Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
-                    _ => Outcome::Fail(Error::internal("unexpected")),
+                    _ => Outcome::Fail(Error::internal(msg!("salesforce-unexpected-answer"))),
                 };
             }
             if !response.status().is_success() {
@@ -186,7 +185,7 @@ pub async fn connect_with_timeout(
     let callback =
         oauth::authorize(&authorize, &client_id, "api refresh_token", &[], browser, timeout, "Salesforce").await?;
     let http = Http::new("Salesforce", default_budget(), RetryPolicy::default())?;
-    let transport = OAuthHttp::new(&http, TOKEN_CALL);
+    let transport = OAuthHttp::new(&http, msg!("http-what-exchanging-sign-in", system = "Salesforce"));
     let tokens = token_client(&login, &client_id, client_secret.as_ref())?
         .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(callback.verifier.expose_secret().to_owned()))
@@ -274,7 +273,7 @@ impl<'a> SalesforceClient<'a> {
             .get(&refresh_name)?
             .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("salesforce-no-refresh-token")))?;
         let secret = self.vault.get(&secret_name)?;
-        let transport = OAuthHttp::new(&self.http, TOKEN_CALL);
+        let transport = OAuthHttp::new(&self.http, msg!("http-what-exchanging-sign-in", system = "Salesforce"));
         let tokens = token_client(&self.settings.login_url, &self.settings.client_id, secret.as_ref())?
             .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_owned()))
             .request_async(&transport)
@@ -293,7 +292,7 @@ impl<'a> SalesforceClient<'a> {
     /// session when it expired.
     async fn send(
         &self,
-        what: &str,
+        what: Text,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<serde_json::Value> {
         self.http
@@ -312,7 +311,7 @@ impl<'a> SalesforceClient<'a> {
     /// GETs a path under `/services/data/{version}`, refreshing the session when it expired.
     pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
         let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
-        self.send(&format!("calling Salesforce {path}"), |c| c.get(&url)).await
+        self.send(msg!("http-what-calling", system = "Salesforce", path = path), |c| c.get(&url)).await
     }
 
     /// GETs a server-relative URL Salesforce handed out (e.g. a query's `nextRecordsUrl`).
@@ -324,7 +323,7 @@ impl<'a> SalesforceClient<'a> {
             ));
         }
         let url = format!("{}{path}", self.settings.instance_url);
-        self.send("reading the next page from Salesforce", |c| c.get(&url)).await
+        self.send(msg!("http-what-next-page", system = "Salesforce"), |c| c.get(&url)).await
     }
 
     /// Runs a SOQL query (`query`) or one that includes deleted records (`queryAll`); returns
@@ -332,13 +331,14 @@ impl<'a> SalesforceClient<'a> {
     pub async fn query(&self, soql: &str, include_deleted: bool) -> Result<serde_json::Value> {
         let resource = if include_deleted { "queryAll" } else { "query" };
         let url = format!("{}/services/data/{API_VERSION}/{resource}", self.settings.instance_url);
-        self.send(&format!("querying Salesforce ({resource})"), |c| c.get(&url).query(&[("q", soql)])).await
+        self.send(msg!("http-what-querying-salesforce", resource = resource), |c| c.get(&url).query(&[("q", soql)]))
+            .await
     }
 
     /// POSTs a JSON body to a path under `/services/data/{version}`.
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
-        self.send(&format!("calling Salesforce {path}"), |c| c.post(&url).json(body)).await
+        self.send(msg!("http-what-calling", system = "Salesforce", path = path), |c| c.post(&url).json(body)).await
     }
 
     /// The HTTP layer (its budget counts calls; it knows Salesforce's clock).
@@ -352,14 +352,15 @@ impl<'a> SalesforceClient<'a> {
         let url = format!("{}/services/data/", self.settings.instance_url);
         self.http
             .execute(
-                "reading Salesforce's clock",
+                msg!("http-what-salesforce-clock"),
                 || self.http.client().get(&url),
                 |response| async move {
                     match crate::http::server_date(&response) {
                         Some(date) => Outcome::Done(date),
-                        None if response.status().is_server_error() => {
-                            Outcome::Retry { after: None, reason: format!("HTTP {}", response.status()) }
-                        }
+                        None if response.status().is_server_error() => Outcome::Retry {
+                            after: None,
+                            reason: Text::verbatim(format!("HTTP {}", response.status())),
+                        },
                         None => Outcome::Fail(Error::new(ErrorCode::BadResponse, msg!("salesforce-no-date"))),
                     }
                 },
@@ -439,8 +440,11 @@ impl Revocation {
         let (url, plain) = oauth::revocation_url(&format!("{}/services/oauth2/revoke", self.login_url))?;
         let client = oauth::client::<SalesforceTokenFields>(&self.client_id, self.client_secret.as_ref())
             .set_revocation_url(url);
-        let request = client.revoke_token(self.token).map_err(|e| Error::internal(e.to_string()))?;
-        let transport = OAuthHttp::new(http, "revoking the Salesforce sign-in").plain_loopback(plain);
+        let request = client
+            .revoke_token(self.token)
+            .map_err(|e| Error::internal(msg!("oauth-request-not-sent")).caused_by(e))?;
+        let transport =
+            OAuthHttp::new(http, msg!("http-what-revoking-sign-in", system = "Salesforce")).plain_loopback(plain);
         let Err(err) = request.request_async(&transport).await else { return Ok(()) };
         match transport.refusal(err) {
             Refusal::Transport(err) => Err(err),
@@ -468,13 +472,13 @@ async fn judge_rest(response: reqwest::Response) -> Outcome<serde_json::Value> {
         return Outcome::Refresh;
     }
     if status.as_u16() == 429 || status.as_u16() == 503 || status.is_server_error() {
-        return Outcome::Retry { after: retry_after(&response), reason: format!("HTTP {status}") };
+        return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
     }
     let Ok(text) = response.text().await else {
-        return Outcome::Retry { after: None, reason: "the response was cut off".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
     };
     let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Outcome::Retry { after: None, reason: "the response was not JSON".into() };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") };
     };
     if status.is_success() {
         return Outcome::Done(value);

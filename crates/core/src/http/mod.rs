@@ -22,8 +22,9 @@ pub enum Outcome<T> {
     /// The call succeeded.
     Done(T),
     /// A transient failure (5xx, timeout, rate limit): try again, after `after` if the server said.
-    /// `reason` is technical ("HTTP 503", a vendor's code) and is shown inside a catalogue message.
-    Retry { after: Option<Duration>, reason: String },
+    /// `reason` is shown inside a catalogue message when the retries run out: a catalogue
+    /// message, or a technical value ("HTTP 503", a vendor's code) kept verbatim.
+    Retry { after: Option<Duration>, reason: Text },
     /// The access token expired or was rejected: refresh it and try again (once).
     Refresh,
     /// A failure retrying cannot fix.
@@ -207,7 +208,7 @@ impl Http {
                         ));
                     };
                     let wait = after.map_or(backoff, |a| a.max(backoff)).min(Duration::from_secs(300));
-                    tracing::info!(system = self.system, reason, wait_ms = wait.as_millis() as u64, "retrying {what}");
+                    tracing::info!(system = self.system, reason = %reason, wait_ms = wait.as_millis() as u64, "retrying {what}");
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -225,9 +226,9 @@ fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
         );
     }
     if e.is_timeout() {
-        return Outcome::Retry { after: None, reason: format!("{host} did not answer in time") };
+        return Outcome::Retry { after: None, reason: msg!("http-reason-timed-out", host = &host) };
     }
-    Outcome::Retry { after: None, reason: format!("the connection to {host} failed") }
+    Outcome::Retry { after: None, reason: msg!("http-reason-connection-failed", host = &host) }
 }
 
 /// Reads the `Date` header (RFC 9110 IMF-fixdate, e.g. `Tue, 24 Nov 2026 02:44:19 GMT`).
@@ -259,7 +260,7 @@ pub fn by_status(response: &reqwest::Response, system: &str) -> Option<Outcome<(
     if status.as_u16() == 429 || status.is_server_error() {
         return Some(Outcome::Retry {
             after: retry_after(response),
-            reason: format!("{system} answered HTTP {status}"),
+            reason: msg!("http-reason-status", system = system, status = status.to_string()),
         });
     }
     if status.as_u16() == 401 {

@@ -295,6 +295,13 @@ impl From<&Text> for Text {
     }
 }
 
+impl Default for Text {
+    /// No text at all (an optional reason that was not given).
+    fn default() -> Self {
+        Self::verbatim("")
+    }
+}
+
 // Arguments are never NaN, so equality is total.
 impl Eq for Text {}
 

@@ -11,7 +11,7 @@ use ts_rs::TS;
 use super::csv::{self as csvmod, Inspection, Mapping, RowStatus};
 use super::invite::{Context, Refusal};
 use super::lifecycle::{expire_due, invite_in};
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use crate::members::MemberRole;
 use crate::members::admin::require_actor;
 use crate::store::now;
@@ -229,12 +229,14 @@ pub(super) fn result_word(result: RowResult) -> &'static str {
 
 /// Writes the results CSV of a batch (UTF-8 with BOM, every cell formula-safe): the file's
 /// original columns, exactly as read, plus Result and Reason per row. The original file is read
-/// again, row by row, so it must still be where it was and unchanged.
+/// again, row by row, so it must still be where it was and unchanged. Reasons are written in
+/// `lang` (the admin's language).
 pub fn write_batch_results<W: Write>(
     out: W,
     path: &Path,
     inspection: &Inspection,
     summary: &BatchSummary,
+    lang: Lang,
 ) -> Result<()> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(Error::invalid_input(msg!(
@@ -250,8 +252,8 @@ pub fn write_batch_results<W: Write>(
     csvmod::for_each_record(path, inspection, &mut |row, record| {
         while outcomes.next_if(|o| o.row < row).is_some() {}
         let (result, reason) = match outcomes.next_if(|o| o.row == row) {
-            Some(o) => (result_word(o.result), o.reason.as_str().to_owned()),
-            None => ("", msg!("batch-row-not-in-batch").as_str().to_owned()),
+            Some(o) => (result_word(o.result), o.reason.render(lang)),
+            None => ("", msg!("batch-row-not-in-batch").render(lang)),
         };
         writer.row(record.iter(), result, &reason)
     })?;

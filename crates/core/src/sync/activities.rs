@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::connections::salesforce::SalesforceClient;
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 /// Email activity types: Send Email, Email Delivered, Email Bounced, Unsubscribe Email, Open
 /// Email, Click Email.
@@ -106,9 +106,9 @@ pub async fn log_page(
             "records": chunk.iter().map(|p| p.task.clone()).collect::<Vec<_>>(),
         });
         let answer = sf.post("/composite/sobjects", &body).await?;
-        let answers = answer.as_array().ok_or_else(|| {
-            Error::new(ErrorCode::BadResponse, "Salesforce answered the Task batch without a result list.")
-        })?;
+        let answers = answer
+            .as_array()
+            .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("activities-task-batch-no-list")))?;
         let tx = conn.unchecked_transaction()?;
         for (p, a) in chunk.iter().zip(answers) {
             if a["success"].as_bool() == Some(true) {

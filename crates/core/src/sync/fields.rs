@@ -9,8 +9,9 @@ use ts_rs::TS;
 use super::cache::{ConflictRule, PersonField};
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
+use crate::i18n::Text;
 use crate::store::Store;
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 /// A field as one system describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -35,7 +36,7 @@ pub struct FieldRow {
     /// Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
     pub compatible: bool,
     /// Why the field is limited, for people (missing on one side, types that differ).
-    pub note: Option<String>,
+    pub note: Option<Text>,
     pub rule: ConflictRule,
     pub selected: bool,
     /// Email: always synced, cannot be deselected.
@@ -185,16 +186,10 @@ pub fn rows(
 ) -> Result<Vec<FieldRow>> {
     let email = (find(marketo, &["email"]), find(contact, &["Email"]), find(lead, &["Email"]));
     let Some(mk_email) = email.0.clone() else {
-        return Err(Error::new(
-            ErrorCode::BadResponse,
-            "Marketo's lead database has no email field, so people cannot be matched. Check the API user's permissions.",
-        ));
+        return Err(Error::new(ErrorCode::BadResponse, msg!("fields-marketo-no-email-cannot-match")));
     };
     if email.1.is_none() || email.2.is_none() {
-        return Err(Error::new(
-            ErrorCode::Forbidden,
-            "The Salesforce user cannot read the Email field of Contact and Lead. Grant read access to it (field-level security).",
-        ));
+        return Err(Error::new(ErrorCode::Forbidden, msg!("fields-salesforce-no-email")));
     }
     let mut rows = vec![FieldRow {
         field: None,
@@ -215,11 +210,11 @@ pub fn rows(
             [&mk, &ct, &ld].iter().filter_map(|f| f.as_ref().map(|f| class(&f.data_type))).collect();
         let compatible = classes.windows(2).all(|w| w[0] == w[1]) && !classes.contains(&Class::Other);
         let note = match (&mk, ct.is_some() || ld.is_some()) {
-            _ if !compatible => Some("The systems store different kinds of values here; it is not synced.".to_owned()),
-            (None, false) => Some("Neither system has this field.".to_owned()),
-            (None, true) => Some("Marketo has no such field: the value comes from Salesforce only.".to_owned()),
-            (Some(_), false) => Some("Salesforce has no such field: the value comes from Marketo only.".to_owned()),
-            (Some(_), true) if ct.is_none() => Some("Contacts have no such field (only Leads do).".to_owned()),
+            _ if !compatible => Some(msg!("fields-note-incompatible")),
+            (None, false) => Some(msg!("fields-note-neither")),
+            (None, true) => Some(msg!("fields-note-salesforce-only")),
+            (Some(_), false) => Some(msg!("fields-note-marketo-only")),
+            (Some(_), true) if ct.is_none() => Some(msg!("fields-note-leads-only")),
             _ => None,
         };
         let available = compatible && (mk.is_some() || ct.is_some() || ld.is_some());
@@ -250,22 +245,25 @@ pub fn rows(
             ("Salesforce Contact", lookup(contact, &c.salesforce_contact)),
             ("Salesforce Lead", lookup(lead, &c.salesforce_lead)),
         ];
-        let missing: Vec<String> = sides
+        let missing: Vec<Text> = sides
             .iter()
-            .filter_map(|(system, r)| r.as_ref().err().map(|n| format!("{system} has no field {n:?}")))
+            .filter_map(|(system, r)| {
+                r.as_ref().err().map(|n| msg!("fields-system-has-no-field", system = *system, name = n))
+            })
             .collect();
         let [mk, ct, ld] = sides.map(|(_, r)| r.unwrap_or(None));
         let classes: Vec<Class> =
             [&mk, &ct, &ld].iter().filter_map(|f| f.as_ref().map(|f| class(&f.data_type))).collect();
         let compatible =
             missing.is_empty() && classes.windows(2).all(|w| w[0] == w[1]) && !classes.contains(&Class::Other);
-        let note = if !missing.is_empty() {
-            Some(format!("{} (it no longer exists or the API user cannot read it).", missing.join("; ")))
-        } else if !compatible {
-            Some("The systems store different kinds of values here; it is not synced.".to_owned())
-        } else {
-            None
-        };
+        let note =
+            if let Some(list) = missing.into_iter().reduce(|a, b| msg!("fields-missing-and", first = a, rest = b)) {
+                Some(msg!("fields-note-missing", missing = list))
+            } else if !compatible {
+                Some(msg!("fields-note-incompatible"))
+            } else {
+                None
+            };
         rows.push(FieldRow {
             field: None,
             custom: Some(CustomFieldRef { key: c.key.clone(), label: c.label.clone() }),
@@ -289,7 +287,7 @@ pub fn mapping(rows: &[FieldRow]) -> Result<Mapping> {
         .find(|r| r.required)
         .and_then(|r| r.marketo.as_ref())
         .map(|f| f.name.clone())
-        .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo's lead database has no email field."))?;
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("fields-marketo-no-email")))?;
     let name = |f: &Option<SystemField>| f.as_ref().map(|f| f.name.clone());
     let boolean = |r: &FieldRow| {
         [&r.marketo, &r.salesforce_contact, &r.salesforce_lead]
@@ -385,9 +383,7 @@ fn api_name(system: &str, name: Option<String>) -> Result<Option<String>> {
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return Err(Error::invalid_input(format!(
-            "{name:?} is not a {system} API field name: use the API name (letters, digits and _, like Region__c), not the label."
-        )));
+        return Err(Error::invalid_input(msg!("fields-not-an-api-name", name = &name, system = system)));
     }
     Ok(Some(name))
 }
@@ -396,7 +392,7 @@ fn api_name(system: &str, name: Option<String>) -> Result<Option<String>> {
 pub fn add_custom(store: &Store, new: NewCustomField) -> Result<CustomField> {
     let label = new.label.trim().to_owned();
     if label.is_empty() || label.chars().count() > 80 {
-        return Err(Error::invalid_input("Give the custom field a name of 1 to 80 characters."));
+        return Err(Error::invalid_input(msg!("fields-custom-name-invalid")));
     }
     let key: String = label
         .to_lowercase()
@@ -417,14 +413,14 @@ pub fn add_custom(store: &Store, new: NewCustomField) -> Result<CustomField> {
         selected: true,
     };
     if field.marketo.is_none() && field.salesforce_contact.is_none() && field.salesforce_lead.is_none() {
-        return Err(Error::invalid_input("Name the field's API name in Marketo, Salesforce or both."));
+        return Err(Error::invalid_input(msg!("fields-custom-no-api-name")));
     }
     let mut fields = custom_fields(store)?;
     if fields.iter().any(|f| f.key == field.key) {
-        return Err(Error::new(ErrorCode::Conflict, format!("A custom field named {:?} exists already.", field.label)));
+        return Err(Error::new(ErrorCode::Conflict, msg!("fields-custom-exists", label = &field.label)));
     }
     if fields.len() >= 50 {
-        return Err(Error::invalid_input("At most 50 custom fields can be synced."));
+        return Err(Error::invalid_input(msg!("fields-custom-too-many")));
     }
     fields.push(field.clone());
     store_custom(store, &fields, "sync.custom_field_added", &field.key)?;
@@ -437,7 +433,7 @@ pub fn remove_custom(store: &Store, key: &str) -> Result<()> {
     let before = fields.len();
     fields.retain(|f| f.key != key);
     if fields.len() == before {
-        return Err(Error::not_found(format!("There is no custom field {key:?}.")));
+        return Err(Error::not_found(msg!("fields-custom-not-found", key = key)));
     }
     store_custom(store, &fields, "sync.custom_field_removed", key)
 }
@@ -448,7 +444,7 @@ pub fn choose_custom(store: &Store, key: &str, selected: bool, rule: ConflictRul
     let field = fields
         .iter_mut()
         .find(|f| f.key == key)
-        .ok_or_else(|| Error::not_found(format!("There is no custom field {key:?}.")))?;
+        .ok_or_else(|| Error::not_found(msg!("fields-custom-not-found", key = key)))?;
     field.selected = selected;
     field.rule = rule;
     store_custom(store, &fields, "sync.custom_field_changed", key)
@@ -459,7 +455,7 @@ pub async fn marketo_fields(client: &MarketoClient) -> Result<Vec<SystemField>> 
     let body = client.get("/rest/v1/leads/describe2.json", &[]).await?;
     let fields = body["result"][0]["fields"]
         .as_array()
-        .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo's describe2 answer has no field list."))?;
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("fields-marketo-describe-no-list")))?;
     Ok(fields
         .iter()
         .filter_map(|f| {
@@ -476,7 +472,7 @@ pub async fn marketo_fields(client: &MarketoClient) -> Result<Vec<SystemField>> 
 pub async fn salesforce_fields(client: &SalesforceClient<'_>, object: &str) -> Result<Vec<SystemField>> {
     let body = client.get(&format!("/sobjects/{object}/describe")).await?;
     let fields = body["fields"].as_array().ok_or_else(|| {
-        Error::new(ErrorCode::BadResponse, format!("Salesforce's describe of {object} has no field list."))
+        Error::new(ErrorCode::BadResponse, msg!("fields-salesforce-describe-no-list", object = object))
     })?;
     Ok(fields
         .iter()

@@ -5,7 +5,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::cache::{PersonField, SourceRecord, Value};
 use super::fields::Mapping;
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 /// `2026-01-31T12:00:00.000Z`: one shape for both systems' timestamps, so they compare as text.
 pub fn normalize_time(raw: &str) -> Option<String> {
@@ -120,7 +120,7 @@ pub struct Rejected {
     pub record_id: String,
     pub email: Option<String>,
     pub code: &'static str,
-    pub message: String,
+    pub message: crate::i18n::Text,
 }
 
 /// Parses one bulk-extract CSV (header row of API names), keeping leads created in
@@ -135,18 +135,13 @@ pub fn parse_extract(
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv_text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| {
-            Error::new(ErrorCode::BadResponse, format!("Marketo's extract file has no readable header ({e})."))
-        })?
+        .map_err(|e| Error::new(ErrorCode::BadResponse, msg!("records-extract-no-header", reason = e.to_string())))?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (Some(id_col), Some(email_col), Some(created_col), Some(updated_col)) =
         (col("id"), col(&mapping.marketo_email), col("createdAt"), col("updatedAt"))
     else {
-        return Err(Error::new(
-            ErrorCode::BadResponse,
-            "Marketo's extract file lacks the id, email, createdAt or updatedAt column.",
-        ));
+        return Err(Error::new(ErrorCode::BadResponse, msg!("records-extract-lacks-columns")));
     };
     let columns: Vec<(String, usize, bool)> = mapping
         .fields
@@ -159,7 +154,8 @@ pub fn parse_extract(
     let mut rejected = Vec::new();
     for (n, row) in reader.records().enumerate() {
         let row = row.map_err(|e| {
-            Error::new(ErrorCode::BadResponse, format!("Marketo's extract file is malformed at row {} ({e}).", n + 2))
+            let row = (n + 2).to_string();
+            Error::new(ErrorCode::BadResponse, msg!("records-extract-malformed", row = row, reason = e.to_string()))
         })?;
         let created = row.get(created_col).and_then(normalize_time);
         let id = row.get(id_col).unwrap_or_default().to_owned();
@@ -172,7 +168,7 @@ pub fn parse_extract(
                     record_id: id,
                     email: Some(email).filter(|e| !e.is_empty()),
                     code: "bad_date",
-                    message: "The lead's createdAt is not a date.".into(),
+                    message: msg!("records-created-not-a-date"),
                 });
                 continue;
             }
@@ -187,7 +183,7 @@ pub fn parse_extract(
                 record_id: id,
                 email: Some(email).filter(|e| !e.is_empty()),
                 code: "bad_date",
-                message: "The lead's updatedAt is not a date.".into(),
+                message: msg!("records-updated-not-a-date"),
             }),
         }
     }
@@ -212,7 +208,7 @@ pub fn marketo_lead(lead: &serde_json::Value, mapping: &Mapping) -> std::result:
             record_id: id,
             email: Some(email).filter(|e| !e.is_empty()),
             code: "bad_date",
-            message: "The lead's updatedAt is missing or not a date.".into(),
+            message: msg!("records-updated-missing"),
         },
     )
 }
@@ -265,7 +261,7 @@ pub fn salesforce_record(
             record_id: id,
             email: Some(email).filter(|e| !e.is_empty()),
             code: "bad_date",
-            message: format!("The {}'s SystemModstamp is missing or not a date.", object.name()),
+            message: msg!("records-modstamp-missing", object = object.name()),
         });
     };
     let mut values: [Option<Value>; 11] = Default::default();

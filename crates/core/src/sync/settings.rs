@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Result, msg};
 
 /// What the admin can tune about syncing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -45,16 +45,16 @@ impl SyncSettings {
     /// Checks every value, with a message per problem.
     pub fn validate(&self) -> Result<()> {
         if self.schedule_minutes != 0 && !(5..=1440).contains(&self.schedule_minutes) {
-            return Err(Error::invalid_input("The schedule must be between 5 and 1,440 minutes, or 0 to turn it off."));
+            return Err(Error::invalid_input(msg!("sync-settings-schedule-invalid")));
         }
         if !(1..=100).contains(&self.quota_ceiling_percent) {
-            return Err(Error::invalid_input("The quota ceiling must be between 1% and 100%."));
+            return Err(Error::invalid_input(msg!("sync-settings-ceiling-invalid")));
         }
         if self.marketo_daily_quota == 0 {
-            return Err(Error::invalid_input("Marketo's daily quota must be a positive number of calls."));
+            return Err(Error::invalid_input(msg!("sync-settings-quota-invalid")));
         }
         if self.activity_history_days > 365 {
-            return Err(Error::invalid_input("Activities can be logged for at most the last 365 days."));
+            return Err(Error::invalid_input(msg!("sync-settings-activity-days-invalid")));
         }
         self.history_start()?;
         Ok(())
@@ -64,13 +64,10 @@ impl SyncSettings {
     pub fn history_start(&self) -> Result<time::OffsetDateTime> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let date = time::Date::parse(self.marketo_history_from.trim(), format).map_err(|_| {
-            Error::invalid_input(format!(
-                "{:?} is not a date: write the Marketo history start as YYYY-MM-DD.",
-                self.marketo_history_from
-            ))
+            Error::invalid_input(msg!("sync-settings-history-not-a-date", value = &self.marketo_history_from))
         })?;
         if date.year() < 2006 {
-            return Err(Error::invalid_input("Marketo holds nothing from before 2006: choose 2006-01-01 or later."));
+            return Err(Error::invalid_input(msg!("sync-settings-history-too-early")));
         }
         Ok(date.midnight().assume_utc())
     }

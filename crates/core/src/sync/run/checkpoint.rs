@@ -8,10 +8,11 @@ use time::OffsetDateTime;
 
 use super::quota::estimate_with;
 use super::{Checkpoint, Ctx, HEARTBEAT_STALE_SECS, MAX_STORED_ERRORS};
+use crate::i18n::Text;
 use crate::runs::RunState;
 use crate::sync::cache::{CacheWriter, Source, SourceRecord, email_key};
 use crate::sync::records::{self, Rejected};
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 pub(super) fn has_cursors(ws: &Workspace) -> Result<bool> {
     ws.store().read(|c| {
@@ -48,10 +49,7 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
             && newest.as_deref() == Some(id.as_str())
         {
             if live && state != "failed" {
-                return Err(Error::new(
-                    ErrorCode::Conflict,
-                    "A sync is already running (in this window or another Liaison process). Wait for it or cancel it.",
-                ));
+                return Err(Error::new(ErrorCode::Conflict, msg!("sync-already-running")));
             }
             let checkpoint: Checkpoint =
                 checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
@@ -143,13 +141,12 @@ impl Ctx<'_> {
             system,
         };
         for r in batch.iter().filter(|r| !has_usable_email(r)) {
-            let message = "The record has no usable email address, so it cannot be matched to a person.";
-            errors.add(&r.system_id, None, "no_email", message, true)?;
+            let message = msg!("sync-record-no-email");
+            errors.add(&r.system_id, None, "no_email", &message, true)?;
         }
         for d in &duplicates {
             // Counted as duplicates, listed with the errors so the admin can clean them up.
-            let message =
-                format!("Another {system} record in this sync has the email {}; only the first was merged.", d.email);
+            let message = msg!("sync-record-duplicate", system = system, email = &d.email);
             errors.add(&d.system_id, Some(&d.email), "duplicate", &message, false)?;
         }
         for r in rejected {
@@ -224,7 +221,10 @@ impl Ctx<'_> {
             }
             _ => {}
         }
-        let error = error.map(serde_json::to_string).transpose()?;
+        // The message is kept in its stored form, so the history shows it in the admin's language.
+        let error = error
+            .map(|e| serde_json::json!({ "code": e.code, "message": e.message.to_stored(), "details": e.details }))
+            .map(|e| e.to_string());
         tx.execute(
             "UPDATE runs SET finished_at = ?2, error = ?3 WHERE id = ?1",
             params![self.run_id, crate::store::now(), error],
@@ -258,14 +258,14 @@ pub(super) struct ErrorLog<'a> {
 }
 
 impl ErrorLog<'_> {
-    fn add(&mut self, record_id: &str, email: Option<&str>, code: &str, message: &str, counted: bool) -> Result<()> {
+    fn add(&mut self, record_id: &str, email: Option<&str>, code: &str, message: &Text, counted: bool) -> Result<()> {
         if counted {
             *self.counted += 1;
         }
         if *self.stored < MAX_STORED_ERRORS {
             self.tx.execute(
                 "INSERT INTO sync_record_errors (run_id, system, record_id, email, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![self.run_id, self.system, record_id, email, code, message],
+                params![self.run_id, self.system, record_id, email, code, message.to_stored()],
             )?;
             *self.stored += 1;
         }

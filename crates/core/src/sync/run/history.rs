@@ -6,9 +6,10 @@ use ts_rs::TS;
 
 use super::checkpoint::has_cursors;
 use super::{Checkpoint, RunReport, SyncCounts, connection_ids};
+use crate::i18n::Text;
 use crate::runs::RunState;
 use crate::sync::settings::{self, SyncSettings};
-use crate::{Error, Result, Workspace};
+use crate::{Error, Result, Workspace, msg};
 
 /// The desktop notification for a finished run, in the workspace's language; `None` for a
 /// scheduled run that found nothing to do (no news is not worth a notification).
@@ -17,31 +18,25 @@ pub fn finished_notice(
     outcome: std::result::Result<&RunReport, &Error>,
     scheduled: bool,
 ) -> Result<Option<crate::invites::outbox::Notice>> {
-    use crate::invites::email::EmailLanguage;
-    let ja = store.read(EmailLanguage::of_workspace)? == EmailLanguage::Ja;
-    let notice = |title: &str, body: String| Some(crate::invites::outbox::Notice { title: title.to_owned(), body });
+    let lang = crate::settings::language(store);
+    let notice = |title: Text, body: String| Some(crate::invites::outbox::Notice { title: title.render(lang), body });
     Ok(match outcome {
-        Err(e) => notice(if ja { "同期が停止しました" } else { "The sync stopped" }, e.message.to_string()),
-        Ok(r) if r.state == RunState::Cancelled => {
-            notice(if ja { "同期をキャンセルしました" } else { "Sync cancelled" }, String::new())
-        }
+        Err(e) => notice(msg!("sync-notice-stopped"), e.message.render(lang)),
+        Ok(r) if r.state == RunState::Cancelled => notice(msg!("sync-notice-cancelled"), String::new()),
         Ok(r) => {
             let c = &r.counts;
             if scheduled && c.created + c.updated + c.deleted + c.tasks_logged + c.errors == 0 {
                 return Ok(None);
             }
-            let body = if ja {
-                format!(
-                    "新規 {} 件、更新 {} 件、削除 {} 件、タスク記録 {} 件、エラー {} 件。",
-                    c.created, c.updated, c.deleted, c.tasks_logged, c.errors
-                )
-            } else {
-                format!(
-                    "{} created, {} updated, {} deleted, {} tasks logged, {} errors.",
-                    c.created, c.updated, c.deleted, c.tasks_logged, c.errors
-                )
-            };
-            notice(if ja { "同期が完了しました" } else { "Sync finished" }, body)
+            let body = msg!(
+                "sync-notice-body",
+                created = c.created.to_string(),
+                updated = c.updated.to_string(),
+                deleted = c.deleted.to_string(),
+                tasks = c.tasks_logged.to_string(),
+                errors = c.errors.to_string()
+            );
+            notice(msg!("sync-notice-finished"), body.render(lang))
         }
     })
 }
@@ -55,7 +50,7 @@ pub struct SyncRun {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub counts: SyncCounts,
-    pub error: Option<String>,
+    pub error: Option<Text>,
 }
 
 /// Sync runs, newest first.
@@ -88,7 +83,7 @@ pub fn history(ws: &Workspace, limit: u32) -> Result<Vec<SyncRun>> {
                 counts: serde_json::from_str(&counts).unwrap_or_default(),
                 error: error
                     .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
-                    .and_then(|e| e["message"].as_str().map(str::to_owned)),
+                    .and_then(|e| e["message"].as_str().map(Text::from_stored)),
             })
         })
         .collect()
@@ -102,7 +97,8 @@ pub struct RecordError {
     pub record_id: String,
     pub email: Option<String>,
     pub code: String,
-    pub message: String,
+    /// Stored with [`Text::to_stored`]; rows written before that are plain English.
+    pub message: Text,
 }
 
 /// The stored per-record errors of a run.
@@ -117,7 +113,7 @@ pub fn record_errors(ws: &Workspace, run_id: &str, limit: u32) -> Result<Vec<Rec
                 record_id: r.get(1)?,
                 email: r.get(2)?,
                 code: r.get(3)?,
-                message: r.get(4)?,
+                message: Text::from_stored(&r.get::<_, String>(4)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -177,5 +173,30 @@ mod tests {
         assert!(news.body.contains("3 updated"), "{}", news.body);
         let failed = finished_notice(&store, Err(&Error::invalid_input("Marketo is not connected.")), true).unwrap();
         assert_eq!(failed.unwrap().body, "Marketo is not connected.");
+    }
+
+    #[test]
+    fn a_record_error_stored_before_messages_had_keys_still_reads_and_a_new_one_reads_in_japanese() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(crate::Paths::in_dir(dir.path())).unwrap();
+        let new = msg!("sync-record-no-email");
+        ws.store()
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO runs (id, kind, state, started_at) VALUES ('r', 'sync', 'succeeded', '2026-01-01T00:00:00Z')",
+                    [],
+                )?;
+                let insert = "INSERT INTO sync_record_errors (run_id, system, record_id, email, code, message)
+                              VALUES ('r', 'marketo', ?1, NULL, 'no_email', ?2)";
+                tx.execute(insert, params!["1", "The record has no usable email address (old row)."])?;
+                tx.execute(insert, params!["2", new.to_stored()])?;
+                Ok(())
+            })
+            .unwrap();
+        let errors = record_errors(&ws, "r", 10).unwrap();
+        assert_eq!(errors[0].message, "The record has no usable email address (old row).");
+        assert_eq!(errors[0].message.render(crate::Lang::Ja), "The record has no usable email address (old row).");
+        assert_eq!(errors[1].message, new);
+        assert!(errors[1].message.render(crate::Lang::Ja).contains("メールアドレス"), "{:?}", errors[1].message);
     }
 }

@@ -10,7 +10,7 @@ use super::{Ctx, JOBS_AHEAD, WINDOW};
 use crate::sync::activities;
 use crate::sync::cache::Source;
 use crate::sync::records::{self};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, Result, msg};
 
 impl Ctx<'_> {
     pub(super) async fn paging_token(&self, since: OffsetDateTime) -> Result<String> {
@@ -19,14 +19,14 @@ impl Ctx<'_> {
         body["nextPageToken"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo returned no paging token."))
+            .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("sync-marketo-no-paging-token")))
     }
 
     pub(super) fn window(&self, i: u32) -> Result<(OffsetDateTime, OffsetDateTime, u32)> {
         let parse = |s: &Option<String>| {
             s.as_deref()
                 .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
-                .ok_or_else(|| Error::internal("The sync checkpoint lost its Marketo windows."))
+                .ok_or_else(|| Error::internal(msg!("sync-checkpoint-lost-windows")))
         };
         let (from, to) = (parse(&self.cp.windows_from)?, parse(&self.cp.windows_to)?);
         let total = window_count(from, to) as u32;
@@ -44,7 +44,7 @@ impl Ctx<'_> {
         let created = self.mk.post("/bulk/v1/leads/export/create.json", Some(&body)).await?;
         let id = created["result"][0]["exportId"]
             .as_str()
-            .ok_or_else(|| Error::new(ErrorCode::BadResponse, "Marketo created an extract without an exportId."))?
+            .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("sync-marketo-no-export-id")))?
             .to_owned();
         self.mk.post(&format!("/bulk/v1/leads/export/{id}/enqueue.json"), None).await?;
         Ok(id)
@@ -175,9 +175,11 @@ impl Ctx<'_> {
     }
 
     pub(super) fn feed_start(&self, cursor: &str) -> Result<String> {
-        self.cp.position.clone().or_else(|| self.cp.old_cursors.get(cursor).cloned()).ok_or_else(|| {
-            Error::internal(format!("The sync has no {cursor} checkpoint; run a full sync (liaison sync run --full)."))
-        })
+        self.cp
+            .position
+            .clone()
+            .or_else(|| self.cp.old_cursors.get(cursor).cloned())
+            .ok_or_else(|| Error::internal(msg!("sync-no-cursor", cursor = cursor)))
     }
 
     pub(super) async fn marketo_deleted(&mut self) -> Result<()> {

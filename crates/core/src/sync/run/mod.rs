@@ -11,13 +11,14 @@ use ts_rs::TS;
 
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
+use crate::i18n::Text;
 use crate::runs::RunState;
 use crate::sync::cache::{CacheWriter, Source, UpsertCounts};
 use crate::sync::fields::{self, Mapping};
 use crate::sync::records::SfObject;
 use crate::sync::settings::{self, SyncSettings};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 use checkpoint::{begin, save};
 
 mod checkpoint;
@@ -128,7 +129,7 @@ pub struct Progress {
     pub fraction: f64,
     pub counts: SyncCounts,
     /// What is happening, for people (a pause's reason and when it resumes).
-    pub message: Option<String>,
+    pub message: Option<Text>,
 }
 
 /// A run's cancel switch (the jobs' one).
@@ -203,14 +204,8 @@ pub fn connection_ids(ws: &Workspace) -> Result<(String, String)> {
     };
     match (find("marketo")?, find("salesforce")?) {
         (Some(m), Some(s)) => Ok((m, s)),
-        (None, _) => Err(Error::new(
-            ErrorCode::Conflict,
-            "Marketo is not connected, so there is nothing to sync. Connect it in Settings → Marketo (setup step 3).",
-        )),
-        (_, None) => Err(Error::new(
-            ErrorCode::Conflict,
-            "Salesforce is not connected, so there is nothing to sync. Connect it in Settings → Salesforce (setup step 2).",
-        )),
+        (None, _) => Err(Error::new(ErrorCode::Conflict, msg!("sync-marketo-not-connected"))),
+        (_, None) => Err(Error::new(ErrorCode::Conflict, msg!("sync-salesforce-not-connected"))),
     }
 }
 
@@ -246,7 +241,7 @@ struct Ctx<'a> {
     /// Per-record errors stored for this run so far (a resumed run starts from the database).
     stored_errors: u64,
     state: RunState,
-    message: Option<String>,
+    message: Option<Text>,
 }
 
 /// Runs a sync (or continues an interrupted one) to its end, reporting progress.
@@ -305,7 +300,7 @@ pub async fn run(
     };
     ctx.finish(state, error.as_ref())?;
     ctx.state = state;
-    ctx.message = error.as_ref().map(|e| e.message.to_string());
+    ctx.message = error.as_ref().map(|e| e.message.clone());
     ctx.emit(true);
     match outcome {
         Ok(()) => Ok(RunReport { run_id, state, full: ctx.cp.full, counts: ctx.cp.counts, resumed }),
@@ -321,18 +316,15 @@ async fn explain_connection_problem(ws: &Workspace, vault: &Vault, ids: [&str; 2
     for id in ids {
         if let Ok(report) = crate::connections::health::check(ws, vault, id).await {
             for item in report.items.iter().filter(|i| !i.ok) {
-                failed.push(format!("{}: {}", report.display_name, item.detail));
+                failed.push(msg!("sync-health-item", name = &report.display_name, detail = &item.detail));
             }
             details.push(serde_json::to_value(&report).unwrap_or_default());
         }
     }
     let message = if failed.is_empty() {
-        format!("The sync cannot start: {}", e.message)
+        msg!("sync-cannot-start", reason = &e.message)
     } else {
-        format!(
-            "The sync cannot start. {} Fix this (reconnect in Settings if asked), then start the sync again.",
-            failed.join(" ")
-        )
+        msg!("sync-cannot-start-health", problems = failed)
     };
     Error::new(e.code, message).with_details(serde_json::json!({ "cause": e.message, "health": details }))
 }
@@ -343,25 +335,16 @@ fn check_saved_fields_exist(ws: &Workspace, preview: &fields::FieldPreview) -> R
     for choice in saved.iter().filter(|c| c.selected) {
         let row = preview.rows.iter().find(|r| r.field == Some(choice.field));
         if row.is_some_and(|r| r.marketo.is_none() && r.salesforce_contact.is_none() && r.salesforce_lead.is_none()) {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                format!(
-                    "The synced field {:?} no longer exists in Marketo or Salesforce. Open the field preview, review the mapping and save it again.",
-                    choice.field.column()
-                ),
-            ));
+            return Err(Error::new(ErrorCode::Conflict, msg!("sync-field-gone", field = choice.field.column())));
         }
     }
     for field in fields::custom_fields(ws.store())?.iter().filter(|f| f.selected) {
         let row = preview.rows.iter().find(|r| r.custom.as_ref().is_some_and(|c| c.key == field.key));
         if let Some(row) = row.filter(|r| !r.compatible) {
+            let why = row.note.clone().unwrap_or_else(|| msg!("sync-custom-types-differ"));
             return Err(Error::new(
                 ErrorCode::Conflict,
-                format!(
-                    "The custom field {:?} cannot be synced: {} Fix or remove it in the field preview, then start the sync again.",
-                    field.label,
-                    row.note.as_deref().unwrap_or("its types differ between the systems.")
-                ),
+                msg!("sync-custom-field-unsyncable", label = &field.label, why = why),
             ));
         }
     }
@@ -371,7 +354,7 @@ fn check_saved_fields_exist(ws: &Workspace, preview: &fields::FieldPreview) -> R
 impl Ctx<'_> {
     pub(super) async fn drive(&mut self, resumed: bool) -> Result<()> {
         if resumed {
-            self.message = Some("Continuing the interrupted sync from its last checkpoint.".into());
+            self.message = Some(msg!("sync-continuing"));
         }
         self.emit(true);
         if !resumed || self.cp.new_cursors.is_empty() {

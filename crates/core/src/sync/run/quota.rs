@@ -8,11 +8,12 @@ use super::checkpoint::has_cursors;
 use super::{Ctx, WINDOW, clients};
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
+use crate::i18n::Text;
 use crate::runs::RunState;
 use crate::sync::records::{self, SfObject};
 use crate::sync::settings::{self, SyncSettings};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace};
+use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// Quota and duration estimate for the next run, per system.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -30,7 +31,7 @@ pub struct Estimate {
     /// A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
     pub seconds: u64,
     /// Why the run would be refused, if it would.
-    pub blocked: Option<String>,
+    pub blocked: Option<Text>,
 }
 
 /// Estimates the next run (costs a few calls: usage, limits and two counts).
@@ -74,22 +75,25 @@ pub(super) async fn estimate_with(
     let sf_ceiling = sf_max * pct / 100;
     let mk_left = settings.marketo_daily_quota.saturating_sub(used_today);
     let blocked = if mk_calls > mk_ceiling {
-        Some(format!(
-            "This run needs about {mk_calls} Marketo calls, more than the {pct}% ceiling ({mk_ceiling} of {}). Raise the ceiling or start the Marketo history later.",
-            settings.marketo_daily_quota
+        Some(msg!(
+            "quota-marketo-over-ceiling",
+            calls = mk_calls.to_string(),
+            pct = pct.to_string(),
+            ceiling = mk_ceiling.to_string(),
+            quota = settings.marketo_daily_quota.to_string()
         ))
     } else if mk_calls > mk_left {
-        Some(format!(
-            "This run needs about {mk_calls} Marketo calls but only {mk_left} are left today. It can run after midnight US Central time."
-        ))
+        Some(msg!("quota-marketo-not-enough-left", calls = mk_calls.to_string(), left = mk_left.to_string()))
     } else if sf_calls > sf_ceiling {
-        Some(format!(
-            "This run needs about {sf_calls} Salesforce requests, more than the {pct}% ceiling ({sf_ceiling} of {sf_max})."
+        Some(msg!(
+            "quota-salesforce-over-ceiling",
+            calls = sf_calls.to_string(),
+            pct = pct.to_string(),
+            ceiling = sf_ceiling.to_string(),
+            max = sf_max.to_string()
         ))
     } else if sf_calls > sf_remaining {
-        Some(format!(
-            "This run needs about {sf_calls} Salesforce requests but only {sf_remaining} are left in the org's 24-hour allowance."
-        ))
+        Some(msg!("quota-salesforce-not-enough-left", calls = sf_calls.to_string(), left = sf_remaining.to_string()))
     } else {
         None
     };
@@ -128,14 +132,8 @@ impl Ctx<'_> {
         };
         self.state = RunState::Paused;
         self.message = Some(match resume_at {
-            Some(at) => format!(
-                "{} Paused; continues after {} UTC (midnight US Central).",
-                cause.message,
-                records::marketo_time(at)
-            ),
-            None => {
-                format!("{} Paused; Liaison checks the allowance and continues when requests are free.", cause.message)
-            }
+            Some(at) => msg!("quota-paused-until", cause = &cause.message, at = records::marketo_time(at)),
+            None => msg!("quota-paused-salesforce", cause = &cause.message),
         });
         tracing::info!(run = %self.run_id, marketo, "sync paused on a daily quota");
         self.checkpoint_only()?;
@@ -158,7 +156,7 @@ impl Ctx<'_> {
             }
         }
         self.state = RunState::Running;
-        self.message = Some("The quota reset; the sync continues.".into());
+        self.message = Some(msg!("quota-reset-continuing"));
         self.checkpoint_only()?;
         self.emit(true);
         Ok(())

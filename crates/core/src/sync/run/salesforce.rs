@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::sync::cache::Source;
 use crate::sync::records::{self, SfObject};
-use crate::{Error, Result};
+use crate::{Error, Result, msg};
 
 impl Ctx<'_> {
     /// Contacts or (unconverted) leads: all of them, or those changed since the cursor, in Id
@@ -15,10 +15,12 @@ impl Ctx<'_> {
             conditions.push("IsConverted = false".to_owned());
         }
         if !self.cp.full {
-            let since =
-                self.cp.old_cursors.get(&format!("salesforce.{}", object.name())).cloned().ok_or_else(|| {
-                    Error::internal("The sync has no Salesforce checkpoint; run a full sync (liaison sync run --full).")
-                })?;
+            let since = self
+                .cp
+                .old_cursors
+                .get(&format!("salesforce.{}", object.name()))
+                .cloned()
+                .ok_or_else(|| Error::internal(msg!("sync-no-cursor", cursor = "Salesforce")))?;
             conditions.push(format!("SystemModstamp >= {since}"));
         }
         if let Some(last) = &self.cp.position {
