@@ -27,9 +27,9 @@ remaining: number, cancelled: boolean,
  */
 stopped: AppError | null, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
-export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
 export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
  * 0 to 1.
@@ -54,9 +54,9 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
+export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type StepState = "not_started" | "done" | "needs_attention";
-export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
 export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
@@ -65,12 +65,12 @@ export type WorkspaceStatus = { workspace_id: string, created_at: string, activa
  */
 original_admin: string | null, };
 export type ChecklistItem = { key: string, text: string, };
-export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type InstalledPackage = { namespace: string, name: string, 
 /**
  * The installed version's name, when Salesforce gives one.
  */
 version: string | null, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type PackageVerification = { outcome: PackageOutcome, 
 /**
  * The Marketo package, when installed.
@@ -157,8 +157,8 @@ export type AccessGrant = { member: string, granted_by: string | null, granted_a
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
-export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberRole = "admin" | "user";
+export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type Team = { id: string, name: string, is_default: boolean, };
 export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
@@ -192,6 +192,17 @@ from_address: string,
  * The sender name shown to recipients (defaults to "Liaison").
  */
 from_name: string | null, };
+export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
+export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
+export type ColumnSuggestion = { 
+/**
+ * Zero-based column index.
+ */
+column: number, field: MemberField, 
+/**
+ * 1.0 for an exact alias, lower for weaker evidence.
+ */
+confidence: number, reason: SuggestionReason, };
 export type Column = { 
 /**
  * Zero-based position.
@@ -210,17 +221,6 @@ name: string,
  * Up to five non-empty values from the first rows, for the mapping review.
  */
 samples: Array<string>, };
-export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
-export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
-export type ColumnSuggestion = { 
-/**
- * Zero-based column index.
- */
-column: number, field: MemberField, 
-/**
- * 1.0 for an exact alias, lower for weaker evidence.
- */
-confidence: number, reason: SuggestionReason, };
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type Inspection = { 
@@ -270,9 +270,8 @@ export type CsvFile = { path: string, inspection: Inspection,
  * The mapping to review: the one saved for these headers, else the suggested one.
  */
 mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
-export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
-export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type Severity = "error" | "warning";
+export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
 export type RowIssue = { 
 /**
  * 1-based data row (blank lines and the header are not counted).
@@ -290,6 +289,7 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
+export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type PreviewRow = { 
 /**
  * 1-based data row.
@@ -382,7 +382,6 @@ export type BatchSummary = { run_id: string, rows: number, queued: number, inval
 outcomes: Array<BatchRow>, };
 export type RunKind = "sync" | "export" | "invite";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -393,6 +392,7 @@ name: string, label: string,
  */
 data_type: string, };
 export type CustomFieldRef = { key: string, label: string, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
 export type FieldRow = { 
 /**
@@ -440,7 +440,6 @@ seconds: number,
  * Why the run would be refused, if it would.
  */
 blocked: string | null, };
-export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncSettings = { 
 /**
  * Minutes between scheduled incremental syncs while the app runs (0: off).
@@ -468,6 +467,7 @@ marketo_history_from: string,
  * On the first sync, activities of the last N days are logged.
  */
 activity_history_days: number, };
+export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
 export type SyncStatus = { people: number, connected: boolean, 
 /**
  * The latest run, if any.
@@ -490,7 +490,11 @@ current: Progress | null,
  * Whether a run is going (its first progress may not have arrived yet).
  */
 running: boolean, };
-export type RecordError = { system: string, record_id: string, email: string | null, code: string, message: string, };
+export type RecordError = { system: string, record_id: string, email: string | null, code: string, 
+/**
+ * Stored with [`Text::to_stored`]; rows written before that are plain English.
+ */
+message: string, };
 export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
 /**
  * Field → `marketo` or `salesforce`: where each value came from.
@@ -508,26 +512,26 @@ export type SegmentField = { key: string, label: string, kind: FieldKind,
 custom: boolean, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
 export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
-export type Match = "all" | "any";
 export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
 export type Rule = { field: string, op: Op, value: string | null, 
 /**
  * For `one_of`.
  */
 values: Array<string>, };
+export type Match = "all" | "any";
 export type Definition = { match: Match, rules: Array<Rule>, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
  * Why the segment cannot be counted or exported now (a field it names was removed).
  */
 problem: string | null, };
+export type DestinationKind = "marketo" | "dynamics";
 export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
 export type MarketoDestinationSettings = { list_id: number, 
 /**
  * The list's name in Marketo when the destination was saved.
  */
 list_name: string, access: MarketoAccess, };
-export type DestinationKind = "marketo" | "dynamics";
 export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
 /**
  * The admins who may edit and run exports to it (emails, the creator first).
