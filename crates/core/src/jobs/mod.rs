@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::invites::outbox::Notice;
+use crate::store::Store;
 use crate::{Error, ErrorCode, Result, msg};
 
 /// How a job tells its front end what happens. `P` is its progress, `F` how it ended.
@@ -146,6 +147,64 @@ impl Throttle {
     }
 }
 
+/// Keeps a run's heartbeat (`runs.heartbeat_at`) fresh on its own timer while the run is alive,
+/// not only when a batch commits: a run waiting on a slow remote call is never taken for dead by
+/// another process. Dropping it stops the timer.
+pub struct Heartbeat {
+    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    /// Beats every `every` for the run `run_id` while it is running or paused.
+    pub fn start(store: Store, run_id: String, every: Duration) -> Self {
+        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let signal = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("liaison-heartbeat".into())
+            .spawn(move || {
+                let (lock, wake) = &*signal;
+                let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    let (guard, _) = wake.wait_timeout(stopped, every).unwrap_or_else(|e| e.into_inner());
+                    stopped = guard;
+                    if *stopped {
+                        return;
+                    }
+                    let beat = store.write(|tx| {
+                        tx.execute(
+                            "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                              WHERE id = ?1 AND state IN ('running', 'paused')",
+                            [&run_id],
+                        )?;
+                        Ok(())
+                    });
+                    if let Err(err) = beat {
+                        tracing::warn!(
+                            run = run_id.as_str(),
+                            "the run's heartbeat could not be written: {}",
+                            err.chain()
+                        );
+                    }
+                }
+            })
+            .map_err(|e| tracing::warn!("the heartbeat thread could not start: {e}"))
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Runs a job on a thread of its own with a single-threaded runtime: jobs hold a SQLite
 /// connection across awaits, so their futures are not `Send`.
 pub fn spawn<T, Fut>(name: &str, job: impl FnOnce() -> Fut + Send + 'static) -> Result<std::thread::JoinHandle<T>>
@@ -205,6 +264,40 @@ mod tests {
         assert!(throttle.ready(true), "a forced one always goes");
         std::thread::sleep(Duration::from_millis(110));
         assert!(throttle.ready(false));
+    }
+
+    #[test]
+    fn the_heartbeat_beats_on_its_own_timer_and_stops_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::Paths::in_dir(dir.path())).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO runs (id, kind, state, started_at, heartbeat_at)
+                     VALUES ('r1', 'sync', 'running', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let beat = || -> String {
+            store.read(|c| Ok(c.query_row("SELECT heartbeat_at FROM runs WHERE id = 'r1'", [], |r| r.get(0))?)).unwrap()
+        };
+        let heartbeat = Heartbeat::start(store.clone(), "r1".into(), Duration::from_millis(20));
+        let started = Instant::now();
+        while beat().starts_with("2020") {
+            assert!(started.elapsed() < Duration::from_secs(5), "no beat without a batch commit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(heartbeat);
+        store
+            .write(|tx| {
+                tx.execute("UPDATE runs SET heartbeat_at = '2020-01-01T00:00:00Z' WHERE id = 'r1'", [])?;
+                Ok(())
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(beat().starts_with("2020"), "a dropped heartbeat beats no more");
     }
 
     #[test]

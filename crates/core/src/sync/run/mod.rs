@@ -190,6 +190,9 @@ const WINDOW: time::Duration = time::Duration::days(31);
 /// A run whose heartbeat is older than this is taken to be dead (killed or crashed).
 const HEARTBEAT_STALE_SECS: i64 = 90;
 
+/// How often a live run refreshes its heartbeat, well within [`HEARTBEAT_STALE_SECS`].
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+
 /// The live Marketo and Salesforce connections of the integration.
 pub fn connection_ids(ws: &Workspace) -> Result<(String, String)> {
     let find = |kind: &str| -> Result<Option<String>> {
@@ -264,6 +267,8 @@ pub async fn run(
     let mapping = fields::mapping(&preview.rows)?;
     check_saved_fields_exist(ws, &preview)?;
     let (run_id, cp, resumed) = begin(ws, options.full)?;
+    // Beats while the run waits on slow calls too, so no other process takes it over.
+    let _heartbeat = crate::jobs::Heartbeat::start(ws.store().clone(), run_id.clone(), HEARTBEAT_EVERY);
     let conn = ws.store().connect()?;
     let stored_errors: u64 =
         conn.query_row("SELECT count(*) FROM sync_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;
