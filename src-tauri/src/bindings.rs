@@ -98,7 +98,7 @@ impl Arg {
     }
 }
 
-/// The type declarations the bindings need, each once, dependencies before their users.
+/// The type declarations the bindings need, each once.
 pub struct Declarations {
     seen: HashSet<TypeId>,
     out: Vec<String>,
@@ -140,7 +140,7 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
-/// Every type declaration: the error, the event payloads, then whatever the commands name.
+/// Every type declaration (the error, the event payloads, whatever the commands name), by name.
 fn declarations(commands: &[Command]) -> Vec<String> {
     let mut d = Declarations { seen: HashSet::new(), out: Vec::new(), cfg: config() };
     declare::<ErrorCode>(&mut d);
@@ -157,6 +157,10 @@ fn declarations(commands: &[Command]) -> Vec<String> {
     }
     // The CSV wizard names the mapping's type, which Rust spells as a map.
     d.out.push("type MappingByName = { [key in MemberField]?: string };".to_owned());
+    // By name: ts-rs visits a type's dependencies in an order that changes between builds, and
+    // TypeScript type aliases may refer to ones declared later.
+    d.out.sort();
+    d.out.dedup();
     d.out
 }
 

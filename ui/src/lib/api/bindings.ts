@@ -5,204 +5,39 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
-export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
+export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
+export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
-export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
-export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
-export type DeliverySummary = { sent: number, 
-/**
- * Refused for good by the server (5xx), with the reason on the invitation.
- */
-failed: number, 
-/**
- * Interrupted messages found at start plus messages whose connection broke mid-send.
- */
-uncertain: Array<UncertainMessage>, 
-/**
- * Still queued (cancelled, or delivery stopped on an error).
- */
-remaining: number, cancelled: boolean, 
-/**
- * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
- */
-stopped: AppError | null, };
-export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
-export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
-export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
-export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
-/**
- * 0 to 1.
- */
-fraction: number, counts: SyncCounts, 
-/**
- * What is happening, for people (a pause's reason and when it resumes).
- */
-message: string | null, };
-export type RunReport = { run_id: string, state: RunState, full: boolean, counts: SyncCounts, 
-/**
- * Whether this run continued an interrupted one.
- */
-resumed: boolean, };
-export type SyncFinished = { report: RunReport | null, error: AppError | null, 
-/**
- * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
- */
-scheduled: boolean, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
 /**
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
-export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
-export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
-export type StepState = "not_started" | "done" | "needs_attention";
-export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
-export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
-export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
+export type AuditEntry = { id: number, at: string, 
 /**
- * Email of the original admin, once activated.
+ * Email of the acting admin; `None` for actions of the app itself.
  */
-original_admin: string | null, };
+actor: string | null, action: string, target: string | null, details: JsonValue, };
+export type AuditQuery = { 
+/**
+ * Matches actions containing this text (case-insensitive).
+ */
+action: string | null, 
+/**
+ * At most this many entries, newest first (default 200, at most 10,000).
+ */
+limit: number | null, };
+export type BatchRow = { row: number, line: number, email: string, first_name: string, last_name: string, role: MemberRole | null, teams: Array<string>, result: RowResult, 
+/**
+ * Empty for invited rows.
+ */
+reason: string, };
+export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, 
+/**
+ * Every row with its result, in file order (for the summary screen and the results CSV).
+ */
+outcomes: Array<BatchRow>, };
 export type ChecklistItem = { key: string, text: string, };
-export type InstalledPackage = { namespace: string, name: string, 
-/**
- * The installed version's name, when Salesforce gives one.
- */
-version: string | null, };
-export type PackageOutcome = "installed" | "not_installed" | "access_denied";
-export type PackageVerification = { outcome: PackageOutcome, 
-/**
- * The Marketo package, when installed.
- */
-package: InstalledPackage | null, 
-/**
- * How many packages the org lists, when it could be read.
- */
-packages_listed: number | null, 
-/**
- * The Salesforce user the check ran as.
- */
-username: string, 
-/**
- * English explanation, for the CLI (the UI words each outcome itself).
- */
-message: string, 
-/**
- * The wizard after the check.
- */
-overview: SetupOverview, };
-export type LanguagePreference = "system" | "en" | "ja";
-export type Preferences = { language: LanguagePreference, };
-export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
-export type IntegrationInfo = { activated: boolean, client_id: string | null, 
-/**
- * The secret with all but its last four characters hidden.
- */
-client_secret_masked: string | null, };
-export type KeychainKind = "os" | "file" | "memory";
-export type VaultStatus = { keychain: KeychainKind, 
-/**
- * Set when the protection is weaker than an OS keychain; shown persistently.
- */
-warning: string | null, };
-export type ConnectionKind = "salesforce" | "marketo" | "dynamics" | "campaign";
-export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name: string, 
-/**
- * Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
- * endpoint, the Dynamics org, the Campaign tenant.
- */
-account: string | null, 
-/**
- * Email of the owning admin (R6).
- */
-owner: string | null, is_sandbox: boolean, created_at: string, };
-export type ConnectPermission = { allowed: boolean, reason: string | null, };
-export type ConnectMarketo = { display_name: string, 
-/**
- * The REST endpoint, the identity endpoint, or just the Munchkin ID.
- */
-base_url: string, client_id: string, is_sandbox: boolean, };
-export type ConnectSalesforce = { display_name: string, 
-/**
- * `production`, `sandbox`, or a My Domain / login URL.
- */
-login_url: string, client_id: string, is_sandbox: boolean, };
-export type UsableBy = "administrators" | "everyone";
-export type ConnectDynamics = { display_name: string, org_url: string, 
-/**
- * Empty: `https://login.microsoftonline.com/organizations`.
- */
-authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
-export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
-export type HealthItem = { key: string, ok: boolean, 
-/**
- * What was found, or what to do about it.
- */
-detail: string, };
-export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
-export type Disconnected = { connection_id: string, kind: ConnectionKind, 
-/**
- * The sign-in was ended at the remote system (Salesforce). False where there is nothing to
- * revoke (Marketo, Dynamics 365, Campaign, a Salesforce connection without stored tokens),
- * and when the revocation failed.
- */
-revoked: boolean, 
-/**
- * Why the revocation failed; the connection is disconnected in Liaison all the same, and
- * the admin can end the sign-in at the remote system.
- */
-revoke_error: AppError | null, };
-export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
-export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
-export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
-export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
-export type MemberRole = "admin" | "user";
-export type MemberStatus = "invited" | "active" | "expired" | "removed";
-export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
-export type Team = { id: string, name: string, is_default: boolean, };
-export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
-export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
-export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
-/**
- * The state of its latest email (`None`: no email queued).
- */
-delivery: MessageState | null, 
-/**
- * Why the latest email failed or is uncertain.
- */
-delivery_error: string | null, sent_at: string | null, };
-export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
-export type InviteRequest = { email: string, name: string | null, role: MemberRole, 
-/**
- * Teams besides `Everyone` (which every member joins, R4); each must exist.
- */
-teams: Array<string>, };
-export type TlsMode = "starttls" | "tls" | "none";
-export type SmtpSettings = { host: string, port: number, 
-/**
- * Sign-in name; `None` for a relay that needs no sign-in.
- */
-username: string | null, tls: TlsMode, 
-/**
- * The sender address invitations come from.
- */
-from_address: string, 
-/**
- * The sender name shown to recipients (defaults to "Liaison").
- */
-from_name: string | null, };
-export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
-export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
-export type ColumnSuggestion = { 
-/**
- * Zero-based column index.
- */
-column: number, field: MemberField, 
-/**
- * 1.0 for an exact alias, lower for weaker evidence.
- */
-confidence: number, reason: SuggestionReason, };
 export type Column = { 
 /**
  * Zero-based position.
@@ -221,8 +56,143 @@ name: string,
  * Up to five non-empty values from the first rows, for the mapping review.
  */
 samples: Array<string>, };
+export type ColumnSuggestion = { 
+/**
+ * Zero-based column index.
+ */
+column: number, field: MemberField, 
+/**
+ * 1.0 for an exact alias, lower for weaker evidence.
+ */
+confidence: number, reason: SuggestionReason, };
+export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
+export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
+export type ConnectDynamics = { display_name: string, org_url: string, 
+/**
+ * Empty: `https://login.microsoftonline.com/organizations`.
+ */
+authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
+export type ConnectMarketo = { display_name: string, 
+/**
+ * The REST endpoint, the identity endpoint, or just the Munchkin ID.
+ */
+base_url: string, client_id: string, is_sandbox: boolean, };
+export type ConnectPermission = { allowed: boolean, reason: string | null, };
+export type ConnectSalesforce = { display_name: string, 
+/**
+ * `production`, `sandbox`, or a My Domain / login URL.
+ */
+login_url: string, client_id: string, is_sandbox: boolean, };
+export type ConnectionKind = "salesforce" | "marketo" | "dynamics" | "campaign";
+export type ConnectionSummary = { id: string, kind: ConnectionKind, display_name: string, 
+/**
+ * Where it points, for people: the signed-in Salesforce user and org, the Marketo REST
+ * endpoint, the Dynamics org, the Campaign tenant.
+ */
+account: string | null, 
+/**
+ * Email of the owning admin (R6).
+ */
+owner: string | null, is_sandbox: boolean, created_at: string, };
+export type CsvFile = { path: string, inspection: Inspection, 
+/**
+ * The mapping to review: the one saved for these headers, else the suggested one.
+ */
+mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
+export type CustomField = { 
+/**
+ * Stable key (from the label): `region`, `customer_tier`.
+ */
+key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
+export type CustomFieldRef = { key: string, label: string, };
+export type Definition = { match: Match, rules: Array<Rule>, };
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
-export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
+export type DeliverySummary = { sent: number, 
+/**
+ * Refused for good by the server (5xx), with the reason on the invitation.
+ */
+failed: number, 
+/**
+ * Interrupted messages found at start plus messages whose connection broke mid-send.
+ */
+uncertain: Array<UncertainMessage>, 
+/**
+ * Still queued (cancelled, or delivery stopped on an error).
+ */
+remaining: number, cancelled: boolean, 
+/**
+ * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
+ */
+stopped: AppError | null, };
+export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
+/**
+ * The admins who may edit and run exports to it (emails, the creator first).
+ */
+export_users: Array<string>, created_at: string, };
+export type DestinationKind = "marketo" | "dynamics";
+export type Disconnected = { connection_id: string, kind: ConnectionKind, 
+/**
+ * The sign-in was ended at the remote system (Salesforce). False where there is nothing to
+ * revoke (Marketo, Dynamics 365, Campaign, a Salesforce connection without stored tokens),
+ * and when the revocation failed.
+ */
+revoked: boolean, 
+/**
+ * Why the revocation failed; the connection is disconnected in Liaison all the same, and
+ * the admin can end the sign-in at the remote system.
+ */
+revoke_error: AppError | null, };
+export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
+export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
+/**
+ * The most one run may use, per system (the ceiling applied to the daily quota).
+ */
+marketo_ceiling: number, salesforce_ceiling: number, 
+/**
+ * A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
+ */
+seconds: number, 
+/**
+ * Why the run would be refused, if it would.
+ */
+blocked: string | null, };
+export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
+export type FieldKind = "text" | "flag" | "date" | "known";
+export type FieldPreview = { rows: Array<FieldRow>, 
+/**
+ * Whether the admin saved choices before (otherwise these are the defaults).
+ */
+saved: boolean, };
+export type FieldRow = { 
+/**
+ * `None` for email, the match key, and for custom fields.
+ */
+field: PersonField | null, 
+/**
+ * A custom field the admin added (its key and label).
+ */
+custom: CustomFieldRef | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
+/**
+ * Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
+ */
+compatible: boolean, 
+/**
+ * Why the field is limited, for people (missing on one side, types that differ).
+ */
+note: string | null, rule: ConflictRule, selected: boolean, 
+/**
+ * Email: always synced, cannot be deselected.
+ */
+required: boolean, };
+export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
+export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
+export type HealthItem = { key: string, ok: boolean, 
+/**
+ * What was found, or what to do about it.
+ */
+detail: string, };
+export type HealthReport = { connection_id: string, kind: ConnectionKind, display_name: string, checked_at: string, items: Array<HealthItem>, };
 export type Inspection = { 
 /**
  * File size in bytes.
@@ -265,31 +235,111 @@ rows_exact: boolean,
  * Things the admin should know ("the encoding was guessed …").
  */
 notes: Array<string>, };
-export type CsvFile = { path: string, inspection: Inspection, 
+export type InstalledPackage = { namespace: string, name: string, 
 /**
- * The mapping to review: the one saved for these headers, else the suggested one.
+ * The installed version's name, when Salesforce gives one.
  */
-mapping: { [key in MemberField]?: string }, mapping_was_saved: boolean, };
-export type Severity = "error" | "warning";
+version: string | null, };
+export type IntegrationInfo = { activated: boolean, client_id: string | null, 
+/**
+ * The secret with all but its last four characters hidden.
+ */
+client_secret_masked: string | null, };
+export type InvitationState = "pending" | "accepted" | "revoked" | "superseded" | "expired";
+export type InvitationSummary = { id: string, email: string, name: string | null, role: MemberRole, member_status: MemberStatus, teams: Array<string>, state: InvitationState, invited_by: string | null, created_at: string, expires_at: string, 
+/**
+ * The state of its latest email (`None`: no email queued).
+ */
+delivery: MessageState | null, 
+/**
+ * Why the latest email failed or is uncertain.
+ */
+delivery_error: string | null, sent_at: string | null, };
+export type InviteRequest = { email: string, name: string | null, role: MemberRole, 
+/**
+ * Teams besides `Everyone` (which every member joins, R4); each must exist.
+ */
+teams: Array<string>, };
 export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" | "already_member" | "already_invited" | "unknown_role" | "extra_cells";
-export type RowIssue = { 
+export type KeychainKind = "os" | "file" | "memory";
+export type LanguagePreference = "system" | "en" | "ja";
+export type MappingByName = { [key in MemberField]?: string };
+export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
+export type MarketoDestinationSettings = { list_id: number, 
 /**
- * 1-based data row (blank lines and the header are not counted).
+ * The list's name in Marketo when the destination was saved.
  */
-row: number, 
+list_name: string, access: MarketoAccess, };
+export type Match = "all" | "any";
+export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
+export type MemberRole = "admin" | "user";
+export type MemberStatus = "invited" | "active" | "expired" | "removed";
+export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
+export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
+export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
+export type NewMarketoDestination = { name: string, 
 /**
- * 1-based line in the file where the row starts.
+ * The static list ID (digits) from Marketo.
  */
-line: number, 
+list_id: string, 
 /**
- * The field concerned, when there is one.
+ * Use this Marketo connection of the workspace…
  */
-field: MemberField | null, code: IssueCode, severity: Severity, 
+connection_id: string | null, 
 /**
- * For the admin: what is wrong and what happens to the row.
+ * …or these credentials (with the client secret given separately).
  */
-message: string, };
-export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
+base_url: string | null, client_id: string | null, 
+/**
+ * The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+ */
+accept_privacy_notice: boolean, };
+export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
+export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
+export type PackageOutcome = "installed" | "not_installed" | "access_denied";
+export type PackageVerification = { outcome: PackageOutcome, 
+/**
+ * The Marketo package, when installed.
+ */
+package: InstalledPackage | null, 
+/**
+ * How many packages the org lists, when it could be read.
+ */
+packages_listed: number | null, 
+/**
+ * The Salesforce user the check ran as.
+ */
+username: string, 
+/**
+ * English explanation, for the CLI (the UI words each outcome itself).
+ */
+message: string, 
+/**
+ * The wizard after the check.
+ */
+overview: SetupOverview, };
+export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
+/**
+ * Field → `marketo` or `salesforce`: where each value came from.
+ */
+provenance: Record<string, string>, 
+/**
+ * Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
+ */
+values: Record<string, string>, };
+export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
+export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type Preferences = { language: LanguagePreference, };
+export type PreviewPage = { 
+/**
+ * Data rows skipped before this page.
+ */
+offset: number, rows: Array<PreviewRow>, 
+/**
+ * True when no row follows this page.
+ */
+end_of_file: boolean, };
 export type PreviewRow = { 
 /**
  * 1-based data row.
@@ -307,15 +357,155 @@ email: string, first_name: string, last_name: string,
  * `None` when the role cell is not a known role.
  */
 role: MemberRole | null, teams: Array<string>, status: RowStatus, issues: Array<RowIssue>, };
-export type PreviewPage = { 
+export type Progress = { run_id: string, full: boolean, state: RunState, phase: Phase, 
 /**
- * Data rows skipped before this page.
+ * 0 to 1.
  */
-offset: number, rows: Array<PreviewRow>, 
+fraction: number, counts: SyncCounts, 
 /**
- * True when no row follows this page.
+ * What is happening, for people (a pause's reason and when it resumes).
  */
-end_of_file: boolean, };
+message: string | null, };
+export type RecordError = { system: string, record_id: string, email: string | null, code: string, 
+/**
+ * Stored with [`Text::to_stored`]; rows written before that are plain English.
+ */
+message: string, };
+export type RowIssue = { 
+/**
+ * 1-based data row (blank lines and the header are not counted).
+ */
+row: number, 
+/**
+ * 1-based line in the file where the row starts.
+ */
+line: number, 
+/**
+ * The field concerned, when there is one.
+ */
+field: MemberField | null, code: IssueCode, severity: Severity, 
+/**
+ * For the admin: what is wrong and what happens to the row.
+ */
+message: string, };
+export type RowResult = "invited" | "invalid" | "duplicate" | "existing" | "excluded" | "failed";
+export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
+export type Rule = { field: string, op: Op, value: string | null, 
+/**
+ * For `one_of`.
+ */
+values: Array<string>, };
+export type RunKind = "sync" | "export" | "invite";
+export type RunReport = { run_id: string, state: RunState, full: boolean, counts: SyncCounts, 
+/**
+ * Whether this run continued an interrupted one.
+ */
+resumed: boolean, };
+export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
+export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
+export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
+export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
+/**
+ * Why the segment cannot be counted or exported now (a field it names was removed).
+ */
+problem: string | null, };
+export type SegmentField = { key: string, label: string, kind: FieldKind, 
+/**
+ * A custom sync field (stored beside the person, not in a column).
+ */
+custom: boolean, };
+export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
+export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
+export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
+export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
+export type Severity = "error" | "warning";
+export type SmtpSettings = { host: string, port: number, 
+/**
+ * Sign-in name; `None` for a relay that needs no sign-in.
+ */
+username: string | null, tls: TlsMode, 
+/**
+ * The sender address invitations come from.
+ */
+from_address: string, 
+/**
+ * The sender name shown to recipients (defaults to "Liaison").
+ */
+from_name: string | null, };
+export type StepState = "not_started" | "done" | "needs_attention";
+export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
+export type SyncFinished = { report: RunReport | null, error: AppError | null, 
+/**
+ * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
+ */
+scheduled: boolean, };
+export type SyncOverview = { status: SyncStatus, 
+/**
+ * The latest progress of the run this app is driving, if one is going.
+ */
+current: Progress | null, 
+/**
+ * Whether a run is going (its first progress may not have arrived yet).
+ */
+running: boolean, };
+export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
+export type SyncSettings = { 
+/**
+ * Minutes between scheduled incremental syncs while the app runs (0: off).
+ */
+schedule_minutes: number, 
+/**
+ * Write Marketo email activities to Salesforce as completed Tasks.
+ */
+log_activities: boolean, 
+/**
+ * The share of a system's daily API quota one run may use, in percent.
+ */
+quota_ceiling_percent: number, 
+/**
+ * The subscription's daily Marketo API quota (50,000 unless Adobe raised it).
+ */
+marketo_daily_quota: number, 
+/**
+ * A full sync loads Marketo leads created since this date (`YYYY-MM-DD`). Marketo
+ * extracts work in 31-day windows, so an earlier date costs more calls; nothing is older
+ * than the subscription.
+ */
+marketo_history_from: string, 
+/**
+ * On the first sync, activities of the last N days are logged.
+ */
+activity_history_days: number, };
+export type SyncStatus = { people: number, connected: boolean, 
+/**
+ * The latest run, if any.
+ */
+last_run: SyncRun | null, 
+/**
+ * Whether the next run continues where an interrupted one stopped.
+ */
+interrupted: boolean, 
+/**
+ * Whether the next run is incremental.
+ */
+incremental_ready: boolean, settings: SyncSettings, };
+export type SystemField = { 
+/**
+ * The API name (`firstName`, `MailingCity`).
+ */
+name: string, label: string, 
+/**
+ * The system's own type name (`string`, `boolean`, `picklist`).
+ */
+data_type: string, };
+export type Team = { id: string, name: string, is_default: boolean, };
+export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type TlsMode = "starttls" | "tls" | "none";
+export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
+export type UsableBy = "administrators" | "everyone";
+export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
 export type ValidationReport = { encoding: TextEncoding, delimiter: Delimiter, 
 /**
  * 1-based line of the header row (`None`: the file has none).
@@ -369,206 +559,16 @@ issues_truncated: boolean,
  * Issues per code.
  */
 issue_counts: { [key in IssueCode]?: number }, };
-export type RowResult = "invited" | "invalid" | "duplicate" | "existing" | "excluded" | "failed";
-export type BatchRow = { row: number, line: number, email: string, first_name: string, last_name: string, role: MemberRole | null, teams: Array<string>, result: RowResult, 
+export type VaultStatus = { keychain: KeychainKind, 
 /**
- * Empty for invited rows.
+ * Set when the protection is weaker than an OS keychain; shown persistently.
  */
-reason: string, };
-export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, 
+warning: string | null, };
+export type WorkspaceStatus = { workspace_id: string, created_at: string, activated_at: string | null, 
 /**
- * Every row with its result, in file order (for the summary screen and the results CSV).
+ * Email of the original admin, once activated.
  */
-outcomes: Array<BatchRow>, };
-export type RunKind = "sync" | "export" | "invite";
-export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
-export type SystemField = { 
-/**
- * The API name (`firstName`, `MailingCity`).
- */
-name: string, label: string, 
-/**
- * The system's own type name (`string`, `boolean`, `picklist`).
- */
-data_type: string, };
-export type CustomFieldRef = { key: string, label: string, };
-export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
-export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
-export type FieldRow = { 
-/**
- * `None` for email, the match key, and for custom fields.
- */
-field: PersonField | null, 
-/**
- * A custom field the admin added (its key and label).
- */
-custom: CustomFieldRef | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
-/**
- * Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
- */
-compatible: boolean, 
-/**
- * Why the field is limited, for people (missing on one side, types that differ).
- */
-note: string | null, rule: ConflictRule, selected: boolean, 
-/**
- * Email: always synced, cannot be deselected.
- */
-required: boolean, };
-export type FieldPreview = { rows: Array<FieldRow>, 
-/**
- * Whether the admin saved choices before (otherwise these are the defaults).
- */
-saved: boolean, };
-export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
-export type CustomField = { 
-/**
- * Stable key (from the label): `region`, `customer_tier`.
- */
-key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
-export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
-export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
-/**
- * The most one run may use, per system (the ceiling applied to the daily quota).
- */
-marketo_ceiling: number, salesforce_ceiling: number, 
-/**
- * A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
- */
-seconds: number, 
-/**
- * Why the run would be refused, if it would.
- */
-blocked: string | null, };
-export type SyncSettings = { 
-/**
- * Minutes between scheduled incremental syncs while the app runs (0: off).
- */
-schedule_minutes: number, 
-/**
- * Write Marketo email activities to Salesforce as completed Tasks.
- */
-log_activities: boolean, 
-/**
- * The share of a system's daily API quota one run may use, in percent.
- */
-quota_ceiling_percent: number, 
-/**
- * The subscription's daily Marketo API quota (50,000 unless Adobe raised it).
- */
-marketo_daily_quota: number, 
-/**
- * A full sync loads Marketo leads created since this date (`YYYY-MM-DD`). Marketo
- * extracts work in 31-day windows, so an earlier date costs more calls; nothing is older
- * than the subscription.
- */
-marketo_history_from: string, 
-/**
- * On the first sync, activities of the last N days are logged.
- */
-activity_history_days: number, };
-export type SyncRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: SyncCounts, error: string | null, };
-export type SyncStatus = { people: number, connected: boolean, 
-/**
- * The latest run, if any.
- */
-last_run: SyncRun | null, 
-/**
- * Whether the next run continues where an interrupted one stopped.
- */
-interrupted: boolean, 
-/**
- * Whether the next run is incremental.
- */
-incremental_ready: boolean, settings: SyncSettings, };
-export type SyncOverview = { status: SyncStatus, 
-/**
- * The latest progress of the run this app is driving, if one is going.
- */
-current: Progress | null, 
-/**
- * Whether a run is going (its first progress may not have arrived yet).
- */
-running: boolean, };
-export type RecordError = { system: string, record_id: string, email: string | null, code: string, 
-/**
- * Stored with [`Text::to_stored`]; rows written before that are plain English.
- */
-message: string, };
-export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
-/**
- * Field → `marketo` or `salesforce`: where each value came from.
- */
-provenance: Record<string, string>, 
-/**
- * Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
- */
-values: Record<string, string>, };
-export type FieldKind = "text" | "flag" | "date" | "known";
-export type SegmentField = { key: string, label: string, kind: FieldKind, 
-/**
- * A custom sync field (stored beside the person, not in a column).
- */
-custom: boolean, };
-export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
-export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
-export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
-export type Rule = { field: string, op: Op, value: string | null, 
-/**
- * For `one_of`.
- */
-values: Array<string>, };
-export type Match = "all" | "any";
-export type Definition = { match: Match, rules: Array<Rule>, };
-export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
-/**
- * Why the segment cannot be counted or exported now (a field it names was removed).
- */
-problem: string | null, };
-export type DestinationKind = "marketo" | "dynamics";
-export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
-export type MarketoDestinationSettings = { list_id: number, 
-/**
- * The list's name in Marketo when the destination was saved.
- */
-list_name: string, access: MarketoAccess, };
-export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
-/**
- * The admins who may edit and run exports to it (emails, the creator first).
- */
-export_users: Array<string>, created_at: string, };
-export type NewMarketoDestination = { name: string, 
-/**
- * The static list ID (digits) from Marketo.
- */
-list_id: string, 
-/**
- * Use this Marketo connection of the workspace…
- */
-connection_id: string | null, 
-/**
- * …or these credentials (with the client secret given separately).
- */
-base_url: string | null, client_id: string | null, 
-/**
- * The admin read and accepted the data-privacy notice ([`privacy_notice`]).
- */
-accept_privacy_notice: boolean, };
-export type AuditEntry = { id: number, at: string, 
-/**
- * Email of the acting admin; `None` for actions of the app itself.
- */
-actor: string | null, action: string, target: string | null, details: JsonValue, };
-export type AuditQuery = { 
-/**
- * Matches actions containing this text (case-insensitive).
- */
-action: string | null, 
-/**
- * At most this many entries, newest first (default 200, at most 10,000).
- */
-limit: number | null, };
-export type MappingByName = { [key in MemberField]?: string };
+original_admin: string | null, };
 
 /** Every failure that crosses IPC has this shape; anything else is wrapped as `internal`. */
 export function toAppError(error: unknown): AppError {
