@@ -606,6 +606,38 @@ fn r10_a_marketo_export_destination_is_added_through_ipc_only_with_the_privacy_n
     rt.block_on(sandbox.shutdown());
 }
 
+/// Every `.rs` file below `dir`.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_desktop_shell_writes_its_messages_through_the_catalogue_too() {
+    let mut files = Vec::new();
+    rust_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let keys = liaison_core::i18n::keys(liaison_core::Lang::En);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let built = ["Error::new(", "Error::invalid_input(", "Error::not_found(", "Error::internal("]
+                .iter()
+                .any(|call| line.split(call).skip(1).any(|rest| rest.trim_start().starts_with(['"', 'f'])));
+            assert!(!built, "{}:{}: an error built from a literal: {line}", file.display(), n + 1);
+            for used in line.split("msg!(\"").skip(1) {
+                let key = used.split('"').next().unwrap();
+                assert!(keys.iter().any(|k| k == key), "{}:{}: {key} is not in en.ftl", file.display(), n + 1);
+            }
+        }
+    }
+}
+
 fn has_japanese(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
 }

@@ -528,3 +528,16 @@ http-what-querying-salesforce = querying Salesforce ({ $resource })
 http-what-salesforce-user = reading the signed-in Salesforce user
 http-what-salesforce-clock = reading Salesforce's clock
 http-what-checking-dynamics = checking the Dynamics 365 connection
+
+## The desktop shell (src-tauri)
+desktop-clipboard-failed = Liaison could not use the clipboard. Copy the secret by hand from the revealed field instead.
+desktop-sandbox-not-running = The built-in sandbox is not running; start it from the Setup page.
+desktop-csv-not-open = Choose the CSV file again; Liaison no longer has it open.
+desktop-no-batch-results = There are no batch results to save yet.
+desktop-template-write-failed = Liaison could not write the template ({ $reason }).
+desktop-location-unusable = That location cannot be used ({ $reason }).
+desktop-file-write-failed = Liaison could not write { $path } ({ $reason }).
+desktop-task-stopped = A background task stopped unexpectedly. Try again; if it repeats, send the log file to support.
+desktop-client-secret-required = The client secret is required.
+desktop-sandbox-failed = The built-in sandbox could not start ({ $reason }).
+desktop-step-has-no-checklist = This step has no checklist; it completes itself.

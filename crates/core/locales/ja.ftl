@@ -529,3 +529,16 @@ http-what-querying-salesforce = Salesforce の照会（{ $resource }）
 http-what-salesforce-user = サインインしている Salesforce ユーザーの読み取り
 http-what-salesforce-clock = Salesforce の時刻の読み取り
 http-what-checking-dynamics = Dynamics 365 の接続の確認
+
+## デスクトップ（src-tauri）
+desktop-clipboard-failed = クリップボードを使用できませんでした。表示したフィールドからシークレットを手動でコピーしてください。
+desktop-sandbox-not-running = 組み込みのサンドボックスが起動していません。セットアップ画面から起動してください。
+desktop-csv-not-open = CSV ファイルをもう一度選んでください。Liaison はそのファイルをもう開いていません。
+desktop-no-batch-results = 保存できるバッチの結果はまだありません。
+desktop-template-write-failed = テンプレートを書き込めませんでした（{ $reason }）。
+desktop-location-unusable = その場所は使用できません（{ $reason }）。
+desktop-file-write-failed = { $path } に書き込めませんでした（{ $reason }）。
+desktop-task-stopped = バックグラウンドの処理が予期せず停止しました。もう一度お試しください。繰り返し発生する場合は、ログファイルをサポートに送ってください。
+desktop-client-secret-required = クライアントシークレットは必須です。
+desktop-sandbox-failed = 組み込みのサンドボックスを起動できませんでした（{ $reason }）。
+desktop-step-has-no-checklist = この手順にはチェックリストがありません。自動的に完了します。

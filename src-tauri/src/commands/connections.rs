@@ -12,6 +12,7 @@ use liaison_core::connections::oauth::SystemBrowser;
 use liaison_core::connections::ownership::{self, AccessGrant, ConnectPermission, Handover};
 use liaison_core::connections::salesforce::{self, ConnectSalesforce};
 use liaison_core::connections::{self, ConnectionKind, ConnectionSummary};
+use liaison_core::msg;
 use secrecy::SecretString;
 use tauri::State;
 
@@ -37,12 +38,8 @@ async fn secret_or_sandbox(
         Some(secret) => Ok(Some(SecretString::from(secret))),
         None if is_sandbox => {
             let sandbox = state.sandbox.lock().await;
-            let endpoints = sandbox
-                .as_ref()
-                .ok_or_else(|| {
-                    Error::invalid_input("The built-in sandbox is not running; start it from the Setup page.")
-                })?
-                .endpoints();
+            let endpoints =
+                sandbox.as_ref().ok_or_else(|| Error::invalid_input(msg!("desktop-sandbox-not-running")))?.endpoints();
             Ok(Some(SecretString::from(pick(endpoints))))
         }
         None => Ok(None),
@@ -56,7 +53,7 @@ pub async fn connect_marketo(
 ) -> Result<ConnectionSummary, Error> {
     let secret = secret_or_sandbox(&state, client_secret, request.is_sandbox, |e| e.marketo.client_secret.clone())
         .await?
-        .ok_or_else(|| Error::invalid_input("The client secret is required."))?;
+        .ok_or_else(|| Error::invalid_input(msg!("desktop-client-secret-required")))?;
     let (ws, vault) = (state.workspace()?, state.vault()?);
     marketo::connect(&ws, &vault, request, secret).await
 }

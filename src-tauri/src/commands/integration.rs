@@ -4,6 +4,7 @@
 
 use liaison_core::Error;
 use liaison_core::members::admin::{self, Admin, IntegrationInfo};
+use liaison_core::msg;
 use liaison_core::vault::VaultStatus;
 use secrecy::ExposeSecret;
 use tauri::{AppHandle, Runtime, State};
@@ -41,7 +42,7 @@ pub async fn copy_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, 
     let secret = with_vault(state, admin::reveal_client_secret).await?;
     app.clipboard()
         .write_text(secret.expose_secret().to_owned())
-        .map_err(|e| Error::internal(format!("Liaison could not use the clipboard ({e}).")))
+        .map_err(|e| Error::internal(msg!("desktop-clipboard-failed")).caused_by(e))
 }
 
 pub async fn reveal_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), Error> {

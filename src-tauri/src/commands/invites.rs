@@ -14,6 +14,7 @@ use liaison_core::invites::invite::{self, BatchSummary, InvitationSummary, Invit
 use liaison_core::invites::outbox::{self, OutboxStatus};
 use liaison_core::invites::smtp::{self, SmtpSettings};
 use liaison_core::jobs::Throttle;
+use liaison_core::msg;
 use secrecy::SecretString;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -109,9 +110,7 @@ pub async fn smtp_settings_save(
 pub async fn smtp_use_sandbox(state: State<'_, AppState>) -> Result<SmtpSettings, Error> {
     let (host, port) = {
         let sandbox = state.sandbox.lock().await;
-        let sandbox = sandbox.as_ref().ok_or_else(|| {
-            Error::invalid_input("The built-in sandbox is not running; start it from the Setup page.")
-        })?;
+        let sandbox = sandbox.as_ref().ok_or_else(|| Error::invalid_input(msg!("desktop-sandbox-not-running")))?;
         (sandbox.endpoints().smtp.host.clone(), sandbox.endpoints().smtp.port)
     };
     with_vault(state, move |ws, vault| smtp::use_sandbox_smtp(ws, vault, &host, port)).await
@@ -152,7 +151,7 @@ async fn opened(
     let (opened, inspection) = guard
         .as_ref()
         .filter(|(p, _)| p.as_path() == std::path::Path::new(path))
-        .ok_or_else(|| Error::invalid_input("Choose the CSV file again; Liaison no longer has it open."))?;
+        .ok_or_else(|| Error::invalid_input(msg!("desktop-csv-not-open")))?;
     let mapping = import::mapping(inspection, mapping)?;
     Ok((opened.clone(), inspection.clone(), mapping))
 }
@@ -217,12 +216,8 @@ pub async fn csv_save_results<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Option<String>, Error> {
-    let (source, inspection, batch) = state
-        .last_batch
-        .lock()
-        .await
-        .clone()
-        .ok_or_else(|| Error::not_found("There are no batch results to save yet."))?;
+    let (source, inspection, batch) =
+        state.last_batch.lock().await.clone().ok_or_else(|| Error::not_found(msg!("desktop-no-batch-results")))?;
     let lang = state.lang();
     save_as(app, "invitation-results.csv", move |file| {
         invite::write_batch_results(file, &source, &inspection, &batch, lang)
@@ -235,7 +230,7 @@ pub async fn csv_save_template<R: Runtime>(app: AppHandle<R>) -> Result<Option<S
     save_as(app, "invitation-template.csv", |mut file| {
         use std::io::Write;
         file.write_all(&liaison_core::invites::csv::template())
-            .map_err(|e| Error::invalid_input(format!("Liaison could not write the template ({e}).")))
+            .map_err(|e| Error::invalid_input(msg!("desktop-template-write-failed", reason = e.to_string())))
     })
     .await
 }
@@ -250,10 +245,16 @@ async fn save_as<R: Runtime>(
         else {
             return Ok(None);
         };
-        let path =
-            path.into_path().map_err(|e| Error::invalid_input(format!("That location cannot be used ({e}).")))?;
-        let file = std::fs::File::create(&path)
-            .map_err(|e| Error::invalid_input(format!("Liaison could not write {} ({e}).", path.display())))?;
+        let path = path
+            .into_path()
+            .map_err(|e| Error::invalid_input(msg!("desktop-location-unusable", reason = e.to_string())))?;
+        let file = std::fs::File::create(&path).map_err(|e| {
+            Error::invalid_input(msg!(
+                "desktop-file-write-failed",
+                path = path.display().to_string(),
+                reason = e.to_string()
+            ))
+        })?;
         write(file)?;
         Ok(Some(path.display().to_string()))
     })

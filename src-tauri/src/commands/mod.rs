@@ -17,6 +17,7 @@ pub mod sync;
 
 use std::sync::Arc;
 
+use liaison_core::msg;
 use liaison_core::vault::Vault;
 use liaison_core::{Error, Workspace};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -167,5 +168,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> Result<T, Error> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| Error::internal(format!("A background task stopped unexpectedly ({e}).")))?
+        .map_err(|e| Error::internal(msg!("desktop-task-stopped")).caused_by(e))?
 }

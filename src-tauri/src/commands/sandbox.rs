@@ -1,6 +1,7 @@
 //! The built-in sandbox: "try Liaison without a real account". It runs in-process on loopback;
 //! the UI learns its endpoints and client IDs, never its secrets.
 
+use liaison_core::msg;
 use liaison_core::sync::settings::{self, SyncSettings};
 use liaison_core::{Error, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
@@ -65,7 +66,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<SandboxInfo, Er
             Ok(sandbox) => sandbox,
             Err(_) => Sandbox::start(SandboxConfig { port: None, ..config })
                 .await
-                .map_err(|e| Error::internal(format!("The built-in sandbox could not start ({e}).")))?,
+                .map_err(|e| Error::internal(msg!("desktop-sandbox-failed", reason = e.to_string())))?,
         };
         tracing::info!("embedded sandbox started");
         let base_url = sandbox.endpoints().marketo.base_url.clone();

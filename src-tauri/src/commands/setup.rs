@@ -1,6 +1,7 @@
 //! Home / Setup: the seven-step wizard and the workspace's identity.
 
 use liaison_core::Error;
+use liaison_core::msg;
 use liaison_core::setup::checklist::{self, ChecklistItem};
 use liaison_core::setup::package::{self, PackageVerification};
 use liaison_core::setup::{self, SetupOverview, SetupStepKey};
@@ -19,7 +20,7 @@ pub async fn workspace_status(state: State<'_, AppState>) -> Result<WorkspaceSta
 }
 
 pub async fn step_checklist(step: SetupStepKey) -> Result<Vec<ChecklistItem>, Error> {
-    checklist::checklist(step).ok_or_else(|| Error::invalid_input("This step has no checklist; it completes itself."))
+    checklist::checklist(step).ok_or_else(|| Error::invalid_input(msg!("desktop-step-has-no-checklist")))
 }
 
 pub async fn confirm_step(
