@@ -18,6 +18,7 @@ import type {
   ConnectSalesforce,
   CsvFile,
   CustomField,
+  Destination,
   Estimate,
   FieldPreview,
   FieldRow,
@@ -27,6 +28,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  NewMarketoDestination,
   PackageVerification,
   Person,
   Preferences,
@@ -864,6 +866,44 @@ export const segmentPreview: SegmentPreview = {
   ],
 };
 
+/** The data-privacy notice as the backend sends it (in the admin's language). */
+export const privacyNotice =
+  "Data privacy and compliance: exporting sends the personal data of the people in your segments out of this workspace into the destination you choose. From then on the data is outside this workspace's compliance boundary, and your company is responsible for how it is used, stored and protected there.";
+
+/** Two Marketo destinations: one through the workspace's connection (mk1), one with its own credentials. */
+export const destinations: Destination[] = [
+  {
+    id: "d1",
+    kind: "marketo",
+    name: "JP newsletter",
+    marketo: { list_id: 1042, list_name: "Newsletter – Japan", access: { via: "connection", connection_id: "mk1" } },
+    privacy_accepted_by: "ana@acme.example",
+    privacy_accepted_at: "2026-11-24T09:00:00Z",
+    export_users: ["ana@acme.example", "grace@acme.example"],
+    created_at: "2026-11-24T09:00:00Z",
+  },
+  {
+    id: "d2",
+    kind: "marketo",
+    name: "Partner webinar",
+    marketo: {
+      list_id: 2077,
+      list_name: "Webinar partners 2026",
+      access: { via: "own", base_url: "https://123-ABC-456.mktorest.com", client_id: "partner-client-7" },
+    },
+    privacy_accepted_by: "grace@acme.example",
+    privacy_accepted_at: "2026-11-25T14:30:00Z",
+    export_users: ["grace@acme.example"],
+    created_at: "2026-11-25T14:30:00Z",
+  },
+];
+
+/** What export_destination_delete_confirmation answers for `name`. */
+export function deleteConfirmation(name: string): string {
+  const list = destinations.find((d) => d.name === name)?.marketo?.list_name ?? "?";
+  return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. The static list “${list}” stays in Marketo as it is, with its members.`;
+}
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -1096,6 +1136,33 @@ const defaults: Record<string, Handler> = {
     definition: args.definition as Segment["definition"],
   }),
   segment_delete: () => null,
+  export_privacy_notice: () => privacyNotice,
+  export_destinations_list: () => destinations,
+  export_destination_add_marketo: (args): Destination => {
+    const request = args.destination as NewMarketoDestination;
+    return {
+      id: "d-new",
+      kind: "marketo",
+      name: request.name,
+      marketo: {
+        list_id: Number(request.list_id),
+        list_name: "Webinar attendees",
+        access: request.connection_id
+          ? { via: "connection", connection_id: request.connection_id }
+          : { via: "own", base_url: request.base_url ?? "", client_id: request.client_id ?? "" },
+      },
+      privacy_accepted_by: "ana@acme.example",
+      privacy_accepted_at: "2026-11-26T10:00:00Z",
+      export_users: ["ana@acme.example"],
+      created_at: "2026-11-26T10:00:00Z",
+    };
+  },
+  export_destination_delete_confirmation: (args) => deleteConfirmation(args.name as string),
+  export_destination_delete: () => null,
+  export_destination_add_user: (args): Destination => {
+    const destination = destinations.find((d) => d.name === args.name)!;
+    return { ...destination, export_users: [...destination.export_users, args.email as string] };
+  },
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

@@ -10,6 +10,7 @@ async function openSegments() {
   const user = userEvent.setup();
   render(App);
   await screen.findByRole("heading", { level: 1, name: "Exports" });
+  await user.click(screen.getByRole("tab", { name: "Segments" }));
   expect(screen.getByRole("tab", { name: "Segments" })).toHaveAttribute("aria-selected", "true");
   return user;
 }
