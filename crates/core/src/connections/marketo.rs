@@ -234,6 +234,30 @@ impl MarketoClient {
         .await
     }
 
+    /// Uploads a file as `multipart/form-data` (the bulk import: form field `file`, part type
+    /// `text/csv`), with query parameters. The file is sent again as it is on a retry.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        file_name: &str,
+        data: &[u8],
+    ) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.settings.base_url);
+        let build = |c: &reqwest::Client| {
+            let part = reqwest::multipart::Part::bytes(data.to_vec()).file_name(file_name.to_owned());
+            let part = match part.mime_str("text/csv") {
+                Ok(part) => part,
+                Err(_) => reqwest::multipart::Part::bytes(data.to_vec()).file_name(file_name.to_owned()),
+            };
+            c.post(&url).query(query).multipart(reqwest::multipart::Form::new().part("file", part))
+        };
+        self.authorized(msg!("http-what-uploading", system = "Marketo", path = path), build, |response| async move {
+            judge_envelope(response).await
+        })
+        .await
+    }
+
     /// GETs a file (a bulk extract's CSV). Errors come back as the JSON envelope instead.
     pub async fn get_file(&self, path: &str) -> Result<String> {
         let url = format!("{}{path}", self.settings.base_url);
@@ -381,10 +405,11 @@ async fn judge_envelope(response: reqwest::Response) -> Outcome<serde_json::Valu
             Outcome::Retry { after: Some(Duration::from_secs(30)), reason: Text::verbatim(format!("1029: {message}")) }
         }
         "603" => Outcome::Fail(Error::new(ErrorCode::Forbidden, msg!("marketo-access-denied"))),
-        _ => Outcome::Fail(
-            bad_response(msg!("marketo-what-error-code", code = &code, message = &message))
-                .with_details(serde_json::json!({ "system": "marketo", "marketo_code": code })),
-        ),
+        _ => {
+            Outcome::Fail(bad_response(msg!("marketo-what-error-code", code = &code, message = &message)).with_details(
+                serde_json::json!({ "system": "marketo", "marketo_code": code, "marketo_message": message }),
+            ))
+        }
     }
 }
 

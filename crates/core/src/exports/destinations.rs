@@ -80,6 +80,19 @@ fn secret_name(destination_id: &str) -> String {
     format!("export.{destination_id}.client_secret")
 }
 
+/// The Marketo client of a saved destination (its own secret comes from the vault).
+pub(crate) fn client(ws: &Workspace, vault: &Vault, d: &Destination) -> Result<MarketoClient> {
+    let settings = d
+        .marketo
+        .as_ref()
+        .ok_or_else(|| Error::invalid_input(msg!("export-destination-not-marketo", name = d.name.as_str())))?;
+    let secret = match &settings.access {
+        MarketoAccess::Own { .. } => vault.get(&secret_name(&d.id))?,
+        MarketoAccess::Connection { .. } => None,
+    };
+    marketo_client(ws, vault, &settings.access, secret)
+}
+
 /// The Marketo client of a destination's access.
 pub(crate) fn marketo_client(
     ws: &Workspace,
@@ -235,8 +248,22 @@ pub fn get(store: &Store, name: &str) -> Result<Destination> {
     found.ok_or_else(|| Error::not_found(msg!("export-destination-not-found", name = name.trim())))
 }
 
+/// The destination with this ID, even a deleted one (an export's run needs its list).
+pub fn by_id(store: &Store, id: &str) -> Result<Destination> {
+    let found = store.read(|c| {
+        let d = c.query_row(&format!("{SELECT} WHERE d.id = ?1"), [id], read).optional()?;
+        d.map(|d| with_users(c, d)).transpose()
+    })?;
+    found.ok_or_else(|| Error::not_found(msg!("export-destination-not-found", name = id)))
+}
+
 /// Refuses an admin who is not one of the destination's export users.
-fn require_export_user(tx: &rusqlite::Connection, destination_id: &str, member_id: &str, name: &str) -> Result<()> {
+pub(crate) fn require_export_user(
+    tx: &rusqlite::Connection,
+    destination_id: &str,
+    member_id: &str,
+    name: &str,
+) -> Result<()> {
     let allowed: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM export_destination_users WHERE destination_id = ?1 AND member_id = ?2)",
         params![destination_id, member_id],
@@ -286,6 +313,13 @@ pub fn delete(ws: &Workspace, vault: &Vault, name: &str) -> Result<()> {
         let actor = require_actor(tx)?;
         require_export_user(tx, &d.id, &actor.id, &d.name)?;
         tx.execute("UPDATE export_destinations SET deleted_at = ?2 WHERE id = ?1", params![d.id, now()])?;
+        let exports: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM exports WHERE destination_id = ?1 AND deleted_at IS NULL")?;
+            stmt.query_map([&d.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        for export in &exports {
+            super::definition::remove_in(tx, export)?;
+        }
         vault.delete_in(tx, &secret_name(&d.id))?;
         audit::record(
             tx,

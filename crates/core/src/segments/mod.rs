@@ -8,7 +8,9 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use rules::{Compiled, Definition, FieldKind, Match, Op, Rule, SegmentField, compile, standard_fields};
+pub use rules::{
+    Compiled, Definition, FieldKind, Match, Op, Rule, SegmentField, compile, compile_union, standard_fields, value_sql,
+};
 
 use crate::members::admin::require_actor;
 use crate::store::{Store, now};
@@ -192,12 +194,18 @@ pub fn get(store: &Store, name: &str) -> Result<Segment> {
         .ok_or_else(|| Error::not_found(msg!("segment-not-found", name = name.trim())))
 }
 
-/// Deletes a segment. Audited. (Once exports exist, a segment an export uses is refused here
-/// with the exports' names.)
+/// Deletes a segment. A segment an export uses is refused, naming the exports. Audited.
 pub fn delete(ws: &Workspace, name: &str) -> Result<()> {
     let segment = get(ws.store(), name)?;
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
+        let exports = crate::exports::definition::using_segment(tx, &segment.id)?;
+        if !exports.is_empty() {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                msg!("segment-used-by-exports", name = segment.name.as_str(), exports = exports.join(", ")),
+            ));
+        }
         tx.execute("DELETE FROM segments WHERE id = ?1", [&segment.id])?;
         audit::record(
             tx,

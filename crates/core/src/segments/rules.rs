@@ -208,6 +208,35 @@ pub struct Compiled {
 /// longer exists (a removed custom field) is refused with the field's name.
 pub fn compile(definition: &Definition, fields: &[SegmentField]) -> Result<Compiled> {
     let mut params = Vec::new();
+    let condition = compile_into(definition, fields, &mut params)?;
+    Ok(Compiled { condition, params })
+}
+
+/// The people any of `definitions` matches (an export of several segments), as one condition.
+pub fn compile_union(definitions: &[&Definition], fields: &[SegmentField]) -> Result<Compiled> {
+    let mut params = Vec::new();
+    let mut parts = Vec::new();
+    for definition in definitions {
+        parts.push(format!("({})", compile_into(definition, fields, &mut params)?));
+    }
+    let condition = if parts.is_empty() { "0".to_owned() } else { parts.join(" OR ") };
+    Ok(Compiled { condition, params })
+}
+
+/// The SQL expression of a text field's value for the person `p` (a column, or a custom sync
+/// field's value), for reading what an export delivers. `None` for a field without a value.
+pub fn value_sql(field: &SegmentField, params: &mut Vec<SqlValue>) -> Option<String> {
+    match source(field)? {
+        Source::Column(column) => Some(format!("p.{column}")),
+        Source::Custom(key) => {
+            let key = push(params, SqlValue::Text(key));
+            Some(format!("(SELECT c.value FROM people_custom c WHERE c.person_id = p.id AND c.key = {key})"))
+        }
+        Source::Known => None,
+    }
+}
+
+fn compile_into(definition: &Definition, fields: &[SegmentField], params: &mut Vec<SqlValue>) -> Result<String> {
     let mut parts = Vec::new();
     for rule in &definition.rules {
         let field = fields
@@ -221,9 +250,9 @@ pub fn compile(definition: &Definition, fields: &[SegmentField]) -> Result<Compi
                 op = rule.op.phrase()
             )));
         }
-        parts.push(condition(field, rule, &mut params)?);
+        parts.push(condition(field, rule, params)?);
     }
-    let condition = if parts.is_empty() {
+    Ok(if parts.is_empty() {
         "1".to_owned()
     } else {
         let joiner = match definition.match_ {
@@ -231,8 +260,7 @@ pub fn compile(definition: &Definition, fields: &[SegmentField]) -> Result<Compi
             Match::Any => " OR ",
         };
         parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(joiner)
-    };
-    Ok(Compiled { condition, params })
+    })
 }
 
 fn value_of(rule: &Rule) -> Result<String> {

@@ -23,6 +23,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_sync.sql")),
     M::up(include_str!("migrations/0006_segments.sql")),
     M::up(include_str!("migrations/0007_exports.sql")),
+    M::up(include_str!("migrations/0008_export_runs.sql")),
 ];
 
 /// The migrations, applied in order at open.

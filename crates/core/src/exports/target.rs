@@ -1,0 +1,296 @@
+//! Where an export's rows go. [`ListTarget`] is what a run needs from a destination: hand over a
+//! batch of rows (a file), learn how the batch ended row by row, find list members' IDs and
+//! remove members. Marketo is the first implementation (bulk lead import with `listId`); the
+//! Dynamics 365 marketing list is the next.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::definition::FieldMap;
+use crate::connections::marketo::MarketoClient;
+use crate::{Error, ErrorCode, Result, msg};
+
+/// One person as a run delivers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub email_key: String,
+    pub email: String,
+    /// The mapped values, in the mapping's order (email first).
+    pub values: Vec<Option<String>>,
+    pub hash: String,
+    /// The person's ID in the destination, when known.
+    pub member_id: Option<String>,
+    /// Not delivered before (an add rather than an update).
+    pub is_new: bool,
+}
+
+/// What became of a handed-over batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BatchState {
+    /// Still queued or being processed.
+    Waiting,
+    /// Finished: the rows the destination refused and those it took with a warning, by email key.
+    Done { failed: Vec<(String, String)>, warned: Vec<(String, String)> },
+    /// The whole batch failed (nothing was taken).
+    Failed { reason: String },
+}
+
+/// The outcome of handing over a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Submitted {
+    Batch(String),
+    /// The destination is busy with other batches (Marketo 1016, or 1019 for this list): try again later.
+    Busy,
+}
+
+/// A list a run delivers to.
+pub(crate) trait ListTarget {
+    /// The largest file one batch may be.
+    fn max_batch_bytes(&self) -> usize;
+    /// How long to wait before asking about a batch again, after `polls` questions.
+    fn poll_interval(&self, polls: u32) -> Duration;
+    /// Hands over `rows` as one batch.
+    async fn submit(&self, mapping: &[FieldMap], rows: &[&Row]) -> Result<Submitted>;
+    /// Where a batch stands.
+    async fn batch(&self, batch_id: &str) -> Result<BatchState>;
+    /// The destination's IDs of the people with these emails (those it knows).
+    async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>>;
+    /// Removes these members from the list (the people stay in the destination).
+    async fn remove(&self, member_ids: &[&str]) -> Result<()>;
+    /// Calls made through this target's connection so far.
+    fn calls(&self) -> u64;
+    /// Calls used today in the destination's daily quota.
+    async fn calls_today(&self) -> Result<u64>;
+    /// The destination's clock (its quota resets on it).
+    async fn server_time(&self) -> Result<time::OffsetDateTime>;
+}
+
+/// The CSV of a batch: a header of the destination's field names, then one line per row.
+pub(crate) fn csv_file(mapping: &[FieldMap], rows: &[&Row]) -> Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 80));
+    out.write_record(mapping.iter().map(|m| m.target_field.as_str()))
+        .map_err(|e| Error::new(ErrorCode::Internal, msg!("export-file-not-written")).caused_by(e))?;
+    for row in rows {
+        out.write_record(row.values.iter().map(|v| v.as_deref().unwrap_or("")))
+            .map_err(|e| Error::new(ErrorCode::Internal, msg!("export-file-not-written")).caused_by(e))?;
+    }
+    out.into_inner().map_err(|e| Error::new(ErrorCode::Internal, msg!("export-file-not-written")).caused_by(e))
+}
+
+/// The length one row adds to a batch's file (its CSV line).
+pub(crate) fn csv_line_len(row: &Row) -> usize {
+    row.values.iter().map(|v| v.as_deref().map_or(0, |v| v.len() + 2 + v.matches('"').count())).sum::<usize>()
+        + row.values.len()
+}
+
+/// A Marketo static list, filled through the bulk lead import.
+pub(crate) struct MarketoList {
+    client: MarketoClient,
+    list_id: i64,
+    /// The first wait between status polls (it grows to 30 s).
+    first_poll: Duration,
+    calls0: u64,
+}
+
+/// Marketo refuses import files of 10 MB or more (413); a margin keeps clear of it.
+pub(crate) const MARKETO_MAX_FILE: usize = 9 * 1024 * 1024;
+
+/// Emails per lookup: 300 at most, fewer when the URL would pass Marketo's 8 KB.
+const LOOKUP_URL_BUDGET: usize = 7_000;
+
+impl MarketoList {
+    pub(crate) fn new(client: MarketoClient, list_id: i64, first_poll: Duration) -> Self {
+        let calls0 = client.http().budget().calls();
+        Self { client, list_id, first_poll, calls0 }
+    }
+
+    async fn problems(&self, batch_id: &str, file: &str) -> Result<Vec<(String, String)>> {
+        let text = self.client.get_file(&format!("/bulk/v1/leads/batch/{batch_id}/{file}")).await?;
+        Ok(parse_problem_file(&text))
+    }
+}
+
+/// Reads a failures or warnings file: the job's columns plus a last reason column. Rows are
+/// known by their email.
+pub(crate) fn parse_problem_file(text: &str) -> Vec<(String, String)> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let Ok(headers) = reader.headers().cloned() else { return Vec::new() };
+    let Some(email) = headers.iter().position(|h| h.trim().eq_ignore_ascii_case("email")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for record in reader.records().flatten() {
+        let address = record.get(email).unwrap_or_default();
+        let reason = record.iter().last().unwrap_or_default();
+        if !address.is_empty() {
+            out.push((crate::invites::csv::normalize_email(address), reason.to_owned()));
+        }
+    }
+    out
+}
+
+fn marketo_code(err: &Error) -> Option<String> {
+    err.details.as_ref()?.get("marketo_code")?.as_str().map(str::to_owned)
+}
+
+impl ListTarget for MarketoList {
+    fn max_batch_bytes(&self) -> usize {
+        MARKETO_MAX_FILE
+    }
+
+    fn poll_interval(&self, polls: u32) -> Duration {
+        // Marketo asks for 5 to 30 s between status polls; the first comes sooner.
+        let grown = self.first_poll.saturating_mul(1 << polls.min(5));
+        grown.min(Duration::from_secs(30).max(self.first_poll))
+    }
+
+    async fn submit(&self, mapping: &[FieldMap], rows: &[&Row]) -> Result<Submitted> {
+        let file = csv_file(mapping, rows)?;
+        let list = self.list_id.to_string();
+        let query = [("format", "csv"), ("lookupField", "email"), ("listId", list.as_str())];
+        match self.client.post_file("/bulk/v1/leads.json", &query, "liaison-export.csv", &file).await {
+            Ok(answer) => {
+                let id = &answer["result"][0]["batchId"];
+                let id = id.as_i64().map(|i| i.to_string()).or_else(|| id.as_str().map(str::to_owned));
+                id.map(Submitted::Batch).ok_or_else(|| {
+                    Error::new(ErrorCode::BadResponse, msg!("marketo-bad-response", what = msg!("export-no-batch-id")))
+                })
+            }
+            Err(err) if matches!(marketo_code(&err).as_deref(), Some("1016" | "1019")) => Ok(Submitted::Busy),
+            Err(err) => Err(field_error(err)),
+        }
+    }
+
+    async fn batch(&self, batch_id: &str) -> Result<BatchState> {
+        let answer = self.client.get(&format!("/bulk/v1/leads/batch/{batch_id}.json"), &[]).await?;
+        let status = &answer["result"][0];
+        match status["status"].as_str().unwrap_or_default() {
+            "Complete" => {
+                let failed = if status["numOfRowsFailed"].as_u64().unwrap_or(0) > 0 {
+                    self.problems(batch_id, "failures.json").await?
+                } else {
+                    Vec::new()
+                };
+                let warned = if status["numOfRowsWithWarning"].as_u64().unwrap_or(0) > 0 {
+                    self.problems(batch_id, "warnings.json").await?
+                } else {
+                    Vec::new()
+                };
+                Ok(BatchState::Done { failed, warned })
+            }
+            "Failed" => Ok(BatchState::Failed { reason: status["message"].as_str().unwrap_or_default().to_owned() }),
+            _ => Ok(BatchState::Waiting),
+        }
+    }
+
+    async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        let mut start = 0;
+        while start < emails.len() {
+            let mut end = start;
+            let mut len = 0;
+            while end < emails.len() && end - start < 300 && len + emails[end].len() * 3 < LOOKUP_URL_BUDGET {
+                len += emails[end].len() * 3 + 3;
+                end += 1;
+            }
+            let end = end.max(start + 1);
+            let values = emails[start..end].join(",");
+            let answer = self
+                .client
+                .get(
+                    "/rest/v1/leads.json",
+                    &[("filterType", "email"), ("filterValues", &values), ("fields", "id,email"), ("batchSize", "300")],
+                )
+                .await?;
+            for lead in answer["result"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(email)) = (lead["id"].as_i64(), lead["email"].as_str()) {
+                    found.insert(crate::invites::csv::normalize_email(email), id.to_string());
+                }
+            }
+            start = end;
+        }
+        Ok(found)
+    }
+
+    async fn remove(&self, member_ids: &[&str]) -> Result<()> {
+        for chunk in member_ids.chunks(300) {
+            let input: Vec<serde_json::Value> = chunk
+                .iter()
+                .filter_map(|id| id.parse::<i64>().ok())
+                .map(|id| serde_json::json!({ "id": id }))
+                .collect();
+            if input.is_empty() {
+                continue;
+            }
+            self.client
+                .post(
+                    &format!("/rest/v1/lists/{}/leads.json?_method=DELETE", self.list_id),
+                    Some(&serde_json::json!({ "input": input })),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn calls(&self) -> u64 {
+        self.client.http().budget().calls().saturating_sub(self.calls0)
+    }
+
+    async fn calls_today(&self) -> Result<u64> {
+        self.client.calls_today().await
+    }
+
+    async fn server_time(&self) -> Result<time::OffsetDateTime> {
+        self.client.probe_server_time().await
+    }
+}
+
+/// Marketo's 1003 / 1006 on an import names a field it does not take: say which.
+fn field_error(err: Error) -> Error {
+    match marketo_code(&err).as_deref() {
+        Some("1003" | "1006") => {
+            let said = err.details.as_ref().and_then(|d| d.get("marketo_message")).and_then(|m| m.as_str());
+            let field = said
+                .and_then(|m| m.split('\'').nth(1))
+                .map(str::to_owned)
+                .unwrap_or_else(|| said.unwrap_or_default().to_owned());
+            Error::invalid_input(msg!("export-marketo-field-refused", field = field)).caused_by(err)
+        }
+        _ => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failures_file_is_read_by_email_with_its_reason() {
+        let text =
+            "email,firstName,Import Failure Reason\nA@Example.com,Ann,Invalid email address\n,Bob,Missing email\n";
+        assert_eq!(parse_problem_file(text), vec![("a@example.com".to_owned(), "Invalid email address".to_owned())]);
+    }
+
+    #[test]
+    fn a_line_length_counts_quotes_and_separators() {
+        let row = Row {
+            email_key: "a@x.jp".into(),
+            email: "a@x.jp".into(),
+            values: vec![Some("a@x.jp".into()), Some("Say \"hi\"".into()), None],
+            hash: String::new(),
+            member_id: None,
+            is_new: true,
+        };
+        let mapping: Vec<FieldMap> = ["email", "firstName", "city"]
+            .iter()
+            .map(|f| FieldMap {
+                attribute: super::super::Attribute::Email,
+                cache_field: "email".into(),
+                target_field: (*f).into(),
+            })
+            .collect();
+        let header = csv_file(&mapping, &[]).unwrap().len();
+        let file = csv_file(&mapping, &[&row]).unwrap().len();
+        assert!(csv_line_len(&row) >= file - header, "{} < {}", csv_line_len(&row), file - header);
+    }
+}

@@ -1,0 +1,267 @@
+//! Exports to a Marketo static list (R11, R12, R15) against the sandbox: saving never runs,
+//! the dry run predicts without a call, a run delivers the difference, a re-run with nothing
+//! changed costs almost nothing, leavers are removed, and an interrupted run follows its import
+//! by batch ID instead of sending it again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use liaison_core::connections::marketo::{self, ConnectMarketo, MarketoClient};
+use liaison_core::exports::destinations::{self, NewMarketoDestination};
+use liaison_core::exports::{self, Attribute, ExportOptions, FieldChoice, NewExport, Schedule};
+use liaison_core::jobs::Control;
+use liaison_core::members::admin::activate;
+use liaison_core::runs::RunState;
+use liaison_core::segments::{self, Definition, Match, Rule};
+use liaison_core::vault::{MemoryKeychain, Vault};
+use liaison_core::{ErrorCode, Paths, Workspace};
+use liaison_sandbox::{Sandbox, SandboxConfig};
+use rusqlite::params;
+use secrecy::SecretString;
+
+struct World {
+    _dir: tempfile::TempDir,
+    ws: Workspace,
+    vault: Vault,
+    sb: Sandbox,
+    connection: String,
+    list_id: i64,
+}
+
+async fn world(time_scale: f64) -> World {
+    let sb = Sandbox::start(SandboxConfig { people: 20, time_scale, ..SandboxConfig::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
+    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    let e = sb.endpoints().marketo.clone();
+    let request = ConnectMarketo {
+        display_name: String::new(),
+        base_url: e.base_url.clone(),
+        client_id: e.client_id.clone(),
+        is_sandbox: true,
+    };
+    let connection =
+        marketo::connect(&ws, &vault, request, SecretString::from(e.client_secret.clone())).await.unwrap().id;
+    let lists = client(&ws, &vault, &connection).get("/rest/v1/lists.json", &[]).await.unwrap();
+    let list_id = lists["result"][0]["id"].as_i64().unwrap();
+    let w = World { _dir: dir, ws, vault, sb, connection, list_id };
+    destinations::add_marketo(
+        &w.ws,
+        &w.vault,
+        NewMarketoDestination {
+            name: "Nurture".into(),
+            list_id: w.list_id.to_string(),
+            connection_id: Some(w.connection.clone()),
+            base_url: None,
+            client_id: None,
+            accept_privacy_notice: true,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    w
+}
+
+fn client(ws: &Workspace, vault: &Vault, connection: &str) -> MarketoClient {
+    MarketoClient::load(ws, vault, connection).unwrap()
+}
+
+/// 28 deliverable people in Japan, two without a deliverable email, ten in France.
+fn cache(ws: &Workspace) {
+    ws.store()
+        .write(|tx| {
+            let add = |email: &str, country: &str, city: &str| {
+                tx.execute(
+                    "INSERT INTO people (email_key, email, first_name, country, city) VALUES (lower(?1), ?1, 'Name', ?2, ?3)",
+                    params![email, country, city],
+                )
+            };
+            for i in 0..28 {
+                add(&format!("jp{i}@example.co.jp"), "Japan", "Tokyo")?;
+            }
+            add("not-an-address", "Japan", "Tokyo")?;
+            add("山田@example.jp", "Japan", "Tokyo")?;
+            for i in 0..10 {
+                add(&format!("fr{i}@example.fr"), "France", "Paris")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+async fn create_export(w: &World) -> exports::Export {
+    let definition = Definition { match_: Match::All, rules: vec![Rule::parse("country is Japan").unwrap()] };
+    segments::create(&w.ws, "Japan", definition).unwrap();
+    exports::definition::create(
+        &w.ws,
+        &w.vault,
+        NewExport {
+            name: "Japan nurture".into(),
+            destination: "Nurture".into(),
+            segments: vec!["Japan".into()],
+            fields: vec![
+                FieldChoice { attribute: Attribute::FirstName, cache_field: None },
+                FieldChoice { attribute: Attribute::City, cache_field: None },
+            ],
+            schedule: Schedule::AfterSync,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn list_members(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = vec![("fields", "email".to_owned()), ("batchSize", "300".to_owned())];
+        if let Some(t) = &token {
+            query.push(("nextPageToken", t.clone()));
+        }
+        let q: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = client(&w.ws, &w.vault, &w.connection)
+            .get(&format!("/rest/v1/lists/{}/leads.json", w.list_id), &q)
+            .await
+            .unwrap();
+        for lead in page["result"].as_array().into_iter().flatten() {
+            out.push(lead["email"].as_str().unwrap_or_default().to_lowercase());
+        }
+        match page["nextPageToken"].as_str() {
+            Some(t) if page["moreResult"] == true => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn run(w: &World, control: &Control) -> liaison_core::Result<exports::ExportReport> {
+    let options = ExportOptions::for_export(&w.ws, "Japan nurture").unwrap();
+    exports::run::run(&w.ws, &w.vault, "Japan nurture", options, control, &|_| {}).await
+}
+
+#[tokio::test]
+async fn r11_r15_an_export_delivers_the_difference_and_a_rerun_without_changes_costs_almost_nothing() {
+    let w = world(200.0).await;
+    cache(&w.ws);
+    let before = list_members(&w).await;
+    let export = create_export(&w).await;
+    assert_eq!(export.mapping.len(), 3, "email is always delivered: {:?}", export.mapping);
+    assert!(
+        exports::history::history(w.ws.store(), Some("Japan nurture"), 10).unwrap().is_empty(),
+        "R15: saving never runs"
+    );
+
+    let dry = exports::run::dry_run(&w.ws, "Japan nurture").unwrap();
+    assert_eq!((dry.counts.people, dry.counts.added, dry.counts.skipped), (30, 28, 2));
+    assert_eq!(dry.added.len(), 10, "a sample of each kind");
+    assert_eq!(dry.skipped.len(), 2);
+    assert_eq!(list_members(&w).await, before, "a dry run changes nothing");
+
+    let first = run(&w, &Control::default()).await.unwrap();
+    assert_eq!(first.state, RunState::Succeeded);
+    let c = first.counts;
+    assert_eq!((c.added, c.updated, c.removed, c.skipped, c.failed, c.files), (28, 0, 0, 2, 0, 1), "{c:?}");
+    let members = list_members(&w).await;
+    for i in 0..28 {
+        assert!(members.contains(&format!("jp{i}@example.co.jp")), "jp{i} is on the list");
+    }
+    assert!(!members.iter().any(|m| m.ends_with(".fr")), "France is not in the segment");
+
+    let again = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((again.counts.added, again.counts.updated, again.counts.unchanged), (0, 0, 28));
+    assert!(again.counts.calls <= 10, "a re-run with nothing changed costs {} calls", again.counts.calls);
+
+    // One person moves within Japan, one leaves for France.
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE people SET city = 'Osaka' WHERE email_key = 'jp1@example.co.jp'", [])?;
+            tx.execute("UPDATE people SET country = 'France' WHERE email_key = 'jp2@example.co.jp'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let dry = exports::run::dry_run(&w.ws, "Japan nurture").unwrap();
+    assert_eq!((dry.counts.updated, dry.counts.removed, dry.counts.unchanged), (1, 1, 26));
+    assert_eq!(dry.removed, vec!["jp2@example.co.jp"]);
+    let third = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((third.counts.added, third.counts.updated, third.counts.removed), (0, 1, 1), "{:?}", third.counts);
+    let members = list_members(&w).await;
+    assert!(!members.contains(&"jp2@example.co.jp".to_owned()), "the leaver left the list");
+    assert!(members.contains(&"jp1@example.co.jp".to_owned()));
+
+    let history = exports::history::history(w.ws.store(), Some("Japan nurture"), 10).unwrap();
+    assert_eq!(history.len(), 3);
+    assert!(history.iter().all(|r| r.state == RunState::Succeeded && r.seconds.is_some()));
+    let rows = exports::history::rows(w.ws.store(), &first.run_id, 100).unwrap();
+    assert_eq!(rows.iter().filter(|r| r.outcome == "skipped").count(), 2, "{rows:?}");
+    let csv = exports::history::results_csv(w.ws.store(), &first.run_id, liaison_core::Lang::Ja).unwrap();
+    assert!(csv.contains("スキップ") && csv.contains("メールアドレス"), "{csv}");
+}
+
+#[tokio::test]
+async fn a_segment_an_export_uses_cannot_be_deleted_and_deleting_the_destination_removes_its_exports() {
+    let w = world(200.0).await;
+    cache(&w.ws);
+    create_export(&w).await;
+    let refused = segments::delete(&w.ws, "Japan").unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert!(refused.message.contains("Japan nurture"), "the message names the export: {}", refused.message);
+    run(&w, &Control::default()).await.unwrap();
+
+    destinations::delete(&w.ws, &w.vault, "Nurture").unwrap();
+    assert!(exports::definition::list(w.ws.store()).unwrap().is_empty(), "its exports stop and are removed");
+    let history = exports::history::history(w.ws.store(), None, 10).unwrap();
+    assert_eq!(history.len(), 1, "their history stays readable");
+    assert_eq!(history[0].export, "Japan nurture");
+    let left = list_members(&w).await;
+    assert_eq!(left.iter().filter(|m| m.starts_with("jp")).count(), 28, "the list in Marketo is left as it is");
+    segments::delete(&w.ws, "Japan").unwrap();
+}
+
+#[tokio::test]
+async fn r12_a_run_over_a_million_people_is_refused_with_the_count_before_any_call() {
+    let w = world(200.0).await;
+    create_export(&w).await;
+    w.ws.store()
+        .write(|tx| {
+            tx.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000001)
+                 INSERT INTO people (email_key, email, country) SELECT 'p' || i || '@example.jp', 'p' || i || '@example.jp', 'Japan' FROM n",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let err = run(&w, &Control::default()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("1000001") || err.message.contains("1,000,001"), "{}", err.message);
+    assert!(exports::history::history(w.ws.store(), None, 10).unwrap().is_empty(), "no run was started");
+}
+
+#[tokio::test]
+async fn an_interrupted_run_follows_its_import_by_batch_id_instead_of_sending_it_again() {
+    // Virtual time runs at the wall clock's pace: the import takes long enough to interrupt.
+    let w = world(1.0).await;
+    cache(&w.ws);
+    create_export(&w).await;
+    let control = Control::default();
+    let handed_over = AtomicBool::new(false);
+    let observer = |p: &exports::ExportProgress| {
+        if p.counts.files == 1 && !handed_over.swap(true, Ordering::SeqCst) {
+            control.cancel();
+        }
+    };
+    let options = ExportOptions::for_export(&w.ws, "Japan nurture").unwrap();
+    let cut = exports::run::run(&w.ws, &w.vault, "Japan nurture", options, &control, &observer).await.unwrap();
+    assert_eq!(cut.state, RunState::Cancelled);
+    assert_eq!((cut.counts.files, cut.counts.added), (1, 0), "the file was handed over, its result not yet known");
+
+    // An hour of Marketo's time passes: the import has long finished.
+    let control_url = w.sb.endpoints().control_url.clone();
+    let hour = serde_json::json!({ "advance_secs": 3_600 });
+    reqwest::Client::new().post(format!("{control_url}/clock")).json(&hour).send().await.unwrap();
+    let next = run(&w, &Control::default()).await.unwrap();
+    assert_eq!(next.counts.files, 0, "no file was sent again: {:?}", next.counts);
+    assert_eq!(next.counts.added, 28, "the earlier import's rows are recorded as delivered");
+    assert_eq!(list_members(&w).await.iter().filter(|m| m.starts_with("jp")).count(), 28);
+}
