@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use liaison_core::exports::{ExportFinished, ExportProgress};
 use liaison_core::invites::outbox::{DeliveryProgress, DeliverySummary, Notice};
 use liaison_core::jobs::Reporter;
 use liaison_core::sync::job::SyncFinished;
@@ -97,6 +98,28 @@ impl Reporter<DeliveryProgress, DeliverySummary> for Bar<DeliverySummary> {
     fn notice(&self, _: &Notice) {}
 
     fn finished(&self, outcome: &DeliverySummary) {
+        self.keep(outcome);
+    }
+}
+
+impl Reporter<ExportProgress, ExportFinished> for Bar<ExportFinished> {
+    fn progress(&self, p: &ExportProgress) {
+        let c = &p.counts;
+        self.bar.set_position((p.fraction * 1000.0).round() as u64);
+        let mut msg = format!(
+            "added {}, updated {}, removed {}, unchanged {}, skipped {}, failed {} · {} files, {} calls",
+            c.added, c.updated, c.removed, c.unchanged, c.skipped, c.failed, c.files, c.calls
+        );
+        if let Some(note) = &p.message {
+            msg.push_str(" — ");
+            msg.push_str(note);
+        }
+        self.bar.set_message(msg);
+    }
+
+    fn notice(&self, _: &Notice) {}
+
+    fn finished(&self, outcome: &ExportFinished) {
         self.keep(outcome);
     }
 }

@@ -75,3 +75,114 @@ fn r10_a_marketo_destination_is_added_with_the_privacy_notice_accepted_listed_an
     assert_eq!(json(&run(d, &["--json", "export", "destination", "list"], "")), serde_json::json!([]));
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn r11_an_export_is_created_dry_run_run_and_rerun_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = liaison_sandbox::SandboxConfig { people: 20, time_scale: 200.0, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let mk = sandbox.endpoints().marketo.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    json(&run(
+        d,
+        &["--json", "connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"],
+        &mk.client_secret,
+    ));
+    {
+        let ws = Workspace::open(Paths::in_dir(d)).unwrap();
+        ws.store()
+            .write(|tx| {
+                for i in 0..12 {
+                    let country = if i < 9 { "Japan" } else { "France" };
+                    tx.execute(
+                        "INSERT INTO people (email_key, email, first_name, country) VALUES (?1, ?1, 'Aiko', ?2)",
+                        rusqlite::params![format!("p{i}@example.jp"), country],
+                    )?;
+                }
+                tx.execute("INSERT INTO people (email_key, email, country) VALUES ('broken', 'broken', 'Japan')", [])?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let lists = json(&run(d, &["--json", "export", "destination", "list"], ""));
+    assert_eq!(lists, serde_json::json!([]));
+    let list_id = {
+        let paths = Paths::in_dir(d);
+        let ws = Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let id = liaison_core::connections::list(ws.store()).unwrap()[0].id.clone();
+        let client = MarketoClient::load(&ws, &vault, &id).unwrap();
+        let lists = rt.block_on(client.get("/rest/v1/lists.json", &[])).unwrap();
+        lists["result"][0]["id"].as_i64().unwrap().to_string()
+    };
+    json(&run(
+        d,
+        &[
+            "--json",
+            "export",
+            "destination",
+            "add",
+            "marketo",
+            "--name",
+            "Nurture",
+            "--list-id",
+            &list_id,
+            "--connection",
+            "marketo",
+            "--accept-privacy-notice",
+        ],
+        "",
+    ));
+    json(&run(d, &["--json", "segment", "create", "Japan", "--rule", "country is Japan"], ""));
+    let bad = run(
+        d,
+        &["export", "create", "JP", "--destination", "Nurture", "--segment", "Japan", "--field", "shoe_size"],
+        "",
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("shoe_size"), "{bad:?}");
+    let saved = json(&run(
+        d,
+        &[
+            "--json",
+            "export",
+            "create",
+            "JP",
+            "--destination",
+            "Nurture",
+            "--segment",
+            "Japan",
+            "--field",
+            "firstName=first_name",
+            "--schedule",
+            "after-sync",
+        ],
+        "",
+    ));
+    assert_eq!(saved["schedule"], serde_json::json!({ "kind": "after_sync" }));
+    assert_eq!(json(&run(d, &["--json", "export", "history", "JP"], "")), serde_json::json!([]), "R15");
+
+    let dry = json(&run(d, &["--json", "export", "run", "JP", "--dry-run"], ""));
+    assert_eq!((dry["added"].as_u64(), dry["skipped"].as_u64(), dry["calls"].as_u64()), (Some(9), Some(1), Some(0)));
+    let first = json(&run(d, &["--json", "export", "run", "JP"], ""));
+    assert_eq!(
+        (first["added"].as_u64(), first["skipped"].as_u64(), first["failed"].as_u64()),
+        (Some(9), Some(1), Some(0))
+    );
+    let again = json(&run(d, &["--json", "export", "run", "JP"], ""));
+    assert_eq!((again["added"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(9)));
+    assert!(again["calls"].as_u64().unwrap() <= 10, "{again}");
+    let history = json(&run(d, &["--json", "export", "history", "JP"], ""));
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    let results = run(d, &["export", "results", first["run_id"].as_str().unwrap()], "");
+    assert!(String::from_utf8_lossy(&results.stdout).contains("broken"), "{results:?}");
+
+    let refused = run(d, &["segment", "delete", "Japan"], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("JP"), "{refused:?}");
+    json(&run(d, &["--json", "export", "delete", "JP"], ""));
+    assert_eq!(json(&run(d, &["--json", "export", "list"], "")), serde_json::json!([]));
+    rt.block_on(sandbox.shutdown());
+}

@@ -1,19 +1,96 @@
-//! `liaison export destination add|list|delete`: where exports deliver.
+//! `liaison export destination add|list|delete` (where exports deliver) and `liaison export
+//! create|run|list|history|delete` (the exports themselves).
+
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use liaison_core::connections::{self, ConnectionKind};
 use liaison_core::exports::destinations::{self, NewMarketoDestination};
-use liaison_core::{Error, Workspace};
+use liaison_core::exports::{
+    self, Attribute, ExportFinished, ExportOptions, ExportSlot, FieldChoice, NewExport, Schedule,
+};
+use liaison_core::runs::RunState;
+use liaison_core::{Error, Workspace, jobs, msg};
 use secrecy::SecretString;
 
 use super::{read_hidden_line, runtime, vault};
 use crate::output::{Exit, Output};
+use crate::progress::Bar;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Export destinations: the marketing lists segments are delivered to.
     #[command(subcommand)]
     Destination(DestinationCommand),
+    /// Save an export: a destination, segments and the fields to deliver (it does not run).
+    Create(ExportArgs),
+    /// Change a saved export (it does not run).
+    Update(ExportArgs),
+    /// Run an export now (or predict it with --dry-run: no call is made).
+    Run {
+        name: String,
+        /// Show what a run would add, update, remove and skip, without any call.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The exports, with their destinations, segments, fields and schedules.
+    List,
+    /// An export's runs, newest first.
+    History {
+        name: String,
+        /// At most this many runs.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// A run's per-row results (refused, warned about, skipped) as CSV on stdout.
+    Results { run_id: String },
+    /// Delete an export: it stops, its history stays; the list itself is left as it is.
+    Delete { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The export's name.
+    name: String,
+    /// The destination's name.
+    #[arg(long)]
+    destination: String,
+    /// A segment to deliver (repeat for several; people in any of them are delivered once).
+    #[arg(long = "segment", required = true)]
+    segments: Vec<String>,
+    /// An attribute to deliver, from a cached field: `first_name`, `city=city`, `country=custom_region`
+    /// (repeat; email is always delivered).
+    #[arg(long = "field")]
+    fields: Vec<String>,
+    /// When it runs by itself: manual, after-sync or hours:N.
+    #[arg(long, default_value = "manual")]
+    schedule: String,
+    /// The new name (update only).
+    #[arg(long)]
+    rename: Option<String>,
+}
+
+impl ExportArgs {
+    fn new_export(&self) -> Result<NewExport, Error> {
+        let fields = self
+            .fields
+            .iter()
+            .map(|f| {
+                let (attribute, cache) = match f.split_once('=') {
+                    Some((a, c)) => (a, Some(c.trim().to_owned())),
+                    None => (f.as_str(), None),
+                };
+                Ok(FieldChoice { attribute: Attribute::parse(attribute)?, cache_field: cache })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(NewExport {
+            name: self.rename.clone().unwrap_or_else(|| self.name.clone()),
+            destination: self.destination.clone(),
+            segments: self.segments.clone(),
+            fields,
+            schedule: Schedule::parse(&self.schedule)?,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,7 +135,80 @@ pub struct MarketoArgs {
 }
 
 pub fn export(ws: &Workspace, out: &Output, command: ExportCommand) -> Result<Exit, Error> {
-    let ExportCommand::Destination(command) = command;
+    let command = match command {
+        ExportCommand::Destination(command) => command,
+        ExportCommand::Create(args) => {
+            let vault = vault(ws)?;
+            let saved = runtime()?.block_on(exports::definition::create(ws, &vault, args.new_export()?))?;
+            show_saved(out, &saved, "export-created");
+            return Ok(Exit::Success);
+        }
+        ExportCommand::Update(args) => {
+            let vault = vault(ws)?;
+            let saved = runtime()?.block_on(exports::definition::update(ws, &vault, &args.name, args.new_export()?))?;
+            show_saved(out, &saved, "export-updated");
+            return Ok(Exit::Success);
+        }
+        ExportCommand::Run { name, dry_run: true } => return dry_run(ws, out, &name),
+        ExportCommand::Run { name, dry_run: false } => return run(ws, out, &name),
+        ExportCommand::List => {
+            let list = exports::definition::list(ws.store())?;
+            if out.json() {
+                out.json_value(&list);
+            } else if list.is_empty() {
+                out.line(out.text(&msg!("export-none-yet")));
+            }
+            if !out.json() {
+                for e in &list {
+                    out.line(describe(out, e));
+                }
+            }
+            return Ok(Exit::Success);
+        }
+        ExportCommand::History { name, limit } => {
+            let runs = exports::history::history(ws.store(), Some(&name), limit)?;
+            if out.json() {
+                out.json_value(&runs);
+            } else if runs.is_empty() {
+                out.line(out.text(&msg!("export-never-ran", name = name.as_str())));
+            }
+            if !out.json() {
+                for r in &runs {
+                    let c = &r.counts;
+                    let mut line = out.text(&msg!(
+                        "export-history-line",
+                        started = r.started_at.as_str(),
+                        state = format!("{:?}", r.state).to_lowercase(),
+                        added = c.added,
+                        updated = c.updated,
+                        removed = c.removed,
+                        unchanged = c.unchanged,
+                        skipped = c.skipped,
+                        failed = c.failed,
+                        calls = c.calls,
+                        seconds = r.seconds.unwrap_or(0)
+                    ));
+                    if let Some(e) = &r.error {
+                        line.push_str(" — ");
+                        line.push_str(&out.text(e));
+                    }
+                    out.line(format!("{}  {line}", r.id));
+                }
+            }
+            return Ok(Exit::Success);
+        }
+        ExportCommand::Results { run_id } => {
+            let lang = liaison_core::settings::language(ws.store());
+            print!("{}", exports::history::results_csv(ws.store(), &run_id, lang)?);
+            return Ok(Exit::Success);
+        }
+        ExportCommand::Delete { name } => {
+            let export = exports::definition::get(ws.store(), &name)?;
+            exports::definition::delete(ws, &name)?;
+            out.done(&out.text(&msg!("export-deleted", name = export.name.as_str())));
+            return Ok(Exit::Success);
+        }
+    };
     match command {
         DestinationCommand::Add(AddDestination::Marketo(args)) => {
             let vault = vault(ws)?;
@@ -120,4 +270,160 @@ pub fn export(ws: &Workspace, out: &Output, command: ExportCommand) -> Result<Ex
         }
     }
     Ok(Exit::Success)
+}
+
+fn describe(out: &Output, e: &exports::Export) -> String {
+    let fields: Vec<String> = e.mapping.iter().map(|m| format!("{}={}", m.target_field, m.cache_field)).collect();
+    let schedule = match e.schedule {
+        Schedule::Manual => "manual".to_owned(),
+        Schedule::AfterSync => "after-sync".to_owned(),
+        Schedule::EveryHours { hours } => format!("hours:{hours}"),
+    };
+    let mut line = format!(
+        "{:<28} → {}  segments: {}  fields: {}  schedule: {schedule}",
+        e.name,
+        e.destination,
+        e.segments.join(", "),
+        fields.join(", ")
+    );
+    if let Some(problem) = &e.problem {
+        line.push_str(" — ");
+        line.push_str(&out.text(problem));
+    }
+    line
+}
+
+fn show_saved(out: &Output, saved: &exports::Export, key: &'static str) {
+    if out.json() {
+        out.json_value(saved);
+    } else {
+        out.done(&out.text(&liaison_core::Text::new(key, vec![("name", saved.name.as_str().into())])));
+        out.line(describe(out, saved));
+    }
+}
+
+fn dry_run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
+    let dry = exports::run::dry_run(ws, name)?;
+    let c = &dry.counts;
+    if out.json() {
+        out.json_value(&serde_json::json!({
+            "dry_run": true,
+            "export": dry.export,
+            "people": c.people,
+            "added": c.added,
+            "updated": c.updated,
+            "removed": c.removed,
+            "unchanged": c.unchanged,
+            "skipped": c.skipped,
+            "failed": 0,
+            "calls": 0,
+            "files": dry.files,
+            "samples": {
+                "added": dry.added,
+                "updated": dry.updated,
+                "removed": dry.removed,
+                "unchanged": dry.unchanged,
+                "skipped": dry.skipped,
+            },
+        }));
+        return Ok(Exit::Success);
+    }
+    out.line(out.text(&msg!(
+        "export-dry-run-summary",
+        name = dry.export.as_str(),
+        people = c.people,
+        added = c.added,
+        updated = c.updated,
+        removed = c.removed,
+        unchanged = c.unchanged,
+        skipped = c.skipped,
+        files = dry.files
+    )));
+    let sample = |label: &'static str, emails: &[String]| {
+        if !emails.is_empty() {
+            out.line(format!("  {}: {}", out.text(&liaison_core::Text::new(label, Vec::new())), emails.join(", ")));
+        }
+    };
+    sample("export-sample-added", &dry.added);
+    sample("export-sample-updated", &dry.updated);
+    sample("export-sample-removed", &dry.removed);
+    sample("export-sample-unchanged", &dry.unchanged);
+    for s in &dry.skipped {
+        out.line(format!("  {}: {} — {}", out.text(&msg!("export-sample-skipped")), s.email, out.text(&s.reason)));
+    }
+    Ok(Exit::Success)
+}
+
+fn run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
+    let ws = ws.clone();
+    let vault = Arc::new(vault(&ws)?);
+    let options = ExportOptions::for_export(&ws, name)?;
+    let slot = Arc::new(ExportSlot::default());
+    let bar = Arc::new(Bar::<ExportFinished>::new(out.json()));
+    let job = exports::job::start(ws.clone(), vault, name.to_owned(), options, &slot, bar.clone(), false)?;
+    let rt = runtime()?;
+    let signal = rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("{}", liaison_core::msg!("export-stopping").render(liaison_core::Lang::of_system()));
+            slot.cancel();
+        }
+    });
+    jobs::join(job, "export")?;
+    signal.abort();
+    let report = match bar.outcome() {
+        Some(ExportFinished { report: Some(report), .. }) => report,
+        Some(ExportFinished { error: Some(error), .. }) => return Err(error),
+        _ => return Err(Error::internal(msg!("job-stopped-unexpectedly", job = "export"))),
+    };
+    let c = &report.counts;
+    if out.json() {
+        out.json_value(&serde_json::json!({
+            "run_id": report.run_id,
+            "export": report.export,
+            "state": report.state,
+            "resumed": report.resumed,
+            "people": c.people,
+            "added": c.added,
+            "updated": c.updated,
+            "removed": c.removed,
+            "unchanged": c.unchanged,
+            "skipped": c.skipped,
+            "failed": c.failed,
+            "warnings": c.warnings,
+            "files": c.files,
+            "calls": c.calls,
+            "seconds": report.seconds,
+        }));
+    } else {
+        out.line(out.text(&msg!(
+            "export-run-summary",
+            name = report.export.as_str(),
+            state = format!("{:?}", report.state).to_lowercase(),
+            added = c.added,
+            updated = c.updated,
+            removed = c.removed,
+            unchanged = c.unchanged,
+            skipped = c.skipped,
+            failed = c.failed,
+            calls = c.calls,
+            files = c.files
+        )));
+        if c.failed > 0 || c.warnings > 0 {
+            for row in exports::history::rows(ws.store(), &report.run_id, 20)?.iter().filter(|r| r.outcome != "skipped")
+            {
+                out.line(format!(
+                    "  {} {}: {}",
+                    row.outcome,
+                    row.email.clone().unwrap_or_default(),
+                    out.text(&row.reason)
+                ));
+            }
+            out.line(out.text(&msg!("export-results-hint", run_id = report.run_id.as_str())));
+        }
+    }
+    Ok(match report.state {
+        RunState::Succeeded if c.failed == 0 => Exit::Success,
+        RunState::Succeeded if c.added + c.updated + c.removed > 0 => Exit::Partial,
+        _ => Exit::Error,
+    })
 }
