@@ -12,6 +12,7 @@ use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
 
+use liaison_core::exports::ExportSlot;
 use liaison_core::invites::delivery::DeliverySlot;
 use liaison_core::sync::job::SyncSlot;
 /// Where desktop notifications go: the system's notification center, or a list that tests read
@@ -38,6 +39,8 @@ pub struct AppState {
     pub delivery: Arc<DeliverySlot>,
     /// The data sync this app runs, if any (one at a time).
     pub sync: Arc<SyncSlot>,
+    /// The export run this app drives, if any (one at a time).
+    pub export: Arc<ExportSlot>,
     /// Where the "delivery finished" notification goes.
     pub notifications: Notifications,
 }
@@ -81,6 +84,7 @@ impl AppState {
             last_batch: Default::default(),
             delivery: Default::default(),
             sync: Default::default(),
+            export: Default::default(),
             notifications: Notifications::System,
         }
     }

@@ -593,3 +593,4 @@ export-sample-skipped = skipped
 export-run-summary = Export “{ $name }” { $state }: { $added } added, { $updated } updated, { $removed } removed, { $unchanged } unchanged, { $skipped } skipped (no valid email), { $failed } failed; { $files } files, { $calls } calls.
 export-results-hint = Every row's result: `liaison export results { $run_id }`.
 export-stopping = Stopping after the current file (the checkpoint is kept; an import already handed over is followed by the next run)…
+desktop-results-write-failed = Liaison could not write the results file ({ $reason }).

@@ -594,3 +594,4 @@ export-sample-skipped = スキップ
 export-run-summary = エクスポート「{ $name }」{ $state }: 追加 { $added }、更新 { $updated }、削除 { $removed }、変更なし { $unchanged }、スキップ { $skipped }（有効なメールアドレスなし）、失敗 { $failed }。ファイル { $files } 個、呼び出し { $calls } 回。
 export-results-hint = 全行の結果: `liaison export results { $run_id }`。
 export-stopping = 処理中のファイルが終わったら停止します（チェックポイントは残り、渡し済みのインポートは次の実行で確認します）…
+desktop-results-write-failed = 結果ファイルを書き込めませんでした（{ $reason }）。

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use liaison_core::connections::marketo::{self, ConnectMarketo, MarketoClient};
 use liaison_core::exports::destinations::{self, NewMarketoDestination};
-use liaison_core::exports::{self, Attribute, ExportOptions, FieldChoice, NewExport, Schedule};
+use liaison_core::exports::{self, Attribute, AttributeChoice, ExportOptions, NewExport, Schedule};
 use liaison_core::jobs::Control;
 use liaison_core::members::admin::activate;
 use liaison_core::runs::RunState;
@@ -101,8 +101,8 @@ async fn create_export(w: &World) -> exports::Export {
             destination: "Nurture".into(),
             segments: vec!["Japan".into()],
             fields: vec![
-                FieldChoice { attribute: Attribute::FirstName, cache_field: None },
-                FieldChoice { attribute: Attribute::City, cache_field: None },
+                AttributeChoice { attribute: Attribute::FirstName, cache_field: None },
+                AttributeChoice { attribute: Attribute::City, cache_field: None },
             ],
             schedule: Schedule::AfterSync,
         },

@@ -235,7 +235,7 @@ pub async fn csv_save_template<R: Runtime>(app: AppHandle<R>) -> Result<Option<S
     .await
 }
 
-async fn save_as<R: Runtime>(
+pub(crate) async fn save_as<R: Runtime>(
     app: AppHandle<R>,
     name: &'static str,
     write: impl FnOnce(std::fs::File) -> Result<(), Error> + Send + 'static,

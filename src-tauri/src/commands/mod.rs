@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod connections;
+pub mod export_runs;
 pub mod exports;
 pub mod integration;
 pub mod invites;
@@ -109,6 +110,7 @@ pub mod names {
 /// The types the declaration names.
 mod surface_types {
     pub use crate::commands::app::AppInfo;
+    pub use crate::commands::export_runs::ExportActivity;
     pub use crate::commands::sandbox::SandboxInfo;
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::Text;
@@ -122,6 +124,8 @@ mod surface_types {
     pub use liaison_core::connections::salesforce::ConnectSalesforce;
     pub use liaison_core::connections::{ConnectionKind, ConnectionSummary};
     pub use liaison_core::exports::destinations::{Destination, NewMarketoDestination};
+    pub use liaison_core::exports::history::{ExportRowResult, ExportRun};
+    pub use liaison_core::exports::{DryRun, Export, NewExport};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};
     pub use liaison_core::invites::import::CsvFile;
     pub use liaison_core::invites::invite::{BatchSummary, InvitationSummary, InviteRequest, Team};

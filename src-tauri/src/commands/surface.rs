@@ -88,5 +88,16 @@ liaison_ipc_surface! {
     exports::export_destination_delete_confirmation[state](name: String) -> Text;
     exports::export_destination_delete[state](name: String) -> ();
     exports::export_destination_add_user[state](name: String, email: String) -> Destination;
+    export_runs::exports_list[state]() -> Vec<Export>;
+    export_runs::export_create[state](export: NewExport) -> Export;
+    export_runs::export_update[state](name: String, export: NewExport) -> Export;
+    export_runs::export_delete[state](name: String) -> ();
+    export_runs::export_dry_run[state](name: String) -> DryRun;
+    export_runs::export_start[app, state](name: String) -> ();
+    export_runs::export_cancel[state]() -> bool;
+    export_runs::export_activity[state]() -> ExportActivity;
+    export_runs::export_history[state](name: Option<String>, limit: u32) -> Vec<ExportRun>;
+    export_runs::export_run_rows[state](run_id: String, limit: u32) -> Vec<ExportRowResult>;
+    export_runs::export_results_save[app, state](run_id: String) -> Option<String>;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

@@ -130,6 +130,9 @@ pub fn start_scheduler<R: Runtime>(app: AppHandle<R>) {
         let mut at_launch = true;
         loop {
             tokio::time::sleep(Duration::from_secs(if at_launch { 3 } else { 30 })).await;
+            if let Err(err) = super::export_runs::tick(&app).await {
+                tracing::warn!(code = err.code.as_str(), "the export schedule could not start a run: {}", err.message);
+            }
             match tick(&app, at_launch).await {
                 Ok(decided) => at_launch &= !decided,
                 Err(err) => {

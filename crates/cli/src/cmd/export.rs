@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use liaison_core::connections::{self, ConnectionKind};
 use liaison_core::exports::destinations::{self, NewMarketoDestination};
 use liaison_core::exports::{
-    self, Attribute, ExportFinished, ExportOptions, ExportSlot, FieldChoice, NewExport, Schedule,
+    self, Attribute, AttributeChoice, ExportFinished, ExportOptions, ExportSlot, NewExport, Schedule,
 };
 use liaison_core::runs::RunState;
 use liaison_core::{Error, Workspace, jobs, msg};
@@ -80,7 +80,7 @@ impl ExportArgs {
                     Some((a, c)) => (a, Some(c.trim().to_owned())),
                     None => (f.as_str(), None),
                 };
-                Ok(FieldChoice { attribute: Attribute::parse(attribute)?, cache_field: cache })
+                Ok(AttributeChoice { attribute: Attribute::parse(attribute)?, cache_field: cache })
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(NewExport {

@@ -139,7 +139,7 @@ pub struct Export {
 
 /// One attribute the admin asks for: the cached field it reads (its default when empty).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-pub struct FieldChoice {
+pub struct AttributeChoice {
     pub attribute: Attribute,
     pub cache_field: Option<String>,
 }
@@ -153,7 +153,7 @@ pub struct NewExport {
     /// The segments' names (at least one).
     pub segments: Vec<String>,
     /// The attributes beyond email (email is always delivered, from `email` unless chosen here).
-    pub fields: Vec<FieldChoice>,
+    pub fields: Vec<AttributeChoice>,
     pub schedule: Schedule,
 }
 
@@ -198,10 +198,10 @@ async fn check(ws: &Workspace, vault: &Vault, new: &NewExport) -> Result<Checked
 }
 
 /// The mapping the admin asked for, email first, every cached field checked.
-pub(crate) fn mapping(choices: &[FieldChoice], fields: &[SegmentField]) -> Result<Vec<FieldMap>> {
+pub(crate) fn mapping(choices: &[AttributeChoice], fields: &[SegmentField]) -> Result<Vec<FieldMap>> {
     let mut mapping: Vec<FieldMap> = Vec::new();
-    let mut wanted: Vec<&FieldChoice> = choices.iter().collect();
-    let email = FieldChoice { attribute: Attribute::Email, cache_field: None };
+    let mut wanted: Vec<&AttributeChoice> = choices.iter().collect();
+    let email = AttributeChoice { attribute: Attribute::Email, cache_field: None };
     if !wanted.iter().any(|c| c.attribute == Attribute::Email) {
         wanted.insert(0, &email);
     }

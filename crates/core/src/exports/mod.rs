@@ -11,7 +11,7 @@ pub mod run;
 pub mod schedule;
 mod target;
 
-pub use definition::{Attribute, Export, FieldChoice, FieldMap, NewExport, Schedule};
+pub use definition::{Attribute, AttributeChoice, Export, FieldMap, NewExport, Schedule};
 pub use destinations::{Destination, DestinationKind, NewMarketoDestination};
 pub use history::{ExportRowResult, ExportRun};
 pub use job::{ExportFinished, ExportSlot};

@@ -13,6 +13,8 @@ export type AppInfo = { version: string, data_dir: string, log_dir: string,
  * Set when the workspace could not be opened; the UI shows it instead of the app.
  */
 startup_error: AppError | null, };
+export type Attribute = "email" | "first_name" | "last_name" | "city" | "state" | "country";
+export type AttributeChoice = { attribute: Attribute, cache_field: string | null, };
 export type AuditEntry = { id: number, at: string, 
 /**
  * Email of the acting admin; `None` for actions of the app itself.
@@ -143,6 +145,11 @@ revoked: boolean,
  * the admin can end the sign-in at the remote system.
  */
 revoke_error: AppError | null, };
+export type DryRun = { export: string, counts: PlanCounts, added: Array<string>, updated: Array<string>, removed: Array<string>, unchanged: Array<string>, skipped: Array<SkippedPerson>, 
+/**
+ * Files the sends would take.
+ */
+files: number, };
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
@@ -157,8 +164,60 @@ seconds: number,
  * Why the run would be refused, if it would.
  */
 blocked: string | null, };
+export type Export = { id: string, name: string, destination_id: string, destination: string, 
+/**
+ * The segments' names, by name.
+ */
+segments: Array<string>, mapping: Array<FieldMap>, schedule: Schedule, created_at: string, updated_at: string, 
+/**
+ * Why it cannot run now (a segment names a field that was removed, a mapped field is gone).
+ */
+problem: string | null, };
+export type ExportActivity = { current: ExportProgress | null, running: boolean, };
+export type ExportCounts = { 
+/**
+ * Distinct people the segments held when the run planned.
+ */
+people: number, added: number, updated: number, removed: number, unchanged: number, 
+/**
+ * People without a valid email (not sent).
+ */
+skipped: number, 
+/**
+ * Rows the destination refused (sent again by the next run).
+ */
+failed: number, 
+/**
+ * Rows the destination took with a warning.
+ */
+warnings: number, 
+/**
+ * Files handed to the destination.
+ */
+files: number, 
+/**
+ * Calls to the destination.
+ */
+calls: number, };
+export type ExportPhase = "planning" | "sending" | "removing" | "done";
+export type ExportProgress = { run_id: string, export: string, state: RunState, phase: ExportPhase, 
+/**
+ * 0 to 1.
+ */
+fraction: number, counts: ExportCounts, message: string | null, };
+export type ExportRowResult = { email: string | null, 
+/**
+ * `failed`, `warning` or `skipped`.
+ */
+outcome: string, reason: string, };
+export type ExportRun = { id: string, export: string, state: RunState, started_at: string, finished_at: string | null, 
+/**
+ * Wall-clock seconds from start to end (or to now, for a run still going).
+ */
+seconds: number | null, counts: ExportCounts, error: string | null, };
 export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
 export type FieldKind = "text" | "flag" | "date" | "known";
+export type FieldMap = { attribute: Attribute, cache_field: string, target_field: string, };
 export type FieldPreview = { rows: Array<FieldRow>, 
 /**
  * Whether the admin saved choices before (otherwise these are the defaults).
@@ -277,6 +336,19 @@ export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
 export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
+export type NewExport = { name: string, 
+/**
+ * The destination's name.
+ */
+destination: string, 
+/**
+ * The segments' names (at least one).
+ */
+segments: Array<string>, 
+/**
+ * The attributes beyond email (email is always delivered, from `email` unless chosen here).
+ */
+fields: Array<AttributeChoice>, schedule: Schedule, };
 export type NewMarketoDestination = { name: string, 
 /**
  * The static list ID (digits) from Marketo.
@@ -330,6 +402,15 @@ values: Record<string, string>, };
 export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
 export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
 export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type PlanCounts = { 
+/**
+ * Distinct people the segments hold.
+ */
+people: number, added: number, updated: number, removed: number, unchanged: number, 
+/**
+ * People without a valid email.
+ */
+skipped: number, };
 export type Preferences = { language: LanguagePreference, };
 export type PreviewPage = { 
 /**
@@ -405,6 +486,7 @@ export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" 
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
+export type Schedule = { "kind": "manual" } | { "kind": "after_sync" } | { "kind": "every_hours", hours: number, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
  * Why the segment cannot be counted or exported now (a field it names was removed).
@@ -420,6 +502,7 @@ export type SetupOverview = { steps: Array<SetupStep>, done: number, total: numb
 export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type Severity = "error" | "warning";
+export type SkippedPerson = { email: string, reason: string, };
 export type SmtpSettings = { host: string, port: number, 
 /**
  * Sign-in name; `None` for a relay that needs no sign-in.
@@ -688,6 +771,17 @@ export const commands = {
   exportDestinationDeleteConfirmation: (name: string) => call<string>("export_destination_delete_confirmation", { name }),
   exportDestinationDelete: (name: string) => call<null>("export_destination_delete", { name }),
   exportDestinationAddUser: (name: string, email: string) => call<Destination>("export_destination_add_user", { name, email }),
+  exportsList: () => call<Array<Export>>("exports_list"),
+  exportCreate: (export: NewExport) => call<Export>("export_create", { export }),
+  exportUpdate: (name: string, export: NewExport) => call<Export>("export_update", { name, export }),
+  exportDelete: (name: string) => call<null>("export_delete", { name }),
+  exportDryRun: (name: string) => call<DryRun>("export_dry_run", { name }),
+  exportStart: (name: string) => call<null>("export_start", { name }),
+  exportCancel: () => call<boolean>("export_cancel"),
+  exportActivity: () => call<ExportActivity>("export_activity"),
+  exportHistory: (name: string | null, limit: number) => call<Array<ExportRun>>("export_history", { name, limit }),
+  exportRunRows: (run_id: string, limit: number) => call<Array<ExportRowResult>>("export_run_rows", { run_id, limit }),
+  exportResultsSave: (run_id: string) => call<string | null>("export_results_save", { run_id }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 
