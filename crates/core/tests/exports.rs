@@ -265,3 +265,62 @@ async fn an_interrupted_run_follows_its_import_by_batch_id_instead_of_sending_it
     assert_eq!(next.counts.added, 28, "the earlier import's rows are recorded as delivered");
     assert_eq!(list_members(&w).await.iter().filter(|m| m.starts_with("jp")).count(), 28);
 }
+
+#[tokio::test]
+async fn r15_an_export_is_due_after_a_sync_that_finished_since_its_last_run_or_every_n_hours() {
+    let w = world(200.0).await;
+    cache(&w.ws);
+    create_export(&w).await;
+    let due = || exports::schedule::due(w.ws.store()).unwrap();
+    assert!(due().is_empty(), "saving never runs it, and no sync finished since");
+    let sync_finished = |at: &str| {
+        w.ws.store()
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO runs (id, kind, state, started_at, finished_at) VALUES (?1, 'sync', 'succeeded', ?2, ?2)",
+                    params![uuid_like(at), at],
+                )?;
+                Ok(())
+            })
+            .unwrap()
+    };
+    sync_finished("2000-01-01T00:00:00Z");
+    assert!(due().is_empty(), "a sync before the export was saved does not count");
+    sync_finished("2999-01-01T00:00:00Z");
+    assert_eq!(due(), vec!["Japan nurture"]);
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("DELETE FROM runs WHERE kind = 'sync'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    run(&w, &Control::default()).await.unwrap();
+    sync_finished("2000-01-02T00:00:00Z");
+    assert!(due().is_empty(), "the export ran after the last sync");
+
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE exports SET schedule = 'hours:2'", [])?;
+            tx.execute(
+                "UPDATE runs SET started_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 minutes') WHERE kind = 'export'",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(due().is_empty(), "90 minutes of 2 hours");
+    w.ws.store()
+        .write(|tx| {
+            tx.execute(
+                "UPDATE runs SET started_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-121 minutes') WHERE kind = 'export'",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(due(), vec!["Japan nurture"]);
+}
+
+fn uuid_like(seed: &str) -> String {
+    format!("sync-{seed}")
+}
