@@ -736,3 +736,72 @@ fn queued_invitations_go_out_when_the_app_starts_interrupted_ones_are_not_resent
     assert_eq!(notices[0].body, "1 sent, 1 uncertain (not resent; check with the recipients).");
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn r11_an_export_is_saved_without_running_dry_run_and_run_through_ipc_with_a_notification_at_the_end() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = liaison_sandbox::SandboxConfig { people: 10, time_scale: 200.0, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let mk = sandbox.endpoints().marketo.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let mut state = AppState::open_with(paths.clone(), Ok(keychain));
+    let notices = state.record_notifications();
+    let app = app(state);
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let request = json!({ "display_name": "", "base_url": mk.base_url, "client_id": mk.client_id, "is_sandbox": true });
+    let connection =
+        invoke(&main, "connect_marketo", json!({ "request": request, "client_secret": mk.client_secret })).unwrap();
+    let lists = {
+        let ws = liaison_core::Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let client =
+            liaison_core::connections::marketo::MarketoClient::load(&ws, &vault, connection["id"].as_str().unwrap())
+                .unwrap();
+        ws.store()
+            .write(|tx| {
+                for i in 0..7 {
+                    tx.execute(
+                        "INSERT INTO people (email_key, email, country) VALUES (?1, ?1, 'Japan')",
+                        [format!("p{i}@example.jp")],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        rt.block_on(client.get("/rest/v1/lists.json", &[])).unwrap()
+    };
+    let destination = json!({ "destination": { "name": "Nurture", "list_id": lists["result"][0]["id"].to_string(),
+        "connection_id": connection["id"], "base_url": null, "client_id": null, "accept_privacy_notice": true },
+        "client_secret": null });
+    invoke(&main, "export_destination_add_marketo", destination).unwrap();
+    let rules =
+        json!({ "match": "all", "rules": [{ "field": "country", "op": "is", "value": "Japan", "values": [] }] });
+    invoke(&main, "segment_create", json!({ "name": "Japan", "definition": rules })).unwrap();
+    let export = json!({ "export": { "name": "JP", "destination": "Nurture", "segments": ["Japan"],
+        "fields": [{ "attribute": "city", "cache_field": null }], "schedule": { "kind": "every_hours", "hours": 6 } } });
+    let saved = invoke(&main, "export_create", export).unwrap();
+    assert_eq!(saved["schedule"], json!({ "kind": "every_hours", "hours": 6 }));
+    assert_eq!(invoke(&main, "export_history", json!({ "name": "JP", "limit": 10 })).unwrap(), json!([]), "R15");
+    let dry = invoke(&main, "export_dry_run", json!({ "name": "JP" })).unwrap();
+    assert_eq!(dry["counts"]["added"], 7);
+
+    invoke(&main, "export_start", json!({ "name": "JP" })).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while notices.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the export did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let notice = notices.lock().unwrap()[0].clone();
+    assert_eq!(notice.title, "Export “JP” finished");
+    assert!(notice.body.starts_with("7 added"), "{}", notice.body);
+    let history = invoke(&main, "export_history", json!({ "name": null, "limit": 10 })).unwrap();
+    assert_eq!(history[0]["counts"]["added"], 7);
+    assert_eq!(history[0]["state"], "succeeded");
+    let refused = invoke(&main, "segment_delete", json!({ "name": "Japan" })).unwrap_err();
+    assert_eq!(refused["code"], "conflict");
+    assert!(refused["message"].as_str().unwrap().contains("JP"), "{refused}");
+    rt.block_on(sandbox.shutdown());
+}
