@@ -178,7 +178,7 @@ pub fn export(ws: &Workspace, out: &Output, command: ExportCommand) -> Result<Ex
                     let mut line = out.text(&msg!(
                         "export-history-line",
                         started = r.started_at.as_str(),
-                        state = format!("{:?}", r.state).to_lowercase(),
+                        state = r.state.text(),
                         added = c.added,
                         updated = c.updated,
                         removed = c.removed,
@@ -398,7 +398,7 @@ fn run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
         out.line(out.text(&msg!(
             "export-run-summary",
             name = report.export.as_str(),
-            state = format!("{:?}", report.state).to_lowercase(),
+            state = report.state.text(),
             added = c.added,
             updated = c.updated,
             removed = c.removed,

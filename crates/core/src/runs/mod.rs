@@ -28,6 +28,20 @@ pub enum RunState {
     Cancelled,
 }
 
+impl RunState {
+    /// The state in words, for people.
+    pub fn text(self) -> crate::Text {
+        match self {
+            Self::Queued => crate::msg!("run-state-queued"),
+            Self::Running => crate::msg!("run-state-running"),
+            Self::Paused => crate::msg!("run-state-paused"),
+            Self::Succeeded => crate::msg!("run-state-succeeded"),
+            Self::Failed => crate::msg!("run-state-failed"),
+            Self::Cancelled => crate::msg!("run-state-cancelled"),
+        }
+    }
+}
+
 /// A line of run history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RunSummary {

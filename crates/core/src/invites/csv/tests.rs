@@ -806,6 +806,13 @@ fn csv_safe_neutralises_formula_payloads() {
         ("Yamada", "Yamada"),
         ("", ""),
         ("a=b", "a=b"),
+        ("\n=1", "'\n=1"),
+        (" =cmd|' /C calc'!A0", "' =cmd|' /C calc'!A0"),
+        ("|=1+1", "'|=1+1"),
+        ("\n\n@SUM(1)", "'\n\n@SUM(1)"),
+        ("　＝1", "'　＝1"),
+        (" Yamada", " Yamada"),
+        ("|pipe", "|pipe"),
     ];
     for (input, expected) in table {
         assert_eq!(csv_safe(input), expected, "{input:?}");

@@ -15,13 +15,20 @@ pub const REASON_HEADER: &str = "Reason";
 /// The template's headers; each is an exact alias, so a filled-in template maps itself.
 pub const TEMPLATE_HEADERS: [&str; 5] = ["Email", "First name", "Last name", "Role", "Teams"];
 
-/// Neutralises spreadsheet formula injection: a cell starting with `=`, `+`, `-`, `@`, TAB or
-/// CR (or their full-width forms, which Japanese Excel also evaluates) gets a leading `'`, so
-/// the spreadsheet shows it as text instead of running it.
+/// Neutralises spreadsheet formula injection (OWASP's rule): a cell whose first character is
+/// `=`, `+`, `-`, `@`, TAB, CR or LF (or their full-width forms, which Japanese Excel also
+/// evaluates) gets a leading `'`, and so does one where such a character follows leading spaces,
+/// line breaks or `|` (DDE payloads such as ` =cmd|…` or `|=…`). The spreadsheet shows it as text
+/// instead of running it.
 pub fn csv_safe(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    let formula = |c: char| matches!(c, '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠');
+    let control = |c: char| matches!(c, '\t' | '\r' | '\n');
+    let Some(first) = cell.chars().next() else { return Cow::Borrowed(cell) };
+    let padded = cell.trim_start_matches(|c: char| matches!(c, ' ' | '\u{3000}' | '|') || control(c));
+    if formula(first) || control(first) || (padded.len() < cell.len() && padded.chars().next().is_some_and(formula)) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
 }
 
