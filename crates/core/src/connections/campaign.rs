@@ -51,9 +51,7 @@ fn origin(input: &str, default: &str, what: Text) -> Result<String> {
     };
     let url = url::Url::parse(input)
         .map_err(|_| Error::invalid_input(msg!("connection-not-a-valid", input = input, what = what)))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(msg!("connection-not-http-address", input = input)));
-    }
+    crate::http::require_secure(&url, input)?;
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 

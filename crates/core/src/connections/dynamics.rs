@@ -65,9 +65,7 @@ pub fn default_budget() -> Arc<Budget> {
 fn https_origin(input: &str, what: Text) -> Result<String> {
     let url = url::Url::parse(input.trim())
         .map_err(|_| Error::invalid_input(msg!("connection-not-a-valid", input = input.trim(), what = what)))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
-    }
+    crate::http::require_secure(&url, input.trim())?;
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 

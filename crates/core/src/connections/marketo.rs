@@ -71,9 +71,7 @@ pub fn base_url(input: &str) -> Result<String> {
     }
     let mut url =
         url::Url::parse(input).map_err(|_| Error::invalid_input(msg!("marketo-not-an-address", input = input)))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(msg!("connection-not-http-address", input = input)));
-    }
+    crate::http::require_secure(&url, input)?;
     let path = url.path().trim_end_matches('/').to_owned();
     let trimmed = path.strip_suffix("/rest").or_else(|| path.strip_suffix("/identity")).unwrap_or(&path).to_owned();
     url.set_path(&trimmed);

@@ -79,7 +79,7 @@ pub fn revocation_url(address: &str) -> Result<(RevocationUrl, bool)> {
         .map_err(|_| Error::invalid_input(msg!("oauth-invalid-address", address = format!("{address:?}"))))?;
     let plain = url.scheme() == "http";
     if plain {
-        if !is_loopback(&url) {
+        if !crate::http::is_loopback(&url) {
             return Err(Error::invalid_input(msg!("oauth-revocation-needs-https", address = address)));
         }
         let port = url.port_or_known_default();
@@ -88,15 +88,6 @@ pub fn revocation_url(address: &str) -> Result<(RevocationUrl, bool)> {
         let _ = url.set_port(port);
     }
     Ok((RevocationUrl::from_url(url), plain))
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 /// `oauth2`'s HTTP client: every request goes through [`Http::execute`], so the system's
@@ -131,7 +122,7 @@ impl<'a> OAuthHttp<'a> {
         let (parts, body) = request.into_parts();
         let mut url = url::Url::parse(&parts.uri.to_string())
             .map_err(|e| Error::internal(msg!("oauth-request-not-sent")).caused_by(e))?;
-        if self.plain_loopback && url.scheme() == "https" && is_loopback(&url) {
+        if self.plain_loopback && url.scheme() == "https" && crate::http::is_loopback(&url) {
             let port = url.port_or_known_default();
             let _ = url.set_scheme("http");
             let _ = url.set_port(port);

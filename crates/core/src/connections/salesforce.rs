@@ -63,9 +63,7 @@ pub fn login_url(input: &str) -> Result<String> {
     let url = url::Url::parse(input.trim()).map_err(|_| {
         Error::invalid_input(msg!("salesforce-not-a-login-address", address = format!("{:?}", input.trim())))
     })?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::invalid_input(msg!("oauth-not-http-address", address = format!("{:?}", input.trim()))));
-    }
+    crate::http::require_secure(&url, input.trim())?;
     Ok(url.origin().ascii_serialization())
 }
 

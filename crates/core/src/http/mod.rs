@@ -231,6 +231,29 @@ fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
     Outcome::Retry { after: None, reason: msg!("http-reason-connection-failed", host = &host) }
 }
 
+/// Whether a URL points at this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Refuses an address a service would be reached at in clear: https always, plain http only on
+/// this machine (the sandbox, a local proxy), so secrets and tokens never cross a network unencrypted.
+pub fn require_secure(url: &url::Url, input: &str) -> crate::Result<()> {
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" if url.host_str().is_some() => {
+            Err(crate::Error::invalid_input(crate::msg!("connection-http-not-allowed", input = input)))
+        }
+        _ => Err(crate::Error::invalid_input(crate::msg!("connection-not-http-address", input = input))),
+    }
+}
+
 /// Reads the `Date` header (RFC 9110 IMF-fixdate, e.g. `Tue, 24 Nov 2026 02:44:19 GMT`).
 pub fn server_date(response: &reqwest::Response) -> Option<time::OffsetDateTime> {
     const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
@@ -299,5 +322,19 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::Unreachable);
         assert!(err.message.contains("127.0.0.1"), "{}", err.message);
+    }
+
+    #[test]
+    fn plain_http_is_accepted_only_for_this_machine() {
+        let check = |u: &str| require_secure(&url::Url::parse(u).unwrap(), u);
+        assert!(check("https://123-ABC-456.mktorest.com").is_ok());
+        assert!(check("http://127.0.0.1:8080").is_ok());
+        assert!(check("http://localhost:9000").is_ok());
+        assert!(check("http://[::1]:9000").is_ok());
+        let refused = check("http://123-ABC-456.mktorest.com").unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(refused.message.contains("https"), "{}", refused.message);
+        assert!(check("http://10.0.0.5").is_err(), "a private network is still a network");
+        assert!(check("ftp://example.com").is_err());
     }
 }
