@@ -93,6 +93,12 @@ fn ensure_writable(dir: &Path) -> Result<()> {
         return Err(refuse(msg!("paths-is-a-file")));
     }
     std::fs::create_dir_all(dir).map_err(unwritable)?;
+    // The people cache and the audit log are the company's data: only this user may read them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(unwritable)?;
+    }
     // Permission bits do not tell the whole story (read-only mounts, ACLs): try a real write.
     let probe = dir.join(format!(".write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"ok").map_err(unwritable)?;

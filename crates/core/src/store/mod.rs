@@ -40,6 +40,27 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Creates the database file readable and writable by this user only (SQLite gives its WAL and
+/// shared-memory files the same mode), and tightens an existing one and its companions.
+fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !path.exists() {
+            // A failure here surfaces when SQLite opens the file, with its own message.
+            let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 impl Store {
     /// Opens (creating if needed) the workspace database of `paths`, refusing a database that is
     /// damaged, foreign, or newer than this binary, and applies pending migrations.
@@ -50,6 +71,7 @@ impl Store {
 
     /// Opens a database file directly (the directory must exist).
     pub fn open_file(path: &Path) -> Result<Self> {
+        restrict_to_owner(path);
         let store = Self { path: path.to_path_buf() };
         let mut conn = store.connect()?;
         store.check_identity(&conn)?;
@@ -174,6 +196,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&Paths::in_dir(dir.path())).unwrap();
         (dir, store)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_dir_and_the_database_are_readable_by_this_user_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, store) = temp_store();
+        store.write(|tx| Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700);
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", store.path().display()));
+            if file.exists() {
+                assert_eq!(mode(&file), 0o600, "{}", file.display());
+            }
+        }
     }
 
     #[test]
