@@ -600,3 +600,5 @@ run-state-succeeded = succeeded
 run-state-failed = failed
 run-state-cancelled = cancelled
 connection-http-not-allowed = “{ $input }” uses plain http, which would send credentials and tokens unencrypted. Use its https address (plain http is accepted only for this machine, such as the sandbox).
+desktop-client-secret-label = Client secret (copy it into the connected app now; it is not shown again unless you ask):
+desktop-client-secret-title = Liaison — client secret

@@ -42,14 +42,28 @@ pub async fn copy_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, 
     let secret = with_vault(state, admin::reveal_client_secret).await?;
     app.clipboard()
         .write_text(secret.expose_secret().to_owned())
-        .map_err(|e| Error::internal(msg!("desktop-clipboard-failed")).caused_by(e))
+        .map_err(|e| Error::internal(msg!("desktop-clipboard-failed")).caused_by(e))?;
+    // The secret does not stay on the clipboard: cleared after a while, unless the admin has
+    // copied something else since.
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(CLIPBOARD_CLEAR_AFTER).await;
+        let still_there = app.clipboard().read_text().is_ok_and(|t| t == secret.expose_secret());
+        if still_there && let Err(err) = app.clipboard().write_text(String::new()) {
+            tracing::warn!("the copied client secret could not be cleared from the clipboard: {err}");
+        }
+    });
+    Ok(())
 }
 
+/// How long a copied client secret stays on the clipboard.
+pub const CLIPBOARD_CLEAR_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn reveal_client_secret<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), Error> {
+    let lang = state.lang();
     let secret = with_vault(state, admin::reveal_client_secret).await?;
     app.dialog()
-        .message(format!("Client secret:\n\n{}", secret.expose_secret()))
-        .title("Liaison — client secret")
+        .message(format!("{}\n\n{}", msg!("desktop-client-secret-label").render(lang), secret.expose_secret()))
+        .title(msg!("desktop-client-secret-title").render(lang))
         .show(|_| {});
     Ok(())
 }
