@@ -50,8 +50,10 @@ impl Output {
         self.json
     }
 
+    /// A line for people. Control characters (a CSV cell's escape sequences, say) are shown
+    /// escaped, never sent to the terminal.
     pub fn line(&self, text: String) {
-        println!("{text}");
+        println!("{}", terminal_safe(&text));
     }
 
     /// Confirms an action: the sentence as text, `{"ok": true, "message": …}` as JSON.
@@ -59,7 +61,7 @@ impl Output {
         if self.json {
             self.json_value(&serde_json::json!({ "ok": true, "message": message }));
         } else {
-            println!("{message}");
+            println!("{}", terminal_safe(message));
         }
     }
 
@@ -81,7 +83,31 @@ impl Output {
         if self.json {
             self.json_value(&serde_json::json!({ "error": err }));
         } else {
-            eprintln!("error: {}", err.message.render(self.lang.get()));
+            eprintln!("error: {}", terminal_safe(&err.message.render(self.lang.get())));
         }
+    }
+}
+
+/// `text` with control characters other than line breaks and tabs escaped (`\u{1b}`), so data
+/// shown on a terminal cannot move the cursor, recolour it or rewrite what was printed.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn escape_sequences_from_data_never_reach_the_terminal() {
+        assert_eq!(terminal_safe("Yamada\tTaro\n"), "Yamada\tTaro\n");
+        assert_eq!(terminal_safe("\u{1b}[2J\u{1b}]0;owned\u{7}name"), "\\u{1b}[2J\\u{1b}]0;owned\\u{7}name");
+        assert_eq!(terminal_safe("a\rb\u{9b}c"), "a\\u{d}b\\u{9b}c");
     }
 }

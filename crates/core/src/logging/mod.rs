@@ -18,20 +18,27 @@ pub const LOG_FILTER_ENV: &str = "LIAISON_LOG";
 /// How many daily log files are kept.
 pub const KEPT_LOG_FILES: usize = 14;
 
+/// Names whose values are secrets, in snake, camel and kebab case (`access_token`, `accessToken`).
+const SECRET_NAMES: &str = r"(?:access[_-]?token|refresh[_-]?token|id[_-]?token|token|client[_-]?secret|code[_-]?verifier|password|passwd|secret|session[_-]?id|api[_-]?key|x-api-key|authorization)";
+
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    let named = |pattern: &str| Regex::new(&pattern.replace("NAME", SECRET_NAMES)).expect("valid regex");
     vec![
-        // key=value and "key": "value" forms of secret-bearing names.
-        (
-            Regex::new(
-                r#"(?i)\b((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|passwd|secret|session_id|api_key|x-api-key|authorization)["']?\s*[=:]\s*["']?)(?:(?:bearer|basic)\s+)?[^\s&"',;}]+"#,
-            )
-            .expect("valid regex"),
-            "${1}[redacted]",
-        ),
+        // Escaped JSON inside a string: \"access_token\":\"…\"
+        (named(r#"(?i)\b(NAME\\"\s*:\s*\\")(?:[^\\]|\\[^"])*(\\")"#), "${1}[redacted]${2}"),
+        // Quoted values, spaces included: "password": "a b c", secret='x y'
+        (named(r#"(?i)\b(NAME"?\s*[=:]\s*")[^"]*(")"#), "${1}[redacted]${2}"),
+        (named(r#"(?i)\b(NAME'?\s*[=:]\s*')[^']*(')"#), "${1}[redacted]${2}"),
+        // key=value and key: value (a bearer or basic scheme included).
+        (named(r#"(?i)\b(NAME\s*[=:]\s*)(?:(?:bearer|basic)\s+)?[^\s&"',;}\\]+"#), "${1}[redacted]"),
         // Bearer tokens anywhere else in a line.
         (Regex::new(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/=:!]+").expect("valid regex"), "${1}[redacted]"),
-        // OAuth authorization codes in callback URLs.
-        (Regex::new(r"([?&]code=)[^\s&#]+").expect("valid regex"), "${1}[redacted]"),
+        // OAuth authorization codes and state in callback and authorize URLs.
+        (Regex::new(r"([?&](?:code|state)=)[^\s&#]+").expect("valid regex"), "${1}[redacted]"),
+        // Passwords in URLs: scheme://user:password@host
+        (Regex::new(r"(://[^/\s:@]+:)[^@\s/]+@").expect("valid regex"), "${1}[redacted]@"),
+        // SMTP AUTH PLAIN / LOGIN with its credentials.
+        (Regex::new(r"(?i)\b(AUTH\s+(?:PLAIN|LOGIN)\s+)\S+").expect("valid regex"), "${1}[redacted]"),
     ]
 });
 
@@ -137,8 +144,28 @@ mod tests {
                 "client_secret=s3cr3t grant_type=client_credentials",
                 "client_secret=[redacted] grant_type=client_credentials",
             ),
-            ("callback /cb?code=aPrx4s&state=xyz", "callback /cb?code=[redacted]&state=xyz"),
+            ("callback /cb?code=aPrx4s&state=xyz", "callback /cb?code=[redacted]&state=[redacted]"),
             ("error code=601 message=Unauthorized", "error code=601 message=Unauthorized"),
+            (
+                r#"body: "{\"access_token\":\"tok 123\",\"expires_in\":3599}""#,
+                r#"body: "{\"access_token\":\"[redacted]\",\"expires_in\":3599}""#,
+            ),
+            (
+                "revoke form: token=5Aep861KX&token_type_hint=refresh_token",
+                "revoke form: token=[redacted]&token_type_hint=refresh_token",
+            ),
+            (
+                r#"{"accessToken":"abc","clientSecret":"def"}"#,
+                r#"{"accessToken":"[redacted]","clientSecret":"[redacted]"}"#,
+            ),
+            ("proxy https://ada:hunter2@proxy.example.com/x", "proxy https://ada:[redacted]@proxy.example.com/x"),
+            ("C: AUTH PLAIN AGFkYQBodW50ZXIy", "C: AUTH PLAIN [redacted]"),
+            (r#"{"password": "correct horse battery"}"#, r#"{"password": "[redacted]"}"#),
+            ("secret='two words'", "secret='[redacted]'"),
+            (
+                "authorize https://login/x?client_id=abc&state=s7t4&code_challenge=c",
+                "authorize https://login/x?client_id=abc&state=[redacted]&code_challenge=c",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "input: {input}");
