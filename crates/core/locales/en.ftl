@@ -602,3 +602,4 @@ run-state-cancelled = cancelled
 connection-http-not-allowed = “{ $input }” uses plain http, which would send credentials and tokens unencrypted. Use its https address (plain http is accepted only for this machine, such as the sandbox).
 desktop-client-secret-label = Client secret (copy it into the connected app now; it is not shown again unless you ask):
 desktop-client-secret-title = Liaison — client secret
+store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason }).

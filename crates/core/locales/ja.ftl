@@ -603,3 +603,4 @@ run-state-cancelled = 取り消し
 connection-http-not-allowed = 「{ $input }」は暗号化されない http のアドレスで、資格情報やトークンが平文で送られてしまいます。https のアドレスを使ってください（http はこのコンピューター上のサンドボックスなどに限って使えます）。
 desktop-client-secret-label = クライアントシークレット（いま接続アプリに貼り付けてください。求められない限り再表示されません）:
 desktop-client-secret-title = Liaison — クライアントシークレット
+store-lock-failed = { $path } のワークスペースをロックできませんでした（{ $reason }）。

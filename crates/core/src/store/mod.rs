@@ -40,6 +40,10 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// The workspace's setup lock, released when dropped.
+#[derive(Debug)]
+pub struct SetupLock(#[allow(dead_code)] std::fs::File);
+
 /// Creates the database file readable and writable by this user only (SQLite gives its WAL and
 /// shared-memory files the same mode), and tightens an existing one and its companions.
 fn restrict_to_owner(path: &Path) {
@@ -73,16 +77,41 @@ impl Store {
     pub fn open_file(path: &Path) -> Result<Self> {
         restrict_to_owner(path);
         let store = Self { path: path.to_path_buf() };
+        // Two processes opening a fresh workspace at once must not both migrate it.
+        let _setup = store.setup_lock()?;
         let mut conn = store.connect()?;
         store.check_identity(&conn)?;
         MIGRATIONS.to_latest(&mut conn).map_err(|e| {
+            // SQLite's own words, not the migration's whole SQL.
+            let reason = match &e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => err.to_string(),
+                other => other.to_string(),
+            };
             Error::new(
                 ErrorCode::StoreUnavailable,
-                msg!("store-upgrade-failed", path = path.display().to_string(), reason = e.to_string()),
+                msg!("store-upgrade-failed", path = path.display().to_string(), reason = reason),
             )
             .caused_by(e)
         })?;
         Ok(store)
+    }
+
+    /// Holds the workspace's setup lock (an exclusive lock on `liaison.db.lock`, waiting for
+    /// another process that holds it): migrations and the vault key's creation happen under it,
+    /// so processes opening a fresh workspace at once do it one after the other.
+    pub fn setup_lock(&self) -> Result<SetupLock> {
+        let path = PathBuf::from(format!("{}.lock", self.path.display()));
+        let unavailable = |e: std::io::Error| {
+            Error::new(
+                ErrorCode::StoreUnavailable,
+                msg!("store-lock-failed", path = path.display().to_string(), reason = e.to_string()),
+            )
+            .caused_by(e)
+        };
+        let file =
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(unavailable)?;
+        file.lock().map_err(unavailable)?;
+        Ok(SetupLock(file))
     }
 
     /// The database file.

@@ -51,6 +51,8 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// Opens the vault with the master key from `keychain`, creating the key on first use.
     pub fn open(store: &Store, keychain: &dyn Keychain) -> Result<Self> {
+        // Another process opening the same fresh workspace must not create a second key.
+        let _setup = store.setup_lock()?;
         let has_secrets: bool =
             store.read(|c| Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM secrets)", [], |r| r.get(0))?))?;
         let key = match keychain.load()? {
