@@ -41,7 +41,6 @@ oauth-browser-failed = Liaison could not open your web browser to sign in ({ $re
 oauth-no-local-port = Liaison could not open a local port for the sign-in ({ $reason }).
 oauth-listener-failed = The sign-in listener failed ({ $reason }).
 oauth-sign-in-timed-out = The { $provider } sign-in did not finish within { $minutes } minutes. Click Connect to try again.
-oauth-state-mismatch = The { $provider } sign-in response did not match the request Liaison made (state mismatch), so it was refused. Click Connect to start again.
 oauth-consent-denied = The { $provider } sign-in was denied, so nothing was connected. Click Connect and choose Allow to connect.
 oauth-sign-in-refused = { $provider } refused the sign-in ({ $error }: { $description }).
 oauth-no-code = { $provider } returned without an authorization code.

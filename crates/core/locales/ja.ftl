@@ -45,7 +45,6 @@ oauth-browser-failed = サインインのために Web ブラウザーを開け�
 oauth-no-local-port = サインイン用のローカルポートを開けませんでした（{ $reason }）。
 oauth-listener-failed = サインインの受信処理でエラーが発生しました（{ $reason }）。
 oauth-sign-in-timed-out = { $provider } へのサインインが { $minutes } 分以内に完了しませんでした。「接続」をクリックして、もう一度お試しください。
-oauth-state-mismatch = { $provider } からのサインインの応答が Liaison の送ったリクエストと一致しなかったため（state の不一致）、受け付けませんでした。「接続」をクリックして、最初からやり直してください。
 oauth-consent-denied = { $provider } へのサインインが拒否されたため、何も接続されていません。「接続」をクリックし、「許可」を選んで接続してください。
 oauth-sign-in-refused = { $provider } がサインインを拒否しました（{ $error }: { $description }）。
 oauth-no-code = { $provider } から認可コードが返されませんでした。

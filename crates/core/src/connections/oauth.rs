@@ -268,16 +268,24 @@ pub async fn authorize(
     Ok(Callback { code, redirect_uri, verifier: SecretString::from(verifier.secret().to_owned()) })
 }
 
-/// Serves connections until one carries a valid callback (browsers open speculative extra
-/// connections, and favicon requests arrive too).
+/// Serves connections, each on its own task, until one carries a valid callback: browsers open
+/// speculative extra connections that may stay idle, and favicon requests arrive too. A request
+/// with a wrong `state` (not ours) is refused and ignored; the sign-in goes on waiting.
 async fn accept_callback(listener: &TcpListener, state: &CsrfToken, provider: &str) -> Result<SecretString> {
+    let mut handlers = tokio::task::JoinSet::new();
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|e| Error::internal(msg!("oauth-listener-failed", reason = e.to_string())))?;
-        if let Some(result) = handle(stream, state, provider).await {
-            return result;
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) =
+                    accepted.map_err(|e| Error::internal(msg!("oauth-listener-failed", reason = e.to_string())))?;
+                let (state, provider) = (state.clone(), provider.to_owned());
+                handlers.spawn(async move { handle(stream, &state, &provider).await });
+            }
+            Some(done) = handlers.join_next(), if !handlers.is_empty() => {
+                if let Ok(Some(result)) = done {
+                    return result;
+                }
+            }
         }
     }
 }
@@ -318,7 +326,8 @@ async fn handle(mut stream: TcpStream, state: &CsrfToken, provider: &str) -> Opt
             &page(msg!("oauth-page-refused-title"), msg!("oauth-page-refused")),
         )
         .await;
-        return Some(Err(Error::new(ErrorCode::Forbidden, msg!("oauth-state-mismatch", provider = provider))));
+        tracing::warn!(provider, "a sign-in callback with a state that is not ours was refused and ignored");
+        return None;
     }
     if let Some(error) = param("error") {
         let description = param("error_description").unwrap_or_default();
@@ -441,15 +450,55 @@ mod tests {
         assert!(q["redirect_uri"].starts_with("http://127.0.0.1:") && q["redirect_uri"].ends_with(CALLBACK_PATH));
     }
 
+    /// A browser that first sends a forged callback (or opens an idle connection), then the real one.
+    struct Noisy {
+        idle_first: bool,
+        forged_status: std::sync::Arc<Mutex<Option<u16>>>,
+    }
+
+    impl Browser for Noisy {
+        fn open(&self, url: &str) -> Result<()> {
+            let parsed = url::Url::parse(url).unwrap();
+            let redirect = parsed.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+            let real = format!("{redirect}?code=abc&state={}", state_of(&parsed));
+            let forged = format!("{redirect}?code=evil&state=forged");
+            let (idle_first, seen) = (self.idle_first, self.forged_status.clone());
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let _idle = if idle_first {
+                        let port = url::Url::parse(&redirect).unwrap().port().unwrap();
+                        Some(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap())
+                    } else {
+                        *seen.lock().unwrap() = Some(reqwest::get(forged).await.unwrap().status().as_u16());
+                        None
+                    };
+                    let _ = reqwest::get(real).await;
+                });
+            });
+            Ok(())
+        }
+    }
+
     #[tokio::test]
-    async fn a_state_mismatch_is_refused() {
-        let browser = FakeProvider { respond: |_| "code=abc&state=forged".to_owned(), opened: Mutex::new(None) };
-        let err = authorize("https://l.example.com/a", "x", "", &[], &browser, Duration::from_secs(10), "Salesforce")
+    async fn a_callback_with_a_forged_state_is_refused_and_ignored_and_the_real_one_still_signs_in() {
+        let browser = Noisy { idle_first: false, forged_status: Default::default() };
+        let cb = authorize("https://l.example.com/a", "x", "", &[], &browser, Duration::from_secs(10), "Salesforce")
             .await
-            .err()
             .unwrap();
-        assert_eq!(err.code, ErrorCode::Forbidden);
-        assert!(err.message.contains("state mismatch"), "{}", err.message);
+        assert_eq!(cb.code.expose_secret(), "abc");
+        assert_eq!(*browser.forged_status.lock().unwrap(), Some(400), "the forged callback was refused");
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_to_the_callback_port_does_not_delay_the_sign_in() {
+        let browser = Noisy { idle_first: true, forged_status: Default::default() };
+        let started = std::time::Instant::now();
+        let cb = authorize("https://l.example.com/a", "x", "", &[], &browser, Duration::from_secs(30), "Salesforce")
+            .await
+            .unwrap();
+        assert_eq!(cb.code.expose_secret(), "abc");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     }
 
     #[tokio::test]
