@@ -19,7 +19,13 @@ import type {
   CsvFile,
   CustomField,
   Destination,
+  DryRun,
   Estimate,
+  Export,
+  ExportActivity,
+  ExportCounts,
+  ExportRowResult,
+  ExportRun,
   FieldPreview,
   FieldRow,
   Handover,
@@ -28,6 +34,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  NewExport,
   NewMarketoDestination,
   PackageVerification,
   Person,
@@ -904,6 +911,135 @@ export function deleteConfirmation(name: string): string {
   return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. The static list “${list}” stays in Marketo as it is, with its members.`;
 }
 
+/** Two exports: “JP weekly” to JP newsletter with names and country, and one with a problem. */
+export const exportsFixture: Export[] = [
+  {
+    id: "e1",
+    name: "JP weekly",
+    destination_id: "d1",
+    destination: "JP newsletter",
+    segments: ["Japan"],
+    mapping: [
+      { attribute: "email", cache_field: "email", target_field: "email" },
+      { attribute: "first_name", cache_field: "first_name", target_field: "firstName" },
+      { attribute: "country", cache_field: "country", target_field: "country" },
+    ],
+    schedule: { kind: "every_hours", hours: 24 },
+    created_at: "2026-11-26T09:00:00Z",
+    updated_at: "2026-11-26T09:00:00Z",
+    problem: null,
+  },
+  {
+    id: "e2",
+    name: "Gold partners",
+    destination_id: "d2",
+    destination: "Partner webinar",
+    segments: ["Japan", "Old industry"],
+    mapping: [{ attribute: "email", cache_field: "email", target_field: "email" }],
+    schedule: { kind: "after_sync" },
+    created_at: "2026-11-26T09:00:00Z",
+    updated_at: "2026-11-26T09:00:00Z",
+    problem: "The field “custom_tier” no longer exists: it was removed from the sync.",
+  },
+];
+
+/** The export as export_create/export_update answer it for `request`. */
+export function savedExport(request: NewExport): Export {
+  const target: Record<string, string> = {
+    email: "email",
+    first_name: "firstName",
+    last_name: "lastName",
+    city: "city",
+    state: "state",
+    country: "country",
+  };
+  return {
+    ...exportsFixture[0]!,
+    id: "e-new",
+    name: request.name,
+    destination: request.destination,
+    segments: request.segments,
+    mapping: request.fields.map((f) => ({
+      attribute: f.attribute,
+      cache_field: f.cache_field ?? f.attribute,
+      target_field: target[f.attribute] ?? f.attribute,
+    })),
+    schedule: request.schedule,
+  };
+}
+
+export const dryRunFixture: DryRun = {
+  export: "JP weekly",
+  counts: { people: 1234, added: 1000, updated: 200, removed: 5, unchanged: 27, skipped: 2 },
+  added: ["aiko.tanaka@example.jp", "ken@example.jp"],
+  updated: ["ben.lee@acme.example"],
+  removed: ["gone@example.jp"],
+  unchanged: [],
+  skipped: [
+    { email: "not-an-email", reason: "The email is not valid." },
+    { email: "", reason: "No email." },
+  ],
+  files: 1,
+};
+
+export function exportCounts(overrides: Partial<ExportCounts> = {}): ExportCounts {
+  return {
+    people: 1234,
+    added: 1000,
+    updated: 200,
+    removed: 5,
+    unchanged: 27,
+    skipped: 2,
+    failed: 1,
+    warnings: 0,
+    files: 1,
+    calls: 4,
+    ...overrides,
+  };
+}
+
+/** The export history, newest first: a run with row results and a failed one. */
+export const exportRuns: ExportRun[] = [
+  {
+    id: "xr2",
+    export: "JP weekly",
+    state: "succeeded",
+    started_at: "2026-11-27T09:00:00Z",
+    finished_at: "2026-11-27T09:02:05Z",
+    seconds: 125.4,
+    counts: exportCounts(),
+    error: null,
+  },
+  {
+    id: "xr1",
+    export: "Gold partners",
+    state: "failed",
+    started_at: "2026-11-26T09:00:00Z",
+    finished_at: "2026-11-26T09:00:03Z",
+    seconds: 3,
+    counts: exportCounts({
+      people: 0,
+      added: 0,
+      updated: 0,
+      removed: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0,
+      files: 0,
+      calls: 1,
+    }),
+    error: "Marketo refused the access token.",
+  },
+];
+
+export const exportRowResults: ExportRowResult[] = [
+  { email: "bad@example.jp", outcome: "failed", reason: "1004: Lead not found" },
+  { email: "warn@example.jp", outcome: "warning", reason: "1006: Field 'country' not found" },
+  { email: null, outcome: "skipped", reason: "No email." },
+];
+
+const idle: ExportActivity = { current: null, running: false };
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -1163,6 +1299,17 @@ const defaults: Record<string, Handler> = {
     const destination = destinations.find((d) => d.name === args.name)!;
     return { ...destination, export_users: [...destination.export_users, args.email as string] };
   },
+  exports_list: () => exportsFixture,
+  export_create: (args) => savedExport(args.export as NewExport),
+  export_update: (args) => savedExport(args.export as NewExport),
+  export_delete: () => null,
+  export_dry_run: (args) => ({ ...dryRunFixture, export: args.name as string }),
+  export_start: () => null,
+  export_cancel: () => true,
+  export_activity: () => idle,
+  export_history: () => exportRuns,
+  export_run_rows: () => exportRowResults,
+  export_results_save: () => "/home/admin/export-results.csv",
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

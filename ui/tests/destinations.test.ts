@@ -35,7 +35,7 @@ function cells(row: HTMLElement): string[] {
 }
 
 describe("Destinations table", () => {
-  test("Destinations is the first tab, before Segments and Runs, and opens with the page", async () => {
+  test("Destinations is the first tab, before Segments, Exports and Runs, and opens with the page", async () => {
     mockBackend(withMarketo);
     await openDestinations();
     const tabs = screen.getByRole("tablist", { name: "Exports sections" });
@@ -43,7 +43,7 @@ describe("Destinations table", () => {
       within(tabs)
         .getAllByRole("tab")
         .map((tab) => tab.textContent?.trim()),
-    ).toEqual(["Destinations", "Segments", "Runs"]);
+    ).toEqual(["Destinations", "Segments", "Exports", "Runs"]);
     expect(within(tabs).getByRole("tab", { name: "Destinations" })).toHaveAttribute("aria-selected", "true");
   });
 

@@ -211,7 +211,7 @@ describe("Settings", () => {
   });
 
   test("Data sync shows the sync run history; Exports shows its empty state", async () => {
-    const calls = mockBackend();
+    const calls = mockBackend({ export_history: () => [] });
     const user = await openSection("Data sync");
     const table = await screen.findByRole("table", { name: "Data sync runs" });
     expect(table).toHaveTextContent("Succeeded");
