@@ -602,3 +602,4 @@ connection-http-not-allowed = “{ $input }” uses plain http, which would send
 desktop-client-secret-label = Client secret (copy it into the connected app now; it is not shown again unless you ask):
 desktop-client-secret-title = Liaison — client secret
 store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason }).
+http-outcome-unknown = { $system } gave no clear answer while { $what } ({ $reason }); it was not sent again, so nothing is created twice.

@@ -603,3 +603,4 @@ connection-http-not-allowed = 「{ $input }」は暗号化されない http の�
 desktop-client-secret-label = クライアントシークレット（いま接続アプリに貼り付けてください。求められない限り再表示されません）:
 desktop-client-secret-title = Liaison — クライアントシークレット
 store-lock-failed = { $path } のワークスペースをロックできませんでした（{ $reason }）。
+http-outcome-unknown = { $what } の途中で { $system } から明確な応答がありませんでした（{ $reason }）。二重に作成しないよう、再送はしていません。

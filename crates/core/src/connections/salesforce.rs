@@ -306,6 +306,23 @@ impl<'a> SalesforceClient<'a> {
             .await
     }
 
+    /// POSTs a request that creates records, never sent twice: an unknown outcome comes back as
+    /// an `uncertain` error ([`crate::http::is_uncertain`]) for the caller to settle by lookup.
+    pub async fn post_once(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);
+        self.http
+            .execute_once(
+                msg!("http-what-calling", system = "Salesforce", path = path),
+                || {
+                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    self.http.client().post(&url).json(body).bearer_auth(token.expose_secret())
+                },
+                |response| async move { judge_rest(response).await },
+                || self.refresh(),
+            )
+            .await
+    }
+
     /// GETs a path under `/services/data/{version}`, refreshing the session when it expired.
     pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
         let url = format!("{}/services/data/{API_VERSION}{path}", self.settings.instance_url);

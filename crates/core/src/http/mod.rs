@@ -158,7 +158,38 @@ impl Http {
         R: Fn() -> RF,
         RF: std::future::Future<Output = Result<()>>,
     {
-        let what: Text = what.into();
+        self.run(what.into(), build, judge, refresh, true).await
+    }
+
+    /// Like [`Http::execute`] for a request that must not be sent twice (one that creates
+    /// records): an answer that leaves its outcome unknown — a server error, a timeout, a body
+    /// cut off — is not retried but returned as an error marked `uncertain` (see
+    /// [`is_uncertain`]), for the caller to settle by looking the records up.
+    pub async fn execute_once<T, B, J, JF, R, RF>(
+        &self,
+        what: impl Into<Text>,
+        build: B,
+        judge: J,
+        refresh: R,
+    ) -> Result<T>
+    where
+        B: Fn() -> reqwest::RequestBuilder,
+        J: Fn(reqwest::Response) -> JF,
+        JF: std::future::Future<Output = Outcome<T>>,
+        R: Fn() -> RF,
+        RF: std::future::Future<Output = Result<()>>,
+    {
+        self.run(what.into(), build, judge, refresh, false).await
+    }
+
+    async fn run<T, B, J, JF, R, RF>(&self, what: Text, build: B, judge: J, refresh: R, repeatable: bool) -> Result<T>
+    where
+        B: Fn() -> reqwest::RequestBuilder,
+        J: Fn(reqwest::Response) -> JF,
+        JF: std::future::Future<Output = Outcome<T>>,
+        R: Fn() -> RF,
+        RF: std::future::Future<Output = Result<()>>,
+    {
         let mut delays = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
@@ -194,6 +225,13 @@ impl Http {
                         msg!("http-rejected-after-refresh", system = self.system, what = &what),
                     ));
                 }
+                Outcome::Retry { reason, .. } if !repeatable => {
+                    return Err(Error::new(
+                        ErrorCode::Unavailable,
+                        msg!("http-outcome-unknown", system = self.system, what = &what, reason = reason),
+                    )
+                    .with_details(serde_json::json!({ "uncertain": true })));
+                }
                 Outcome::Retry { after, reason } => {
                     let Some(backoff) = delays.next() else {
                         return Err(Error::new(
@@ -214,6 +252,11 @@ impl Http {
             }
         }
     }
+}
+
+/// Whether an error left the outcome of a create unknown (see [`Http::execute_once`]).
+pub fn is_uncertain(err: &Error) -> bool {
+    err.details.as_ref().is_some_and(|d| d["uncertain"] == true)
 }
 
 fn transport_outcome<T>(system: &str, e: &reqwest::Error) -> Outcome<T> {
@@ -336,5 +379,51 @@ mod tests {
         assert!(refused.message.contains("https"), "{}", refused.message);
         assert!(check("http://10.0.0.5").is_err(), "a private network is still a network");
         assert!(check("ftp://example.com").is_err());
+    }
+
+    /// A server that answers every request with 500 and counts them.
+    async fn failing_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let url = format!("http://{}/create", listener.local_addr().unwrap());
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn a_create_whose_outcome_is_unknown_is_never_sent_twice() {
+        let (url, seen) = failing_server().await;
+        let policy =
+            RetryPolicy { attempts: 3, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) };
+        let http = Http::new("Salesforce", Budget::new("s", 2, 100, Duration::from_secs(20)), policy).unwrap();
+        let judge = |r: reqwest::Response| async move {
+            if r.status().is_server_error() {
+                Outcome::Retry { after: None, reason: Text::verbatim("HTTP 500") }
+            } else {
+                Outcome::Done(())
+            }
+        };
+        let err = http
+            .execute_once("creating Tasks", || http.client().post(&url), judge, || async { Ok(()) })
+            .await
+            .unwrap_err();
+        assert!(is_uncertain(&err), "{err:?}");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1, "sent once");
+        // A repeatable read is retried within the policy.
+        let err = http.execute("reading", || http.client().get(&url), judge, || async { Ok(()) }).await.unwrap_err();
+        assert!(!is_uncertain(&err));
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1 + 4, "the read was tried four times");
     }
 }

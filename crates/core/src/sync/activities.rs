@@ -100,17 +100,42 @@ pub async fn log_page(
     }
     let mut result = Logged::default();
     for chunk in pending.chunks(BATCH) {
-        mark_sending(conn, run_id, chunk)?;
-        let body = serde_json::json!({
-            "allOrNone": false,
-            "records": chunk.iter().map(|p| p.task.clone()).collect::<Vec<_>>(),
-        });
-        let answer = sf.post("/composite/sobjects", &body).await?;
-        let answers = answer
+        let mut remaining: Vec<&Pending> = chunk.iter().collect();
+        let mut unknown_outcomes = 0;
+        let answers = loop {
+            mark_sending(conn, run_id, &remaining)?;
+            let body = serde_json::json!({
+                "allOrNone": false,
+                "records": remaining.iter().map(|p| p.task.clone()).collect::<Vec<_>>(),
+            });
+            // Creating Tasks is not repeatable: an unknown outcome is settled by looking the Tasks
+            // up by their markers, and only those not found are sent again.
+            match sf.post_once("/composite/sobjects", &body).await {
+                Ok(answer) => break answer,
+                Err(err) if crate::http::is_uncertain(&err) && unknown_outcomes < 3 => {
+                    unknown_outcomes += 1;
+                    tracing::info!("a Task batch's outcome is unknown; settling it by lookup: {}", err.chain());
+                    result.logged += settle_uncertain(conn, sf).await?;
+                    let mut logged = conn.prepare_cached("SELECT 1 FROM logged_activities WHERE activity_id = ?1")?;
+                    let mut still = Vec::new();
+                    for p in remaining {
+                        if logged.query_row([p.activity_id], |_| Ok(())).optional()?.is_none() {
+                            still.push(p);
+                        }
+                    }
+                    remaining = still;
+                    if remaining.is_empty() {
+                        break serde_json::json!([]);
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        let answers = answers
             .as_array()
             .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("activities-task-batch-no-list")))?;
         let tx = conn.unchecked_transaction()?;
-        for (p, a) in chunk.iter().zip(answers) {
+        for (p, a) in remaining.iter().zip(answers) {
             if a["success"].as_bool() == Some(true) {
                 tx.execute(
                     "UPDATE logged_activities SET state = 'logged', task_id = ?2, updated_at = ?3 WHERE activity_id = ?1",
@@ -131,7 +156,7 @@ pub async fn log_page(
     Ok(result)
 }
 
-fn mark_sending(conn: &Connection, run_id: &str, chunk: &[Pending]) -> Result<()> {
+fn mark_sending(conn: &Connection, run_id: &str, chunk: &[&Pending]) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
     for p in chunk {
         tx.execute(
