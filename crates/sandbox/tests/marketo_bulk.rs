@@ -473,7 +473,10 @@ async fn list_removal_takes_at_most_300_ids() {
 }
 
 /// Real time to import 100,000 rows (6 columns) in one job. Run with
-/// `cargo test -p liaison-sandbox --release --test marketo_bulk -- --ignored --nocapture`.
+/// `cargo test -p liaison-sandbox --release --test marketo_bulk -- --ignored --nocapture`;
+/// `IMPORT_FILES=10` imports ten such files one after another (a million people). Measured on the
+/// 2-core machine, release, while other builds ran: 1.2 s for 100,000 rows (about 7 MB), 15.5 s
+/// and 1.6 GB resident for the million; a debug build takes 3.9 s for 100,000.
 #[tokio::test]
 #[ignore = "measurement: prints the real time of a 100k-row import"]
 async fn import_of_100k_rows_real_time() {
