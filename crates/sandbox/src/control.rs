@@ -261,6 +261,10 @@ fn apply_edit(w: &mut World, e: &Edit, now: i64) -> Result<String, String> {
             let (key, changes) =
                 edit_table!(w.mk_leads, "Marketo lead", "email", e, now, |s: &str| s.parse::<i64>().ok());
             for (fid, name, new, old) in changes {
+                if name == "email" {
+                    w.mk_by_email.remove(&old, key);
+                    w.mk_by_email.add(&new, key);
+                }
                 let a = w.mk_activity(key, now, 13, (fid, name.clone()));
                 a.fields.push((fid, name, show(&new), show(&old)));
                 a.attributes.push(("Source".into(), json!("Marketo Flow Action")));

@@ -129,6 +129,9 @@ pub(super) fn leads_by_filter(sh: &Shared, req: &Req) -> Value {
     };
     let matched: Vec<&Row> = if filter_type == "id" {
         values.iter().filter_map(|v| v.parse::<i64>().ok()).filter_map(|id| w.mk_leads.rows.get(&id)).collect()
+    } else if filter_type == "email" {
+        let ids: BTreeSet<i64> = values.iter().flat_map(|v| w.mk_by_email.ids(&w.mk_leads, v)).collect();
+        ids.iter().filter_map(|id| w.mk_leads.rows.get(id)).collect()
     } else {
         let wanted: BTreeSet<String> =
             values.iter().map(|v| if fdef.kind == Kind::Email { v.to_ascii_lowercase() } else { v.clone() }).collect();
@@ -164,6 +167,9 @@ fn find_by_lookup(w: &World, schema: &Schema, field: usize, value: &Val) -> Vec<
     let kind = schema.fields[field].kind;
     if schema.fields[field].name == "id" {
         return value.as_int().filter(|id| w.mk_leads.rows.contains_key(id)).into_iter().collect();
+    }
+    if schema.fields[field].name == "email" {
+        return value.as_str().map(|e| w.mk_by_email.ids(&w.mk_leads, e)).unwrap_or_default();
     }
     w.mk_leads
         .rows
@@ -222,9 +228,7 @@ pub(crate) fn sync_one(w: &mut World, schema: &Arc<Schema>, rec: &Value, action:
         let def = &schema.fields[i];
         match json_val(def, v) {
             Ok(val) => {
-                if def.kind == Kind::Email
-                    && val.as_str().is_some_and(|s| !s.is_ascii() || (!s.is_empty() && !s.contains('@')))
-                {
+                if def.kind == Kind::Email && val.as_str().is_some_and(|s| !s.is_empty() && !valid_email(s)) {
                     return skipped("1003", &format!("Invalid email address '{}'", val.as_str().unwrap_or("")));
                 }
                 values.push((i, val));
@@ -256,6 +260,10 @@ pub(crate) fn sync_one(w: &mut World, schema: &Arc<Schema>, rec: &Value, action:
                     changes.push((i as i64, def.name.clone(), v.clone(), row.0[i].clone()));
                     row.0[i] = v;
                 }
+            }
+            if let Some((_, _, new, old)) = changes.iter().find(|c| c.1 == "email") {
+                w.mk_by_email.remove(old, id);
+                w.mk_by_email.add(new, id);
             }
             if !changes.is_empty() {
                 crate::world::touch(schema, row, now);
@@ -290,12 +298,22 @@ pub(crate) fn sync_one(w: &mut World, schema: &Arc<Schema>, rec: &Value, action:
             }
             row.set(schema, "createdAt", Val::Int(now));
             row.set(schema, "updatedAt", Val::Int(now));
+            w.mk_by_email.add(row.get(schema, "email"), id);
             w.mk_leads.rows.insert(id, row);
             let a = w.mk_activity(id, now, 12, (id, "New lead".into()));
             a.attributes.push(("Source Type".into(), json!("Web service API")));
             json!({"id": id, "status": "created"})
         }
     }
+}
+
+/// Marketo refuses an email that is not `local@domain` in ASCII (one `@`, both sides non-empty,
+/// no spaces); an import row with one fails with the reason in its failures file.
+pub(crate) fn valid_email(s: &str) -> bool {
+    s.is_ascii()
+        && !s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        && s.split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
 }
 
 pub(crate) fn show(v: &Val) -> Option<String> {
@@ -315,7 +333,9 @@ pub(super) fn delete_leads(sh: &Shared, req: &Req, now: i64) -> Value {
     let mut w = lock(&sh.world);
     let mut results = Vec::new();
     for id in ids {
-        if w.mk_leads.rows.remove(&id).is_some() {
+        if let Some(row) = w.mk_leads.rows.remove(&id) {
+            let schema = w.mk_leads.schema.clone();
+            w.mk_by_email.remove(row.get(&schema, "email"), id);
             for l in w.mk_lists.values_mut() {
                 l.members.remove(&id);
             }

@@ -1,11 +1,15 @@
 //! Static lists: REST v1 list membership and the asset API's `staticList` resources.
 
-use super::{batch_size, fail, field_list, ids_from, lead_json, ok, page, position_of, request_id, skipped};
+use super::{
+    batch_size, fail, field_list, ids_from, lead_json, ok, page, position_of, request_id, skipped, token_decode,
+    token_encode,
+};
 use crate::clock::iso_z;
 use crate::http::Req;
 use crate::state::{Shared, lock};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 fn list_id(raw: &str) -> Option<i64> {
     raw.strip_suffix(".json").unwrap_or(raw).parse().ok()
@@ -60,12 +64,31 @@ pub(super) fn list_members(sh: &Shared, req: &Req, raw: &str) -> Value {
         Ok(f) => f,
         Err(e) => return e,
     };
-    let (start, size) = match (position_of(req), batch_size(req)) {
-        (Ok(s), Ok(b)) => (s, b),
-        (Err(e), _) | (_, Err(e)) => return e,
+    let size = match batch_size(req) {
+        Ok(b) => b,
+        Err(e) => return e,
     };
-    let items = list.members.keys().filter_map(|id| w.mk_leads.rows.get(id)).map(|r| lead_json(&schema, r, &fields));
-    page(items, start, size)
+    // The token holds the last lead id sent, so each page of a list of a million is a range
+    // read, not a skip over everything before it.
+    let after = match req.q("nextPageToken").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match token_decode(t).and_then(|s| s.strip_prefix("m:")?.split(':').next()?.parse::<i64>().ok()) {
+            Some(id) => Some(id),
+            None => return fail("1003", "Invalid next page token"),
+        },
+    };
+    let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut ids =
+        list.members.range((from, Bound::Unbounded)).map(|(id, _)| *id).filter(|id| w.mk_leads.rows.contains_key(id));
+    let page_ids: Vec<i64> = ids.by_ref().take(size).collect();
+    let more = ids.next().is_some();
+    let mut v =
+        ok(page_ids.iter().filter_map(|id| w.mk_leads.rows.get(id)).map(|r| lead_json(&schema, r, &fields)).collect());
+    if more && let Some(last) = page_ids.last() {
+        v["nextPageToken"] = json!(token_encode(&format!("m:{last}:liaison")));
+        v["moreResult"] = json!(true);
+    }
+    v
 }
 
 pub(super) fn change_membership(sh: &Shared, req: &Req, raw: &str, add: bool, now: i64) -> Value {

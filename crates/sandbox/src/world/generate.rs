@@ -53,6 +53,7 @@ impl World {
             sf_user_id: String::new(),
             sf_seq: 0,
             mk_leads: Table::new(marketo_lead_schema()),
+            mk_by_email: Default::default(),
             mk_next_id: 100_000,
             mk_lists: BTreeMap::new(),
             mk_next_list: 1000,
@@ -294,6 +295,7 @@ impl World {
                     ] {
                         r.set(&mks, k, v);
                     }
+                    w.mk_by_email.add(r.get(&mks, "email"), id);
                     w.mk_leads.rows.insert(id, r);
                     if rng.random_bool(0.25) {
                         let list = *pick(&mut rng, &mk_list_ids);

@@ -4,7 +4,7 @@ mod generate;
 mod schemas;
 mod vocabulary;
 
-use crate::data::{Row, Schema, Table, Val};
+use crate::data::{Row, Schema, Table, Text, Val};
 use base64::Engine;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -12,7 +12,7 @@ pub(crate) use schemas::marketo_lead_schema;
 // The SOQL and OData tests build their queries against these schemas.
 #[cfg(test)]
 pub(crate) use schemas::{dv_contact_schema, sf_contact_schema};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Generated data is dated before this instant (2026-01-01T00:00:00Z) so the same seed gives the
@@ -57,6 +57,9 @@ pub(crate) struct World {
     pub sf_seq: u64,
 
     pub mk_leads: Table<i64>,
+    /// Lower-cased email → ids of the leads that carry it (case-duplicates share a key), so a
+    /// lookup by email is a hash probe, not a scan: a bulk import of 100k rows does 100k of them.
+    pub mk_by_email: EmailIndex,
     pub mk_next_id: i64,
     pub mk_lists: BTreeMap<i64, MkList>,
     pub mk_next_list: i64,
@@ -118,6 +121,63 @@ pub(crate) fn new_pkey(rng: &mut ChaCha8Rng) -> String {
 
 pub(crate) fn activity_guid(id: i64) -> String {
     format!("{:08x}-{:04x}-4{:03x}-8000-{:012x}", id as u32, (id >> 32) as u16, id as u16 & 0xfff, id)
+}
+
+/// Marketo leads by lower-cased email. Entries may go stale (a lead deleted or its email edited
+/// elsewhere); `ids` checks every candidate against the table, so only additions must be indexed.
+#[derive(Debug, Default)]
+pub(crate) struct EmailIndex(HashMap<Text, Vec<i64>>);
+
+impl EmailIndex {
+    fn key(v: &Val) -> Option<Text> {
+        let s = v.as_str().filter(|s| !s.is_empty())?;
+        Some(match v {
+            Val::Str(t) if !s.bytes().any(|b| b.is_ascii_uppercase()) => t.clone(),
+            _ => Text::from(s.to_ascii_lowercase()),
+        })
+    }
+
+    /// Records that lead `id` carries `email` (a no-op for an empty or missing email).
+    pub(crate) fn add(&mut self, email: &Val, id: i64) {
+        if let Some(k) = Self::key(email) {
+            let ids = self.0.entry(k).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+
+    /// Forgets that lead `id` carries `email`.
+    pub(crate) fn remove(&mut self, email: &Val, id: i64) {
+        if let Some(k) = Self::key(email)
+            && let Some(ids) = self.0.get_mut(&k)
+        {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.0.remove(&k);
+            }
+        }
+    }
+
+    /// Ids (ascending) of the leads in `table` whose email equals `email`, ignoring ASCII case.
+    pub(crate) fn ids(&self, table: &Table<i64>, email: &str) -> Vec<i64> {
+        let Some(fi) = table.schema.idx("email") else { return Vec::new() };
+        let found = if email.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.0.get(email.to_ascii_lowercase().as_str())
+        } else {
+            self.0.get(email)
+        };
+        let mut ids: Vec<i64> = found
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|id| {
+                table.rows.get(id).and_then(|r| r.0[fi].as_str()).is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 /// Counts of what was generated (for the bench and `GET /stats`).
@@ -207,6 +267,28 @@ pub(crate) fn touch(schema: &Schema, row: &mut Row, now_ms: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_index_finds_every_lead_and_case_duplicates_together() {
+        let mut w = World::generate(7, 2_000);
+        let s = w.mk_leads.schema.clone();
+        for (id, r) in &w.mk_leads.rows {
+            let email = r.str(&s, "email");
+            assert!(w.mk_by_email.ids(&w.mk_leads, &email.to_ascii_uppercase()).contains(id), "{email}");
+        }
+        let dup = w
+            .mk_leads
+            .rows
+            .values()
+            .map(|r| r.str(&s, "email").to_string())
+            .find(|e| e.chars().any(|c| c.is_ascii_uppercase()));
+        let dup = dup.expect("the generator makes case-duplicates");
+        let ids = w.mk_by_email.ids(&w.mk_leads, &dup.to_ascii_lowercase());
+        assert_eq!(ids.len(), 2, "{dup}");
+        // A stale entry (lead gone, index untouched) is never returned.
+        w.mk_leads.rows.remove(&ids[0]);
+        assert_eq!(w.mk_by_email.ids(&w.mk_leads, &dup), [ids[1]]);
+    }
 
     #[test]
     fn no_lead_is_older_than_data_since() {

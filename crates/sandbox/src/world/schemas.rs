@@ -16,6 +16,8 @@ pub(crate) fn marketo_lead_schema() -> Schema {
             ("title", Str, 255, true),
             ("phone", Phone, 255, true),
             ("city", Str, 255, true),
+            ("state", Str, 255, true),
+            ("postalCode", Str, 255, true),
             ("country", Str, 255, true),
             ("leadSource", Str, 255, true),
             ("unsubscribed", Bool, 0, true),
