@@ -324,3 +324,26 @@ async fn r15_an_export_is_due_after_a_sync_that_finished_since_its_last_run_or_e
 fn uuid_like(seed: &str) -> String {
     format!("sync-{seed}")
 }
+
+#[tokio::test]
+async fn rows_marketo_refuses_are_reported_never_recorded_as_delivered_and_retried_by_the_next_run() {
+    let w = world(200.0).await;
+    cache(&w.ws);
+    // Two leads whose emails differ only in case: Marketo cannot tell which one an import means.
+    let twins = serde_json::json!({ "action": "createDuplicate", "lookupField": "email",
+        "input": [{ "email": "jp3@example.co.jp" }, { "email": "JP3@example.co.jp" }] });
+    client(&w.ws, &w.vault, &w.connection).post("/rest/v1/leads.json", Some(&twins)).await.unwrap();
+    create_export(&w).await;
+    let first = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((first.counts.added, first.counts.failed), (27, 1), "{:?}", first.counts);
+    let rows = exports::history::rows(w.ws.store(), &first.run_id, 10).unwrap();
+    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].email.as_deref(), Some("jp3@example.co.jp"));
+    assert!(failed[0].reason.contains("Multiple lead"), "Marketo's reason: {}", failed[0].reason);
+
+    let dry = exports::run::dry_run(&w.ws, "Japan nurture").unwrap();
+    assert_eq!((dry.counts.added, dry.counts.unchanged), (1, 27), "the refused row is sent again next time");
+    let second = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((second.counts.added, second.counts.failed), (0, 1));
+}
