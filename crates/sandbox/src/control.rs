@@ -29,6 +29,32 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .fallback(|| async {
             json_response(StatusCode::NOT_FOUND, &json!({"error": "not_found", "message": "No such control endpoint"}))
         })
+        .layer(axum::middleware::from_fn(same_machine_only))
+}
+
+/// The control API answers this machine only: the Host must be a loopback name (a DNS
+/// rebinding page cannot read `/tokens` or `/mail`), and a request with a body must be JSON
+/// (a cross-site form or `text/plain` POST cannot change anything).
+async fn same_machine_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (host, content_type) = {
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        (header("host"), header("content-type"))
+    };
+    let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    if !matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
+        return json_response(
+            StatusCode::FORBIDDEN,
+            &json!({"error": "forbidden", "message": "The control API answers requests to 127.0.0.1 or localhost only"}),
+        );
+    }
+    let json = content_type.to_ascii_lowercase().starts_with("application/json");
+    if *request.method() == axum::http::Method::POST && !json {
+        return json_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &json!({"error": "unsupported_media_type", "message": "Send JSON (Content-Type: application/json)"}),
+        );
+    }
+    next.run(request).await
 }
 
 fn bad(msg: impl Into<String>) -> Response {

@@ -188,7 +188,8 @@ impl Sandbox {
         }
         let mut listeners = Vec::new();
         for (i, system) in SYSTEMS.iter().enumerate() {
-            let port = config.port.map(|p| p + i as u16).unwrap_or(0);
+            // Port 0 means "any free ports", as for a single listener.
+            let port = config.port.filter(|p| *p != 0).map(|p| p + i as u16).unwrap_or(0);
             let l = TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| SandboxError::Bind {
                 system,
                 port,

@@ -400,3 +400,18 @@ async fn responses_carry_the_virtual_server_time_in_the_date_header() {
     assert!((now - served).whole_seconds().abs() <= 2, "{date} vs {now}");
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_lead_always_carries_its_id_whatever_fields_names() {
+    let sb = start(5).await;
+    let token = marketo_token(&sb).await;
+    let page =
+        get(&sb, &token, "/rest/v1/leads.json?filterType=id&filterValues=100001,100002&fields=email,firstName").await;
+    let leads = page["result"].as_array().unwrap();
+    assert!(!leads.is_empty(), "{page}");
+    for lead in leads {
+        assert!(lead["id"].as_i64().is_some(), "widely used clients read lead[\"id\"]: {lead}");
+        assert!(lead.get("email").is_some());
+    }
+    sb.shutdown().await;
+}

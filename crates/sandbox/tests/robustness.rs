@@ -355,3 +355,32 @@ async fn marketo_414_workaround_post_with_method_get() {
     assert_eq!(client().get(&url).send().await.unwrap().json::<Value>().await.unwrap()["errors"][0]["code"], "601");
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_control_api_answers_this_machine_only_and_changes_nothing_without_json() {
+    let sb = start(5).await;
+    let control = sb.endpoints().control_url.clone();
+    let rebound = client().get(format!("{control}/tokens")).header("host", "evil.example:80").send().await.unwrap();
+    assert_eq!(rebound.status(), 403, "a DNS-rebinding page cannot read the tokens");
+    let form = client()
+        .post(format!("{control}/settings"))
+        .header("content-type", "text/plain")
+        .body(r#"{"marketo_daily_quota": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415, "a cross-site text/plain POST changes nothing");
+    let settings: serde_json::Value =
+        client().get(format!("{control}/settings")).send().await.unwrap().json().await.unwrap();
+    assert_ne!(settings["marketo_daily_quota"], 1);
+    assert_eq!(client().get(format!("{control}/tokens")).send().await.unwrap().status(), 200);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn port_zero_means_free_ports_for_every_system() {
+    let sb = start_with(SandboxConfig { port: Some(0), people: 5, ..Default::default() }).await;
+    let e = sb.endpoints();
+    assert!(!e.marketo.base_url.ends_with(":0") && !e.control_url.ends_with(":1"), "{}", e.control_url);
+    sb.shutdown().await;
+}

@@ -127,6 +127,11 @@ fn field_list(schema: &Schema, req: &Req) -> Result<Vec<usize>, Value> {
 
 pub(crate) fn lead_json(schema: &Schema, row: &Row, fields: &[usize]) -> Value {
     let mut m = Map::new();
+    // Marketo always returns a lead's `id`, whatever `fields` names.
+    if let Some(id) = schema.idx("id").filter(|i| !fields.contains(i)) {
+        let def = &schema.fields[id];
+        m.insert(def.name.clone(), val_json(def, &row.0[id], iso_z));
+    }
     for &i in fields {
         let def = &schema.fields[i];
         m.insert(def.name.clone(), val_json(def, &row.0[i], iso_z));
