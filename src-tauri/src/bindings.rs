@@ -10,8 +10,10 @@ use liaison_core::sync::run::Progress;
 use liaison_core::{Error, ErrorCode};
 use ts_rs::{Config, TS, TypeVisitor};
 
+use crate::commands::export_runs as export_cmd;
 use crate::commands::invites::{FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
 use crate::commands::sync as sync_cmd;
+use liaison_core::exports::{ExportFinished, ExportProgress};
 use liaison_core::sync::job::SyncFinished;
 
 /// Where the generated module lives, relative to this crate.
@@ -137,6 +139,8 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
         ("csvValidationProgress", VALIDATION_EVENT, ValidationProgressEvent::name(&config())),
         ("syncProgress", sync_cmd::PROGRESS_EVENT, Progress::name(&config())),
         ("syncFinished", sync_cmd::FINISHED_EVENT, SyncFinished::name(&config())),
+        ("exportProgress", export_cmd::PROGRESS_EVENT, ExportProgress::name(&config())),
+        ("exportFinished", export_cmd::FINISHED_EVENT, ExportFinished::name(&config())),
     ]
 }
 
@@ -150,6 +154,8 @@ fn declarations(commands: &[Command]) -> Vec<String> {
     declare::<ValidationProgressEvent>(&mut d);
     declare::<Progress>(&mut d);
     declare::<SyncFinished>(&mut d);
+    declare::<ExportProgress>(&mut d);
+    declare::<ExportFinished>(&mut d);
     for command in commands {
         for visit in &command.types {
             visit(&mut d);
@@ -186,6 +192,16 @@ pub fn command_names() -> Vec<&'static str> {
 }
 
 /// The full text of `bindings.ts`.
+/// A command argument's name as a TypeScript parameter: a reserved word (`export`) gets a
+/// trailing underscore; the IPC key stays the Rust name.
+fn ts_param(name: &str) -> String {
+    const RESERVED: [&str; 20] = [
+        "break", "case", "catch", "class", "const", "continue", "default", "delete", "do", "else", "export", "extends",
+        "function", "import", "in", "new", "return", "switch", "this", "var",
+    ];
+    if RESERVED.contains(&name) { format!("{name}_") } else { name.to_owned() }
+}
+
 pub fn typescript() -> String {
     let commands = crate::commands::declared();
     let mut out = String::from(HEADER);
@@ -197,11 +213,21 @@ pub fn typescript() -> String {
     out.push_str(RUNTIME);
     out.push_str("\nexport const commands = {\n");
     for c in &commands {
-        let params: Vec<String> = c.args.iter().map(|a| format!("{}: {}", a.name, a.ts)).collect();
+        let params: Vec<String> = c.args.iter().map(|a| format!("{}: {}", ts_param(a.name), a.ts)).collect();
         let call_args = if c.args.is_empty() {
             String::new()
         } else {
-            let keys: Vec<&str> = c.args.iter().map(|a| a.name).collect();
+            let keys: Vec<String> = c
+                .args
+                .iter()
+                .map(|a| {
+                    if ts_param(a.name) == a.name {
+                        a.name.to_owned()
+                    } else {
+                        format!("{}: {}", a.name, ts_param(a.name))
+                    }
+                })
+                .collect();
             format!(", {{ {} }}", keys.join(", "))
         };
         out.push_str(&format!(

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
 import type { ExportProgress } from "../src/lib/api/bindings";
-import type { ExportFinished } from "../src/pages/settings/exports/export-events";
+import type { ExportFinished } from "../src/lib/api/bindings";
 import {
   called,
   dryRunFixture,

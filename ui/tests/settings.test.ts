@@ -56,7 +56,8 @@ describe("Settings", () => {
       ).toHaveLength(1);
     }
     expect(window.location.hash).toBe("#/settings/audit");
-  });
+    // A walk through every Settings page: it renders each one in turn.
+  }, 20_000);
 
   test("the gear toggles back Home and reopens the last Settings page", async () => {
     mockBackend();

@@ -199,12 +199,18 @@ files: number,
  * Calls to the destination.
  */
 calls: number, };
+export type ExportFinished = { export: string, report: ExportReport | null, error: AppError | null, scheduled: boolean, };
 export type ExportPhase = "planning" | "sending" | "removing" | "done";
 export type ExportProgress = { run_id: string, export: string, state: RunState, phase: ExportPhase, 
 /**
  * 0 to 1.
  */
 fraction: number, counts: ExportCounts, message: string | null, };
+export type ExportReport = { run_id: string, export: string, state: RunState, counts: ExportCounts, 
+/**
+ * It continued an interrupted run.
+ */
+resumed: boolean, seconds: number, };
 export type ExportRowResult = { email: string | null, 
 /**
  * `failed`, `warning` or `skipped`.
@@ -772,8 +778,8 @@ export const commands = {
   exportDestinationDelete: (name: string) => call<null>("export_destination_delete", { name }),
   exportDestinationAddUser: (name: string, email: string) => call<Destination>("export_destination_add_user", { name, email }),
   exportsList: () => call<Array<Export>>("exports_list"),
-  exportCreate: (export: NewExport) => call<Export>("export_create", { export }),
-  exportUpdate: (name: string, export: NewExport) => call<Export>("export_update", { name, export }),
+  exportCreate: (export_: NewExport) => call<Export>("export_create", { export: export_ }),
+  exportUpdate: (name: string, export_: NewExport) => call<Export>("export_update", { name, export: export_ }),
   exportDelete: (name: string) => call<null>("export_delete", { name }),
   exportDryRun: (name: string) => call<DryRun>("export_dry_run", { name }),
   exportStart: (name: string) => call<null>("export_start", { name }),
@@ -792,4 +798,6 @@ export const events = {
   csvValidationProgress: (handler: (payload: ValidationProgressEvent) => void): Promise<UnlistenFn> => listen<ValidationProgressEvent>("csv-validation-progress", (e) => handler(e.payload)),
   syncProgress: (handler: (payload: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync-progress", (e) => handler(e.payload)),
   syncFinished: (handler: (payload: SyncFinished) => void): Promise<UnlistenFn> => listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
+  exportProgress: (handler: (payload: ExportProgress) => void): Promise<UnlistenFn> => listen<ExportProgress>("export-progress", (e) => handler(e.payload)),
+  exportFinished: (handler: (payload: ExportFinished) => void): Promise<UnlistenFn> => listen<ExportFinished>("export-finished", (e) => handler(e.payload)),
 };
