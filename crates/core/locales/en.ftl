@@ -603,3 +603,4 @@ desktop-client-secret-label = Client secret (copy it into the connected app now;
 desktop-client-secret-title = Liaison — client secret
 store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason }).
 http-outcome-unknown = { $system } gave no clear answer while { $what } ({ $reason }); it was not sent again, so nothing is created twice.
+run-taken-over = This run stalled and another Liaison process has taken it over; this one stops here (the other carries on from the checkpoint).

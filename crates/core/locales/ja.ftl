@@ -604,3 +604,4 @@ desktop-client-secret-label = クライアントシークレット（いま接�
 desktop-client-secret-title = Liaison — クライアントシークレット
 store-lock-failed = { $path } のワークスペースをロックできませんでした（{ $reason }）。
 http-outcome-unknown = { $what } の途中で { $system } から明確な応答がありませんでした（{ $reason }）。二重に作成しないよう、再送はしていません。
+run-taken-over = この実行は停滞したため、別の Liaison のプロセスが引き継ぎました。こちらはここで止まります（引き継いだ側がチェックポイントから続けます）。

@@ -347,3 +347,45 @@ async fn rows_marketo_refuses_are_reported_never_recorded_as_delivered_and_retri
     let second = run(&w, &Control::default()).await.unwrap();
     assert_eq!((second.counts.added, second.counts.failed), (0, 1));
 }
+
+#[tokio::test]
+async fn a_stalled_run_taken_over_by_another_process_stops_at_its_next_write_and_nothing_is_sent_twice() {
+    let w = world(1.0).await;
+    cache(&w.ws);
+    create_export(&w).await;
+    // The stalled owner: it handed its file over and now waits for the import.
+    let handed_over = tokio::sync::Notify::new();
+    let stalled = async {
+        let observer = |p: &exports::ExportProgress| {
+            if p.counts.files == 1 {
+                handed_over.notify_one();
+            }
+        };
+        let options = ExportOptions::for_export(&w.ws, "Japan nurture").unwrap();
+        exports::run::run(&w.ws, &w.vault, "Japan nurture", options, &Control::default(), &observer).await
+    };
+    let taker = async {
+        handed_over.notified().await;
+        // Its heartbeat went stale (a frozen process): another one takes the run over.
+        w.ws.store()
+            .write(|tx| {
+                tx.execute("UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00Z' WHERE kind = 'export'", [])?;
+                Ok(())
+            })
+            .unwrap();
+        let control_url = w.sb.endpoints().control_url.clone();
+        let hour = serde_json::json!({ "advance_secs": 3_600 });
+        reqwest::Client::new().post(format!("{control_url}/clock")).json(&hour).send().await.unwrap();
+        run(&w, &Control::default()).await
+    };
+    let (stalled, taken) = tokio::join!(stalled, taker);
+    let taken = taken.unwrap();
+    assert!(taken.resumed, "the taker continued the same run");
+    assert_eq!((taken.counts.files, taken.counts.added), (1, 28), "it followed the file in flight: {:?}", taken.counts);
+    let err = stalled.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+    assert!(err.message.contains("taken it over"), "{}", err.message);
+    let delivered: i64 =
+        w.ws.store().read(|c| Ok(c.query_row("SELECT count(*) FROM export_members", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(delivered, 28);
+}

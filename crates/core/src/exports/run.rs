@@ -71,6 +71,8 @@ struct Checkpoint {
     /// The rows the run has to send in all, for the progress bar.
     to_send: u64,
     to_remove: u64,
+    /// The process driving the run (see the sync's checkpoint): a taken-over owner stops.
+    owner: String,
 }
 
 /// One progress report.
@@ -96,6 +98,9 @@ pub struct ExportReport {
     /// It continued an interrupted run.
     pub resumed: bool,
     pub seconds: f64,
+    /// Of those, the seconds spent waiting for the destination (imports processing, rate
+    /// limits, a quota pause).
+    pub waiting_seconds: f64,
 }
 
 /// What a run would do, with zero calls: the predicted counts and a sample of each kind.
@@ -190,15 +195,17 @@ fn begin(ws: &Workspace, export: &Export) -> Result<(String, Checkpoint, bool)> 
             if live {
                 return Err(Error::new(ErrorCode::Conflict, msg!("export-already-running", name = export.name.as_str())));
             }
+            let mut checkpoint: Checkpoint =
+                checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+            checkpoint.owner = uuid::Uuid::new_v4().to_string();
             tx.execute(
-                "UPDATE runs SET state = 'running', heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
-                [&id],
+                "UPDATE runs SET state = 'running', checkpoint = ?2, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
+                params![id, serde_json::to_string(&checkpoint)?],
             )?;
-            let checkpoint = checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
             return Ok((id, checkpoint, true));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let checkpoint = Checkpoint::default();
+        let checkpoint = Checkpoint { owner: uuid::Uuid::new_v4().to_string(), ..Checkpoint::default() };
         tx.execute(
             "INSERT INTO runs (id, kind, subject, state, started_at, checkpoint, heartbeat_at)
              VALUES (?1, 'export', ?2, 'running', ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -225,6 +232,7 @@ struct Ctx<'a, T: ListTarget> {
     last_emit: Option<Instant>,
     state: RunState,
     message: Option<Text>,
+    waited: Duration,
 }
 
 /// Runs an export (or continues its interrupted run) to its end, reporting progress.
@@ -267,6 +275,7 @@ pub async fn run(
         last_emit: None,
         state: RunState::Running,
         message: resumed.then(|| msg!("export-continuing")),
+        waited: Duration::ZERO,
     };
     let outcome = ctx.drive().await;
     let state = match &outcome {
@@ -285,6 +294,7 @@ pub async fn run(
         counts: ctx.cp.counts,
         resumed,
         seconds: started.elapsed().as_secs_f64(),
+        waiting_seconds: ctx.waited.as_secs_f64(),
     })
 }
 
@@ -694,10 +704,12 @@ impl<T: ListTarget> Ctx<'_, T> {
 
     /// Sleeps in small steps so a cancel is noticed.
     async fn wait(&mut self, total: Duration) -> Result<()> {
-        let deadline = Instant::now() + total;
+        let start = Instant::now();
+        let deadline = start + total;
         while Instant::now() < deadline && !self.control.cancelled() {
             tokio::time::sleep((deadline - Instant::now()).min(Duration::from_millis(250))).await;
         }
+        self.waited += start.elapsed();
         Ok(())
     }
 
@@ -768,11 +780,16 @@ fn record_row(
     Ok(())
 }
 
+/// Writes the checkpoint if this process still owns the run; a taken-over owner is refused.
 fn save(tx: &rusqlite::Transaction<'_>, run_id: &str, cp: &Checkpoint, state: RunState) -> Result<()> {
     let state = serde_json::to_value(state)?;
-    tx.execute(
-        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state.as_str()],
+    let written = tx.execute(
+        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
+        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state.as_str(), cp.owner],
     )?;
+    if written == 0 {
+        return Err(Error::new(ErrorCode::Conflict, msg!("run-taken-over")));
+    }
     Ok(())
 }

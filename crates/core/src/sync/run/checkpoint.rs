@@ -51,12 +51,14 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
             if live && state != "failed" {
                 return Err(Error::new(ErrorCode::Conflict, msg!("sync-already-running")));
             }
-            let checkpoint: Checkpoint =
+            let mut checkpoint: Checkpoint =
                 checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
             if checkpoint.full || !full {
+                // This process owns the run from now on; a stalled owner stops at its next write.
+                checkpoint.owner = uuid::Uuid::new_v4().to_string();
                 tx.execute(
-                    "UPDATE runs SET state = 'running', heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
-                    [&id],
+                    "UPDATE runs SET state = 'running', checkpoint = ?2, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
+                    params![id, serde_json::to_string(&checkpoint)?],
                 )?;
                 return Ok((id, checkpoint, true));
             }
@@ -68,7 +70,7 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
         }
         let id = uuid::Uuid::new_v4().to_string();
         let full = full || !cursors(tx)?.contains_key("marketo.changes");
-        let checkpoint = Checkpoint { full, ..Checkpoint::default() };
+        let checkpoint = Checkpoint { full, owner: uuid::Uuid::new_v4().to_string(), ..Checkpoint::default() };
         tx.execute(
             "INSERT INTO runs (id, kind, state, started_at, checkpoint, heartbeat_at)
              VALUES (?1, 'sync', 'running', ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -284,10 +286,16 @@ pub(super) fn state_str(state: RunState) -> &'static str {
     }
 }
 
+/// Writes the checkpoint, if this process still owns the run: one that was taken over (it
+/// stalled past the heartbeat and another process continued it) is refused, and stops.
 pub(super) fn save(tx: &Transaction<'_>, run_id: &str, cp: &Checkpoint, state: RunState) -> Result<()> {
-    tx.execute(
-        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state_str(state)],
+    let written = tx.execute(
+        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
+        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state_str(state), cp.owner],
     )?;
+    if written == 0 {
+        return Err(Error::new(ErrorCode::Conflict, msg!("run-taken-over")));
+    }
     Ok(())
 }

@@ -116,6 +116,9 @@ pub struct Checkpoint {
     pub new_cursors: BTreeMap<String, String>,
     /// Cursors the run reads from (incremental).
     pub old_cursors: BTreeMap<String, String>,
+    /// The process driving the run: a process that took a stalled run over writes its own, and
+    /// the one it took over from stops at its next checkpoint write.
+    pub owner: String,
 }
 
 /// One progress report (at most ten a second, plus one per phase change).
