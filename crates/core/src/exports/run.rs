@@ -21,6 +21,9 @@ use crate::store::now;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
+/// Rows recorded per transaction when a file's results come in.
+const RECORD_SLICE: i64 = 5_000;
+
 /// A cap on the per-row results kept per run (all are counted).
 pub const MAX_STORED_ROWS: usize = 10_000;
 
@@ -426,14 +429,17 @@ impl<T: ListTarget> Ctx<'_, T> {
     /// Hands over one file, then follows it to its end.
     async fn send_file(&mut self, rows: &[Row]) -> Result<()> {
         let seq = self.cp.next_file;
-        {
+        // Written in slices (see RECORD_SLICE); a file cut off before its upload has no batch ID
+        // and is planned again.
+        let slices: Vec<&[Row]> = rows.chunks(RECORD_SLICE as usize).collect();
+        for (i, slice) in slices.iter().enumerate() {
             let tx = self.conn.transaction()?;
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT OR REPLACE INTO export_inflight (export_id, run_id, file_seq, batch_id, email_key, email, member_id, hash, is_new)
                      VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8)",
                 )?;
-                for r in rows {
+                for r in slice.iter() {
                     insert.execute(params![
                         self.export.id,
                         self.run_id,
@@ -446,7 +452,9 @@ impl<T: ListTarget> Ctx<'_, T> {
                     ])?;
                 }
             }
-            self.cp.next_file += 1;
+            if i + 1 == slices.len() {
+                self.cp.next_file += 1;
+            }
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
         }
@@ -522,60 +530,61 @@ impl<T: ListTarget> Ctx<'_, T> {
             BatchState::Failed { reason } => Some(reason.clone()),
             _ => None,
         };
-        let tx = self.conn.transaction()?;
-        {
+        // Recorded in slices, each with the checkpoint, so no write holds the database for long
+        // (other windows and the heartbeat keep writing); a slice not yet recorded stays in
+        // flight and is recorded when the run continues.
+        loop {
+            let tx = self.conn.transaction()?;
             let rows: Vec<(String, String, Option<String>, String, bool)> = {
                 let mut stmt = tx.prepare(
-                    "SELECT email_key, email, member_id, hash, is_new FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
+                    "SELECT email_key, email, member_id, hash, is_new FROM export_inflight
+                      WHERE export_id = ?1 AND file_seq = ?2 ORDER BY email_key LIMIT ?3",
                 )?;
-                stmt.query_map(params![self.export.id, seq], |r| {
+                stmt.query_map(params![self.export.id, seq, RECORD_SLICE], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?
             };
+            if rows.is_empty() {
+                break;
+            }
             let at = now();
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO export_members (export_id, email_key, member_id, hash, delivered_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (export_id, email_key) DO UPDATE SET hash = excluded.hash, delivered_at = excluded.delivered_at,
-                        member_id = coalesce(excluded.member_id, export_members.member_id)",
-            )?;
-            for (key, email, member_id, hash, is_new) in rows {
-                let refused = whole_failure.clone().or_else(|| failed.get(&key).cloned());
-                if let Some(reason) = refused {
-                    self.cp.counts.failed += 1;
-                    record_row(
-                        &tx,
-                        &self.run_id,
-                        &mut self.stored_rows,
-                        Some(&email),
-                        "failed",
-                        &Text::verbatim(reason),
-                    )?;
-                    continue;
-                }
-                upsert.execute(params![self.export.id, key, member_id, hash, at])?;
-                if is_new {
-                    self.cp.counts.added += 1;
-                } else {
-                    self.cp.counts.updated += 1;
-                }
-                if let Some(reason) = warned.get(&key) {
-                    self.cp.counts.warnings += 1;
-                    record_row(
-                        &tx,
-                        &self.run_id,
-                        &mut self.stored_rows,
-                        Some(&email),
-                        "warning",
-                        &Text::verbatim(reason.clone()),
-                    )?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO export_members (export_id, email_key, member_id, hash, delivered_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (export_id, email_key) DO UPDATE SET hash = excluded.hash, delivered_at = excluded.delivered_at,
+                            member_id = coalesce(excluded.member_id, export_members.member_id)",
+                )?;
+                let mut done = tx.prepare_cached(
+                    "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2 AND email_key = ?3",
+                )?;
+                for (key, email, member_id, hash, is_new) in rows {
+                    done.execute(params![self.export.id, seq, key])?;
+                    let refused = whole_failure.clone().or_else(|| failed.get(&key).cloned());
+                    if let Some(reason) = refused {
+                        self.cp.counts.failed += 1;
+                        let reason = Text::verbatim(reason);
+                        record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "failed", &reason)?;
+                        continue;
+                    }
+                    upsert.execute(params![self.export.id, key, member_id, hash, at])?;
+                    if is_new {
+                        self.cp.counts.added += 1;
+                    } else {
+                        self.cp.counts.updated += 1;
+                    }
+                    if let Some(reason) = warned.get(&key) {
+                        self.cp.counts.warnings += 1;
+                        let reason = Text::verbatim(reason.clone());
+                        record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "warning", &reason)?;
+                    }
                 }
             }
+            self.cp.counts.calls = self.calls_base + self.target.calls();
+            save(&tx, &self.run_id, &self.cp, RunState::Running)?;
+            tx.commit()?;
+            self.emit(false);
         }
-        tx.execute("DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2", params![self.export.id, seq])?;
-        self.cp.counts.calls = self.calls_base + self.target.calls();
-        save(&tx, &self.run_id, &self.cp, RunState::Running)?;
-        tx.commit()?;
         self.emit(true);
         Ok(())
     }
