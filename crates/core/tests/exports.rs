@@ -389,3 +389,52 @@ async fn a_stalled_run_taken_over_by_another_process_stops_at_its_next_write_and
         w.ws.store().read(|c| Ok(c.query_row("SELECT count(*) FROM export_members", [], |r| r.get(0))?)).unwrap();
     assert_eq!(delivered, 28);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_of_every_kind_and_a_ten_percent_rate_still_deliver_everyone_once_without_limit_violations() {
+    let w = world(200.0).await;
+    cache(&w.ws);
+    create_export(&w).await;
+    let control_url = w.sb.endpoints().control_url.clone();
+    let http = reqwest::Client::new();
+    http.post(format!("{control_url}/settings"))
+        .json(&serde_json::json!({ "fault_timeout_ms": 50 }))
+        .send()
+        .await
+        .unwrap();
+    // One fault of every kind on the next Marketo calls (the upload among them), then 10% at random.
+    let kinds = ["server_error", "timeout", "rate_limit", "expired_token", "malformed"];
+    let next: Vec<_> = kinds.iter().map(|k| serde_json::json!({ "system": "marketo", "kind": k })).collect();
+    let faults = serde_json::json!({ "rate": 0.1, "systems": ["marketo"], "next": next });
+    http.post(format!("{control_url}/faults")).json(&faults).send().await.unwrap();
+    let first = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((first.counts.added, first.counts.failed), (28, 0), "{:?}", first.counts);
+    // Leavers go out under faults too.
+    w.ws.store()
+        .write(|tx| {
+            tx.execute(
+                "UPDATE people SET country = 'France' WHERE email_key IN ('jp1@example.co.jp', 'jp2@example.co.jp')",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let second = run(&w, &Control::default()).await.unwrap();
+    assert_eq!(second.counts.removed, 2, "{:?}", second.counts);
+    http.post(format!("{control_url}/faults")).json(&serde_json::json!({ "clear": true })).send().await.unwrap();
+    let members = list_members(&w).await;
+    assert_eq!(members.iter().filter(|m| m.starts_with("jp")).count(), 26);
+    let stats: serde_json::Value = http.get(format!("{control_url}/stats")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        stats["violations"].as_object().is_none_or(|v| v.is_empty()),
+        "no limit violations: {}",
+        stats["violations"]
+    );
+    let injected: u64 = stats["faults"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|s| s.as_object().unwrap().values().map(|v| v.as_u64().unwrap()))
+        .sum();
+    assert!(injected >= 5, "faults were injected: {}", stats["faults"]);
+}
