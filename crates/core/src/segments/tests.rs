@@ -312,11 +312,11 @@ fn the_sample_is_in_id_order_whether_the_segment_is_common_or_rare() {
     let emails = |s: Vec<SamplePerson>| s.into_iter().map(|p| p.email).collect::<Vec<_>>();
     let (japan, france) = (compiled("country is japan"), compiled("country is france"));
     for count in [57, 0] {
-        let sample = ws.store().read(|c| sample(c, &japan, count, 60)).unwrap();
-        assert_eq!(sample.len(), SAMPLE_SIZE);
-        assert_eq!(emails(sample)[..3], ["p00@example.com", "p01@example.com", "p02@example.com"]);
-        let sample = ws.store().read(|c| sample(c, &france, count, 60)).unwrap();
-        assert_eq!(emails(sample), ["p07@example.com", "p27@example.com", "p47@example.com"]);
+        let first = ws.store().read(|c| super::sample(c, &japan, count, 60)).unwrap();
+        assert_eq!(first.len(), SAMPLE_SIZE);
+        assert_eq!(emails(first)[..3], ["p00@example.com", "p01@example.com", "p02@example.com"]);
+        let rare = ws.store().read(|c| super::sample(c, &france, count, 60)).unwrap();
+        assert_eq!(emails(rare), ["p07@example.com", "p27@example.com", "p47@example.com"]);
     }
 }
 
