@@ -61,29 +61,128 @@ pub fn fields(store: &Store) -> Result<Vec<SegmentField>> {
 /// Counts the people `definition` matches, with a sample of [`SAMPLE_SIZE`] (by cache order).
 pub fn preview(store: &Store, definition: &Definition) -> Result<SegmentPreview> {
     let compiled = compile(definition, &fields(store)?)?;
+    // Each alone, so that each is one step down the table (`min(id), max(id)` reads it all).
+    let ids: (Option<i64>, Option<i64>) = store.read(|c| {
+        Ok(c.query_row("SELECT (SELECT min(id) FROM people), (SELECT max(id) FROM people)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+    })?;
+    let (Some(low), Some(high)) = ids else {
+        return Ok(SegmentPreview { count: 0, sample: Vec::new() });
+    };
+    let count = count(store, &compiled, low, high)?;
+    let sample = read_mapped(store, |c| sample(c, &compiled, count, high - low + 1))?;
+    Ok(SegmentPreview { count, sample })
+}
+
+/// A cache with fewer people than this is counted in one query.
+const SPLIT_FROM: i64 = 100_000;
+/// At most this many connections count one segment together.
+const MAX_PARTS: usize = 4;
+
+/// Counts the people `compiled` matches. A large cache is split into ranges of person IDs
+/// counted at once on their own connections (one a core): a rule that no index serves reads
+/// every person, and that read is what bounds the count's time. Each range reads its own
+/// snapshot, so a sync committing meanwhile may show in one range and not yet in another: the
+/// count is as live as the preview that shows it, no more.
+fn count(store: &Store, compiled: &Compiled, low: i64, high: i64) -> Result<u64> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_PARTS) as i64;
+    let parts = if cores < 2 || high - low + 1 < SPLIT_FROM || !reads_the_table(store, compiled)? { 1 } else { cores };
+    count_in_parts(store, compiled, low, high, parts)
+}
+
+/// Whether counting `compiled` reads people's rows one after the other (a scan, or an index
+/// that does not hold what the rules test): split, such a read goes faster. A count from an
+/// index alone, or by person ID, is quick as it is and would only be read twice.
+fn reads_the_table(store: &Store, compiled: &Compiled) -> Result<bool> {
     store.read(|c| {
-        let count: i64 = c.query_row(
-            &format!("SELECT count(*) FROM people p WHERE {}", compiled.condition),
-            params_from_iter(compiled.params.iter()),
-            |r| r.get(0),
-        )?;
-        let mut stmt = c.prepare(&format!(
-            "SELECT p.email, p.first_name, p.last_name, p.company, p.country FROM people p WHERE {} ORDER BY p.id LIMIT {SAMPLE_SIZE}",
-            compiled.condition
-        ))?;
-        let sample = stmt
-            .query_map(params_from_iter(compiled.params.iter()), |r| {
-                Ok(SamplePerson {
-                    email: r.get(0)?,
-                    first_name: r.get(1)?,
-                    last_name: r.get(2)?,
-                    company: r.get(3)?,
-                    country: r.get(4)?,
-                })
-            })?
+        let mut stmt =
+            c.prepare(&format!("EXPLAIN QUERY PLAN SELECT count(*) FROM people p WHERE {}", compiled.condition))?;
+        let plan = stmt
+            .query_map(params_from_iter(compiled.params.iter()), |r| r.get::<_, String>(3))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(SegmentPreview { count: count as u64, sample })
+        Ok(plan.iter().any(|step| {
+            (step == "SCAN p" || step.starts_with("SCAN p ") || step.starts_with("SEARCH p USING INDEX "))
+                && !step.contains("COVERING INDEX")
+        }))
     })
+}
+
+/// A read connection for counts: the database file mapped into memory, so that a count reads the
+/// pages where the system keeps them instead of copying each into a cache of its own (a new
+/// connection starts with an empty one). SQLite caps the size at its own limit.
+fn read_mapped<T>(store: &Store, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+    store.read(|c| {
+        c.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+        f(c)
+    })
+}
+
+/// How much of the database file a count maps into memory (1 GiB).
+const MMAP_SIZE: i64 = 1 << 30;
+
+/// [`count`] in `parts` ranges of the IDs from `low` to `high`.
+fn count_in_parts(store: &Store, compiled: &Compiled, low: i64, high: i64, parts: i64) -> Result<u64> {
+    if parts <= 1 {
+        return count_between(store, compiled, None, None);
+    }
+    let step = (high - low + 1) / parts + 1;
+    // The first range has no lower bound and the last no upper one, so that a person added
+    // since `high` was read is counted too.
+    let bounds: Vec<(Option<i64>, Option<i64>)> = (0..parts)
+        .map(|i| ((i > 0).then_some(low + i * step), (i + 1 < parts).then_some(low + (i + 1) * step)))
+        .collect();
+    std::thread::scope(|scope| {
+        let parts: Vec<_> =
+            bounds.iter().map(|&(from, to)| scope.spawn(move || count_between(store, compiled, from, to))).collect();
+        let mut total = 0;
+        for part in parts {
+            total += part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        }
+        Ok(total)
+    })
+}
+
+/// Counts the people `compiled` matches whose ID is at least `from` and below `to`.
+fn count_between(store: &Store, compiled: &Compiled, from: Option<i64>, to: Option<i64>) -> Result<u64> {
+    let mut params = compiled.params.clone();
+    let mut sql = format!("SELECT count(*) FROM people p WHERE ({})", compiled.condition);
+    if let Some(from) = from {
+        params.push(from.into());
+        sql.push_str(&format!(" AND p.id >= ?{}", params.len()));
+    }
+    if let Some(to) = to {
+        params.push(to.into());
+        sql.push_str(&format!(" AND p.id < ?{}", params.len()));
+    }
+    read_mapped(store, |c| {
+        let count: i64 = c.query_row(&sql, params_from_iter(params.iter()), |r| r.get(0))?;
+        Ok(count as u64)
+    })
+}
+
+/// The first [`SAMPLE_SIZE`] people `compiled` matches, by ID. `count` of the `span` IDs match:
+/// when they are common enough that reading people in ID order meets twenty of them sooner
+/// than reading all of them through an index and sorting them, the read is in ID order.
+fn sample(c: &rusqlite::Connection, compiled: &Compiled, count: u64, span: i64) -> Result<Vec<SamplePerson>> {
+    let common = (count as f64) * (count as f64) >= (SAMPLE_SIZE as f64) * (span as f64);
+    let from = if common { "people p NOT INDEXED" } else { "people p" };
+    let mut stmt = c.prepare(&format!(
+        "SELECT p.email, p.first_name, p.last_name, p.company, p.country FROM {from} WHERE {} ORDER BY p.id LIMIT {SAMPLE_SIZE}",
+        compiled.condition
+    ))?;
+    let sample = stmt
+        .query_map(params_from_iter(compiled.params.iter()), |r| {
+            Ok(SamplePerson {
+                email: r.get(0)?,
+                first_name: r.get(1)?,
+                last_name: r.get(2)?,
+                company: r.get(3)?,
+                country: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(sample)
 }
 
 fn check_name(name: &str) -> Result<String> {

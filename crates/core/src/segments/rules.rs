@@ -324,9 +324,13 @@ fn compare(expr: &str, kind: FieldKind, rule: &Rule, params: &mut Vec<SqlValue>)
                 time::Date::parse(&raw, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| {
                     Error::invalid_input(msg!("segment-not-a-date", rule = rule.describe(), value = raw.as_str()))
                 })?;
-            // Timestamps are RFC 3339 in UTC, so their first ten characters are the day.
+            // Timestamps are RFC 3339 in UTC, so their first ten characters are the day. The
+            // plain comparison is implied by the day's (a text whose first ten characters sort
+            // before or after the day sorts so too): it changes no result, and lets a count
+            // read only that part of the index on the column.
             let sign = if rule.op == Op::Before { "<" } else { ">" };
-            format!("substr({expr}, 1, 10) {sign} {}", push(params, SqlValue::Text(day.to_string())))
+            let day = push(params, SqlValue::Text(day.to_string()));
+            format!("({expr} {sign} {day} AND substr({expr}, 1, 10) {sign} {day})")
         }
     })
 }
@@ -364,18 +368,21 @@ fn condition(field: &SegmentField, rule: &Rule, params: &mut Vec<SqlValue>) -> R
             })
         }
         Source::Custom(key) => {
+            // The set of people whose value passes, read once from the index on (key, value),
+            // rather than a lookup per person: `p.id IN (...)` / `NOT IN` (a person ID is never
+            // NULL, so `NOT IN` means "not among them").
             let key = push(params, SqlValue::Text(key));
-            let exists = |test: &str| {
-                format!("EXISTS (SELECT 1 FROM people_custom c WHERE c.person_id = p.id AND c.key = {key} AND {test})")
+            let among = |test: &str| {
+                format!("p.id IN (SELECT c.person_id FROM people_custom c WHERE c.key = {key} AND {test})")
             };
             Ok(match rule.op {
-                Op::IsEmpty => format!("NOT {}", exists("c.value <> ''")),
-                Op::IsNotEmpty => exists("c.value <> ''"),
+                Op::IsEmpty => format!("NOT {}", among("c.value <> ''")),
+                Op::IsNotEmpty => among("c.value <> ''"),
                 Op::IsNot => {
                     let positive = Rule { op: Op::Is, ..rule.clone() };
-                    format!("NOT {}", exists(&compare("c.value", field.kind, &positive, params)?))
+                    format!("NOT {}", among(&compare("c.value", field.kind, &positive, params)?))
                 }
-                _ => exists(&compare("c.value", field.kind, rule, params)?),
+                _ => among(&compare("c.value", field.kind, rule, params)?),
             })
         }
     }

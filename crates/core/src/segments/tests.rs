@@ -196,3 +196,150 @@ fn a_preview_shows_twenty_people_at_most_in_cache_order() {
     assert_eq!(p.sample.len(), SAMPLE_SIZE);
     assert_eq!(p.sample[0].email, "p00@example.com");
 }
+
+#[test]
+fn custom_field_rules_read_the_values_of_their_key_only() {
+    let (_dir, ws) = workspace();
+    sample(&ws);
+    let add = |label: &str| {
+        crate::sync::fields::add_custom(
+            ws.store(),
+            crate::sync::fields::NewCustomField {
+                label: label.into(),
+                marketo: Some(label.to_lowercase()),
+                salesforce_contact: None,
+                salesforce_lead: None,
+                rule: crate::sync::cache::ConflictRule::MarketoWins,
+            },
+        )
+        .unwrap()
+        .key
+    };
+    let (tier, region) = (add("Tier"), add("Region"));
+    ws.store()
+        .write(|tx| {
+            // Person 3 has an empty tier (empty, like no value); 4 and 5 have a region only.
+            tx.execute(
+                "INSERT INTO people_custom (person_id, key, value, src)
+                 VALUES (1, ?1, 'Gold', 1), (2, ?1, 'silver', 1), (3, ?1, '', 1), (4, ?2, 'Gold', 1), (5, ?2, 'EMEA', 1)",
+                [&tier, &region],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let n = |rule: &str| count(&ws, Match::All, &[&format!("{tier} {rule}")]);
+    assert_eq!(n("is GOLD"), 1);
+    assert_eq!(n("is not gold"), 4, "silver, the empty value and the two without a tier");
+    assert_eq!(n("is empty"), 3, "the empty value and the two without a tier");
+    assert_eq!(n("is not empty"), 2);
+    assert_eq!(n("one of Gold, Silver"), 2);
+    assert_eq!(n("contains IL"), 1);
+    assert_eq!(n("starts with g"), 1);
+    assert_eq!(count(&ws, Match::All, &[&format!("{region} is gold")]), 1, "person 4's region, not a tier");
+    assert_eq!(count(&ws, Match::Any, &[&format!("{tier} is gold"), &format!("{region} is emea")]), 2);
+    assert_eq!(count(&ws, Match::All, &[&format!("{tier} is not empty"), "country is japan"]), 2);
+}
+
+#[test]
+fn date_rules_compare_the_day_at_the_edges() {
+    let (_dir, ws) = workspace();
+    people(
+        &ws,
+        &[
+            ("a@example.com", None, None, 0, None, None, "2026-06-30T00:00:00Z"),
+            ("b@example.com", None, None, 0, None, None, "2026-06-30T23:59:59Z"),
+            ("c@example.com", None, None, 0, None, None, "2026-07-01T00:00:00Z"),
+            ("d@example.com", None, None, 0, None, None, "2026-06-29T23:59:59Z"),
+        ],
+    );
+    assert_eq!(count(&ws, Match::All, &["updated_at after 2026-06-30"]), 1);
+    assert_eq!(count(&ws, Match::All, &["updated_at before 2026-06-30"]), 1);
+    assert_eq!(count(&ws, Match::All, &["updated_at after 2026-06-29"]), 3);
+    assert_eq!(count(&ws, Match::All, &["updated_at before 2026-07-01"]), 3);
+}
+
+#[test]
+fn a_count_split_into_ranges_of_ids_adds_up_to_the_whole() {
+    let (_dir, ws) = workspace();
+    let rows: Vec<String> = (0..97).map(|i| format!("p{i:03}@example{}.com", i % 3)).collect();
+    let countries = ["Japan", "France", "japan"];
+    let list: Vec<Person<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.as_str(), Some(countries[i % 3]), None, (i % 2) as i64, None, None, "2026-01-01T00:00:00Z"))
+        .collect();
+    people(&ws, &list);
+    let fields = fields(ws.store()).unwrap();
+    for rules in
+        [&["country is Japan"][..], &["email ends with example1.com"], &["country is japan", "unsubscribed is no"], &[]]
+    {
+        let definition =
+            Definition { match_: Match::All, rules: rules.iter().map(|r| Rule::parse(r).unwrap()).collect() };
+        let compiled = compile(&definition, &fields).unwrap();
+        let whole = count_between(ws.store(), &compiled, None, None).unwrap();
+        // `high` below the last ID: the last range is open, so people past it count too.
+        for parts in [2, 3, 4] {
+            assert_eq!(count_in_parts(ws.store(), &compiled, 1, 90, parts).unwrap(), whole, "{rules:?} in {parts}");
+        }
+        assert_eq!(preview(ws.store(), &definition).unwrap().count, whole);
+    }
+}
+
+#[test]
+fn the_sample_is_in_id_order_whether_the_segment_is_common_or_rare() {
+    let (_dir, ws) = workspace();
+    let rows: Vec<String> = (0..60).map(|i| format!("p{i:02}@example.com")).collect();
+    let list: Vec<Person<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            (
+                e.as_str(),
+                Some(if i % 20 == 7 { "France" } else { "Japan" }),
+                None,
+                0,
+                None,
+                None,
+                "2026-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    people(&ws, &list);
+    let fields = fields(ws.store()).unwrap();
+    let compiled = |rule: &str| {
+        compile(&Definition { match_: Match::All, rules: vec![Rule::parse(rule).unwrap()] }, &fields).unwrap()
+    };
+    let emails = |s: Vec<SamplePerson>| s.into_iter().map(|p| p.email).collect::<Vec<_>>();
+    let (japan, france) = (compiled("country is japan"), compiled("country is france"));
+    for count in [57, 0] {
+        let first = ws.store().read(|c| super::sample(c, &japan, count, 60)).unwrap();
+        assert_eq!(first.len(), SAMPLE_SIZE);
+        assert_eq!(emails(first)[..3], ["p00@example.com", "p01@example.com", "p02@example.com"]);
+        let rare = ws.store().read(|c| super::sample(c, &france, count, 60)).unwrap();
+        assert_eq!(emails(rare), ["p07@example.com", "p27@example.com", "p47@example.com"]);
+    }
+}
+
+#[test]
+fn is_and_one_of_on_the_common_columns_read_their_index() {
+    let (_dir, ws) = workspace();
+    let fields = fields(ws.store()).unwrap();
+    for rule in ["country is Japan", "country one of Japan, France", "state is CA", "city is Tokyo", "company is Acme"]
+    {
+        let compiled =
+            compile(&Definition { match_: Match::All, rules: vec![Rule::parse(rule).unwrap()] }, &fields).unwrap();
+        let plan: Vec<String> = ws
+            .store()
+            .read(|c| {
+                let mut stmt = c.prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT count(*) FROM people p WHERE {}",
+                    compiled.condition
+                ))?;
+                Ok(stmt
+                    .query_map(params_from_iter(compiled.params.iter()), |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains("COVERING INDEX people_") && p.contains("_nocase")), "{rule}: {plan:?}");
+    }
+}

@@ -313,33 +313,40 @@ impl CacheWriter {
     }
 }
 
-/// The lookup indexes on each system's ID (deletions and activity logging use them).
-const ID_INDEXES: [(&str, &str); 3] = [
-    ("people_marketo_id", "marketo_id"),
-    ("people_sf_contact_id", "sf_contact_id"),
-    ("people_sf_lead_id", "sf_lead_id"),
+/// The indexes a load into an empty cache builds once at the end, with their definitions: the
+/// lookups on each system's ID (deletions and activity logging use them) and those segment counts
+/// read (migration 0009, which must define them the same way).
+pub(crate) const BULK_INDEXES: [(&str, &str); 9] = [
+    ("people_marketo_id", "people (marketo_id) WHERE marketo_id IS NOT NULL"),
+    ("people_sf_contact_id", "people (sf_contact_id) WHERE sf_contact_id IS NOT NULL"),
+    ("people_sf_lead_id", "people (sf_lead_id) WHERE sf_lead_id IS NOT NULL"),
+    ("people_country_nocase", "people (country COLLATE NOCASE) WHERE country IS NOT NULL"),
+    ("people_state_nocase", "people (state COLLATE NOCASE) WHERE state IS NOT NULL"),
+    ("people_city_nocase", "people (city COLLATE NOCASE) WHERE city IS NOT NULL"),
+    ("people_company_nocase", "people (company COLLATE NOCASE) WHERE company IS NOT NULL"),
+    ("people_updated_at", "people (updated_at)"),
+    ("people_custom_key_value", "people_custom (key, value COLLATE NOCASE)"),
 ];
 
-/// Before loading a whole system into an empty cache: the ID indexes are dropped and built
-/// once at the end ([`end_bulk_load`]), which is much cheaper than keeping them up to date row
-/// by row. Does nothing when the cache already holds people. Returns whether it dropped them.
+/// Before loading a whole system into an empty cache: the indexes of [`BULK_INDEXES`] are
+/// dropped and built once at the end ([`end_bulk_load`]), which is much cheaper than keeping them
+/// up to date row by row. Does nothing when the cache already holds people. Returns whether it
+/// dropped them.
 pub fn begin_bulk_load(conn: &Connection) -> Result<bool> {
     let empty: bool = conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM people)", [], |r| r.get(0))?;
     if empty {
-        for (name, _) in ID_INDEXES {
+        for (name, _) in BULK_INDEXES {
             conn.execute(&format!("DROP INDEX IF EXISTS {name}"), [])?;
         }
     }
     Ok(empty)
 }
 
-/// Builds the ID indexes if they are missing (after a bulk load, or one a crash interrupted).
+/// Builds the indexes of [`BULK_INDEXES`] that are missing (after a bulk load, or one a crash
+/// interrupted).
 pub fn end_bulk_load(conn: &Connection) -> Result<()> {
-    for (name, column) in ID_INDEXES {
-        conn.execute(
-            &format!("CREATE INDEX IF NOT EXISTS {name} ON people ({column}) WHERE {column} IS NOT NULL"),
-            [],
-        )?;
+    for (name, definition) in BULK_INDEXES {
+        conn.execute(&format!("CREATE INDEX IF NOT EXISTS {name} ON {definition}"), [])?;
     }
     Ok(())
 }

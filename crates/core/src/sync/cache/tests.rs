@@ -131,3 +131,26 @@ fn duplicates_inside_one_system_are_reported_not_merged() {
     assert_eq!(dups[0].system_id, "2");
     assert_eq!(person(&store, "dup").first_name.as_deref(), Some("First"));
 }
+
+#[test]
+fn a_bulk_load_rebuilds_the_indexes_exactly_as_the_migrations_define_them() {
+    use rusqlite::OptionalExtension;
+    let (_d, store) = store();
+    let conn = store.connect().unwrap();
+    let definitions = |c: &Connection| -> Vec<Option<String>> {
+        BULK_INDEXES
+            .iter()
+            .map(|(name, _)| {
+                c.query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+                    .optional()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let migrated = definitions(&conn);
+    assert!(migrated.iter().all(Option::is_some), "{migrated:?}");
+    assert!(begin_bulk_load(&conn).unwrap());
+    assert!(definitions(&conn).iter().all(Option::is_none));
+    end_bulk_load(&conn).unwrap();
+    assert_eq!(definitions(&conn), migrated);
+}
