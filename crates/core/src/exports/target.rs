@@ -121,7 +121,7 @@ pub(crate) fn parse_problem_file(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for record in reader.records().flatten() {
         let address = record.get(email).unwrap_or_default();
-        let reason = record.iter().last().unwrap_or_default();
+        let reason = record.iter().next_back().unwrap_or_default();
         if !address.is_empty() {
             out.push((crate::invites::csv::normalize_email(address), reason.to_owned()));
         }
