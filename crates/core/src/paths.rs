@@ -100,7 +100,8 @@ fn ensure_writable(dir: &Path) -> Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(unwritable)?;
     }
     // Permission bits do not tell the whole story (read-only mounts, ACLs): try a real write.
-    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    // A name of its own, so two openers in one process never remove each other's probe.
+    let probe = dir.join(format!(".write-probe-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
     std::fs::write(&probe, b"ok").map_err(unwritable)?;
     std::fs::remove_file(&probe).map_err(unwritable)?;
     Ok(())
