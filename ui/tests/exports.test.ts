@@ -354,6 +354,7 @@ describe("Run", () => {
         counts: exportCounts(),
         resumed: false,
         seconds: 12.34,
+        waiting_seconds: 10.5,
       },
       error: null,
       scheduled: false,

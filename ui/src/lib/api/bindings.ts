@@ -210,7 +210,12 @@ export type ExportReport = { run_id: string, export: string, state: RunState, co
 /**
  * It continued an interrupted run.
  */
-resumed: boolean, seconds: number, };
+resumed: boolean, seconds: number, 
+/**
+ * Of those, the seconds spent waiting for the destination (imports processing, rate
+ * limits, a quota pause).
+ */
+waiting_seconds: number, };
 export type ExportRowResult = { email: string | null, 
 /**
  * `failed`, `warning` or `skipped`.
