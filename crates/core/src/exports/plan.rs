@@ -69,7 +69,13 @@ fn values_hash(fields: &[&str], values: &[Option<String>]) -> String {
         }
         h.update([0x1e]);
     }
-    h.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(24);
+    for b in &h.finalize()[..12] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// Why an email cannot be delivered, if it cannot: missing, malformed, or not ASCII (Marketo
