@@ -254,11 +254,14 @@ fn claim_lease(tx: &Connection, holder: &str) -> Result<()> {
         let lease: serde_json::Value = serde_json::from_str(&current).unwrap_or_default();
         let other = lease["holder"].as_str().is_some_and(|h| h != holder);
         let live = lease["until"].as_i64().is_some_and(|until| until > unix_now());
-        if other && live {
+        // A holder killed on this machine is gone now, not when its lease runs out.
+        let gone =
+            serde_json::from_value::<crate::jobs::ProcessId>(lease["process"].clone()).is_ok_and(|p| p.is_gone());
+        if other && live && !gone {
             return Err(Error::new(ErrorCode::Conflict, msg!("outbox-busy")));
         }
     }
-    let lease = serde_json::json!({ "holder": holder, "until": unix_now() + LEASE_SECONDS });
+    let lease = serde_json::json!({ "holder": holder, "until": unix_now() + LEASE_SECONDS, "process": crate::jobs::ProcessId::this() });
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![LEASE_KEY, lease.to_string()],

@@ -205,6 +205,54 @@ impl Drop for Heartbeat {
     }
 }
 
+/// Which process holds a lease or runs a job: its machine and process ID, so a holder killed on
+/// this machine is known to be gone at once instead of when its lease or heartbeat goes stale.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessId {
+    pub host: String,
+    pub pid: u32,
+}
+
+impl ProcessId {
+    /// This process.
+    pub fn this() -> Self {
+        Self {
+            host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+            pid: std::process::id(),
+        }
+    }
+
+    /// Whether the process is certainly gone: it ran on this machine and no process has its ID.
+    /// When in doubt (another machine, no way to ask) it counts as alive.
+    pub fn is_gone(&self) -> bool {
+        let this = Self::this();
+        if self.host != this.host || self.pid == this.pid || self.pid == 0 {
+            return false;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            // No /proc entry, or only a zombie's: the process has ended.
+            match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+            }
+        }
+        #[cfg(all(unix, not(target_os = "linux")))]
+        {
+            // `kill -0` asks whether the process exists; nothing is sent.
+            std::process::Command::new("kill")
+                .args(["-0", &self.pid.to_string()])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| !s.success())
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    }
+}
+
 /// Runs a job on a thread of its own with a single-threaded runtime: jobs hold a SQLite
 /// connection across awaits, so their futures are not `Send`.
 pub fn spawn<T, Fut>(name: &str, job: impl FnOnce() -> Fut + Send + 'static) -> Result<std::thread::JoinHandle<T>>
@@ -309,5 +357,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(handle.join().unwrap(), 42);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_killed_process_on_this_machine_is_known_to_be_gone() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let holder = ProcessId { pid: child.id(), ..ProcessId::this() };
+        assert!(!holder.is_gone(), "a running process is not gone");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(holder.is_gone());
+        assert!(!ProcessId::this().is_gone(), "this process is alive");
+        let elsewhere = ProcessId { host: "another-machine".into(), pid: holder.pid };
+        assert!(!elsewhere.is_gone(), "a process on another machine cannot be asked about");
     }
 }
