@@ -76,6 +76,8 @@ struct Checkpoint {
     to_remove: u64,
     /// The process driving the run (see the sync's checkpoint): a taken-over owner stops.
     owner: String,
+    /// Where the owner runs: a run whose owner was killed on this machine is taken over at once.
+    process: Option<crate::jobs::ProcessId>,
 }
 
 /// One progress report.
@@ -195,12 +197,18 @@ fn begin(ws: &Workspace, export: &Export) -> Result<(String, Checkpoint, bool)> 
             )
             .optional()?;
         if let Some((id, checkpoint, live)) = open {
-            if live {
+            let owner_gone = checkpoint
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<Checkpoint>(c).ok())
+                .and_then(|c| c.process)
+                .is_some_and(|p| p.is_gone());
+            if live && !owner_gone {
                 return Err(Error::new(ErrorCode::Conflict, msg!("export-already-running", name = export.name.as_str())));
             }
             let mut checkpoint: Checkpoint =
                 checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
             checkpoint.owner = uuid::Uuid::new_v4().to_string();
+            checkpoint.process = Some(crate::jobs::ProcessId::this());
             tx.execute(
                 "UPDATE runs SET state = 'running', checkpoint = ?2, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
                 params![id, serde_json::to_string(&checkpoint)?],
@@ -208,7 +216,11 @@ fn begin(ws: &Workspace, export: &Export) -> Result<(String, Checkpoint, bool)> 
             return Ok((id, checkpoint, true));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let checkpoint = Checkpoint { owner: uuid::Uuid::new_v4().to_string(), ..Checkpoint::default() };
+        let checkpoint = Checkpoint {
+            owner: uuid::Uuid::new_v4().to_string(),
+            process: Some(crate::jobs::ProcessId::this()),
+            ..Checkpoint::default()
+        };
         tx.execute(
             "INSERT INTO runs (id, kind, subject, state, started_at, checkpoint, heartbeat_at)
              VALUES (?1, 'export', ?2, 'running', ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",

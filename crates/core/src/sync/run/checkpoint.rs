@@ -48,7 +48,12 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
         if let Some((id, state, checkpoint, live)) = open
             && newest.as_deref() == Some(id.as_str())
         {
-            if live && state != "failed" {
+            let owner_gone = checkpoint
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<Checkpoint>(c).ok())
+                .and_then(|c| c.process)
+                .is_some_and(|p| p.is_gone());
+            if live && !owner_gone && state != "failed" {
                 return Err(Error::new(ErrorCode::Conflict, msg!("sync-already-running")));
             }
             let mut checkpoint: Checkpoint =
@@ -56,6 +61,7 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
             if checkpoint.full || !full {
                 // This process owns the run from now on; a stalled owner stops at its next write.
                 checkpoint.owner = uuid::Uuid::new_v4().to_string();
+                checkpoint.process = Some(crate::jobs::ProcessId::this());
                 tx.execute(
                     "UPDATE runs SET state = 'running', checkpoint = ?2, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), error = NULL, finished_at = NULL WHERE id = ?1",
                     params![id, serde_json::to_string(&checkpoint)?],
@@ -70,7 +76,12 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
         }
         let id = uuid::Uuid::new_v4().to_string();
         let full = full || !cursors(tx)?.contains_key("marketo.changes");
-        let checkpoint = Checkpoint { full, owner: uuid::Uuid::new_v4().to_string(), ..Checkpoint::default() };
+        let checkpoint = Checkpoint {
+            full,
+            owner: uuid::Uuid::new_v4().to_string(),
+            process: Some(crate::jobs::ProcessId::this()),
+            ..Checkpoint::default()
+        };
         tx.execute(
             "INSERT INTO runs (id, kind, state, started_at, checkpoint, heartbeat_at)
              VALUES (?1, 'sync', 'running', ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",

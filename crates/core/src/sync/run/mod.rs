@@ -119,6 +119,8 @@ pub struct Checkpoint {
     /// The process driving the run: a process that took a stalled run over writes its own, and
     /// the one it took over from stops at its next checkpoint write.
     pub owner: String,
+    /// Where the owner runs: a run whose owner was killed on this machine is taken over at once.
+    pub process: Option<crate::jobs::ProcessId>,
 }
 
 /// One progress report (at most ten a second, plus one per phase change).
