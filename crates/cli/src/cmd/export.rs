@@ -306,26 +306,20 @@ fn dry_run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
     let dry = exports::run::dry_run(ws, name)?;
     let c = &dry.counts;
     if out.json() {
-        out.json_value(&serde_json::json!({
-            "dry_run": true,
-            "export": dry.export,
-            "people": c.people,
-            "added": c.added,
-            "updated": c.updated,
-            "removed": c.removed,
-            "unchanged": c.unchanged,
-            "skipped": c.skipped,
-            "failed": 0,
-            "calls": 0,
-            "files": dry.files,
-            "samples": {
-                "added": dry.added,
-                "updated": dry.updated,
-                "removed": dry.removed,
-                "unchanged": dry.unchanged,
-                "skipped": dry.skipped,
-            },
-        }));
+        let mut value = serde_json::to_value(c)?;
+        value["dry_run"] = serde_json::json!(true);
+        value["export"] = serde_json::json!(dry.export);
+        value["failed"] = serde_json::json!(0);
+        value["calls"] = serde_json::json!(0);
+        value["files"] = serde_json::json!(dry.files);
+        value["samples"] = serde_json::json!({
+            "added": dry.added,
+            "updated": dry.updated,
+            "removed": dry.removed,
+            "unchanged": dry.unchanged,
+            "skipped": dry.skipped,
+        });
+        out.json_value(&value);
         return Ok(Exit::Success);
     }
     out.line(out.text(&msg!(
@@ -377,23 +371,14 @@ fn run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
     };
     let c = &report.counts;
     if out.json() {
-        out.json_value(&serde_json::json!({
-            "run_id": report.run_id,
-            "export": report.export,
-            "state": report.state,
-            "resumed": report.resumed,
-            "people": c.people,
-            "added": c.added,
-            "updated": c.updated,
-            "removed": c.removed,
-            "unchanged": c.unchanged,
-            "skipped": c.skipped,
-            "failed": c.failed,
-            "warnings": c.warnings,
-            "files": c.files,
-            "calls": c.calls,
-            "seconds": report.seconds,
-        }));
+        // The counts' own fields, with the run's.
+        let mut value = serde_json::to_value(c)?;
+        value["run_id"] = serde_json::json!(report.run_id);
+        value["export"] = serde_json::json!(report.export);
+        value["state"] = serde_json::to_value(report.state)?;
+        value["resumed"] = serde_json::json!(report.resumed);
+        value["seconds"] = serde_json::json!(report.seconds);
+        out.json_value(&value);
     } else {
         out.line(out.text(&msg!(
             "export-run-summary",

@@ -94,9 +94,8 @@ fn email_problem(email: &str) -> Option<Text> {
     None
 }
 
-/// How many distinct people the export's segments hold now.
-pub(crate) fn count(store: &Store, export: &Export) -> Result<u64> {
-    let (condition, params) = condition(store, export)?;
+/// How many distinct people the condition matches.
+fn count(store: &Store, condition: &str, params: &[rusqlite::types::Value]) -> Result<u64> {
     store.read(|c| {
         let n: i64 = c.query_row(
             &format!("SELECT count(*) FROM people p WHERE {condition}"),
@@ -125,7 +124,11 @@ fn condition(store: &Store, export: &Export) -> Result<(String, Vec<rusqlite::ty
 
 /// Refuses a run over R12's limit, with the count, before any call.
 pub(crate) fn check_size(store: &Store, export: &Export) -> Result<u64> {
-    let people = count(store, export)?;
+    let (condition, params) = condition(store, export)?;
+    within_limit(export, count(store, &condition, &params)?)
+}
+
+fn within_limit(export: &Export, people: u64) -> Result<u64> {
     if people > MAX_PEOPLE {
         return Err(Error::new(
             ErrorCode::InvalidInput,
@@ -139,8 +142,8 @@ pub(crate) fn check_size(store: &Store, export: &Export) -> Result<u64> {
 /// Compares the segments' people with what the export delivered. People in `exclude` (rows
 /// that failed earlier in this run) are left for the next run.
 pub(crate) fn plan(store: &Store, export: &Export, exclude: &HashSet<String>) -> Result<Plan> {
-    let people = check_size(store, export)?;
     let (condition, mut params) = condition(store, export)?;
+    let people = within_limit(export, count(store, &condition, &params)?)?;
     let fields = segments::fields(store)?;
     let mut exprs = Vec::new();
     for map in &export.mapping {

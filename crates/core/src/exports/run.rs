@@ -197,12 +197,7 @@ fn begin(ws: &Workspace, export: &Export) -> Result<(String, Checkpoint, bool)> 
             )
             .optional()?;
         if let Some((id, checkpoint, live)) = open {
-            let owner_gone = checkpoint
-                .as_deref()
-                .and_then(|c| serde_json::from_str::<Checkpoint>(c).ok())
-                .and_then(|c| c.process)
-                .is_some_and(|p| p.is_gone());
-            if live && !owner_gone {
+            if live && !crate::runs::owner_gone(checkpoint.as_deref()) {
                 return Err(Error::new(ErrorCode::Conflict, msg!("export-already-running", name = export.name.as_str())));
             }
             let mut checkpoint: Checkpoint =
@@ -414,26 +409,14 @@ impl<T: ListTarget> Ctx<'_, T> {
         }
         let settings = crate::sync::settings::load(self.ws.store())?;
         let used = self.target.calls_today().await?;
-        let pct = u64::from(settings.quota_ceiling_percent);
-        let ceiling = settings.marketo_daily_quota * pct / 100;
-        let left = settings.marketo_daily_quota.saturating_sub(used);
-        let blocked = if calls > ceiling {
-            Some(msg!(
-                "quota-marketo-over-ceiling",
-                calls = calls.to_string(),
-                pct = pct.to_string(),
-                ceiling = ceiling.to_string(),
-                quota = settings.marketo_daily_quota.to_string()
-            ))
-        } else if calls > left {
-            Some(msg!("quota-marketo-not-enough-left", calls = calls.to_string(), left = left.to_string()))
-        } else {
-            None
-        };
-        match blocked {
-            Some(why) => Err(Error::new(ErrorCode::QuotaExceeded, why).with_details(
-                serde_json::json!({ "refused": true, "calls": calls, "left": left, "ceiling": ceiling }),
-            )),
+        match crate::sync::run::marketo_blocked(calls, used, &settings) {
+            Some(why) => {
+                let left = settings.marketo_daily_quota.saturating_sub(used);
+                let ceiling = settings.marketo_daily_quota * u64::from(settings.quota_ceiling_percent) / 100;
+                Err(Error::new(ErrorCode::QuotaExceeded, why).with_details(
+                    serde_json::json!({ "refused": true, "calls": calls, "left": left, "ceiling": ceiling }),
+                ))
+            }
             None => Ok(()),
         }
     }
@@ -801,16 +784,6 @@ fn record_row(
     Ok(())
 }
 
-/// Writes the checkpoint if this process still owns the run; a taken-over owner is refused.
 fn save(tx: &rusqlite::Transaction<'_>, run_id: &str, cp: &Checkpoint, state: RunState) -> Result<()> {
-    let state = serde_json::to_value(state)?;
-    let written = tx.execute(
-        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
-        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state.as_str(), cp.owner],
-    )?;
-    if written == 0 {
-        return Err(Error::new(ErrorCode::Conflict, msg!("run-taken-over")));
-    }
-    Ok(())
+    crate::runs::save_owned(tx, run_id, cp, &cp.counts, state, &cp.owner)
 }

@@ -42,6 +42,42 @@ impl RunState {
     }
 }
 
+/// Writes a run's checkpoint and counts if `owner` still owns the run: one taken over by another
+/// process (it stalled past its heartbeat) is refused with `run-taken-over`, and stops.
+pub(crate) fn save_owned(
+    tx: &rusqlite::Connection,
+    run_id: &str,
+    checkpoint: &impl Serialize,
+    counts: &impl Serialize,
+    state: RunState,
+    owner: &str,
+) -> Result<()> {
+    let written = tx.execute(
+        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
+        rusqlite::params![
+            run_id,
+            serde_json::to_string(checkpoint)?,
+            serde_json::to_string(counts)?,
+            serde_json::to_value(state)?.as_str(),
+            owner
+        ],
+    )?;
+    if written == 0 {
+        return Err(crate::Error::new(crate::ErrorCode::Conflict, crate::msg!("run-taken-over")));
+    }
+    Ok(())
+}
+
+/// Whether the process a stored checkpoint names as its owner (`process`) ran on this machine
+/// and has ended, so its run may be taken over at once.
+pub(crate) fn owner_gone(checkpoint: Option<&str>) -> bool {
+    checkpoint
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+        .and_then(|c| serde_json::from_value::<crate::jobs::ProcessId>(c["process"].clone()).ok())
+        .is_some_and(|p| p.is_gone())
+}
+
 /// A line of run history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RunSummary {

@@ -48,12 +48,7 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
         if let Some((id, state, checkpoint, live)) = open
             && newest.as_deref() == Some(id.as_str())
         {
-            let owner_gone = checkpoint
-                .as_deref()
-                .and_then(|c| serde_json::from_str::<Checkpoint>(c).ok())
-                .and_then(|c| c.process)
-                .is_some_and(|p| p.is_gone());
-            if live && !owner_gone && state != "failed" {
+            if live && !crate::runs::owner_gone(checkpoint.as_deref()) && state != "failed" {
                 return Err(Error::new(ErrorCode::Conflict, msg!("sync-already-running")));
             }
             let mut checkpoint: Checkpoint =
@@ -297,16 +292,6 @@ pub(super) fn state_str(state: RunState) -> &'static str {
     }
 }
 
-/// Writes the checkpoint, if this process still owns the run: one that was taken over (it
-/// stalled past the heartbeat and another process continued it) is refused, and stops.
 pub(super) fn save(tx: &Transaction<'_>, run_id: &str, cp: &Checkpoint, state: RunState) -> Result<()> {
-    let written = tx.execute(
-        "UPDATE runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
-        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state_str(state), cp.owner],
-    )?;
-    if written == 0 {
-        return Err(Error::new(ErrorCode::Conflict, msg!("run-taken-over")));
-    }
-    Ok(())
+    crate::runs::save_owned(tx, run_id, cp, &cp.counts, state, &cp.owner)
 }

@@ -28,6 +28,7 @@ mod quota;
 mod salesforce;
 
 pub use history::{RecordError, SyncRun, SyncStatus, finished_notice, history, record_errors, status};
+pub(crate) use quota::marketo_blocked;
 pub use quota::{Estimate, estimate, next_central_midnight};
 
 /// What a run has done so far.

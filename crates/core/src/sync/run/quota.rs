@@ -73,17 +73,8 @@ pub(super) async fn estimate_with(
     let pct = u64::from(settings.quota_ceiling_percent);
     let mk_ceiling = settings.marketo_daily_quota * pct / 100;
     let sf_ceiling = sf_max * pct / 100;
-    let mk_left = settings.marketo_daily_quota.saturating_sub(used_today);
-    let blocked = if mk_calls > mk_ceiling {
-        Some(msg!(
-            "quota-marketo-over-ceiling",
-            calls = mk_calls.to_string(),
-            pct = pct.to_string(),
-            ceiling = mk_ceiling.to_string(),
-            quota = settings.marketo_daily_quota.to_string()
-        ))
-    } else if mk_calls > mk_left {
-        Some(msg!("quota-marketo-not-enough-left", calls = mk_calls.to_string(), left = mk_left.to_string()))
+    let blocked = if let Some(why) = marketo_blocked(mk_calls, used_today, settings) {
+        Some(why)
     } else if sf_calls > sf_ceiling {
         Some(msg!(
             "quota-salesforce-over-ceiling",
@@ -110,6 +101,27 @@ pub(super) async fn estimate_with(
         seconds,
         blocked,
     })
+}
+
+/// Why `calls` more Marketo calls would be refused today, if they would: over the ceiling one run
+/// may use, or over what is left of the daily quota after `used_today`.
+pub(crate) fn marketo_blocked(calls: u64, used_today: u64, settings: &SyncSettings) -> Option<Text> {
+    let pct = u64::from(settings.quota_ceiling_percent);
+    let ceiling = settings.marketo_daily_quota * pct / 100;
+    let left = settings.marketo_daily_quota.saturating_sub(used_today);
+    if calls > ceiling {
+        Some(msg!(
+            "quota-marketo-over-ceiling",
+            calls = calls.to_string(),
+            pct = pct.to_string(),
+            ceiling = ceiling.to_string(),
+            quota = settings.marketo_daily_quota.to_string()
+        ))
+    } else if calls > left {
+        Some(msg!("quota-marketo-not-enough-left", calls = calls.to_string(), left = left.to_string()))
+    } else {
+        None
+    }
 }
 
 pub(super) fn window_count(from: OffsetDateTime, to: OffsetDateTime) -> u64 {
