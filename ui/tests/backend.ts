@@ -884,6 +884,7 @@ export const destinations: Destination[] = [
     kind: "marketo",
     name: "JP newsletter",
     marketo: { list_id: 1042, list_name: "Newsletter – Japan", access: { via: "connection", connection_id: "mk1" } },
+    dynamics: null,
     privacy_accepted_by: "ana@acme.example",
     privacy_accepted_at: "2026-11-24T09:00:00Z",
     export_users: ["ana@acme.example", "grace@acme.example"],
@@ -898,6 +899,7 @@ export const destinations: Destination[] = [
       list_name: "Webinar partners 2026",
       access: { via: "own", base_url: "https://123-ABC-456.mktorest.com", client_id: "partner-client-7" },
     },
+    dynamics: null,
     privacy_accepted_by: "grace@acme.example",
     privacy_accepted_at: "2026-11-25T14:30:00Z",
     export_users: ["grace@acme.example"],
@@ -970,7 +972,7 @@ export function savedExport(request: NewExport): Export {
 
 export const dryRunFixture: DryRun = {
   export: "JP weekly",
-  counts: { people: 1234, added: 1000, updated: 200, removed: 5, unchanged: 27, skipped: 2 },
+  counts: { people: 1234, added: 1000, updated: 200, removed: 5, unchanged: 27, skipped: 2, unmatched: 0 },
   added: ["aiko.tanaka@example.jp", "ken@example.jp"],
   updated: ["ben.lee@acme.example"],
   removed: ["gone@example.jp"],
@@ -979,6 +981,7 @@ export const dryRunFixture: DryRun = {
     { email: "not-an-email", reason: "The email is not valid." },
     { email: "", reason: "No email." },
   ],
+  unmatched: [],
   files: 1,
 };
 
@@ -990,6 +993,7 @@ export function exportCounts(overrides: Partial<ExportCounts> = {}): ExportCount
     removed: 5,
     unchanged: 27,
     skipped: 2,
+    unmatched: 0,
     failed: 1,
     warnings: 0,
     files: 1,
@@ -1287,6 +1291,7 @@ const defaults: Record<string, Handler> = {
           ? { via: "connection", connection_id: request.connection_id }
           : { via: "own", base_url: request.base_url ?? "", client_id: request.client_id ?? "" },
       },
+      dynamics: null,
       privacy_accepted_by: "ana@acme.example",
       privacy_accepted_at: "2026-11-26T10:00:00Z",
       export_users: ["ana@acme.example"],

@@ -7,6 +7,7 @@ use crate::Result;
 use crate::members::parse_enum;
 
 pub mod campaign;
+pub mod dataverse;
 pub mod disconnect;
 pub mod dynamics;
 pub mod health;

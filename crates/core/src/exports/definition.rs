@@ -165,7 +165,7 @@ struct Checked {
 }
 
 /// Checks everything that can be checked without Marketo, then the mapped fields against its
-/// describe (a field the instance does not have is named).
+/// describe (a field the instance does not have is named). A Dynamics 365 list maps nothing.
 async fn check(ws: &Workspace, vault: &Vault, new: &NewExport) -> Result<Checked> {
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 120 {
@@ -186,6 +186,15 @@ async fn check(ws: &Workspace, vault: &Vault, new: &NewExport) -> Result<Checked
         }
     }
     let fields = segments::fields(ws.store())?;
+    if destination.kind == destinations::DestinationKind::Dynamics {
+        // Existing contacts join the list as they are (R14): only the email is read, to report
+        // who was matched.
+        if new.fields.iter().any(|c| c.attribute != Attribute::Email) {
+            return Err(Error::invalid_input(msg!("export-dynamics-no-attributes")));
+        }
+        let mapping = mapping(&[], &fields)?;
+        return Ok(Checked { name, destination, segment_ids, mapping });
+    }
     let mapping = mapping(&new.fields, &fields)?;
     let client = destinations::client(ws, vault, &destination)?;
     let described = client.describe().await?;

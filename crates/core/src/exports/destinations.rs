@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::connections::dataverse::{DataverseClient, dataverse_code};
 use crate::connections::marketo::{self, MarketoClient, MarketoSettings};
 use crate::members::admin::require_actor;
 use crate::store::{Store, now};
@@ -42,6 +43,19 @@ pub struct MarketoDestinationSettings {
     pub access: MarketoAccess,
 }
 
+/// What a Dynamics 365 destination keeps: a static, contact-based marketing list of the org of
+/// one Dynamics connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DynamicsDestinationSettings {
+    pub connection_id: String,
+    /// The list's `listid` (a GUID).
+    pub list_id: String,
+    /// The list's name in Dynamics when the destination was saved.
+    pub list_name: String,
+    /// Liaison created the list (it still stays in Dynamics when the destination is deleted).
+    pub created_by_liaison: bool,
+}
+
 /// A saved destination.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Destination {
@@ -49,6 +63,7 @@ pub struct Destination {
     pub kind: DestinationKind,
     pub name: String,
     pub marketo: Option<MarketoDestinationSettings>,
+    pub dynamics: Option<DynamicsDestinationSettings>,
     pub privacy_accepted_by: String,
     pub privacy_accepted_at: String,
     /// The admins who may edit and run exports to it (emails, the creator first).
@@ -67,6 +82,21 @@ pub struct NewMarketoDestination {
     /// …or these credentials (with the client secret given separately).
     pub base_url: Option<String>,
     pub client_id: Option<String>,
+    /// The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+    pub accept_privacy_notice: bool,
+}
+
+/// What the admin enters to add a Dynamics 365 destination: an existing static contact list, or
+/// the name of a new one Liaison creates.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewDynamicsDestination {
+    pub name: String,
+    /// The Dynamics 365 connection whose org holds the list.
+    pub connection_id: String,
+    /// An existing list's ID (a GUID)…
+    pub list_id: Option<String>,
+    /// …or the name of a new static contact list.
+    pub new_list: Option<String>,
     /// The admin read and accepted the data-privacy notice ([`privacy_notice`]).
     pub accept_privacy_notice: bool,
 }
@@ -161,12 +191,35 @@ pub async fn add_marketo(
     let client = marketo_client(ws, vault, &access, secret.clone())?;
     let list_name = static_list_name(&client, list_id).await?;
     let settings = MarketoDestinationSettings { list_id, list_name, access };
+    let details =
+        serde_json::json!({ "kind": "marketo", "name": name, "list_id": list_id, "list_name": settings.list_name });
+    let own_secret = match &settings.access {
+        MarketoAccess::Own { .. } => secret,
+        MarketoAccess::Connection { .. } => None,
+    };
+    save_new(ws, vault, DestinationKind::Marketo, &name, &serde_json::to_string(&settings)?, details, own_secret)
+}
+
+/// Stores a checked new destination: the name must be free, the acting admin accepted the
+/// privacy notice and becomes its first export user. Audited.
+fn save_new(
+    ws: &Workspace,
+    vault: &Vault,
+    kind: DestinationKind,
+    name: &str,
+    settings: &str,
+    details: serde_json::Value,
+    secret: Option<SecretString>,
+) -> Result<Destination> {
     let id = uuid::Uuid::new_v4().to_string();
-    let json = serde_json::to_string(&settings)?;
+    let kind_name = match kind {
+        DestinationKind::Marketo => "marketo",
+        DestinationKind::Dynamics => "dynamics",
+    };
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let taken: Option<String> = tx
-            .query_row("SELECT name FROM export_destinations WHERE name = ?1 COLLATE NOCASE AND deleted_at IS NULL", [&name], |r| r.get(0))
+            .query_row("SELECT name FROM export_destinations WHERE name = ?1 COLLATE NOCASE AND deleted_at IS NULL", [name], |r| r.get(0))
             .optional()?;
         if let Some(taken) = taken {
             return Err(Error::new(ErrorCode::Conflict, msg!("export-destination-name-taken", name = taken)));
@@ -174,26 +227,110 @@ pub async fn add_marketo(
         let at = now();
         tx.execute(
             "INSERT INTO export_destinations (id, kind, name, settings, privacy_accepted_by, privacy_accepted_at, created_by, created_at)
-             VALUES (?1, 'marketo', ?2, ?3, ?4, ?5, ?4, ?5)",
-            params![id, name, json, actor.id, at],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
+            params![id, kind_name, name, settings, actor.id, at],
         )?;
         tx.execute(
             "INSERT INTO export_destination_users (destination_id, member_id, added_at) VALUES (?1, ?2, ?3)",
             params![id, actor.id, at],
         )?;
-        if let (MarketoAccess::Own { .. }, Some(secret)) = (&settings.access, &secret) {
+        if let Some(secret) = &secret {
             vault.put_in(tx, &secret_name(&id), secret)?;
         }
         audit::record(tx, Some(&actor.id), "export.privacy_notice_accepted", Some(&id), serde_json::json!({ "destination": name }))?;
-        audit::record(
-            tx,
-            Some(&actor.id),
-            "export.destination_added",
-            Some(&id),
-            serde_json::json!({ "kind": "marketo", "name": name, "list_id": list_id, "list_name": settings.list_name }),
-        )
+        audit::record(tx, Some(&actor.id), "export.destination_added", Some(&id), details)
     })?;
-    get(ws.store(), &name)
+    get(ws.store(), name)
+}
+
+/// The list attributes a destination checks.
+const LIST_SELECT: &str = "$select=listid,listname,createdfromcode,type,lockstatus,statecode";
+
+/// Checks that a marketing list can take Liaison's members: it exists, is static, holds
+/// contacts, is not locked and is active. Returns its name.
+pub(crate) async fn usable_dynamics_list(client: &DataverseClient<'_>, list_id: &str) -> Result<String> {
+    let list = client.get(&format!("lists({list_id})?{LIST_SELECT}"), &[]).await.map_err(|err| {
+        if err.code == ErrorCode::NotFound {
+            Error::not_found(msg!("export-dynamics-list-not-found", list_id = list_id)).caused_by(err)
+        } else {
+            err
+        }
+    })?;
+    let name = list["listname"].as_str().unwrap_or_default().to_owned();
+    if list["type"].as_bool() == Some(true) {
+        return Err(Error::invalid_input(msg!("export-dynamics-list-dynamic", list = name.as_str())));
+    }
+    if list["createdfromcode"].as_i64() != Some(2) {
+        return Err(Error::invalid_input(msg!("export-dynamics-list-not-contacts", list = name.as_str())));
+    }
+    if list["lockstatus"].as_bool() == Some(true) {
+        return Err(Error::invalid_input(msg!("export-dynamics-list-locked", list = name.as_str())));
+    }
+    if list["statecode"].as_i64().is_some_and(|s| s != 0) {
+        return Err(Error::invalid_input(msg!("export-dynamics-list-inactive", list = name.as_str())));
+    }
+    Ok(name)
+}
+
+/// Creates a static contact list (`createdfromcode` 2, `type` false) under an ID chosen here,
+/// so that a create retried after a lost answer finds its own list instead of making a second.
+async fn create_dynamics_list(client: &DataverseClient<'_>, list_name: &str) -> Result<String> {
+    let list_id = uuid::Uuid::new_v4().to_string();
+    let body = serde_json::json!({ "listid": list_id, "listname": list_name, "createdfromcode": 2, "type": false });
+    match client.post("lists", &body, &[]).await {
+        Ok(_) => Ok(list_id),
+        Err(err) if dataverse_code(&err) == Some("0x80040237") => Ok(list_id),
+        Err(err) => Err(err),
+    }
+}
+
+/// Adds a Dynamics 365 destination (seed 003): the privacy notice must be accepted, the
+/// connection must be one the admin may use, and the list must be an existing static, contact,
+/// unlocked, active marketing list — or a new one Liaison creates. Audited.
+pub async fn add_dynamics(ws: &Workspace, vault: &Vault, new: NewDynamicsDestination) -> Result<Destination> {
+    if !new.accept_privacy_notice {
+        return Err(Error::new(ErrorCode::Forbidden, msg!("export-privacy-not-accepted")));
+    }
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(Error::invalid_input(msg!("export-destination-name-invalid")));
+    }
+    let existing = new.list_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let wanted = new.new_list.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let list = match (existing, wanted) {
+        (Some(id), None) => Some(
+            id.trim_matches(|c| c == '{' || c == '}')
+                .parse::<uuid::Uuid>()
+                .map_err(|_| Error::invalid_input(msg!("export-dynamics-list-id-invalid", list_id = id)))?
+                .to_string(),
+        ),
+        (None, Some(list_name)) if list_name.chars().count() <= 128 => None,
+        (None, Some(_)) => return Err(Error::invalid_input(msg!("export-dynamics-list-name-too-long"))),
+        _ => return Err(Error::invalid_input(msg!("export-dynamics-list-missing"))),
+    };
+    let connection_id = new.connection_id.trim();
+    let client = DataverseClient::load(ws, vault, connection_id)?;
+    let (list_id, list_name, created) = match list {
+        Some(list_id) => {
+            let list_name = usable_dynamics_list(&client, &list_id).await?;
+            (list_id, list_name, false)
+        }
+        None => {
+            let list_name = wanted.unwrap_or_default().to_owned();
+            (create_dynamics_list(&client, &list_name).await?, list_name, true)
+        }
+    };
+    let settings = DynamicsDestinationSettings {
+        connection_id: connection_id.to_owned(),
+        list_id: list_id.clone(),
+        list_name: list_name.clone(),
+        created_by_liaison: created,
+    };
+    let details = serde_json::json!({
+        "kind": "dynamics", "name": name, "connection_id": connection_id, "list_id": list_id,
+        "list_name": list_name, "list_created": created,
+    });
+    save_new(ws, vault, DestinationKind::Dynamics, &name, &serde_json::to_string(&settings)?, details, None)
 }
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Destination> {
@@ -205,6 +342,7 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Destination> {
         kind,
         name: row.get(2)?,
         marketo: (kind == DestinationKind::Marketo).then(|| serde_json::from_str(&settings).ok()).flatten(),
+        dynamics: (kind == DestinationKind::Dynamics).then(|| serde_json::from_str(&settings).ok()).flatten(),
         privacy_accepted_by: row.get(4)?,
         privacy_accepted_at: row.get(5)?,
         export_users: Vec::new(),
@@ -299,9 +437,10 @@ pub fn add_export_user(ws: &Workspace, destination: &str, email: &str) -> Result
 
 /// What deleting a destination leaves, for the confirmation.
 pub fn delete_confirmation(d: &Destination) -> Text {
-    match &d.marketo {
-        Some(m) => msg!("export-destination-delete-marketo", name = d.name.as_str(), list = m.list_name.as_str()),
-        None => msg!("export-destination-delete", name = d.name.as_str()),
+    match (&d.marketo, &d.dynamics) {
+        (Some(m), _) => msg!("export-destination-delete-marketo", name = d.name.as_str(), list = m.list_name.as_str()),
+        (_, Some(l)) => msg!("export-destination-delete-dynamics", name = d.name.as_str(), list = l.list_name.as_str()),
+        _ => msg!("export-destination-delete", name = d.name.as_str()),
     }
 }
 

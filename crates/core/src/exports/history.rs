@@ -80,12 +80,13 @@ pub fn history(store: &Store, export: Option<&str>, limit: u32) -> Result<Vec<Ex
     })
 }
 
-/// The rows of a run the destination refused or warned about, and the people it skipped.
+/// The rows of a run the destination refused or warned about, the people it skipped and those
+/// no list member could stand for (unmatched).
 pub fn rows(store: &Store, run_id: &str, limit: u32) -> Result<Vec<ExportRowResult>> {
     store.read(|c| {
         let mut stmt = c.prepare(
             "SELECT email, outcome, reason FROM export_run_rows WHERE run_id = ?1
-              ORDER BY CASE outcome WHEN 'failed' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id LIMIT ?2",
+              ORDER BY CASE outcome WHEN 'failed' THEN 0 WHEN 'warning' THEN 1 WHEN 'unmatched' THEN 2 ELSE 3 END, id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![run_id, limit.clamp(1, super::run::MAX_STORED_ROWS as u32)], |r| {
             Ok(ExportRowResult {
@@ -110,6 +111,7 @@ pub fn results_csv(store: &Store, run_id: &str, lang: Lang) -> Result<String> {
         let outcome = match row.outcome.as_str() {
             "failed" => msg!("export-outcome-failed"),
             "warning" => msg!("export-outcome-warning"),
+            "unmatched" => msg!("export-outcome-unmatched"),
             _ => msg!("export-outcome-skipped"),
         };
         out.write_record([row.email.unwrap_or_default(), outcome.render(lang), row.reason.render(lang)])

@@ -1,7 +1,7 @@
 //! Where an export's rows go. [`ListTarget`] is what a run needs from a destination: hand over a
 //! batch of rows (a file), learn how the batch ended row by row, find list members' IDs and
-//! remove members. Marketo is the first implementation (bulk lead import with `listId`); the
-//! Dynamics 365 marketing list is the next.
+//! remove members. Marketo's static list (bulk lead import with `listId`) is here; the Dynamics 365
+//! marketing list is in `dynamics.rs`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,6 +47,28 @@ pub(crate) enum Submitted {
 pub(crate) trait ListTarget {
     /// The largest file one batch may be.
     fn max_batch_bytes(&self) -> usize;
+    /// The most rows one batch may hold.
+    fn max_batch_rows(&self) -> usize {
+        usize::MAX
+    }
+    /// The most members one [`ListTarget::remove`] call is handed.
+    fn max_remove(&self) -> usize {
+        300
+    }
+    /// The people-cache column holding a person's ID in the destination, when the cache has one.
+    fn cache_id_column(&self) -> Option<&'static str> {
+        None
+    }
+    /// A batch goes on in the destination after the call that handed it over, so a killed run
+    /// follows it by its ID; otherwise a batch ends within its call and one whose results were
+    /// not recorded is simply planned and sent again.
+    fn resumable_batches(&self) -> bool {
+        true
+    }
+    /// The destination counts calls against a daily quota (checked before a run).
+    fn daily_quota(&self) -> bool {
+        false
+    }
     /// How long to wait before asking about a batch again, after `polls` questions.
     fn poll_interval(&self, polls: u32) -> Duration;
     /// Hands over `rows` as one batch.
@@ -110,6 +132,26 @@ impl MarketoList {
     }
 }
 
+/// Splits `items` (emails put in a URL) into runs of at most `max`, each keeping its encoded
+/// length under `budget`: an item counts three times its length (percent-encoding) plus
+/// `overhead` (separators, the filter's own words). An item longer than the budget goes alone.
+pub(crate) fn url_chunks<'e>(items: &'e [&'e str], max: usize, budget: usize, overhead: usize) -> Vec<&'e [&'e str]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut len = 0;
+        while end < items.len() && end - start < max && len + items[end].len() * 3 + overhead < budget {
+            len += items[end].len() * 3 + overhead;
+            end += 1;
+        }
+        let end = end.max(start + 1);
+        chunks.push(&items[start..end]);
+        start = end;
+    }
+    chunks
+}
+
 /// Reads a failures or warnings file: the job's columns plus a last reason column. Rows are
 /// known by their email.
 pub(crate) fn parse_problem_file(text: &str) -> Vec<(String, String)> {
@@ -136,6 +178,14 @@ fn marketo_code(err: &Error) -> Option<String> {
 impl ListTarget for MarketoList {
     fn max_batch_bytes(&self) -> usize {
         MARKETO_MAX_FILE
+    }
+
+    fn cache_id_column(&self) -> Option<&'static str> {
+        Some("marketo_id")
+    }
+
+    fn daily_quota(&self) -> bool {
+        true
     }
 
     fn poll_interval(&self, polls: u32) -> Duration {
@@ -185,16 +235,8 @@ impl ListTarget for MarketoList {
 
     async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>> {
         let mut found = HashMap::new();
-        let mut start = 0;
-        while start < emails.len() {
-            let mut end = start;
-            let mut len = 0;
-            while end < emails.len() && end - start < 300 && len + emails[end].len() * 3 < LOOKUP_URL_BUDGET {
-                len += emails[end].len() * 3 + 3;
-                end += 1;
-            }
-            let end = end.max(start + 1);
-            let values = emails[start..end].join(",");
+        for chunk in url_chunks(emails, 300, LOOKUP_URL_BUDGET, 3) {
+            let values = chunk.join(",");
             let answer = self
                 .client
                 .get(
@@ -207,7 +249,6 @@ impl ListTarget for MarketoList {
                     found.insert(crate::invites::csv::normalize_email(email), id.to_string());
                 }
             }
-            start = end;
         }
         Ok(found)
     }

@@ -127,7 +127,7 @@ remaining: number, cancelled: boolean,
  * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
  */
 stopped: AppError | null, };
-export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
+export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, dynamics: DynamicsDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
 /**
  * The admins who may edit and run exports to it (emails, the creator first).
  */
@@ -147,9 +147,26 @@ revoked: boolean,
 revoke_error: AppError | null, };
 export type DryRun = { export: string, counts: PlanCounts, added: Array<string>, updated: Array<string>, removed: Array<string>, unchanged: Array<string>, skipped: Array<SkippedPerson>, 
 /**
- * Files the sends would take.
+ * People without a record to stand for them on the list, with the reason.
+ */
+unmatched: Array<SkippedPerson>, 
+/**
+ * Files (Dynamics 365: calls) the sends would take.
  */
 files: number, };
+export type DynamicsDestinationSettings = { connection_id: string, 
+/**
+ * The list's `listid` (a GUID).
+ */
+list_id: string, 
+/**
+ * The list's name in Dynamics when the destination was saved.
+ */
+list_name: string, 
+/**
+ * Liaison created the list (it still stays in Dynamics when the destination is deleted).
+ */
+created_by_liaison: boolean, };
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
@@ -183,6 +200,11 @@ people: number, added: number, updated: number, removed: number, unchanged: numb
  * People without a valid email (not sent).
  */
 skipped: number, 
+/**
+ * People with no existing record to stand for them on the list (Dynamics 365: no contact,
+ * several, or an inactive one; contacts are never created).
+ */
+unmatched: number, 
 /**
  * Rows the destination refused (sent again by the next run).
  */
@@ -421,7 +443,12 @@ people: number, added: number, updated: number, removed: number, unchanged: numb
 /**
  * People without a valid email.
  */
-skipped: number, };
+skipped: number, 
+/**
+ * People with no list member to stand for them: no contact, several, or an inactive one
+ * (Dynamics 365, R14: contacts are never created).
+ */
+unmatched: number, };
 export type Preferences = { language: LanguagePreference, };
 export type PreviewPage = { 
 /**
