@@ -85,6 +85,7 @@ liaison_ipc_surface! {
     exports::export_privacy_notice[state]() -> String;
     exports::export_destinations_list[state]() -> Vec<Destination>;
     exports::export_destination_add_marketo[state](destination: NewMarketoDestination, client_secret: Option<String>) -> Destination;
+    exports::export_destination_add_dynamics[state](destination: NewDynamicsDestination) -> Destination;
     exports::export_destination_delete_confirmation[state](name: String) -> Text;
     exports::export_destination_delete[state](name: String) -> ();
     exports::export_destination_add_user[state](name: String, email: String) -> Destination;

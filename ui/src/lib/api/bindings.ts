@@ -369,6 +369,23 @@ export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
 export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
+export type NewDynamicsDestination = { name: string, 
+/**
+ * The Dynamics 365 connection whose org holds the list.
+ */
+connection_id: string, 
+/**
+ * An existing list's ID (a GUID)…
+ */
+list_id: string | null, 
+/**
+ * …or the name of a new static contact list.
+ */
+new_list: string | null, 
+/**
+ * The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+ */
+accept_privacy_notice: boolean, };
 export type NewExport = { name: string, 
 /**
  * The destination's name.
@@ -806,6 +823,7 @@ export const commands = {
   exportPrivacyNotice: () => call<string>("export_privacy_notice"),
   exportDestinationsList: () => call<Array<Destination>>("export_destinations_list"),
   exportDestinationAddMarketo: (destination: NewMarketoDestination, client_secret: string | null) => call<Destination>("export_destination_add_marketo", { destination, client_secret }),
+  exportDestinationAddDynamics: (destination: NewDynamicsDestination) => call<Destination>("export_destination_add_dynamics", { destination }),
   exportDestinationDeleteConfirmation: (name: string) => call<string>("export_destination_delete_confirmation", { name }),
   exportDestinationDelete: (name: string) => call<null>("export_destination_delete", { name }),
   exportDestinationAddUser: (name: string, email: string) => call<Destination>("export_destination_add_user", { name, email }),
