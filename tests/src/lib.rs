@@ -127,6 +127,29 @@ impl Desktop {
             .with_context(|| format!("no element matches {xpath} within {secs} s"))
     }
 
+    /// Activates a fresh workspace as Ada, starts the built-in sandbox and connects Salesforce
+    /// (Connect → OK → the browser signs in) and Marketo (the sandbox's credentials), each
+    /// waited for until its page offers Disconnect.
+    pub async fn activate_and_connect_the_sandbox(&self) -> Result<()> {
+        self.expect_heading("Setup").await?;
+        self.open_settings("Integration info").await?;
+        self.fill("Name", "Ada Admin").await?;
+        self.fill("Email", "ada@example.com").await?;
+        self.click(&button("Activate workspace")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
+        self.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
+        self.click(&button("Try Liaison with the sandbox")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
+        self.open_settings("Salesforce").await?;
+        self.click(&button("Connect")).await?;
+        self.wait_for("//*[@role='dialog']", 10).await?;
+        self.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
+        self.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
+        self.open_settings("Marketo").await?;
+        self.click(&button("Connect")).await?;
+        self.wait_for("//button[normalize-space()='Disconnect']", 60).await.map(drop)
+    }
+
     /// Saves a screenshot next to the test binary's target dir, for people to look at.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
