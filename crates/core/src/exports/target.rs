@@ -306,6 +306,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_marketo_1003_or_1006_on_an_import_names_the_refused_field() {
+        for code in ["1003", "1006"] {
+            let refused = Error::new(ErrorCode::BadResponse, crate::Text::verbatim("Marketo said no")).with_details(
+                serde_json::json!({ "marketo_code": code, "marketo_message": "Field 'tier__c' not found" }),
+            );
+            let err = field_error(refused);
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+            let text = err.message.render(crate::Lang::En);
+            assert!(text.contains("“tier__c”"), "{text}");
+            assert!(err.message.render(crate::Lang::Ja).contains("tier__c"));
+        }
+        let other = Error::new(ErrorCode::BadResponse, crate::Text::verbatim("x"))
+            .with_details(serde_json::json!({ "marketo_code": "1013", "marketo_message": "Static list not found" }));
+        assert_eq!(field_error(other).code, ErrorCode::BadResponse);
+    }
+
+    #[test]
+    fn emails_in_a_url_are_split_by_count_and_by_length() {
+        let short: Vec<String> = (0..700).map(|i| format!("p{i}@x.jp")).collect();
+        let short: Vec<&str> = short.iter().map(String::as_str).collect();
+        let chunks = url_chunks(&short, 300, 100_000, 3);
+        assert_eq!(chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![300, 300, 100]);
+        let long = "a".repeat(3_000);
+        let mixed = [long.as_str(), "b@x.jp", long.as_str()];
+        let chunks = url_chunks(&mixed, 300, 7_000, 3);
+        assert!(chunks.iter().all(|c| !c.is_empty()));
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 3);
+        assert!(chunks.iter().all(|c| c.len() == 1 || c.iter().map(|e| e.len() * 3 + 3).sum::<usize>() < 7_000));
+    }
+
+    #[test]
     fn a_failures_file_is_read_by_email_with_its_reason() {
         let text =
             "email,firstName,Import Failure Reason\nA@Example.com,Ann,Invalid email address\n,Bob,Missing email\n";
