@@ -629,3 +629,4 @@ export-dynamics-no-attributes = A Dynamics 365 marketing list takes existing con
 export-dry-run-unmatched = { $count } people have no Dynamics 365 contact to stand for them and would not be added (contacts are never created):
 export-sample-unmatched = unmatched
 export-run-unmatched = { $count } people were not added: no Dynamics 365 contact stands for them (contacts are never created). The list with reasons: `liaison export results { $run_id }`.
+batch-interrupted = Liaison stopped while this file was being queued, after { $queued } invitations. Those stay queued and are delivered; send the file again to queue the rest (people already invited are skipped).

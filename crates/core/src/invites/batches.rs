@@ -80,12 +80,18 @@ pub fn queue_csv_batch(
     excluded: &BTreeSet<u64>,
 ) -> Result<BatchSummary> {
     let store = ws.store();
+    recover_interrupted(store)?;
+    // The whole file is read and checked before anything is queued: a file over the limits (too
+    // many rows, a row too long) is refused with nothing written, not after a million rows.
+    let existing = super::WorkspaceMembers::load(store)?;
+    csvmod::validate(path, inspection, mapping, &existing, excluded, &mut |_| {})?;
     let run_id = uuid::Uuid::new_v4().to_string();
+    let owner = crate::jobs::ProcessId::this();
     store.write(|tx| {
         require_actor(tx)?;
         tx.execute(
-            "INSERT INTO runs (id, kind, state, started_at, counts) VALUES (?1, 'invite', 'running', ?2, '{}')",
-            params![run_id, now()],
+            "INSERT INTO runs (id, kind, state, started_at, counts, checkpoint) VALUES (?1, 'invite', 'running', ?2, '{}', ?3)",
+            params![run_id, now(), serde_json::json!({ "next_row": 1, "process": owner }).to_string()],
         )?;
         Ok(())
     })?;
@@ -126,7 +132,7 @@ pub fn queue_csv_batch(
                     params![
                         run_id,
                         counts(&summary).to_string(),
-                        serde_json::json!({ "next_row": next_row }).to_string()
+                        serde_json::json!({ "next_row": next_row, "process": owner }).to_string()
                     ],
                 )?;
                 Ok(())
@@ -153,6 +159,34 @@ pub fn queue_csv_batch(
     })?;
     result?;
     Ok(summary)
+}
+
+/// Marks queueing runs whose process was killed as failed, with how far they got: the
+/// invitations they queued stay queued (and are delivered); sending the file again queues the
+/// rest, skipping the people already invited. Returns how many runs were recovered.
+pub fn recover_interrupted(store: &crate::store::Store) -> Result<u64> {
+    store.write(|tx| {
+        let running: Vec<(String, Option<String>, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT id, checkpoint, counts FROM runs WHERE kind = 'invite' AND state = 'running'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut recovered = 0;
+        for (id, checkpoint, counts) in running {
+            if !crate::runs::owner_gone(checkpoint.as_deref()) {
+                continue;
+            }
+            let queued = serde_json::from_str::<serde_json::Value>(&counts).ok().and_then(|c| c["queued"].as_u64());
+            let error = Error::internal(msg!("batch-interrupted", queued = queued.unwrap_or(0)));
+            tx.execute(
+                "UPDATE runs SET state = 'failed', finished_at = ?2, error = ?3 WHERE id = ?1 AND state = 'running'",
+                params![id, now(), serde_json::to_string(&error)?],
+            )?;
+            audit::record(tx, None, "invites.batch_interrupted", Some(&id), serde_json::json!({ "queued": queued }))?;
+            recovered += 1;
+        }
+        Ok(recovered)
+    })
 }
 
 pub(super) fn counts(s: &BatchSummary) -> serde_json::Value {
