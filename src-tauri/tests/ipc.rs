@@ -307,6 +307,9 @@ fn r4_inviting_through_ipc_joins_everyone_and_lists_the_invitation() {
     )
     .unwrap();
     assert_eq!((report["valid"].clone(), report["invalid"].clone()), (json!(1), json!(1)));
+    // Per-row results come a page at a time, once a file was sent.
+    let none = invoke(&main, "csv_batch_rows", json!({ "offset": 0, "limit": 100 })).unwrap_err();
+    assert_eq!(none["code"], "not_found");
 }
 
 #[test]

@@ -578,7 +578,6 @@ export const batchSummary: BatchSummary = {
   existing: 0,
   excluded: 1,
   failed: 0,
-  outcomes: [],
 };
 
 /**

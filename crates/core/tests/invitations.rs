@@ -897,3 +897,22 @@ async fn a_queueing_run_whose_process_was_killed_is_recovered_as_interrupted_at_
     assert_eq!(alive_state, "running", "a run whose process lives is left to it");
     assert_eq!(invite::recover_interrupted(w.ws.store()).unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_batchs_per_row_results_are_read_a_page_at_a_time_and_not_serialised_whole() {
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("team.csv");
+    let rows: String = (0..25).map(|i| format!("p{i}@example.com\n")).collect();
+    std::fs::write(&path, format!("Email\n{rows}broken\n")).unwrap();
+    let inspection = csv::inspect(&path).unwrap();
+    let summary =
+        queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &inspection.suggested(), &BTreeSet::new()).unwrap();
+    assert_eq!((summary.rows, summary.queued, summary.invalid), (26, 25, 1));
+    assert_eq!(summary.page(0, 10).len(), 10);
+    assert_eq!(summary.page(20, 10).iter().map(|r| r.row).collect::<Vec<_>>(), (21..=26).collect::<Vec<_>>());
+    assert!(summary.page(26, 10).is_empty() && summary.page(u64::MAX, 10).is_empty());
+    assert_eq!(summary.page(0, u32::MAX).len(), 26, "capped at 1,000 a page");
+    let json = serde_json::to_value(&summary).unwrap();
+    assert!(json.get("outcomes").is_none(), "{json}");
+}

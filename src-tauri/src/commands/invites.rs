@@ -10,7 +10,7 @@ use liaison_core::Error;
 use liaison_core::invites::csv::{Inspection, Mapping, MappingByName, PreviewPage, ValidationReport};
 use liaison_core::invites::delivery;
 use liaison_core::invites::import::{self, CsvFile};
-use liaison_core::invites::invite::{self, BatchSummary, InvitationSummary, InviteRequest, Team};
+use liaison_core::invites::invite::{self, BatchRow, BatchSummary, InvitationSummary, InviteRequest, Team};
 use liaison_core::invites::outbox::{self, OutboxStatus};
 use liaison_core::invites::smtp::{self, SmtpSettings};
 use liaison_core::jobs::Throttle;
@@ -223,6 +223,13 @@ pub async fn csv_save_results<R: Runtime>(
         invite::write_batch_results(file, &source, &inspection, &batch, lang)
     })
     .await
+}
+
+/// A page of the last batch's per-row results (at most 1,000 rows from `offset`).
+pub async fn csv_batch_rows(state: State<'_, AppState>, offset: u64, limit: u32) -> Result<Vec<BatchRow>, Error> {
+    let last = state.last_batch.lock().await;
+    let (_, _, batch) = last.as_ref().ok_or_else(|| Error::not_found(msg!("desktop-no-batch-results")))?;
+    Ok(batch.page(offset, limit).to_vec())
 }
 
 /// Saves a template CSV through the native save dialog.

@@ -130,7 +130,7 @@ mod surface_types {
     pub use liaison_core::exports::{DryRun, Export, NewExport};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};
     pub use liaison_core::invites::import::CsvFile;
-    pub use liaison_core::invites::invite::{BatchSummary, InvitationSummary, InviteRequest, Team};
+    pub use liaison_core::invites::invite::{BatchRow, BatchSummary, InvitationSummary, InviteRequest, Team};
     pub use liaison_core::invites::outbox::OutboxStatus;
     pub use liaison_core::invites::smtp::SmtpSettings;
     pub use liaison_core::members::MemberSummary;

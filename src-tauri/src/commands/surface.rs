@@ -58,6 +58,7 @@ liaison_ipc_surface! {
     invites::csv_preview[state](path: String, mapping: MappingByName, offset: u64, limit: u32) -> PreviewPage;
     invites::csv_validate[app, state](path: String, mapping: MappingByName, excluded: Vec<u64>) -> ValidationReport;
     invites::csv_send[app, state](path: String, mapping: MappingByName, excluded: Vec<u64>) -> BatchSummary;
+    invites::csv_batch_rows[state](offset: u64, limit: u32) -> Vec<BatchRow>;
     invites::csv_save_results[app, state]() -> Option<String>;
     invites::csv_save_template[app]() -> Option<String>;
     invites::invites_cancel[state]() -> ();

@@ -60,7 +60,10 @@ pub struct BatchSummary {
     pub existing: u64,
     pub excluded: u64,
     pub failed: u64,
-    /// Every row with its result, in file order (for the summary screen and the results CSV).
+    /// Every row with its result, in file order (for the results CSV). Not serialised: a file
+    /// may hold a million rows; front ends read them a page at a time ([`BatchSummary::page`]).
+    #[serde(skip)]
+    #[ts(skip)]
     pub outcomes: Vec<BatchRow>,
 }
 
@@ -187,6 +190,15 @@ pub fn recover_interrupted(store: &crate::store::Store) -> Result<u64> {
         }
         Ok(recovered)
     })
+}
+
+impl BatchSummary {
+    /// At most `limit` rows (capped at 1,000) of the outcomes from `offset`, in file order.
+    pub fn page(&self, offset: u64, limit: u32) -> &[BatchRow] {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.outcomes.len());
+        let end = start.saturating_add(limit.min(1_000) as usize).min(self.outcomes.len());
+        &self.outcomes[start..end]
+    }
 }
 
 pub(super) fn counts(s: &BatchSummary) -> serde_json::Value {

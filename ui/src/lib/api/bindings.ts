@@ -34,11 +34,7 @@ export type BatchRow = { row: number, line: number, email: string, first_name: s
  * Empty for invited rows.
  */
 reason: string, };
-export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, 
-/**
- * Every row with its result, in file order (for the summary screen and the results CSV).
- */
-outcomes: Array<BatchRow>, };
+export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, };
 export type ChecklistItem = { key: string, text: string, };
 export type Column = { 
 /**
@@ -796,6 +792,7 @@ export const commands = {
   csvPreview: (path: string, mapping: { [key in MemberField]?: string }, offset: number, limit: number) => call<PreviewPage>("csv_preview", { path, mapping, offset, limit }),
   csvValidate: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<ValidationReport>("csv_validate", { path, mapping, excluded }),
   csvSend: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<BatchSummary>("csv_send", { path, mapping, excluded }),
+  csvBatchRows: (offset: number, limit: number) => call<Array<BatchRow>>("csv_batch_rows", { offset, limit }),
   csvSaveResults: () => call<string | null>("csv_save_results"),
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
