@@ -630,3 +630,6 @@ export-dry-run-unmatched = { $count } people have no Dynamics 365 contact to sta
 export-sample-unmatched = unmatched
 export-run-unmatched = { $count } people were not added: no Dynamics 365 contact stands for them (contacts are never created). The list with reasons: `liaison export results { $run_id }`.
 batch-interrupted = Liaison stopped while this file was being queued, after { $queued } invitations. Those stay queued and are delivered; send the file again to queue the rest (people already invited are skipped).
+export-unmatched-no-contact = No Dynamics 365 contact matches this person (contacts are never created).
+export-unmatched-ambiguous = { $count } Dynamics 365 contacts match this person ({ $contacts }); Liaison does not guess which.
+export-unmatched-inactive = The only matching Dynamics 365 contact ({ $contact }) is inactive.

@@ -631,3 +631,6 @@ export-dry-run-unmatched = { $count } 人は対応する Dynamics 365 の取引�
 export-sample-unmatched = 照合なし
 export-run-unmatched = { $count } 人は対応する Dynamics 365 の取引先担当者がないため追加しませんでした（取引先担当者は作成しません）。理由の一覧: `liaison export results { $run_id }`
 batch-interrupted = このファイルをキューに入れている途中で Liaison が停止しました（{ $queued } 件の招待の後）。それらはキューに残り送信されます。残りをキューに入れるには、ファイルをもう一度送信してください（招待済みの人はスキップされます）。
+export-unmatched-no-contact = この人に一致する Dynamics 365 の取引先担当者がありません（取引先担当者は作成しません）。
+export-unmatched-ambiguous = この人に一致する Dynamics 365 の取引先担当者が { $count } 件あります（{ $contacts }）。Liaison はどれかを推測しません。
+export-unmatched-inactive = 一致する唯一の Dynamics 365 の取引先担当者（{ $contact }）は非アクティブです。
