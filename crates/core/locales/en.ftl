@@ -604,3 +604,15 @@ desktop-client-secret-title = Liaison — client secret
 store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason }).
 http-outcome-unknown = { $system } gave no clear answer while { $what } ({ $reason }); it was not sent again, so nothing is created twice.
 run-taken-over = This run stalled and another Liaison process has taken it over; this one stops here (the other carries on from the checkpoint).
+
+## Connection access (who may use)
+connection-use-refused = You may not use the connection “{ $name }”: { $who ->
+    [members] only the members { $owner } named may use it, and you are not one of them
+   *[administrators] only administrators may use it
+}. Ask { $owner } to add you under “Who may use this connection” (rule R13).
+connection-usable-by-administrators = Administrators
+connection-usable-by-members = { $emails } and the admin who connected it
+connection-access-not-a-member = { $email } is not a member of this workspace, so it cannot be allowed to use the connection. Invite them first (Settings → User Management), or check the spelling.
+connection-access-no-members = Name at least one member who may use the connection, or choose Administrators.
+connection-access-dynamics-only = Who may use a connection is set on Dynamics 365 connections; every admin may use “{ $name }”.
+connection-access-owner-only = Only { $owner } can change who may use “{ $name }” — the admin who connected it (rule R6).

@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::connections::access;
 use crate::connections::marketo::{self, MarketoClient, MarketoSettings};
 use crate::members::admin::require_actor;
 use crate::store::{Store, now};
@@ -157,14 +158,20 @@ pub async fn add_marketo(
         }
         _ => return Err(Error::invalid_input(msg!("export-destination-access-missing"))),
     };
+    if let MarketoAccess::Connection { connection_id } = &access {
+        access::check_usable(ws.store(), connection_id)?;
+    }
     let secret = secret.filter(|s| !s.expose_secret().trim().is_empty());
     let client = marketo_client(ws, vault, &access, secret.clone())?;
     let list_name = static_list_name(&client, list_id).await?;
     let settings = MarketoDestinationSettings { list_id, list_name, access };
     let id = uuid::Uuid::new_v4().to_string();
     let json = serde_json::to_string(&settings)?;
-    ws.store().write(|tx| {
+    let written = ws.store().write(|tx| {
         let actor = require_actor(tx)?;
+        if let MarketoAccess::Connection { connection_id } = &settings.access {
+            access::require_usable(tx, connection_id)?;
+        }
         let taken: Option<String> = tx
             .query_row("SELECT name FROM export_destinations WHERE name = ?1 COLLATE NOCASE AND deleted_at IS NULL", [&name], |r| r.get(0))
             .optional()?;
@@ -192,7 +199,8 @@ pub async fn add_marketo(
             Some(&id),
             serde_json::json!({ "kind": "marketo", "name": name, "list_id": list_id, "list_name": settings.list_name }),
         )
-    })?;
+    });
+    access::keep_refusal_audited(ws.store(), written)?;
     get(ws.store(), &name)
 }
 
@@ -270,6 +278,37 @@ pub(crate) fn require_export_user(
         |r| r.get(0),
     )?;
     if allowed { Ok(()) } else { Err(Error::new(ErrorCode::Forbidden, msg!("export-not-an-export-user", name = name))) }
+}
+
+/// The connection a destination reaches its list through, from its stored settings:
+/// `connection_id` (a Dynamics 365 destination) or `access.connection_id` (a Marketo one through
+/// the workspace's connection). `None` for a destination with its own credentials.
+pub(crate) fn connection_of(tx: &rusqlite::Connection, destination_id: &str) -> Result<Option<String>> {
+    let settings: Option<String> = tx
+        .query_row("SELECT settings FROM export_destinations WHERE id = ?1", [destination_id], |r| r.get(0))
+        .optional()?;
+    let settings: serde_json::Value = serde_json::from_str(settings.as_deref().unwrap_or("{}"))?;
+    Ok(settings
+        .get("connection_id")
+        .or_else(|| settings.pointer("/access/connection_id"))
+        .and_then(|id| id.as_str())
+        .map(str::to_owned))
+}
+
+/// Refuses the signed-in admin a destination whose connection they may not use (R13, seed 003;
+/// see [`access::require_usable`]: `forbidden`, audited). Destinations with their own
+/// credentials pass.
+pub(crate) fn require_destination_usable(tx: &rusqlite::Connection, destination: &Destination) -> Result<()> {
+    match connection_of(tx, &destination.id)? {
+        Some(connection_id) => access::require_usable(tx, &connection_id),
+        None => Ok(()),
+    }
+}
+
+/// [`require_destination_usable`] in a transaction of its own, so a refusal stays audited: the
+/// check made before anything is sent to the destination.
+pub(crate) fn check_destination_usable(store: &Store, destination: &Destination) -> Result<()> {
+    store.write(|tx| Ok(require_destination_usable(tx, destination)))?
 }
 
 /// Adds an admin to the destination's export users (only an export user may). Audited.

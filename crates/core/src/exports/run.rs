@@ -256,9 +256,11 @@ pub async fn run(
 ) -> Result<ExportReport> {
     let started = Instant::now();
     let export = definition::get(ws.store(), name)?;
+    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
+    // R13: whoever runs it (on demand or by its schedule) must be allowed to use its connection.
+    destinations::check_destination_usable(ws.store(), &destination)?;
     // R12 before any call.
     plan::check_size(ws.store(), &export)?;
-    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
     let list_id = destination.marketo.as_ref().map(|m| m.list_id).ok_or_else(|| {
         Error::invalid_input(msg!("export-destination-not-marketo", name = destination.name.as_str()))
     })?;
