@@ -85,6 +85,17 @@ impl UsableBy {
         }
     }
 
+    /// Reads what an admin types: `admins` (or `administrators`) or member emails separated by
+    /// commas. The emails are checked when the setting is saved ([`validate`]).
+    pub fn parse(text: &str) -> Self {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "admins" | "administrators" => Self::Administrators,
+            _ => Self::Members {
+                emails: text.split(',').map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()).collect(),
+            },
+        }
+    }
+
     /// The setting of a connection's stored settings (absent: the default).
     pub(crate) fn of_settings(settings: &serde_json::Value) -> Result<Self> {
         match settings.get("usable_by") {
@@ -360,5 +371,13 @@ mod tests {
         assert_eq!(read(&serde_json::to_string(&members).unwrap()), members);
         assert!(serde_json::from_str::<UsableBy>(r#""nobody""#).is_err());
         assert_eq!(UsableBy::of_settings(&serde_json::json!({})).unwrap(), UsableBy::Administrators);
+    }
+
+    #[test]
+    fn admins_or_a_list_of_emails_is_what_an_admin_types() {
+        assert_eq!(UsableBy::parse(" Admins "), UsableBy::Administrators);
+        assert_eq!(UsableBy::parse("administrators"), UsableBy::Administrators);
+        let both = UsableBy::Members { emails: vec!["b@example.com".into(), "c@example.com".into()] };
+        assert_eq!(UsableBy::parse("b@example.com, c@example.com,"), both);
     }
 }
