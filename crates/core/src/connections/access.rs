@@ -219,7 +219,7 @@ pub fn require_usable(tx: &Connection, connection_id: &str) -> Result<()> {
         "member": actor.email,
         "refusal": uuid::Uuid::new_v4().to_string(),
     });
-    record_refusal(tx, &actor.id, connection_id, &row, &details)?;
+    record_refusal(tx, Some(&actor.id), connection_id, &row, &details)?;
     Err(Error::new(
         ErrorCode::Forbidden,
         msg!("connection-use-refused", name = row.display_name.as_str(), owner = owner, who = who),
@@ -229,7 +229,7 @@ pub fn require_usable(tx: &Connection, connection_id: &str) -> Result<()> {
 
 fn record_refusal(
     tx: &Connection,
-    actor_id: &str,
+    actor_id: Option<&str>,
     connection_id: &str,
     row: &ConnectionRow,
     details: &serde_json::Value,
@@ -237,7 +237,7 @@ fn record_refusal(
     let mut entry = details.clone();
     entry["kind"] = serde_json::to_value(row.kind)?;
     entry["display_name"] = serde_json::Value::String(row.display_name.clone());
-    audit::record(tx, Some(actor_id), USE_REFUSED, Some(connection_id), entry)
+    audit::record(tx, actor_id, USE_REFUSED, Some(connection_id), entry)
 }
 
 /// Passes `result` through, making sure a refusal of [`require_usable`] is in the audit log even
@@ -260,7 +260,7 @@ pub fn keep_refusal_audited<T>(store: &Store, result: Result<T>) -> Result<T> {
         }
         let actor = member_where(tx, "email", details["member"].as_str().unwrap_or_default())?;
         let row = connection(tx, connection_id)?;
-        record_refusal(tx, actor.as_ref().map_or("", |m| m.id.as_str()), connection_id, &row, details)
+        record_refusal(tx, actor.as_ref().map(|m| m.id.as_str()), connection_id, &row, details)
     });
     if let Err(lost) = written {
         tracing::warn!("could not record a refused use of a connection: {}", lost.chain());
