@@ -16,7 +16,7 @@ use liaison_core::{ErrorCode, Paths, Workspace, audit, segments};
 struct World {
     _dir: tempfile::TempDir,
     ws: Workspace,
-    vault: Vault,
+    vault: std::sync::Arc<Vault>,
 }
 
 /// Admins A (original, acting), B and C; an active user U and a removed member R.
@@ -37,7 +37,7 @@ fn world() -> World {
             Ok(())
         })
         .unwrap();
-    World { _dir: dir, ws, vault }
+    World { _dir: dir, ws, vault: std::sync::Arc::new(vault) }
 }
 
 fn act_as(w: &World, email: &str) {
@@ -330,4 +330,55 @@ async fn r13_a_destination_cannot_be_added_through_a_connection_the_admin_may_no
     assert_eq!(err.code, ErrorCode::Forbidden, "{}", err.message);
     assert_eq!(audit_entries(&w, access::USE_REFUSED).len(), 1);
     assert!(destinations::list(w.ws.store()).unwrap().is_empty());
+}
+
+/// Collects what a job reports.
+#[derive(Default)]
+struct Collect {
+    notices: std::sync::Mutex<Vec<String>>,
+}
+
+impl liaison_core::jobs::Reporter<liaison_core::exports::ExportProgress, liaison_core::exports::ExportFinished>
+    for Collect
+{
+    fn progress(&self, _: &liaison_core::exports::ExportProgress) {}
+    fn notice(&self, notice: &liaison_core::invites::outbox::Notice) {
+        self.notices.lock().unwrap().push(notice.body.clone());
+    }
+    fn finished(&self, _: &liaison_core::exports::ExportFinished) {}
+}
+
+#[test]
+fn r13_a_scheduled_run_refused_to_the_signed_in_admin_is_a_failed_run_and_waits_for_its_next_turn() {
+    let w = world();
+    let id = dynamics(&w, "Dynamics – production", serde_json::json!({}));
+    access::set_usable_by(&w.ws, &id, members(&["b@example.com"])).unwrap();
+    dynamics_export(&w, &id);
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE exports SET schedule = 'hours:1' WHERE id = 'e1'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(liaison_core::exports::schedule::due(w.ws.store()).unwrap(), ["Japan to Dynamics"]);
+    act_as(&w, "c@example.com");
+    let reporter = std::sync::Arc::new(Collect::default());
+    liaison_core::exports::job::start(
+        w.ws.clone(),
+        w.vault.clone(),
+        "Japan to Dynamics".into(),
+        Default::default(),
+        &std::sync::Arc::new(liaison_core::exports::ExportSlot::default()),
+        reporter.clone(),
+        true,
+    )
+    .unwrap()
+    .join()
+    .unwrap();
+    assert!(liaison_core::exports::schedule::due(w.ws.store()).unwrap().is_empty(), "not again at the next tick");
+    let history = liaison_core::exports::history::history(w.ws.store(), Some("Japan to Dynamics"), 10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].state, liaison_core::runs::RunState::Failed);
+    assert!(history[0].error.as_ref().unwrap().contains("Dynamics – production"), "{:?}", history[0].error);
+    assert_eq!(audit_entries(&w, access::USE_REFUSED).len(), 1);
 }
