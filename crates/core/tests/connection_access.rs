@@ -110,6 +110,7 @@ fn r13_a_member_named_on_the_dynamics_connection_can_use_it() {
     act_as(&w, "b@example.com");
     w.ws.store().write(|tx| access::require_usable(tx, &id)).unwrap();
     assert_eq!(usable(&w, "b@example.com"), ["Dynamics"]);
+    assert_eq!(access::usable_by_actor(&w.ws, ConnectionKind::Dynamics).unwrap()[0].id, id);
     assert!(audit_entries(&w, access::USE_REFUSED).is_empty());
     let listed = connections::list(w.ws.store()).unwrap();
     assert_eq!(listed[0].usable_by, Some(members(&["b@example.com"])), "stored as the members table spells it");
@@ -123,6 +124,7 @@ fn r13_member_without_access_cannot_use_the_dynamics_connection() {
     act_as(&w, "c@example.com");
     assert!(!may_use(&w, "c@example.com", &id));
     assert!(usable(&w, "c@example.com").is_empty(), "the export section is hidden from C");
+    assert!(access::usable_by_actor(&w.ws, ConnectionKind::Dynamics).unwrap().is_empty());
 
     let err = access::check_usable(w.ws.store(), &id).unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden);

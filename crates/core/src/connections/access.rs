@@ -21,7 +21,7 @@ use ts_rs::TS;
 use super::ownership::owner_text;
 use super::{ConnectionKind, ConnectionSummary};
 use crate::i18n::Text;
-use crate::members::admin::require_actor;
+use crate::members::admin::{acting_admin_in, require_actor};
 use crate::members::{MemberRole, MemberStatus, parse_enum};
 use crate::store::Store;
 use crate::{Error, ErrorCode, Result, Workspace, audit, msg};
@@ -285,6 +285,15 @@ pub fn usable_connections(tx: &Connection, member_id: &str, kind: ConnectionKind
         }
     }
     Ok(usable)
+}
+
+/// [`usable_connections`] for the signed-in admin (none before activation): what the export
+/// section asks to decide whether to show the Dynamics 365 choice at all.
+pub fn usable_by_actor(ws: &Workspace, kind: ConnectionKind) -> Result<Vec<ConnectionSummary>> {
+    ws.store().read(|c| match acting_admin_in(c)? {
+        Some(actor) => usable_connections(c, &actor.id, kind),
+        None => Ok(Vec::new()),
+    })
 }
 
 /// Checks a setting and returns it as stored: every email must belong to a member of the
