@@ -633,3 +633,15 @@ batch-interrupted = Liaison stopped while this file was being queued, after { $q
 export-unmatched-no-contact = No Dynamics 365 contact matches this person (contacts are never created).
 export-unmatched-ambiguous = { $count } Dynamics 365 contacts match this person ({ $contacts }); Liaison does not guess which.
 export-unmatched-inactive = The only matching Dynamics 365 contact ({ $contact }) is inactive.
+
+## Connection access (who may use)
+connection-use-refused = You may not use the connection “{ $name }”: { $who ->
+    [members] only the members { $owner } named may use it, and you are not one of them
+   *[administrators] only administrators may use it
+}. Ask { $owner } to add you under “Who may use this connection” (rule R13).
+connection-usable-by-administrators = Administrators
+connection-usable-by-members = { $emails } and the admin who connected it
+connection-access-not-a-member = { $email } is not a member of this workspace, so it cannot be allowed to use the connection. Invite them first (Settings → User Management), or check the spelling.
+connection-access-no-members = Name at least one member who may use the connection, or choose Administrators.
+connection-access-dynamics-only = Who may use a connection is set on Dynamics 365 connections; every admin may use “{ $name }”.
+connection-access-owner-only = Only { $owner } can change who may use “{ $name }” — the admin who connected it (rule R6).

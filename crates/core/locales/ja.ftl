@@ -634,3 +634,15 @@ batch-interrupted = このファイルをキューに入れている途中で Li
 export-unmatched-no-contact = この人に一致する Dynamics 365 の取引先担当者がありません（取引先担当者は作成しません）。
 export-unmatched-ambiguous = この人に一致する Dynamics 365 の取引先担当者が { $count } 件あります（{ $contacts }）。Liaison はどれかを推測しません。
 export-unmatched-inactive = 一致する唯一の Dynamics 365 の取引先担当者（{ $contact }）は非アクティブです。
+
+## Connection access (who may use)
+connection-use-refused = 接続「{ $name }」を使用できません。{ $who ->
+    [members] この接続を使用できるのは { $owner } が指定したメンバーだけで、あなたは含まれていません
+   *[administrators] この接続を使用できるのは管理者だけです
+}。{ $owner } に「この接続を使用できるユーザー」へ追加するよう依頼してください（ルール R13）。
+connection-usable-by-administrators = 管理者
+connection-usable-by-members = { $emails } と接続した管理者
+connection-access-not-a-member = { $email } はこのワークスペースのメンバーではないため、この接続の使用を許可できません。先に招待するか（設定 → ユーザー管理）、綴りを確認してください。
+connection-access-no-members = 接続を使用できるメンバーを 1 人以上指定するか、「管理者」を選択してください。
+connection-access-dynamics-only = 接続を使用できるユーザーは Dynamics 365 の接続で設定します。「{ $name }」はすべての管理者が使用できます。
+connection-access-owner-only = 「{ $name }」を使用できるユーザーを変更できるのは、接続した管理者の { $owner } だけです（ルール R6）。

@@ -5,10 +5,11 @@
 mod common;
 
 use common::Fetcher;
+use liaison_core::connections::access::{self, UsableBy};
 use liaison_core::connections::dataverse::DataverseClient;
-use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
+use liaison_core::connections::dynamics::{self, ConnectDynamics};
 use liaison_core::exports::destinations::{self, NewDynamicsDestination};
-use liaison_core::members::admin::activate;
+use liaison_core::members::admin::{activate, add_active_admin, switch_acting_admin};
 use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Lang, Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
@@ -135,5 +136,28 @@ async fn r14_a_new_list_is_created_static_and_for_contacts_and_outlives_its_dest
     assert!(destinations::list(w.ws.store()).unwrap().is_empty());
     let still = client.get(&format!("lists({})?$select=listname", settings.list_id), &[]).await.unwrap();
     assert_eq!(still["listname"], "Spring campaign");
+    w.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn r13_an_admin_the_dynamics_connection_is_not_usable_by_cannot_add_a_destination_through_it() {
+    let w = world(20).await;
+    add_active_admin(&w.ws, "Ben", "ben@example.com").unwrap();
+    add_active_admin(&w.ws, "Cy", "cy@example.com").unwrap();
+    access::set_usable_by(&w.ws, &w.connection, UsableBy::Members { emails: vec!["cy@example.com".into()] }).unwrap();
+    switch_acting_admin(&w.ws, "ben@example.com").unwrap();
+    let err = destinations::add_dynamics(&w.ws, &w.vault, destination(&w, "Spring", None, Some("Spring campaign")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden, "{}", err.message);
+    // Refused before any call: no list was created in Dynamics, nothing saved here.
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.connection).unwrap();
+    let lists = client.get("lists?$select=listname&$filter=listname eq 'Spring campaign'", &[]).await.unwrap();
+    assert_eq!(lists["value"].as_array().map(Vec::len), Some(0));
+    assert!(destinations::list(w.ws.store()).unwrap().is_empty());
+    switch_acting_admin(&w.ws, "cy@example.com").unwrap();
+    destinations::add_dynamics(&w.ws, &w.vault, destination(&w, "Spring", None, Some("Spring campaign")))
+        .await
+        .unwrap();
     w.sb.shutdown().await;
 }

@@ -56,9 +56,10 @@ pub enum ConnectCommand {
         /// The display name (required: there may be several Dynamics connections).
         #[arg(long)]
         name: String,
-        /// Let every member use the connection, not only administrators.
-        #[arg(long)]
-        everyone: bool,
+        /// Who may use it (R13): `admins` (every admin, the default) or member emails separated by
+        /// commas (only they, and you, who connect it).
+        #[arg(long, value_name = "admins|EMAIL,...", default_value = "admins")]
+        usable_by: String,
         #[arg(long)]
         sandbox: bool,
     },
@@ -107,8 +108,8 @@ pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<
             }
             runtime.block_on(salesforce::connect(ws, &vault, request, secret, &SystemBrowser))?
         }
-        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, everyone, sandbox } => {
-            let usable_by = if everyone { UsableBy::Everyone } else { UsableBy::Administrators };
+        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, usable_by, sandbox } => {
+            let usable_by = UsableBy::parse(&usable_by);
             let request = ConnectDynamics {
                 display_name: name,
                 org_url,

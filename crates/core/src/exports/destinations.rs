@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::connections::access;
 use crate::connections::dataverse::{DataverseClient, dataverse_code};
 use crate::connections::marketo::{self, MarketoClient, MarketoSettings};
 use crate::members::admin::require_actor;
@@ -187,6 +188,9 @@ pub async fn add_marketo(
         }
         _ => return Err(Error::invalid_input(msg!("export-destination-access-missing"))),
     };
+    if let MarketoAccess::Connection { connection_id } = &access {
+        access::check_usable(ws.store(), connection_id)?;
+    }
     let secret = secret.filter(|s| !s.expose_secret().trim().is_empty());
     let client = marketo_client(ws, vault, &access, secret.clone())?;
     let list_name = static_list_name(&client, list_id).await?;
@@ -197,11 +201,26 @@ pub async fn add_marketo(
         MarketoAccess::Own { .. } => secret,
         MarketoAccess::Connection { .. } => None,
     };
-    save_new(ws, vault, DestinationKind::Marketo, &name, &serde_json::to_string(&settings)?, details, own_secret)
+    let connection_id = match &settings.access {
+        MarketoAccess::Connection { connection_id } => Some(connection_id.as_str()),
+        MarketoAccess::Own { .. } => None,
+    };
+    save_new(
+        ws,
+        vault,
+        DestinationKind::Marketo,
+        &name,
+        &serde_json::to_string(&settings)?,
+        details,
+        own_secret,
+        connection_id,
+    )
 }
 
 /// Stores a checked new destination: the name must be free, the acting admin accepted the
-/// privacy notice and becomes its first export user. Audited.
+/// privacy notice, may use the connection it goes through (R13), and becomes its first export
+/// user. Audited (a refusal too).
+#[allow(clippy::too_many_arguments)]
 fn save_new(
     ws: &Workspace,
     vault: &Vault,
@@ -210,14 +229,18 @@ fn save_new(
     settings: &str,
     details: serde_json::Value,
     secret: Option<SecretString>,
+    connection_id: Option<&str>,
 ) -> Result<Destination> {
     let id = uuid::Uuid::new_v4().to_string();
     let kind_name = match kind {
         DestinationKind::Marketo => "marketo",
         DestinationKind::Dynamics => "dynamics",
     };
-    ws.store().write(|tx| {
+    let written = ws.store().write(|tx| {
         let actor = require_actor(tx)?;
+        if let Some(connection_id) = connection_id {
+            access::require_usable(tx, connection_id)?;
+        }
         let taken: Option<String> = tx
             .query_row("SELECT name FROM export_destinations WHERE name = ?1 COLLATE NOCASE AND deleted_at IS NULL", [name], |r| r.get(0))
             .optional()?;
@@ -239,7 +262,8 @@ fn save_new(
         }
         audit::record(tx, Some(&actor.id), "export.privacy_notice_accepted", Some(&id), serde_json::json!({ "destination": name }))?;
         audit::record(tx, Some(&actor.id), "export.destination_added", Some(&id), details)
-    })?;
+    });
+    access::keep_refusal_audited(ws.store(), written)?;
     get(ws.store(), name)
 }
 
@@ -309,6 +333,7 @@ pub async fn add_dynamics(ws: &Workspace, vault: &Vault, new: NewDynamicsDestina
         _ => return Err(Error::invalid_input(msg!("export-dynamics-list-missing"))),
     };
     let connection_id = new.connection_id.trim();
+    access::check_usable(ws.store(), connection_id)?;
     let client = DataverseClient::load(ws, vault, connection_id)?;
     let (list_id, list_name, created) = match list {
         Some(list_id) => {
@@ -330,7 +355,16 @@ pub async fn add_dynamics(ws: &Workspace, vault: &Vault, new: NewDynamicsDestina
         "kind": "dynamics", "name": name, "connection_id": connection_id, "list_id": list_id,
         "list_name": list_name, "list_created": created,
     });
-    save_new(ws, vault, DestinationKind::Dynamics, &name, &serde_json::to_string(&settings)?, details, None)
+    save_new(
+        ws,
+        vault,
+        DestinationKind::Dynamics,
+        &name,
+        &serde_json::to_string(&settings)?,
+        details,
+        None,
+        Some(connection_id),
+    )
 }
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Destination> {
@@ -408,6 +442,37 @@ pub(crate) fn require_export_user(
         |r| r.get(0),
     )?;
     if allowed { Ok(()) } else { Err(Error::new(ErrorCode::Forbidden, msg!("export-not-an-export-user", name = name))) }
+}
+
+/// The connection a destination reaches its list through, from its stored settings:
+/// `connection_id` (a Dynamics 365 destination) or `access.connection_id` (a Marketo one through
+/// the workspace's connection). `None` for a destination with its own credentials.
+pub(crate) fn connection_of(tx: &rusqlite::Connection, destination_id: &str) -> Result<Option<String>> {
+    let settings: Option<String> = tx
+        .query_row("SELECT settings FROM export_destinations WHERE id = ?1", [destination_id], |r| r.get(0))
+        .optional()?;
+    let settings: serde_json::Value = serde_json::from_str(settings.as_deref().unwrap_or("{}"))?;
+    Ok(settings
+        .get("connection_id")
+        .or_else(|| settings.pointer("/access/connection_id"))
+        .and_then(|id| id.as_str())
+        .map(str::to_owned))
+}
+
+/// Refuses the signed-in admin a destination whose connection they may not use (R13, seed 003;
+/// see [`access::require_usable`]: `forbidden`, audited). Destinations with their own
+/// credentials pass.
+pub(crate) fn require_destination_usable(tx: &rusqlite::Connection, destination: &Destination) -> Result<()> {
+    match connection_of(tx, &destination.id)? {
+        Some(connection_id) => access::require_usable(tx, &connection_id),
+        None => Ok(()),
+    }
+}
+
+/// [`require_destination_usable`] in a transaction of its own, so a refusal stays audited: the
+/// check made before anything is sent to the destination.
+pub(crate) fn check_destination_usable(store: &Store, destination: &Destination) -> Result<()> {
+    store.write(|tx| Ok(require_destination_usable(tx, destination)))?
 }
 
 /// Adds an admin to the destination's export users (only an export user may). Audited.

@@ -191,6 +191,24 @@ pub fn dry_run(ws: &Workspace, name: &str) -> Result<DryRun> {
     })
 }
 
+/// Keeps a scheduled run that was refused before it began (R13: the signed-in admin may not use
+/// the destination's connection) as a failed run: the history says why, and the schedule waits
+/// for its next turn instead of starting the same refused run at every tick (and ahead of every
+/// other due export).
+pub(crate) fn record_refused(ws: &Workspace, name: &str, err: &Error) -> Result<()> {
+    let export = definition::get(ws.store(), name)?;
+    let error = serde_json::json!({ "code": err.code, "message": err.message.to_stored(), "details": err.details });
+    ws.store().write(|tx| {
+        let at = now();
+        tx.execute(
+            "INSERT INTO runs (id, kind, subject, state, started_at, finished_at, error)
+             VALUES (?1, 'export', ?2, 'failed', ?3, ?3, ?4)",
+            params![uuid::Uuid::new_v4().to_string(), export.id, at, error.to_string()],
+        )?;
+        Ok(())
+    })
+}
+
 /// An interrupted run of this export to continue, or a new one. Refuses while another live run
 /// of it holds the lock.
 fn begin(ws: &Workspace, export: &Export) -> Result<(String, Checkpoint, bool)> {
@@ -268,9 +286,11 @@ pub async fn run(
 ) -> Result<ExportReport> {
     let started = Instant::now();
     let export = definition::get(ws.store(), name)?;
+    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
+    // R13: whoever runs it (on demand or by its schedule) must be allowed to use its connection.
+    destinations::check_destination_usable(ws.store(), &destination)?;
     // R12 before any call.
     plan::check_size(ws.store(), &export)?;
-    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
     match destination.kind {
         destinations::DestinationKind::Marketo => {
             let list_id = destination.marketo.as_ref().map(|m| m.list_id).ok_or_else(|| {
