@@ -115,6 +115,7 @@ mod surface_types {
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
+    pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;
     pub use liaison_core::connections::dynamics::ConnectDynamics;

@@ -22,6 +22,8 @@ liaison_ipc_surface! {
     integration::reveal_client_secret[app, state]() -> ();
     integration::vault_status[state]() -> VaultStatus;
     connections::connections_list[state]() -> Vec<ConnectionSummary>;
+    connections::usable_connections[state](kind: ConnectionKind) -> Vec<ConnectionSummary>;
+    connections::connection_set_usable_by[state](connection_id: String, usable_by: UsableBy) -> ();
     connections::connect_permission[state](kind: ConnectionKind) -> ConnectPermission;
     connections::connect_marketo[state](request: ConnectMarketo, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_salesforce[state](request: ConnectSalesforce, client_secret: Option<String>) -> ConnectionSummary;

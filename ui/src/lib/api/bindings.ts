@@ -91,7 +91,11 @@ account: string | null,
 /**
  * Email of the owning admin (R6).
  */
-owner: string | null, is_sandbox: boolean, created_at: string, };
+owner: string | null, is_sandbox: boolean, created_at: string, 
+/**
+ * Who may use it: Dynamics 365 connections only (every admin may use the others).
+ */
+usable_by: UsableBy | null, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
  * The mapping to review: the one saved for these headers, else the suggested one.
@@ -638,7 +642,7 @@ export type Team = { id: string, name: string, is_default: boolean, };
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type TlsMode = "starttls" | "tls" | "none";
 export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
-export type UsableBy = "administrators" | "everyone";
+export type UsableBy = { "kind": "administrators" } | { "kind": "members", emails: Array<string>, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
 export type ValidationReport = { encoding: TextEncoding, delimiter: Delimiter, 
 /**
@@ -756,6 +760,8 @@ export const commands = {
   revealClientSecret: () => call<null>("reveal_client_secret"),
   vaultStatus: () => call<VaultStatus>("vault_status"),
   connectionsList: () => call<Array<ConnectionSummary>>("connections_list"),
+  usableConnections: (kind: ConnectionKind) => call<Array<ConnectionSummary>>("usable_connections", { kind }),
+  connectionSetUsableBy: (connection_id: string, usable_by: UsableBy) => call<null>("connection_set_usable_by", { connection_id, usable_by }),
   connectPermission: (kind: ConnectionKind) => call<ConnectPermission>("connect_permission", { kind }),
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
