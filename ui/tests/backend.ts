@@ -34,6 +34,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  NewDynamicsDestination,
   NewExport,
   NewMarketoDestination,
   PackageVerification,
@@ -906,10 +907,34 @@ export const destinations: Destination[] = [
   },
 ];
 
+/**
+ * A Dynamics 365 destination on the workspace's Dynamics connection (dy1), whose marketing list
+ * Liaison created. Not in `destinations`: tests that want it add it (see `withDynamics`).
+ */
+export const dynamicsDestination: Destination = {
+  id: "d3",
+  kind: "dynamics",
+  name: "Contoso newsletter",
+  marketo: null,
+  dynamics: {
+    connection_id: "dy1",
+    list_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    list_name: "Newsletter – Contoso",
+    created_by_liaison: true,
+  },
+  privacy_accepted_by: "ana@acme.example",
+  privacy_accepted_at: "2026-11-28T09:00:00Z",
+  export_users: ["ana@acme.example"],
+  created_at: "2026-11-28T09:00:00Z",
+};
+
 /** What export_destination_delete_confirmation answers for `name`. */
 export function deleteConfirmation(name: string): string {
-  const list = destinations.find((d) => d.name === name)?.marketo?.list_name ?? "?";
-  return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. The static list “${list}” stays in Marketo as it is, with its members.`;
+  const destination = [...destinations, dynamicsDestination].find((d) => d.name === name);
+  const stays = destination?.dynamics
+    ? `The marketing list “${destination.dynamics.list_name}” stays in Dynamics 365 as it is, with its members.`
+    : `The static list “${destination?.marketo?.list_name ?? "?"}” stays in Marketo as it is, with its members.`;
+  return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. ${stays}`;
 }
 
 /** Two exports: “JP weekly” to JP newsletter with names and country, and one with a problem. */
@@ -943,6 +968,27 @@ export const exportsFixture: Export[] = [
     problem: "The field “custom_tier” no longer exists: it was removed from the sync.",
   },
 ];
+
+/** An export to the Dynamics 365 destination: it maps email only (R14: nothing else is sent). */
+export const dynamicsExport: Export = {
+  id: "e3",
+  name: "Contoso weekly",
+  destination_id: "d3",
+  destination: "Contoso newsletter",
+  segments: ["Japan"],
+  mapping: [{ attribute: "email", cache_field: "email", target_field: "emailaddress1" }],
+  schedule: { kind: "manual" },
+  created_at: "2026-11-28T09:30:00Z",
+  updated_at: "2026-11-28T09:30:00Z",
+  problem: null,
+};
+
+/** The Dynamics connection, destination and export on top of the defaults. */
+export const withDynamics = {
+  connections_list: () => [...connections, marketoConnection, dynamicsConnection],
+  export_destinations_list: () => [...destinations, dynamicsDestination],
+  exports_list: () => [...exportsFixture, dynamicsExport],
+};
 
 /** The export as export_create/export_update answer it for `request`. */
 export function savedExport(request: NewExport): Export {
@@ -982,6 +1028,22 @@ export const dryRunFixture: DryRun = {
   ],
   unmatched: [],
   files: 1,
+};
+
+/** A dry run of the Dynamics export: three people have no contact (a sample of two is sent). */
+export const dynamicsDryRunFixture: DryRun = {
+  export: "Contoso weekly",
+  counts: { people: 40, added: 30, updated: 0, removed: 2, unchanged: 5, skipped: 0, unmatched: 3 },
+  added: ["aiko.tanaka@example.jp"],
+  updated: [],
+  removed: ["gone@contoso.example"],
+  unchanged: [],
+  skipped: [],
+  unmatched: [
+    { email: "nobody@example.jp", reason: "No Dynamics 365 contact has this email." },
+    { email: "twice@example.jp", reason: "Two Dynamics 365 contacts match; none was chosen." },
+  ],
+  files: 2,
 };
 
 export function exportCounts(overrides: Partial<ExportCounts> = {}): ExportCounts {
@@ -1039,6 +1101,12 @@ export const exportRowResults: ExportRowResult[] = [
   { email: "bad@example.jp", outcome: "failed", reason: "1004: Lead not found" },
   { email: "warn@example.jp", outcome: "warning", reason: "1006: Field 'country' not found" },
   { email: null, outcome: "skipped", reason: "No email." },
+];
+
+/** A Dynamics run's per-row results: people no contact stands for. */
+export const dynamicsRowResults: ExportRowResult[] = [
+  { email: "nobody@example.jp", outcome: "unmatched", reason: "No Dynamics 365 contact has this email." },
+  { email: "old@example.jp", outcome: "unmatched", reason: "The only matching contact is inactive." },
 ];
 
 const idle: ExportActivity = { current: null, running: false };
@@ -1295,6 +1363,22 @@ const defaults: Record<string, Handler> = {
       privacy_accepted_at: "2026-11-26T10:00:00Z",
       export_users: ["ana@acme.example"],
       created_at: "2026-11-26T10:00:00Z",
+    };
+  },
+  export_destination_add_dynamics: (args): Destination => {
+    const request = args.destination as NewDynamicsDestination;
+    return {
+      ...dynamicsDestination,
+      id: "d-new",
+      name: request.name,
+      dynamics: {
+        connection_id: request.connection_id,
+        list_id: request.list_id ?? "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
+        list_name: request.new_list ?? "Contoso events",
+        created_by_liaison: request.list_id === null,
+      },
+      privacy_accepted_at: "2026-11-28T10:00:00Z",
+      created_at: "2026-11-28T10:00:00Z",
     };
   },
   export_destination_delete_confirmation: (args) => deleteConfirmation(args.name as string),
