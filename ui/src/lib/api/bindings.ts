@@ -540,7 +540,11 @@ resumed: boolean, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
-export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
+export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, 
+/**
+ * Its Dataverse org and Microsoft sign-in, for a Dynamics 365 connection.
+ */
+dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, people: number, };
 export type Schedule = { "kind": "manual" } | { "kind": "after_sync" } | { "kind": "every_hours", hours: number, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
