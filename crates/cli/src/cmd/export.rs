@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use liaison_core::connections::{self, ConnectionKind};
 use liaison_core::exports::destinations::{self, NewDynamicsDestination, NewMarketoDestination};
 use liaison_core::exports::{
-    self, Attribute, AttributeChoice, ExportFinished, ExportOptions, ExportSlot, NewExport, Schedule,
+    self, Attribute, AttributeChoice, ExportFinished, ExportOptions, ExportSlot, NewExport, RowOutcome, Schedule,
 };
 use liaison_core::runs::RunState;
 use liaison_core::{Error, Workspace, jobs, msg};
@@ -464,11 +464,11 @@ fn run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
         if c.failed > 0 || c.warnings > 0 {
             for row in exports::history::rows(ws.store(), &report.run_id, 20)?
                 .iter()
-                .filter(|r| r.outcome == "failed" || r.outcome == "warning")
+                .filter(|r| matches!(r.outcome, RowOutcome::Failed | RowOutcome::Warning))
             {
                 out.line(format!(
                     "  {} {}: {}",
-                    row.outcome,
+                    out.text(&row.outcome.text()),
                     row.email.clone().unwrap_or_default(),
                     out.text(&row.reason)
                 ));

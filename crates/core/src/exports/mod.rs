@@ -16,7 +16,7 @@ pub use definition::{Attribute, AttributeChoice, Export, FieldMap, NewExport, Sc
 pub use destinations::{
     Destination, DestinationKind, DynamicsDestinationSettings, NewDynamicsDestination, NewMarketoDestination,
 };
-pub use history::{ExportRowResult, ExportRun};
+pub use history::{ExportRowResult, ExportRun, RowOutcome};
 pub use job::{ExportFinished, ExportSlot};
 pub use plan::{MAX_PEOPLE, PlanCounts, SkippedPerson};
 pub use run::{DryRun, ExportCounts, ExportOptions, ExportPhase, ExportProgress, ExportReport};

@@ -238,11 +238,7 @@ resumed: boolean, seconds: number,
  * limits, a quota pause).
  */
 waiting_seconds: number, };
-export type ExportRowResult = { email: string | null, 
-/**
- * `failed`, `warning` or `skipped`.
- */
-outcome: string, reason: string, };
+export type ExportRowResult = { email: string | null, outcome: RowOutcome, reason: string, };
 export type ExportRun = { id: string, export: string, state: RunState, started_at: string, finished_at: string | null, 
 /**
  * Wall-clock seconds from start to end (or to now, for a run still going).
@@ -524,6 +520,7 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
+export type RowOutcome = "failed" | "warning" | "skipped" | "unmatched";
 export type RowResult = "invited" | "invalid" | "duplicate" | "existing" | "excluded" | "failed";
 export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type Rule = { field: string, op: Op, value: string | null, 
