@@ -54,6 +54,8 @@ impl Desktop {
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("LIAISON_DATA_DIR", data_dir.path())
+            // The native file dialog cannot be driven: it answers with this file instead.
+            .env("LIAISON_PICK_FILE", data_dir.path().join(PICKED_FILE))
             // No Secret Service on a headless test machine: use the key-file keychain.
             .env("LIAISON_KEYCHAIN", "file")
             // WebKit keeps its own caches and storage under the XDG directories.
@@ -79,6 +81,11 @@ impl Desktop {
             .context("WebDriver session for liaison-desktop")?;
         let driver = desktop_driver.0.take().expect("driver present");
         Ok(Self { client, driver, data_dir })
+    }
+
+    /// The file the app's "Choose a file…" dialog answers with: write it before choosing.
+    pub fn picked_file(&self) -> PathBuf {
+        self.data_dir.path().join(PICKED_FILE)
     }
 
     /// Waits for an element found by XPath.
@@ -209,6 +216,9 @@ async fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
     }
     Ok(())
 }
+
+/// The name of the file the native file dialog answers with under test (`LIAISON_PICK_FILE`).
+const PICKED_FILE: &str = "picked.csv";
 
 /// Quotes text for an XPath expression.
 pub fn xpath_literal(text: &str) -> String {

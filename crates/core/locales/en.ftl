@@ -645,3 +645,5 @@ connection-access-not-a-member = { $email } is not a member of this workspace, s
 connection-access-no-members = Name at least one member who may use the connection, or choose Administrators.
 connection-access-dynamics-only = Who may use a connection is set on Dynamics 365 connections; every admin may use “{ $name }”.
 connection-access-owner-only = Only { $owner } can change who may use “{ $name }” — the admin who connected it (rule R6).
+desktop-csv-dialog-title = Choose a CSV file
+desktop-csv-not-chosen = Liaison opens only a file you chose with “Choose a file…” or dropped on the window.

@@ -646,3 +646,5 @@ connection-access-not-a-member = { $email } はこのワークスペースのメ
 connection-access-no-members = 接続を使用できるメンバーを 1 人以上指定するか、「管理者」を選択してください。
 connection-access-dynamics-only = 接続を使用できるユーザーは Dynamics 365 の接続で設定します。「{ $name }」はすべての管理者が使用できます。
 connection-access-owner-only = 「{ $name }」を使用できるユーザーを変更できるのは、接続した管理者の { $owner } だけです（ルール R6）。
+desktop-csv-dialog-title = CSV ファイルを選択
+desktop-csv-not-chosen = Liaison が開くのは、「ファイルを選択…」で選んだファイルか、ウィンドウにドロップしたファイルだけです。

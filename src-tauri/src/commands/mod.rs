@@ -124,9 +124,7 @@ mod surface_types {
     pub use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover};
     pub use liaison_core::connections::salesforce::ConnectSalesforce;
     pub use liaison_core::connections::{ConnectionKind, ConnectionSummary};
-    pub use liaison_core::exports::destinations::{
-        Destination, DynamicsDestinationSettings, NewDynamicsDestination, NewMarketoDestination,
-    };
+    pub use liaison_core::exports::destinations::{Destination, NewDynamicsDestination, NewMarketoDestination};
     pub use liaison_core::exports::history::{ExportRowResult, ExportRun};
     pub use liaison_core::exports::{DryRun, Export, NewExport};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};

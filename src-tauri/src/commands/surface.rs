@@ -55,7 +55,7 @@ liaison_ipc_surface! {
     invites::smtp_settings_save[state](settings: SmtpSettings, password: Option<String>) -> SmtpSettings;
     invites::smtp_use_sandbox[state]() -> SmtpSettings;
     invites::smtp_send_test[state](to: String) -> ();
-    invites::csv_choose_file[app]() -> Option<String>;
+    invites::csv_choose_file[app, state]() -> Option<String>;
     invites::csv_open[state](path: String) -> CsvFile;
     invites::csv_preview[state](path: String, mapping: MappingByName, offset: u64, limit: u32) -> PreviewPage;
     invites::csv_validate[app, state](path: String, mapping: MappingByName, excluded: Vec<u64>) -> ValidationReport;

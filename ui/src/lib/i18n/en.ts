@@ -439,8 +439,6 @@ export const en = {
     dropNow: "Drop the file to open it.",
     dropOne: "Drop one CSV file at a time (that was {{count}}).",
     chooseFile: "Choose a file…",
-    filePath: "File path",
-    open: "Open",
     template: "Download template",
     templateSaved: "Template saved to {{path}}",
     limits: "Up to 1,000,000 rows and 512 MB",

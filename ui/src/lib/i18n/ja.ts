@@ -442,8 +442,6 @@ export const ja: Messages = {
     dropNow: "ファイルをドロップすると開きます。",
     dropOne: "ファイルは 1 つずつドロップしてください（{{count}} 個のファイルがドロップされました）。",
     chooseFile: "ファイルを選択…",
-    filePath: "ファイルのパス",
-    open: "開く",
     template: "テンプレートをダウンロード",
     templateSaved: "テンプレートを {{path}} に保存しました",
     limits: "最大 1,000,000 行、512 MB まで",
