@@ -132,6 +132,7 @@ export const connections: ConnectionSummary[] = [
     owner: "ana@acme.example",
     is_sandbox: false,
     created_at: "2026-11-21T10:00:00Z",
+    usable_by: null,
   },
   {
     id: "c2",
@@ -141,6 +142,7 @@ export const connections: ConnectionSummary[] = [
     owner: null,
     is_sandbox: true,
     created_at: "2026-11-21T11:00:00Z",
+    usable_by: null,
   },
 ];
 
@@ -266,6 +268,7 @@ export const marketoConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: null,
 };
 
 export const grants: AccessGrant[] = [
@@ -291,6 +294,7 @@ export const dynamicsConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: { kind: "administrators" },
 };
 
 export const campaignConnection: ConnectionSummary = {
@@ -301,6 +305,7 @@ export const campaignConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: null,
 };
 
 /** What the backend's health check finds per system: one failing item on Salesforce and Marketo. */
@@ -1122,6 +1127,8 @@ const defaults: Record<string, Handler> = {
   setup_overview: () => setupOverview,
   workspace_status: () => workspaceStatus,
   connections_list: () => connections,
+  // usable_connections: by default every connection of the kind that connections_list answers (see mockBackend).
+  connection_set_usable_by: () => null,
   members_list: () => members,
   runs_list: () => runs,
   acting_admin: (): Admin | null => null,
@@ -1148,6 +1155,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connect_salesforce: (args): ConnectionSummary => {
@@ -1160,6 +1168,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connect_dynamics: (args): ConnectionSummary => {
@@ -1172,6 +1181,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: request.usable_by,
     };
   },
   connect_campaign: (args): ConnectionSummary => {
@@ -1184,6 +1194,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connection_check: (args): HealthReport => {
@@ -1411,6 +1422,11 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
   const calls: Call[] = [];
   previewRows = fieldPreview.rows;
   const handlers = { ...defaults, ...overrides };
+  // Unless a test says otherwise, the signed-in admin may use every connection in the list.
+  if (!("usable_connections" in overrides)) {
+    handlers.usable_connections = async (args) =>
+      ((await handlers.connections_list!({})) as ConnectionSummary[]).filter((c) => c.kind === args.kind);
+  }
   mockIPC(
     (cmd, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
+import type { ConnectionSummary } from "../src/lib/api/bindings";
 import {
   called,
   connections,
@@ -417,6 +418,78 @@ describe("Dynamics 365 destinations", () => {
     expect(within(form).getByRole("link", { name: "Connect Dynamics 365" })).toHaveAttribute(
       "href",
       "#/settings/dynamics",
+    );
+  });
+
+  test("r13_with_no_dynamics_connection_this_admin_may_use_the_type_is_not_offered_and_a_line_says_why", async () => {
+    // The workspace has one, but its owner named other people (seed 003: the section is hidden).
+    const calls = mockBackend({ ...withDynamics, usable_connections: () => [] });
+    const user = await openDestinations();
+    // The table still names the connection an existing destination goes through.
+    const table = await screen.findByRole("table", { name: "Export destinations" });
+    expect(within(table).getByRole("row", { name: /Contoso newsletter/ })).toHaveTextContent(
+      `Connection “${dynamicsConnection.display_name}”`,
+    );
+    const form = await openForm(user);
+    expect(called(calls, "usable_connections").map((call) => call.args)).toEqual([{ kind: "dynamics" }]);
+    expect(within(form).queryByRole("group", { name: "Destination type" })).not.toBeInTheDocument();
+    expect(within(form).queryByRole("radio", { name: "Dynamics 365 marketing list" })).not.toBeInTheDocument();
+    expect(within(form).queryByRole("combobox", { name: "Dynamics 365 connection" })).not.toBeInTheDocument();
+    expect(form).toHaveTextContent(
+      "Dynamics 365 marketing lists are not offered: you may use none of this workspace's Dynamics 365 connections.",
+    );
+    expect(within(form).queryByRole("link", { name: "Connect Dynamics 365" })).not.toBeInTheDocument();
+  });
+
+  test("r13_only_the_dynamics_connections_this_admin_may_use_are_offered", async () => {
+    const fabrikam: ConnectionSummary = {
+      ...dynamicsConnection,
+      id: "dy2",
+      display_name: "Fabrikam Sales",
+      owner: "grace@acme.example",
+      usable_by: { kind: "members", emails: ["ana@acme.example"] },
+    };
+    const calls = mockBackend({
+      ...withDynamics,
+      connections_list: () => [...connections, marketoConnection, dynamicsConnection, fabrikam],
+      usable_connections: (args) => (args.kind === "dynamics" ? [fabrikam] : []),
+    });
+    const user = await openDestinations();
+    const form = await openForm(user);
+    await user.click(within(form).getByRole("radio", { name: "Dynamics 365 marketing list" }));
+    const connection = within(form).getByRole("combobox", { name: "Dynamics 365 connection" });
+    expect(
+      within(connection)
+        .getAllByRole("option")
+        .map((option) => option.textContent),
+    ).toEqual(["Fabrikam Sales"]);
+    expect(connection).toHaveValue("dy2");
+
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Fabrikam events");
+    await user.type(within(form).getByRole("textbox", { name: "List ID" }), guid);
+    await user.click(within(form).getByRole("checkbox", { name: /I have read and accept/ }));
+    await user.click(within(form).getByRole("button", { name: "Save destination" }));
+    expect(called(calls, "export_destination_add_dynamics").map((call) => call.args)).toEqual([
+      {
+        destination: {
+          name: "Fabrikam events",
+          connection_id: "dy2",
+          list_id: guid,
+          new_list: null,
+          accept_privacy_notice: true,
+        },
+      },
+    ]);
+  });
+
+  test("r13_the_line_that_says_why_is_japanese_too", async () => {
+    mockBackend({ ...withDynamics, usable_connections: () => [], get_preferences: () => ({ language: "ja" }) });
+    const user = await openDestinations("ja");
+    await user.click(await screen.findByRole("button", { name: "エクスポート先を追加" }));
+    const form = await screen.findByRole("form", { name: "Marketo のエクスポート先を追加" });
+    expect(within(form).queryByRole("group", { name: "エクスポート先の種類" })).not.toBeInTheDocument();
+    expect(form).toHaveTextContent(
+      "Dynamics 365 のマーケティングリストは選択できません。このワークスペースの Dynamics 365 接続のうち、あなたが使用できるものがないためです。",
     );
   });
 

@@ -192,6 +192,27 @@ export const ja: Messages = {
       clientId: "クライアント ID を入力してください。",
       clientSecret: "クライアントシークレットを入力してください。",
     },
+    usableBy: {
+      legend: "この接続を使用できるユーザー",
+      administrators: "管理者",
+      members: "指定したメンバー",
+      help: "管理者: このワークスペースのすべての管理者。指定したメンバー: 指定した人とあなたのみ。",
+      membersLegend: "使用できるメンバー",
+      ownerAlways: "接続した管理者であるあなた（{{owner}}）は常に使用できます。",
+      youAlways: "接続する管理者であるあなたは常に使用できます。",
+      notMember: "このワークスペースのメンバーではなくなりました",
+      noMembers:
+        "このワークスペースにはほかのメンバーがまだいません。ユーザー管理で招待するか、管理者のままにしてください。",
+      required: "メンバーを 1 人以上選択するか、管理者を選択してください。",
+      column: "使用できるユーザー",
+      everyAdmin: "このワークスペースのすべての管理者",
+      andOwner: "と所有者",
+      change: "使用できるユーザーを変更…",
+      changeFor: "{{name}} を使用できるユーザーを変更",
+      title: "「{{name}}」を使用できるユーザー",
+      save: "保存",
+      saved: "「{{name}}」を使用できるユーザーを保存しました。",
+    },
     dynamics: {
       heading: "Dynamics 365 の接続を追加",
       displayNameHelp: "例: 「Dynamics 365 – 本番」。複数の組織を接続できます。",
@@ -201,10 +222,6 @@ export const ja: Messages = {
       authorityHelp: "任意。空欄の場合は既定の https://login.microsoftonline.com/organizations を使用します",
       clientId: "アプリケーション (クライアント) ID",
       clientIdHelp: "Microsoft Entra ID のアプリ登録に表示されます。",
-      usableBy: "この接続を使用できるユーザー",
-      administrators: "管理者",
-      everyone: "全員",
-      usableByHelp: "管理者: このワークスペースの管理者のみ。全員: すべてのメンバー（エクスポートなど）。",
       connect: "サインインして接続",
       signInTitle: "Microsoft にサインイン",
       signInText:
@@ -942,6 +959,8 @@ export const ja: Messages = {
       typeDynamics: "Dynamics 365 のマーケティングリスト",
       noDynamicsConnection:
         "Dynamics 365 のマーケティングリストにエクスポートするには Dynamics 365 接続が必要ですが、このワークスペースにはまだありません。",
+      noUsableDynamics:
+        "Dynamics 365 のマーケティングリストは選択できません。このワークスペースの Dynamics 365 接続のうち、あなたが使用できるものがないためです。接続した管理者が、設定 → Dynamics 365 の「使用できるユーザーを変更…」であなたを追加できます。",
       connectDynamics: "Dynamics 365 に接続する",
       name: "表示名",
       nameHelp: "例：「Marketo – ニュースレター リスト」",
