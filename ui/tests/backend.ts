@@ -257,6 +257,9 @@ export const sandboxInfo: SandboxInfo = {
   salesforce_client_id: "sandbox-sf-client",
   marketo_base_url: "http://127.0.0.1:43117/marketo/rest",
   marketo_client_id: "sandbox-mkto-client",
+  dynamics_org_url: "http://127.0.0.1:43117/dynamics",
+  dynamics_authority_url: "http://127.0.0.1:43117/microsoft/organizations",
+  dynamics_client_id: "sandbox-dyn-client",
   people: 5000,
 };
 

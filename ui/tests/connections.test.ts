@@ -614,6 +614,20 @@ describe("Dynamics 365", () => {
     expect(within(form).getByRole("button", { name: "Sign in and connect" })).toHaveFocus();
   });
 
+  test("r13_marking_a_connection_as_the_sandbox_fills_in_the_sandbox_org_while_it_runs", async () => {
+    mockBackend({ acting_admin: () => ana, connections_list: () => [], sandbox_info: () => sandboxInfo });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    const server = within(form).getByRole("textbox", { name: "Server address" });
+    expect(server).toHaveValue("");
+    await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
+    expect(server).toHaveValue(sandboxInfo.dynamics_org_url);
+    expect(within(form).getByRole("textbox", { name: "Sign-in authority" })).toHaveValue(
+      sandboxInfo.dynamics_authority_url,
+    );
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("Dynamics 365 (Sandbox)");
+  });
+
   test("r13_an_empty_display_name_is_refused_before_anything_is_called", async () => {
     const calls = mockBackend({ connections_list: () => [] });
     const user = await open("#/settings/dynamics", "Dynamics 365");
