@@ -604,3 +604,11 @@ desktop-client-secret-title = Liaison — client secret
 store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason }).
 http-outcome-unknown = { $system } gave no clear answer while { $what } ({ $reason }); it was not sent again, so nothing is created twice.
 run-taken-over = This run stalled and another Liaison process has taken it over; this one stops here (the other carries on from the checkpoint).
+
+## Dynamics contacts (sync, matching)
+http-what-reading-dynamics-contacts = reading Dynamics 365 contacts
+dynamics-connection-not-found = There is no connected Dynamics 365 connection with the ID { $id }. Check the ID under Settings → Dynamics 365.
+dynamics-match-by-invalid = “{ $input }” is not a way to match people to Dynamics contacts. Use “email”, or FIELD=ATTRIBUTE: a cached person field and the contact attribute that holds the same value (e.g. sf_contact_id=new_salesforceid).
+dynamics-match-attribute-invalid = “{ $attribute }” is not a Dataverse attribute name. Use the attribute's logical name: lower-case letters, digits and underscores (e.g. new_salesforceid).
+dynamics-match-field-invalid = “{ $field }” is not a person field name. Use a cached field such as sf_contact_id, marketo_id or a custom field's key.
+dynamics-match-field-unknown = The people cache has no field “{ $field }”. Use marketo_id, sf_contact_id, sf_lead_id, a synced field (first_name, city, …) or the key of a custom field added to the sync.

@@ -605,3 +605,11 @@ desktop-client-secret-title = Liaison — クライアントシークレット
 store-lock-failed = { $path } のワークスペースをロックできませんでした（{ $reason }）。
 http-outcome-unknown = { $what } の途中で { $system } から明確な応答がありませんでした（{ $reason }）。二重に作成しないよう、再送はしていません。
 run-taken-over = この実行は停滞したため、別の Liaison のプロセスが引き継ぎました。こちらはここで止まります（引き継いだ側がチェックポイントから続けます）。
+
+## Dynamics contacts (sync, matching)
+http-what-reading-dynamics-contacts = Dynamics 365 の取引先担当者の読み取り中
+dynamics-connection-not-found = ID が { $id } の Dynamics 365 接続はありません。設定 → Dynamics 365 で ID を確認してください。
+dynamics-match-by-invalid = 「{ $input }」は、ユーザーを Dynamics の取引先担当者に照合する方法として指定できません。「email」、または FIELD=ATTRIBUTE (キャッシュのユーザー項目と、同じ値を持つ取引先担当者の属性。例: sf_contact_id=new_salesforceid) を指定してください。
+dynamics-match-attribute-invalid = 「{ $attribute }」は Dataverse の属性名ではありません。属性の論理名 (英小文字、数字、アンダースコア。例: new_salesforceid) を指定してください。
+dynamics-match-field-invalid = 「{ $field }」はユーザー項目の名前ではありません。sf_contact_id、marketo_id、カスタム項目のキーなど、キャッシュの項目を指定してください。
+dynamics-match-field-unknown = ユーザーのキャッシュに「{ $field }」という項目はありません。marketo_id、sf_contact_id、sf_lead_id、同期対象の項目 (first_name、city など)、または同期に追加したカスタム項目のキーを指定してください。

@@ -41,6 +41,15 @@ pub enum ConnectionsCommand {
         /// The connection's id (see `liaison connections list`).
         id: String,
     },
+    /// How people are matched to a Dynamics 365 connection's contacts (R13).
+    Match {
+        /// The Dynamics connection's id.
+        #[arg(long)]
+        connection: String,
+        /// `email`, or FIELD=ATTRIBUTE: a cached person field equal to a contact attribute
+        /// (e.g. sf_contact_id=new_salesforceid).
+        how: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +117,18 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
             }
         }
         ConnectionsCommand::Check { id } => return check(ws, out, id),
+        ConnectionsCommand::Match { connection, how } => {
+            use liaison_core::connections::dynamics::{self, MatchBy};
+            let settings = dynamics::set_match_by(ws, &connection, MatchBy::parse(&how)?)?;
+            if out.json() {
+                out.json_value(&settings.match_by);
+            } else {
+                out.done(&format!(
+                    "People are now matched to this connection's contacts by {}.",
+                    settings.match_by.label()
+                ));
+            }
+        }
         ConnectionsCommand::Disconnect { id } => {
             let vault = super::vault(ws)?;
             let done = super::runtime()?.block_on(disconnect::disconnect(ws, &vault, &id))?;

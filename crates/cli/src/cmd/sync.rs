@@ -268,7 +268,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
     } else {
         let c = &report.counts;
         out.line(format!(
-            "Sync {} ({}{}): fetched {}, created {}, updated {}, unchanged {}, conflicts {}, duplicates {}, deleted {}, tasks logged {}, errors {}; {} Marketo calls, {} Salesforce requests.",
+            "Sync {} ({}{}): fetched {}, created {}, updated {}, unchanged {}, conflicts {}, duplicates {}, deleted {}, tasks logged {}, errors {}; {} Marketo calls, {} Salesforce requests, {} Dynamics 365 requests.",
             match report.state {
                 RunState::Succeeded => "succeeded",
                 RunState::Cancelled => "cancelled",
@@ -277,7 +277,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
             if report.full { "full" } else { "incremental" },
             if report.resumed { ", continued from a checkpoint" } else { "" },
             c.fetched, c.created, c.updated, c.unchanged, c.conflicts, c.duplicates, c.deleted, c.tasks_logged, c.errors,
-            c.marketo_calls, c.salesforce_calls
+            c.marketo_calls, c.salesforce_calls, c.dynamics_calls
         ));
         if c.errors > 0 || c.duplicates > 0 {
             for e in run::record_errors(ws, &report.run_id, 20)? {
@@ -350,8 +350,21 @@ pub fn people(ws: &Workspace, out: &Output, command: PeopleCommand) -> Result<Ex
     for p in found {
         let name =
             [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let dynamics = match &p.dynamics {
+            None => String::new(),
+            Some(m) => {
+                use liaison_core::sync::dynamics_match::ContactMatch;
+                let result = match &m.result {
+                    ContactMatch::Matched { contact_id } => contact_id.clone(),
+                    ContactMatch::NoContact => "no contact".to_owned(),
+                    ContactMatch::Ambiguous { contact_ids } => format!("ambiguous ({})", contact_ids.join(", ")),
+                    ContactMatch::Inactive { contact_id } => format!("{contact_id} (inactive)"),
+                };
+                format!(" · dynamics {result} by {}", m.by.label())
+            }
+        };
         out.line(format!(
-            "{:<40} {:<28} {:<24} marketo {} · contact {} · lead {}",
+            "{:<40} {:<28} {:<24} marketo {} · contact {} · lead {}{dynamics}",
             p.email,
             name,
             p.company.as_deref().unwrap_or("—"),
