@@ -86,6 +86,9 @@ pub struct SyncSettingsArgs {
     /// Load Marketo leads created since this date (YYYY-MM-DD) in a full sync.
     #[arg(long)]
     history_from: Option<String>,
+    /// The Dynamics 365 connection whose contacts the sync reads (`auto`: the only one).
+    #[arg(long)]
+    dynamics_connection: Option<String>,
 }
 
 pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<Exit, Error> {
@@ -94,7 +97,8 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         || args.activities.is_some()
         || args.quota_ceiling.is_some()
         || args.marketo_daily_quota.is_some()
-        || args.history_from.is_some();
+        || args.history_from.is_some()
+        || args.dynamics_connection.is_some();
     if let Some(m) = args.schedule_minutes {
         s.schedule_minutes = m;
     }
@@ -110,6 +114,9 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
     if let Some(h) = args.history_from {
         s.marketo_history_from = h;
     }
+    if let Some(d) = args.dynamics_connection {
+        s.dynamics_connection = Some(d).filter(|d| d != "auto");
+    }
     if changed {
         s = liaison_core::sync::settings::save(ws.store(), &s)?;
     }
@@ -117,12 +124,13 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         out.json_value(&s);
     } else {
         out.line(format!(
-            "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}.",
+            "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}; Dynamics contacts from {}.",
             if s.schedule_minutes == 0 { "off".to_owned() } else { format!("every {} min", s.schedule_minutes) },
             if s.log_activities { "on" } else { "off" },
             s.quota_ceiling_percent,
             s.marketo_daily_quota,
-            s.marketo_history_from
+            s.marketo_history_from,
+            s.dynamics_connection.as_deref().unwrap_or("the only Dynamics connection, if any")
         ));
     }
     Ok(Exit::Success)
