@@ -2,37 +2,13 @@
 //! sync reading Dynamics contacts, `people search --json` with each person's contact ID and how
 //! it was matched (R13), and `connections match` changing the matching.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
-use serde_json::Value;
-
-fn liaison(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("LIAISON_DATA_DIR")
-        .env("LIAISON_KEYCHAIN", "file")
-        // Signs in the way a signed-in browser would (the sandbox auto-approves).
-        .env("BROWSER", concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fetch-browser"));
-    cmd
-}
-
-fn with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> std::process::Output {
-    let mut child =
-        liaison(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::{json, liaison, run as with_stdin};
 
 /// What a command said, on either stream (errors go to stdout as JSON under `--json`).
 fn said(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
