@@ -279,6 +279,7 @@ pub async fn connect_with_timeout(
         return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
     request.match_by.validate()?;
+    ws.store().read(|c| crate::sync::dynamics_match::check(c, &request.match_by))?;
     let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),
@@ -382,6 +383,7 @@ pub fn settings(conn: &rusqlite::Connection, connection_id: &str) -> Result<Dyna
 pub fn set_match_by(ws: &Workspace, connection_id: &str, match_by: MatchBy) -> Result<DynamicsSettings> {
     match_by.validate()?;
     ws.store().write(|tx| {
+        crate::sync::dynamics_match::check(tx, &match_by)?;
         let mut settings = settings(tx, connection_id)?;
         let before = std::mem::replace(&mut settings.match_by, match_by.clone());
         tx.execute(

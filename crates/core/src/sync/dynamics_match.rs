@@ -162,10 +162,22 @@ pub fn source_connection(conn: &Connection) -> Result<Option<String>> {
     Ok(if ids.len() == 1 { ids.into_iter().next() } else { None })
 }
 
-/// The matches of these people against the sync's Dynamics connection (empty without one).
+/// Refuses a key matching whose person field the cache does not have.
+pub(crate) fn check(conn: &Connection, by: &MatchBy) -> Result<()> {
+    match by {
+        MatchBy::Email => Ok(()),
+        MatchBy::Key { field, .. } => person_value(conn, field).map(|_| ()),
+    }
+}
+
+/// The matches of these people against the sync's Dynamics connection (empty without one, or
+/// when its matching names a field that has since gone: the People view still shows people).
 pub(crate) fn for_people(conn: &Connection, email_keys: &[&str]) -> Result<HashMap<String, PersonMatch>> {
     let Some(connection_id) = source_connection(conn)? else { return Ok(HashMap::new()) };
     let by = dynamics::settings(conn, &connection_id)?.match_by;
+    if check(conn, &by).is_err() {
+        return Ok(HashMap::new());
+    }
     Ok(match_people(conn, &connection_id, email_keys)?
         .into_iter()
         .map(|(key, result)| (key, PersonMatch { connection_id: connection_id.clone(), by: by.clone(), result }))
