@@ -212,8 +212,11 @@ async fn dynamics_contacts_are_read_in_full_and_the_delta_link_is_kept_as_the_cu
     let w = world(200, MatchBy::Email).await;
     let api = Api::new(&w);
     let org = api.contacts().await;
+    let before = contact_gets(&w).await;
     let report = sync(&w, true).await;
-    assert!(report.counts.dynamics_calls >= org.len().div_ceil(25) as u64, "{:?}", report.counts);
+    let pages = org.len().div_ceil(25) as u64;
+    assert_eq!(contact_gets(&w).await - before, pages, "one request a page");
+    assert_eq!(report.counts.dynamics_calls, pages, "{:?}", report.counts);
     let mut ids: Vec<String> = org.iter().map(|c| c.0.clone()).collect();
     ids.sort();
     assert_eq!(stored_contacts(&w), ids, "every contact is kept for matching");
