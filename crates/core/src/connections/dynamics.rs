@@ -122,6 +122,12 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Dynamics 365", 52, 6_000, Duration::from_secs(300))
 }
 
+/// The service-protection budget of one org, shared by every client and job of the workspace
+/// (the limits are per user and org, so a sync and an export against one org share them).
+pub fn budget(ws: &Workspace, org_url: &str) -> Arc<Budget> {
+    ws.remotes().budget(&format!("dynamics:{org_url}"), default_budget)
+}
+
 /// `what` names the address in the message ("server address", "sign-in authority").
 fn https_origin(input: &str, what: Text) -> Result<String> {
     let url = url::Url::parse(input.trim())
@@ -194,7 +200,7 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
     })?;
     let settings: DynamicsSettings = serde_json::from_str(&settings)?;
     let [access_name, _] = secret_names(connection_id);
-    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let http = Http::new("Dynamics 365", budget(ws, &settings.org_url), RetryPolicy::default())?;
     let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
     let token = std::sync::Mutex::new(
         vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
@@ -296,7 +302,7 @@ pub async fn connect_with_timeout(
         "Microsoft",
     )
     .await?;
-    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let http = Http::new("Dynamics 365", budget(ws, &org_url), RetryPolicy::default())?;
     let transport = OAuthHttp::new(&http, msg!("http-what-exchanging-sign-in", system = "Microsoft"));
     let tokens = token_client(&authority, &client_id)?
         .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))

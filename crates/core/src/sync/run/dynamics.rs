@@ -47,7 +47,7 @@ impl<'a> DynamicsReader<'a> {
         let [access_name, _] = dynamics::secret_names(connection_id);
         let access =
             vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?;
-        let budget = ws.remotes().budget(&format!("dynamics:{}", settings.org_url), dynamics::default_budget);
+        let budget = dynamics::budget(ws, &settings.org_url);
         Ok(Self {
             ws: ws.clone(),
             vault,
