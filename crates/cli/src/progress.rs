@@ -50,6 +50,7 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::SalesforceContacts => "Salesforce contacts",
         Phase::SalesforceLeads => "Salesforce leads",
         Phase::SalesforceDeleted => "Salesforce deletions",
+        Phase::DynamicsContacts => "Dynamics 365 contacts",
         Phase::Activities => "activity logging",
         Phase::Done => "done",
     }

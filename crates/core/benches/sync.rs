@@ -92,7 +92,12 @@ async fn connected(sb: &Sandbox) -> Setup {
 }
 
 async fn sync(s: &Setup, full: bool) -> RunReport {
-    let options = RunOptions { full, pause_poll: Duration::from_millis(50), job_poll: Duration::from_millis(20) };
+    let options = RunOptions {
+        full,
+        pause_poll: Duration::from_millis(50),
+        job_poll: Duration::from_millis(20),
+        ..RunOptions::default()
+    };
     let report = run::run(&s.ws, &s.vault, options, &Control::default(), &|_: &Progress| {}).await.unwrap();
     assert_eq!(report.state, liaison_core::runs::RunState::Succeeded);
     report

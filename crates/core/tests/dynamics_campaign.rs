@@ -29,6 +29,7 @@ fn dynamics_request(sb: &Sandbox, name: &str) -> ConnectDynamics {
         client_id: sb.endpoints().dynamics.client_id.clone(),
         usable_by: UsableBy::default(),
         is_sandbox: true,
+        match_by: Default::default(),
     }
 }
 

@@ -95,7 +95,12 @@ async fn world(people: usize, fault_rate: f64) -> World {
 }
 
 fn options(full: bool) -> RunOptions {
-    RunOptions { full, pause_poll: Duration::from_millis(50), job_poll: Duration::from_millis(20) }
+    RunOptions {
+        full,
+        pause_poll: Duration::from_millis(50),
+        job_poll: Duration::from_millis(20),
+        ..RunOptions::default()
+    }
 }
 
 async fn sync(w: &World, full: bool) -> run::RunReport {

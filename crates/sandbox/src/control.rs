@@ -317,6 +317,9 @@ fn apply_edit(w: &mut World, e: &Edit, now: i64) -> Result<String, String> {
                 }
                 other => return Err(format!("edits support contact and lead, not {other}")),
             };
+            if object == "contact" {
+                w.dv_contact_changed(key);
+            }
             Ok(key.to_string())
         }
         "campaign" => {

@@ -75,6 +75,12 @@ pub struct Settings {
     pub dynamics_requests_per_window: usize,
     pub dynamics_window_secs: i64,
     pub dynamics_concurrency: usize,
+    /// Change tracking is enabled on the `contact` table (`Prefer: odata.track-changes` and delta
+    /// links work); off, such a request gets `0x80072491`.
+    pub dynamics_contacts_change_tracking: bool,
+    /// Days a delta token stays valid (the organization's `ExpireChangeTrackingInDays`, 30 by
+    /// default); an older one gets `0x80044352` ("perform a full sync").
+    pub dynamics_change_tracking_days: i64,
     pub microsoft_access_token_secs: i64,
     pub microsoft_refresh_token_days: i64,
 
@@ -117,6 +123,8 @@ impl Default for Settings {
             dynamics_requests_per_window: 6000,
             dynamics_window_secs: 300,
             dynamics_concurrency: 52,
+            dynamics_contacts_change_tracking: true,
+            dynamics_change_tracking_days: 30,
             microsoft_access_token_secs: 3599,
             microsoft_refresh_token_days: 90,
             ims_token_secs: 86_399,

@@ -329,3 +329,112 @@ async fn dataverse_429_beyond_52_concurrent_requests() {
     assert_eq!(throttled, 2);
     sb.shutdown().await;
 }
+
+/// Follows `@odata.nextLink` to the end; returns every row and the final `@odata.deltaLink`.
+async fn read_all(first: &str, token: &str, prefer: &str) -> (Vec<Value>, String, usize) {
+    let (mut rows, mut url, mut pages) = (Vec::new(), first.to_owned(), 0);
+    loop {
+        let r = client().get(&url).bearer_auth(token).header("Prefer", prefer).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        assert!(r.headers().contains_key("date"), "the server clock is in every response");
+        let v: Value = r.json().await.unwrap();
+        pages += 1;
+        rows.extend(v["value"].as_array().unwrap().iter().cloned());
+        match (v["@odata.nextLink"].as_str(), v["@odata.deltaLink"].as_str()) {
+            (Some(next), None) => url = next.to_owned(),
+            (None, Some(delta)) => return (rows, delta.to_owned(), pages),
+            other => panic!("a page has a next link or (the last) a delta link: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn dataverse_change_tracking_pages_to_a_delta_link_that_returns_changes_and_deletions() {
+    let (sb, token, api) = boot(300).await;
+    let prefer = "odata.track-changes, odata.maxpagesize=40";
+    let (rows, delta, pages) =
+        read_all(&format!("{api}/contacts?$select=contactid,emailaddress1,modifiedon"), &token, prefer).await;
+    let count = client().get(format!("{api}/contacts/$count")).bearer_auth(&token).send().await.unwrap();
+    let total: usize = count.text().await.unwrap().parse().unwrap();
+    assert_eq!(rows.len(), total);
+    assert_eq!(pages, total.div_ceil(40));
+    assert!(delta.starts_with(&format!("{api}/contacts?$select=contactid")), "{delta}");
+    assert!(delta.contains("$deltatoken="), "{delta}");
+    // Nothing changed: the delta is empty and hands out a new link.
+    let (none, delta, _) = read_all(&delta, &token, "odata.maxpagesize=40").await;
+    assert!(none.is_empty(), "{none:?}");
+    // One edit, one delete, one create.
+    let edited = rows[3]["contactid"].as_str().unwrap().to_owned();
+    let gone = rows[7]["contactid"].as_str().unwrap().to_owned();
+    let r = client()
+        .patch(format!("{api}/contacts({edited})"))
+        .bearer_auth(&token)
+        .json(&json!({"jobtitle": "CTO"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client().delete(format!("{api}/contacts({gone})")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client()
+        .post(format!("{api}/contacts"))
+        .bearer_auth(&token)
+        .json(&json!({"firstname": "新", "lastname": "規", "emailaddress1": "new.person@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (changes, next, _) = read_all(&delta, &token, "odata.maxpagesize=2").await;
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    let deleted: Vec<&Value> = changes.iter().filter(|c| c["reason"] == "deleted").collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["id"], gone.as_str());
+    assert!(
+        deleted[0]["@odata.context"].as_str().unwrap().ends_with("/api/data/v9.2/$metadata#contacts/$deletedEntity")
+    );
+    assert!(changes.iter().any(|c| c["contactid"] == edited.as_str()));
+    assert!(changes.iter().any(|c| c["emailaddress1"] == "new.person@example.com"));
+    // The new link starts after these changes.
+    let (none, _, _) = read_all(&next, &token, "odata.maxpagesize=2").await;
+    assert!(none.is_empty());
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_an_expired_or_invalid_delta_token_asks_for_a_full_sync() {
+    let (sb, token, api) = boot(20).await;
+    let (_, delta, _) = read_all(&format!("{api}/contacts?$select=contactid"), &token, "odata.track-changes").await;
+    let bad = client().get(format!("{api}/contacts?$deltatoken=nonsense")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let expected = json!({"error": {"code": "0x80044352", "message": "Version stamp associated with the client has expired. Please perform a full sync."}});
+    assert_eq!(bad.json::<Value>().await.unwrap(), expected);
+    control_post(&sb, "/clock", json!({"advance_secs": 31 * 86_400})).await;
+    let token = dv_token(&sb).await;
+    let old = client().get(&delta).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(old.status(), 400);
+    assert_eq!(old.json::<Value>().await.unwrap(), expected);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn dataverse_change_tracking_off_refuses_track_changes_with_0x80072491() {
+    let (sb, token, api) = boot(20).await;
+    sb.update_settings(|s| s.dynamics_contacts_change_tracking = false);
+    let r = client()
+        .get(format!("{api}/contacts?$select=contactid"))
+        .bearer_auth(&token)
+        .header("Prefer", "odata.track-changes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": {"code": "0x80072491", "message": "Entity contact isn't enabled for change tracking."}})
+    );
+    // A plain read still works, with the server clock for a `modifiedon` cursor.
+    let r = client().get(format!("{api}/contacts?$select=contactid")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("date"));
+    sb.shutdown().await;
+}

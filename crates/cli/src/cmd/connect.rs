@@ -62,6 +62,10 @@ pub enum ConnectCommand {
         usable_by: String,
         #[arg(long)]
         sandbox: bool,
+        /// How people are matched to contacts (R13): `email` (default) or FIELD=ATTRIBUTE, a
+        /// cached person field equal to a contact attribute (e.g. sf_contact_id=new_salesforceid).
+        #[arg(long, default_value = "email")]
+        match_by: String,
     },
     /// Connect Adobe Campaign Standard with an OAuth server-to-server credential (secret on stdin).
     Campaign {
@@ -108,9 +112,11 @@ pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<
             }
             runtime.block_on(salesforce::connect(ws, &vault, request, secret, &SystemBrowser))?
         }
-        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, usable_by, sandbox } => {
+        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, usable_by, sandbox, match_by } => {
             let usable_by = UsableBy::parse(&usable_by);
+            let match_by = dynamics::MatchBy::parse(&match_by)?;
             let request = ConnectDynamics {
+                match_by,
                 display_name: name,
                 org_url,
                 authority_url,

@@ -52,6 +52,15 @@ pub enum ConnectionsCommand {
         /// The connection's id (see `liaison connections list`).
         id: String,
     },
+    /// How people are matched to a Dynamics 365 connection's contacts (R13).
+    Match {
+        /// The Dynamics connection's id.
+        #[arg(long)]
+        connection: String,
+        /// `email`, or FIELD=ATTRIBUTE: a cached person field equal to a contact attribute
+        /// (e.g. sf_contact_id=new_salesforceid).
+        how: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +144,18 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
             } else {
                 let who = c.usable_by.as_ref().map_or_else(|| "every admin".to_owned(), |u| out.text(&u.describe()));
                 out.line(format!("Who may use {}: {who}", c.display_name));
+            }
+        }
+        ConnectionsCommand::Match { connection, how } => {
+            use liaison_core::connections::dynamics::{self, MatchBy};
+            let settings = dynamics::set_match_by(ws, &connection, MatchBy::parse(&how)?)?;
+            if out.json() {
+                out.json_value(&settings.match_by);
+            } else {
+                out.done(&format!(
+                    "People are now matched to this connection's contacts by {}.",
+                    settings.match_by.label()
+                ));
             }
         }
         ConnectionsCommand::Disconnect { id } => {

@@ -86,6 +86,9 @@ pub struct SyncSettingsArgs {
     /// Load Marketo leads created since this date (YYYY-MM-DD) in a full sync.
     #[arg(long)]
     history_from: Option<String>,
+    /// The Dynamics 365 connection whose contacts the sync reads (`auto`: the only one).
+    #[arg(long)]
+    dynamics_connection: Option<String>,
 }
 
 pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<Exit, Error> {
@@ -94,7 +97,8 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         || args.activities.is_some()
         || args.quota_ceiling.is_some()
         || args.marketo_daily_quota.is_some()
-        || args.history_from.is_some();
+        || args.history_from.is_some()
+        || args.dynamics_connection.is_some();
     if let Some(m) = args.schedule_minutes {
         s.schedule_minutes = m;
     }
@@ -110,6 +114,9 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
     if let Some(h) = args.history_from {
         s.marketo_history_from = h;
     }
+    if let Some(d) = args.dynamics_connection {
+        s.dynamics_connection = Some(d).filter(|d| d != "auto");
+    }
     if changed {
         s = liaison_core::sync::settings::save(ws.store(), &s)?;
     }
@@ -117,12 +124,13 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         out.json_value(&s);
     } else {
         out.line(format!(
-            "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}.",
+            "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}; Dynamics contacts from {}.",
             if s.schedule_minutes == 0 { "off".to_owned() } else { format!("every {} min", s.schedule_minutes) },
             if s.log_activities { "on" } else { "off" },
             s.quota_ceiling_percent,
             s.marketo_daily_quota,
-            s.marketo_history_from
+            s.marketo_history_from,
+            s.dynamics_connection.as_deref().unwrap_or("the only Dynamics connection, if any")
         ));
     }
     Ok(Exit::Success)
@@ -268,7 +276,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
     } else {
         let c = &report.counts;
         out.line(format!(
-            "Sync {} ({}{}): fetched {}, created {}, updated {}, unchanged {}, conflicts {}, duplicates {}, deleted {}, tasks logged {}, errors {}; {} Marketo calls, {} Salesforce requests.",
+            "Sync {} ({}{}): fetched {}, created {}, updated {}, unchanged {}, conflicts {}, duplicates {}, deleted {}, tasks logged {}, errors {}; {} Marketo calls, {} Salesforce requests, {} Dynamics 365 requests.",
             match report.state {
                 RunState::Succeeded => "succeeded",
                 RunState::Cancelled => "cancelled",
@@ -277,7 +285,7 @@ fn run_sync(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
             if report.full { "full" } else { "incremental" },
             if report.resumed { ", continued from a checkpoint" } else { "" },
             c.fetched, c.created, c.updated, c.unchanged, c.conflicts, c.duplicates, c.deleted, c.tasks_logged, c.errors,
-            c.marketo_calls, c.salesforce_calls
+            c.marketo_calls, c.salesforce_calls, c.dynamics_calls
         ));
         if c.errors > 0 || c.duplicates > 0 {
             for e in run::record_errors(ws, &report.run_id, 20)? {
@@ -350,8 +358,21 @@ pub fn people(ws: &Workspace, out: &Output, command: PeopleCommand) -> Result<Ex
     for p in found {
         let name =
             [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let dynamics = match &p.dynamics {
+            None => String::new(),
+            Some(m) => {
+                use liaison_core::sync::dynamics_match::ContactMatch;
+                let result = match &m.result {
+                    ContactMatch::Matched { contact_id } => contact_id.clone(),
+                    ContactMatch::NoContact => "no contact".to_owned(),
+                    ContactMatch::Ambiguous { contact_ids } => format!("ambiguous ({})", contact_ids.join(", ")),
+                    ContactMatch::Inactive { contact_id } => format!("{contact_id} (inactive)"),
+                };
+                format!(" · dynamics {result} by {}", m.by.label())
+            }
+        };
         out.line(format!(
-            "{:<40} {:<28} {:<24} marketo {} · contact {} · lead {}",
+            "{:<40} {:<28} {:<24} marketo {} · contact {} · lead {}{dynamics}",
             p.email,
             name,
             p.company.as_deref().unwrap_or("—"),

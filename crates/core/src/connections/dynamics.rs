@@ -25,6 +25,61 @@ use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 pub use super::access::UsableBy;
 
+/// How a cached person is matched to a Dynamics contact (R13: "map a customer ID field to the
+/// Dynamics 365 contact ID").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MatchBy {
+    /// The person's email equals the contact's `emailaddress1` (ignoring case).
+    #[default]
+    Email,
+    /// A cached person field (`sf_contact_id`, `marketo_id`, a synced field's column or a custom
+    /// field's key) equals a contact attribute (e.g. `new_salesforceid`) read by the sync.
+    Key { field: String, attribute: String },
+}
+
+impl MatchBy {
+    /// `email` or `FIELD=ATTRIBUTE` (the command line's spelling).
+    pub fn parse(input: &str) -> Result<Self> {
+        let input = input.trim();
+        if input.eq_ignore_ascii_case("email") {
+            return Ok(Self::Email);
+        }
+        let Some((field, attribute)) = input.split_once('=') else {
+            return Err(Error::invalid_input(msg!("dynamics-match-by-invalid", input = input)));
+        };
+        let by = Self::Key { field: field.trim().to_owned(), attribute: attribute.trim().to_owned() };
+        by.validate()?;
+        Ok(by)
+    }
+
+    /// A key needs a person field the cache has and a well-formed Dataverse attribute name.
+    pub fn validate(&self) -> Result<()> {
+        let Self::Key { field, attribute } = self else { return Ok(()) };
+        let logical = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if !logical(attribute) {
+            return Err(Error::invalid_input(msg!("dynamics-match-attribute-invalid", attribute = attribute.as_str())));
+        }
+        if !logical(&field.to_ascii_lowercase()) {
+            return Err(Error::invalid_input(msg!("dynamics-match-field-invalid", field = field.as_str())));
+        }
+        Ok(())
+    }
+
+    /// `email` or `FIELD=ATTRIBUTE`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Email => "email".to_owned(),
+            Self::Key { field, attribute } => format!("{field}={attribute}"),
+        }
+    }
+}
+
 /// Non-secret settings of a Dynamics 365 connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DynamicsSettings {
@@ -38,6 +93,9 @@ pub struct DynamicsSettings {
     pub usable_by: UsableBy,
     pub user_id: String,
     pub organization_id: String,
+    /// How people are matched to this org's contacts (R13; default: by email).
+    #[serde(default)]
+    pub match_by: MatchBy,
 }
 
 /// What the admin enters to connect Dynamics 365 (R13).
@@ -50,11 +108,20 @@ pub struct ConnectDynamics {
     pub client_id: String,
     pub usable_by: UsableBy,
     pub is_sandbox: bool,
+    /// How people are matched to contacts (default: by email).
+    #[serde(default)]
+    pub match_by: MatchBy,
 }
 
 /// Dataverse service protection: 52 concurrent requests and 6,000 per 5 minutes per user.
 pub fn default_budget() -> Arc<Budget> {
     Budget::new("Dynamics 365", 52, 6_000, Duration::from_secs(300))
+}
+
+/// The service-protection budget of one org, shared by every client and job of the workspace
+/// (the limits are per user and org, so a sync and an export against one org share them).
+pub fn budget(ws: &Workspace, org_url: &str) -> Arc<Budget> {
+    ws.remotes().budget(&format!("dynamics:{org_url}"), default_budget)
 }
 
 /// `what` names the address in the message ("server address", "sign-in authority").
@@ -129,7 +196,7 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
     })?;
     let settings: DynamicsSettings = serde_json::from_str(&settings)?;
     let [access_name, _] = secret_names(connection_id);
-    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let http = Http::new("Dynamics 365", budget(ws, &settings.org_url), RetryPolicy::default())?;
     let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
     let token = std::sync::Mutex::new(
         vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
@@ -156,10 +223,13 @@ pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str)
     .await
 }
 
-async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
+/// Judges a Web API answer: 401 renews the session, 429 and 5xx are retried (after
+/// `Retry-After`), other errors fail with Dataverse's message and its error code in the details
+/// (`dataverse_code`), so callers can tell e.g. change tracking being off.
+pub(crate) async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     let status = response.status();
     if status.as_u16() == 401 {
-        return Outcome::Fail(Error::new(ErrorCode::Unauthorized, msg!("dynamics-sign-in-not-accepted")));
+        return Outcome::Refresh;
     }
     if status.as_u16() == 429 || status.is_server_error() {
         return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
@@ -173,7 +243,10 @@ async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
     }
     let message = body["error"]["message"].as_str().unwrap_or("unknown error");
     let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-    Outcome::Fail(Error::new(code, msg!("dynamics-answered", status = status.to_string(), message = message)))
+    Outcome::Fail(
+        Error::new(code, msg!("dynamics-answered", status = status.to_string(), message = message))
+            .with_details(serde_json::json!({ "dataverse_code": body["error"]["code"] })),
+    )
 }
 
 /// Connects Dynamics 365 (R13): signs in through the browser with PKCE, checks the org with
@@ -207,8 +280,10 @@ pub async fn connect_with_timeout(
     if client_id.is_empty() {
         return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
-    // Before the sign-in, so a mistyped member costs no trip through the browser.
+    // Before the sign-in, so a mistyped member or field costs no trip through the browser.
     let usable_by = ws.store().read(|c| access::validate(c, &request.usable_by))?;
+    request.match_by.validate()?;
+    ws.store().read(|c| crate::sync::dynamics_match::check(c, &request.match_by))?;
     let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),
@@ -225,7 +300,7 @@ pub async fn connect_with_timeout(
         "Microsoft",
     )
     .await?;
-    let http = Http::new("Dynamics 365", default_budget(), RetryPolicy::default())?;
+    let http = Http::new("Dynamics 365", budget(ws, &org_url), RetryPolicy::default())?;
     let transport = OAuthHttp::new(&http, msg!("http-what-exchanging-sign-in", system = "Microsoft"));
     let tokens = token_client(&authority, &client_id)?
         .exchange_code(AuthorizationCode::new(callback.code.expose_secret().to_owned()))
@@ -245,6 +320,7 @@ pub async fn connect_with_timeout(
         usable_by,
         user_id: who["UserId"].as_str().unwrap_or_default().to_owned(),
         organization_id: who["OrganizationId"].as_str().unwrap_or_default().to_owned(),
+        match_by: request.match_by,
     };
     let refresh = tokens.refresh_token().map(|t| SecretString::from(t.secret().to_owned()));
     ownership::save(
@@ -289,5 +365,49 @@ pub async fn refresh(ws: &Workspace, vault: &Vault, connection_id: &str) -> Resu
             vault.put_in(tx, &refresh_name, r)?;
         }
         Ok(())
+    })
+}
+
+/// The stored settings of a live Dynamics connection.
+pub fn settings(conn: &rusqlite::Connection, connection_id: &str) -> Result<DynamicsSettings> {
+    use rusqlite::OptionalExtension;
+    let raw: Option<String> = conn
+        .query_row(
+            "SELECT settings FROM connections WHERE id = ?1 AND kind = 'dynamics' AND disconnected_at IS NULL",
+            [connection_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let raw = raw.ok_or_else(|| Error::not_found(msg!("dynamics-connection-not-found", id = connection_id)))?;
+    Ok(serde_json::from_str(&raw)?)
+}
+
+/// Changes how people are matched to the connection's contacts (R13; audited). A new key
+/// attribute is read by the next sync, which then reads the org's contacts in full.
+pub fn set_match_by(ws: &Workspace, connection_id: &str, match_by: MatchBy) -> Result<DynamicsSettings> {
+    match_by.validate()?;
+    ws.store().write(|tx| {
+        crate::sync::dynamics_match::check(tx, &match_by)?;
+        let mut settings = settings(tx, connection_id)?;
+        let before = std::mem::replace(&mut settings.match_by, match_by.clone());
+        tx.execute(
+            "UPDATE connections SET settings = ?2 WHERE id = ?1",
+            rusqlite::params![connection_id, serde_json::to_string(&settings)?],
+        )?;
+        if let MatchBy::Key { .. } = &match_by
+            && before != match_by
+        {
+            // The stored contacts hold the old attribute's values: the next sync reads them all.
+            crate::sync::dynamics_match::forget_cursor(tx, connection_id)?;
+        }
+        let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
+        crate::audit::record(
+            tx,
+            actor.as_deref(),
+            "connection.dynamics_match_changed",
+            Some(connection_id),
+            serde_json::json!({ "from": before.label(), "to": match_by.label() }),
+        )?;
+        Ok(settings)
     })
 }

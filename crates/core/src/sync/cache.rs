@@ -1,5 +1,5 @@
-//! The local people cache: one row per normalised email, merged from Marketo leads and
-//! Salesforce contacts and leads, with each system's ID, field values chosen by the conflict
+//! The local people cache: one row per normalised email, merged from Marketo leads,
+//! Salesforce contacts and leads and Dynamics 365 contacts, with each system's ID, field values chosen by the conflict
 //! rules, and the provenance of every value.
 //!
 //! Writes go through [`CacheWriter`]: one prepared upsert inside one transaction per batch, with
@@ -22,15 +22,27 @@ pub enum Source {
     Marketo,
     SalesforceContact,
     SalesforceLead,
+    DynamicsContact,
 }
 
+/// The provenance code of Dynamics 365 values. It never wins a Marketo-or-Salesforce rule: a
+/// Dynamics value fills a cell that is empty or already Dynamics's, and Marketo and Salesforce
+/// replace it as they would an empty cell, so the two-system rules behave as before.
+const DYNAMICS: i64 = 3;
+
 impl Source {
-    /// The provenance code stored per field (1 Marketo, 2 Salesforce).
+    /// The provenance code stored per field (1 Marketo, 2 Salesforce, 3 Dynamics 365).
     fn system_code(self) -> i64 {
         match self {
             Self::Marketo => 1,
             Self::SalesforceContact | Self::SalesforceLead => 2,
+            Self::DynamicsContact => DYNAMICS,
         }
+    }
+
+    /// The system's name in provenance and per-record errors.
+    pub fn system(self) -> &'static str {
+        system_name(self.system_code())
     }
 
     fn id_column(self) -> &'static str {
@@ -38,6 +50,7 @@ impl Source {
             Self::Marketo => "marketo_id",
             Self::SalesforceContact => "sf_contact_id",
             Self::SalesforceLead => "sf_lead_id",
+            Self::DynamicsContact => "dyn_contact_id",
         }
     }
 
@@ -45,14 +58,43 @@ impl Source {
         match self {
             Self::Marketo => "marketo_modified_at",
             Self::SalesforceContact | Self::SalesforceLead => "salesforce_modified_at",
+            Self::DynamicsContact => "dynamics_modified_at",
         }
     }
 
-    fn other_modified_column(self) -> &'static str {
+    /// The other systems' last-change columns (for "most recent wins").
+    fn other_modified_columns(self) -> [&'static str; 2] {
         match self {
-            Self::Marketo => "salesforce_modified_at",
-            Self::SalesforceContact | Self::SalesforceLead => "marketo_modified_at",
+            Self::Marketo => ["salesforce_modified_at", "dynamics_modified_at"],
+            Self::SalesforceContact | Self::SalesforceLead => ["marketo_modified_at", "dynamics_modified_at"],
+            Self::DynamicsContact => ["marketo_modified_at", "salesforce_modified_at"],
         }
+    }
+
+    /// SQL: `at` is at least as recent as every other system's last change of the person.
+    fn newer_than_others(self, at: &str) -> String {
+        let [a, b] = self.other_modified_columns();
+        format!("(({a} IS NULL OR {at} >= {a}) AND ({b} IS NULL OR {at} >= {b}))")
+    }
+
+    /// SQL: the cell's source (`src`) is one this writer may replace under a rule that another
+    /// system wins: its own, or Dynamics's (below both others), or none.
+    fn may_replace(self, src: &str) -> String {
+        let code = self.system_code();
+        if code == DYNAMICS {
+            format!("coalesce({src}, {code}) = {code}")
+        } else {
+            format!("coalesce({src}, {code}) IN ({code}, {DYNAMICS})")
+        }
+    }
+}
+
+/// The provenance name of a stored system code.
+fn system_name(code: i64) -> &'static str {
+    match code {
+        1 => "marketo",
+        DYNAMICS => "dynamics",
+        _ => "salesforce",
     }
 }
 
@@ -316,10 +358,11 @@ impl CacheWriter {
 /// The indexes a load into an empty cache builds once at the end, with their definitions: the
 /// lookups on each system's ID (deletions and activity logging use them) and those segment counts
 /// read (migration 0009, which must define them the same way).
-pub(crate) const BULK_INDEXES: [(&str, &str); 9] = [
+pub(crate) const BULK_INDEXES: [(&str, &str); 10] = [
     ("people_marketo_id", "people (marketo_id) WHERE marketo_id IS NOT NULL"),
     ("people_sf_contact_id", "people (sf_contact_id) WHERE sf_contact_id IS NOT NULL"),
     ("people_sf_lead_id", "people (sf_lead_id) WHERE sf_lead_id IS NOT NULL"),
+    ("people_dyn_contact_id", "people (dyn_contact_id) WHERE dyn_contact_id IS NOT NULL"),
     ("people_country_nocase", "people (country COLLATE NOCASE) WHERE country IS NOT NULL"),
     ("people_state_nocase", "people (state COLLATE NOCASE) WHERE state IS NOT NULL"),
     ("people_city_nocase", "people (city COLLATE NOCASE) WHERE city IS NOT NULL"),
@@ -354,13 +397,12 @@ pub fn end_bulk_load(conn: &Connection) -> Result<()> {
 /// The upsert of one custom field's value, with the same rules as the standard fields.
 fn custom_sql(source: Source, rule: ConflictRule) -> String {
     let code = source.system_code();
-    let other_mod = source.other_modified_column();
     let applies = match rule {
         ConflictRule::SalesforceWins if code == 2 => "1".to_owned(),
         ConflictRule::MarketoWins if code == 1 => "1".to_owned(),
-        ConflictRule::SalesforceWins | ConflictRule::MarketoWins => format!("src = {code}"),
+        ConflictRule::SalesforceWins | ConflictRule::MarketoWins => source.may_replace("src"),
         ConflictRule::MostRecent => {
-            format!("src = {code} OR (SELECT {other_mod} IS NULL OR ?4 >= {other_mod} FROM people WHERE id = ?1)")
+            format!("src = {code} OR (SELECT {} FROM people WHERE id = ?1)", source.newer_than_others("?4"))
         }
     };
     format!(
@@ -376,7 +418,7 @@ fn custom_sql(source: Source, rule: ConflictRule) -> String {
 /// value, or when the field's rule says this system wins (or its record is the more recent).
 fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> String {
     let code = source.system_code();
-    let (id_col, mod_col, other_mod) = (source.id_column(), source.modified_column(), source.other_modified_column());
+    let (id_col, mod_col) = (source.id_column(), source.modified_column());
     let mut insert_cols: Vec<String> =
         ["email_key", "email", id_col, mod_col, "updated_at"].iter().map(|c| (*c).to_owned()).collect();
     let mut insert_vals: Vec<String> = ["?1", "?2", "?3", "?4", "?5"].iter().map(|v| (*v).to_owned()).collect();
@@ -397,9 +439,9 @@ fn upsert_sql(source: Source, rule: &dyn Fn(PersonField) -> ConflictRule) -> Str
         let may = match rule(*field) {
             ConflictRule::SalesforceWins if code == 2 => None,
             ConflictRule::MarketoWins if code == 1 => None,
-            ConflictRule::SalesforceWins | ConflictRule::MarketoWins => Some(mine),
+            ConflictRule::SalesforceWins | ConflictRule::MarketoWins => Some(source.may_replace(&format!("{col}_src"))),
             ConflictRule::MostRecent => {
-                Some(format!("({mine} OR {other_mod} IS NULL OR excluded.{mod_col} >= {other_mod})"))
+                Some(format!("({mine} OR {})", source.newer_than_others(&format!("excluded.{mod_col}"))))
             }
         };
         let applies = match &may {
@@ -441,8 +483,13 @@ pub struct Person {
     pub marketo_id: Option<String>,
     pub sf_contact_id: Option<String>,
     pub sf_lead_id: Option<String>,
+    /// The Dynamics 365 contact the sync read for this person (by email), if any.
+    pub dyn_contact_id: Option<String>,
     pub unsubscribed: Option<bool>,
-    /// Field → `marketo` or `salesforce`: where each value came from.
+    /// How the person matches a contact of the sync's Dynamics connection (R13), when there is
+    /// one: the contact ID a Dynamics list export would use, and by what it was matched.
+    pub dynamics: Option<crate::sync::dynamics_match::PersonMatch>,
+    /// Field → `marketo`, `salesforce` or `dynamics`: where each value came from.
     #[ts(type = "Record<string, string>")]
     pub provenance: std::collections::BTreeMap<String, String>,
     /// Field → its cached value as text (yes/no fields as `true`/`false`); empty fields absent.
@@ -456,7 +503,7 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
     let src_cols: Vec<String> = PersonField::ALL.iter().map(|f| format!("{}_src", f.column())).collect();
     let value_cols: Vec<&str> = PersonField::ALL.iter().map(|f| f.column()).collect();
     let sql = format!(
-        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}, {}, id
+        "SELECT email, first_name, last_name, company, marketo_id, sf_contact_id, sf_lead_id, unsubscribed, {}, {}, id, dyn_contact_id, email_key
            FROM people
           WHERE email_key LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\'
              OR company LIKE ?1 ESCAPE '\\' OR (first_name || ' ' || last_name) LIKE ?1 ESCAPE '\\'
@@ -470,8 +517,7 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
         for (i, field) in PersonField::ALL.iter().enumerate() {
             let code: Option<i64> = r.get(8 + i)?;
             if let Some(code) = code {
-                provenance
-                    .insert(field.column().to_owned(), if code == 1 { "marketo" } else { "salesforce" }.to_owned());
+                provenance.insert(field.column().to_owned(), system_name(code).to_owned());
             }
         }
         let mut values = std::collections::BTreeMap::new();
@@ -486,9 +532,12 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
             }
         }
         let id: i64 = r.get(8 + 2 * PersonField::ALL.len())?;
+        let key: String = r.get(10 + 2 * PersonField::ALL.len())?;
         Ok((
-            id,
+            (id, key),
             Person {
+                dyn_contact_id: r.get(9 + 2 * PersonField::ALL.len())?,
+                dynamics: None,
                 values,
                 email: r.get(0)?,
                 first_name: r.get(1)?,
@@ -502,17 +551,20 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Person>>
             },
         ))
     })?;
-    let found: Vec<(i64, Person)> = rows.collect::<rusqlite::Result<_>>()?;
+    let found: Vec<((i64, String), Person)> = rows.collect::<rusqlite::Result<_>>()?;
+    let keys: Vec<&str> = found.iter().map(|((_, k), _)| k.as_str()).collect();
+    let mut matches = crate::sync::dynamics_match::for_people(conn, &keys)?;
     let mut custom = conn.prepare_cached("SELECT key, value, src FROM people_custom WHERE person_id = ?1")?;
     found
         .into_iter()
-        .map(|(id, mut person)| {
+        .map(|((id, key), mut person)| {
             let values = custom.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?)))?;
             for value in values {
                 let (key, value, src) = value?;
-                person.provenance.insert(key.clone(), if src == 1 { "marketo" } else { "salesforce" }.to_owned());
+                person.provenance.insert(key.clone(), system_name(src).to_owned());
                 person.values.insert(key, value);
             }
+            person.dynamics = matches.remove(&key);
             Ok(person)
         })
         .collect()

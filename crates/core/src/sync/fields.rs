@@ -33,6 +33,8 @@ pub struct FieldRow {
     pub marketo: Option<SystemField>,
     pub salesforce_contact: Option<SystemField>,
     pub salesforce_lead: Option<SystemField>,
+    /// The Dynamics 365 contact attribute, when the sync reads a Dynamics connection.
+    pub dynamics: Option<SystemField>,
     /// Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
     pub compatible: bool,
     /// Why the field is limited, for people (missing on one side, types that differ).
@@ -117,6 +119,8 @@ pub struct MappedField {
     pub marketo: Option<String>,
     pub salesforce_contact: Option<String>,
     pub salesforce_lead: Option<String>,
+    /// The Dynamics contact attribute (when the sync reads Dynamics).
+    pub dynamics: Option<String>,
     pub rule: ConflictRule,
     /// Yes/no values (parsed from `true`/`false`).
     pub boolean: bool,
@@ -197,6 +201,7 @@ pub fn rows(
         marketo: Some(mk_email),
         salesforce_contact: email.1,
         salesforce_lead: email.2,
+        dynamics: None,
         compatible: true,
         note: None,
         rule: ConflictRule::SalesforceWins,
@@ -225,6 +230,7 @@ pub fn rows(
             marketo: mk,
             salesforce_contact: ct,
             salesforce_lead: ld,
+            dynamics: None,
             compatible,
             note,
             rule: choice.map_or(ConflictRule::default_for(field), |c| c.rule),
@@ -270,6 +276,7 @@ pub fn rows(
             marketo: mk,
             salesforce_contact: ct,
             salesforce_lead: ld,
+            dynamics: None,
             compatible,
             note,
             rule: c.rule,
@@ -303,6 +310,7 @@ pub fn mapping(rows: &[FieldRow]) -> Result<Mapping> {
                 marketo: name(&r.marketo),
                 salesforce_contact: name(&r.salesforce_contact),
                 salesforce_lead: name(&r.salesforce_lead),
+                dynamics: name(&r.dynamics),
                 rule: r.rule,
                 boolean: boolean(r),
             })
@@ -497,7 +505,31 @@ pub async fn preview(
     let lead = salesforce_fields(salesforce, "Lead").await?;
     let saved = saved_choices(store)?;
     let custom = custom_fields(store)?;
-    Ok(FieldPreview { rows: rows(&mk, &contact, &lead, &saved, &custom)?, saved: !saved.is_empty() })
+    let mut rows = rows(&mk, &contact, &lead, &saved, &custom)?;
+    if store.read(crate::sync::dynamics_match::source_connection)?.is_some() {
+        for row in &mut rows {
+            row.dynamics = dynamics_attribute(row.field, row.required);
+        }
+    }
+    Ok(FieldPreview { rows, saved: !saved.is_empty() })
+}
+
+/// The Dynamics 365 contact attribute of a person field (`required`: the email row). Company
+/// and owner are lookups on a contact, state and bounce flags have no standard attribute.
+pub fn dynamics_attribute(field: Option<PersonField>, required: bool) -> Option<SystemField> {
+    use PersonField::*;
+    let (name, label, data_type) = match field {
+        None if required => ("emailaddress1", "Email", "String"),
+        Some(FirstName) => ("firstname", "First Name", "String"),
+        Some(LastName) => ("lastname", "Last Name", "String"),
+        Some(Title) => ("jobtitle", "Job Title", "String"),
+        Some(Phone) => ("telephone1", "Business Phone", "String"),
+        Some(City) => ("address1_city", "Address 1: City", "String"),
+        Some(Country) => ("address1_country", "Address 1: Country/Region", "String"),
+        Some(Unsubscribed) => ("donotbulkemail", "Do not allow Bulk Emails", "Boolean"),
+        _ => return None,
+    };
+    Some(SystemField { name: name.to_owned(), label: label.to_owned(), data_type: data_type.to_owned() })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! Data sync: people from Marketo and Salesforce into the local cache.
+//! Data sync: people from Marketo, Salesforce and Dynamics 365 into the local cache.
 
 pub mod activities;
 pub mod cache;
+pub mod dynamics_match;
 pub mod fields;
 pub mod job;
 pub mod records;

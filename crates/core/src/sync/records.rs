@@ -1,4 +1,4 @@
-//! Turning what Marketo and Salesforce send (bulk-extract CSV, REST JSON) into cache records.
+//! Turning what Marketo, Salesforce and Dynamics 365 send (bulk-extract CSV, REST JSON) into cache records.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -190,6 +190,38 @@ pub fn parse_extract(
     Ok((records, rejected))
 }
 
+/// A contact from the Dataverse Web API: the record for the cache, its state (0 active,
+/// 1 inactive) and the value of `match_attribute` (matching by a key, R13).
+pub fn dynamics_contact(
+    contact: &serde_json::Value,
+    mapping: &Mapping,
+    match_attribute: Option<&str>,
+) -> std::result::Result<(SourceRecord, i64, Option<String>), Rejected> {
+    let id = contact["contactid"].as_str().unwrap_or_default().to_owned();
+    let email = contact["emailaddress1"].as_str().unwrap_or_default().trim().to_owned();
+    let Some(modified_at) = contact["modifiedon"].as_str().and_then(normalize_time) else {
+        return Err(Rejected {
+            record_id: id,
+            email: Some(email).filter(|e| !e.is_empty()),
+            code: "bad_date",
+            message: msg!("records-updated-not-a-date"),
+        });
+    };
+    let mut values: [Option<Value>; 11] = Default::default();
+    for mapped in &mapping.fields {
+        if let Some(name) = &mapped.dynamics {
+            values[index(mapped.field)] = json_value(&contact[name.as_str()], mapped.boolean);
+        }
+    }
+    let state = contact["statecode"].as_i64().unwrap_or(0);
+    let key = match_attribute.and_then(|a| match &contact[a] {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    Ok((SourceRecord { email, system_id: id, modified_at, values, custom: Vec::new() }, state, key))
+}
+
 /// A lead from the REST API (`leads.json`).
 pub fn marketo_lead(lead: &serde_json::Value, mapping: &Mapping) -> std::result::Result<SourceRecord, Rejected> {
     let id = match &lead["id"] {
@@ -304,6 +336,7 @@ mod tests {
                     marketo: Some("firstName".into()),
                     salesforce_contact: Some("FirstName".into()),
                     salesforce_lead: Some("FirstName".into()),
+                    dynamics: None,
                     rule: ConflictRule::SalesforceWins,
                     boolean: false,
                 },
@@ -312,6 +345,7 @@ mod tests {
                     marketo: Some("unsubscribed".into()),
                     salesforce_contact: Some("HasOptedOutOfEmail".into()),
                     salesforce_lead: Some("HasOptedOutOfEmail".into()),
+                    dynamics: None,
                     rule: ConflictRule::MarketoWins,
                     boolean: true,
                 },

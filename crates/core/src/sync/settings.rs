@@ -25,6 +25,9 @@ pub struct SyncSettings {
     pub marketo_history_from: String,
     /// On the first sync, activities of the last N days are logged.
     pub activity_history_days: u32,
+    /// The Dynamics 365 connection whose contacts the sync reads; `None`: the only Dynamics
+    /// connection (none when there is none, or several).
+    pub dynamics_connection: Option<String>,
 }
 
 impl Default for SyncSettings {
@@ -37,6 +40,7 @@ impl Default for SyncSettings {
             // Marketo was founded in 2006: no subscription holds older leads.
             marketo_history_from: "2006-01-01".into(),
             activity_history_days: 30,
+            dynamics_connection: None,
         }
     }
 }
@@ -77,8 +81,13 @@ const KEY: &str = "sync.settings";
 
 /// The settings the admin saved, if ever.
 pub fn saved(store: &Store) -> Result<Option<SyncSettings>> {
-    let raw: Option<String> = store
-        .read(|c| Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| r.get(0)).optional()?))?;
+    store.read(saved_in)
+}
+
+/// [`saved`] on an open connection.
+pub fn saved_in(conn: &rusqlite::Connection) -> Result<Option<SyncSettings>> {
+    let raw: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| r.get(0)).optional()?;
     Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
@@ -92,6 +101,10 @@ pub fn save(store: &Store, settings: &SyncSettings) -> Result<SyncSettings> {
     settings.validate()?;
     let value = serde_json::to_string(settings)?;
     store.write(|tx| {
+        if let Some(id) = &settings.dynamics_connection {
+            // Refused unless it names a live Dynamics connection.
+            crate::connections::dynamics::settings(tx, id)?;
+        }
         tx.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             rusqlite::params![KEY, value],

@@ -3,6 +3,7 @@
 //! `$batch` with atomic change sets, and per-user service-protection limits.
 
 mod batch;
+mod changes;
 mod lists;
 mod query;
 mod writes;
@@ -276,7 +277,7 @@ fn exec(sh: &Shared, w: &mut World, req: &Req, rest: &str, now: i64, journal: &m
     };
     let Some((set, entity, pk)) = set_info(set) else { return not_found_segment(segs[0]) };
     match (segs.len(), key) {
-        (1, None) if *m == Method::GET => query(sh, w, req, set, entity, pk),
+        (1, None) if *m == Method::GET => query(sh, w, req, set, entity, pk, now),
         (1, None) if *m == Method::POST => create(sh, w, req, set, entity, pk, None, now, journal),
         (1, Some(id)) => match *m {
             Method::GET => get_one(sh, w, req, set, entity, pk, id),

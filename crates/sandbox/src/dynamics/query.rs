@@ -26,7 +26,7 @@ pub(super) fn entity_json(schema: &Schema, row: &Row, fields: &[usize]) -> Value
 }
 
 /// `$select` (primary key always included) or every column.
-fn select(req: &Req, schema: &Schema, entity: &str, pk: &str) -> Result<(Vec<usize>, Option<String>), Resp> {
+pub(super) fn select(req: &Req, schema: &Schema, entity: &str, pk: &str) -> Result<(Vec<usize>, Option<String>), Resp> {
     let Some(sel) = req.q("$select").filter(|s| !s.trim().is_empty()) else {
         return Ok(((0..schema.fields.len()).collect(), None));
     };
@@ -70,11 +70,11 @@ fn order(req: &Req, schema: &Schema, entity: &str) -> Result<Vec<(usize, bool)>,
     Ok(out)
 }
 
-fn page_size(req: &Req) -> Option<usize> {
+pub(super) fn page_size(req: &Req) -> Option<usize> {
     prefer(req, "odata.maxpagesize").and_then(|v| v.parse::<usize>().ok()).map(|n| n.clamp(1, MAX_PAGE))
 }
 
-fn page_number(req: &Req) -> Result<usize, Resp> {
+pub(super) fn page_number(req: &Req) -> Result<usize, Resp> {
     match req.q("$skiptoken") {
         None => Ok(1),
         Some(tok) => tok
@@ -178,7 +178,19 @@ pub(super) fn run_query(
     r
 }
 
-pub(super) fn query(sh: &Shared, w: &mut World, req: &Req, set: &str, entity: &str, pk: &str) -> Resp {
+pub(super) fn query(sh: &Shared, w: &mut World, req: &Req, set: &str, entity: &str, pk: &str, now: i64) -> Resp {
+    if super::changes::wanted(req) {
+        // Only contacts have change tracking enabled in the emulated org.
+        return if set == "contacts" {
+            super::changes::tracked(sh, w, req, now)
+        } else {
+            super::error(
+                StatusCode::BAD_REQUEST,
+                "0x80072491",
+                &format!("Entity {entity} isn't enabled for change tracking."),
+            )
+        };
+    }
     let t = table(w, set);
     let schema = t.schema.clone();
     let rows: Vec<(&Uuid, &Row)> = t.rows.iter().collect();

@@ -19,6 +19,9 @@ pub(super) enum Undo {
 pub(super) type Journal = Option<Vec<Undo>>;
 
 pub(super) fn put_row(w: &mut World, set: &'static str, key: Uuid, row: Option<Row>, journal: &mut Journal) {
+    if set == "contacts" {
+        w.dv_contact_changed(key);
+    }
     let t = table(w, set);
     let old = match row {
         Some(r) => t.rows.insert(key, r),
@@ -51,6 +54,10 @@ pub(super) fn rollback(w: &mut World, journal: Vec<Undo>) {
     for u in journal.into_iter().rev() {
         match u {
             Undo::Row(set, key, old) => {
+                // A rolled-back change is a change too: a delta already served may have shown it.
+                if set == "contacts" {
+                    w.dv_contact_changed(key);
+                }
                 let t = table(w, set);
                 match old {
                     Some(r) => t.rows.insert(key, r),

@@ -71,6 +71,8 @@ impl World {
             dv_members: BTreeMap::new(),
             dv_tasks: Table::new(dv_task_schema()),
             dv_emailevents: Table::new(dv_emailevent_schema()),
+            dv_version: 1_000,
+            dv_contact_versions: BTreeMap::new(),
             cp_profiles: Table::new(cp_profile_schema()),
             cp_products: Table::new(cp_product_schema()),
             cp_services: Vec::new(),

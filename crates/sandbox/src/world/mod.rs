@@ -79,6 +79,11 @@ pub(crate) struct World {
     pub dv_members: BTreeMap<Uuid, BTreeMap<Uuid, Uuid>>,
     pub dv_tasks: Table<Uuid>,
     pub dv_emailevents: Table<Uuid>,
+    /// Change tracking on `contacts`: the org's row version (it only grows) and, per contact
+    /// created, edited or deleted since the data was generated, the version of its last change.
+    /// A contact listed here but absent from `dv_contacts` was deleted.
+    pub dv_version: i64,
+    pub dv_contact_versions: BTreeMap<Uuid, i64>,
 
     pub cp_profiles: Table<String>,
     pub cp_products: Table<String>,
@@ -209,6 +214,12 @@ impl World {
             dynamics_lists: self.dv_lists.rows.len(),
             campaign_profiles: self.cp_profiles.rows.len(),
         }
+    }
+
+    /// Records that contact `id` was created, changed or deleted (change tracking).
+    pub(crate) fn dv_contact_changed(&mut self, id: Uuid) {
+        self.dv_version += 1;
+        self.dv_contact_versions.insert(id, self.dv_version);
     }
 
     pub(crate) fn next_sf_id(&mut self, prefix: &str) -> String {

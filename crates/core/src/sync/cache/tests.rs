@@ -98,9 +98,10 @@ fn a_bulk_load_drops_the_id_indexes_only_for_an_empty_cache_and_builds_them_at_t
         .write(&mut conn, &[record("a@example.com", "1", "2026-01-01T00:00:00Z", Some("A"), None, None)])
         .unwrap();
     end_bulk_load(&conn).unwrap();
-    assert_eq!(indexes(&conn), 3);
+    // Marketo, Salesforce contact, Salesforce lead and Dynamics contact IDs.
+    assert_eq!(indexes(&conn), 4);
     assert!(!begin_bulk_load(&conn).unwrap(), "a cache with people keeps its indexes");
-    assert_eq!(indexes(&conn), 3);
+    assert_eq!(indexes(&conn), 4);
 }
 
 #[test]
@@ -153,4 +154,62 @@ fn a_bulk_load_rebuilds_the_indexes_exactly_as_the_migrations_define_them() {
     assert!(definitions(&conn).iter().all(Option::is_none));
     end_bulk_load(&conn).unwrap();
     assert_eq!(definitions(&conn), migrated);
+}
+
+#[test]
+fn dynamics_fills_empty_cells_and_ranks_below_marketo_and_salesforce_under_the_wins_rules() {
+    let (_d, store) = store();
+    let mut conn = store.connect().unwrap();
+    let at = "2026-01-01T00:00:00Z";
+    let later = "2026-03-01T00:00:00Z";
+    // Dynamics first: its values fill the empty cells.
+    CacheWriter::new(Source::DynamicsContact, &[])
+        .write(&mut conn, &[record("a@example.com", "dyn-1", later, Some("Dyn"), Some("Dyn Co"), Some(false))])
+        .unwrap();
+    let p = person(&store, "a@example.com");
+    assert_eq!(p.dyn_contact_id.as_deref(), Some("dyn-1"));
+    assert_eq!(p.provenance["first_name"], "dynamics");
+    // Marketo replaces a Dynamics value even where Salesforce wins (it would an empty cell)...
+    CacheWriter::new(Source::Marketo, &[])
+        .write(&mut conn, &[record("a@example.com", "1", at, Some("Mk"), None, Some(true))])
+        .unwrap();
+    let p = person(&store, "a@example.com");
+    assert_eq!((p.first_name.as_deref(), p.provenance["first_name"].as_str()), (Some("Mk"), "marketo"));
+    assert_eq!(p.unsubscribed, Some(true));
+    assert_eq!(p.provenance["company"], "dynamics", "a field Marketo left empty keeps Dynamics's value");
+    // ...and Dynamics, even with a newer record, does not replace Marketo's or Salesforce's.
+    CacheWriter::new(Source::SalesforceContact, &[])
+        .write(&mut conn, &[record("a@example.com", "003A", at, None, Some("SF Co"), None)])
+        .unwrap();
+    let (c, _) = CacheWriter::new(Source::DynamicsContact, &[])
+        .write(
+            &mut conn,
+            &[record("a@example.com", "dyn-1", "2026-04-01T00:00:00Z", Some("Dyn2"), Some("Dyn2 Co"), None)],
+        )
+        .unwrap();
+    assert_eq!(c.conflicts, 1);
+    let p = person(&store, "a@example.com");
+    assert_eq!((p.first_name.as_deref(), p.company.as_deref()), (Some("Mk"), Some("SF Co")));
+    assert_eq!(
+        (p.marketo_id.as_deref(), p.sf_contact_id.as_deref(), p.dyn_contact_id.as_deref()),
+        (Some("1"), Some("003A"), Some("dyn-1"))
+    );
+}
+
+#[test]
+fn most_recent_compares_all_three_systems() {
+    let (_d, store) = store();
+    let mut conn = store.connect().unwrap();
+    let rules = [(PersonField::FirstName, ConflictRule::MostRecent)];
+    CacheWriter::new(Source::Marketo, &rules)
+        .write(&mut conn, &[record("b@example.com", "2", "2026-02-01T00:00:00Z", Some("Mk"), None, None)])
+        .unwrap();
+    CacheWriter::new(Source::DynamicsContact, &rules)
+        .write(&mut conn, &[record("b@example.com", "dyn-2", "2026-03-01T00:00:00Z", Some("Dyn"), None, None)])
+        .unwrap();
+    assert_eq!(person(&store, "b@example.com").first_name.as_deref(), Some("Dyn"), "Dynamics's record is the newest");
+    CacheWriter::new(Source::SalesforceContact, &rules)
+        .write(&mut conn, &[record("b@example.com", "003B", "2026-02-15T00:00:00Z", Some("Sf"), None, None)])
+        .unwrap();
+    assert_eq!(person(&store, "b@example.com").first_name.as_deref(), Some("Dyn"), "older than Dynamics's: kept");
 }

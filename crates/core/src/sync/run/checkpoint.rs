@@ -129,7 +129,7 @@ impl Ctx<'_> {
 
     /// Writes a batch, its rejections and the checkpoint in one transaction.
     pub(super) fn commit_batch(&mut self, source: Source, batch: &[SourceRecord], rejected: &[Rejected]) -> Result<()> {
-        let system = if source == Source::Marketo { "marketo" } else { "salesforce" };
+        let system = source.system();
         self.count_calls();
         let mapping = &self.mapping;
         let writer = self.writers.entry(source).or_insert_with(|| {
@@ -181,6 +181,9 @@ impl Ctx<'_> {
             Source::Marketo => "UPDATE people SET marketo_id = NULL, marketo_modified_at = NULL WHERE marketo_id = ?1",
             Source::SalesforceContact => "UPDATE people SET sf_contact_id = NULL WHERE sf_contact_id = ?1",
             Source::SalesforceLead => "UPDATE people SET sf_lead_id = NULL WHERE sf_lead_id = ?1",
+            Source::DynamicsContact => {
+                "UPDATE people SET dyn_contact_id = NULL, dynamics_modified_at = NULL WHERE dyn_contact_id = ?1"
+            }
         };
         let tx = self.conn.transaction()?;
         let mut deleted = 0;
@@ -190,7 +193,11 @@ impl Ctx<'_> {
                 deleted += clear.execute([id])? as u64;
             }
         }
-        tx.execute("DELETE FROM people WHERE marketo_id IS NULL AND sf_contact_id IS NULL AND sf_lead_id IS NULL", [])?;
+        tx.execute(
+            "DELETE FROM people WHERE marketo_id IS NULL AND sf_contact_id IS NULL AND sf_lead_id IS NULL
+                AND dyn_contact_id IS NULL",
+            [],
+        )?;
         self.cp.counts.deleted += deleted;
         save(&tx, &self.run_id, &self.cp, RunState::Running)?;
         tx.commit()?;

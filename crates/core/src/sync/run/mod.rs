@@ -1,4 +1,5 @@
-//! Sync runs: a full or incremental pass over Marketo and Salesforce into the people cache,
+//! Sync runs: a full or incremental pass over Marketo, Salesforce and (when connected) Dynamics
+//! 365 contacts into the people cache,
 //! with a checkpoint committed together with every batch (so a killed run resumes where it
 //! stopped), progress, cancel, quota awareness (estimate, ceiling, pause until the reset) and a
 //! history with counts and per-record errors.
@@ -22,6 +23,7 @@ use crate::{Error, ErrorCode, Result, Workspace, msg};
 use checkpoint::{begin, save};
 
 mod checkpoint;
+mod dynamics;
 mod history;
 mod marketo;
 mod quota;
@@ -46,6 +48,7 @@ pub struct SyncCounts {
     pub errors: u64,
     pub marketo_calls: u64,
     pub salesforce_calls: u64,
+    pub dynamics_calls: u64,
 }
 
 impl SyncCounts {
@@ -68,6 +71,7 @@ pub enum Phase {
     SalesforceContacts,
     SalesforceLeads,
     SalesforceDeleted,
+    DynamicsContacts,
     Activities,
     Done,
 }
@@ -79,7 +83,8 @@ impl Phase {
             Self::MarketoDeleted => Self::SalesforceContacts,
             Self::SalesforceContacts => Self::SalesforceLeads,
             Self::SalesforceLeads => Self::SalesforceDeleted,
-            Self::SalesforceDeleted => Self::Activities,
+            Self::SalesforceDeleted => Self::DynamicsContacts,
+            Self::DynamicsContacts => Self::Activities,
             Self::Activities | Self::Done => Self::Done,
         }
     }
@@ -89,10 +94,11 @@ impl Phase {
         match self {
             Self::MarketoLeads => (0.0, 0.45),
             Self::MarketoDeleted => (0.45, 0.02),
-            Self::SalesforceContacts => (0.47, 0.2),
-            Self::SalesforceLeads => (0.67, 0.2),
-            Self::SalesforceDeleted => (0.87, 0.03),
-            Self::Activities => (0.9, 0.1),
+            Self::SalesforceContacts => (0.47, 0.15),
+            Self::SalesforceLeads => (0.62, 0.15),
+            Self::SalesforceDeleted => (0.77, 0.03),
+            Self::DynamicsContacts => (0.8, 0.12),
+            Self::Activities => (0.92, 0.08),
             Self::Done => (1.0, 0.0),
         }
     }
@@ -150,11 +156,19 @@ pub struct RunOptions {
     pub pause_poll: Duration,
     /// The first wait between polls of a Marketo extract job (it grows to 30 s).
     pub job_poll: Duration,
+    /// Dynamics contacts asked for per page (`Prefer: odata.maxpagesize`): Dataverse's largest,
+    /// 5,000, unless a test wants to see paging on a small org.
+    pub dynamics_page_size: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { full: false, pause_poll: Duration::from_secs(60), job_poll: Duration::from_secs(2) }
+        Self {
+            full: false,
+            pause_poll: Duration::from_secs(60),
+            job_poll: Duration::from_secs(2),
+            dynamics_page_size: 5000,
+        }
     }
 }
 
@@ -168,7 +182,7 @@ impl RunOptions {
             .iter()
             .any(|c| (c.id == marketo || c.id == salesforce) && c.is_sandbox);
         Ok(if sandbox {
-            Self { full, job_poll: Duration::from_millis(200), pause_poll: Duration::from_secs(2) }
+            Self { full, job_poll: Duration::from_millis(200), pause_poll: Duration::from_secs(2), ..Self::default() }
         } else {
             Self { full, ..Self::default() }
         })
@@ -234,6 +248,8 @@ struct Ctx<'a> {
     conn: Connection,
     mk: MarketoClient,
     sf: SalesforceClient<'a>,
+    /// The Dynamics connection the sync reads contacts from, if any.
+    dv: Option<dynamics::DynamicsReader<'a>>,
     mapping: Mapping,
     settings: SyncSettings,
     options: RunOptions,
@@ -245,7 +261,8 @@ struct Ctx<'a> {
     phase_fraction: f64,
     mk_calls0: u64,
     sf_calls0: u64,
-    calls_base: (u64, u64),
+    dv_calls0: u64,
+    calls_base: (u64, u64, u64),
     writers: std::collections::HashMap<Source, CacheWriter>,
     /// Per-record errors stored for this run so far (a resumed run starts from the database).
     stored_errors: u64,
@@ -280,12 +297,19 @@ pub async fn run(
         conn.query_row("SELECT count(*) FROM sync_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;
     let mk_calls0 = mk.http().budget().calls();
     let sf_calls0 = sf.http().budget().calls();
-    let calls_base = (cp.counts.marketo_calls, cp.counts.salesforce_calls);
+    let dv = match ws.store().read(crate::sync::dynamics_match::source_connection)? {
+        Some(id) => Some(dynamics::DynamicsReader::load(ws, vault, &id)?),
+        None => None,
+    };
+    let dv_calls0 = dv.as_ref().map_or(0, |d| d.http().budget().calls());
+    let calls_base = (cp.counts.marketo_calls, cp.counts.salesforce_calls, cp.counts.dynamics_calls);
     let mut ctx = Ctx {
         calls_base,
         conn,
         mk,
         sf,
+        dv,
+        dv_calls0,
         mapping,
         settings,
         options,
@@ -392,6 +416,7 @@ impl Ctx<'_> {
                 Phase::SalesforceLeads => self.salesforce(SfObject::Lead).await,
                 Phase::SalesforceDeleted if self.cp.full => Ok(()),
                 Phase::SalesforceDeleted => self.salesforce_deleted().await,
+                Phase::DynamicsContacts => self.dynamics_contacts().await,
                 Phase::Activities if !self.settings.log_activities => Ok(()),
                 Phase::Activities => self.activities().await,
                 Phase::Done => Ok(()),
@@ -421,6 +446,12 @@ impl Ctx<'_> {
             self.calls_base.0 + self.mk.http().budget().calls().saturating_sub(self.mk_calls0);
         self.cp.counts.salesforce_calls =
             self.calls_base.1 + self.sf.http().budget().calls().saturating_sub(self.sf_calls0);
+        if let Some(dv) = &self.dv {
+            // The org's budget is shared with other jobs: this counts every call made on it
+            // while the run went on, an upper bound of the run's own.
+            self.cp.counts.dynamics_calls =
+                self.calls_base.2 + dv.http().budget().calls().saturating_sub(self.dv_calls0);
+        }
     }
 
     pub(super) fn emit(&mut self, force: bool) {

@@ -1,0 +1,130 @@
+//! Dynamics 365 from the command line, against the sandbox: connecting with `--match-by`, the
+//! sync reading Dynamics contacts, `people search --json` with each person's contact ID and how
+//! it was matched (R13), and `connections match` changing the matching.
+
+mod common;
+
+use common::{json, liaison, run as with_stdin};
+
+/// What a command said, on either stream (errors go to stdout as JSON under `--json`).
+fn said(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn r13_dynamics_contacts_are_synced_and_people_show_their_contact_and_match() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt
+        .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig {
+            people: 120,
+            auto_approve: true,
+            time_scale: 50.0,
+            ..Default::default()
+        }))
+        .unwrap();
+    let e = sandbox.endpoints().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(&liaison(d).args(["--json", "activate", "--name", "Ada", "--email", "ada@example.com"]).output().unwrap());
+    let mk = &e.marketo;
+    json(&with_stdin(
+        d,
+        &["--json", "connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"],
+        &mk.client_secret,
+    ));
+    let sf = &e.salesforce;
+    json(&with_stdin(
+        d,
+        &[
+            "--json",
+            "connect",
+            "salesforce",
+            "--login-url",
+            &sf.login_url,
+            "--client-id",
+            &sf.client_id,
+            "--with-secret",
+            "--sandbox",
+        ],
+        &sf.client_secret,
+    ));
+    let dv = &e.dynamics;
+    let connect = |match_by: &str| {
+        liaison(d)
+            .args([
+                "--json",
+                "connect",
+                "dynamics",
+                "--org-url",
+                &dv.org_url,
+                "--authority-url",
+                &dv.authority_url,
+                "--client-id",
+                &dv.client_id,
+                "--name",
+                "Dynamics – production",
+                "--sandbox",
+                "--match-by",
+                match_by,
+            ])
+            .output()
+            .unwrap()
+    };
+    // A malformed matching is refused before any sign-in.
+    let bad = connect("customer id");
+    assert!(!bad.status.success());
+    assert!(said(&bad).contains("FIELD=ATTRIBUTE"), "{bad:?}");
+    let connection = json(&connect("email"));
+    let id = connection["id"].as_str().unwrap().to_owned();
+    json(
+        &liaison(d)
+            .args([
+                "--json",
+                "settings",
+                "sync",
+                "--history-from",
+                liaison_sandbox::Sandbox::data_since(),
+                "--activities",
+                "off",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let preview = json(&liaison(d).args(["--json", "sync", "preview"]).output().unwrap());
+    assert_eq!(preview["fields"]["rows"][0]["dynamics"]["name"], "emailaddress1", "{preview}");
+    let report = json(&liaison(d).args(["--json", "sync", "run"]).output().unwrap());
+    assert_eq!(report["state"], "succeeded", "{report}");
+    assert!(report["counts"]["dynamics_calls"].as_u64().unwrap() > 0, "{report}");
+    let found = json(&liaison(d).args(["--json", "people", "search", "example", "--limit", "200"]).output().unwrap());
+    let people = found.as_array().unwrap();
+    let matched = people
+        .iter()
+        .find(|p| p["dynamics"]["result"]["kind"] == "matched")
+        .unwrap_or_else(|| panic!("someone matches a contact: {found}"));
+    assert_eq!(matched["dynamics"]["by"]["kind"], "email");
+    assert_eq!(matched["dynamics"]["connection_id"], id.as_str());
+    assert_eq!(matched["dynamics"]["result"]["contact_id"], matched["dyn_contact_id"]);
+    assert!(people.iter().all(|p| p["dynamics"]["result"]["kind"].is_string()), "every person has a match result");
+    // The text view names the contact and the matching.
+    let text = liaison(d).args(["people", "search", matched["email"].as_str().unwrap()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("by email"), "{text:?}");
+    // Changing the matching.
+    let set = json(
+        &liaison(d)
+            .args(["--json", "connections", "match", "--connection", &id, "sf_contact_id=jobtitle"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(set, serde_json::json!({"kind": "key", "field": "sf_contact_id", "attribute": "jobtitle"}));
+    let bad =
+        liaison(d).args(["connections", "match", "--connection", &id, "sf_contact_id=Job Title"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(said(&bad).contains("logical name"), "{bad:?}");
+    let unknown = liaison(d).args(["connections", "match", "--connection", "nope", "email"]).output().unwrap();
+    assert!(said(&unknown).contains("nope"), "{unknown:?}");
+    let report = json(&liaison(d).args(["--json", "sync", "run"]).output().unwrap());
+    assert_eq!(report["state"], "succeeded", "{report}");
+    let found = json(&liaison(d).args(["--json", "people", "search", "example", "--limit", "5"]).output().unwrap());
+    assert_eq!(found[0]["dynamics"]["by"]["kind"], "key", "{found}");
+    rt.block_on(sandbox.shutdown());
+}
