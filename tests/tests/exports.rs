@@ -1,6 +1,8 @@
-//! Exports on the real desktop app: with Salesforce and Marketo connected to the built-in sandbox
-//! and a sync that filled the cache, add a Marketo destination on the sandbox's first static
-//! list, create a segment of everyone, create an export of it, run it and wait for the summary.
+//! Exports on the real desktop app: with Salesforce, Marketo and Dynamics 365 connected to the
+//! built-in sandbox and a sync that filled the cache, add a Marketo destination on the sandbox's
+//! first static list, create a segment of everyone, create an export of it, run it and wait for
+//! the summary; then the same segment to a new Dynamics 365 marketing list, with the people no
+//! contact stands for reported as unmatched.
 
 use liaison_e2e::{Desktop, button, labelled, xpath_literal};
 
@@ -12,6 +14,13 @@ const FIRST_LIST_ID: &str = "1000";
 /// its end (the steps of sync.rs, without its checks of the preview).
 async fn connected_and_synced(app: &Desktop) -> anyhow::Result<()> {
     app.activate_and_connect_the_sandbox().await?;
+    // Dynamics 365: the sandbox's org, filled in by marking the connection as the sandbox's.
+    app.open_settings("Dynamics 365").await?;
+    app.click(&labelled("Sandbox connection")).await?;
+    app.click(&button("Sign in and connect")).await?;
+    app.wait_for("//*[@role='dialog']", 10).await?;
+    app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
+    app.wait_for("//table//*[contains(normalize-space(), 'Dynamics 365 (Sandbox)')]", 60).await?;
     app.open_settings("Data sync").await?;
     app.click(&button("Sync")).await?;
     app.wait_for("//table[caption[normalize-space()='API calls this sync needs, per system']]", 60).await?;
@@ -91,5 +100,38 @@ async fn destination_segment_and_export_then_a_run_adds_people_to_the_list() -> 
     let history = "//table[caption[normalize-space()='Export runs']]";
     app.wait_for(&format!("{history}//tbody/tr[1][th[normalize-space()='Everyone to the newsletter']]//*[normalize-space()='Succeeded']"), 20)
         .await?;
+
+    // Dynamics 365 (seed 003): a new marketing list, the same segment; only people matched to an
+    // existing contact are added, the others are reported as unmatched (R14).
+    app.click(&tab("Destinations")).await?;
+    app.click(&button("Add destination")).await?;
+    app.click(&labelled("Dynamics 365 marketing list")).await?;
+    app.wait_for("//form[@aria-labelledby]//h2[normalize-space()='Add a Dynamics 365 destination']", 10).await?;
+    app.fill("Display name", "Sandbox webinar").await?;
+    app.click(&labelled("Create a new list")).await?;
+    app.fill("New list name", "Webinar invitees").await?;
+    app.click(&labelled("I have read and accept the data privacy and compliance notice.")).await?;
+    app.click(&button("Save destination")).await?;
+    let created = app
+        .wait_for("//p[@role='status'][starts-with(normalize-space(), 'Created the list')] | //*[@role='alert']", 60)
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(created.contains("Webinar invitees"), "the Dynamics destination was not saved: {created}");
+    app.click(&tab("Exports")).await?;
+    app.click(&button("New export")).await?;
+    app.wait_for("//p[normalize-space()='Saving does not run the export.']", 20).await?;
+    app.fill("Name", "Everyone to the webinar").await?;
+    app.find(&labelled("Destination")).await?.select_by_label("Sandbox webinar").await?;
+    app.click(&labelled("Everyone")).await?;
+    app.click(&button("Save export")).await?;
+    app.wait_for("//p[@role='status'][contains(normalize-space(), 'Everyone to the webinar” saved.')]", 60).await?;
+    app.click(&button("Run export Everyone to the webinar")).await?;
+    let end = "//p[@data-testid='export-finished'][contains(normalize-space(), 'Everyone to the webinar')] | //*[@role='alert']";
+    let text = app.wait_for(end, 300).await?.text().await?;
+    app.screenshot("exports-dynamics-finished").await?;
+    anyhow::ensure!(text.contains("Succeeded:"), "the Dynamics export did not succeed: {text}");
+    let (added, unmatched) = (count_before(&text, "added").unwrap_or(0), count_before(&text, "unmatched").unwrap_or(0));
+    anyhow::ensure!(added > 0 && unmatched > 0, "matched contacts added, the rest unmatched: {text}");
     app.close().await
 }

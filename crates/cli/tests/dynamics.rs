@@ -11,12 +11,15 @@ fn said(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-#[test]
-fn r13_dynamics_contacts_are_synced_and_people_show_their_contact_and_match() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
+/// A sandbox of `people` and a workspace activated by Ada with Marketo and Salesforce connected
+/// to it.
+fn marketo_and_salesforce(
+    rt: &tokio::runtime::Runtime,
+    people: usize,
+) -> (liaison_sandbox::Sandbox, tempfile::TempDir) {
     let sandbox = rt
         .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig {
-            people: 120,
+            people,
             auto_approve: true,
             time_scale: 50.0,
             ..Default::default()
@@ -48,6 +51,15 @@ fn r13_dynamics_contacts_are_synced_and_people_show_their_contact_and_match() {
         ],
         &sf.client_secret,
     ));
+    (sandbox, dir)
+}
+
+#[test]
+fn r13_dynamics_contacts_are_synced_and_people_show_their_contact_and_match() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, dir) = marketo_and_salesforce(&rt, 120);
+    let e = sandbox.endpoints().clone();
+    let d = dir.path();
     let dv = &e.dynamics;
     let connect = |match_by: &str| {
         liaison(d)
@@ -126,5 +138,112 @@ fn r13_dynamics_contacts_are_synced_and_people_show_their_contact_and_match() {
     assert_eq!(report["state"], "succeeded", "{report}");
     let found = json(&liaison(d).args(["--json", "people", "search", "example", "--limit", "5"]).output().unwrap());
     assert_eq!(found[0]["dynamics"]["by"]["kind"], "key", "{found}");
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn r14_a_segment_is_exported_to_a_new_dynamics_list_with_the_unmatched_reported() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, dir) = marketo_and_salesforce(&rt, 150);
+    let dv = sandbox.endpoints().dynamics.clone();
+    let d = dir.path();
+    json(
+        &liaison(d)
+            .args([
+                "--json",
+                "connect",
+                "dynamics",
+                "--org-url",
+                &dv.org_url,
+                "--authority-url",
+                &dv.authority_url,
+                "--client-id",
+                &dv.client_id,
+                "--name",
+                "Dynamics – production",
+                "--sandbox",
+            ])
+            .output()
+            .unwrap(),
+    );
+    json(
+        &liaison(d)
+            .args([
+                "--json",
+                "settings",
+                "sync",
+                "--history-from",
+                liaison_sandbox::Sandbox::data_since(),
+                "--activities",
+                "off",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let synced = json(&liaison(d).args(["--json", "sync", "run"]).output().unwrap());
+    assert_eq!(synced["state"], "succeeded", "{synced}");
+    // Without the notice accepted, nothing is created in Dynamics.
+    let refused = liaison(d)
+        .args([
+            "export",
+            "destination",
+            "add",
+            "dynamics",
+            "--name",
+            "Webinar",
+            "--connection",
+            "dynamics",
+            "--new-list",
+            "Webinar invitees",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "{refused:?}");
+    let destination = json(
+        &liaison(d)
+            .args([
+                "--json",
+                "export",
+                "destination",
+                "add",
+                "dynamics",
+                "--name",
+                "Webinar",
+                "--connection",
+                "dynamics",
+                "--new-list",
+                "Webinar invitees",
+                "--accept-privacy-notice",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(destination["kind"], "dynamics", "{destination}");
+    assert_eq!(destination["dynamics"]["created_by_liaison"], true);
+    let listed = liaison(d).args(["export", "destination", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Dynamics 365 list Webinar invitees"), "{listed:?}");
+    json(&liaison(d).args(["--json", "segment", "create", "Everyone"]).output().unwrap());
+    json(
+        &liaison(d)
+            .args(["--json", "export", "create", "Webinar", "--destination", "Webinar", "--segment", "Everyone"])
+            .output()
+            .unwrap(),
+    );
+    let dry = json(&liaison(d).args(["--json", "export", "run", "Webinar", "--dry-run"]).output().unwrap());
+    assert!(dry["added"].as_u64().unwrap() > 0 && dry["unmatched"].as_u64().unwrap() > 0, "{dry}");
+    assert!(!dry["samples"]["unmatched"].as_array().unwrap().is_empty(), "{dry}");
+    let run = liaison(d).args(["--json", "export", "run", "Webinar"]).output().unwrap();
+    assert!(run.status.success(), "unmatched people are not failures: {run:?}");
+    let report = json(&run);
+    assert_eq!(
+        (report["added"].clone(), report["unmatched"].clone()),
+        (dry["added"].clone(), dry["unmatched"].clone())
+    );
+    assert_eq!(report["failed"], 0);
+    let results = liaison(d).args(["export", "results", report["run_id"].as_str().unwrap()]).output().unwrap();
+    let csv = String::from_utf8_lossy(&results.stdout).to_string();
+    assert_eq!(csv.matches(",Unmatched,").count() as u64, report["unmatched"].as_u64().unwrap(), "{csv}");
+    let again = json(&liaison(d).args(["--json", "export", "run", "Webinar"]).output().unwrap());
+    assert_eq!((again["added"].as_u64(), again["calls"].as_u64()), (Some(0), Some(0)), "{again}");
     rt.block_on(sandbox.shutdown());
 }
