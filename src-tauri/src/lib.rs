@@ -26,6 +26,13 @@ pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
             commands::sync::start_scheduler(app.handle().clone());
             Ok(())
         })
+        // A file dropped on the window is one the page may open (csv_open refuses others).
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                use tauri::Manager;
+                window.state::<AppState>().choose_files(paths.iter().map(|p| p.as_path()));
+            }
+        })
         .invoke_handler(commands::handler())
 }
 

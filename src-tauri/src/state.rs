@@ -1,6 +1,7 @@
 //! What the shell holds while it runs: the opened workspace and vault (or the reasons they could
 //! not open), and the embedded sandbox once the admin starts it.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +34,9 @@ pub struct AppState {
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     /// The CSV file open in the invite wizard, as inspected.
     pub csv: tokio::sync::Mutex<Option<(PathBuf, Inspection)>>,
+    /// Files the admin chose in the native dialog or dropped on the window: the only ones the
+    /// webview may have opened (a path typed into, or forged by, the page is refused).
+    chosen_files: Mutex<HashSet<PathBuf>>,
     /// The last invitation batch and the file it came from, for its results file.
     pub last_batch: tokio::sync::Mutex<Option<(PathBuf, Inspection, BatchSummary)>>,
     /// The delivery of the outbox this app runs, if any (one at a time).
@@ -81,12 +85,27 @@ impl AppState {
             vault,
             sandbox: Default::default(),
             csv: Default::default(),
+            chosen_files: Default::default(),
             last_batch: Default::default(),
             delivery: Default::default(),
             sync: Default::default(),
             export: Default::default(),
             notifications: Notifications::System,
         }
+    }
+
+    /// Notes files the admin chose in the native dialog or dropped on the window.
+    pub fn choose_files<'p>(&self, paths: impl IntoIterator<Item = &'p std::path::Path>) {
+        let mut chosen = self.chosen_files.lock().unwrap_or_else(|p| p.into_inner());
+        for path in paths {
+            chosen.insert(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
+        }
+    }
+
+    /// Whether the admin chose (or dropped) this file.
+    pub fn was_chosen(&self, path: &std::path::Path) -> bool {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.chosen_files.lock().unwrap_or_else(|p| p.into_inner()).contains(&path)
     }
 
     /// Keeps notifications in a list instead of showing them (tests); returns the list.

@@ -291,6 +291,10 @@ fn r4_inviting_through_ipc_joins_everyone_and_lists_the_invitation() {
     // A CSV opened in the wizard is previewed with the mapping the admin reviewed.
     let csv = dir.path().join("team.csv");
     std::fs::write(&csv, "Work Email;Name\ncarl@example.com;Carl Doe\nbroken;X\n").unwrap();
+    // A path the page names is not read unless the admin chose or dropped that file (#13).
+    let forged = invoke(&main, "csv_open", json!({ "path": csv.display().to_string() })).unwrap_err();
+    assert_eq!(forged["code"], "forbidden", "{forged}");
+    app.state::<AppState>().choose_files([csv.as_path()]);
     let opened = invoke(&main, "csv_open", json!({ "path": csv.display().to_string() })).unwrap();
     assert_eq!(opened["mapping"]["email"], "Work Email");
     let page = invoke(
@@ -307,6 +311,9 @@ fn r4_inviting_through_ipc_joins_everyone_and_lists_the_invitation() {
     )
     .unwrap();
     assert_eq!((report["valid"].clone(), report["invalid"].clone()), (json!(1), json!(1)));
+    // Per-row results come a page at a time, once a file was sent.
+    let none = invoke(&main, "csv_batch_rows", json!({ "offset": 0, "limit": 100 })).unwrap_err();
+    assert_eq!(none["code"], "not_found");
 }
 
 #[test]

@@ -54,6 +54,8 @@ impl Desktop {
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("LIAISON_DATA_DIR", data_dir.path())
+            // The native file dialog cannot be driven: it answers with this file instead.
+            .env("LIAISON_PICK_FILE", data_dir.path().join(PICKED_FILE))
             // No Secret Service on a headless test machine: use the key-file keychain.
             .env("LIAISON_KEYCHAIN", "file")
             // WebKit keeps its own caches and storage under the XDG directories.
@@ -79,6 +81,11 @@ impl Desktop {
             .context("WebDriver session for liaison-desktop")?;
         let driver = desktop_driver.0.take().expect("driver present");
         Ok(Self { client, driver, data_dir })
+    }
+
+    /// The file the app's "Choose a file…" dialog answers with: write it before choosing.
+    pub fn picked_file(&self) -> PathBuf {
+        self.data_dir.path().join(PICKED_FILE)
     }
 
     /// Waits for an element found by XPath.
@@ -125,6 +132,29 @@ impl Desktop {
             .for_element(Locator::XPath(xpath))
             .await
             .with_context(|| format!("no element matches {xpath} within {secs} s"))
+    }
+
+    /// Activates a fresh workspace as Ada, starts the built-in sandbox and connects Salesforce
+    /// (Connect → OK → the browser signs in) and Marketo (the sandbox's credentials), each
+    /// waited for until its page offers Disconnect.
+    pub async fn activate_and_connect_the_sandbox(&self) -> Result<()> {
+        self.expect_heading("Setup").await?;
+        self.open_settings("Integration info").await?;
+        self.fill("Name", "Ada Admin").await?;
+        self.fill("Email", "ada@example.com").await?;
+        self.click(&button("Activate workspace")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
+        self.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
+        self.click(&button("Try Liaison with the sandbox")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
+        self.open_settings("Salesforce").await?;
+        self.click(&button("Connect")).await?;
+        self.wait_for("//*[@role='dialog']", 10).await?;
+        self.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
+        self.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
+        self.open_settings("Marketo").await?;
+        self.click(&button("Connect")).await?;
+        self.wait_for("//button[normalize-space()='Disconnect']", 60).await.map(drop)
     }
 
     /// Saves a screenshot next to the test binary's target dir, for people to look at.
@@ -186,6 +216,9 @@ async fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
     }
     Ok(())
 }
+
+/// The name of the file the native file dialog answers with under test (`LIAISON_PICK_FILE`).
+const PICKED_FILE: &str = "picked.csv";
 
 /// Quotes text for an XPath expression.
 pub fn xpath_literal(text: &str) -> String {

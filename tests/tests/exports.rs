@@ -11,24 +11,7 @@ const FIRST_LIST_ID: &str = "1000";
 /// Activates the workspace, starts the sandbox, connects both systems and runs a full sync to
 /// its end (the steps of sync.rs, without its checks of the preview).
 async fn connected_and_synced(app: &Desktop) -> anyhow::Result<()> {
-    app.expect_heading("Setup").await?;
-    app.open_settings("Integration info").await?;
-    app.fill("Name", "Ada Admin").await?;
-    app.fill("Email", "ada@example.com").await?;
-    app.click(&button("Activate workspace")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
-    app.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
-    app.click(&button("Try Liaison with the sandbox")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
-    app.open_settings("Salesforce").await?;
-    app.click(&button("Connect")).await?;
-    app.wait_for("//*[@role='dialog']", 10).await?;
-    app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
-    app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
-    app.open_settings("Marketo").await?;
-    app.click(&button("Connect")).await?;
-    app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
-
+    app.activate_and_connect_the_sandbox().await?;
     app.open_settings("Data sync").await?;
     app.click(&button("Sync")).await?;
     app.wait_for("//table[caption[normalize-space()='API calls this sync needs, per system']]", 60).await?;

@@ -48,15 +48,16 @@ async fn r4_invite_one_user_and_a_csv_batch_through_the_ui_and_find_the_mail_in_
     app.click("//*[@role='dialog']//button[normalize-space()='Invite']").await?;
     app.wait_for("//*[contains(normalize-space(), 'Invitation sent to bea@example.com')]", 20).await?;
 
-    // Invite via CSV: open by path, change one mapping, preview, send.
-    let csv = app.data_dir.path().join("sales-team.csv");
+    // Invite via CSV: choose the file (the dialog answers with the picked file under test),
+    // change one mapping, preview, send.
+    let csv = app.picked_file();
     std::fs::write(
         &csv,
         "E-mail Address;Full name;Dept\ncarl@example.com;Carl Doe;Sales\ndana@example.com;Dana Roe;Sales\nnot-an-email;Nobody;Sales\n",
     )?;
     app.click(&button("Invite via CSV")).await?;
-    app.fill("File path", &csv.display().to_string()).await?;
-    app.click(&button("Open")).await?;
+    app.click(&button("Choose a file…")).await?;
+    app.wait_for("//p[@role='status'][starts-with(normalize-space(), 'Opened ')]", 20).await?;
     app.click(&button("Next")).await?;
     let dept = app.find(&labelled("Field for Dept")).await?;
     dept.select_by_label("Not imported").await?;

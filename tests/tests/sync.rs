@@ -7,25 +7,7 @@ use liaison_e2e::{Desktop, button, labelled, xpath_literal};
 #[tokio::test]
 async fn field_preview_then_full_sync_to_the_end_then_a_synced_person_has_both_ids() -> anyhow::Result<()> {
     let app = Desktop::launch().await?;
-    app.expect_heading("Setup").await?;
-
-    // Activate, start the sandbox, connect Salesforce and Marketo (as in connect.rs).
-    app.open_settings("Integration info").await?;
-    app.fill("Name", "Ada Admin").await?;
-    app.fill("Email", "ada@example.com").await?;
-    app.click(&button("Activate workspace")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
-    app.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
-    app.click(&button("Try Liaison with the sandbox")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
-    app.open_settings("Salesforce").await?;
-    app.click(&button("Connect")).await?;
-    app.wait_for("//*[@role='dialog']", 10).await?;
-    app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
-    app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
-    app.open_settings("Marketo").await?;
-    app.click(&button("Connect")).await?;
-    app.wait_for("//button[normalize-space()='Disconnect']", 60).await?;
+    app.activate_and_connect_the_sandbox().await?;
 
     // Data sync: Sync action fields → Sync opens the field preview from live describes.
     app.open_settings("Data sync").await?;

@@ -34,6 +34,7 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  NewDynamicsDestination,
   NewExport,
   NewMarketoDestination,
   PackageVerification,
@@ -131,6 +132,7 @@ export const connections: ConnectionSummary[] = [
     owner: "ana@acme.example",
     is_sandbox: false,
     created_at: "2026-11-21T10:00:00Z",
+    usable_by: null,
   },
   {
     id: "c2",
@@ -140,6 +142,7 @@ export const connections: ConnectionSummary[] = [
     owner: null,
     is_sandbox: true,
     created_at: "2026-11-21T11:00:00Z",
+    usable_by: null,
   },
 ];
 
@@ -254,6 +257,9 @@ export const sandboxInfo: SandboxInfo = {
   salesforce_client_id: "sandbox-sf-client",
   marketo_base_url: "http://127.0.0.1:43117/marketo/rest",
   marketo_client_id: "sandbox-mkto-client",
+  dynamics_org_url: "http://127.0.0.1:43117/dynamics",
+  dynamics_authority_url: "http://127.0.0.1:43117/microsoft/organizations",
+  dynamics_client_id: "sandbox-dyn-client",
   people: 5000,
 };
 
@@ -265,6 +271,7 @@ export const marketoConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: null,
 };
 
 export const grants: AccessGrant[] = [
@@ -290,6 +297,7 @@ export const dynamicsConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: { kind: "administrators" },
 };
 
 export const campaignConnection: ConnectionSummary = {
@@ -300,6 +308,7 @@ export const campaignConnection: ConnectionSummary = {
   owner: "ana@acme.example",
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
+  usable_by: null,
 };
 
 /** What the backend's health check finds per system: one failing item on Salesforce and Marketo. */
@@ -578,7 +587,6 @@ export const batchSummary: BatchSummary = {
   existing: 0,
   excluded: 1,
   failed: 0,
-  outcomes: [],
 };
 
 /**
@@ -884,6 +892,7 @@ export const destinations: Destination[] = [
     kind: "marketo",
     name: "JP newsletter",
     marketo: { list_id: 1042, list_name: "Newsletter – Japan", access: { via: "connection", connection_id: "mk1" } },
+    dynamics: null,
     privacy_accepted_by: "ana@acme.example",
     privacy_accepted_at: "2026-11-24T09:00:00Z",
     export_users: ["ana@acme.example", "grace@acme.example"],
@@ -898,6 +907,7 @@ export const destinations: Destination[] = [
       list_name: "Webinar partners 2026",
       access: { via: "own", base_url: "https://123-ABC-456.mktorest.com", client_id: "partner-client-7" },
     },
+    dynamics: null,
     privacy_accepted_by: "grace@acme.example",
     privacy_accepted_at: "2026-11-25T14:30:00Z",
     export_users: ["grace@acme.example"],
@@ -905,10 +915,34 @@ export const destinations: Destination[] = [
   },
 ];
 
+/**
+ * A Dynamics 365 destination on the workspace's Dynamics connection (dy1), whose marketing list
+ * Liaison created. Not in `destinations`: tests that want it add it (see `withDynamics`).
+ */
+export const dynamicsDestination: Destination = {
+  id: "d3",
+  kind: "dynamics",
+  name: "Contoso newsletter",
+  marketo: null,
+  dynamics: {
+    connection_id: "dy1",
+    list_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    list_name: "Newsletter – Contoso",
+    created_by_liaison: true,
+  },
+  privacy_accepted_by: "ana@acme.example",
+  privacy_accepted_at: "2026-11-28T09:00:00Z",
+  export_users: ["ana@acme.example"],
+  created_at: "2026-11-28T09:00:00Z",
+};
+
 /** What export_destination_delete_confirmation answers for `name`. */
 export function deleteConfirmation(name: string): string {
-  const list = destinations.find((d) => d.name === name)?.marketo?.list_name ?? "?";
-  return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. The static list “${list}” stays in Marketo as it is, with its members.`;
+  const destination = [...destinations, dynamicsDestination].find((d) => d.name === name);
+  const stays = destination?.dynamics
+    ? `The marketing list “${destination.dynamics.list_name}” stays in Dynamics 365 as it is, with its members.`
+    : `The static list “${destination?.marketo?.list_name ?? "?"}” stays in Marketo as it is, with its members.`;
+  return `Delete “${name}”? Its exports stop and are removed; their run history stays readable. ${stays}`;
 }
 
 /** Two exports: “JP weekly” to JP newsletter with names and country, and one with a problem. */
@@ -943,6 +977,27 @@ export const exportsFixture: Export[] = [
   },
 ];
 
+/** An export to the Dynamics 365 destination: it maps email only (R14: nothing else is sent). */
+export const dynamicsExport: Export = {
+  id: "e3",
+  name: "Contoso weekly",
+  destination_id: "d3",
+  destination: "Contoso newsletter",
+  segments: ["Japan"],
+  mapping: [{ attribute: "email", cache_field: "email", target_field: "emailaddress1" }],
+  schedule: { kind: "manual" },
+  created_at: "2026-11-28T09:30:00Z",
+  updated_at: "2026-11-28T09:30:00Z",
+  problem: null,
+};
+
+/** The Dynamics connection, destination and export on top of the defaults. */
+export const withDynamics = {
+  connections_list: () => [...connections, marketoConnection, dynamicsConnection],
+  export_destinations_list: () => [...destinations, dynamicsDestination],
+  exports_list: () => [...exportsFixture, dynamicsExport],
+};
+
 /** The export as export_create/export_update answer it for `request`. */
 export function savedExport(request: NewExport): Export {
   const target: Record<string, string> = {
@@ -970,7 +1025,7 @@ export function savedExport(request: NewExport): Export {
 
 export const dryRunFixture: DryRun = {
   export: "JP weekly",
-  counts: { people: 1234, added: 1000, updated: 200, removed: 5, unchanged: 27, skipped: 2 },
+  counts: { people: 1234, added: 1000, updated: 200, removed: 5, unchanged: 27, skipped: 2, unmatched: 0 },
   added: ["aiko.tanaka@example.jp", "ken@example.jp"],
   updated: ["ben.lee@acme.example"],
   removed: ["gone@example.jp"],
@@ -979,7 +1034,24 @@ export const dryRunFixture: DryRun = {
     { email: "not-an-email", reason: "The email is not valid." },
     { email: "", reason: "No email." },
   ],
+  unmatched: [],
   files: 1,
+};
+
+/** A dry run of the Dynamics export: three people have no contact (a sample of two is sent). */
+export const dynamicsDryRunFixture: DryRun = {
+  export: "Contoso weekly",
+  counts: { people: 40, added: 30, updated: 0, removed: 2, unchanged: 5, skipped: 0, unmatched: 3 },
+  added: ["aiko.tanaka@example.jp"],
+  updated: [],
+  removed: ["gone@contoso.example"],
+  unchanged: [],
+  skipped: [],
+  unmatched: [
+    { email: "nobody@example.jp", reason: "No Dynamics 365 contact has this email." },
+    { email: "twice@example.jp", reason: "Two Dynamics 365 contacts match; none was chosen." },
+  ],
+  files: 2,
 };
 
 export function exportCounts(overrides: Partial<ExportCounts> = {}): ExportCounts {
@@ -990,6 +1062,7 @@ export function exportCounts(overrides: Partial<ExportCounts> = {}): ExportCount
     removed: 5,
     unchanged: 27,
     skipped: 2,
+    unmatched: 0,
     failed: 1,
     warnings: 0,
     files: 1,
@@ -1038,6 +1111,12 @@ export const exportRowResults: ExportRowResult[] = [
   { email: null, outcome: "skipped", reason: "No email." },
 ];
 
+/** A Dynamics run's per-row results: people no contact stands for. */
+export const dynamicsRowResults: ExportRowResult[] = [
+  { email: "nobody@example.jp", outcome: "unmatched", reason: "No Dynamics 365 contact has this email." },
+  { email: "old@example.jp", outcome: "unmatched", reason: "The only matching contact is inactive." },
+];
+
 const idle: ExportActivity = { current: null, running: false };
 
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
@@ -1051,6 +1130,8 @@ const defaults: Record<string, Handler> = {
   setup_overview: () => setupOverview,
   workspace_status: () => workspaceStatus,
   connections_list: () => connections,
+  // usable_connections: by default every connection of the kind that connections_list answers (see mockBackend).
+  connection_set_usable_by: () => null,
   members_list: () => members,
   runs_list: () => runs,
   acting_admin: (): Admin | null => null,
@@ -1077,6 +1158,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connect_salesforce: (args): ConnectionSummary => {
@@ -1089,6 +1171,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connect_dynamics: (args): ConnectionSummary => {
@@ -1101,6 +1184,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: request.usable_by,
     };
   },
   connect_campaign: (args): ConnectionSummary => {
@@ -1113,6 +1197,7 @@ const defaults: Record<string, Handler> = {
       owner: null,
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
+      usable_by: null,
     };
   },
   connection_check: (args): HealthReport => {
@@ -1287,10 +1372,27 @@ const defaults: Record<string, Handler> = {
           ? { via: "connection", connection_id: request.connection_id }
           : { via: "own", base_url: request.base_url ?? "", client_id: request.client_id ?? "" },
       },
+      dynamics: null,
       privacy_accepted_by: "ana@acme.example",
       privacy_accepted_at: "2026-11-26T10:00:00Z",
       export_users: ["ana@acme.example"],
       created_at: "2026-11-26T10:00:00Z",
+    };
+  },
+  export_destination_add_dynamics: (args): Destination => {
+    const request = args.destination as NewDynamicsDestination;
+    return {
+      ...dynamicsDestination,
+      id: "d-new",
+      name: request.name,
+      dynamics: {
+        connection_id: request.connection_id,
+        list_id: request.list_id ?? "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
+        list_name: request.new_list ?? "Contoso events",
+        created_by_liaison: request.list_id === null,
+      },
+      privacy_accepted_at: "2026-11-28T10:00:00Z",
+      created_at: "2026-11-28T10:00:00Z",
     };
   },
   export_destination_delete_confirmation: (args) => deleteConfirmation(args.name as string),
@@ -1323,6 +1425,11 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
   const calls: Call[] = [];
   previewRows = fieldPreview.rows;
   const handlers = { ...defaults, ...overrides };
+  // Unless a test says otherwise, the signed-in admin may use every connection in the list.
+  if (!("usable_connections" in overrides)) {
+    handlers.usable_connections = async (args) =>
+      ((await handlers.connections_list!({})) as ConnectionSummary[]).filter((c) => c.kind === args.kind);
+  }
   mockIPC(
     (cmd, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;

@@ -53,6 +53,7 @@ describe("Salesforce", () => {
                 owner: ana.email,
                 is_sandbox: false,
                 created_at: "2026-11-23T10:00:00Z",
+                usable_by: null,
               },
             ];
             resolve(rows[0]);
@@ -573,7 +574,12 @@ describe("Dynamics 365", () => {
     );
     const usableBy = within(form).getByRole("group", { name: "Who may use this connection" });
     expect(within(usableBy).getByRole("radio", { name: "Administrators" })).toBeChecked();
-    expect(within(usableBy).getByRole("radio", { name: "Everyone" })).not.toBeChecked();
+    expect(within(usableBy).getByRole("radio", { name: "Named members" })).not.toBeChecked();
+    expect(usableBy).toHaveAccessibleDescription(
+      "Administrators: every admin of this workspace. Named members: only these people and you.",
+    );
+    // The member list is only asked for once Named members is chosen.
+    expect(within(form).queryByRole("group", { name: "Members who may use it" })).not.toBeInTheDocument();
     expect(within(form).getByRole("checkbox", { name: "Sandbox connection" })).not.toBeChecked();
 
     await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
@@ -593,7 +599,7 @@ describe("Dynamics 365", () => {
           org_url: "https://contoso-test.crm.dynamics.com",
           authority_url: "",
           client_id: "00000000-aaaa-bbbb-cccc-000000000001",
-          usable_by: "administrators",
+          usable_by: { kind: "administrators" },
           is_sandbox: false,
         },
       },
@@ -606,6 +612,20 @@ describe("Dynamics 365", () => {
     expect(await within(form).findByRole("status")).toHaveTextContent("“Contoso test org” is connected.");
     expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("");
     expect(within(form).getByRole("button", { name: "Sign in and connect" })).toHaveFocus();
+  });
+
+  test("r13_marking_a_connection_as_the_sandbox_fills_in_the_sandbox_org_while_it_runs", async () => {
+    mockBackend({ acting_admin: () => ana, connections_list: () => [], sandbox_info: () => sandboxInfo });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    const server = within(form).getByRole("textbox", { name: "Server address" });
+    expect(server).toHaveValue("");
+    await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
+    expect(server).toHaveValue(sandboxInfo.dynamics_org_url);
+    expect(within(form).getByRole("textbox", { name: "Sign-in authority" })).toHaveValue(
+      sandboxInfo.dynamics_authority_url,
+    );
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("Dynamics 365 (Sandbox)");
   });
 
   test("r13_an_empty_display_name_is_refused_before_anything_is_called", async () => {
@@ -635,15 +655,20 @@ describe("Dynamics 365", () => {
     expect(called(calls, "connect_dynamics")).toHaveLength(0);
   });
 
-  test("r13_everyone_and_sandbox_are_passed_and_cancel_connects_nothing", async () => {
-    const calls = mockBackend({ connections_list: () => [] });
+  test("r13_named_members_and_sandbox_are_passed_and_cancel_connects_nothing", async () => {
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [],
+    });
     const user = await open("#/settings/dynamics", "Dynamics 365");
     const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
     await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Sandbox org");
     await user.type(within(form).getByRole("textbox", { name: "Server address" }), "http://127.0.0.1:43117/dynamics");
     await user.type(within(form).getByRole("textbox", { name: "Sign-in authority" }), "http://127.0.0.1:43117/login");
     await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "sandbox-dyn-client");
-    await user.click(within(form).getByRole("radio", { name: "Everyone" }));
+    await user.click(within(form).getByRole("radio", { name: "Named members" }));
+    await user.click(await within(form).findByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" }));
     await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
 
     await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
@@ -663,7 +688,7 @@ describe("Dynamics 365", () => {
         org_url: "http://127.0.0.1:43117/dynamics",
         authority_url: "http://127.0.0.1:43117/login",
         client_id: "sandbox-dyn-client",
-        usable_by: "everyone",
+        usable_by: { kind: "members", emails: ["grace@acme.example"] },
         is_sandbox: true,
       },
     });
@@ -697,6 +722,317 @@ describe("Dynamics 365", () => {
     const connect = await screen.findByRole("button", { name: "Sign in and connect" });
     expect(connect).toBeDisabled();
     expect(connect).toHaveAccessibleDescription(reason);
+  });
+});
+
+describe("Who may use a Dynamics 365 connection (R13)", () => {
+  const named: ConnectionSummary = {
+    ...dynamicsConnection,
+    usable_by: { kind: "members", emails: ["grace@acme.example", "linus@acme.example"] },
+  };
+
+  async function fillDynamicsForm(user: ReturnType<typeof userEvent.setup>, form: HTMLElement) {
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Contoso EU");
+    await user.type(
+      within(form).getByRole("textbox", { name: "Server address" }),
+      "https://contoso-eu.crm4.dynamics.com",
+    );
+    await user.type(within(form).getByRole("textbox", { name: "Application (client) ID" }), "app-id");
+  }
+
+  test("r13_named_members_are_picked_from_the_workspace_members_and_sent_exactly", async () => {
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [],
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    await actingAs(ana.email);
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await fillDynamicsForm(user, form);
+    const usableBy = within(form).getByRole("group", { name: "Who may use this connection" });
+    await user.click(within(usableBy).getByRole("radio", { name: "Named members" }));
+
+    // Every member but the one connecting (who always may), with their role and status.
+    const members = await within(form).findByRole("group", { name: "Members who may use it" });
+    expect(
+      within(members)
+        .getAllByRole("checkbox")
+        .map((box) => [(box as HTMLInputElement).value, (box as HTMLInputElement).labels?.[0]?.textContent]),
+    ).toEqual([
+      ["grace@acme.example", "Grace Hopper <grace@acme.example>"],
+      ["linus@acme.example", "linus@acme.example"],
+      ["taro@acme.example", "山田 太郎 <taro@acme.example>"],
+    ]);
+    expect(
+      within(members).getByRole("checkbox", { name: "山田 太郎 <taro@acme.example>" }),
+    ).toHaveAccessibleDescription("User · Invited");
+    expect(members).toHaveAccessibleDescription(/You \(ana@acme\.example\) may always use it/);
+
+    // Named members with nobody ticked is refused here, before the browser opens.
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(members).toHaveFocus();
+    expect(members).toHaveAccessibleDescription(/^Choose at least one member, or choose Administrators\./);
+
+    // From the keyboard: Tab into the list, Space ticks.
+    await user.tab();
+    expect(within(members).getByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" })).toHaveFocus();
+    await user.tab();
+    await user.keyboard(" ");
+    await user.click(within(members).getByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" }));
+    expect(within(form).queryByText("Choose at least one member, or choose Administrators.")).not.toBeInTheDocument();
+
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Sign in to Microsoft" })).getByRole("button", { name: "OK" }),
+    );
+    await waitFor(() => expect(called(calls, "connect_dynamics")).toHaveLength(1));
+    expect(called(calls, "connect_dynamics")[0]?.args).toEqual({
+      request: {
+        display_name: "Contoso EU",
+        org_url: "https://contoso-eu.crm4.dynamics.com",
+        authority_url: "",
+        client_id: "app-id",
+        // In the list's order, whatever the order of ticking.
+        usable_by: { kind: "members", emails: ["grace@acme.example", "linus@acme.example"] },
+        is_sandbox: false,
+      },
+    });
+    // Ready for the next org: back to the default.
+    expect(await within(form).findByRole("status")).toHaveTextContent("“Contoso EU” is connected.");
+    expect(within(form).getByRole("radio", { name: "Administrators" })).toBeChecked();
+  });
+
+  test("r13_a_member_the_backend_refuses_is_shown_as_it_says", async () => {
+    const refusal = "taro@acme.example is not a member of this workspace. Invite them first.";
+    mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [],
+      connect_dynamics: failWith({ code: "invalid_input", message: refusal, details: null }),
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await fillDynamicsForm(user, form);
+    await user.click(within(form).getByRole("radio", { name: "Named members" }));
+    await user.click(await within(form).findByRole("checkbox", { name: "山田 太郎 <taro@acme.example>" }));
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "OK" }));
+    const alert = await within(form).findByRole("alert");
+    expect(alert).toHaveTextContent(refusal);
+    expect(alert).toHaveTextContent("Error code: invalid_input");
+    expect(within(form).getByRole("checkbox", { name: "山田 太郎 <taro@acme.example>" })).toBeChecked();
+  });
+
+  test("r13_the_table_shows_who_may_use_each_connection", async () => {
+    mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [dynamicsConnection, { ...named, id: "dy2", display_name: "Contoso EU" }],
+    });
+    await open("#/settings/dynamics", "Dynamics 365");
+    const table = await screen.findByRole("table", { name: "Dynamics 365 connections" });
+    const headers = within(table)
+      .getAllByRole("columnheader")
+      .map((th) => th.textContent?.trim());
+    expect(headers).toContain("Who may use it");
+    const cell = (name: string) => {
+      const row = within(table).getByRole("row", { name: new RegExp(name) });
+      return within(row).getAllByRole("cell")[4]!;
+    };
+    expect(cell("Contoso Sales")).toHaveTextContent(/^Administrators\s*Every admin of this workspace$/);
+    const members = within(cell("Contoso EU")).getByRole("list");
+    expect(
+      within(members)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["grace@acme.example", "linus@acme.example", "and the owner"]);
+  });
+
+  test("r13_the_owner_changes_who_may_use_it_through_connection_set_usable_by", async () => {
+    let rows: ConnectionSummary[] = [dynamicsConnection];
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => rows,
+      connection_set_usable_by: (args) => {
+        rows = [{ ...dynamicsConnection, usable_by: args.usable_by as ConnectionSummary["usable_by"] }];
+        return null;
+      },
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    await actingAs(ana.email);
+    const change = await screen.findByRole("button", { name: "Change who may use Contoso Sales (production)" });
+    expect(change).toHaveTextContent("Change who may use…");
+    await user.click(change);
+
+    const dialog = screen.getByRole("dialog", { name: "Who may use “Contoso Sales (production)”?" });
+    // It starts from what is stored.
+    expect(within(dialog).getByRole("radio", { name: "Administrators" })).toBeChecked();
+    await user.click(within(dialog).getByRole("radio", { name: "Named members" }));
+    const members = await within(dialog).findByRole("group", { name: "Members who may use it" });
+    // Nobody ticked: said here, nothing sent.
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(members).toHaveFocus();
+    expect(members).toHaveAccessibleDescription(/^Choose at least one member, or choose Administrators\./);
+    expect(called(calls, "connection_set_usable_by")).toEqual([]);
+
+    await user.click(within(members).getByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" }));
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(called(calls, "connection_set_usable_by").map((call) => call.args)).toEqual([
+      { connection_id: "dy1", usable_by: { kind: "members", emails: ["grace@acme.example"] } },
+    ]);
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(await screen.findByRole("status")).toHaveTextContent("Saved who may use “Contoso Sales (production)”.");
+    const table = screen.getByRole("table", { name: "Dynamics 365 connections" });
+    await waitFor(() => expect(table).toHaveTextContent("grace@acme.example"));
+    // Focus returns to the control that opened the dialog.
+    expect(screen.getByRole("button", { name: "Change who may use Contoso Sales (production)" })).toHaveFocus();
+
+    // Opened again, it shows the stored members ticked; back to Administrators.
+    await user.click(screen.getByRole("button", { name: "Change who may use Contoso Sales (production)" }));
+    const again = screen.getByRole("dialog", { name: "Who may use “Contoso Sales (production)”?" });
+    expect(within(again).getByRole("radio", { name: "Named members" })).toBeChecked();
+    expect(await within(again).findByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" })).toBeChecked();
+    await user.click(within(again).getByRole("radio", { name: "Administrators" }));
+    await user.click(within(again).getByRole("button", { name: "Save" }));
+    expect(called(calls, "connection_set_usable_by").map((call) => call.args)[1]).toEqual({
+      connection_id: "dy1",
+      usable_by: { kind: "administrators" },
+    });
+  });
+
+  test("r13_the_backend_refusal_is_shown_in_an_alert_and_the_dialog_stays", async () => {
+    const refusal =
+      "Only the admin who connected “Contoso Sales (production)” (ana@acme.example) can change who may use it.";
+    mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [named],
+      connection_set_usable_by: failWith({ code: "forbidden", message: refusal, details: null }),
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    await user.click(await screen.findByRole("button", { name: "Change who may use Contoso Sales (production)" }));
+    const dialog = screen.getByRole("dialog", { name: "Who may use “Contoso Sales (production)”?" });
+    const members = await within(dialog).findByRole("group", { name: "Members who may use it" });
+    expect(within(members).getByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" })).toBeChecked();
+    expect(within(members).getByRole("checkbox", { name: "linus@acme.example" })).toBeChecked();
+    expect(within(members).getByRole("checkbox", { name: "山田 太郎 <taro@acme.example>" })).not.toBeChecked();
+    await user.click(within(members).getByRole("checkbox", { name: "linus@acme.example" }));
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert).toHaveTextContent(refusal);
+    expect(alert).toHaveTextContent("Error code: forbidden");
+    expect(within(members).getByRole("checkbox", { name: "linus@acme.example" })).not.toBeChecked();
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+
+    // Cancel leaves everything as it was.
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+
+  test("r13_a_named_email_that_is_no_longer_a_member_stays_listed_so_it_can_be_unticked", async () => {
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [
+        { ...dynamicsConnection, usable_by: { kind: "members", emails: ["grace@acme.example", "old@acme.example"] } },
+      ],
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    await user.click(await screen.findByRole("button", { name: "Change who may use Contoso Sales (production)" }));
+    const dialog = screen.getByRole("dialog", { name: "Who may use “Contoso Sales (production)”?" });
+    const old = await within(dialog).findByRole("checkbox", { name: "old@acme.example" });
+    expect(old).toBeChecked();
+    expect(old).toHaveAccessibleDescription("No longer a member of this workspace");
+    await user.click(old);
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(called(calls, "connection_set_usable_by").map((call) => call.args)).toEqual([
+      { connection_id: "dy1", usable_by: { kind: "members", emails: ["grace@acme.example"] } },
+    ]);
+  });
+
+  test("r13_with_no_other_member_named_members_says_so_and_cannot_be_sent", async () => {
+    const calls = mockBackend({
+      acting_admin: () => ana,
+      members_list: () => [adminMembers[0]!],
+      connections_list: () => [],
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    await actingAs(ana.email);
+    const form = await screen.findByRole("form", { name: "Add a Dynamics 365 connection" });
+    await fillDynamicsForm(user, form);
+    await user.click(within(form).getByRole("radio", { name: "Named members" }));
+    expect(
+      await within(form).findByText(
+        "This workspace has no other member yet. Invite people under User management, or keep Administrators.",
+      ),
+    ).toBeInTheDocument();
+    expect(within(form).queryByRole("checkbox", { name: /ana@acme\.example/ })).not.toBeInTheDocument();
+    await user.click(within(form).getByRole("button", { name: "Sign in and connect" }));
+    expect(within(form).getByText("Choose at least one member, or choose Administrators.")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(called(calls, "connect_dynamics")).toEqual([]);
+  });
+
+  test("r13_anyone_but_the_owner_sees_who_may_use_it_read_only", async () => {
+    const calls = mockBackend({
+      acting_admin: () => grace,
+      members_list: () => adminMembers,
+      connections_list: () => [named],
+    });
+    await open("#/settings/dynamics", "Dynamics 365");
+    await actingAs(grace.email);
+    const table = await screen.findByRole("table", { name: "Dynamics 365 connections" });
+    const row = within(table).getByRole("row", { name: /Contoso Sales/ });
+    expect(row).toHaveTextContent("Named members");
+    expect(row).toHaveTextContent("grace@acme.example");
+    expect(within(row).getByRole("button", { name: `Check connection for ${named.display_name}` })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Change who may use/ })).not.toBeInTheDocument();
+    expect(called(calls, "connection_set_usable_by")).toEqual([]);
+  });
+
+  test("Adobe Campaign connections have no “who may use” column (every admin may use them)", async () => {
+    mockBackend({ acting_admin: () => ana, connections_list: () => [campaignConnection] });
+    await open("#/settings/campaign", "Adobe Campaign");
+    const table = await screen.findByRole("table", { name: "Adobe Campaign connections" });
+    expect(within(table).queryByRole("columnheader", { name: "Who may use it" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Change who may use/ })).not.toBeInTheDocument();
+  });
+
+  test("in Japanese", async () => {
+    mockBackend({
+      get_preferences: () => ({ language: "ja" }),
+      acting_admin: () => ana,
+      members_list: () => adminMembers,
+      connections_list: () => [named],
+    });
+    const user = await open("#/settings/dynamics", "Dynamics 365");
+    const table = await screen.findByRole("table", { name: "Dynamics 365 の接続" });
+    expect(within(table).getByRole("columnheader", { name: "使用できるユーザー" })).toBeInTheDocument();
+    expect(table).toHaveTextContent("指定したメンバー");
+    expect(table).toHaveTextContent("と所有者");
+
+    const form = await screen.findByRole("form", { name: "Dynamics 365 の接続を追加" });
+    const usableBy = within(form).getByRole("group", { name: "この接続を使用できるユーザー" });
+    expect(within(usableBy).getByRole("radio", { name: "管理者" })).toBeChecked();
+    expect(usableBy).toHaveAccessibleDescription(
+      "管理者: このワークスペースのすべての管理者。指定したメンバー: 指定した人とあなたのみ。",
+    );
+    await user.click(within(usableBy).getByRole("radio", { name: "指定したメンバー" }));
+    const members = await within(form).findByRole("group", { name: "使用できるメンバー" });
+    expect(
+      within(members).getByRole("checkbox", { name: "Grace Hopper <grace@acme.example>" }),
+    ).toHaveAccessibleDescription("管理者 · 有効");
+
+    await user.click(screen.getByRole("button", { name: "Contoso Sales (production) を使用できるユーザーを変更" }));
+    const dialog = screen.getByRole("dialog", { name: "「Contoso Sales (production)」を使用できるユーザー" });
+    await user.click(within(dialog).getByRole("radio", { name: "指定したメンバー" }));
+    for (const box of await within(dialog).findAllByRole("checkbox", { checked: true })) await user.click(box);
+    await user.click(within(dialog).getByRole("button", { name: "保存" }));
+    expect(within(dialog).getByText("メンバーを 1 人以上選択するか、管理者を選択してください。")).toBeInTheDocument();
   });
 });
 

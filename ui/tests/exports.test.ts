@@ -7,12 +7,16 @@ import type { ExportFinished } from "../src/lib/api/bindings";
 import {
   called,
   dryRunFixture,
+  dynamicsDryRunFixture,
+  dynamicsRowResults,
   emitEvent,
   exportCounts,
   exportRowResults,
+  exportRuns,
   failWith,
   mockBackend,
   segmentFields,
+  withDynamics,
 } from "./backend";
 
 /** The cache also holds names, city and state, so each attribute has its namesake. */
@@ -437,6 +441,7 @@ describe("Runs tab", () => {
       "Removed",
       "Unchanged",
       "Skipped",
+      "Unmatched",
       "Failed",
       "Calls",
       "Error",
@@ -446,10 +451,10 @@ describe("Runs tab", () => {
     const row = cells(first!);
     expect(row[0]).toBe("JP weekly");
     expect(row[1]).toBe("Succeeded");
-    expect(row.slice(3, 12)).toEqual(["125", "1000", "200", "5", "27", "2", "1", "4", ""]);
+    expect(row.slice(3, 13)).toEqual(["125", "1000", "200", "5", "27", "2", "0", "1", "4", ""]);
     expect(first!.querySelector("time")).toHaveAttribute("datetime", "2026-11-27T09:00:00Z");
     expect(cells(second!)[1]).toBe("Failed");
-    expect(cells(second!)[11]).toBe("Marketo refused the access token.");
+    expect(cells(second!)[12]).toBe("Marketo refused the access token.");
   });
 
   test("a run's results show its per-row outcomes and save them as CSV", async () => {
@@ -517,5 +522,197 @@ describe("Exports in Japanese", () => {
     expect(table).toHaveTextContent("成功");
     await user.click(screen.getAllByRole("button", { name: /の実行の結果$/ })[0]!);
     expect(await screen.findByRole("button", { name: "結果の CSV を保存" })).toBeInTheDocument();
+  });
+});
+
+describe("Exports to Dynamics 365", () => {
+  /** A run of the Dynamics export, with three people no contact stands for. */
+  const dynamicsRun = {
+    ...exportRuns[0]!,
+    id: "xr3",
+    export: "Contoso weekly",
+    counts: exportCounts({ people: 40, added: 30, updated: 0, removed: 2, unchanged: 5, skipped: 0, unmatched: 3 }),
+  };
+
+  test("the form hides Add attribute for a Dynamics destination, says why in one line, and sends email only", async () => {
+    const calls = mockBackend({ ...withDynamics, ...withFields });
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "New export" }));
+    const form = await screen.findByRole("form", { name: "New export" });
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Contoso monthly");
+    await user.click(within(form).getByRole("checkbox", { name: "Japan" }));
+    // An attribute added for the Marketo destination first…
+    await user.click(within(form).getByRole("button", { name: "Add attribute" }));
+    expect(within(form).getByRole("combobox", { name: "Cached field for First name" })).toBeInTheDocument();
+
+    // …is neither shown nor sent once the destination is a Dynamics one.
+    await user.selectOptions(within(form).getByRole("combobox", { name: "Destination" }), "Contoso newsletter");
+    expect(within(form).queryByRole("button", { name: "Add attribute" })).not.toBeInTheDocument();
+    expect(within(form).queryByRole("combobox", { name: "Attribute to add" })).not.toBeInTheDocument();
+    expect(within(form).queryByRole("combobox", { name: "Cached field for First name" })).not.toBeInTheDocument();
+    const group = within(form).getByRole("group", { name: "Contacts in Dynamics 365" });
+    expect(group).toHaveAccessibleDescription(
+      "Existing contacts are added to the list as they are, with no attribute sent; people without a contact are reported as unmatched.",
+    );
+    expect(within(group).getByRole("combobox", { name: "Cached field for Email" })).toHaveValue("email");
+    expect(group).toHaveTextContent("Read to report who was matched");
+
+    await user.click(within(form).getByRole("button", { name: "Save export" }));
+    expect(called(calls, "export_create").map((call) => call.args)).toEqual([
+      {
+        export: {
+          name: "Contoso monthly",
+          destination: "Contoso newsletter",
+          segments: ["Japan"],
+          fields: [{ attribute: "email", cache_field: "email" }],
+          schedule: { kind: "manual" },
+        },
+      },
+    ]);
+  });
+
+  test("switching back to a Marketo destination brings the attributes back", async () => {
+    mockBackend({ ...withDynamics, ...withFields });
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "Edit export JP weekly" }));
+    const form = await screen.findByRole("form", { name: "Edit export “JP weekly”" });
+    const destination = within(form).getByRole("combobox", { name: "Destination" });
+    await user.selectOptions(destination, "Contoso newsletter");
+    expect(within(form).queryByRole("combobox", { name: "Cached field for Country/region" })).not.toBeInTheDocument();
+    await user.selectOptions(destination, "JP newsletter");
+    expect(within(form).getByRole("combobox", { name: "Cached field for Country/region" })).toHaveValue("country");
+    expect(within(form).getByRole("button", { name: "Add attribute" })).toBeInTheDocument();
+  });
+
+  test("editing a Dynamics export opens without the attribute controls", async () => {
+    mockBackend(withDynamics);
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "Edit export Contoso weekly" }));
+    const form = await screen.findByRole("form", { name: "Edit export “Contoso weekly”" });
+    expect(within(form).getByRole("combobox", { name: "Destination" })).toHaveValue("Contoso newsletter");
+    expect(within(form).queryByRole("button", { name: "Add attribute" })).not.toBeInTheDocument();
+    expect(within(form).getByRole("group", { name: "Contacts in Dynamics 365" })).toBeInTheDocument();
+  });
+
+  test("a dry run shows the unmatched count and a sample with the reasons", async () => {
+    mockBackend({ ...withDynamics, export_dry_run: () => dynamicsDryRunFixture });
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "Dry run of export Contoso weekly" }));
+    const panel = await screen.findByRole("region", { name: "Dry run of “Contoso weekly”" });
+    expect(within(panel).getByTestId("dry-unmatched")).toHaveTextContent("3");
+    expect(within(panel).getByTestId("dry-unmatched").previousElementSibling).toHaveTextContent("Unmatched");
+    // A Dynamics run makes calls, not import files.
+    expect(within(panel).getByTestId("dry-files").previousElementSibling).toHaveTextContent("Calls");
+    expect(panel).toHaveTextContent("No Dynamics 365 contact stands for these people");
+
+    const unmatched = within(panel).getByRole("table", { name: "Unmatched people and why" });
+    expect(
+      within(unmatched)
+        .getAllByRole("row")
+        .slice(1)
+        .map((row) => cells(row)),
+    ).toEqual([
+      ["nobody@example.jp", "No Dynamics 365 contact has this email."],
+      ["twice@example.jp", "Two Dynamics 365 contacts match; none was chosen."],
+    ]);
+    expect(within(panel).getByTestId("dry-unmatched-sample")).toHaveTextContent("Showing 2 of 3.");
+  });
+
+  test("a dry run with nobody unmatched (every Marketo one) shows no unmatched section", async () => {
+    mockBackend();
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "Dry run of export JP weekly" }));
+    const panel = await screen.findByRole("region", { name: "Dry run of “JP weekly”" });
+    expect(within(panel).queryByTestId("dry-unmatched")).not.toBeInTheDocument();
+    expect(within(panel).queryByRole("table", { name: "Unmatched people and why" })).not.toBeInTheDocument();
+    expect(within(panel).getByTestId("dry-files").previousElementSibling).toHaveTextContent("Files");
+    expect(dryRunFixture.counts.unmatched).toBe(0);
+  });
+
+  test("progress and the summary count the unmatched", async () => {
+    mockBackend(withDynamics);
+    const user = await openTab("Exports");
+    await user.click(await screen.findByRole("button", { name: "Run export Contoso weekly" }));
+    await emitEvent(
+      "export-progress",
+      progress({ export: "Contoso weekly", counts: exportCounts({ added: 10, unmatched: 3, failed: 0, calls: 2 }) }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("export-counts")).toHaveTextContent(
+        "Added 10 · updated 200 · removed 5 · unchanged 27 · skipped 2 · unmatched 3 · failed 0 · files 1 · calls 2",
+      ),
+    );
+    const finished: ExportFinished = {
+      export: "Contoso weekly",
+      report: {
+        run_id: "xr3",
+        export: "Contoso weekly",
+        state: "succeeded",
+        counts: dynamicsRun.counts,
+        resumed: false,
+        seconds: 3,
+        waiting_seconds: 0,
+      },
+      error: null,
+      scheduled: false,
+    };
+    await emitEvent("export-finished", finished);
+    expect(await screen.findByTestId("export-finished")).toHaveTextContent(
+      "Export “Contoso weekly” Succeeded: 30 added, 0 updated, 2 removed, 5 unchanged, 0 skipped, 3 unmatched, 1 failed; 4 calls in 3 s.",
+    );
+  });
+
+  test("the Runs tab counts the unmatched, labels them per row, and saves them in the results CSV", async () => {
+    const calls = mockBackend({
+      export_history: () => [dynamicsRun, ...exportRuns],
+      export_run_rows: () => dynamicsRowResults,
+    });
+    const user = await openTab("Runs");
+    const table = await screen.findByRole("table", { name: "Export runs" });
+    const headers = within(table)
+      .getAllByRole("columnheader")
+      .map((cell) => cell.textContent?.trim());
+    const row = cells(within(table).getAllByRole("row")[1]!);
+    expect(row[0]).toBe("Contoso weekly");
+    expect(row[headers.indexOf("Unmatched")]).toBe("3");
+
+    await user.click(screen.getByRole("button", { name: /^Results of the run of Contoso weekly started/ }));
+    const section = screen.getByRole("region", { name: /^Results of “Contoso weekly”/ });
+    const results = await within(section).findByRole("table", { name: "Per-row results" });
+    expect(within(results).getAllByRole("row").slice(1).map(cells)).toEqual([
+      ["nobody@example.jp", "Unmatched", "No Dynamics 365 contact has this email."],
+      ["old@example.jp", "Unmatched", "The only matching contact is inactive."],
+    ]);
+    await user.click(within(section).getByRole("button", { name: "Save results CSV" }));
+    expect(called(calls, "export_results_save").map((call) => call.args)).toEqual([{ run_id: "xr3" }]);
+    expect(await within(section).findByRole("status")).toHaveTextContent("Saved to /home/admin/export-results.csv");
+  });
+
+  test("in Japanese", async () => {
+    mockBackend({
+      ...withDynamics,
+      get_preferences: () => ({ language: "ja" }),
+      export_dry_run: () => dynamicsDryRunFixture,
+      export_history: () => [dynamicsRun],
+      export_run_rows: () => dynamicsRowResults,
+    });
+    const user = await openTab("Exports", "ja");
+    await user.click(await screen.findByRole("button", { name: "エクスポート Contoso weekly のドライラン" }));
+    const panel = await screen.findByRole("region", { name: "「Contoso weekly」のドライラン" });
+    expect(within(panel).getByRole("table", { name: "未照合の人とその理由" })).toBeInTheDocument();
+    expect(within(panel).getByTestId("dry-unmatched-sample")).toHaveTextContent("3 人のうち 2 人を表示しています。");
+    await user.click(within(panel).getByRole("button", { name: "ドライランを閉じる" }));
+
+    await user.click(screen.getByRole("button", { name: "エクスポート Contoso weekly を編集" }));
+    const form = await screen.findByRole("form", { name: "エクスポート「Contoso weekly」を編集" });
+    expect(within(form).getByRole("group", { name: "Dynamics 365 の連絡先" })).toHaveAccessibleDescription(/未照合/);
+    expect(within(form).queryByRole("button", { name: "属性の追加" })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole("tab", { name: "実行" }));
+    const table = await screen.findByRole("table", { name: "エクスポートの実行" });
+    expect(within(table).getByRole("columnheader", { name: "未照合" })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /Contoso weekly の実行の結果$/ }));
+    const results = await screen.findByRole("table", { name: "行ごとの結果" });
+    expect(within(results).getAllByText("未照合")).toHaveLength(2);
   });
 });

@@ -137,15 +137,16 @@ describe("Invitations", () => {
 });
 
 describe("Invite via CSV", () => {
-  test("open by path, review and change the mapping, preview, exclude a row, send, summary", async () => {
-    const calls = mockBackend();
+  test("choose a file, review and change the mapping, preview, exclude a row, send, summary", async () => {
+    const calls = mockBackend({ csv_choose_file: () => csvFile.path });
     const user = await openUsers();
 
     await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
     expect(screen.getByText("Up to 1,000,000 rows and 512 MB")).toBeInTheDocument();
     expect(screen.getByRole("list", { name: "Steps" })).toHaveTextContent("1 Choose file");
-    await user.type(screen.getByRole("textbox", { name: "File path" }), csvFile.path);
-    await user.click(screen.getByRole("button", { name: "Open" }));
+    // Only the dialog or a drop opens a file: there is no path to type (#13).
+    expect(screen.queryByRole("textbox", { name: "File path" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Choose a file…" }));
     expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
     await user.click(await screen.findByRole("button", { name: "Next" }));
 
@@ -234,6 +235,7 @@ describe("Invite via CSV", () => {
   test("validation shows a progress bar fed by csv-validation-progress", async () => {
     let finish: () => void = () => {};
     mockBackend({
+      csv_choose_file: () => csvFile.path,
       csv_validate: (args) =>
         new Promise((resolve) => {
           finish = () => resolve(validationReport(args.excluded as number[]));
@@ -241,8 +243,7 @@ describe("Invite via CSV", () => {
     });
     const user = await openUsers();
     await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
-    await user.type(screen.getByRole("textbox", { name: "File path" }), csvFile.path);
-    await user.click(screen.getByRole("button", { name: "Open" }));
+    await user.click(screen.getByRole("button", { name: "Choose a file…" }));
     await user.click(await screen.findByRole("button", { name: "Next" }));
     await user.click(screen.getByRole("button", { name: "Next" }));
 
@@ -312,7 +313,6 @@ describe("Invite via CSV by drag and drop", () => {
 
     expect(await screen.findByText(`Opened ${csvFile.path}`)).toBeInTheDocument();
     expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);
-    expect(screen.getByRole("textbox", { name: "File path" })).toHaveValue(csvFile.path);
     await user.click(screen.getByRole("button", { name: "Next" }));
     expect(screen.getByRole("combobox", { name: "Field for Email Address" })).toHaveValue("email");
   });
@@ -328,12 +328,11 @@ describe("Invite via CSV by drag and drop", () => {
   });
 
   test("a drop after the first step does not replace the open file", async () => {
-    const calls = mockBackend();
+    const calls = mockBackend({ csv_choose_file: () => csvFile.path });
     mockWindows("main");
     const user = await openUsers();
     await user.click(screen.getByRole("button", { name: "Invite via CSV" }));
-    await user.type(screen.getByRole("textbox", { name: "File path" }), csvFile.path);
-    await user.click(screen.getByRole("button", { name: "Open" }));
+    await user.click(screen.getByRole("button", { name: "Choose a file…" }));
     await user.click(await screen.findByRole("button", { name: "Next" }));
     await emitEvent("tauri://drag-drop", { paths: ["/tmp/other.csv"], position: dropAt });
     expect(called(calls, "csv_open").map((call) => call.args)).toEqual([{ path: csvFile.path }]);

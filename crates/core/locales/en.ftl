@@ -612,3 +612,46 @@ dynamics-match-by-invalid = “{ $input }” is not a way to match people to Dyn
 dynamics-match-attribute-invalid = “{ $attribute }” is not a Dataverse attribute name. Use the attribute's logical name: lower-case letters, digits and underscores (e.g. new_salesforceid).
 dynamics-match-field-invalid = “{ $field }” is not a person field name. Use a cached field such as sf_contact_id, marketo_id or a custom field's key.
 dynamics-match-field-unknown = The people cache has no field “{ $field }”. Use marketo_id, sf_contact_id, sf_lead_id, a synced field (first_name, city, …) or the key of a custom field added to the sync.
+
+## Dynamics 365 exports (marketing lists)
+dataverse-connection-not-found = There is no Dynamics 365 connection “{ $connection }” (it may have been disconnected).
+dataverse-foreign-link = Dynamics 365 handed out a link to another address ({ $url }); Liaison only follows links within the org.
+dataverse-batch-too-large = A Dynamics 365 batch may hold at most 1,000 requests; { $count } were put in one.
+dataverse-batch-unreadable = Dynamics 365's answer to a batch could not be read.
+export-destination-delete-dynamics = Delete “{ $name }”? Its exports stop and are removed; their run history stays readable. The marketing list “{ $list }” stays in Dynamics 365 as it is, with its members.
+export-dynamics-list-not-found = Dynamics 365 has no marketing list with the ID { $list_id }, or the signed-in user cannot see it.
+export-dynamics-list-dynamic = The marketing list “{ $list }” is dynamic; Liaison can only add members to a static list.
+export-dynamics-list-not-contacts = The marketing list “{ $list }” is not a contact list (its members are accounts or leads); Liaison adds contacts.
+export-dynamics-list-locked = The marketing list “{ $list }” is locked and cannot take new members. Unlock it in Dynamics 365 or pick another list.
+export-dynamics-list-inactive = The marketing list “{ $list }” is inactive. Activate it in Dynamics 365 or pick another list.
+export-dynamics-list-id-invalid = “{ $list_id }” is not a marketing list ID (a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301).
+export-dynamics-list-name-too-long = A marketing list name may be at most 128 characters.
+export-dynamics-list-missing = Give either the ID of an existing static contact list or the name of a new list, not both.
+export-dynamics-row-without-contact = A row for Dynamics 365 had no contact ID; nothing was sent. This is a bug in Liaison.
+export-dynamics-batch-unknown = The results of the Dynamics 365 batch { $batch } are not known to this run. This is a bug in Liaison.
+export-member-not-resolved = Liaison could not tell which list member stands for { $email }; nothing was sent. This is a bug in Liaison.
+export-destination-unreadable = The settings of the destination “{ $name }” could not be read. Delete it and add it again.
+export-dynamics-matching-unavailable = People cannot be matched to the contacts of the Dynamics 365 connection { $connection } yet.
+export-outcome-unmatched = Unmatched
+export-dynamics-no-attributes = A Dynamics 365 marketing list takes existing contacts as they are; attributes cannot be mapped for it.
+export-dry-run-unmatched = { $count } people have no Dynamics 365 contact to stand for them and would not be added (contacts are never created):
+export-sample-unmatched = unmatched
+export-run-unmatched = { $count } people were not added: no Dynamics 365 contact stands for them (contacts are never created). The list with reasons: `liaison export results { $run_id }`.
+batch-interrupted = Liaison stopped while this file was being queued, after { $queued } invitations. Those stay queued and are delivered; send the file again to queue the rest (people already invited are skipped).
+export-unmatched-no-contact = No Dynamics 365 contact matches this person (contacts are never created).
+export-unmatched-ambiguous = { $count } Dynamics 365 contacts match this person ({ $contacts }); Liaison does not guess which.
+export-unmatched-inactive = The only matching Dynamics 365 contact ({ $contact }) is inactive.
+
+## Connection access (who may use)
+connection-use-refused = You may not use the connection “{ $name }”: { $who ->
+    [members] only the members { $owner } named may use it, and you are not one of them
+   *[administrators] only administrators may use it
+}. Ask { $owner } to add you under “Who may use this connection” (rule R13).
+connection-usable-by-administrators = Administrators
+connection-usable-by-members = { $emails } and the admin who connected it
+connection-access-not-a-member = { $email } is not a member of this workspace, so it cannot be allowed to use the connection. Invite them first (Settings → User Management), or check the spelling.
+connection-access-no-members = Name at least one member who may use the connection, or choose Administrators.
+connection-access-dynamics-only = Who may use a connection is set on Dynamics 365 connections; every admin may use “{ $name }”.
+connection-access-owner-only = Only { $owner } can change who may use “{ $name }” — the admin who connected it (rule R6).
+desktop-csv-dialog-title = Choose a CSV file
+desktop-csv-not-chosen = Liaison opens only a file you chose with “Choose a file…” or dropped on the window.

@@ -613,3 +613,46 @@ dynamics-match-by-invalid = 「{ $input }」は、ユーザーを Dynamics の�
 dynamics-match-attribute-invalid = 「{ $attribute }」は Dataverse の属性名ではありません。属性の論理名 (英小文字、数字、アンダースコア。例: new_salesforceid) を指定してください。
 dynamics-match-field-invalid = 「{ $field }」はユーザー項目の名前ではありません。sf_contact_id、marketo_id、カスタム項目のキーなど、キャッシュの項目を指定してください。
 dynamics-match-field-unknown = ユーザーのキャッシュに「{ $field }」という項目はありません。marketo_id、sf_contact_id、sf_lead_id、同期対象の項目 (first_name、city など)、または同期に追加したカスタム項目のキーを指定してください。
+
+## Dynamics 365 exports (marketing lists)
+dataverse-connection-not-found = Dynamics 365 の接続「{ $connection }」がありません（切断された可能性があります）。
+dataverse-foreign-link = Dynamics 365 が別のアドレスへのリンク（{ $url }）を返しました。Liaison は組織内のリンクだけをたどります。
+dataverse-batch-too-large = Dynamics 365 のバッチに入れられる要求は 1,000 件までですが、{ $count } 件が入れられました。
+dataverse-batch-unreadable = バッチに対する Dynamics 365 の応答を読み取れませんでした。
+export-destination-delete-dynamics = 「{ $name }」を削除しますか？エクスポートは停止して削除されますが、実行履歴は引き続き参照できます。マーケティング リスト「{ $list }」とそのメンバーは Dynamics 365 にそのまま残ります。
+export-dynamics-list-not-found = ID が { $list_id } のマーケティング リストは Dynamics 365 にないか、サインインしたユーザーからは見えません。
+export-dynamics-list-dynamic = マーケティング リスト「{ $list }」は動的リストです。Liaison がメンバーを追加できるのは静的リストだけです。
+export-dynamics-list-not-contacts = マーケティング リスト「{ $list }」は取引先担当者のリストではありません（メンバーが取引先企業またはリードです）。Liaison が追加するのは取引先担当者です。
+export-dynamics-list-locked = マーケティング リスト「{ $list }」はロックされているため、メンバーを追加できません。Dynamics 365 でロックを解除するか、別のリストを選んでください。
+export-dynamics-list-inactive = マーケティング リスト「{ $list }」は非アクティブです。Dynamics 365 でアクティブにするか、別のリストを選んでください。
+export-dynamics-list-id-invalid = 「{ $list_id }」はマーケティング リストの ID（3f2504e0-4f89-11d3-9a0c-0305e82c3301 のような GUID）ではありません。
+export-dynamics-list-name-too-long = マーケティング リストの名前は 128 文字までです。
+export-dynamics-list-missing = 既存の静的な取引先担当者リストの ID か、新しいリストの名前のどちらか一方を指定してください。
+export-dynamics-row-without-contact = Dynamics 365 向けの行に取引先担当者 ID がありませんでした。何も送信していません。これは Liaison の不具合です。
+export-dynamics-batch-unknown = Dynamics 365 のバッチ { $batch } の結果がこの実行では分かりません。これは Liaison の不具合です。
+export-member-not-resolved = { $email } に対応するリスト メンバーを Liaison が判断できませんでした。何も送信していません。これは Liaison の不具合です。
+export-destination-unreadable = エクスポート先「{ $name }」の設定を読み取れませんでした。削除してから追加し直してください。
+export-dynamics-matching-unavailable = Dynamics 365 の接続 { $connection } の取引先担当者とはまだ照合できません。
+export-outcome-unmatched = 照合なし
+export-dynamics-no-attributes = Dynamics 365 のマーケティング リストには既存の取引先担当者がそのまま追加されるため、属性は割り当てられません。
+export-dry-run-unmatched = { $count } 人は対応する Dynamics 365 の取引先担当者がないため追加されません（取引先担当者は作成しません）:
+export-sample-unmatched = 照合なし
+export-run-unmatched = { $count } 人は対応する Dynamics 365 の取引先担当者がないため追加しませんでした（取引先担当者は作成しません）。理由の一覧: `liaison export results { $run_id }`
+batch-interrupted = このファイルをキューに入れている途中で Liaison が停止しました（{ $queued } 件の招待の後）。それらはキューに残り送信されます。残りをキューに入れるには、ファイルをもう一度送信してください（招待済みの人はスキップされます）。
+export-unmatched-no-contact = この人に一致する Dynamics 365 の取引先担当者がありません（取引先担当者は作成しません）。
+export-unmatched-ambiguous = この人に一致する Dynamics 365 の取引先担当者が { $count } 件あります（{ $contacts }）。Liaison はどれかを推測しません。
+export-unmatched-inactive = 一致する唯一の Dynamics 365 の取引先担当者（{ $contact }）は非アクティブです。
+
+## Connection access (who may use)
+connection-use-refused = 接続「{ $name }」を使用できません。{ $who ->
+    [members] この接続を使用できるのは { $owner } が指定したメンバーだけで、あなたは含まれていません
+   *[administrators] この接続を使用できるのは管理者だけです
+}。{ $owner } に「この接続を使用できるユーザー」へ追加するよう依頼してください（ルール R13）。
+connection-usable-by-administrators = 管理者
+connection-usable-by-members = { $emails } と接続した管理者
+connection-access-not-a-member = { $email } はこのワークスペースのメンバーではないため、この接続の使用を許可できません。先に招待するか（設定 → ユーザー管理）、綴りを確認してください。
+connection-access-no-members = 接続を使用できるメンバーを 1 人以上指定するか、「管理者」を選択してください。
+connection-access-dynamics-only = 接続を使用できるユーザーは Dynamics 365 の接続で設定します。「{ $name }」はすべての管理者が使用できます。
+connection-access-owner-only = 「{ $name }」を使用できるユーザーを変更できるのは、接続した管理者の { $owner } だけです（ルール R6）。
+desktop-csv-dialog-title = CSV ファイルを選択
+desktop-csv-not-chosen = Liaison が開くのは、「ファイルを選択…」で選んだファイルか、ウィンドウにドロップしたファイルだけです。

@@ -194,7 +194,7 @@ async fn r11_r15_an_export_delivers_the_difference_and_a_rerun_without_changes_c
     assert_eq!(history.len(), 3);
     assert!(history.iter().all(|r| r.state == RunState::Succeeded && r.seconds.is_some()));
     let rows = exports::history::rows(w.ws.store(), &first.run_id, 100).unwrap();
-    assert_eq!(rows.iter().filter(|r| r.outcome == "skipped").count(), 2, "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.outcome == exports::RowOutcome::Skipped).count(), 2, "{rows:?}");
     let csv = exports::history::results_csv(w.ws.store(), &first.run_id, liaison_core::Lang::Ja).unwrap();
     assert!(csv.contains("スキップ") && csv.contains("メールアドレス"), "{csv}");
 }
@@ -337,7 +337,7 @@ async fn rows_marketo_refuses_are_reported_never_recorded_as_delivered_and_retri
     let first = run(&w, &Control::default()).await.unwrap();
     assert_eq!((first.counts.added, first.counts.failed), (27, 1), "{:?}", first.counts);
     let rows = exports::history::rows(w.ws.store(), &first.run_id, 10).unwrap();
-    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == "failed").collect();
+    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == exports::RowOutcome::Failed).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].email.as_deref(), Some("jp3@example.co.jp"));
     assert!(failed[0].reason.contains("Multiple lead"), "Marketo's reason: {}", failed[0].reason);

@@ -837,3 +837,82 @@ fn delivery_futures_are_send(
     send(liaison_core::invites::outbox::deliver(ws, vault, progress, cancel));
     send(send_test_email(ws, vault, "a@example.com"));
 }
+
+#[tokio::test]
+async fn a_file_over_the_row_limit_is_refused_before_anything_is_queued() {
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let rows: String = (0..5).map(|i| format!("p{i}@example.com\n")).collect();
+    std::fs::write(&path, format!("Email\n{rows}")).unwrap();
+    let inspection = csv::inspect_with(&path, &csv::Limits { max_rows: 3, ..csv::Limits::default() }).unwrap();
+    let err =
+        queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &inspection.suggested(), &BTreeSet::new()).unwrap_err();
+    assert!(err.message.contains("more than 3 data rows"), "{}", err.message);
+    // Nothing queued, and no run left behind.
+    assert!(list_invitations(w.ws.store()).unwrap().is_empty());
+    let runs: i64 =
+        w.ws.store()
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM runs WHERE kind = 'invite'", [], |r| r.get(0))?))
+            .unwrap();
+    assert_eq!(runs, 0);
+}
+
+#[tokio::test]
+async fn a_queueing_run_whose_process_was_killed_is_recovered_as_interrupted_at_the_next_start() {
+    let w = world().await;
+    // A process that has ended: its ID names nobody now.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let host = hostname::get().unwrap().to_string_lossy().into_owned();
+    let alive = std::process::id();
+    w.ws.store()
+        .write(|tx| {
+            for (id, pid) in [("killed", dead), ("alive", alive)] {
+                tx.execute(
+                    "INSERT INTO runs (id, kind, state, started_at, counts, checkpoint)
+                     VALUES (?1, 'invite', 'running', '2026-12-07T00:00:00Z', '{\"queued\": 500}', ?2)",
+                    rusqlite::params![
+                        id,
+                        serde_json::json!({ "next_row": 501, "process": { "host": host, "pid": pid } }).to_string()
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(invite::recover_interrupted(w.ws.store()).unwrap(), 1);
+    let (state, error): (String, String) = w
+        .ws
+        .store()
+        .read(|c| {
+            Ok(c.query_row("SELECT state, error FROM runs WHERE id = 'killed'", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        })
+        .unwrap();
+    assert_eq!(state, "failed");
+    assert!(error.contains("after 500 invitations"), "{error}");
+    let alive_state: String =
+        w.ws.store().read(|c| Ok(c.query_row("SELECT state FROM runs WHERE id = 'alive'", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(alive_state, "running", "a run whose process lives is left to it");
+    assert_eq!(invite::recover_interrupted(w.ws.store()).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_batchs_per_row_results_are_read_a_page_at_a_time_and_not_serialised_whole() {
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("team.csv");
+    let rows: String = (0..25).map(|i| format!("p{i}@example.com\n")).collect();
+    std::fs::write(&path, format!("Email\n{rows}broken\n")).unwrap();
+    let inspection = csv::inspect(&path).unwrap();
+    let summary =
+        queue_csv_batch(&w.ws, &w.vault, &path, &inspection, &inspection.suggested(), &BTreeSet::new()).unwrap();
+    assert_eq!((summary.rows, summary.queued, summary.invalid), (26, 25, 1));
+    assert_eq!(summary.page(0, 10).len(), 10);
+    assert_eq!(summary.page(20, 10).iter().map(|r| r.row).collect::<Vec<_>>(), (21..=26).collect::<Vec<_>>());
+    assert!(summary.page(26, 10).is_empty() && summary.page(u64::MAX, 10).is_empty());
+    assert_eq!(summary.page(0, u32::MAX).len(), 26, "capped at 1,000 a page");
+    let json = serde_json::to_value(&summary).unwrap();
+    assert!(json.get("outcomes").is_none(), "{json}");
+}

@@ -3,6 +3,7 @@
 //! into `SecretString`s; no response ever carries one.
 
 use liaison_core::Error;
+use liaison_core::connections::access::UsableBy;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
 use liaison_core::connections::disconnect::Disconnected;
 use liaison_core::connections::dynamics::{self, ConnectDynamics};
@@ -21,6 +22,25 @@ use crate::state::AppState;
 
 pub async fn connections_list(state: State<'_, AppState>) -> Result<Vec<ConnectionSummary>, Error> {
     with_workspace(state, |ws| connections::list(ws.store())).await
+}
+
+/// The connections of `kind` the signed-in admin may use (R13): an empty list hides the
+/// Dynamics 365 export section.
+pub async fn usable_connections(
+    state: State<'_, AppState>,
+    kind: ConnectionKind,
+) -> Result<Vec<ConnectionSummary>, Error> {
+    with_workspace(state, move |ws| liaison_core::connections::access::usable_by_actor(ws, kind)).await
+}
+
+/// Sets who may use a Dynamics 365 connection (its owner only; audited).
+pub async fn connection_set_usable_by(
+    state: State<'_, AppState>,
+    connection_id: String,
+    usable_by: UsableBy,
+) -> Result<(), Error> {
+    with_workspace(state, move |ws| liaison_core::connections::access::set_usable_by(ws, &connection_id, usable_by))
+        .await
 }
 
 pub async fn connect_permission(state: State<'_, AppState>, kind: ConnectionKind) -> Result<ConnectPermission, Error> {

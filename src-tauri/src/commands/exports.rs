@@ -1,7 +1,7 @@
 //! Exports → Destinations: the data-privacy notice, adding a Marketo static list (validated
-//! against Marketo), the destinations with their export users, and deleting one (R16).
+//! against Marketo) or a Dynamics 365 marketing list (validated, or created), the destinations with their export users, and deleting one (R16).
 
-use liaison_core::exports::destinations::{self, Destination, NewMarketoDestination};
+use liaison_core::exports::destinations::{self, Destination, NewDynamicsDestination, NewMarketoDestination};
 use liaison_core::{Error, Text};
 use secrecy::SecretString;
 use tauri::State;
@@ -25,6 +25,14 @@ pub async fn export_destination_add_marketo(
 ) -> Result<Destination, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     destinations::add_marketo(&ws, &vault, destination, client_secret.map(SecretString::from)).await
+}
+
+pub async fn export_destination_add_dynamics(
+    state: State<'_, AppState>,
+    destination: NewDynamicsDestination,
+) -> Result<Destination, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    destinations::add_dynamics(&ws, &vault, destination).await
 }
 
 /// What deleting the destination leaves behind, for the confirmation dialog.

@@ -10,7 +10,7 @@ use liaison_core::Error;
 use liaison_core::invites::csv::{Inspection, Mapping, MappingByName, PreviewPage, ValidationReport};
 use liaison_core::invites::delivery;
 use liaison_core::invites::import::{self, CsvFile};
-use liaison_core::invites::invite::{self, BatchSummary, InvitationSummary, InviteRequest, Team};
+use liaison_core::invites::invite::{self, BatchRow, BatchSummary, InvitationSummary, InviteRequest, Team};
 use liaison_core::invites::outbox::{self, OutboxStatus};
 use liaison_core::invites::smtp::{self, SmtpSettings};
 use liaison_core::jobs::Throttle;
@@ -121,22 +121,39 @@ pub async fn smtp_send_test(state: State<'_, AppState>, to: String) -> Result<()
     smtp::send_test_email(&ws, &vault, &to).await
 }
 
-/// Opens the native file dialog; `None` when the admin cancels.
-pub async fn csv_choose_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
-    let picked = blocking(move || {
-        Ok(app
-            .dialog()
-            .file()
-            .add_filter("CSV", &["csv", "txt", "tsv"])
-            .set_title("Choose a CSV file")
-            .blocking_pick_file())
-    })
-    .await?;
-    Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
+/// For automated UI tests, the file dialog is answered with this path instead of being shown
+/// (like `$BROWSER` for sign-ins): the page itself can never set it.
+const PICK_FILE_ENV: &str = "LIAISON_PICK_FILE";
+
+/// Opens the native file dialog; `None` when the admin cancels. The chosen file is one the
+/// page may then open.
+pub async fn csv_choose_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, Error> {
+    let picked = match std::env::var_os(PICK_FILE_ENV) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => {
+            let title = msg!("desktop-csv-dialog-title").render(state.lang());
+            blocking(move || {
+                Ok(app.dialog().file().add_filter("CSV", &["csv", "txt", "tsv"]).set_title(title).blocking_pick_file())
+            })
+            .await?
+            .and_then(|p| p.into_path().ok())
+        }
+    };
+    if let Some(path) = &picked {
+        state.choose_files([path.as_path()]);
+    }
+    Ok(picked.map(|p| p.display().to_string()))
 }
 
-/// Reads the chosen (or dropped) file and proposes a mapping.
+/// Reads the chosen (or dropped) file and proposes a mapping. Only a file the admin chose in
+/// the dialog or dropped on the window is read.
 pub async fn csv_open(state: State<'_, AppState>, path: String) -> Result<CsvFile, Error> {
+    if !state.was_chosen(std::path::Path::new(&path)) {
+        return Err(Error::new(liaison_core::ErrorCode::Forbidden, msg!("desktop-csv-not-chosen")));
+    }
     let file = with_workspace(state.clone(), move |ws| import::open(ws, std::path::Path::new(&path))).await?;
     *state.csv.lock().await = Some((PathBuf::from(&file.path), file.inspection.clone()));
     Ok(file)
@@ -223,6 +240,13 @@ pub async fn csv_save_results<R: Runtime>(
         invite::write_batch_results(file, &source, &inspection, &batch, lang)
     })
     .await
+}
+
+/// A page of the last batch's per-row results (at most 1,000 rows from `offset`).
+pub async fn csv_batch_rows(state: State<'_, AppState>, offset: u64, limit: u32) -> Result<Vec<BatchRow>, Error> {
+    let last = state.last_batch.lock().await;
+    let (_, _, batch) = last.as_ref().ok_or_else(|| Error::not_found(msg!("desktop-no-batch-results")))?;
+    Ok(batch.page(offset, limit).to_vec())
 }
 
 /// Saves a template CSV through the native save dialog.

@@ -115,6 +115,7 @@ mod surface_types {
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
+    pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;
     pub use liaison_core::connections::dynamics::ConnectDynamics;
@@ -123,12 +124,12 @@ mod surface_types {
     pub use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover};
     pub use liaison_core::connections::salesforce::ConnectSalesforce;
     pub use liaison_core::connections::{ConnectionKind, ConnectionSummary};
-    pub use liaison_core::exports::destinations::{Destination, NewMarketoDestination};
+    pub use liaison_core::exports::destinations::{Destination, NewDynamicsDestination, NewMarketoDestination};
     pub use liaison_core::exports::history::{ExportRowResult, ExportRun};
     pub use liaison_core::exports::{DryRun, Export, NewExport};
     pub use liaison_core::invites::csv::{MappingByName, PreviewPage, ValidationReport};
     pub use liaison_core::invites::import::CsvFile;
-    pub use liaison_core::invites::invite::{BatchSummary, InvitationSummary, InviteRequest, Team};
+    pub use liaison_core::invites::invite::{BatchRow, BatchSummary, InvitationSummary, InviteRequest, Team};
     pub use liaison_core::invites::outbox::OutboxStatus;
     pub use liaison_core::invites::smtp::SmtpSettings;
     pub use liaison_core::members::MemberSummary;

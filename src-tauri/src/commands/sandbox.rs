@@ -18,6 +18,10 @@ pub struct SandboxInfo {
     pub salesforce_client_id: String,
     pub marketo_base_url: String,
     pub marketo_client_id: String,
+    /// Its Dataverse org and Microsoft sign-in, for a Dynamics 365 connection.
+    pub dynamics_org_url: String,
+    pub dynamics_authority_url: String,
+    pub dynamics_client_id: String,
     pub people: u32,
 }
 
@@ -28,6 +32,9 @@ fn info(sandbox: &Sandbox, people: usize) -> SandboxInfo {
         salesforce_client_id: e.salesforce.client_id.clone(),
         marketo_base_url: e.marketo.base_url.clone(),
         marketo_client_id: e.marketo.client_id.clone(),
+        dynamics_org_url: e.dynamics.org_url.clone(),
+        dynamics_authority_url: e.dynamics.authority_url.clone(),
+        dynamics_client_id: e.dynamics.client_id.clone(),
         people: people as u32,
     }
 }

@@ -22,6 +22,8 @@ liaison_ipc_surface! {
     integration::reveal_client_secret[app, state]() -> ();
     integration::vault_status[state]() -> VaultStatus;
     connections::connections_list[state]() -> Vec<ConnectionSummary>;
+    connections::usable_connections[state](kind: ConnectionKind) -> Vec<ConnectionSummary>;
+    connections::connection_set_usable_by[state](connection_id: String, usable_by: UsableBy) -> ();
     connections::connect_permission[state](kind: ConnectionKind) -> ConnectPermission;
     connections::connect_marketo[state](request: ConnectMarketo, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_salesforce[state](request: ConnectSalesforce, client_secret: Option<String>) -> ConnectionSummary;
@@ -53,11 +55,12 @@ liaison_ipc_surface! {
     invites::smtp_settings_save[state](settings: SmtpSettings, password: Option<String>) -> SmtpSettings;
     invites::smtp_use_sandbox[state]() -> SmtpSettings;
     invites::smtp_send_test[state](to: String) -> ();
-    invites::csv_choose_file[app]() -> Option<String>;
+    invites::csv_choose_file[app, state]() -> Option<String>;
     invites::csv_open[state](path: String) -> CsvFile;
     invites::csv_preview[state](path: String, mapping: MappingByName, offset: u64, limit: u32) -> PreviewPage;
     invites::csv_validate[app, state](path: String, mapping: MappingByName, excluded: Vec<u64>) -> ValidationReport;
     invites::csv_send[app, state](path: String, mapping: MappingByName, excluded: Vec<u64>) -> BatchSummary;
+    invites::csv_batch_rows[state](offset: u64, limit: u32) -> Vec<BatchRow>;
     invites::csv_save_results[app, state]() -> Option<String>;
     invites::csv_save_template[app]() -> Option<String>;
     invites::invites_cancel[state]() -> ();
@@ -85,6 +88,7 @@ liaison_ipc_surface! {
     exports::export_privacy_notice[state]() -> String;
     exports::export_destinations_list[state]() -> Vec<Destination>;
     exports::export_destination_add_marketo[state](destination: NewMarketoDestination, client_secret: Option<String>) -> Destination;
+    exports::export_destination_add_dynamics[state](destination: NewDynamicsDestination) -> Destination;
     exports::export_destination_delete_confirmation[state](name: String) -> Text;
     exports::export_destination_delete[state](name: String) -> ();
     exports::export_destination_add_user[state](name: String, email: String) -> Destination;

@@ -56,9 +56,10 @@ pub enum ConnectCommand {
         /// The display name (required: there may be several Dynamics connections).
         #[arg(long)]
         name: String,
-        /// Let every member use the connection, not only administrators.
-        #[arg(long)]
-        everyone: bool,
+        /// Who may use it (R13): `admins` (every admin, the default) or member emails separated by
+        /// commas (only they, and you, who connect it).
+        #[arg(long, value_name = "admins|EMAIL,...", default_value = "admins")]
+        usable_by: String,
         #[arg(long)]
         sandbox: bool,
         /// How people are matched to contacts (R13): `email` (default) or FIELD=ATTRIBUTE, a
@@ -111,8 +112,8 @@ pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<
             }
             runtime.block_on(salesforce::connect(ws, &vault, request, secret, &SystemBrowser))?
         }
-        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, everyone, sandbox, match_by } => {
-            let usable_by = if everyone { UsableBy::Everyone } else { UsableBy::Administrators };
+        ConnectCommand::Dynamics { org_url, authority_url, client_id, name, usable_by, sandbox, match_by } => {
+            let usable_by = UsableBy::parse(&usable_by);
             let match_by = dynamics::MatchBy::parse(&match_by)?;
             let request = ConnectDynamics {
                 match_by,

@@ -1,6 +1,7 @@
 //! Connections, access grants and handovers.
 
 use clap::{Subcommand, ValueEnum};
+use liaison_core::connections::access::{self, UsableBy};
 use liaison_core::connections::ownership::{self};
 use liaison_core::connections::{self, ConnectionKind, disconnect};
 use liaison_core::{Error, Workspace};
@@ -35,6 +36,16 @@ pub enum ConnectionsCommand {
     Check {
         /// The connection's id (default: all).
         id: Option<String>,
+    },
+    /// Who may use a Dynamics 365 connection (R13): shows it, or sets it (its owner only).
+    Access {
+        /// The connection's id (see `liaison connections list`).
+        #[arg(long)]
+        connection: String,
+        /// `admins` (every admin), or member emails separated by commas (only they, and the
+        /// admin who connected it). Without it: shows who may use the connection.
+        #[arg(value_name = "admins|EMAIL,...")]
+        usable_by: Option<String>,
     },
     /// Disconnect a connection (its owner only, R6).
     Disconnect {
@@ -106,8 +117,13 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
             } else {
                 for c in &list {
                     let sandbox = if c.is_sandbox { " [Sandbox]" } else { "" };
+                    let usable_by = c
+                        .usable_by
+                        .as_ref()
+                        .map(|u| format!("  usable by {}", out.text(&u.describe())))
+                        .unwrap_or_default();
                     out.line(format!(
-                        "{}  {:<11} {}{sandbox}  owner {}",
+                        "{}  {:<11} {}{sandbox}  owner {}{usable_by}",
                         c.id,
                         format!("{:?}", c.kind).to_lowercase(),
                         c.display_name,
@@ -127,6 +143,19 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
                     "People are now matched to this connection's contacts by {}.",
                     settings.match_by.label()
                 ));
+            }
+        }
+        ConnectionsCommand::Access { connection, usable_by } => {
+            if let Some(usable_by) = usable_by {
+                access::set_usable_by(ws, &connection, UsableBy::parse(&usable_by))?;
+            }
+            let found = connections::list(ws.store())?.into_iter().find(|c| c.id == connection);
+            let c = found.ok_or_else(|| Error::not_found(liaison_core::msg!("disconnect-not-found")))?;
+            if out.json() {
+                out.json_value(&c);
+            } else {
+                let who = c.usable_by.as_ref().map_or_else(|| "every admin".to_owned(), |u| out.text(&u.describe()));
+                out.line(format!("Who may use {}: {who}", c.display_name));
             }
         }
         ConnectionsCommand::Disconnect { id } => {

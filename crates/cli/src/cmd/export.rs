@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use liaison_core::connections::{self, ConnectionKind};
-use liaison_core::exports::destinations::{self, NewMarketoDestination};
+use liaison_core::exports::destinations::{self, NewDynamicsDestination, NewMarketoDestination};
 use liaison_core::exports::{
-    self, Attribute, AttributeChoice, ExportFinished, ExportOptions, ExportSlot, NewExport, Schedule,
+    self, Attribute, AttributeChoice, ExportFinished, ExportOptions, ExportSlot, NewExport, RowOutcome, Schedule,
 };
 use liaison_core::runs::RunState;
 use liaison_core::{Error, Workspace, jobs, msg};
@@ -110,6 +110,27 @@ pub enum DestinationCommand {
 pub enum AddDestination {
     /// A Marketo static list (it must exist).
     Marketo(MarketoArgs),
+    /// A Dynamics 365 static contact marketing list: an existing one, or a new one Liaison creates.
+    Dynamics(DynamicsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DynamicsArgs {
+    /// The destination's display name.
+    #[arg(long)]
+    name: String,
+    /// The Dynamics 365 connection (its ID, or `dynamics` for the one there is).
+    #[arg(long)]
+    connection: String,
+    /// An existing static contact list's ID (a GUID)…
+    #[arg(long, conflicts_with = "new_list", required_unless_present = "new_list")]
+    list_id: Option<String>,
+    /// …or the name of a new static contact list to create.
+    #[arg(long)]
+    new_list: Option<String>,
+    /// You read the data-privacy notice (`liaison export destination privacy-notice`) and accept it.
+    #[arg(long)]
+    accept_privacy_notice: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +262,37 @@ pub fn export(ws: &Workspace, out: &Output, command: ExportCommand) -> Result<Ex
                 out.line(format!("Added the destination {:?}: Marketo static list {list}.", saved.name));
             }
         }
+        DestinationCommand::Add(AddDestination::Dynamics(args)) => {
+            let vault = vault(ws)?;
+            let connection_id = match args.connection.as_str() {
+                "dynamics" => {
+                    let mut found =
+                        connections::list(ws.store())?.into_iter().filter(|c| c.kind == ConnectionKind::Dynamics);
+                    match (found.next(), found.next()) {
+                        (Some(only), None) => only.id,
+                        _ => args.connection.clone(),
+                    }
+                }
+                other => other.to_owned(),
+            };
+            let new = NewDynamicsDestination {
+                name: args.name,
+                connection_id,
+                list_id: args.list_id,
+                new_list: args.new_list,
+                accept_privacy_notice: args.accept_privacy_notice,
+            };
+            let saved = runtime()?.block_on(destinations::add_dynamics(ws, &vault, new))?;
+            if out.json() {
+                out.json_value(&saved);
+            } else if let Some(d) = &saved.dynamics {
+                let how = if d.created_by_liaison { "new" } else { "existing" };
+                out.line(format!(
+                    "Added the destination {:?}: {how} Dynamics 365 marketing list {} ({}).",
+                    saved.name, d.list_name, d.list_id
+                ));
+            }
+        }
         DestinationCommand::List => {
             let list = destinations::list(ws.store())?;
             if out.json() {
@@ -249,7 +301,13 @@ pub fn export(ws: &Workspace, out: &Output, command: ExportCommand) -> Result<Ex
                 out.line("No export destinations yet: `liaison export destination add marketo …`.".to_owned());
             } else {
                 for d in &list {
-                    let target = d.marketo.as_ref().map(|m| format!("Marketo list {} ({})", m.list_name, m.list_id));
+                    let target = d
+                        .marketo
+                        .as_ref()
+                        .map(|m| format!("Marketo list {} ({})", m.list_name, m.list_id))
+                        .or_else(|| {
+                            d.dynamics.as_ref().map(|l| format!("Dynamics 365 list {} ({})", l.list_name, l.list_id))
+                        });
                     out.line(format!(
                         "{:<30} {}  export users: {}",
                         d.name,
@@ -318,6 +376,7 @@ fn dry_run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
             "removed": dry.removed,
             "unchanged": dry.unchanged,
             "skipped": dry.skipped,
+            "unmatched": dry.unmatched,
         });
         out.json_value(&value);
         return Ok(Exit::Success);
@@ -344,6 +403,12 @@ fn dry_run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
     sample("export-sample-unchanged", &dry.unchanged);
     for s in &dry.skipped {
         out.line(format!("  {}: {} — {}", out.text(&msg!("export-sample-skipped")), s.email, out.text(&s.reason)));
+    }
+    if c.unmatched > 0 {
+        out.line(out.text(&msg!("export-dry-run-unmatched", count = c.unmatched)));
+    }
+    for s in &dry.unmatched {
+        out.line(format!("  {}: {} — {}", out.text(&msg!("export-sample-unmatched")), s.email, out.text(&s.reason)));
     }
     Ok(Exit::Success)
 }
@@ -393,12 +458,17 @@ fn run(ws: &Workspace, out: &Output, name: &str) -> Result<Exit, Error> {
             calls = c.calls,
             files = c.files
         )));
+        if c.unmatched > 0 {
+            out.line(out.text(&msg!("export-run-unmatched", count = c.unmatched, run_id = report.run_id.as_str())));
+        }
         if c.failed > 0 || c.warnings > 0 {
-            for row in exports::history::rows(ws.store(), &report.run_id, 20)?.iter().filter(|r| r.outcome != "skipped")
+            for row in exports::history::rows(ws.store(), &report.run_id, 20)?
+                .iter()
+                .filter(|r| matches!(r.outcome, RowOutcome::Failed | RowOutcome::Warning))
             {
                 out.line(format!(
                     "  {} {}: {}",
-                    row.outcome,
+                    out.text(&row.outcome.text()),
                     row.email.clone().unwrap_or_default(),
                     out.text(&row.reason)
                 ));

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::access;
 use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEOUT};
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
@@ -22,14 +23,7 @@ use crate::i18n::Text;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
-/// Who may use a Dynamics connection (R13; default: administrators).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum UsableBy {
-    #[default]
-    Administrators,
-    Everyone,
-}
+pub use super::access::UsableBy;
 
 /// How a cached person is matched to a Dynamics contact (R13: "map a customer ID field to the
 /// Dynamics 365 contact ID").
@@ -94,6 +88,8 @@ pub struct DynamicsSettings {
     /// `https://login.microsoftonline.com/{tenant}` (tenant default `organizations`).
     pub authority_url: String,
     pub client_id: String,
+    /// Who may use it (enforced by [`super::access`]; absent in old settings: administrators).
+    #[serde(default)]
     pub usable_by: UsableBy,
     pub user_id: String,
     pub organization_id: String,
@@ -286,6 +282,8 @@ pub async fn connect_with_timeout(
     }
     request.match_by.validate()?;
     ws.store().read(|c| crate::sync::dynamics_match::check(c, &request.match_by))?;
+    // Before the sign-in, so a mistyped member costs no trip through the browser.
+    let usable_by = ws.store().read(|c| access::validate(c, &request.usable_by))?;
     let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),
@@ -319,7 +317,7 @@ pub async fn connect_with_timeout(
         org_url,
         authority_url: authority,
         client_id,
-        usable_by: request.usable_by,
+        usable_by,
         user_id: who["UserId"].as_str().unwrap_or_default().to_owned(),
         organization_id: who["OrganizationId"].as_str().unwrap_or_default().to_owned(),
         match_by: request.match_by,

@@ -6,7 +6,9 @@ use ts_rs::TS;
 use crate::Result;
 use crate::members::parse_enum;
 
+pub mod access;
 pub mod campaign;
+pub mod dataverse;
 pub mod disconnect;
 pub mod dynamics;
 pub mod health;
@@ -39,6 +41,8 @@ pub struct ConnectionSummary {
     pub owner: Option<String>,
     pub is_sandbox: bool,
     pub created_at: String,
+    /// Who may use it: Dynamics 365 connections only (every admin may use the others).
+    pub usable_by: Option<access::UsableBy>,
 }
 
 /// The account line of a connection, from its stored (non-secret) settings.
@@ -57,23 +61,30 @@ fn account(kind: ConnectionKind, settings: &serde_json::Value) -> Option<String>
 
 /// Live (not disconnected) connections, oldest first.
 pub fn list(store: &Store) -> Result<Vec<ConnectionSummary>> {
-    store.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT c.id, c.kind, c.display_name, m.email, c.is_sandbox, c.created_at, c.settings
-               FROM connections c LEFT JOIN members m ON m.id = c.owner_member_id
-              WHERE c.disconnected_at IS NULL ORDER BY c.created_at, c.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, String>(6)?))
-        })?;
-        rows.map(|row| {
-            let (id, kind, display_name, owner, is_sandbox, created_at, settings) = row?;
-            let kind = parse_enum(&kind)?;
-            let account = account(kind, &serde_json::from_str(&settings).unwrap_or_default());
-            Ok(ConnectionSummary { id, kind, display_name, account, owner, is_sandbox, created_at })
-        })
-        .collect()
+    store.read(list_in)
+}
+
+/// [`list`] inside the caller's connection or transaction.
+pub(crate) fn list_in(c: &rusqlite::Connection) -> Result<Vec<ConnectionSummary>> {
+    let mut stmt = c.prepare(
+        "SELECT c.id, c.kind, c.display_name, m.email, c.is_sandbox, c.created_at, c.settings
+           FROM connections c LEFT JOIN members m ON m.id = c.owner_member_id
+          WHERE c.disconnected_at IS NULL ORDER BY c.created_at, c.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, String>(6)?))
+    })?;
+    rows.map(|row| {
+        let (id, kind, display_name, owner, is_sandbox, created_at, settings) = row?;
+        let kind = parse_enum(&kind)?;
+        let settings: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
+        let account = account(kind, &settings);
+        // Unreadable: shown as the default; using the connection still fails closed.
+        let usable_by =
+            (kind == ConnectionKind::Dynamics).then(|| access::UsableBy::of_settings(&settings).unwrap_or_default());
+        Ok(ConnectionSummary { id, kind, display_name, account, owner, is_sandbox, created_at, usable_by })
     })
+    .collect()
 }
 
 #[cfg(test)]

@@ -282,13 +282,18 @@ fn connection_row(conn: &Connection, id: &str) -> Result<ConnectionRow> {
     })
 }
 
+/// How a connection's owner is named in messages: their email, or "the owner" when unknown.
+pub(crate) fn owner_text(email: Option<&str>) -> Text {
+    match email {
+        Some(email) => Text::verbatim(email),
+        None => msg!("ownership-the-owner"),
+    }
+}
+
 /// `action` selects the verb in `ownership-owner-only`: disconnect, grant, revoke or handover.
 fn require_owner(row: &ConnectionRow, actor: &Admin, action: &'static str) -> Result<()> {
     if row.owner_id.as_deref() != Some(actor.id.as_str()) {
-        let owner: Text = match row.owner_email.as_deref() {
-            Some(email) => Text::verbatim(email),
-            None => msg!("ownership-the-owner"),
-        };
+        let owner = owner_text(row.owner_email.as_deref());
         return Err(Error::new(
             ErrorCode::Forbidden,
             msg!("ownership-owner-only", owner = owner, action = action, name = &row.display_name),

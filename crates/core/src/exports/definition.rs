@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::destinations::{self, Destination, require_export_user};
+use super::destinations::{self, Destination, require_destination_usable, require_export_user};
+use crate::connections::access;
 use crate::members::admin::require_actor;
 use crate::segments::{self, FieldKind, SegmentField};
 use crate::store::{Store, now};
@@ -165,13 +166,14 @@ struct Checked {
 }
 
 /// Checks everything that can be checked without Marketo, then the mapped fields against its
-/// describe (a field the instance does not have is named).
+/// describe (a field the instance does not have is named). A Dynamics 365 list maps nothing.
 async fn check(ws: &Workspace, vault: &Vault, new: &NewExport) -> Result<Checked> {
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 120 {
         return Err(Error::invalid_input(msg!("export-name-invalid")));
     }
     let destination = destinations::get(ws.store(), &new.destination)?;
+    destinations::check_destination_usable(ws.store(), &destination)?;
     if new.segments.iter().all(|s| s.trim().is_empty()) {
         return Err(Error::invalid_input(msg!("export-segments-missing")));
     }
@@ -186,6 +188,15 @@ async fn check(ws: &Workspace, vault: &Vault, new: &NewExport) -> Result<Checked
         }
     }
     let fields = segments::fields(ws.store())?;
+    if destination.kind == destinations::DestinationKind::Dynamics {
+        // Existing contacts join the list as they are (R14): only the email is read, to report
+        // who was matched.
+        if new.fields.iter().any(|c| c.attribute != Attribute::Email) {
+            return Err(Error::invalid_input(msg!("export-dynamics-no-attributes")));
+        }
+        let mapping = mapping(&[], &fields)?;
+        return Ok(Checked { name, destination, segment_ids, mapping });
+    }
     let mapping = mapping(&new.fields, &fields)?;
     let client = destinations::client(ws, vault, &destination)?;
     let described = client.describe().await?;
@@ -237,9 +248,10 @@ pub async fn create(ws: &Workspace, vault: &Vault, new: NewExport) -> Result<Exp
     let checked = check(ws, vault, &new).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let mapping_json = serde_json::to_string(&checked.mapping)?;
-    ws.store().write(|tx| {
+    let written = ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         require_export_user(tx, &checked.destination.id, &actor.id, &checked.destination.name)?;
+        require_destination_usable(tx, &checked.destination)?;
         refuse_taken_name(tx, &checked.name, None)?;
         let at = now();
         tx.execute(
@@ -263,19 +275,24 @@ pub async fn create(ws: &Workspace, vault: &Vault, new: NewExport) -> Result<Exp
                 "schedule": new.schedule,
             }),
         )
-    })?;
+    });
+    access::keep_refusal_audited(ws.store(), written)?;
     get(ws.store(), &checked.name)
 }
 
 /// Changes a saved export (it does not run). Audited with the export before and after.
 pub async fn update(ws: &Workspace, vault: &Vault, name: &str, new: NewExport) -> Result<Export> {
     let old = get(ws.store(), name)?;
+    let old_destination = destinations::by_id(ws.store(), &old.destination_id)?;
+    destinations::check_destination_usable(ws.store(), &old_destination)?;
     let checked = check(ws, vault, &new).await?;
     let mapping_json = serde_json::to_string(&checked.mapping)?;
-    ws.store().write(|tx| {
+    let written = ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         require_export_user(tx, &old.destination_id, &actor.id, &old.destination)?;
         require_export_user(tx, &checked.destination.id, &actor.id, &checked.destination.name)?;
+        require_destination_usable(tx, &old_destination)?;
+        require_destination_usable(tx, &checked.destination)?;
         refuse_taken_name(tx, &checked.name, Some(&old.id))?;
         if checked.destination.id != old.destination_id {
             // Another list: what was delivered to the old one says nothing about the new one.
@@ -305,7 +322,8 @@ pub async fn update(ws: &Workspace, vault: &Vault, name: &str, new: NewExport) -
                            "mapping": checked.mapping, "schedule": new.schedule },
             }),
         )
-    })?;
+    });
+    access::keep_refusal_audited(ws.store(), written)?;
     get(ws.store(), &checked.name)
 }
 

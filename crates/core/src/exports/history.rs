@@ -26,12 +26,46 @@ pub struct ExportRun {
     pub error: Option<Text>,
 }
 
+/// What became of a row that was not simply delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RowOutcome {
+    /// The destination refused it (sent again by the next run).
+    Failed,
+    /// The destination took it with a warning.
+    Warning,
+    /// Not sent: no valid email.
+    Skipped,
+    /// Not added: no existing record stands for the person (Dynamics 365).
+    Unmatched,
+}
+
+impl RowOutcome {
+    fn stored(text: &str) -> Self {
+        match text {
+            "failed" => Self::Failed,
+            "warning" => Self::Warning,
+            "unmatched" => Self::Unmatched,
+            _ => Self::Skipped,
+        }
+    }
+
+    /// The outcome in words, for people.
+    pub fn text(self) -> Text {
+        match self {
+            Self::Failed => msg!("export-outcome-failed"),
+            Self::Warning => msg!("export-outcome-warning"),
+            Self::Skipped => msg!("export-outcome-skipped"),
+            Self::Unmatched => msg!("export-outcome-unmatched"),
+        }
+    }
+}
+
 /// What became of one row.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ExportRowResult {
     pub email: Option<String>,
-    /// `failed`, `warning` or `skipped`.
-    pub outcome: String,
+    pub outcome: RowOutcome,
     pub reason: Text,
 }
 
@@ -80,17 +114,18 @@ pub fn history(store: &Store, export: Option<&str>, limit: u32) -> Result<Vec<Ex
     })
 }
 
-/// The rows of a run the destination refused or warned about, and the people it skipped.
+/// The rows of a run the destination refused or warned about, the people it skipped and those
+/// no list member could stand for (unmatched).
 pub fn rows(store: &Store, run_id: &str, limit: u32) -> Result<Vec<ExportRowResult>> {
     store.read(|c| {
         let mut stmt = c.prepare(
             "SELECT email, outcome, reason FROM export_run_rows WHERE run_id = ?1
-              ORDER BY CASE outcome WHEN 'failed' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id LIMIT ?2",
+              ORDER BY CASE outcome WHEN 'failed' THEN 0 WHEN 'warning' THEN 1 WHEN 'unmatched' THEN 2 ELSE 3 END, id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![run_id, limit.clamp(1, super::run::MAX_STORED_ROWS as u32)], |r| {
             Ok(ExportRowResult {
                 email: r.get(0)?,
-                outcome: r.get(1)?,
+                outcome: RowOutcome::stored(&r.get::<_, String>(1)?),
                 reason: Text::from_stored(&r.get::<_, String>(2)?),
             })
         })?;
@@ -107,11 +142,7 @@ pub fn results_csv(store: &Store, run_id: &str, lang: Lang) -> Result<String> {
     let fail = |e: csv::Error| Error::new(crate::ErrorCode::Internal, msg!("export-file-not-written")).caused_by(e);
     out.write_record(header.iter().map(|t| t.render(lang))).map_err(fail)?;
     for row in rows {
-        let outcome = match row.outcome.as_str() {
-            "failed" => msg!("export-outcome-failed"),
-            "warning" => msg!("export-outcome-warning"),
-            _ => msg!("export-outcome-skipped"),
-        };
+        let outcome = row.outcome.text();
         out.write_record([row.email.unwrap_or_default(), outcome.render(lang), row.reason.render(lang)])
             .map_err(fail)?;
     }

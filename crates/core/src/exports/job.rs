@@ -41,6 +41,13 @@ pub fn start(
             reporter.progress(progress);
         };
         let result = run::run(&ws, &vault, &name, options, claim.control(), &observer).await;
+        if let Err(err) = &result
+            && scheduled
+            && err.details.as_ref().is_some_and(|d| d["rule"] == "R13")
+            && let Err(lost) = run::record_refused(&ws, &name, err)
+        {
+            tracing::warn!("could not record the refused scheduled export: {}", lost.chain());
+        }
         match super::history::finished_notice(ws.store(), &name, result.as_ref(), scheduled) {
             Ok(Some(notice)) => reporter.notice(&notice),
             Ok(None) => {}

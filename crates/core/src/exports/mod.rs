@@ -4,6 +4,7 @@
 
 pub mod definition;
 pub mod destinations;
+mod dynamics;
 pub mod history;
 pub mod job;
 mod plan;
@@ -12,8 +13,10 @@ pub mod schedule;
 mod target;
 
 pub use definition::{Attribute, AttributeChoice, Export, FieldMap, NewExport, Schedule};
-pub use destinations::{Destination, DestinationKind, NewMarketoDestination};
-pub use history::{ExportRowResult, ExportRun};
+pub use destinations::{
+    Destination, DestinationKind, DynamicsDestinationSettings, NewDynamicsDestination, NewMarketoDestination,
+};
+pub use history::{ExportRowResult, ExportRun, RowOutcome};
 pub use job::{ExportFinished, ExportSlot};
 pub use plan::{MAX_PEOPLE, PlanCounts, SkippedPerson};
 pub use run::{DryRun, ExportCounts, ExportOptions, ExportPhase, ExportProgress, ExportReport};

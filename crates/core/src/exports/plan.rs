@@ -32,7 +32,23 @@ pub struct PlanCounts {
     pub unchanged: u64,
     /// People without a valid email.
     pub skipped: u64,
+    /// People with no list member to stand for them: no contact, several, or an inactive one
+    /// (Dynamics 365, R14: contacts are never created).
+    pub unmatched: u64,
 }
+
+/// Who stands for a person on a list that holds existing records only (a Dynamics 365 contact).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Membership {
+    Member(String),
+    Unmatched(Text),
+}
+
+/// Finds the list member of each email key (every key asked gets an answer).
+pub(crate) type Resolver<'r> = dyn Fn(&rusqlite::Connection, &[&str]) -> Result<HashMap<String, Membership>> + 'r;
+
+/// People resolved per call of a [`Resolver`].
+const RESOLVE_CHUNK: usize = 10_000;
 
 /// A member who left the segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +71,52 @@ pub(crate) struct Plan {
     pub leavers: Vec<Leaver>,
     pub unchanged_sample: Vec<String>,
     pub skipped: Vec<SkippedPerson>,
+    /// People without a member to stand for them, with the reason.
+    pub unmatched: Vec<SkippedPerson>,
+    /// Earlier members who stand for a person no more (their person now matches another
+    /// record): removed before the sends.
+    pub replaced: Vec<String>,
+}
+
+impl Plan {
+    /// Compares one person's row with what was delivered: unchanged, left for the next run, or
+    /// sent (with the member ID the destination knows them by).
+    #[allow(clippy::too_many_arguments)]
+    fn consider(
+        &mut self,
+        delivered: &HashMap<String, (String, Option<String>)>,
+        exclude: &HashSet<String>,
+        key: String,
+        address: String,
+        values: Vec<Option<String>>,
+        hash: String,
+        member_id: Option<String>,
+        replaces: bool,
+    ) {
+        let before = delivered.get(&key);
+        match before {
+            Some((old, _)) if *old == hash => {
+                self.counts.unchanged += 1;
+                if self.unchanged_sample.len() < SAMPLE {
+                    self.unchanged_sample.push(address);
+                }
+                return;
+            }
+            _ if exclude.contains(&key) => return,
+            Some(_) => self.counts.updated += 1,
+            None => self.counts.added += 1,
+        }
+        let old_id = before.and_then(|(_, id)| id.clone());
+        let member_id = if replaces {
+            if let Some(old) = old_id.filter(|old| Some(old) != member_id.as_ref()) {
+                self.replaced.push(old);
+            }
+            member_id
+        } else {
+            old_id.or(member_id)
+        };
+        self.sends.push(Row { email_key: key, email: address, values, hash, member_id, is_new: before.is_none() });
+    }
 }
 
 /// The hash of the values a row delivers, with the fields they go to.
@@ -140,8 +202,15 @@ fn within_limit(export: &Export, people: u64) -> Result<u64> {
 }
 
 /// Compares the segments' people with what the export delivered. People in `exclude` (rows
-/// that failed earlier in this run) are left for the next run.
-pub(crate) fn plan(store: &Store, export: &Export, exclude: &HashSet<String>) -> Result<Plan> {
+/// that failed earlier in this run) are left for the next run. With a `resolver` (a list of
+/// existing records, Dynamics 365) each person is delivered as the member the resolver names,
+/// and people it finds none for are reported as unmatched instead.
+pub(crate) fn plan(
+    store: &Store,
+    export: &Export,
+    exclude: &HashSet<String>,
+    resolver: Option<&Resolver<'_>>,
+) -> Result<Plan> {
     let (condition, mut params) = condition(store, export)?;
     let people = within_limit(export, count(store, &condition, &params)?)?;
     let fields = segments::fields(store)?;
@@ -178,11 +247,21 @@ pub(crate) fn plan(store: &Store, export: &Export, exclude: &HashSet<String>) ->
             leavers: Vec::new(),
             unchanged_sample: Vec::new(),
             skipped: Vec::new(),
+            unmatched: Vec::new(),
+            replaced: Vec::new(),
         };
         let mut seen: HashSet<String> = HashSet::with_capacity(delivered.len());
+        // People whose member a resolver names: (email key, email).
+        let mut to_resolve: Vec<(String, String)> = Vec::new();
         while let Some(r) = rows.next()? {
             let email_key: String = r.get(0)?;
             let email: String = r.get(1)?;
+            if resolver.is_some() {
+                if seen.insert(email_key.clone()) {
+                    to_resolve.push((email_key, email));
+                }
+                continue;
+            }
             let marketo_id: Option<String> = r.get(2)?;
             let values: Vec<Option<String>> = (0..exprs.len())
                 .map(|i| r.get::<_, Option<String>>(3 + i).map(|v| v.filter(|s| !s.is_empty())))
@@ -205,21 +284,40 @@ pub(crate) fn plan(store: &Store, export: &Export, exclude: &HashSet<String>) ->
                 continue;
             }
             let hash = values_hash(&targets, &values);
-            let before = delivered.get(&key);
-            match before {
-                Some((old, _)) if *old == hash => {
-                    plan.counts.unchanged += 1;
-                    if plan.unchanged_sample.len() < SAMPLE {
-                        plan.unchanged_sample.push(address);
+            plan.consider(&delivered, exclude, key, address, values, hash, marketo_id, false);
+        }
+        if let Some(resolve) = resolver {
+            for chunk in to_resolve.chunks(RESOLVE_CHUNK) {
+                let keys: Vec<&str> = chunk.iter().map(|(k, _)| k.as_str()).collect();
+                let mut found = resolve(c, &keys)?;
+                for (key, email) in chunk {
+                    match found.remove(key) {
+                        Some(Membership::Member(id)) => {
+                            let values = vec![Some(id.clone())];
+                            let hash = values_hash(&["member"], &values);
+                            plan.consider(
+                                &delivered,
+                                exclude,
+                                key.clone(),
+                                email.clone(),
+                                values,
+                                hash,
+                                Some(id),
+                                true,
+                            );
+                        }
+                        Some(Membership::Unmatched(reason)) => {
+                            plan.counts.unmatched += 1;
+                            if plan.unmatched.len() < super::run::MAX_STORED_ROWS {
+                                plan.unmatched.push(SkippedPerson { email: email.clone(), reason });
+                            }
+                        }
+                        None => {
+                            return Err(Error::internal(msg!("export-member-not-resolved", email = email.as_str())));
+                        }
                     }
-                    continue;
                 }
-                _ if exclude.contains(&key) => continue,
-                Some(_) => plan.counts.updated += 1,
-                None => plan.counts.added += 1,
             }
-            let member_id = before.and_then(|(_, id)| id.clone()).or(marketo_id);
-            plan.sends.push(Row { email_key: key, email: address, values, hash, member_id, is_new: before.is_none() });
         }
         for (key, (_, member_id)) in delivered {
             if !seen.contains(&key) {

@@ -42,6 +42,9 @@ pub struct ExportCounts {
     pub unchanged: u64,
     /// People without a valid email (not sent).
     pub skipped: u64,
+    /// People with no existing record to stand for them on the list (Dynamics 365: no contact,
+    /// several, or an inactive one; contacts are never created).
+    pub unmatched: u64,
     /// Rows the destination refused (sent again by the next run).
     pub failed: u64,
     /// Rows the destination took with a warning.
@@ -118,7 +121,9 @@ pub struct DryRun {
     pub removed: Vec<String>,
     pub unchanged: Vec<String>,
     pub skipped: Vec<SkippedPerson>,
-    /// Files the sends would take.
+    /// People without a record to stand for them on the list, with the reason.
+    pub unmatched: Vec<SkippedPerson>,
+    /// Files (Dynamics 365: calls) the sends would take.
     pub files: u64,
 }
 
@@ -163,7 +168,9 @@ impl ExportOptions {
 /// Predicts a run: no call is made and nothing is written.
 pub fn dry_run(ws: &Workspace, name: &str) -> Result<DryRun> {
     let export = definition::get(ws.store(), name)?;
-    let plan = plan::plan(ws.store(), &export, &HashSet::new())?;
+    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
+    let resolver = super::dynamics::resolver(&destination);
+    let plan = plan::plan(ws.store(), &export, &HashSet::new(), resolver.as_deref())?;
     let sample = |new: bool| -> Vec<String> {
         plan.sends.iter().filter(|r| r.is_new == new).take(SAMPLE).map(|r| r.email.clone()).collect()
     };
@@ -176,7 +183,29 @@ pub fn dry_run(ws: &Workspace, name: &str) -> Result<DryRun> {
         removed: plan.leavers.iter().take(SAMPLE).map(|l| l.email_key.clone()).collect(),
         unchanged: plan.unchanged_sample.clone(),
         skipped: plan.skipped.iter().take(SAMPLE).cloned().collect(),
-        files: bytes.div_ceil(super::target::MARKETO_MAX_FILE) as u64,
+        unmatched: plan.unmatched.iter().take(SAMPLE).cloned().collect(),
+        files: match destination.kind {
+            destinations::DestinationKind::Marketo => bytes.div_ceil(super::target::MARKETO_MAX_FILE) as u64,
+            destinations::DestinationKind::Dynamics => plan.sends.len().div_ceil(super::dynamics::ADD_CHUNK) as u64,
+        },
+    })
+}
+
+/// Keeps a scheduled run that was refused before it began (R13: the signed-in admin may not use
+/// the destination's connection) as a failed run: the history says why, and the schedule waits
+/// for its next turn instead of starting the same refused run at every tick (and ahead of every
+/// other due export).
+pub(crate) fn record_refused(ws: &Workspace, name: &str, err: &Error) -> Result<()> {
+    let export = definition::get(ws.store(), name)?;
+    let error = serde_json::json!({ "code": err.code, "message": err.message.to_stored(), "details": err.details });
+    ws.store().write(|tx| {
+        let at = now();
+        tx.execute(
+            "INSERT INTO runs (id, kind, subject, state, started_at, finished_at, error)
+             VALUES (?1, 'export', ?2, 'failed', ?3, ?3, ?4)",
+            params![uuid::Uuid::new_v4().to_string(), export.id, at, error.to_string()],
+        )?;
+        Ok(())
     })
 }
 
@@ -232,6 +261,7 @@ struct Ctx<'a, T: ListTarget> {
     conn: Connection,
     export: Export,
     target: T,
+    resolver: Option<&'a plan::Resolver<'a>>,
     options: ExportOptions,
     run_id: String,
     cp: Checkpoint,
@@ -256,14 +286,44 @@ pub async fn run(
 ) -> Result<ExportReport> {
     let started = Instant::now();
     let export = definition::get(ws.store(), name)?;
+    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
+    // R13: whoever runs it (on demand or by its schedule) must be allowed to use its connection.
+    destinations::check_destination_usable(ws.store(), &destination)?;
     // R12 before any call.
     plan::check_size(ws.store(), &export)?;
-    let destination = destinations::by_id(ws.store(), &export.destination_id)?;
-    let list_id = destination.marketo.as_ref().map(|m| m.list_id).ok_or_else(|| {
-        Error::invalid_input(msg!("export-destination-not-marketo", name = destination.name.as_str()))
-    })?;
-    let client = destinations::client(ws, vault, &destination)?;
-    let target = MarketoList::new(client, list_id, options.first_poll);
+    match destination.kind {
+        destinations::DestinationKind::Marketo => {
+            let list_id = destination.marketo.as_ref().map(|m| m.list_id).ok_or_else(|| {
+                Error::invalid_input(msg!("export-destination-not-marketo", name = destination.name.as_str()))
+            })?;
+            let client = destinations::client(ws, vault, &destination)?;
+            let target = MarketoList::new(client, list_id, options.first_poll);
+            run_on(ws, export, target, None, options, control, observer, started).await
+        }
+        destinations::DestinationKind::Dynamics => {
+            let settings = destination.dynamics.as_ref().ok_or_else(|| {
+                Error::invalid_input(msg!("export-destination-unreadable", name = destination.name.as_str()))
+            })?;
+            let client = crate::connections::dataverse::DataverseClient::load(ws, vault, &settings.connection_id)?;
+            let target = super::dynamics::DynamicsList::new(client, &settings.list_id);
+            let resolver = super::dynamics::resolver(&destination);
+            run_on(ws, export, target, resolver.as_deref(), options, control, observer, started).await
+        }
+    }
+}
+
+/// [`run`] through one destination's target.
+#[allow(clippy::too_many_arguments)]
+async fn run_on<T: ListTarget>(
+    ws: &Workspace,
+    export: Export,
+    target: T,
+    resolver: Option<&plan::Resolver<'_>>,
+    options: ExportOptions,
+    control: &Control,
+    observer: &(dyn Fn(&ExportProgress) + Send + Sync),
+    started: Instant,
+) -> Result<ExportReport> {
     let (run_id, cp, resumed) = begin(ws, &export)?;
     let _heartbeat = crate::jobs::Heartbeat::start(ws.store().clone(), run_id.clone(), HEARTBEAT_EVERY);
     let conn = ws.store().connect()?;
@@ -275,6 +335,7 @@ pub async fn run(
         conn,
         export,
         target,
+        resolver,
         options,
         run_id: run_id.clone(),
         cp,
@@ -321,17 +382,21 @@ impl<T: ListTarget> Ctx<'_, T> {
             )?;
             stmt.query_map([&self.run_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
         };
-        let plan = plan::plan(self.ws.store(), &self.export, &exclude)?;
+        let plan = plan::plan(self.ws.store(), &self.export, &exclude, self.resolver)?;
         if !self.cp.planned {
             self.cp.planned = true;
             self.cp.counts.people = plan.counts.people;
             self.cp.counts.unchanged = plan.counts.unchanged;
             self.cp.counts.skipped = plan.counts.skipped;
+            self.cp.counts.unmatched = plan.counts.unmatched;
             self.cp.to_send = plan.sends.len() as u64;
             self.cp.to_remove = plan.leavers.len() as u64;
             let tx = self.conn.transaction()?;
             for s in &plan.skipped {
                 record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&s.email), "skipped", &s.reason)?;
+            }
+            for s in &plan.unmatched {
+                record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&s.email), "unmatched", &s.reason)?;
             }
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
@@ -339,12 +404,24 @@ impl<T: ListTarget> Ctx<'_, T> {
         self.check_quota(&plan).await?;
         self.cp.phase = ExportPhase::Sending;
         self.emit(true);
+        // Records that stood for a person before and do not now leave the list first: a run
+        // cut off after this removes them again (harmless) and still sends their successors.
+        for chunk in plan.replaced.chunks(self.target.max_remove().max(1)) {
+            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            self.remove_ids(&ids).await?;
+            if self.control.cancelled() {
+                return Ok(());
+            }
+        }
         let max = self.target.max_batch_bytes();
         let mut start = 0;
         while start < plan.sends.len() {
             let mut bytes = 200;
             let mut end = start;
-            while end < plan.sends.len() && (end == start || bytes + csv_line_len(&plan.sends[end]) < max) {
+            let max_rows = self.target.max_batch_rows();
+            while end < plan.sends.len()
+                && (end == start || (bytes + csv_line_len(&plan.sends[end]) < max && end - start < max_rows))
+            {
                 bytes += csv_line_len(&plan.sends[end]);
                 end += 1;
             }
@@ -376,7 +453,7 @@ impl<T: ListTarget> Ctx<'_, T> {
         };
         for (seq, batch) in files {
             match batch {
-                Some(batch) => {
+                Some(batch) if self.target.resumable_batches() => {
                     self.message = Some(msg!("export-following-import", batch = batch.as_str()));
                     self.emit(true);
                     self.follow(seq, &batch).await?;
@@ -384,7 +461,7 @@ impl<T: ListTarget> Ctx<'_, T> {
                         return Ok(());
                     }
                 }
-                None => {
+                _ => {
                     self.conn.execute(
                         "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
                         params![self.export.id, seq],
@@ -404,7 +481,7 @@ impl<T: ListTarget> Ctx<'_, T> {
         let unknown = plan.leavers.iter().filter(|l| l.member_id.is_none()).count() as u64;
         // Per file: the upload, a few status polls, the failures and warnings files.
         let calls = files * 8 + unknown.div_ceil(200) + (plan.leavers.len() as u64).div_ceil(300) + 1;
-        if files == 0 && plan.leavers.is_empty() {
+        if (files == 0 && plan.leavers.is_empty()) || !self.target.daily_quota() {
             return Ok(());
         }
         let settings = crate::sync::settings::load(self.ws.store())?;
@@ -593,13 +670,18 @@ impl<T: ListTarget> Ctx<'_, T> {
         let mut with_ids: Vec<(String, String)> = Vec::new();
         let mut unknown: Vec<String> = Vec::new();
         {
-            let mut from_cache = self
-                .conn
-                .prepare_cached("SELECT marketo_id FROM people WHERE email_key = ?1 AND marketo_id IS NOT NULL")?;
+            let mut from_cache =
+                match self.target.cache_id_column() {
+                    Some(column) => Some(self.conn.prepare(&format!(
+                        "SELECT {column} FROM people WHERE email_key = ?1 AND {column} IS NOT NULL"
+                    ))?),
+                    None => None,
+                };
             for l in leavers {
-                let id = match &l.member_id {
-                    Some(id) => Some(id.clone()),
-                    None => from_cache.query_row([&l.email_key], |r| r.get(0)).optional()?,
+                let id = match (&l.member_id, from_cache.as_mut()) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(stmt)) => stmt.query_row([&l.email_key], |r| r.get(0)).optional()?,
+                    (None, None) => None,
                 };
                 match id {
                     Some(id) => with_ids.push((l.email_key.clone(), id)),
@@ -636,20 +718,14 @@ impl<T: ListTarget> Ctx<'_, T> {
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
         }
-        for chunk in with_ids.chunks(300) {
+        for chunk in with_ids.chunks(self.target.max_remove().max(1)) {
             if self.control.cancelled() {
                 return Ok(());
             }
             let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
-            loop {
-                match self.target.remove(&ids).await {
-                    Ok(()) => break,
-                    Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
-                    Err(e) => return Err(e),
-                }
-                if self.control.cancelled() {
-                    return Ok(());
-                }
+            self.remove_ids(&ids).await?;
+            if self.control.cancelled() {
+                return Ok(());
             }
             let tx = self.conn.transaction()?;
             for (key, _) in chunk {
@@ -665,6 +741,20 @@ impl<T: ListTarget> Ctx<'_, T> {
             self.emit(false);
         }
         Ok(())
+    }
+
+    /// Removes these members from the list, pausing when a daily quota runs out.
+    async fn remove_ids(&mut self, ids: &[&str]) -> Result<()> {
+        loop {
+            match self.target.remove(ids).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
+                Err(e) => return Err(e),
+            }
+            if self.control.cancelled() {
+                return Ok(());
+            }
+        }
     }
 
     /// A daily quota ran out: the run pauses until Marketo's midnight (US Central) and goes on.

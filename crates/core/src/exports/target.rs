@@ -1,7 +1,7 @@
 //! Where an export's rows go. [`ListTarget`] is what a run needs from a destination: hand over a
 //! batch of rows (a file), learn how the batch ended row by row, find list members' IDs and
-//! remove members. Marketo is the first implementation (bulk lead import with `listId`); the
-//! Dynamics 365 marketing list is the next.
+//! remove members. Marketo's static list (bulk lead import with `listId`) is here; the Dynamics 365
+//! marketing list is in `dynamics.rs`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,6 +47,28 @@ pub(crate) enum Submitted {
 pub(crate) trait ListTarget {
     /// The largest file one batch may be.
     fn max_batch_bytes(&self) -> usize;
+    /// The most rows one batch may hold.
+    fn max_batch_rows(&self) -> usize {
+        usize::MAX
+    }
+    /// The most members one [`ListTarget::remove`] call is handed.
+    fn max_remove(&self) -> usize {
+        300
+    }
+    /// The people-cache column holding a person's ID in the destination, when the cache has one.
+    fn cache_id_column(&self) -> Option<&'static str> {
+        None
+    }
+    /// A batch goes on in the destination after the call that handed it over, so a killed run
+    /// follows it by its ID; otherwise a batch ends within its call and one whose results were
+    /// not recorded is simply planned and sent again.
+    fn resumable_batches(&self) -> bool {
+        true
+    }
+    /// The destination counts calls against a daily quota (checked before a run).
+    fn daily_quota(&self) -> bool {
+        false
+    }
     /// How long to wait before asking about a batch again, after `polls` questions.
     fn poll_interval(&self, polls: u32) -> Duration;
     /// Hands over `rows` as one batch.
@@ -110,6 +132,26 @@ impl MarketoList {
     }
 }
 
+/// Splits `items` (emails put in a URL) into runs of at most `max`, each keeping its encoded
+/// length under `budget`: an item counts three times its length (percent-encoding) plus
+/// `overhead` (separators, the filter's own words). An item longer than the budget goes alone.
+pub(crate) fn url_chunks<'e>(items: &'e [&'e str], max: usize, budget: usize, overhead: usize) -> Vec<&'e [&'e str]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut len = 0;
+        while end < items.len() && end - start < max && len + items[end].len() * 3 + overhead < budget {
+            len += items[end].len() * 3 + overhead;
+            end += 1;
+        }
+        let end = end.max(start + 1);
+        chunks.push(&items[start..end]);
+        start = end;
+    }
+    chunks
+}
+
 /// Reads a failures or warnings file: the job's columns plus a last reason column. Rows are
 /// known by their email.
 pub(crate) fn parse_problem_file(text: &str) -> Vec<(String, String)> {
@@ -136,6 +178,14 @@ fn marketo_code(err: &Error) -> Option<String> {
 impl ListTarget for MarketoList {
     fn max_batch_bytes(&self) -> usize {
         MARKETO_MAX_FILE
+    }
+
+    fn cache_id_column(&self) -> Option<&'static str> {
+        Some("marketo_id")
+    }
+
+    fn daily_quota(&self) -> bool {
+        true
     }
 
     fn poll_interval(&self, polls: u32) -> Duration {
@@ -185,16 +235,8 @@ impl ListTarget for MarketoList {
 
     async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>> {
         let mut found = HashMap::new();
-        let mut start = 0;
-        while start < emails.len() {
-            let mut end = start;
-            let mut len = 0;
-            while end < emails.len() && end - start < 300 && len + emails[end].len() * 3 < LOOKUP_URL_BUDGET {
-                len += emails[end].len() * 3 + 3;
-                end += 1;
-            }
-            let end = end.max(start + 1);
-            let values = emails[start..end].join(",");
+        for chunk in url_chunks(emails, 300, LOOKUP_URL_BUDGET, 3) {
+            let values = chunk.join(",");
             let answer = self
                 .client
                 .get(
@@ -207,7 +249,6 @@ impl ListTarget for MarketoList {
                     found.insert(crate::invites::csv::normalize_email(email), id.to_string());
                 }
             }
-            start = end;
         }
         Ok(found)
     }
@@ -263,6 +304,37 @@ fn field_error(err: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marketo_1003_or_1006_on_an_import_names_the_refused_field() {
+        for code in ["1003", "1006"] {
+            let refused = Error::new(ErrorCode::BadResponse, crate::Text::verbatim("Marketo said no")).with_details(
+                serde_json::json!({ "marketo_code": code, "marketo_message": "Field 'tier__c' not found" }),
+            );
+            let err = field_error(refused);
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+            let text = err.message.render(crate::Lang::En);
+            assert!(text.contains("“tier__c”"), "{text}");
+            assert!(err.message.render(crate::Lang::Ja).contains("tier__c"));
+        }
+        let other = Error::new(ErrorCode::BadResponse, crate::Text::verbatim("x"))
+            .with_details(serde_json::json!({ "marketo_code": "1013", "marketo_message": "Static list not found" }));
+        assert_eq!(field_error(other).code, ErrorCode::BadResponse);
+    }
+
+    #[test]
+    fn emails_in_a_url_are_split_by_count_and_by_length() {
+        let short: Vec<String> = (0..700).map(|i| format!("p{i}@x.jp")).collect();
+        let short: Vec<&str> = short.iter().map(String::as_str).collect();
+        let chunks = url_chunks(&short, 300, 100_000, 3);
+        assert_eq!(chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![300, 300, 100]);
+        let long = "a".repeat(3_000);
+        let mixed = [long.as_str(), "b@x.jp", long.as_str()];
+        let chunks = url_chunks(&mixed, 300, 7_000, 3);
+        assert!(chunks.iter().all(|c| !c.is_empty()));
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 3);
+        assert!(chunks.iter().all(|c| c.len() == 1 || c.iter().map(|e| e.len() * 3 + 3).sum::<usize>() < 7_000));
+    }
 
     #[test]
     fn a_failures_file_is_read_by_email_with_its_reason() {

@@ -60,7 +60,10 @@ pub struct BatchSummary {
     pub existing: u64,
     pub excluded: u64,
     pub failed: u64,
-    /// Every row with its result, in file order (for the summary screen and the results CSV).
+    /// Every row with its result, in file order (for the results CSV). Not serialised: a file
+    /// may hold a million rows; front ends read them a page at a time ([`BatchSummary::page`]).
+    #[serde(skip)]
+    #[ts(skip)]
     pub outcomes: Vec<BatchRow>,
 }
 
@@ -80,12 +83,18 @@ pub fn queue_csv_batch(
     excluded: &BTreeSet<u64>,
 ) -> Result<BatchSummary> {
     let store = ws.store();
+    recover_interrupted(store)?;
+    // The whole file is read and checked before anything is queued: a file over the limits (too
+    // many rows, a row too long) is refused with nothing written, not after a million rows.
+    let existing = super::WorkspaceMembers::load(store)?;
+    csvmod::validate(path, inspection, mapping, &existing, excluded, &mut |_| {})?;
     let run_id = uuid::Uuid::new_v4().to_string();
+    let owner = crate::jobs::ProcessId::this();
     store.write(|tx| {
         require_actor(tx)?;
         tx.execute(
-            "INSERT INTO runs (id, kind, state, started_at, counts) VALUES (?1, 'invite', 'running', ?2, '{}')",
-            params![run_id, now()],
+            "INSERT INTO runs (id, kind, state, started_at, counts, checkpoint) VALUES (?1, 'invite', 'running', ?2, '{}', ?3)",
+            params![run_id, now(), serde_json::json!({ "next_row": 1, "process": owner }).to_string()],
         )?;
         Ok(())
     })?;
@@ -126,7 +135,7 @@ pub fn queue_csv_batch(
                     params![
                         run_id,
                         counts(&summary).to_string(),
-                        serde_json::json!({ "next_row": next_row }).to_string()
+                        serde_json::json!({ "next_row": next_row, "process": owner }).to_string()
                     ],
                 )?;
                 Ok(())
@@ -153,6 +162,43 @@ pub fn queue_csv_batch(
     })?;
     result?;
     Ok(summary)
+}
+
+/// Marks queueing runs whose process was killed as failed, with how far they got: the
+/// invitations they queued stay queued (and are delivered); sending the file again queues the
+/// rest, skipping the people already invited. Returns how many runs were recovered.
+pub fn recover_interrupted(store: &crate::store::Store) -> Result<u64> {
+    store.write(|tx| {
+        let running: Vec<(String, Option<String>, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT id, checkpoint, counts FROM runs WHERE kind = 'invite' AND state = 'running'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut recovered = 0;
+        for (id, checkpoint, counts) in running {
+            if !crate::runs::owner_gone(checkpoint.as_deref()) {
+                continue;
+            }
+            let queued = serde_json::from_str::<serde_json::Value>(&counts).ok().and_then(|c| c["queued"].as_u64());
+            let error = Error::internal(msg!("batch-interrupted", queued = queued.unwrap_or(0)));
+            tx.execute(
+                "UPDATE runs SET state = 'failed', finished_at = ?2, error = ?3 WHERE id = ?1 AND state = 'running'",
+                params![id, now(), serde_json::to_string(&error)?],
+            )?;
+            audit::record(tx, None, "invites.batch_interrupted", Some(&id), serde_json::json!({ "queued": queued }))?;
+            recovered += 1;
+        }
+        Ok(recovered)
+    })
+}
+
+impl BatchSummary {
+    /// At most `limit` rows (capped at 1,000) of the outcomes from `offset`, in file order.
+    pub fn page(&self, offset: u64, limit: u32) -> &[BatchRow] {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.outcomes.len());
+        let end = start.saturating_add(limit.min(1_000) as usize).min(self.outcomes.len());
+        &self.outcomes[start..end]
+    }
 }
 
 pub(super) fn counts(s: &BatchSummary) -> serde_json::Value {

@@ -52,6 +52,7 @@ pub fn resume(
     slot: &Arc<DeliverySlot>,
     reporter: Arc<dyn Reporter<DeliveryProgress, DeliverySummary>>,
 ) -> Result<Option<std::thread::JoinHandle<()>>> {
+    super::batches::recover_interrupted(ws.store())?;
     if !outbox::delivery_pending(ws.store())? {
         return Ok(None);
     }

@@ -23,7 +23,9 @@ use crate::members::{MemberRole, MemberStatus, parse_enum};
 use crate::store::{Store, now};
 use crate::{Error, ErrorCode, Result, msg};
 
-pub use super::batches::{BATCH_ROWS, BatchRow, BatchSummary, RowResult, queue_csv_batch, write_batch_results};
+pub use super::batches::{
+    BATCH_ROWS, BatchRow, BatchSummary, RowResult, queue_csv_batch, recover_interrupted, write_batch_results,
+};
 pub(crate) use super::lifecycle::expire_due;
 pub use super::lifecycle::{
     DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS_KEY, accept, expiry_days, invite_one, resend, revoke, set_expiry_days, verify_code,

@@ -34,11 +34,7 @@ export type BatchRow = { row: number, line: number, email: string, first_name: s
  * Empty for invited rows.
  */
 reason: string, };
-export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, 
-/**
- * Every row with its result, in file order (for the summary screen and the results CSV).
- */
-outcomes: Array<BatchRow>, };
+export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, };
 export type ChecklistItem = { key: string, text: string, };
 export type Column = { 
 /**
@@ -95,7 +91,11 @@ account: string | null,
 /**
  * Email of the owning admin (R6).
  */
-owner: string | null, is_sandbox: boolean, created_at: string, };
+owner: string | null, is_sandbox: boolean, created_at: string, 
+/**
+ * Who may use it: Dynamics 365 connections only (every admin may use the others).
+ */
+usable_by: UsableBy | null, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
  * The mapping to review: the one saved for these headers, else the suggested one.
@@ -127,7 +127,7 @@ remaining: number, cancelled: boolean,
  * Why delivery stopped early (mail server unreachable, sign-in refused…); queued messages are kept.
  */
 stopped: AppError | null, };
-export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
+export type Destination = { id: string, kind: DestinationKind, name: string, marketo: MarketoDestinationSettings | null, dynamics: DynamicsDestinationSettings | null, privacy_accepted_by: string, privacy_accepted_at: string, 
 /**
  * The admins who may edit and run exports to it (emails, the creator first).
  */
@@ -147,9 +147,26 @@ revoked: boolean,
 revoke_error: AppError | null, };
 export type DryRun = { export: string, counts: PlanCounts, added: Array<string>, updated: Array<string>, removed: Array<string>, unchanged: Array<string>, skipped: Array<SkippedPerson>, 
 /**
- * Files the sends would take.
+ * People without a record to stand for them on the list, with the reason.
+ */
+unmatched: Array<SkippedPerson>, 
+/**
+ * Files (Dynamics 365: calls) the sends would take.
  */
 files: number, };
+export type DynamicsDestinationSettings = { connection_id: string, 
+/**
+ * The list's `listid` (a GUID).
+ */
+list_id: string, 
+/**
+ * The list's name in Dynamics when the destination was saved.
+ */
+list_name: string, 
+/**
+ * Liaison created the list (it still stays in Dynamics when the destination is deleted).
+ */
+created_by_liaison: boolean, };
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
@@ -184,6 +201,11 @@ people: number, added: number, updated: number, removed: number, unchanged: numb
  */
 skipped: number, 
 /**
+ * People with no existing record to stand for them on the list (Dynamics 365: no contact,
+ * several, or an inactive one; contacts are never created).
+ */
+unmatched: number, 
+/**
  * Rows the destination refused (sent again by the next run).
  */
 failed: number, 
@@ -216,11 +238,7 @@ resumed: boolean, seconds: number,
  * limits, a quota pause).
  */
 waiting_seconds: number, };
-export type ExportRowResult = { email: string | null, 
-/**
- * `failed`, `warning` or `skipped`.
- */
-outcome: string, reason: string, };
+export type ExportRowResult = { email: string | null, outcome: RowOutcome, reason: string, };
 export type ExportRun = { id: string, export: string, state: RunState, started_at: string, finished_at: string | null, 
 /**
  * Wall-clock seconds from start to end (or to now, for a run still going).
@@ -347,6 +365,23 @@ export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
 export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
+export type NewDynamicsDestination = { name: string, 
+/**
+ * The Dynamics 365 connection whose org holds the list.
+ */
+connection_id: string, 
+/**
+ * An existing list's ID (a GUID)…
+ */
+list_id: string | null, 
+/**
+ * …or the name of a new static contact list.
+ */
+new_list: string | null, 
+/**
+ * The admin read and accepted the data-privacy notice ([`privacy_notice`]).
+ */
+accept_privacy_notice: boolean, };
 export type NewExport = { name: string, 
 /**
  * The destination's name.
@@ -421,7 +456,12 @@ people: number, added: number, updated: number, removed: number, unchanged: numb
 /**
  * People without a valid email.
  */
-skipped: number, };
+skipped: number, 
+/**
+ * People with no list member to stand for them: no contact, several, or an inactive one
+ * (Dynamics 365, R14: contacts are never created).
+ */
+unmatched: number, };
 export type Preferences = { language: LanguagePreference, };
 export type PreviewPage = { 
 /**
@@ -480,6 +520,7 @@ field: MemberField | null, code: IssueCode, severity: Severity,
  * For the admin: what is wrong and what happens to the row.
  */
 message: string, };
+export type RowOutcome = "failed" | "warning" | "skipped" | "unmatched";
 export type RowResult = "invited" | "invalid" | "duplicate" | "existing" | "excluded" | "failed";
 export type RowStatus = "valid" | "invalid" | "duplicate" | "existing" | "excluded";
 export type Rule = { field: string, op: Op, value: string | null, 
@@ -496,7 +537,11 @@ resumed: boolean, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
-export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, people: number, };
+export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, 
+/**
+ * Its Dataverse org and Microsoft sign-in, for a Dynamics 365 connection.
+ */
+dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, people: number, };
 export type Schedule = { "kind": "manual" } | { "kind": "after_sync" } | { "kind": "every_hours", hours: number, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
@@ -598,7 +643,7 @@ export type Team = { id: string, name: string, is_default: boolean, };
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
 export type TlsMode = "starttls" | "tls" | "none";
 export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
-export type UsableBy = "administrators" | "everyone";
+export type UsableBy = { "kind": "administrators" } | { "kind": "members", emails: Array<string>, };
 export type ValidationProgressEvent = { rows: number, bytes_read: number, total_bytes: number, };
 export type ValidationReport = { encoding: TextEncoding, delimiter: Delimiter, 
 /**
@@ -716,6 +761,8 @@ export const commands = {
   revealClientSecret: () => call<null>("reveal_client_secret"),
   vaultStatus: () => call<VaultStatus>("vault_status"),
   connectionsList: () => call<Array<ConnectionSummary>>("connections_list"),
+  usableConnections: (kind: ConnectionKind) => call<Array<ConnectionSummary>>("usable_connections", { kind }),
+  connectionSetUsableBy: (connection_id: string, usable_by: UsableBy) => call<null>("connection_set_usable_by", { connection_id, usable_by }),
   connectPermission: (kind: ConnectionKind) => call<ConnectPermission>("connect_permission", { kind }),
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
@@ -752,6 +799,7 @@ export const commands = {
   csvPreview: (path: string, mapping: { [key in MemberField]?: string }, offset: number, limit: number) => call<PreviewPage>("csv_preview", { path, mapping, offset, limit }),
   csvValidate: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<ValidationReport>("csv_validate", { path, mapping, excluded }),
   csvSend: (path: string, mapping: { [key in MemberField]?: string }, excluded: Array<number>) => call<BatchSummary>("csv_send", { path, mapping, excluded }),
+  csvBatchRows: (offset: number, limit: number) => call<Array<BatchRow>>("csv_batch_rows", { offset, limit }),
   csvSaveResults: () => call<string | null>("csv_save_results"),
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
@@ -779,6 +827,7 @@ export const commands = {
   exportPrivacyNotice: () => call<string>("export_privacy_notice"),
   exportDestinationsList: () => call<Array<Destination>>("export_destinations_list"),
   exportDestinationAddMarketo: (destination: NewMarketoDestination, client_secret: string | null) => call<Destination>("export_destination_add_marketo", { destination, client_secret }),
+  exportDestinationAddDynamics: (destination: NewDynamicsDestination) => call<Destination>("export_destination_add_dynamics", { destination }),
   exportDestinationDeleteConfirmation: (name: string) => call<string>("export_destination_delete_confirmation", { name }),
   exportDestinationDelete: (name: string) => call<null>("export_destination_delete", { name }),
   exportDestinationAddUser: (name: string, email: string) => call<Destination>("export_destination_add_user", { name, email }),

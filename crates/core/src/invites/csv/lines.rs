@@ -83,14 +83,41 @@ impl LineMarks {
     }
 }
 
-/// A reader that notes line breaks as the csv parser pulls bytes through it.
+/// A reader that notes line breaks as the csv parser pulls bytes through it, and refuses to
+/// feed a record past a size limit: the parser buffers a whole record (after an unclosed quote,
+/// the rest of the file), so the limit has to hold while it reads, not after.
 pub(crate) struct LineReader<R> {
     pub inner: R,
     pub marks: LineMarks,
+    /// Where the record being read started (the end of the one before).
+    pub record_start: u64,
+    /// The most bytes one record may take, read-ahead included; `u64::MAX` for none.
+    pub record_limit: u64,
+}
+
+/// The error a [`LineReader`] stops with when a record outgrows its limit.
+#[derive(Debug)]
+pub(crate) struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record is longer than the limit")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl<R> LineReader<R> {
+    pub fn new(inner: R, record_limit: u64) -> Self {
+        Self { inner, marks: LineMarks::default(), record_start: 0, record_limit }
+    }
 }
 
 impl<R: Read> Read for LineReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.marks.pos.saturating_sub(self.record_start) > self.record_limit {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLong));
+        }
         let n = self.inner.read(buf)?;
         self.marks.feed(&buf[..n]);
         Ok(n)

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::detect::{Inspection, TextEncoding, check_metadata, file_name, open_error, undecodable};
-use super::lines::{LineMarks, LineReader};
+use super::lines::{LineReader, RecordTooLong};
 use super::{Limits, human_size, thousands};
 use crate::{Error, Result, msg};
 
@@ -27,6 +27,9 @@ impl<R: Read> Read for CountingReader<R> {
         Ok(n)
     }
 }
+
+/// The csv parser's buffer: how far it reads ahead of the record it parses.
+const READ_AHEAD: u64 = 64 * 1024;
 
 /// The data records of a file, after the header, blank lines skipped, limits enforced.
 pub(super) struct RecordSource {
@@ -61,8 +64,8 @@ impl RecordSource {
             .has_headers(false)
             .flexible(true)
             .delimiter(inspection.delimiter.byte())
-            .buffer_capacity(64 * 1024)
-            .from_reader(LineReader { inner: source, marks: LineMarks::default() });
+            .buffer_capacity(READ_AHEAD as usize)
+            .from_reader(LineReader::new(source, (limits.max_record_bytes as u64).saturating_add(2 * READ_AHEAD)));
         Ok(Self {
             reader,
             record: csv::StringRecord::new(),
@@ -84,6 +87,8 @@ impl RecordSource {
                 Ok(false) => return Ok(None),
                 Err(e) => return Err(self.csv_error(e)),
             }
+            let end = self.reader.position().byte();
+            self.reader.get_mut().record_start = end;
             let start = self.record.position().map_or(0, |p| p.byte());
             let line = self.reader.get_mut().marks.line_of(start);
             self.line = line;
@@ -91,13 +96,7 @@ impl RecordSource {
                 continue;
             }
             if self.record.as_slice().len() > self.limits.max_record_bytes {
-                return Err(Error::invalid_input(msg!(
-                    "csv-row-too-long",
-                    line = thousands(line),
-                    name = &self.name,
-                    size = human_size(self.limits.max_record_bytes as u64)
-                ))
-                .with_details(serde_json::json!({ "line": line })));
+                return Err(self.too_long(line));
             }
             if self.encoding != TextEncoding::Utf8 && self.record.as_slice().contains('\u{FFFD}') {
                 return Err(undecodable(&self.name, self.encoding, line));
@@ -125,7 +124,25 @@ impl RecordSource {
         }
     }
 
+    fn too_long(&self, line: u64) -> Error {
+        Error::invalid_input(msg!(
+            "csv-row-too-long",
+            line = thousands(line),
+            name = &self.name,
+            size = human_size(self.limits.max_record_bytes as u64)
+        ))
+        .with_details(serde_json::json!({ "line": line }))
+    }
+
     pub(super) fn csv_error(&mut self, error: csv::Error) -> Error {
+        if let csv::ErrorKind::Io(io) = error.kind()
+            && io.get_ref().is_some_and(|inner| inner.is::<RecordTooLong>())
+        {
+            // The record the parser was in started where the last one ended.
+            let start = self.reader.get_ref().record_start;
+            let line = self.reader.get_mut().marks.line_of(start);
+            return self.too_long(line);
+        }
         match error.kind() {
             csv::ErrorKind::Utf8 { pos, .. } => {
                 let line = match pos {

@@ -1033,3 +1033,45 @@ fn the_japanese_ui_shows_no_english_text_for_any_issue_code() {
         assert!(!english.is_match(&without_values), "{code:?} shows English in Japanese: {ja}");
     }
 }
+
+#[test]
+fn an_unclosed_quote_stops_the_read_at_the_record_limit_not_at_the_end_of_the_file() {
+    // After the quote opened on line 3, 20 MiB of lines follow: the parser would buffer them all
+    // as one record. The reader refuses to feed it past the limit (plus its read-ahead).
+    let mut text = String::from("Email,Name\na@example.com,A\nb@example.com,\"B\n");
+    let line = "x@example.com,X\n";
+    text.push_str(&line.repeat(20 * 1024 * 1024 / line.len()));
+    let (_d, path) = file_with(text.as_bytes());
+    let limits = Limits { max_record_bytes: 4096, sample_bytes: 64, ..Limits::default() };
+    let inspection = inspect_with(&path, &limits).unwrap();
+    let err = validate(&path, &inspection, &inspection.suggested(), &NoExistingMembers, &BTreeSet::new(), &mut |_| {})
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("line 3") && err.message.contains("longer than"), "{}", err.message);
+    assert_eq!(err.details.as_ref().and_then(|d| d["line"].as_u64()), Some(3));
+}
+
+#[test]
+fn the_line_reader_feeds_a_record_no_further_than_its_limit() {
+    struct Counted<R>(R, std::rc::Rc<std::cell::Cell<u64>>);
+    impl<R: std::io::Read> std::io::Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1.set(self.1.get() + n as u64);
+            Ok(n)
+        }
+    }
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0));
+    let endless = std::io::Read::chain(&b"a,b\n\"open"[..], std::io::Read::take(std::io::repeat(b'\n'), 1 << 30));
+    let reader = super::lines::LineReader::new(Counted(endless, consumed.clone()), 1 << 20);
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).buffer_capacity(64 * 1024).from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    assert!(csv.read_byte_record(&mut record).unwrap());
+    csv.get_mut().record_start = csv.position().byte();
+    let err = csv.read_byte_record(&mut record).unwrap_err();
+    assert!(
+        matches!(err.kind(), csv::ErrorKind::Io(e) if e.get_ref().is_some_and(|i| i.is::<super::lines::RecordTooLong>()))
+    );
+    // What was read (and so at most what was buffered) stays within the limit and one read-ahead.
+    assert!(consumed.get() <= (1 << 20) + 2 * 64 * 1024, "read {} bytes", consumed.get());
+}
