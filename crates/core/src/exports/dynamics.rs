@@ -190,7 +190,26 @@ impl ListTarget for DynamicsList<'_> {
 pub(crate) fn resolver(destination: &Destination) -> Option<Box<Resolver<'static>>> {
     let settings = destination.dynamics.as_ref()?;
     let connection_id = settings.connection_id.clone();
-    Some(Box::new(move |_conn: &rusqlite::Connection, _keys: &[&str]| -> Result<HashMap<String, Membership>> {
-        Err(Error::internal(msg!("export-dynamics-matching-unavailable", connection = connection_id.as_str())))
+    Some(Box::new(move |conn: &rusqlite::Connection, keys: &[&str]| -> Result<HashMap<String, Membership>> {
+        use crate::sync::dynamics_match::{ContactMatch, match_people};
+        let matches = match_people(conn, &connection_id, keys)?;
+        Ok(matches
+            .into_iter()
+            .map(|(key, found)| {
+                let membership = match found {
+                    ContactMatch::Matched { contact_id } => Membership::Member(contact_id),
+                    ContactMatch::NoContact => Membership::Unmatched(msg!("export-unmatched-no-contact")),
+                    ContactMatch::Ambiguous { contact_ids } => Membership::Unmatched(msg!(
+                        "export-unmatched-ambiguous",
+                        count = contact_ids.len(),
+                        contacts = contact_ids.join(", ")
+                    )),
+                    ContactMatch::Inactive { contact_id } => {
+                        Membership::Unmatched(msg!("export-unmatched-inactive", contact = contact_id))
+                    }
+                };
+                (key, membership)
+            })
+            .collect())
     }))
 }
