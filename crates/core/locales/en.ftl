@@ -605,14 +605,6 @@ store-lock-failed = Liaison could not lock the workspace at { $path } ({ $reason
 http-outcome-unknown = { $system } gave no clear answer while { $what } ({ $reason }); it was not sent again, so nothing is created twice.
 run-taken-over = This run stalled and another Liaison process has taken it over; this one stops here (the other carries on from the checkpoint).
 
-## Dynamics contacts (sync, matching)
-http-what-reading-dynamics-contacts = reading Dynamics 365 contacts
-dynamics-connection-not-found = There is no connected Dynamics 365 connection with the ID { $id }. Check the ID under Settings → Dynamics 365.
-dynamics-match-by-invalid = “{ $input }” is not a way to match people to Dynamics contacts. Use “email”, or FIELD=ATTRIBUTE: a cached person field and the contact attribute that holds the same value (e.g. sf_contact_id=new_salesforceid).
-dynamics-match-attribute-invalid = “{ $attribute }” is not a Dataverse attribute name. Use the attribute's logical name: lower-case letters, digits and underscores (e.g. new_salesforceid).
-dynamics-match-field-invalid = “{ $field }” is not a person field name. Use a cached field such as sf_contact_id, marketo_id or a custom field's key.
-dynamics-match-field-unknown = The people cache has no field “{ $field }”. Use marketo_id, sf_contact_id, sf_lead_id, a synced field (first_name, city, …) or the key of a custom field added to the sync.
-
 ## Dynamics 365 exports (marketing lists)
 dataverse-connection-not-found = There is no Dynamics 365 connection “{ $connection }” (it may have been disconnected).
 dataverse-foreign-link = Dynamics 365 handed out a link to another address ({ $url }); Liaison only follows links within the org.
@@ -631,7 +623,6 @@ export-dynamics-row-without-contact = A row for Dynamics 365 had no contact ID; 
 export-dynamics-batch-unknown = The results of the Dynamics 365 batch { $batch } are not known to this run. This is a bug in Liaison.
 export-member-not-resolved = Liaison could not tell which list member stands for { $email }; nothing was sent. This is a bug in Liaison.
 export-destination-unreadable = The settings of the destination “{ $name }” could not be read. Delete it and add it again.
-export-dynamics-matching-unavailable = People cannot be matched to the contacts of the Dynamics 365 connection { $connection } yet.
 export-outcome-unmatched = Unmatched
 export-dynamics-no-attributes = A Dynamics 365 marketing list takes existing contacts as they are; attributes cannot be mapped for it.
 export-dry-run-unmatched = { $count } people have no Dynamics 365 contact to stand for them and would not be added (contacts are never created):
@@ -655,3 +646,11 @@ connection-access-dynamics-only = Who may use a connection is set on Dynamics 36
 connection-access-owner-only = Only { $owner } can change who may use “{ $name }” — the admin who connected it (rule R6).
 desktop-csv-dialog-title = Choose a CSV file
 desktop-csv-not-chosen = Liaison opens only a file you chose with “Choose a file…” or dropped on the window.
+
+## Dynamics contacts (sync, matching)
+http-what-reading-dynamics-contacts = reading Dynamics 365 contacts
+dynamics-connection-not-found = There is no connected Dynamics 365 connection with the ID { $id }. Check the ID under Settings → Dynamics 365.
+dynamics-match-by-invalid = “{ $input }” is not a way to match people to Dynamics contacts. Use “email”, or FIELD=ATTRIBUTE: a cached person field and the contact attribute that holds the same value (e.g. sf_contact_id=new_salesforceid).
+dynamics-match-attribute-invalid = “{ $attribute }” is not a Dataverse attribute name. Use the attribute's logical name: lower-case letters, digits and underscores (e.g. new_salesforceid).
+dynamics-match-field-invalid = “{ $field }” is not a person field name. Use a cached field such as sf_contact_id, marketo_id or a custom field's key.
+dynamics-match-field-unknown = The people cache has no field “{ $field }”. Use marketo_id, sf_contact_id, sf_lead_id, a synced field (first_name, city, …) or the key of a custom field added to the sync.

@@ -606,14 +606,6 @@ store-lock-failed = { $path } のワークスペースをロックできませ�
 http-outcome-unknown = { $what } の途中で { $system } から明確な応答がありませんでした（{ $reason }）。二重に作成しないよう、再送はしていません。
 run-taken-over = この実行は停滞したため、別の Liaison のプロセスが引き継ぎました。こちらはここで止まります（引き継いだ側がチェックポイントから続けます）。
 
-## Dynamics contacts (sync, matching)
-http-what-reading-dynamics-contacts = Dynamics 365 の取引先担当者の読み取り中
-dynamics-connection-not-found = ID が { $id } の Dynamics 365 接続はありません。設定 → Dynamics 365 で ID を確認してください。
-dynamics-match-by-invalid = 「{ $input }」は、ユーザーを Dynamics の取引先担当者に照合する方法として指定できません。「email」、または FIELD=ATTRIBUTE (キャッシュのユーザー項目と、同じ値を持つ取引先担当者の属性。例: sf_contact_id=new_salesforceid) を指定してください。
-dynamics-match-attribute-invalid = 「{ $attribute }」は Dataverse の属性名ではありません。属性の論理名 (英小文字、数字、アンダースコア。例: new_salesforceid) を指定してください。
-dynamics-match-field-invalid = 「{ $field }」はユーザー項目の名前ではありません。sf_contact_id、marketo_id、カスタム項目のキーなど、キャッシュの項目を指定してください。
-dynamics-match-field-unknown = ユーザーのキャッシュに「{ $field }」という項目はありません。marketo_id、sf_contact_id、sf_lead_id、同期対象の項目 (first_name、city など)、または同期に追加したカスタム項目のキーを指定してください。
-
 ## Dynamics 365 exports (marketing lists)
 dataverse-connection-not-found = Dynamics 365 の接続「{ $connection }」がありません（切断された可能性があります）。
 dataverse-foreign-link = Dynamics 365 が別のアドレスへのリンク（{ $url }）を返しました。Liaison は組織内のリンクだけをたどります。
@@ -632,7 +624,6 @@ export-dynamics-row-without-contact = Dynamics 365 向けの行に取引先担�
 export-dynamics-batch-unknown = Dynamics 365 のバッチ { $batch } の結果がこの実行では分かりません。これは Liaison の不具合です。
 export-member-not-resolved = { $email } に対応するリスト メンバーを Liaison が判断できませんでした。何も送信していません。これは Liaison の不具合です。
 export-destination-unreadable = エクスポート先「{ $name }」の設定を読み取れませんでした。削除してから追加し直してください。
-export-dynamics-matching-unavailable = Dynamics 365 の接続 { $connection } の取引先担当者とはまだ照合できません。
 export-outcome-unmatched = 照合なし
 export-dynamics-no-attributes = Dynamics 365 のマーケティング リストには既存の取引先担当者がそのまま追加されるため、属性は割り当てられません。
 export-dry-run-unmatched = { $count } 人は対応する Dynamics 365 の取引先担当者がないため追加されません（取引先担当者は作成しません）:
@@ -656,3 +647,11 @@ connection-access-dynamics-only = 接続を使用できるユーザーは Dynami
 connection-access-owner-only = 「{ $name }」を使用できるユーザーを変更できるのは、接続した管理者の { $owner } だけです（ルール R6）。
 desktop-csv-dialog-title = CSV ファイルを選択
 desktop-csv-not-chosen = Liaison が開くのは、「ファイルを選択…」で選んだファイルか、ウィンドウにドロップしたファイルだけです。
+
+## Dynamics contacts (sync, matching)
+http-what-reading-dynamics-contacts = Dynamics 365 の取引先担当者の読み取り中
+dynamics-connection-not-found = ID が { $id } の Dynamics 365 接続はありません。設定 → Dynamics 365 で ID を確認してください。
+dynamics-match-by-invalid = 「{ $input }」は、ユーザーを Dynamics の取引先担当者に照合する方法として指定できません。「email」、または FIELD=ATTRIBUTE (キャッシュのユーザー項目と、同じ値を持つ取引先担当者の属性。例: sf_contact_id=new_salesforceid) を指定してください。
+dynamics-match-attribute-invalid = 「{ $attribute }」は Dataverse の属性名ではありません。属性の論理名 (英小文字、数字、アンダースコア。例: new_salesforceid) を指定してください。
+dynamics-match-field-invalid = 「{ $field }」はユーザー項目の名前ではありません。sf_contact_id、marketo_id、カスタム項目のキーなど、キャッシュの項目を指定してください。
+dynamics-match-field-unknown = ユーザーのキャッシュに「{ $field }」という項目はありません。marketo_id、sf_contact_id、sf_lead_id、同期対象の項目 (first_name、city など)、または同期に追加したカスタム項目のキーを指定してください。

@@ -6,13 +6,29 @@ mod common;
 
 use common::Fetcher;
 use liaison_core::connections::access::{self, UsableBy};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
 use liaison_core::connections::dataverse::DataverseClient;
-use liaison_core::connections::dynamics::{self, ConnectDynamics};
+use liaison_core::connections::dynamics::{self, ConnectDynamics, MatchBy};
+use liaison_core::connections::{marketo, salesforce};
 use liaison_core::exports::destinations::{self, NewDynamicsDestination};
+use liaison_core::exports::{self, ExportOptions, ExportReport, NewExport, Schedule};
+use liaison_core::jobs::Control as JobControl;
 use liaison_core::members::admin::{activate, add_active_admin, switch_acting_admin};
+use liaison_core::runs::RunState;
+use liaison_core::segments::{self, Definition, Match, Rule};
+use liaison_core::sync::dynamics_match::{ContactMatch, match_people};
+use liaison_core::sync::run::{self as sync_run, Control, Progress, RunOptions};
+use liaison_core::sync::settings::{self, SyncSettings};
 use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Lang, Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
+use secrecy::SecretString;
+
+/// The sandbox's clock runs this much faster than ours (Marketo's extract jobs, Dataverse's
+/// windows), with Liaison's budgets kept in its time.
+const SCALE: f64 = 200.0;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -23,11 +39,16 @@ struct World {
 }
 
 async fn world(people: usize) -> World {
-    let sb = Sandbox::start(SandboxConfig { people, auto_approve: true, ..SandboxConfig::default() }).await.unwrap();
+    let sb =
+        Sandbox::start(SandboxConfig { people, auto_approve: true, time_scale: SCALE, ..SandboxConfig::default() })
+            .await
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
     let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
     activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    ws.remotes().use_marketo_time_scale(&sb.endpoints().marketo.base_url, SCALE);
+    ws.remotes().use_dynamics_time_scale(&sb.endpoints().dynamics.org_url, SCALE);
     let e = &sb.endpoints().dynamics;
     let request = ConnectDynamics {
         display_name: "Dynamics – production".into(),
@@ -36,7 +57,7 @@ async fn world(people: usize) -> World {
         client_id: e.client_id.clone(),
         usable_by: UsableBy::default(),
         is_sandbox: true,
-        match_by: Default::default(),
+        match_by: MatchBy::Email,
     };
     let connection = dynamics::connect(&ws, &vault, request, &Fetcher).await.unwrap().id;
     World { _dir: dir, ws, vault, sb, connection }
@@ -160,5 +181,229 @@ async fn r13_an_admin_the_dynamics_connection_is_not_usable_by_cannot_add_a_dest
     destinations::add_dynamics(&w.ws, &w.vault, destination(&w, "Spring", None, Some("Spring campaign")))
         .await
         .unwrap();
+    w.sb.shutdown().await;
+}
+
+// ---------------------------------------------------------------- runs (R14, R15, R16)
+
+/// Salesforce, Marketo and Dynamics connected, a full sync done: the cache holds everyone with
+/// their Dynamics contacts, matched by email.
+async fn synced(people: usize) -> World {
+    let w = world(people).await;
+    let e = w.sb.endpoints().clone();
+    salesforce::connect(
+        &w.ws,
+        &w.vault,
+        salesforce::ConnectSalesforce {
+            display_name: String::new(),
+            login_url: e.salesforce.login_url.clone(),
+            client_id: e.salesforce.client_id.clone(),
+            is_sandbox: true,
+        },
+        Some(SecretString::from(e.salesforce.client_secret.clone())),
+        &Fetcher,
+    )
+    .await
+    .unwrap();
+    marketo::connect(
+        &w.ws,
+        &w.vault,
+        marketo::ConnectMarketo {
+            display_name: String::new(),
+            base_url: e.marketo.base_url.clone(),
+            client_id: e.marketo.client_id.clone(),
+            is_sandbox: true,
+        },
+        SecretString::from(e.marketo.client_secret.clone()),
+    )
+    .await
+    .unwrap();
+    settings::save(
+        w.ws.store(),
+        &SyncSettings {
+            marketo_history_from: Sandbox::data_since().into(),
+            log_activities: false,
+            ..SyncSettings::default()
+        },
+    )
+    .unwrap();
+    let options = RunOptions {
+        full: true,
+        pause_poll: Duration::from_millis(50),
+        job_poll: Duration::from_millis(20),
+        ..RunOptions::default()
+    };
+    let report = sync_run::run(&w.ws, &w.vault, options, &Control::default(), &|_: &Progress| {}).await.unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    w
+}
+
+/// The list's members as Dynamics holds them.
+async fn members_of(w: &World, list_id: &str) -> BTreeSet<String> {
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.connection).unwrap();
+    let mut page = client
+        .get(&format!("lists({list_id})/listcontact_association?$select=contactid"), &["odata.maxpagesize=5000"])
+        .await
+        .unwrap();
+    let mut out = BTreeSet::new();
+    loop {
+        for c in page["value"].as_array().unwrap() {
+            out.insert(c["contactid"].as_str().unwrap().to_owned());
+        }
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => page = client.get_url(next, &["odata.maxpagesize=5000"]).await.unwrap(),
+            None => return out,
+        }
+    }
+}
+
+async fn contact_count(w: &World) -> usize {
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.connection).unwrap();
+    let mut page = client.get("contacts?$select=contactid", &["odata.maxpagesize=5000"]).await.unwrap();
+    let mut n = 0;
+    loop {
+        n += page["value"].as_array().unwrap().len();
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => page = client.get_url(next, &["odata.maxpagesize=5000"]).await.unwrap(),
+            None => return n,
+        }
+    }
+}
+
+/// The contact each cached person is matched to, for the people a segment holds.
+fn matched(w: &World, keys: &[String]) -> HashMap<String, ContactMatch> {
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    w.ws.store().read(|c| match_people(c, &w.connection, &refs)).unwrap()
+}
+
+fn everyone_keys(w: &World) -> Vec<String> {
+    w.ws.store()
+        .read(|c| {
+            let mut s = c.prepare("SELECT email_key FROM people ORDER BY id")?;
+            Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+        .unwrap()
+}
+
+async fn export_to_new_list(w: &World) -> String {
+    segments::create(&w.ws, "Everyone", Definition { match_: Match::All, rules: Vec::new() }).unwrap();
+    let d = destinations::add_dynamics(&w.ws, &w.vault, destination(w, "Webinar", None, Some("Webinar invitees")))
+        .await
+        .unwrap();
+    exports::definition::create(
+        &w.ws,
+        &w.vault,
+        NewExport {
+            name: "Webinar".into(),
+            destination: "Webinar".into(),
+            segments: vec!["Everyone".into()],
+            fields: Vec::new(),
+            schedule: Schedule::Manual,
+        },
+    )
+    .await
+    .unwrap();
+    d.dynamics.unwrap().list_id
+}
+
+async fn run_export(w: &World) -> ExportReport {
+    exports::run::run(&w.ws, &w.vault, "Webinar", ExportOptions::default(), &JobControl::default(), &|_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r14_an_export_adds_only_matched_contacts_reports_the_unmatched_and_creates_no_contact() {
+    let w = synced(300).await;
+    let list_id = export_to_new_list(&w).await;
+    let keys = everyone_keys(&w);
+    let matches = matched(&w, &keys);
+    let want: BTreeSet<String> = matches
+        .values()
+        .filter_map(|m| match m {
+            ContactMatch::Matched { contact_id } => Some(contact_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let unmatched = matches.values().filter(|m| !matches!(m, ContactMatch::Matched { .. })).count() as u64;
+    assert!(!want.is_empty() && unmatched > 0, "the sandbox has both kinds: {} matched, {unmatched} not", want.len());
+    let contacts_before = contact_count(&w).await;
+
+    // The dry run predicts it with no call.
+    let dry = exports::run::dry_run(&w.ws, "Webinar").unwrap();
+    assert_eq!((dry.counts.added, dry.counts.unmatched), (want.len() as u64, unmatched));
+    assert!(!dry.unmatched.is_empty() && dry.unmatched.len() <= 10);
+    assert!(members_of(&w, &list_id).await.is_empty());
+
+    let report = run_export(&w).await;
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!((report.counts.added, report.counts.unmatched, report.counts.failed), (want.len() as u64, unmatched, 0));
+    // One AddListMembersList per 1,000 contacts; nothing else.
+    assert_eq!(report.counts.calls, want.len().div_ceil(1_000) as u64);
+    assert_eq!(members_of(&w, &list_id).await, want);
+    assert_eq!(contact_count(&w).await, contacts_before, "R14: no contact was created");
+    let rows = exports::history::rows(w.ws.store(), &report.run_id, 10_000).unwrap();
+    let reported = rows.iter().filter(|r| r.outcome == exports::RowOutcome::Unmatched).count() as u64;
+    assert_eq!(reported, unmatched);
+    assert!(rows.iter().all(|r| !r.reason.render(Lang::En).is_empty()));
+    let csv = exports::history::results_csv(w.ws.store(), &report.run_id, Lang::Ja).unwrap();
+    assert!(csv.contains("照合なし"), "{csv}");
+
+    // Nothing changed: nothing sent.
+    let again = run_export(&w).await;
+    assert_eq!((again.counts.added, again.counts.removed, again.counts.calls), (0, 0, 0));
+    assert_eq!(again.counts.unchanged, want.len() as u64);
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r14_people_who_leave_the_segment_leave_the_list_and_a_deleted_contact_fails_alone() {
+    let w = synced(300).await;
+    let list_id = export_to_new_list(&w).await;
+    let keys = everyone_keys(&w);
+    let matches = matched(&w, &keys);
+    let mut matched_keys: Vec<(String, String)> = matches
+        .iter()
+        .filter_map(|(k, m)| match m {
+            ContactMatch::Matched { contact_id } => Some((k.clone(), contact_id.clone())),
+            _ => None,
+        })
+        .collect();
+    matched_keys.sort();
+    // A contact deleted in Dynamics after the sync: its batch is halved until it is found.
+    let (gone_key, gone_contact) = matched_keys[7].clone();
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.connection).unwrap();
+    let http = reqwest::Client::new();
+    let [access, _] = dynamics::secret_names(&w.connection);
+    let token = w.vault.get(&access).unwrap().unwrap();
+    let deleted = http
+        .delete(format!("{}/api/data/v9.2/contacts({gone_contact})", client.org_url()))
+        .bearer_auth(secrecy::ExposeSecret::expose_secret(&token))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    let first = run_export(&w).await;
+    assert_eq!(first.counts.failed, 1, "{:?}", first.counts);
+    assert_eq!(first.counts.added, matched_keys.len() as u64 - 1);
+    let rows = exports::history::rows(w.ws.store(), &first.run_id, 10_000).unwrap();
+    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == exports::RowOutcome::Failed).collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&gone_key)), "{failed:?}");
+    assert!(!members_of(&w, &list_id).await.contains(&gone_contact));
+
+    // Everyone leaves the segment: they leave the list (RemoveMemberList in $batches).
+    segments::update(
+        &w.ws,
+        "Everyone",
+        "Everyone",
+        Definition { match_: Match::All, rules: vec![Rule::parse("email is nobody@nowhere.invalid").unwrap()] },
+    )
+    .unwrap();
+    let emptied = run_export(&w).await;
+    assert_eq!(emptied.counts.removed, first.counts.added, "{:?}", emptied.counts);
+    assert!(members_of(&w, &list_id).await.is_empty());
+    // One $batch per 1,000 removals.
+    assert_eq!(emptied.counts.calls, first.counts.added.div_ceil(1_000));
     w.sb.shutdown().await;
 }

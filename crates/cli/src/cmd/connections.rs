@@ -133,18 +133,6 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
             }
         }
         ConnectionsCommand::Check { id } => return check(ws, out, id),
-        ConnectionsCommand::Match { connection, how } => {
-            use liaison_core::connections::dynamics::{self, MatchBy};
-            let settings = dynamics::set_match_by(ws, &connection, MatchBy::parse(&how)?)?;
-            if out.json() {
-                out.json_value(&settings.match_by);
-            } else {
-                out.done(&format!(
-                    "People are now matched to this connection's contacts by {}.",
-                    settings.match_by.label()
-                ));
-            }
-        }
         ConnectionsCommand::Access { connection, usable_by } => {
             if let Some(usable_by) = usable_by {
                 access::set_usable_by(ws, &connection, UsableBy::parse(&usable_by))?;
@@ -156,6 +144,18 @@ pub fn connections(ws: &Workspace, out: &Output, command: ConnectionsCommand) ->
             } else {
                 let who = c.usable_by.as_ref().map_or_else(|| "every admin".to_owned(), |u| out.text(&u.describe()));
                 out.line(format!("Who may use {}: {who}", c.display_name));
+            }
+        }
+        ConnectionsCommand::Match { connection, how } => {
+            use liaison_core::connections::dynamics::{self, MatchBy};
+            let settings = dynamics::set_match_by(ws, &connection, MatchBy::parse(&how)?)?;
+            if out.json() {
+                out.json_value(&settings.match_by);
+            } else {
+                out.done(&format!(
+                    "People are now matched to this connection's contacts by {}.",
+                    settings.match_by.label()
+                ));
             }
         }
         ConnectionsCommand::Disconnect { id } => {

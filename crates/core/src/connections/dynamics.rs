@@ -280,10 +280,10 @@ pub async fn connect_with_timeout(
     if client_id.is_empty() {
         return Err(Error::invalid_input(msg!("dynamics-client-id-required")));
     }
+    // Before the sign-in, so a mistyped member or field costs no trip through the browser.
+    let usable_by = ws.store().read(|c| access::validate(c, &request.usable_by))?;
     request.match_by.validate()?;
     ws.store().read(|c| crate::sync::dynamics_match::check(c, &request.match_by))?;
-    // Before the sign-in, so a mistyped member costs no trip through the browser.
-    let usable_by = ws.store().read(|c| access::validate(c, &request.usable_by))?;
     let org_url = https_origin(&request.org_url, msg!("dynamics-what-org-url"))?;
     let authority = match request.authority_url.trim() {
         "" => "https://login.microsoftonline.com/organizations".to_owned(),

@@ -14,6 +14,7 @@ use super::destinations::Destination;
 use super::plan::{Membership, Resolver};
 use super::target::{BatchState, ListTarget, Row, Submitted, url_chunks};
 use crate::connections::dataverse::{BatchRequest, DataverseClient, dataverse_code};
+use crate::sync::dynamics_match::{ContactMatch, match_people};
 use crate::{Error, ErrorCode, Result, msg};
 
 /// Contacts per `AddListMembersList` call.
@@ -186,30 +187,28 @@ impl ListTarget for DynamicsList<'_> {
 }
 
 /// How a destination's people become list members: for a Dynamics 365 list, each person stands
-/// as the contact they are matched to (R13, R14); a Marketo list takes everyone by email.
+/// as the contact they are matched to (R13, R14), and one matched to none, several or an
+/// inactive one is reported, never guessed; a Marketo list takes everyone by email (`None`).
 pub(crate) fn resolver(destination: &Destination) -> Option<Box<Resolver<'static>>> {
     let settings = destination.dynamics.as_ref()?;
     let connection_id = settings.connection_id.clone();
     Some(Box::new(move |conn: &rusqlite::Connection, keys: &[&str]| -> Result<HashMap<String, Membership>> {
-        use crate::sync::dynamics_match::{ContactMatch, match_people};
-        let matches = match_people(conn, &connection_id, keys)?;
-        Ok(matches
-            .into_iter()
-            .map(|(key, found)| {
-                let membership = match found {
-                    ContactMatch::Matched { contact_id } => Membership::Member(contact_id),
-                    ContactMatch::NoContact => Membership::Unmatched(msg!("export-unmatched-no-contact")),
-                    ContactMatch::Ambiguous { contact_ids } => Membership::Unmatched(msg!(
-                        "export-unmatched-ambiguous",
-                        count = contact_ids.len(),
-                        contacts = contact_ids.join(", ")
-                    )),
-                    ContactMatch::Inactive { contact_id } => {
-                        Membership::Unmatched(msg!("export-unmatched-inactive", contact = contact_id))
-                    }
-                };
-                (key, membership)
-            })
-            .collect())
+        let found = match_people(conn, &connection_id, keys)?;
+        Ok(found.into_iter().map(|(key, found)| (key, membership(found))).collect())
     }))
+}
+
+fn membership(found: ContactMatch) -> Membership {
+    match found {
+        ContactMatch::Matched { contact_id } => Membership::Member(contact_id),
+        ContactMatch::NoContact => Membership::Unmatched(msg!("export-unmatched-no-contact")),
+        ContactMatch::Ambiguous { contact_ids } => Membership::Unmatched(msg!(
+            "export-unmatched-ambiguous",
+            count = contact_ids.len(),
+            contacts = contact_ids.join(", ")
+        )),
+        ContactMatch::Inactive { contact_id } => {
+            Membership::Unmatched(msg!("export-unmatched-inactive", contact = contact_id))
+        }
+    }
 }
