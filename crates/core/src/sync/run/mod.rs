@@ -293,6 +293,9 @@ pub async fn run(
     // Beats while the run waits on slow calls too, so no other process takes it over.
     let _heartbeat = crate::jobs::Heartbeat::start(ws.store().clone(), run_id.clone(), HEARTBEAT_EVERY);
     let conn = ws.store().connect()?;
+    // Batches update the email index and the others all over a large cache: give the run's
+    // connection the page cache a bulk write gets (64 MiB), not SQLite's default 2 MiB.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     let stored_errors: u64 =
         conn.query_row("SELECT count(*) FROM sync_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;
     let mk_calls0 = mk.http().budget().calls();
