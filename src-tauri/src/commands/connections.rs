@@ -6,7 +6,7 @@ use liaison_core::Error;
 use liaison_core::connections::access::UsableBy;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
 use liaison_core::connections::disconnect::Disconnected;
-use liaison_core::connections::dynamics::{self, ConnectDynamics};
+use liaison_core::connections::dynamics::{self, ConnectDynamics, DynamicsSettings, MatchBy};
 use liaison_core::connections::health::{self, HealthReport};
 use liaison_core::connections::marketo::{self, ConnectMarketo};
 use liaison_core::connections::oauth::SystemBrowser;
@@ -41,6 +41,17 @@ pub async fn connection_set_usable_by(
 ) -> Result<(), Error> {
     with_workspace(state, move |ws| liaison_core::connections::access::set_usable_by(ws, &connection_id, usable_by))
         .await
+}
+
+/// Sets how people are matched to a Dynamics 365 connection's contacts (R13): by email or by a
+/// cached field equal to a contact attribute. Audited; the next sync reads the contacts again
+/// when the attribute changes.
+pub async fn connection_set_match_by(
+    state: State<'_, AppState>,
+    connection_id: String,
+    match_by: MatchBy,
+) -> Result<DynamicsSettings, Error> {
+    with_workspace(state, move |ws| dynamics::set_match_by(ws, &connection_id, match_by)).await
 }
 
 pub async fn connect_permission(state: State<'_, AppState>, kind: ConnectionKind) -> Result<ConnectPermission, Error> {

@@ -118,7 +118,7 @@ mod surface_types {
     pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;
-    pub use liaison_core::connections::dynamics::ConnectDynamics;
+    pub use liaison_core::connections::dynamics::{ConnectDynamics, DynamicsSettings, MatchBy};
     pub use liaison_core::connections::health::HealthReport;
     pub use liaison_core::connections::marketo::ConnectMarketo;
     pub use liaison_core::connections::ownership::{AccessGrant, ConnectPermission, Handover};

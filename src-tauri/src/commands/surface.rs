@@ -24,6 +24,7 @@ liaison_ipc_surface! {
     connections::connections_list[state]() -> Vec<ConnectionSummary>;
     connections::usable_connections[state](kind: ConnectionKind) -> Vec<ConnectionSummary>;
     connections::connection_set_usable_by[state](connection_id: String, usable_by: UsableBy) -> ();
+    connections::connection_set_match_by[state](connection_id: String, match_by: MatchBy) -> DynamicsSettings;
     connections::connect_permission[state](kind: ConnectionKind) -> ConnectPermission;
     connections::connect_marketo[state](request: ConnectMarketo, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_salesforce[state](request: ConnectSalesforce, client_secret: Option<String>) -> ConnectionSummary;

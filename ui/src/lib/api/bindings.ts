@@ -69,7 +69,11 @@ export type ConnectDynamics = { display_name: string, org_url: string,
 /**
  * Empty: `https://login.microsoftonline.com/organizations`.
  */
-authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, };
+authority_url: string, client_id: string, usable_by: UsableBy, is_sandbox: boolean, 
+/**
+ * How people are matched to contacts (default: by email).
+ */
+match_by: MatchBy, };
 export type ConnectMarketo = { display_name: string, 
 /**
  * The REST endpoint, the identity endpoint, or just the Munchkin ID.
@@ -96,6 +100,7 @@ owner: string | null, is_sandbox: boolean, created_at: string,
  * Who may use it: Dynamics 365 connections only (every admin may use the others).
  */
 usable_by: UsableBy | null, };
+export type ContactMatch = { "kind": "matched", contact_id: string, } | { "kind": "no_contact" } | { "kind": "ambiguous", contact_ids: Array<string>, } | { "kind": "inactive", contact_id: string, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
  * The mapping to review: the one saved for these headers, else the suggested one.
@@ -167,6 +172,23 @@ list_name: string,
  * Liaison created the list (it still stays in Dynamics when the destination is deleted).
  */
 created_by_liaison: boolean, };
+export type DynamicsSettings = { 
+/**
+ * The org's Sales URL, e.g. `https://contoso.crm.dynamics.com`.
+ */
+org_url: string, 
+/**
+ * `https://login.microsoftonline.com/{tenant}` (tenant default `organizations`).
+ */
+authority_url: string, client_id: string, 
+/**
+ * Who may use it (enforced by [`super::access`]; absent in old settings: administrators).
+ */
+usable_by: UsableBy, user_id: string, organization_id: string, 
+/**
+ * How people are matched to this org's contacts (R13; default: by email).
+ */
+match_by: MatchBy, };
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
@@ -261,6 +283,10 @@ field: PersonField | null,
  * A custom field the admin added (its key and label).
  */
 custom: CustomFieldRef | null, marketo: SystemField | null, salesforce_contact: SystemField | null, salesforce_lead: SystemField | null, 
+/**
+ * The Dynamics 365 contact attribute, when the sync reads a Dynamics connection.
+ */
+dynamics: SystemField | null, 
 /**
  * Whether the two sides hold the same kind of value (text with text, yes/no with yes/no).
  */
@@ -359,6 +385,7 @@ export type MarketoDestinationSettings = { list_id: number,
  */
 list_name: string, access: MarketoAccess, };
 export type Match = "all" | "any";
+export type MatchBy = { "kind": "email" } | { "kind": "key", field: string, attribute: string, };
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
 export type MemberRole = "admin" | "user";
 export type MemberStatus = "invited" | "active" | "expired" | "removed";
@@ -436,9 +463,18 @@ message: string,
  * The wizard after the check.
  */
 overview: SetupOverview, };
-export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, unsubscribed: boolean | null, 
+export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, 
 /**
- * Field → `marketo` or `salesforce`: where each value came from.
+ * The Dynamics 365 contact the sync read for this person (by email), if any.
+ */
+dyn_contact_id: string | null, unsubscribed: boolean | null, 
+/**
+ * How the person matches a contact of the sync's Dynamics connection (R13), when there is
+ * one: the contact ID a Dynamics list export would use, and by what it was matched.
+ */
+dynamics: PersonMatch | null, 
+/**
+ * Field → `marketo`, `salesforce` or `dynamics`: where each value came from.
  */
 provenance: Record<string, string>, 
 /**
@@ -446,8 +482,13 @@ provenance: Record<string, string>,
  */
 values: Record<string, string>, };
 export type PersonField = "first_name" | "last_name" | "title" | "company" | "phone" | "city" | "state" | "country" | "unsubscribed" | "email_invalid" | "lead_owner";
+export type PersonMatch = { connection_id: string, 
+/**
+ * How the connection matches (email or a key).
+ */
+by: MatchBy, result: ContactMatch, };
 export type Persona = "marketo_admin" | "marketo_or_salesforce_admin" | "salesforce_admin";
-export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "activities" | "done";
+export type Phase = "marketo_leads" | "marketo_deleted" | "salesforce_contacts" | "salesforce_leads" | "salesforce_deleted" | "dynamics_contacts" | "activities" | "done";
 export type PlanCounts = { 
 /**
  * Distinct people the segments hold.
@@ -574,7 +615,7 @@ from_address: string,
 from_name: string | null, };
 export type StepState = "not_started" | "done" | "needs_attention";
 export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
-export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, };
+export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, dynamics_calls: number, };
 export type SyncFinished = { report: RunReport | null, error: AppError | null, 
 /**
  * Started by the schedule (or to continue an interrupted run at launch), not by the admin.
@@ -616,7 +657,12 @@ marketo_history_from: string,
 /**
  * On the first sync, activities of the last N days are logged.
  */
-activity_history_days: number, };
+activity_history_days: number, 
+/**
+ * The Dynamics 365 connection whose contacts the sync reads; `None`: the only Dynamics
+ * connection (none when there is none, or several).
+ */
+dynamics_connection: string | null, };
 export type SyncStatus = { people: number, connected: boolean, 
 /**
  * The latest run, if any.
@@ -763,6 +809,7 @@ export const commands = {
   connectionsList: () => call<Array<ConnectionSummary>>("connections_list"),
   usableConnections: (kind: ConnectionKind) => call<Array<ConnectionSummary>>("usable_connections", { kind }),
   connectionSetUsableBy: (connection_id: string, usable_by: UsableBy) => call<null>("connection_set_usable_by", { connection_id, usable_by }),
+  connectionSetMatchBy: (connection_id: string, match_by: MatchBy) => call<DynamicsSettings>("connection_set_match_by", { connection_id, match_by }),
   connectPermission: (kind: ConnectionKind) => call<ConnectPermission>("connect_permission", { kind }),
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
