@@ -162,9 +162,10 @@ enum Source {
 }
 
 /// The systems a `known_in` rule names, with the test that a person is known there.
-const SYSTEMS: [(&str, &str); 2] = [
+const SYSTEMS: [(&str, &str); 3] = [
     ("marketo", "p.marketo_id IS NOT NULL"),
     ("salesforce", "(p.sf_contact_id IS NOT NULL OR p.sf_lead_id IS NOT NULL)"),
+    ("dynamics", "p.dyn_contact_id IS NOT NULL"),
 ];
 
 /// The standard fields: email, each cached field, when the person last changed, and `known_in`.

@@ -1058,6 +1058,7 @@ export const en = {
     systems: {
       marketo: "Marketo",
       salesforce: "Salesforce",
+      dynamics: "Dynamics 365",
     },
     ops: {
       is: "is",

@@ -1063,6 +1063,7 @@ export const ja: Messages = {
     systems: {
       marketo: "Marketo",
       salesforce: "Salesforce",
+      dynamics: "Dynamics 365",
     },
     ops: {
       is: "等しい",

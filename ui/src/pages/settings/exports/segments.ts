@@ -23,7 +23,7 @@ export const opsByKind: Record<FieldKind, readonly Op[]> = {
 };
 
 /** The systems a `known_in` rule names. */
-export const systems = ["marketo", "salesforce"] as const;
+export const systems = ["marketo", "salesforce", "dynamics"] as const;
 
 /** A rule being edited: `value` holds the text of any operator, comma-separated for `one_of`. */
 export type DraftRule = { id: number; field: string; op: Op; value: string };
