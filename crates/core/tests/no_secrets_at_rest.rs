@@ -1,5 +1,6 @@
 //! After connecting Salesforce and Marketo (with every log line at trace level), neither the
 //! SQLite files nor the log files contain any client secret, access token or refresh token.
+//! (`secrets_scan.rs` does the same after a whole scripted session.)
 
 mod common;
 
