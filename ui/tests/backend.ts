@@ -602,6 +602,7 @@ export const fieldPreview: FieldPreview = {
       marketo: { name: "email", label: "Email Address", data_type: "email" },
       salesforce_contact: { name: "Email", label: "Email", data_type: "email" },
       salesforce_lead: { name: "Email", label: "Email", data_type: "email" },
+      dynamics: { name: "emailaddress1", label: "Email", data_type: "String" },
       compatible: true,
       note: null,
       rule: "salesforce_wins",
@@ -614,6 +615,7 @@ export const fieldPreview: FieldPreview = {
       marketo: { name: "firstName", label: "First Name", data_type: "string" },
       salesforce_contact: { name: "FirstName", label: "First Name", data_type: "string" },
       salesforce_lead: { name: "FirstName", label: "First Name", data_type: "string" },
+      dynamics: { name: "firstname", label: "First Name", data_type: "String" },
       compatible: true,
       note: null,
       rule: "salesforce_wins",
@@ -626,6 +628,7 @@ export const fieldPreview: FieldPreview = {
       marketo: { name: "unsubscribed", label: "Unsubscribed", data_type: "boolean" },
       salesforce_contact: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
       salesforce_lead: { name: "HasOptedOutOfEmail", label: "Email Opt Out", data_type: "boolean" },
+      dynamics: { name: "donotbulkemail", label: "Do not allow Bulk Emails", data_type: "Boolean" },
       compatible: true,
       note: null,
       rule: "marketo_wins",
@@ -638,6 +641,7 @@ export const fieldPreview: FieldPreview = {
       marketo: null,
       salesforce_contact: { name: "OwnerId", label: "Owner ID", data_type: "reference" },
       salesforce_lead: { name: "OwnerId", label: "Owner ID", data_type: "reference" },
+      dynamics: { name: "ownerid", label: "Owner", data_type: "Owner" },
       compatible: false,
       note: "Marketo has no lead owner field, so only Salesforce's value is kept.",
       rule: "salesforce_wins",
@@ -650,6 +654,7 @@ export const fieldPreview: FieldPreview = {
       marketo: { name: "customerTier", label: "Customer Tier", data_type: "string" },
       salesforce_contact: { name: "Customer_Tier__c", label: "Customer Tier", data_type: "picklist" },
       salesforce_lead: { name: "Customer_Tier__c", label: "Customer Tier", data_type: "picklist" },
+      dynamics: { name: "new_customertier", label: "Customer Tier", data_type: "Picklist" },
       compatible: true,
       note: null,
       rule: "most_recent",
@@ -662,6 +667,7 @@ export const fieldPreview: FieldPreview = {
       marketo: null,
       salesforce_contact: { name: "Region__c", label: "Region", data_type: "string" },
       salesforce_lead: { name: "Region__c", label: "Region", data_type: "string" },
+      dynamics: null,
       compatible: false,
       note: 'Marketo has no field "region" (it no longer exists or the API user cannot read it).',
       rule: "salesforce_wins",
@@ -680,6 +686,7 @@ function customRow(field: CustomField): FieldRow {
     marketo: side(field.marketo),
     salesforce_contact: side(field.salesforce_contact),
     salesforce_lead: side(field.salesforce_lead),
+    dynamics: null,
     compatible: true,
     note: null,
     rule: field.rule,
@@ -720,6 +727,7 @@ export function counts(values: Partial<SyncCounts> = {}): SyncCounts {
     errors: 0,
     marketo_calls: 0,
     salesforce_calls: 0,
+    dynamics_calls: 0,
     ...values,
   };
 }
@@ -778,6 +786,7 @@ export const syncSettings: SyncSettings = {
   marketo_daily_quota: 50000,
   marketo_history_from: "2023-04-01",
   activity_history_days: 30,
+  dynamics_connection: null,
 };
 
 export const syncOverview: SyncOverview = {
@@ -802,7 +811,13 @@ export const people: Person[] = [
     marketo_id: "1001",
     sf_contact_id: "003000000000001AAA",
     sf_lead_id: null,
+    dyn_contact_id: "5f1c2a4e-0000-4000-8000-000000000001",
     unsubscribed: false,
+    dynamics: {
+      connection_id: "dy1",
+      by: { kind: "email" },
+      result: { kind: "matched", contact_id: "5f1c2a4e-0000-4000-8000-000000000001" },
+    },
     provenance: {
       first_name: "salesforce",
       last_name: "salesforce",
@@ -826,7 +841,16 @@ export const people: Person[] = [
     marketo_id: "1002",
     sf_contact_id: null,
     sf_lead_id: "00Q000000000002AAA",
+    dyn_contact_id: null,
     unsubscribed: null,
+    dynamics: {
+      connection_id: "dy1",
+      by: { kind: "email" },
+      result: {
+        kind: "ambiguous",
+        contact_ids: ["5f1c2a4e-0000-4000-8000-000000000002", "5f1c2a4e-0000-4000-8000-000000000003"],
+      },
+    },
     provenance: { first_name: "marketo" },
     values: { first_name: "Ben" },
   },

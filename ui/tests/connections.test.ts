@@ -601,6 +601,7 @@ describe("Dynamics 365", () => {
           client_id: "00000000-aaaa-bbbb-cccc-000000000001",
           usable_by: { kind: "administrators" },
           is_sandbox: false,
+          match_by: { kind: "email" },
         },
       },
     ]);
@@ -690,6 +691,7 @@ describe("Dynamics 365", () => {
         client_id: "sandbox-dyn-client",
         usable_by: { kind: "members", emails: ["grace@acme.example"] },
         is_sandbox: true,
+        match_by: { kind: "email" },
       },
     });
   });
@@ -797,6 +799,7 @@ describe("Who may use a Dynamics 365 connection (R13)", () => {
         // In the list's order, whatever the order of ticking.
         usable_by: { kind: "members", emails: ["grace@acme.example", "linus@acme.example"] },
         is_sandbox: false,
+        match_by: { kind: "email" },
       },
     });
     // Ready for the next org: back to the default.
