@@ -133,6 +133,7 @@ export const connections: ConnectionSummary[] = [
     is_sandbox: false,
     created_at: "2026-11-21T10:00:00Z",
     usable_by: null,
+    match_by: null,
   },
   {
     id: "c2",
@@ -143,6 +144,7 @@ export const connections: ConnectionSummary[] = [
     is_sandbox: true,
     created_at: "2026-11-21T11:00:00Z",
     usable_by: null,
+    match_by: null,
   },
 ];
 
@@ -272,6 +274,7 @@ export const marketoConnection: ConnectionSummary = {
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
   usable_by: null,
+  match_by: null,
 };
 
 export const grants: AccessGrant[] = [
@@ -298,6 +301,7 @@ export const dynamicsConnection: ConnectionSummary = {
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
   usable_by: { kind: "administrators" },
+  match_by: { kind: "email" },
 };
 
 export const campaignConnection: ConnectionSummary = {
@@ -309,6 +313,7 @@ export const campaignConnection: ConnectionSummary = {
   is_sandbox: false,
   created_at: "2026-11-22T09:00:00Z",
   usable_by: null,
+  match_by: null,
 };
 
 /** What the backend's health check finds per system: one failing item on Salesforce and Marketo. */
@@ -1183,6 +1188,7 @@ const defaults: Record<string, Handler> = {
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
       usable_by: null,
+      match_by: null,
     };
   },
   connect_salesforce: (args): ConnectionSummary => {
@@ -1196,6 +1202,7 @@ const defaults: Record<string, Handler> = {
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
       usable_by: null,
+      match_by: null,
     };
   },
   connect_dynamics: (args): ConnectionSummary => {
@@ -1209,6 +1216,7 @@ const defaults: Record<string, Handler> = {
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
       usable_by: request.usable_by,
+      match_by: request.match_by,
     };
   },
   connect_campaign: (args): ConnectionSummary => {
@@ -1222,6 +1230,7 @@ const defaults: Record<string, Handler> = {
       is_sandbox: request.is_sandbox,
       created_at: "2026-11-23T10:00:00Z",
       usable_by: null,
+      match_by: null,
     };
   },
   connection_check: (args): HealthReport => {

@@ -54,6 +54,7 @@ describe("Salesforce", () => {
                 is_sandbox: false,
                 created_at: "2026-11-23T10:00:00Z",
                 usable_by: null,
+                match_by: null,
               },
             ];
             resolve(rows[0]);

@@ -87,7 +87,8 @@ describe("Matching people to Dynamics 365 contacts (R13)", () => {
     const user = await open("#/settings/dynamics", "Dynamics 365");
     const table = await screen.findByRole("table", { name: "Dynamics 365 connections" });
     expect(within(table).getByRole("columnheader", { name: "Matching" })).toBeInTheDocument();
-    expect(within(table).getByTestId("matching-dy1")).toHaveTextContent("As chosen when connecting");
+    // The list carries each connection's matching.
+    expect(within(table).getByTestId("matching-dy1")).toHaveTextContent("By email");
 
     await user.click(within(table).getByRole("button", { name: "Change matching for Contoso Sales (production)" }));
     let dialog = screen.getByRole("dialog", { name: "Matching for Contoso Sales (production)" });

@@ -43,6 +43,8 @@ pub struct ConnectionSummary {
     pub created_at: String,
     /// Who may use it: Dynamics 365 connections only (every admin may use the others).
     pub usable_by: Option<access::UsableBy>,
+    /// How people are matched to its contacts (R13): Dynamics 365 connections only.
+    pub match_by: Option<dynamics::MatchBy>,
 }
 
 /// The account line of a connection, from its stored (non-secret) settings.
@@ -82,7 +84,9 @@ pub(crate) fn list_in(c: &rusqlite::Connection) -> Result<Vec<ConnectionSummary>
         // Unreadable: shown as the default; using the connection still fails closed.
         let usable_by =
             (kind == ConnectionKind::Dynamics).then(|| access::UsableBy::of_settings(&settings).unwrap_or_default());
-        Ok(ConnectionSummary { id, kind, display_name, account, owner, is_sandbox, created_at, usable_by })
+        let match_by = (kind == ConnectionKind::Dynamics)
+            .then(|| serde_json::from_value(settings["match_by"].clone()).unwrap_or_default());
+        Ok(ConnectionSummary { id, kind, display_name, account, owner, is_sandbox, created_at, usable_by, match_by })
     })
     .collect()
 }

@@ -99,7 +99,11 @@ owner: string | null, is_sandbox: boolean, created_at: string,
 /**
  * Who may use it: Dynamics 365 connections only (every admin may use the others).
  */
-usable_by: UsableBy | null, };
+usable_by: UsableBy | null, 
+/**
+ * How people are matched to its contacts (R13): Dynamics 365 connections only.
+ */
+match_by: MatchBy | null, };
 export type ContactMatch = { "kind": "matched", contact_id: string, } | { "kind": "no_contact" } | { "kind": "ambiguous", contact_ids: Array<string>, } | { "kind": "inactive", contact_id: string, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
