@@ -164,7 +164,11 @@ describe("Rule editor", () => {
 
     await user.selectOptions(field, "known_in");
     expect(options(operator())).toEqual(["is", "is not"]);
-    expect(options(screen.getByRole("combobox", { name: "Rule 1 value" }))).toEqual(["Marketo", "Salesforce", "Dynamics 365"]);
+    expect(options(screen.getByRole("combobox", { name: "Rule 1 value" }))).toEqual([
+      "Marketo",
+      "Salesforce",
+      "Dynamics 365",
+    ]);
 
     await user.click(screen.getByRole("button", { name: "Remove rule 1" }));
     expect(screen.queryByRole("combobox", { name: "Rule 1 field" })).not.toBeInTheDocument();
