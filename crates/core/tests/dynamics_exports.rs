@@ -407,3 +407,83 @@ async fn r14_people_who_leave_the_segment_leave_the_list_and_a_deleted_contact_f
     assert_eq!(emptied.counts.calls, first.counts.added.div_ceil(1_000));
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamics_export_killed_after_adding_a_batch_is_continued_and_adds_each_contact_once() {
+    let w = synced(300).await;
+    let list_id = export_to_new_list(&w).await;
+    let keys = everyone_keys(&w);
+    let mut matched: Vec<(String, String)> = matched(&w, &keys)
+        .into_iter()
+        .filter_map(|(k, m)| match m {
+            ContactMatch::Matched { contact_id } => Some((k, contact_id)),
+            _ => None,
+        })
+        .collect();
+    matched.sort();
+    // The killed process had added a first batch of ten (the call went through) and written
+    // them in flight with the batch's ID, but was killed before recording them; its run row
+    // names a process that is gone.
+    let (first, _) = matched.split_at(10);
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.connection).unwrap();
+    let members: Vec<serde_json::Value> = first
+        .iter()
+        .map(|(_, c)| serde_json::json!({ "@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": c }))
+        .collect();
+    client
+        .post(
+            "AddListMembersList",
+            &serde_json::json!({ "List": { "@odata.type": "Microsoft.Dynamics.CRM.list", "listid": list_id }, "Members": members }),
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let host = hostname::get().unwrap().to_string_lossy().into_owned();
+    let export_id = exports::definition::get(w.ws.store(), "Webinar").unwrap().id;
+    w.ws.store()
+        .write(|tx| {
+            let checkpoint = serde_json::json!({
+                "planned": true, "phase": "sending", "next_file": 1, "owner": "killed",
+                "process": { "host": host, "pid": dead },
+            });
+            tx.execute(
+                "INSERT INTO runs (id, kind, subject, state, started_at, checkpoint, heartbeat_at)
+                 VALUES ('killed-run', 'export', ?1, 'running', '2026-12-07T00:00:00Z', ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                rusqlite::params![export_id, checkpoint.to_string()],
+            )?;
+            for (key, contact) in first {
+                tx.execute(
+                    "INSERT INTO export_inflight (export_id, run_id, file_seq, batch_id, email_key, email, member_id, hash, is_new)
+                     VALUES (?1, 'killed-run', 0, 'batch-0', ?2, ?2, ?3, 'h', 1)",
+                    rusqlite::params![export_id, key, contact],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    // The next run takes the killed one over at once and ends it: everyone matched is on the
+    // list once, recorded as delivered, nothing left in flight.
+    let report = run_export(&w).await;
+    assert!(report.resumed, "the killed run was continued");
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!(report.counts.added, matched.len() as u64);
+    let want: BTreeSet<String> = matched.iter().map(|(_, c)| c.clone()).collect();
+    assert_eq!(members_of(&w, &list_id).await, want);
+    let (inflight, delivered): (i64, i64) =
+        w.ws.store()
+            .read(|c| {
+                Ok((
+                    c.query_row("SELECT count(*) FROM export_inflight", [], |r| r.get(0))?,
+                    c.query_row("SELECT count(*) FROM export_members", [], |r| r.get(0))?,
+                ))
+            })
+            .unwrap();
+    assert_eq!((inflight, delivered), (0, matched.len() as i64));
+    let again = run_export(&w).await;
+    assert_eq!((again.counts.added, again.counts.calls), (0, 0));
+    w.sb.shutdown().await;
+}
