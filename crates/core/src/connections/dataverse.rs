@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::dynamics::{default_budget, refresh, secret_names};
+use super::dynamics::{budget, refresh, secret_names};
 use crate::http::{Http, Outcome, RetryPolicy, retry_after};
 use crate::i18n::Text;
 use crate::vault::Vault;
@@ -75,7 +75,7 @@ impl<'a> DataverseClient<'a> {
         let settings = settings
             .ok_or_else(|| Error::not_found(msg!("dataverse-connection-not-found", connection = connection_id)))?;
         let OrgOnly { org_url } = serde_json::from_str(&settings)?;
-        let budget = ws.remotes().budget(&format!("dynamics:{org_url}"), default_budget);
+        let budget = budget(ws, &org_url);
         Ok(Self {
             ws,
             vault,
@@ -104,6 +104,11 @@ impl<'a> DataverseClient<'a> {
 
     fn url(&self, path: &str) -> String {
         format!("{}{API}/{}", self.org_url, path.trim_start_matches('/'))
+    }
+
+    /// Fails unless the connection has a stored session (else: reconnect).
+    pub fn require_session(&self) -> Result<()> {
+        self.access().map(drop)
     }
 
     fn access(&self) -> Result<SecretString> {
@@ -173,14 +178,7 @@ impl<'a> DataverseClient<'a> {
                 let request = c.get(url);
                 if prefer.is_empty() { request } else { request.header("Prefer", prefer.as_str()) }
             },
-            |response| async move {
-                match judge(response).await {
-                    Outcome::Done(v) => Outcome::Done(v.unwrap_or_default()),
-                    Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
-                    Outcome::Refresh => Outcome::Refresh,
-                    Outcome::Fail(e) => Outcome::Fail(e),
-                }
-            },
+            judge_value,
         )
         .await
     }
@@ -313,6 +311,16 @@ async fn judge(response: reqwest::Response) -> Outcome<Option<serde_json::Value>
         Err(_) => serde_json::Value::Null,
     };
     if status.is_success() { Outcome::Done(Some(body)) } else { Outcome::Fail(failure(status.as_u16(), body)) }
+}
+
+/// Judges a JSON answer, with no content read as `null`.
+pub(crate) async fn judge_value(response: reqwest::Response) -> Outcome<serde_json::Value> {
+    match judge(response).await {
+        Outcome::Done(v) => Outcome::Done(v.unwrap_or_default()),
+        Outcome::Retry { after, reason } => Outcome::Retry { after, reason },
+        Outcome::Refresh => Outcome::Refresh,
+        Outcome::Fail(e) => Outcome::Fail(e),
+    }
 }
 
 /// The Dataverse error code of a refused request (`0x80040217` for a record that does not exist).

@@ -18,7 +18,7 @@ use super::access;
 use super::oauth::{self, Browser, OAuthClient, OAuthHttp, Refusal, SIGN_IN_TIMEOUT};
 use super::ownership::{self, NewConnection};
 use super::{ConnectionKind, ConnectionSummary};
-use crate::http::{Budget, Http, Outcome, RetryPolicy, retry_after};
+use crate::http::{Budget, Http, RetryPolicy};
 use crate::i18n::Text;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
@@ -180,7 +180,7 @@ async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<s
                 .header("OData-Version", "4.0")
                 .header("Accept", "application/json")
         },
-        |response| async move { judge(response).await },
+        super::dataverse::judge_value,
         || async { Err(Error::new(ErrorCode::Unauthorized, msg!("dynamics-new-sign-in-not-accepted"))) },
     )
     .await
@@ -189,64 +189,7 @@ async fn who_am_i(http: &Http, org_url: &str, access: &SecretString) -> Result<s
 /// GETs a Web API path (e.g. `contacts?$top=1`) for a stored connection, renewing the session
 /// (and storing the rotated refresh token) when it expired.
 pub async fn get(ws: &Workspace, vault: &Vault, connection_id: &str, path: &str) -> Result<serde_json::Value> {
-    let settings: String = ws.store().read(|c| {
-        Ok(c.query_row("SELECT settings FROM connections WHERE id = ?1 AND kind = 'dynamics'", [connection_id], |r| {
-            r.get(0)
-        })?)
-    })?;
-    let settings: DynamicsSettings = serde_json::from_str(&settings)?;
-    let [access_name, _] = secret_names(connection_id);
-    let http = Http::new("Dynamics 365", budget(ws, &settings.org_url), RetryPolicy::default())?;
-    let url = format!("{}/api/data/v9.2/{path}", settings.org_url);
-    let token = std::sync::Mutex::new(
-        vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?,
-    );
-    http.execute(
-        msg!("http-what-calling", system = "Dynamics 365", path = path),
-        || {
-            let t = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            http.client()
-                .get(&url)
-                .bearer_auth(t.expose_secret())
-                .header("OData-MaxVersion", "4.0")
-                .header("OData-Version", "4.0")
-                .header("Accept", "application/json")
-        },
-        |response| async move { judge(response).await },
-        || async {
-            refresh(ws, vault, connection_id).await?;
-            let fresh = vault.get(&access_name)?.unwrap_or_else(|| SecretString::from(String::new()));
-            *token.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
-            Ok(())
-        },
-    )
-    .await
-}
-
-/// Judges a Web API answer: 401 renews the session, 429 and 5xx are retried (after
-/// `Retry-After`), other errors fail with Dataverse's message and its error code in the details
-/// (`dataverse_code`), so callers can tell e.g. change tracking being off.
-pub(crate) async fn judge(response: reqwest::Response) -> Outcome<serde_json::Value> {
-    let status = response.status();
-    if status.as_u16() == 401 {
-        return Outcome::Refresh;
-    }
-    if status.as_u16() == 429 || status.is_server_error() {
-        return Outcome::Retry { after: retry_after(&response), reason: Text::verbatim(format!("HTTP {status}")) };
-    }
-    let body: serde_json::Value = match response.json().await {
-        Ok(v) => v,
-        Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
-    };
-    if status.is_success() {
-        return Outcome::Done(body);
-    }
-    let message = body["error"]["message"].as_str().unwrap_or("unknown error");
-    let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-    Outcome::Fail(
-        Error::new(code, msg!("dynamics-answered", status = status.to_string(), message = message))
-            .with_details(serde_json::json!({ "dataverse_code": body["error"]["code"] })),
-    )
+    super::dataverse::DataverseClient::load(ws, vault, connection_id)?.get(path, &[]).await
 }
 
 /// Connects Dynamics 365 (R13): signs in through the browser with PKCE, checks the org with

@@ -7,21 +7,19 @@
 //! Every call counts against the org's service-protection budget, shared by every job of the
 //! workspace (6,000 requests / 5 min, 52 at once); 429s are retried after `Retry-After`.
 
-use std::sync::Mutex;
-
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::Ctx;
 use super::checkpoint::save;
+use crate::connections::dataverse::{DataverseClient, dataverse_code};
 use crate::connections::dynamics::{self, DynamicsSettings, MatchBy};
-use crate::http::{Http, RetryPolicy};
+use crate::http::Http;
 use crate::runs::RunState;
 use crate::sync::cache::Source;
 use crate::sync::dynamics_match::cursor_name;
 use crate::sync::records::{self, Rejected};
 use crate::vault::Vault;
-use crate::{Error, ErrorCode, Result, Workspace, msg};
+use crate::{Result, Workspace};
 
 /// Dataverse: "Entity contact isn't enabled for change tracking."
 const TRACKING_OFF: &str = "0x80072491";
@@ -30,70 +28,32 @@ const TOKEN_EXPIRED: &str = "0x80044352";
 /// A `modifiedon` cursor starts this long before the server's time at the start of the read.
 const MARGIN: time::Duration = time::Duration::minutes(10);
 
-/// Reads the contacts of one Dynamics connection.
+/// Reads the contacts of one Dynamics connection, through the connection's Web API client (the
+/// org's shared budget, the session renewed on 401).
 pub(super) struct DynamicsReader<'a> {
-    ws: Workspace,
-    vault: &'a Vault,
+    client: DataverseClient<'a>,
     pub(super) connection_id: String,
     pub(super) settings: DynamicsSettings,
-    http: Http,
-    access: Mutex<SecretString>,
 }
 
 impl<'a> DynamicsReader<'a> {
     /// The reader of a stored connection, on the org's shared budget.
-    pub(super) fn load(ws: &Workspace, vault: &'a Vault, connection_id: &str) -> Result<Self> {
+    pub(super) fn load(ws: &'a Workspace, vault: &'a Vault, connection_id: &str) -> Result<Self> {
         let settings = ws.store().read(|c| dynamics::settings(c, connection_id))?;
-        let [access_name, _] = dynamics::secret_names(connection_id);
-        let access =
-            vault.get(&access_name)?.ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("dynamics-no-session")))?;
-        let budget = dynamics::budget(ws, &settings.org_url);
-        Ok(Self {
-            ws: ws.clone(),
-            vault,
-            connection_id: connection_id.to_owned(),
-            http: Http::new("Dynamics 365", budget, RetryPolicy::default())?,
-            settings,
-            access: Mutex::new(access),
-        })
+        let client = DataverseClient::load(ws, vault, connection_id)?;
+        client.require_session()?;
+        Ok(Self { client, connection_id: connection_id.to_owned(), settings })
     }
 
     /// The HTTP client (its budget counts this run's calls; its clock is the server's).
     pub(super) fn http(&self) -> &Http {
-        &self.http
+        self.client.http()
     }
 
     /// GETs a Web API URL with the `Prefer` header given.
     async fn get(&self, url: &str, prefer: &str) -> Result<Value> {
-        let [access_name, _] = dynamics::secret_names(&self.connection_id);
-        self.http
-            .execute(
-                msg!("http-what-reading-dynamics-contacts"),
-                || {
-                    let token = self.access.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http
-                        .client()
-                        .get(url)
-                        .bearer_auth(token.expose_secret())
-                        .header("OData-MaxVersion", "4.0")
-                        .header("OData-Version", "4.0")
-                        .header("Accept", "application/json")
-                        .header("Prefer", prefer)
-                },
-                dynamics::judge,
-                || async {
-                    dynamics::refresh(&self.ws, self.vault, &self.connection_id).await?;
-                    let fresh = self.vault.get(&access_name)?.unwrap_or_else(|| SecretString::from(String::new()));
-                    *self.access.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
-                    Ok(())
-                },
-            )
-            .await
+        self.client.get_url(url, &[prefer]).await
     }
-}
-
-fn dataverse_code(e: &Error) -> Option<&str> {
-    e.details.as_ref().and_then(|d| d["dataverse_code"].as_str())
 }
 
 /// What matching keeps of one contact.
