@@ -11,38 +11,19 @@
 
 use std::time::{Duration, Instant};
 
-use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
-use liaison_core::connections::oauth::Browser;
-use liaison_core::connections::{marketo, salesforce};
+use liaison_core::Workspace;
 use liaison_core::exports::destinations::{self, NewDynamicsDestination};
 use liaison_core::exports::{self, ExportOptions, ExportReport, NewExport, Schedule};
-use liaison_core::members::admin::activate;
 use liaison_core::segments::{self, Definition, Match, Rule};
 use liaison_core::sync::run::{self, Control, Progress, RunOptions};
-use liaison_core::sync::settings::{self, SyncSettings};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{Paths, Workspace};
+use liaison_core::vault::Vault;
 use liaison_sandbox::{Sandbox, SandboxConfig};
-use secrecy::SecretString;
 
 /// About 36% of generated people are Dynamics contacts: this many people give about 100,000.
 const PEOPLE: usize = 278_000;
 const SCALE: f64 = 100.0;
 
-struct Fetcher;
-
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
+mod common;
 
 fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -109,65 +90,7 @@ async fn bench() {
         Sandbox::start(SandboxConfig { people: PEOPLE, auto_approve: true, time_scale: SCALE, ..Default::default() })
             .await
             .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    let e = sb.endpoints().clone();
-    ws.remotes().use_marketo_time_scale(&e.marketo.base_url, SCALE);
-    ws.remotes().use_dynamics_time_scale(&e.dynamics.org_url, SCALE);
-    salesforce::connect(
-        &ws,
-        &vault,
-        salesforce::ConnectSalesforce {
-            display_name: String::new(),
-            login_url: e.salesforce.login_url.clone(),
-            client_id: e.salesforce.client_id.clone(),
-            is_sandbox: true,
-        },
-        Some(SecretString::from(e.salesforce.client_secret.clone())),
-        &Fetcher,
-    )
-    .await
-    .unwrap();
-    marketo::connect(
-        &ws,
-        &vault,
-        marketo::ConnectMarketo {
-            display_name: String::new(),
-            base_url: e.marketo.base_url.clone(),
-            client_id: e.marketo.client_id.clone(),
-            is_sandbox: true,
-        },
-        SecretString::from(e.marketo.client_secret.clone()),
-    )
-    .await
-    .unwrap();
-    let connection = dynamics::connect(
-        &ws,
-        &vault,
-        ConnectDynamics {
-            display_name: "Dynamics".into(),
-            org_url: e.dynamics.org_url.clone(),
-            authority_url: e.dynamics.authority_url.clone(),
-            client_id: e.dynamics.client_id.clone(),
-            usable_by: UsableBy::default(),
-            is_sandbox: true,
-            match_by: Default::default(),
-        },
-        &Fetcher,
-    )
-    .await
-    .unwrap()
-    .id;
-    // Marketo's history starts after the generated data: few extract windows.
-    let recent = time::OffsetDateTime::now_utc() - time::Duration::days(20);
-    let history_from = format!("{:04}-{:02}-{:02}", recent.year(), u8::from(recent.month()), recent.day());
-    settings::save(
-        ws.store(),
-        &SyncSettings { marketo_history_from: history_from, log_activities: false, ..SyncSettings::default() },
-    )
-    .unwrap();
+    let common::Connected { ws, vault, dynamics: connection, .. } = common::connected(&sb, SCALE).await;
     let options = RunOptions {
         full: true,
         pause_poll: Duration::from_millis(50),

@@ -9,35 +9,14 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
-use liaison_core::connections::oauth::Browser;
-use liaison_core::connections::{marketo, salesforce};
-use liaison_core::members::admin::activate;
 use liaison_core::sync::run::{self, Control, Phase, Progress, RunOptions};
-use liaison_core::sync::settings::{self, SyncSettings};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
-use secrecy::SecretString;
 
 /// About 36% of generated people are Dynamics contacts: this many people give about 200,000.
 const PEOPLE: usize = 556_000;
 const SCALE: f64 = 100.0;
 
-struct Fetcher;
-
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
+mod common;
 
 fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -55,63 +34,8 @@ async fn bench() {
             .await
             .unwrap();
     println!("sandbox: {PEOPLE} people generated in {:.1} s", generated.elapsed().as_secs_f64());
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    let common::Connected { ws, vault, dynamics, .. } = common::connected(&sb, SCALE).await;
     let e = sb.endpoints().clone();
-    ws.remotes().use_marketo_time_scale(&e.marketo.base_url, SCALE);
-    salesforce::connect(
-        &ws,
-        &vault,
-        salesforce::ConnectSalesforce {
-            display_name: String::new(),
-            login_url: e.salesforce.login_url.clone(),
-            client_id: e.salesforce.client_id.clone(),
-            is_sandbox: true,
-        },
-        Some(SecretString::from(e.salesforce.client_secret.clone())),
-        &Fetcher,
-    )
-    .await
-    .unwrap();
-    marketo::connect(
-        &ws,
-        &vault,
-        marketo::ConnectMarketo {
-            display_name: String::new(),
-            base_url: e.marketo.base_url.clone(),
-            client_id: e.marketo.client_id.clone(),
-            is_sandbox: true,
-        },
-        SecretString::from(e.marketo.client_secret.clone()),
-    )
-    .await
-    .unwrap();
-    dynamics::connect(
-        &ws,
-        &vault,
-        ConnectDynamics {
-            display_name: "Dynamics".into(),
-            org_url: e.dynamics.org_url.clone(),
-            authority_url: e.dynamics.authority_url.clone(),
-            client_id: e.dynamics.client_id.clone(),
-            usable_by: UsableBy::default(),
-            is_sandbox: true,
-            match_by: Default::default(),
-        },
-        &Fetcher,
-    )
-    .await
-    .unwrap();
-    // Marketo's history starts after the generated data (2026-01-01): few extract windows.
-    let recent = time::OffsetDateTime::now_utc() - time::Duration::days(20);
-    let history_from = format!("{:04}-{:02}-{:02}", recent.year(), u8::from(recent.month()), recent.day());
-    settings::save(
-        ws.store(),
-        &SyncSettings { marketo_history_from: history_from, log_activities: false, ..SyncSettings::default() },
-    )
-    .unwrap();
     let phase: Mutex<(Option<Instant>, Option<Instant>)> = Mutex::new((None, None));
     let observer = |p: &Progress| {
         let mut t = phase.lock().unwrap();
@@ -133,8 +57,14 @@ async fn bench() {
     let total = started.elapsed();
     let (from, to) = *phase.lock().unwrap();
     let took = to.unwrap().duration_since(from.unwrap());
-    let contacts: u64 =
-        ws.store().read(|c| Ok(c.query_row("SELECT count(*) FROM dynamics_contacts", [], |r| r.get(0))?)).unwrap();
+    let contacts: u64 = ws
+        .store()
+        .read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM dynamics_contacts WHERE connection_id = ?1", [&dynamics], |r| {
+                r.get(0)
+            })?)
+        })
+        .unwrap();
     let linked: u64 = ws
         .store()
         .read(|c| Ok(c.query_row("SELECT count(*) FROM people WHERE dyn_contact_id IS NOT NULL", [], |r| r.get(0))?))
