@@ -13,10 +13,10 @@ async fn field_preview_then_full_sync_to_the_end_then_a_synced_person_has_both_i
     app.open_settings("Data sync").await?;
     app.click(&button("Sync")).await?;
     let preview = "//table[caption[normalize-space()='Fields to sync']]";
-    app.wait_for(&format!("{preview}//th[normalize-space()='First name']"), 30).await?;
+    app.wait_for(&format!("{preview}//th[normalize-space()='First name']"), 120).await?;
     let email = app.find(&labelled("Sync Email")).await?;
     assert!(email.prop("disabled").await?.as_deref() == Some("true"), "the email match key cannot be deselected");
-    app.wait_for("//table[caption[normalize-space()='API calls this sync needs, per system']]", 30).await?;
+    app.wait_for("//table[caption[normalize-space()='API calls this sync needs, per system']]", 120).await?;
     app.screenshot("sync-preview").await?;
 
     // Start sync and watch the progress bar until the run reports its end.
