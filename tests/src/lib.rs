@@ -90,12 +90,23 @@ impl Desktop {
 
     /// Waits for an element found by XPath.
     pub async fn find(&self, xpath: &str) -> Result<fantoccini::elements::Element> {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::XPath(xpath))
-            .await
-            .with_context(|| format!("no element matches {xpath}"))
+        self.wait_for(xpath, 15).await
+    }
+
+    /// The visible text of the page (its start), for a failure message to say what was on screen.
+    async fn screen_text(&self) -> String {
+        const SHOWN: usize = 2_000;
+        match self.client.execute("return document.body ? document.body.innerText : ''", vec![]).await {
+            Ok(serde_json::Value::String(text)) => {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                match text.char_indices().nth(SHOWN) {
+                    Some((at, _)) => format!("{}…", &text[..at]),
+                    None => text,
+                }
+            }
+            Ok(other) => format!("(unreadable: {other})"),
+            Err(error) => format!("(unreadable: {error})"),
+        }
     }
 
     /// Waits until the page's only `h1` reads `text`.
@@ -120,18 +131,30 @@ impl Desktop {
     /// Clears and types into the input labelled `label` (by `<label>` text or `aria-label`).
     pub async fn fill(&self, label: &str, text: &str) -> Result<()> {
         let field = self.find(&labelled(label)).await?;
-        field.clear().await?;
-        field.send_keys(text).await.with_context(|| format!("typing into {label}"))
+        // A keystroke lost to a re-render would make a later step fail far from its cause:
+        // read the value back, type once more if it differs, and say so if it still does.
+        for _ in 0..2 {
+            field.clear().await?;
+            field.send_keys(text).await.with_context(|| format!("typing into {label}"))?;
+            if field.prop("value").await?.as_deref() == Some(text) {
+                return Ok(());
+            }
+        }
+        let value = field.prop("value").await?.unwrap_or_default();
+        bail!("typing {text:?} into {label} left {value:?}")
     }
 
     /// Waits (up to `secs`) for an element found by XPath.
+    /// On a timeout the error carries the start of the screen's text.
     pub async fn wait_for(&self, xpath: &str, secs: u64) -> Result<fantoccini::elements::Element> {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(secs))
-            .for_element(Locator::XPath(xpath))
-            .await
-            .with_context(|| format!("no element matches {xpath} within {secs} s"))
+        match self.client.wait().at_most(Duration::from_secs(secs)).for_element(Locator::XPath(xpath)).await {
+            Ok(element) => Ok(element),
+            Err(error) => {
+                let screen = self.screen_text().await;
+                Err(error)
+                    .with_context(|| format!("no element matches {xpath} within {secs} s; the screen read: {screen}"))
+            }
+        }
     }
 
     /// Activates a fresh workspace as Ada, starts the built-in sandbox and connects Salesforce

@@ -65,7 +65,10 @@ async fn destination_segment_and_export_then_a_run_adds_people_to_the_list() -> 
     app.click(&button("New segment")).await?;
     app.fill("Name", "Everyone").await?;
     app.click(&button("Save segment")).await?;
-    app.wait_for("//p[@role='status'][normalize-space()='Segment “Everyone” saved.']", 20).await?;
+    let saved =
+        app.wait_for("//p[@role='status'][starts-with(normalize-space(), 'Segment')] | //*[@role='alert']", 30).await?;
+    let text = saved.text().await?;
+    anyhow::ensure!(text == "Segment “Everyone” saved.", "the segment was not saved: {text}");
 
     // Export: that segment to that destination, with first and last name; saving does not run it.
     app.click(&tab("Exports")).await?;
