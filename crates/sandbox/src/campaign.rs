@@ -5,7 +5,7 @@ use crate::clock::{acs_datetime, date_only};
 use crate::data::{Kind, Row, Schema, Table, Val, json_val, val_json};
 use crate::http::{ReadError, Req, json_response, malformed, set_header, text_response};
 use crate::state::{FaultKind, Shared, lock};
-use crate::world::{ANCHOR_MS, new_pkey, touch};
+use crate::world::{ANCHOR_MS, CpEventKind, new_pkey, touch};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -89,53 +89,138 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
     }
     let base = format!("{}/{org}/campaign/{api}", ep.base_url);
     let m = &req.method;
+    let ext = *api == "profileAndServicesExt";
     match (*api, rest) {
         ("profileAndServices" | "profileAndServicesExt", ["profile"]) if m == Method::GET => {
-            list(&sh, &req, &base, None)
+            list(&sh, &req, &base, ext, "profile", Search::All)
         }
         ("profileAndServices" | "profileAndServicesExt", ["profile"]) if m == Method::POST => {
-            create_profile(&sh, &req, &base, now)
+            create_profile(&sh, &req, &base, ext, now)
         }
         ("profileAndServices" | "profileAndServicesExt", ["profile", "byText"]) if m == Method::GET => {
-            list(&sh, &req, &base, Some(Search::ByText))
+            list(&sh, &req, &base, ext, "profile", Search::ByText)
         }
         ("profileAndServices" | "profileAndServicesExt", ["profile", "email"]) if m == Method::GET => {
-            list(&sh, &req, &base, Some(Search::EmailProjection))
+            list(&sh, &req, &base, ext, "profile", Search::EmailProjection)
+        }
+        ("profileAndServices" | "profileAndServicesExt", ["profile", pkey, coll @ ("logs" | "tracking")])
+            if m == Method::GET && pkey.starts_with('@') =>
+        {
+            event_logs(&sh, &req, &base, pkey, *coll == "logs")
+        }
+        ("profileAndServices" | "profileAndServicesExt", ["resourceType", res]) if m == Method::GET => {
+            resource_metadata(&sh, &base, ext, res)
+        }
+        ("profileAndServices" | "profileAndServicesExt", ["resourceType", res, "filters"]) if m == Method::GET => {
+            filters(&base, ext, res)
+        }
+        ("profileAndServices" | "profileAndServicesExt", [res, "metadata"]) if m == Method::GET => {
+            resource_metadata(&sh, &base, ext, res)
+        }
+        ("profileAndServicesExt", [res, filter]) if m == Method::GET && filter.starts_with("by") => {
+            match custom_filter(res, filter) {
+                Some(f) => list(&sh, &req, &base, ext, res, Search::Custom(f)),
+                None => oops(),
+            }
         }
         ("profileAndServices" | "profileAndServicesExt", ["profile", pkey]) if pkey.starts_with('@') => match *m {
-            Method::GET => get_one(&sh, &base, pkey, "profile"),
-            Method::PATCH => patch(&sh, &req, &base, pkey, "profile", now),
+            Method::GET => get_one(&sh, &base, ext, pkey, "profile"),
+            Method::PATCH => patch(&sh, &req, &base, ext, pkey, "profile", now),
             Method::DELETE => delete(&sh, pkey, "profile"),
             _ => acs_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
         },
         ("profileAndServices", ["service"]) if m == Method::GET => services(&sh, &base),
         ("profileAndServices", ["history", pkey]) if m == Method::GET => history(&sh, &base, pkey),
         ("profileAndServices", ["history", pkey, "events"]) if m == Method::GET => events(&sh, &base, pkey),
-        ("profileAndServicesExt", []) if m == Method::GET => json_response(
-            StatusCode::OK,
-            &json!({"content": [{"name": "cusProduct", "label": "Products", "href": format!("{base}/cusProduct")}]}),
-        ),
-        ("profileAndServicesExt", ["cusProduct"]) if m == Method::GET => list_products(&sh, &req, &base),
-        ("profileAndServicesExt", ["cusProduct"]) if m == Method::POST => create_product(&sh, &req, &base, now),
-        ("profileAndServicesExt", ["cusProduct", pkey]) if pkey.starts_with('@') => match *m {
-            Method::GET => get_one(&sh, &base, pkey, "cusProduct"),
-            Method::PATCH => patch(&sh, &req, &base, pkey, "cusProduct", now),
-            Method::DELETE => delete(&sh, pkey, "cusProduct"),
+        ("profileAndServicesExt", []) if m == Method::GET => {
+            let content: Vec<Value> = CUSTOM
+                .iter()
+                .map(|(name, label)| {
+                    json!({"name": name, "label": label, "href": format!("{base}/{name}"),
+                        "metadata": {"href": format!("{base}/{name}/metadata")}})
+                })
+                .collect();
+            json_response(StatusCode::OK, &json!({"content": content}))
+        }
+        ("profileAndServicesExt", [res]) if is_custom(res) && m == Method::GET => {
+            list(&sh, &req, &base, true, res, Search::All)
+        }
+        ("profileAndServicesExt", [res]) if is_custom(res) && m == Method::POST => {
+            create_custom(&sh, &req, &base, res, now)
+        }
+        ("profileAndServicesExt", [res, pkey]) if is_custom(res) && pkey.starts_with('@') => match *m {
+            Method::GET => get_one(&sh, &base, true, pkey, res),
+            Method::PATCH => patch(&sh, &req, &base, true, pkey, res, now),
+            Method::DELETE => delete(&sh, pkey, res),
             _ => acs_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
         },
         _ => oops(),
     }
 }
 
-fn table<'a>(w: &'a mut crate::world::World, resource: &str) -> &'a mut Table<String> {
-    if resource == "cusProduct" { &mut w.cp_products } else { &mut w.cp_profiles }
+/// The org's custom resources (always `cus`-prefixed and linked to the profile).
+const CUSTOM: [(&str, &str); 2] = [("cusProduct", "Products"), ("cusProductInterest", "Product interests")];
+
+fn is_custom(res: &str) -> bool {
+    CUSTOM.iter().any(|(n, _)| *n == res)
 }
 
-fn entity_json(schema: &Schema, row: &Row, base: &str, resource: &str) -> Value {
+/// A custom filter defined on a resource of the extension: `GET /profileAndServicesExt/<resource>/<name>?<param>=…`
+/// matches records whose `field` equals the value.
+#[derive(Clone, Copy, PartialEq)]
+struct CustomFilter {
+    resource: &'static str,
+    name: &'static str,
+    param: &'static str,
+    field: &'static str,
+    label: &'static str,
+}
+
+const CUSTOM_FILTERS: [CustomFilter; 2] = [
+    CustomFilter {
+        resource: "profile",
+        name: "byCrmContactId",
+        param: "crmContactId",
+        field: "cusCrmContactId",
+        label: "By CRM contact ID",
+    },
+    CustomFilter {
+        resource: "cusProductInterest",
+        name: "byCrmId",
+        param: "crmId",
+        field: "crmId",
+        label: "By CRM ID",
+    },
+];
+
+fn custom_filter(res: &str, name: &str) -> Option<CustomFilter> {
+    CUSTOM_FILTERS.iter().copied().find(|f| f.resource == res && f.name == name)
+}
+
+fn table<'a>(w: &'a mut crate::world::World, resource: &str) -> &'a mut Table<String> {
+    match resource {
+        "cusProduct" => &mut w.cp_products,
+        "cusProductInterest" => &mut w.cp_interests,
+        _ => &mut w.cp_profiles,
+    }
+}
+
+/// Extension fields of the profile: only `profileAndServicesExt` serves and accepts them.
+fn is_extension(name: &str) -> bool {
+    name.starts_with("cus")
+}
+
+fn entity_json(schema: &Schema, row: &Row, base: &str, resource: &str, ext: bool) -> Value {
     let mut m = Map::new();
     for (i, def) in schema.fields.iter().enumerate() {
+        if !ext && is_extension(&def.name) {
+            continue;
+        }
         let v = match (def.kind, &row.0[i]) {
             (Kind::DateTime, Val::Int(ms)) => json!(acs_datetime(*ms)),
+            (Kind::Ref, Val::Str(p)) if def.name == "profile" => {
+                json!({"PKey": p.to_string(), "href": format!("{base}/profile/{p}")})
+            }
             (_, Val::Null) if def.kind == Kind::Bool => json!(false),
             (_, Val::Null) if def.kind != Kind::Int => json!(""),
             (_, v) => val_json(def, v, acs_datetime),
@@ -145,15 +230,19 @@ fn entity_json(schema: &Schema, row: &Row, base: &str, resource: &str) -> Value 
     let pkey = row.str(schema, "PKey");
     m.insert("href".into(), json!(format!("{base}/{resource}/{pkey}")));
     if resource == "profile" {
-        m.insert("subscriptions".into(), json!({"href": format!("{base}/{resource}/{pkey}/subscriptions/")}));
+        for coll in ["subscriptions", "logs", "tracking"] {
+            m.insert(coll.into(), json!({"href": format!("{base}/{resource}/{pkey}/{coll}/")}));
+        }
     }
     Value::Object(m)
 }
 
 #[derive(PartialEq, Clone, Copy)]
 enum Search {
+    All,
     ByText,
     EmailProjection,
+    Custom(CustomFilter),
 }
 
 fn line_count(req: &Req) -> Result<usize, Response> {
@@ -165,84 +254,157 @@ fn line_count(req: &Req) -> Result<usize, Response> {
     }
 }
 
-fn list(sh: &Shared, req: &Req, base: &str, search: Option<Search>) -> Response {
+/// `_order=<field>[ desc]` (ACS "Sorting"): the one documented way to find recently changed
+/// profiles is `_order=lastModified desc`, reading pages until `lastModified` is older than the
+/// last sync. Ordered pages continue with an offset in `_lineStart` (`@~<n>`).
+fn order(req: &Req, schema: &Schema, ext: bool) -> Result<Option<(usize, bool)>, Response> {
+    let Some(o) = req.q("_order").map(str::trim).filter(|o| !o.is_empty()) else { return Ok(None) };
+    let (field, desc) = match o.split_once(' ') {
+        Some((f, d)) if d.trim().eq_ignore_ascii_case("desc") => (f, true),
+        Some((f, d)) if d.trim().eq_ignore_ascii_case("asc") => (f, false),
+        Some(_) => {
+            return Err(acs_error(StatusCode::BAD_REQUEST, &format!("Invalid value '{o}' for parameter '_order'")));
+        }
+        None => (o, false),
+    };
+    match schema.idx(field) {
+        Some(i) if ext || !is_extension(field) => Ok(Some((i, desc))),
+        _ => Err(acs_error(
+            StatusCode::BAD_REQUEST,
+            &format!("The field '{field}' cannot be used to sort '{}'.", schema.name),
+        )),
+    }
+}
+
+fn list(sh: &Shared, req: &Req, base: &str, ext: bool, resource: &str, search: Search) -> Response {
     let size = match line_count(req) {
         Ok(n) => n,
         Err(r) => return r,
     };
-    let w = lock(&sh.world);
-    let schema = w.cp_profiles.schema.clone();
+    let mut w = lock(&sh.world);
+    let t = table(&mut w, resource);
+    let schema = t.schema.clone();
     let text = req.q("text").unwrap_or("");
     let filter_type = req.q("filterType");
-    if search == Some(Search::ByText) && text.is_empty() {
+    if search == Search::ByText && text.is_empty() {
         return acs_error(StatusCode::BAD_REQUEST, "Missing parameter 'text'");
     }
+    let custom_value = match search {
+        Search::Custom(f) => match req.q(f.param) {
+            Some(v) => v.to_string(),
+            None => return acs_error(StatusCode::BAD_REQUEST, &format!("Missing parameter '{}'", f.param)),
+        },
+        _ => String::new(),
+    };
     let fields: Vec<&str> = match filter_type {
         Some(f) => {
-            if schema.idx(f).is_none() {
+            if schema.idx(f).is_none() || (!ext && is_extension(f)) {
                 return acs_error(StatusCode::BAD_REQUEST, &format!("Unknown filter type '{f}'"));
             }
             vec![f]
         }
         None => vec!["email", "lastName"],
     };
-    let start = req.q("_lineStart").map(String::from);
-    let range = match &start {
-        Some(s) => w.cp_profiles.rows.range::<String, _>((Included(s.clone()), Unbounded)),
-        None => w.cp_profiles.rows.range::<String, _>(..),
+    let ord = match order(req, &schema, ext) {
+        Ok(o) => o,
+        Err(r) => return r,
     };
-    // byText is a case-sensitive prefix match (§4.4).
-    let mut matching = range
-        .filter(|(_, r)| search != Some(Search::ByText) || fields.iter().any(|f| r.str(&schema, f).starts_with(text)));
-    let page: Vec<(&String, &Row)> = matching.by_ref().take(size).collect();
-    let next = matching.next().map(|(k, _)| k.clone());
+    let keep = |r: &Row| match search {
+        // byText is a case-sensitive prefix match (§4.4).
+        Search::ByText => fields.iter().any(|f| r.str(&schema, f).starts_with(text)),
+        Search::Custom(f) => r.str(&schema, f.field) == custom_value,
+        _ => true,
+    };
+    let start = req.q("_lineStart").map(String::from);
+    let (page, next): (Vec<&Row>, Option<String>) = match ord {
+        None => {
+            let range = match &start {
+                Some(s) => t.rows.range::<String, _>((Included(s.clone()), Unbounded)),
+                None => t.rows.range::<String, _>(..),
+            };
+            let mut matching = range.filter(|(_, r)| keep(r));
+            let page: Vec<&Row> = matching.by_ref().take(size).map(|(_, r)| r).collect();
+            (page, matching.next().map(|(k, _)| k.clone()))
+        }
+        Some((i, desc)) => {
+            let offset: usize =
+                start.as_deref().and_then(|s| s.strip_prefix("@~")).and_then(|n| n.parse().ok()).unwrap_or(0);
+            let mut all: Vec<&Row> = t.rows.values().filter(|r| keep(r)).collect();
+            all.sort_by(|a, b| {
+                let o = crate::data::cmp_vals(&a.0[i], &b.0[i]);
+                if desc { o.reverse() } else { o }
+            });
+            let more = all.len() > offset + size;
+            (all.into_iter().skip(offset).take(size).collect(), more.then(|| format!("@~{}", offset + size)))
+        }
+    };
     let content: Vec<Value> = page
         .iter()
-        .map(|(_, r)| {
-            if search == Some(Search::EmailProjection) {
+        .map(|r| {
+            if search == Search::EmailProjection {
                 json!(r.str(&schema, "email"))
             } else {
-                entity_json(&schema, r, base, "profile")
+                entity_json(&schema, r, base, resource, ext)
             }
         })
         .collect();
     let mut body = json!({"content": content});
     if let Some(n) = next {
-        let path = match search {
-            Some(Search::ByText) => {
-                format!("profile/byText?text={}&", crate::http::enc(text))
+        let mut path = match search {
+            Search::ByText => {
+                format!("{resource}/byText?text={}&", crate::http::enc(text))
                     + &filter_type.map(|f| format!("filterType={f}&")).unwrap_or_default()
             }
-            Some(Search::EmailProjection) => "profile/email?".into(),
-            None => "profile?".into(),
+            Search::EmailProjection => format!("{resource}/email?"),
+            Search::Custom(f) => format!("{resource}/{}?{}={}&", f.name, f.param, crate::http::enc(&custom_value)),
+            Search::All => format!("{resource}?"),
         };
+        if let Some(o) = req.q("_order") {
+            path += &format!("_order={}&", crate::http::enc(o));
+        }
         body["next"] = json!({"href": format!("{base}/{path}_lineCount={size}&_lineStart={n}")});
     }
     json_response(StatusCode::OK, &body)
 }
 
-fn get_one(sh: &Shared, base: &str, pkey: &str, resource: &str) -> Response {
+fn get_one(sh: &Shared, base: &str, ext: bool, pkey: &str, resource: &str) -> Response {
     let mut w = lock(&sh.world);
     let t = table(&mut w, resource);
     let schema = t.schema.clone();
     match t.rows.get(pkey) {
-        Some(r) => json_response(StatusCode::OK, &entity_json(&schema, r, base, resource)),
+        Some(r) => json_response(StatusCode::OK, &entity_json(&schema, r, base, resource, ext)),
         None => acs_error(StatusCode::NOT_FOUND, &format!("The requested resource '{pkey}' was not found.")),
     }
 }
 
-fn apply(schema: &Schema, row: &mut Row, body: &Map<String, Value>) -> Result<(), Response> {
+fn apply(schema: &Schema, row: &mut Row, body: &Map<String, Value>, ext: bool) -> Result<(), Response> {
     for (k, v) in body {
-        if k == "PKey" || k == "href" {
+        if k == "PKey"
+            || k == "href"
+            || (schema.name == "profile" && matches!(k.as_str(), "subscriptions" | "logs" | "tracking"))
+        {
             continue;
         }
-        let Some(i) = schema.idx(k) else {
+        let found = schema.idx(k).filter(|_| ext || !is_extension(k));
+        let Some(i) = found else {
             return Err(acs_error(
                 StatusCode::BAD_REQUEST,
                 &format!("Unknown property '{k}' on resource '{}'.", schema.name),
             ));
         };
         let def = &schema.fields[i];
+        if def.kind == Kind::Ref && def.name == "profile" {
+            // A link: `{"PKey": "@…"}` (a bare PKey string is accepted too).
+            let pkey = v.get("PKey").and_then(Value::as_str).or_else(|| v.as_str());
+            let Some(pkey) = pkey.filter(|p| p.starts_with('@')) else {
+                return Err(acs_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Invalid value for property '{k}': link expected"),
+                ));
+            };
+            row.0[i] = Val::s(pkey);
+            continue;
+        }
         if !def.updateable {
             return Err(acs_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -252,6 +414,15 @@ fn apply(schema: &Schema, row: &mut Row, body: &Map<String, Value>) -> Result<()
         let val = json_val(def, v).map_err(|t| {
             acs_error(StatusCode::BAD_REQUEST, &format!("Invalid value for property '{k}': {t} expected"))
         })?;
+        if def.kind == Kind::Picklist
+            && !def.picklist.is_empty()
+            && val.as_str().is_some_and(|s| !def.picklist.contains(&s))
+        {
+            return Err(acs_error(
+                StatusCode::BAD_REQUEST,
+                &format!("The value '{}' is not valid for the enumeration '{k}'.", val.as_str().unwrap_or("")),
+            ));
+        }
         if def.kind == Kind::Email && val.as_str().is_some_and(|s| !s.is_empty() && !s.contains('@')) {
             return Err(acs_error(
                 StatusCode::BAD_REQUEST,
@@ -270,7 +441,7 @@ fn body_map(req: &Req) -> Result<Map<String, Value>, Response> {
     }
 }
 
-fn create_profile(sh: &Shared, req: &Req, base: &str, now: i64) -> Response {
+fn create_profile(sh: &Shared, req: &Req, base: &str, ext: bool, now: i64) -> Response {
     let body = match body_map(req) {
         Ok(b) => b,
         Err(r) => return r,
@@ -284,19 +455,19 @@ fn create_profile(sh: &Shared, req: &Req, base: &str, now: i64) -> Response {
         }
     }
     row.set(&schema, "gender", Val::s("unknown"));
-    if let Err(r) = apply(&schema, &mut row, &body) {
+    if let Err(r) = apply(&schema, &mut row, &body, ext) {
         return r;
     }
     let pkey = new_pkey(&mut w.rng);
     row.set(&schema, "PKey", Val::s(&pkey));
     row.set(&schema, "created", Val::Int(now));
     touch(&schema, &mut row, now);
-    let v = entity_json(&schema, &row, base, "profile");
+    let v = entity_json(&schema, &row, base, "profile", ext);
     w.cp_profiles.rows.insert(pkey, row);
     json_response(StatusCode::CREATED, &v)
 }
 
-fn patch(sh: &Shared, req: &Req, base: &str, pkey: &str, resource: &str, now: i64) -> Response {
+fn patch(sh: &Shared, req: &Req, base: &str, ext: bool, pkey: &str, resource: &str, now: i64) -> Response {
     let body = match body_map(req) {
         Ok(b) => b,
         Err(r) => return r,
@@ -308,7 +479,7 @@ fn patch(sh: &Shared, req: &Req, base: &str, pkey: &str, resource: &str, now: i6
         return acs_error(StatusCode::NOT_FOUND, &format!("The requested resource '{pkey}' was not found."));
     };
     let mut copy = row.clone();
-    if let Err(r) = apply(&schema, &mut copy, &body) {
+    if let Err(r) = apply(&schema, &mut copy, &body, ext) {
         return r;
     }
     touch(&schema, &mut copy, now);
@@ -379,50 +550,186 @@ fn events(sh: &Shared, base: &str, pkey: &str) -> Response {
     json_response(StatusCode::OK, &json!({"content": content}))
 }
 
-fn list_products(sh: &Shared, req: &Req, base: &str) -> Response {
-    let size = match line_count(req) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let w = lock(&sh.world);
-    let schema = w.cp_products.schema.clone();
-    let start = req.q("_lineStart").map(String::from);
-    let mut it = match &start {
-        Some(s) => w.cp_products.rows.range::<String, _>((Included(s.clone()), Unbounded)),
-        None => w.cp_products.rows.range::<String, _>(..),
-    };
-    let content: Vec<Value> =
-        it.by_ref().take(size).map(|(_, r)| entity_json(&schema, r, base, "cusProduct")).collect();
-    let mut body = json!({"content": content});
-    if let Some((n, _)) = it.next() {
-        body["next"] = json!({"href": format!("{base}/cusProduct?_lineCount={size}&_lineStart={n}")});
-    }
-    json_response(StatusCode::OK, &body)
-}
-
-fn create_product(sh: &Shared, req: &Req, base: &str, now: i64) -> Response {
+fn create_custom(sh: &Shared, req: &Req, base: &str, resource: &str, now: i64) -> Response {
     let body = match body_map(req) {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut w = lock(&sh.world);
-    let schema = w.cp_products.schema.clone();
+    let schema = table(&mut w, resource).schema.clone();
     let mut row = schema.blank_row();
-    if let Err(r) = apply(&schema, &mut row, &body) {
+    if let Err(r) = apply(&schema, &mut row, &body, true) {
         return r;
     }
-    let owner = row.str(&schema, "profilePKey").to_string();
+    let link = if schema.idx("profile").is_some() { "profile" } else { "profilePKey" };
+    let owner = row.str(&schema, link).to_string();
     if !w.cp_profiles.rows.contains_key(&owner) {
         return acs_error(
             StatusCode::BAD_REQUEST,
-            "A custom resource must be linked to an existing profile ('profilePKey').",
+            &format!("A custom resource must be linked to an existing profile ('{link}')."),
         );
     }
     let pkey = new_pkey(&mut w.rng);
     row.set(&schema, "PKey", Val::s(&pkey));
     row.set(&schema, "created", Val::Int(now));
     touch(&schema, &mut row, now);
-    let v = entity_json(&schema, &row, base, "cusProduct");
-    w.cp_products.rows.insert(pkey, row);
+    let v = entity_json(&schema, &row, base, resource, true);
+    table(&mut w, resource).rows.insert(pkey, row);
     json_response(StatusCode::CREATED, &v)
+}
+
+/// A profile's delivery logs (`logs`: sent, bounced) or tracking logs (`tracking`: opened,
+/// clicked), oldest first, paged like every collection (`_lineCount`, `next.href` whose
+/// `_lineStart` is the next log's PKey). The field names follow the data model (broadLog,
+/// trackingLog); ACS documents no dedicated log resource, so the exact shape is \[U\].
+fn event_logs(sh: &Shared, req: &Req, base: &str, pkey: &str, delivery: bool) -> Response {
+    let size = match line_count(req) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let w = lock(&sh.world);
+    if !w.cp_profiles.rows.contains_key(pkey) {
+        return acs_error(StatusCode::NOT_FOUND, &format!("The requested resource '{pkey}' was not found."));
+    }
+    let coll = if delivery { "logs" } else { "tracking" };
+    let all: Vec<&crate::world::CpEvent> =
+        w.cp_events.get(pkey).into_iter().flatten().filter(|e| e.kind.is_delivery() == delivery).collect();
+    let from = match req.q("_lineStart") {
+        Some(s) => all.iter().position(|e| e.pkey == s).unwrap_or(all.len()),
+        None => 0,
+    };
+    let profile = json!({"PKey": pkey, "href": format!("{base}/profile/{pkey}")});
+    let content: Vec<Value> = all
+        .iter()
+        .skip(from)
+        .take(size)
+        .map(|e| {
+            let delivery_link = json!({"label": e.label, "PKey": format!("@{}", delivery_key(&e.label))});
+            let href = format!("{base}/profile/{pkey}/{coll}/{}", e.pkey);
+            if delivery {
+                let bounced = e.kind == CpEventKind::Bounced;
+                json!({"PKey": e.pkey, "href": href, "eventDate": acs_datetime(e.date_ms),
+                    "status": if bounced { "failed" } else { "sent" },
+                    "failureType": if bounced { "hard" } else { "" },
+                    "failureReason": if bounced { "User unknown" } else { "" },
+                    "delivery": delivery_link, "profile": profile})
+            } else {
+                let click = e.kind == CpEventKind::Clicked;
+                json!({"PKey": e.pkey, "href": href, "logDate": acs_datetime(e.date_ms),
+                    "type": if click { "click" } else { "open" },
+                    "url": match &e.url { Some(u) => json!({"source": u, "label": u}), None => json!({}) },
+                    "delivery": delivery_link, "profile": profile})
+            }
+        })
+        .collect();
+    let mut body = json!({"content": content, "_lineCount": size});
+    if let Some(n) = all.get(from + size) {
+        body["next"] =
+            json!({"href": format!("{base}/profile/{pkey}/{coll}/?_lineCount={size}&_lineStart={}", n.pkey)});
+    }
+    json_response(StatusCode::OK, &body)
+}
+
+/// A stable delivery PKey from its label (the emulator keeps no delivery table).
+fn delivery_key(label: &str) -> String {
+    let h = Sha256::digest(label.as_bytes());
+    h.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+fn field_type(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Bool => ("boolean", "boolean"),
+        Kind::Int => ("number", "long"),
+        Kind::DateTime => ("datetime", "datetime"),
+        Kind::Date => ("date", "date"),
+        Kind::Picklist => ("enumeration", "string"),
+        Kind::Ref => ("link", "link"),
+        Kind::Id => ("string", "primarykey"),
+        _ => ("string", "string"),
+    }
+}
+
+/// `GET /<api>/resourceType/<resource>` and `GET /<api>/<resource>/metadata` (ACS "Metadata
+/// mechanism"): the `content` node describes each field (`apiName`, `type`, `resType`, `length`,
+/// `dataPolicy`, `sortable`…), `filters.href` leads to the filter definitions.
+fn resource_metadata(sh: &Shared, base: &str, ext: bool, res: &str) -> Response {
+    if res != "profile" && !(ext && is_custom(res)) {
+        return oops();
+    }
+    let mut w = lock(&sh.world);
+    let schema = table(&mut w, res).schema.clone();
+    let mut content = Map::new();
+    for def in schema.fields.iter().filter(|d| ext || !is_extension(&d.name)) {
+        let (ty, res_type) = field_type(def.kind);
+        let mut f = json!({"apiName": def.name, "label": def.label, "type": ty, "resType": res_type,
+            "category": if is_extension(&def.name) { "99_extension" } else { "0100_identity" },
+            "readOnly": !def.updateable, "mandatory": def.name == "PKey", "sortable": def.kind != Kind::Ref,
+            "dataPolicy": if def.kind == Kind::Email { "email" } else { "none" }});
+        if def.len > 0 {
+            f["length"] = json!(def.len);
+        }
+        if def.kind == Kind::Picklist {
+            let values: Map<String, Value> =
+                def.picklist.iter().map(|v| (v.to_string(), json!({"label": v, "value": v}))).collect();
+            f["values"] = Value::Object(values);
+        }
+        if def.kind == Kind::Ref {
+            f["resTarget"] = json!("profile");
+        }
+        content.insert(def.name.clone(), f);
+    }
+    if res == "profile" {
+        for (coll, target, label) in [
+            ("subscriptions", "subscription", "Subscriptions"),
+            ("logs", "broadLog", "Delivery logs"),
+            ("tracking", "trackingLog", "Tracking logs"),
+        ] {
+            content.insert(
+                coll.into(),
+                json!({"apiName": coll, "label": label, "type": "collection", "resType": "collection",
+                    "resTarget": target, "readOnly": true, "mandatory": false, "sortable": false}),
+            );
+        }
+    }
+    let (label, schema_name) = match res {
+        "profile" => ("Profiles", "nms:recipient"),
+        "cusProduct" => ("Products", "cus:product"),
+        _ => ("Product interests", "cus:productInterest"),
+    };
+    let api = base.rsplit('/').next().unwrap_or("");
+    json_response(
+        StatusCode::OK,
+        &json!({"content": content, "data": format!("/{api}/{res}/"), "filters": {"href": format!("{base}/resourceType/{res}/filters/")},
+            "help": label, "href": format!("{base}/{res}/metadata"), "label": label, "mandatory": false, "name": res,
+            "pkgStatus": "never", "readOnly": false, "schema": schema_name, "type": "item"}),
+    )
+}
+
+/// The filter definitions of a resource (`filters.href` of its metadata).
+fn filters(base: &str, ext: bool, res: &str) -> Response {
+    if res != "profile" && !(ext && is_custom(res)) {
+        return oops();
+    }
+    let api = base.rsplit('/').next().unwrap_or("");
+    let mut out = Map::new();
+    if res == "profile" {
+        out.insert(
+            "byText".into(),
+            json!({"PKey": "@byText", "category": "99_none", "data": format!("/{api}/profile/byText?text=$value"),
+                "formType": "none", "fragmentName": "", "label": "By name or email",
+                "metadata": {"text": {"type": "string", "label": "Text"}, "filterType": {"type": "string", "label": "Field"}}}),
+        );
+    }
+    if ext {
+        for f in CUSTOM_FILTERS.iter().filter(|f| f.resource == res) {
+            out.insert(
+                f.name.into(),
+                json!({"PKey": format!("@{}", f.name), "category": "99_none",
+                    "data": format!("/{api}/{res}/{}?{}=$value", f.name, f.param), "formType": "none",
+                    "fragmentName": "", "label": f.label, "metadata": {f.param: {"type": "string", "label": f.label}},
+                    "condition": format!("@{} = ${}", f.field, f.param)}),
+            );
+        }
+    }
+    json_response(StatusCode::OK, &Value::Object(out))
 }

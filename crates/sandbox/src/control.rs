@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/settings", get(get_settings).post(set_settings))
         .route("/clock", get(get_clock).post(advance_clock))
         .route("/edits", post(edits))
+        .route("/campaign/events", post(campaign_events))
         .fallback(|| async {
             json_response(StatusCode::NOT_FOUND, &json!({"error": "not_found", "message": "No such control endpoint"}))
         })
@@ -328,4 +329,86 @@ fn apply_edit(w: &mut World, e: &Edit, now: i64) -> Result<String, String> {
         }
         other => Err(format!("unknown system '{other}' (marketo, salesforce, dynamics, campaign)")),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignEvent {
+    /// The profile's PKey, or `email` to find it.
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(rename = "type")]
+    kind: crate::world::CpEventKind,
+    label: String,
+    /// When it happened (ISO 8601); the virtual now when absent.
+    #[serde(default)]
+    at: Option<String>,
+    /// The clicked link (clicks).
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// Campaign-side email events, as if a delivery had run: `{profile|email, type: sent|bounced|
+/// opened|clicked, label, at?, url?}` (or an array of them) → each lands in the profile's
+/// `logs` (sent, bounced) or `tracking` (opened, clicked) with a new PKey.
+async fn campaign_events(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return bad(format!("invalid JSON: {e}")),
+    };
+    let list: Vec<Value> = match v {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    let now = sh.now_ms();
+    let mut parsed = Vec::new();
+    for item in list {
+        let e: CampaignEvent = match serde_json::from_value(item) {
+            Ok(e) => e,
+            Err(e) => {
+                return bad(format!(
+                    "invalid event: {e} (expected {{profile|email, type: sent|bounced|opened|clicked, label, at?, url?}})"
+                ));
+            }
+        };
+        let at = match &e.at {
+            Some(s) => match crate::clock::parse_datetime(s) {
+                Some(ms) => ms,
+                None => return bad(format!("'at' is not a date-time: {s}")),
+            },
+            None => now,
+        };
+        parsed.push((e, at));
+    }
+    let mut w = lock(&sh.world);
+    let mut created = Vec::new();
+    for (e, at) in parsed {
+        let schema = w.cp_profiles.schema.clone();
+        let profile = match (&e.profile, &e.email) {
+            (Some(p), _) => w.cp_profiles.rows.contains_key(p).then(|| p.clone()),
+            (None, Some(email)) => w
+                .cp_profiles
+                .rows
+                .iter()
+                .find(|(_, r)| r.str(&schema, "email").eq_ignore_ascii_case(email))
+                .map(|(k, _)| k.clone()),
+            (None, None) => return bad("name the profile: 'profile' (its PKey) or 'email'"),
+        };
+        let Some(profile) = profile else {
+            return json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": "not_found", "message": "no Campaign profile matches the event"}),
+            );
+        };
+        let pkey = crate::world::new_pkey(&mut w.rng);
+        let event = crate::world::CpEvent { pkey: pkey.clone(), kind: e.kind, label: e.label, date_ms: at, url: e.url };
+        let events = w.cp_events.entry(profile.clone()).or_default();
+        let pos = events.partition_point(|x| x.date_ms <= at);
+        events.insert(pos, event);
+        let collection = if e.kind.is_delivery() { "logs" } else { "tracking" };
+        created.push(json!({"PKey": pkey, "profile": profile, "collection": collection}));
+    }
+    json_response(StatusCode::OK, &json!({"created": created}))
 }

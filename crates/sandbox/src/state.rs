@@ -81,6 +81,9 @@ pub struct Settings {
     /// Days a delta token stays valid (the organization's `ExpireChangeTrackingInDays`, 30 by
     /// default); an older one gets `0x80044352` ("perform a full sync").
     pub dynamics_change_tracking_days: i64,
+    /// The Dataverse org answers as Dynamics 365 on-premises (`RetrieveCurrentOrganization` shows
+    /// no environment, geo or data centre; `RetrieveVersion` says 9.1); off = online.
+    pub dynamics_on_premises: bool,
     pub microsoft_access_token_secs: i64,
     pub microsoft_refresh_token_days: i64,
 
@@ -125,6 +128,7 @@ impl Default for Settings {
             dynamics_concurrency: 52,
             dynamics_contacts_change_tracking: true,
             dynamics_change_tracking_days: 30,
+            dynamics_on_premises: false,
             microsoft_access_token_secs: 3599,
             microsoft_refresh_token_days: 90,
             ims_token_secs: 86_399,

@@ -71,15 +71,23 @@ fn snapshot(req: &Req, w: &World) -> i64 {
         .unwrap_or(w.dv_version)
 }
 
-/// Reads `contacts` with change tracking: the initial read or a delta.
-pub(super) fn tracked(sh: &Shared, w: &mut World, req: &Req, now: i64) -> Resp {
+/// Reads `contacts` or the custom table `lia_productinterests` with change tracking: the
+/// initial read or a delta.
+pub(super) fn tracked(sh: &Shared, w: &mut World, req: &Req, set: &str, now: i64) -> Resp {
     let settings = sh.settings();
-    if !settings.dynamics_contacts_change_tracking {
-        return not_enabled("contact");
+    let (entity, pk) =
+        if set == "contacts" { ("contact", "contactid") } else { ("lia_productinterest", "lia_productinterestid") };
+    if set == "contacts" && !settings.dynamics_contacts_change_tracking {
+        return not_enabled(entity);
     }
     let org = &sh.endpoints.dynamics.org_url;
-    let schema = w.dv_contacts.schema.clone();
-    let (fields, sel) = match select(req, &schema, "contact", "contactid") {
+    let (table, versions) = if set == "contacts" {
+        (&w.dv_contacts, &w.dv_contact_versions)
+    } else {
+        (&w.dv_interests, &w.dv_interest_versions)
+    };
+    let schema = table.schema.clone();
+    let (fields, sel) = match select(req, &schema, entity, pk) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -94,8 +102,8 @@ pub(super) fn tracked(sh: &Shared, w: &mut World, req: &Req, now: i64) -> Resp {
     // Rows in key order: a row changed while the client pages can only add entries, so a
     // client sees some twice (harmless) but never misses one.
     let ids: Vec<Uuid> = match since {
-        None => w.dv_contacts.rows.keys().copied().collect(),
-        Some(v) => w.dv_contact_versions.iter().filter(|(_, at)| **at > v).map(|(id, _)| *id).collect(),
+        None => table.rows.keys().copied().collect(),
+        Some(v) => versions.iter().filter(|(_, at)| **at > v).map(|(id, _)| *id).collect(),
     };
     let size = page_size(req).unwrap_or(MAX_PAGE);
     let pageno = match page_number(req) {
@@ -103,17 +111,17 @@ pub(super) fn tracked(sh: &Shared, w: &mut World, req: &Req, now: i64) -> Resp {
         Err(r) => return r,
     };
     let start = (pageno - 1) * size;
-    let deleted_ctx = format!("{org}{API}/$metadata#contacts/$deletedEntity");
+    let deleted_ctx = format!("{org}{API}/$metadata#{set}/$deletedEntity");
     let value: Vec<Value> = ids
         .iter()
         .skip(start)
         .take(size)
-        .map(|id| match w.dv_contacts.rows.get(id) {
+        .map(|id| match table.rows.get(id) {
             Some(row) => entity_json(&schema, row, &fields),
             None => json!({"@odata.context": deleted_ctx, "id": id.to_string(), "reason": "deleted"}),
         })
         .collect();
-    let mut body = json!({"@odata.context": format!("{}/$delta", context(org, "contacts", &sel)), "value": value});
+    let mut body = json!({"@odata.context": format!("{}/$delta", context(org, set, &sel)), "value": value});
     if start + size < ids.len() {
         let cookie = format!(
             "<cookie pagenumber=\"{}\" pagingcookie=\"%253ccookie%2520page%253d%2522{pageno}%2522%253e%253c%252fcookie%253e\" istracking=\"True\" deltaversion=\"{version}\" />",
@@ -122,11 +130,11 @@ pub(super) fn tracked(sh: &Shared, w: &mut World, req: &Req, now: i64) -> Resp {
         let mut q: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != "$skiptoken").cloned().collect();
         q.push(("$skiptoken".into(), cookie));
         let qs = q.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&");
-        body["@odata.nextLink"] = json!(format!("{org}{API}/contacts?{qs}"));
+        body["@odata.nextLink"] = json!(format!("{org}{API}/{set}?{qs}"));
     } else {
         let mut q: Vec<String> = sel.iter().map(|s| format!("$select={}", enc(s))).collect();
         q.push(format!("$deltatoken={}", enc(&token(version, now))));
-        body["@odata.deltaLink"] = json!(format!("{org}{API}/contacts?{}", q.join("&")));
+        body["@odata.deltaLink"] = json!(format!("{org}{API}/{set}?{}", q.join("&")));
     }
     let applied = match page_size(req) {
         Some(n) => format!("odata.track-changes,odata.maxpagesize={n}"),

@@ -5,6 +5,7 @@
 mod batch;
 mod changes;
 mod lists;
+mod metadata;
 mod query;
 mod writes;
 
@@ -28,12 +29,13 @@ const MAX_PAGE: usize = 5000;
 const COMPUTED: [&str; 5] = ["fullname", "membercount", "createdon", "modifiedon", "versionnumber"];
 
 /// (entity set, logical name, primary key)
-const SETS: [(&str, &str, &str); 5] = [
+const SETS: [(&str, &str, &str); 6] = [
     ("contacts", "contact", "contactid"),
     ("leads", "lead", "leadid"),
     ("lists", "list", "listid"),
     ("tasks", "task", "activityid"),
     ("lia_emailevents", "lia_emailevent", "activityid"),
+    ("lia_productinterests", "lia_productinterest", "lia_productinterestid"),
 ];
 
 fn set_info(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
@@ -46,6 +48,7 @@ fn table<'a>(w: &'a mut World, set: &str) -> &'a mut Table<Uuid> {
         "leads" => &mut w.dv_leads,
         "lists" => &mut w.dv_lists,
         "tasks" => &mut w.dv_tasks,
+        "lia_productinterests" => &mut w.dv_interests,
         _ => &mut w.dv_emailevents,
     }
 }
@@ -268,6 +271,23 @@ fn exec(sh: &Shared, w: &mut World, req: &Req, rest: &str, now: i64, journal: &m
     if segs[0] == "$metadata" {
         return metadata(w);
     }
+    if segs[0].starts_with("EntityDefinitions") && *m == Method::GET {
+        return metadata::entity_definitions(sh, w, req, &segs);
+    }
+    if segs[0].starts_with("RetrieveCurrentOrganization(") && *m == Method::GET {
+        return metadata::retrieve_current_organization(sh, w, req, segs[0]);
+    }
+    if matches!(segs[0], "RetrieveVersion" | "RetrieveVersion()") && *m == Method::GET {
+        let version = if sh.settings().dynamics_on_premises { "9.1.0.32091" } else { "9.2.25113.171" };
+        return Resp::json(
+            StatusCode::OK,
+            json!({"@odata.context": format!("{org}{API}/$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse"),
+                "Version": version}),
+        );
+    }
+    if segs == ["activitypointers"] && *m == Method::GET {
+        return metadata::activitypointers(sh, w, req);
+    }
     if segs[0] == "AddListMembersList" && *m == Method::POST {
         return add_list_members_list(w, req, now, journal);
     }
@@ -366,6 +386,7 @@ fn metadata(w: &World) -> Resp {
             "leads" => &w.dv_leads.schema,
             "lists" => &w.dv_lists.schema,
             "tasks" => &w.dv_tasks.schema,
+            "lia_productinterests" => &w.dv_interests.schema,
             _ => &w.dv_emailevents.schema,
         };
         xml.push_str(&format!(r#"<EntityType Name="{entity}"><Key><PropertyRef Name="{pk}" /></Key>"#));

@@ -181,8 +181,8 @@ pub(super) fn run_query(
 pub(super) fn query(sh: &Shared, w: &mut World, req: &Req, set: &str, entity: &str, pk: &str, now: i64) -> Resp {
     if super::changes::wanted(req) {
         // Only contacts have change tracking enabled in the emulated org.
-        return if set == "contacts" {
-            super::changes::tracked(sh, w, req, now)
+        return if set == "contacts" || set == "lia_productinterests" {
+            super::changes::tracked(sh, w, req, set, now)
         } else {
             super::error(
                 StatusCode::BAD_REQUEST,

@@ -19,9 +19,7 @@ pub(super) enum Undo {
 pub(super) type Journal = Option<Vec<Undo>>;
 
 pub(super) fn put_row(w: &mut World, set: &'static str, key: Uuid, row: Option<Row>, journal: &mut Journal) {
-    if set == "contacts" {
-        w.dv_contact_changed(key);
-    }
+    tracked_change(w, set, key);
     let t = table(w, set);
     let old = match row {
         Some(r) => t.rows.insert(key, r),
@@ -29,6 +27,15 @@ pub(super) fn put_row(w: &mut World, set: &'static str, key: Uuid, row: Option<R
     };
     if let Some(j) = journal {
         j.push(Undo::Row(set, key, old));
+    }
+}
+
+/// Tables with change tracking record every change's row version.
+fn tracked_change(w: &mut World, set: &str, key: Uuid) {
+    match set {
+        "contacts" => w.dv_contact_changed(key),
+        "lia_productinterests" => w.dv_interest_changed(key),
+        _ => {}
     }
 }
 
@@ -55,9 +62,7 @@ pub(super) fn rollback(w: &mut World, journal: Vec<Undo>) {
         match u {
             Undo::Row(set, key, old) => {
                 // A rolled-back change is a change too: a delta already served may have shown it.
-                if set == "contacts" {
-                    w.dv_contact_changed(key);
-                }
+                tracked_change(w, set, key);
                 let t = table(w, set);
                 match old {
                     Some(r) => t.rows.insert(key, r),
@@ -89,8 +94,13 @@ fn apply(
             continue;
         }
         if let Some(nav) = k.strip_suffix("@odata.bind") {
-            let lookup = nav.split('_').next().unwrap_or(nav);
-            let Some(i) = schema.idx(&format!("_{lookup}_value")) else {
+            // `lia_ContactId@odata.bind` → `_lia_contactid_value`; a polymorphic lookup names its
+            // target: `regardingobjectid_contact@odata.bind` → `_regardingobjectid_value`.
+            let lower = nav.to_ascii_lowercase();
+            let found = schema
+                .idx(&format!("_{lower}_value"))
+                .or_else(|| lower.rsplit_once('_').and_then(|(lookup, _)| schema.idx(&format!("_{lookup}_value"))));
+            let Some(i) = found else {
                 return Err(bad_request(&format!(
                     "An undeclared property '{nav}' which only has property annotations in the payload but no property value was found in the payload."
                 )));

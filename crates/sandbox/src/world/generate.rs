@@ -1,13 +1,16 @@
 //! The deterministic generator: `World::generate` fills every system from one seed.
 
 use super::schemas::{
-    cp_product_schema, cp_profile_schema, dv_contact_schema, dv_emailevent_schema, dv_lead_schema, dv_list_schema,
-    dv_task_schema, marketo_lead_schema, sf_contact_schema, sf_lead_schema, sf_task_schema, sf_user_schema,
+    cp_interest_schema, cp_product_schema, cp_profile_schema, dv_contact_schema, dv_emailevent_schema, dv_lead_schema,
+    dv_list_schema, dv_productinterest_schema, dv_task_schema, marketo_lead_schema, sf_contact_schema, sf_lead_schema,
+    sf_task_schema, sf_user_schema,
 };
 use super::vocabulary::{
     CITIES, COMPANIES, JA_CITIES, JA_FIRST, JA_LAST, LATIN_FIRST, LATIN_LAST, LIST_NAMES, SOURCES, TITLES,
 };
-use super::{ANCHOR_MS, Activity, DAY_MS, MkList, World, activity_guid, new_pkey, new_uuid, sf_id};
+use super::{
+    ANCHOR_MS, Activity, CpEvent, CpEventKind, DAY_MS, MkList, World, activity_guid, new_pkey, new_uuid, sf_id,
+};
 use crate::data::{Table, Text, Val};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -73,8 +76,12 @@ impl World {
             dv_emailevents: Table::new(dv_emailevent_schema()),
             dv_version: 1_000,
             dv_contact_versions: BTreeMap::new(),
+            dv_interests: Table::new(dv_productinterest_schema()),
+            dv_interest_versions: BTreeMap::new(),
             cp_profiles: Table::new(cp_profile_schema()),
             cp_products: Table::new(cp_product_schema()),
+            cp_interests: Table::new(cp_interest_schema()),
+            cp_events: BTreeMap::new(),
             cp_services: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x05ee_d1d5),
         };
@@ -326,8 +333,12 @@ impl World {
                     }
                 }
             }
+            let mut dv_contact = None;
             if in_dv {
                 let id = new_uuid(&mut rng);
+                if !dv_as_lead {
+                    dv_contact = Some(id);
+                }
                 version += 1;
                 let (schema, table) = if dv_as_lead { (&dls, &mut w.dv_leads) } else { (&dcs, &mut w.dv_contacts) };
                 let mut r = schema.blank_row();
@@ -385,6 +396,10 @@ impl World {
                     ("ccpaOptOut", Val::Bool(false)),
                     ("created", Val::Int(created)),
                     ("lastModified", Val::Int(updated)),
+                    // Already synced from Dynamics once: the profile carries its contact's ID.
+                    ("cusCrmContactId", Val::opt(dv_contact.map(|u| u.to_string()))),
+                    ("cusJobTitle", if dv_contact.is_some() { Val::t(&title) } else { Val::Null }),
+                    ("cusCompany", if dv_contact.is_some() { Val::t(&company) } else { Val::Null }),
                 ] {
                     r.set(&cps, k, v);
                 }
@@ -427,7 +442,70 @@ impl World {
             }
             w.cp_products.rows.insert(pkey, r);
         }
+        generate_seed004(&mut w, seed);
         w
+    }
+}
+
+const PRODUCTS: [&str; 6] =
+    ["Analytics Suite", "Cloud Storage", "CRM Connector", "データ連携", "Mobile SDK", "Support Plus"];
+const DELIVERIES: [&str; 5] =
+    ["Spring newsletter", "Product launch", "Webinar invitation", "春のキャンペーン", "Renewal reminder"];
+
+/// Seed 004 data, from its own random stream so the people above stay what they were: product
+/// interests on Dynamics contacts (the custom table) and email events on Campaign profiles.
+fn generate_seed004(w: &mut World, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0004);
+    let dis = w.dv_interests.schema.clone();
+    let contacts: Vec<Uuid> = w.dv_contacts.rows.keys().copied().take(4000).collect();
+    for (n, contact) in contacts.iter().enumerate() {
+        if !rng.random_bool(0.15) {
+            continue;
+        }
+        let id = new_uuid(&mut rng);
+        let product = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+        let at = ANCHOR_MS - rng.random_range(1..200 * DAY_MS);
+        let mut r = dis.blank_row();
+        for (k, v) in [
+            ("lia_productinterestid", Val::s(id.to_string())),
+            ("lia_name", Val::s(format!("{product} interest"))),
+            ("lia_product", Val::s(product)),
+            ("lia_interestlevel", Val::Int(rng.random_range(1..=3))),
+            ("_lia_contactid_value", Val::s(contact.to_string())),
+            ("statecode", Val::Int(0)),
+            ("createdon", Val::Int(at)),
+            ("modifiedon", Val::Int(at)),
+            ("versionnumber", Val::Int(20_000 + n as i64)),
+        ] {
+            r.set(&dis, k, v);
+        }
+        w.dv_interests.rows.insert(id, r);
+    }
+    let profiles: Vec<String> = w.cp_profiles.rows.keys().take(4000).cloned().collect();
+    for pkey in profiles {
+        if !rng.random_bool(0.25) {
+            continue;
+        }
+        let label = DELIVERIES[rng.random_range(0..DELIVERIES.len())];
+        let mut at = ANCHOR_MS - rng.random_range(2 * DAY_MS..120 * DAY_MS);
+        let mut events = Vec::new();
+        let mut push = |rng: &mut ChaCha8Rng, kind: CpEventKind, at: i64, url: Option<String>| {
+            events.push(CpEvent { pkey: new_pkey(rng), kind, label: label.to_string(), date_ms: at, url });
+        };
+        if rng.random_bool(0.05) {
+            push(&mut rng, CpEventKind::Bounced, at, None);
+        } else {
+            push(&mut rng, CpEventKind::Sent, at, None);
+            if rng.random_bool(0.6) {
+                at += rng.random_range(60_000..DAY_MS);
+                push(&mut rng, CpEventKind::Opened, at, None);
+                for i in 0..rng.random_range(0..3) {
+                    at += rng.random_range(1_000..600_000);
+                    push(&mut rng, CpEventKind::Clicked, at, Some(format!("https://www.example.com/offer/{}", i + 1)));
+                }
+            }
+        }
+        w.cp_events.insert(pkey, events);
     }
 }
 

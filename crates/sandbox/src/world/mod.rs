@@ -49,6 +49,35 @@ pub(crate) struct MkList {
     pub members: BTreeMap<i64, i64>,
 }
 
+/// A Campaign email event of one profile: a delivery log (`sent`, `bounced`) or a tracking log
+/// (`opened`, `clicked`). Its `pkey` never changes, so a client can write it elsewhere exactly once.
+#[derive(Debug, Clone)]
+pub(crate) struct CpEvent {
+    pub pkey: String,
+    pub kind: CpEventKind,
+    /// The delivery's label.
+    pub label: String,
+    pub date_ms: i64,
+    /// The clicked link (clicks only).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CpEventKind {
+    Sent,
+    Bounced,
+    Opened,
+    Clicked,
+}
+
+impl CpEventKind {
+    /// Delivery logs (`logs`) hold sends and bounces; tracking logs (`tracking`) opens and clicks.
+    pub(crate) fn is_delivery(self) -> bool {
+        matches!(self, CpEventKind::Sent | CpEventKind::Bounced)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct World {
     pub rng: ChaCha8Rng,
@@ -84,9 +113,15 @@ pub(crate) struct World {
     /// A contact listed here but absent from `dv_contacts` was deleted.
     pub dv_version: i64,
     pub dv_contact_versions: BTreeMap<Uuid, i64>,
+    /// The custom table `lia_productinterest` (change tracking enabled, like contacts).
+    pub dv_interests: Table<Uuid>,
+    pub dv_interest_versions: BTreeMap<Uuid, i64>,
 
     pub cp_profiles: Table<String>,
     pub cp_products: Table<String>,
+    pub cp_interests: Table<String>,
+    /// Email events per profile PKey, oldest first.
+    pub cp_events: BTreeMap<String, Vec<CpEvent>>,
     pub cp_services: Vec<(String, String, String)>,
 }
 
@@ -220,6 +255,12 @@ impl World {
     pub(crate) fn dv_contact_changed(&mut self, id: Uuid) {
         self.dv_version += 1;
         self.dv_contact_versions.insert(id, self.dv_version);
+    }
+
+    /// Records that product interest `id` was created, changed or deleted (change tracking).
+    pub(crate) fn dv_interest_changed(&mut self, id: Uuid) {
+        self.dv_version += 1;
+        self.dv_interest_versions.insert(id, self.dv_version);
     }
 
     pub(crate) fn next_sf_id(&mut self, prefix: &str) -> String {

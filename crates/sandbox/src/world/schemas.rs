@@ -241,6 +241,11 @@ pub(crate) fn dv_emailevent_schema() -> Schema {
                 ("lia_eventtype", Str, 100, true),
                 ("lia_email", Email, 100, true),
                 ("lia_occurredon", DateTime, 0, true),
+                // The Campaign log's PKey: a client looks it up before writing, so each event lands once.
+                ("lia_eventid", Str, 100, true),
+                ("lia_url", Str, 2000, true),
+                ("lia_deliverylabel", Str, 200, true),
+                ("actualend", DateTime, 0, true),
                 ("_regardingobjectid_value", Ref, 0, false),
             ],
         ),
@@ -275,8 +280,32 @@ pub(crate) fn cp_profile_schema() -> Schema {
             ("age", Int, 0, false),
             ("created", DateTime, 0, false),
             ("lastModified", DateTime, 0, false),
+            // The org's profile extension (served by `profileAndServicesExt` only; `cus` prefix).
+            ("cusCrmContactId", Str, 36, true),
+            ("cusJobTitle", Str, 100, true),
+            ("cusCompany", Str, 100, true),
         ],
     )
+    .with_picklist("gender", &["unknown", "male", "female"])
+}
+
+/// A custom resource linked to the profile (`profile` is the link, `{"PKey": "@…"}` on the wire);
+/// `crmId` carries the Dynamics `lia_productinterestid` it was synced from.
+pub(crate) fn cp_interest_schema() -> Schema {
+    use Kind::*;
+    Schema::new(
+        "cusProductInterest",
+        &[
+            ("PKey", Id, 0, false),
+            ("crmId", Str, 36, true),
+            ("product", Str, 128, true),
+            ("interestLevel", Picklist, 0, true),
+            ("profile", Ref, 0, true),
+            ("created", DateTime, 0, false),
+            ("lastModified", DateTime, 0, false),
+        ],
+    )
+    .with_picklist("interestLevel", &["low", "medium", "high"])
 }
 
 pub(crate) fn cp_product_schema() -> Schema {
@@ -292,5 +321,23 @@ pub(crate) fn cp_product_schema() -> Schema {
             ("created", DateTime, 0, false),
             ("lastModified", DateTime, 0, false),
         ],
+    )
+}
+
+/// A custom table (publisher prefix `lia`): a contact's interest in a product, with a lookup to
+/// the contact (`_lia_contactid_value`, written as `lia_ContactId@odata.bind`).
+pub(crate) fn dv_productinterest_schema() -> Schema {
+    use Kind::*;
+    Schema::new(
+        "lia_productinterest",
+        &dv_common(
+            "lia_productinterestid",
+            &[
+                ("lia_name", Str, 100, true),
+                ("lia_product", Str, 128, true),
+                ("lia_interestlevel", Int, 0, true),
+                ("_lia_contactid_value", Ref, 0, false),
+            ],
+        ),
     )
 }
