@@ -438,3 +438,167 @@ async fn dataverse_change_tracking_off_refuses_track_changes_with_0x80072491() {
     assert!(r.headers().contains_key("date"));
     sb.shutdown().await;
 }
+
+async fn dv_get(url: &str, token: &str) -> Value {
+    let r = client().get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{url}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn entity_definitions_describe_contact_attributes_and_custom_tables() {
+    let (sb, token, api) = boot(300).await;
+    let v = dv_get(
+        &format!(
+            "{api}/EntityDefinitions?$select=LogicalName,EntitySetName,IsCustomEntity&$filter=IsCustomEntity eq true"
+        ),
+        &token,
+    )
+    .await;
+    let custom: Vec<(&str, &str)> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["LogicalName"].as_str().unwrap(), e["EntitySetName"].as_str().unwrap()))
+        .collect();
+    assert_eq!(custom, [("lia_emailevent", "lia_emailevents"), ("lia_productinterest", "lia_productinterests")]);
+    assert!(v["value"][0].get("PrimaryIdAttribute").is_none(), "$select keeps only what was asked");
+    let all = dv_get(&format!("{api}/EntityDefinitions?$select=LogicalName"), &token).await;
+    assert!(all["value"].as_array().unwrap().iter().any(|e| e["LogicalName"] == "contact"));
+    let c = dv_get(
+        &format!("{api}/EntityDefinitions(LogicalName='contact')?$select=LogicalName,EntitySetName,PrimaryIdAttribute&$expand=Attributes($select=LogicalName,AttributeType,IsValidForRead)"),
+        &token,
+    )
+    .await;
+    assert_eq!((c["EntitySetName"].as_str(), c["PrimaryIdAttribute"].as_str()), (Some("contacts"), Some("contactid")));
+    let attrs = c["Attributes"].as_array().unwrap();
+    let email = attrs.iter().find(|a| a["LogicalName"] == "emailaddress1").unwrap();
+    assert_eq!((email["AttributeType"].as_str(), email["IsValidForRead"].as_bool()), (Some("String"), Some(true)));
+    assert!(attrs.iter().any(|a| a["LogicalName"] == "donotbulkemail" && a["AttributeType"] == "Boolean"));
+    // MaxLength lives on the derived type: the whole attribute carries it, a cast selects it.
+    let list = dv_get(&format!("{api}/EntityDefinitions(LogicalName='contact')/Attributes"), &token).await;
+    let email = list["value"].as_array().unwrap().iter().find(|a| a["LogicalName"] == "emailaddress1").unwrap();
+    assert_eq!(email["MaxLength"], 100);
+    assert_eq!(email["@odata.type"], "#Microsoft.Dynamics.CRM.StringAttributeMetadata");
+    let r = client()
+        .get(format!("{api}/EntityDefinitions(LogicalName='contact')/Attributes?$select=LogicalName,MaxLength"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let strings = dv_get(
+        &format!("{api}/EntityDefinitions(LogicalName='contact')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength"),
+        &token,
+    )
+    .await;
+    assert!(strings["value"].as_array().unwrap().iter().all(|a| a["MaxLength"].is_number()));
+    let pi = dv_get(&format!("{api}/EntityDefinitions(LogicalName='lia_productinterest')/Attributes"), &token).await;
+    let lookup = pi["value"].as_array().unwrap().iter().find(|a| a["LogicalName"] == "lia_contactid").unwrap();
+    assert_eq!((lookup["AttributeType"].as_str(), lookup["Targets"][0].as_str()), (Some("Lookup"), Some("contact")));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_custom_table_has_generated_rows_a_contact_lookup_and_change_tracking() {
+    let (sb, token, api) = boot(600).await;
+    let (rows, delta, _) = read_all(
+        &format!("{api}/lia_productinterests?$select=lia_name,lia_product,_lia_contactid_value"),
+        &token,
+        "odata.track-changes, odata.maxpagesize=20",
+    )
+    .await;
+    assert!(!rows.is_empty(), "the generator made product interests");
+    assert!(rows[0]["_lia_contactid_value"].is_string());
+    let contact = dv_get(&format!("{api}/contacts?$select=contactid&$top=1"), &token).await["value"][0]["contactid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = client()
+        .post(format!("{api}/lia_productinterests"))
+        .bearer_auth(&token)
+        .json(&json!({"lia_name": "CRM Connector interest", "lia_product": "CRM Connector", "lia_interestlevel": 3,
+            "lia_ContactId@odata.bind": format!("/contacts({contact})")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let mine = dv_get(&format!("{api}/lia_productinterests?$filter=_lia_contactid_value eq {contact}"), &token).await;
+    assert!(mine["value"].as_array().unwrap().iter().any(|p| p["lia_product"] == "CRM Connector"));
+    let (changes, _, _) = read_all(&delta, &token, "odata.maxpagesize=20").await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["lia_name"], "CRM Connector interest");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn email_events_are_found_by_their_event_id() {
+    let (sb, token, api) = boot(100).await;
+    let contact = dv_get(&format!("{api}/contacts?$select=contactid&$top=1"), &token).await["value"][0]["contactid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event_id = "@Tr4ckingLogPKey-0001";
+    let r = client()
+        .post(format!("{api}/lia_emailevents"))
+        .bearer_auth(&token)
+        .json(&json!({"subject": "Clicked: 春のキャンペーン", "lia_eventtype": "clicked", "lia_eventid": event_id,
+            "lia_url": "https://www.example.com/offer/1", "lia_deliverylabel": "春のキャンペーン",
+            "actualend": "2026-02-01T10:05:00Z",
+            "regardingobjectid_contact@odata.bind": format!("/contacts({contact})")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let found = dv_get(
+        &format!("{api}/lia_emailevents?$select=activityid,lia_url,actualend,_regardingobjectid_value&$filter=lia_eventid eq '{event_id}'"),
+        &token,
+    )
+    .await;
+    let found = found["value"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["_regardingobjectid_value"], contact.as_str());
+    assert_eq!(found[0]["lia_url"], "https://www.example.com/offer/1");
+    assert_eq!(found[0]["actualend"], "2026-02-01T10:05:00Z");
+    let none = dv_get(&format!("{api}/lia_emailevents?$filter=lia_eventid eq 'other'"), &token).await;
+    assert_eq!(none["value"], json!([]));
+    // The contact's timeline: every activity regarding it.
+    let timeline = dv_get(
+        &format!("{api}/activitypointers?$select=activityid,activitytypecode,subject,actualend&$filter=_regardingobjectid_value eq {contact}"),
+        &token,
+    )
+    .await;
+    let t = timeline["value"].as_array().unwrap();
+    assert!(t.iter().any(|a| a["activitytypecode"] == "lia_emailevent" && a["subject"] == "Clicked: 春のキャンペーン"));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_on_premises_org_says_so() {
+    let (sb, token, api) = boot(5).await;
+    let url = format!(
+        "{api}/RetrieveCurrentOrganization(AccessType=@p)?@p=Microsoft.Dynamics.CRM.EndpointAccessType'Default'"
+    );
+    let online = dv_get(&url, &token).await;
+    assert!(
+        online["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#Microsoft.Dynamics.CRM.RetrieveCurrentOrganizationResponse")
+    );
+    assert_eq!(online["Detail"]["Geo"], "NA");
+    assert!(!online["Detail"]["EnvironmentId"].as_str().unwrap().is_empty());
+    assert_eq!(online["Detail"]["Endpoints"]["Keys"][0], "WebApplication");
+    let bad =
+        client().get(format!("{api}/RetrieveCurrentOrganization(AccessType=@p)")).bearer_auth(&token).send().await;
+    assert_eq!(bad.unwrap().status(), 400);
+    control_post(&sb, "/settings", json!({"dynamics_on_premises": true})).await;
+    let onprem = dv_get(&url, &token).await;
+    assert_eq!(onprem["Detail"]["Geo"], "");
+    assert_eq!(onprem["Detail"]["EnvironmentId"], "");
+    assert_eq!(onprem["Detail"]["DatacenterId"], "00000000-0000-0000-0000-000000000000");
+    assert!(onprem["Detail"]["OrganizationVersion"].as_str().unwrap().starts_with("9.1."));
+    let v = dv_get(&format!("{api}/RetrieveVersion()"), &token).await;
+    assert!(v["Version"].as_str().unwrap().starts_with("9.1."));
+    sb.shutdown().await;
+}
