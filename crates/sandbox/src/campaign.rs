@@ -489,6 +489,9 @@ fn patch(sh: &Shared, req: &Req, base: &str, ext: bool, pkey: &str, resource: &s
 
 fn delete(sh: &Shared, pkey: &str, resource: &str) -> Response {
     let mut w = lock(&sh.world);
+    if resource == "profile" {
+        w.cp_events.remove(pkey);
+    }
     match table(&mut w, resource).rows.remove(pkey) {
         Some(_) => text_response(StatusCode::OK, "application/json;charset=utf-8", ""),
         None => acs_error(StatusCode::NOT_FOUND, &format!("The requested resource '{pkey}' was not found.")),

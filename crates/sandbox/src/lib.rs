@@ -23,7 +23,11 @@
 //! behaviour the API reference marks \[U\]; see [`Settings`]), `GET|POST /clock`
 //! (`{"advance_secs":86400}` jumps virtual time) and `POST /edits` (vendor-side edits:
 //! `{"system":"marketo|salesforce|dynamics|campaign","object":"Contact","id":…|"email":…,
-//! "fields":{…}}` or an array of them).
+//! "fields":{…}}` or an array of them; a Campaign edit may set extension fields such as
+//! `cusCrmContactId` and moves `lastModified`) and `POST /campaign/events` (Campaign email
+//! events: `{"profile":"@…"|"email":…,"type":"sent|bounced|opened|clicked","label":…,
+//! "at":"2026-02-01T10:00:00Z","url":…}` or an array; each lands in the profile's `logs` or
+//! `tracking` with a new PKey, returned as `{"created":[{"PKey","profile","collection"}]}`).
 //!
 //! All limits are on by default and measured on a virtual clock that runs `time_scale` times
 //! faster than the wall clock.

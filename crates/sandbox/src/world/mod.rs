@@ -232,7 +232,10 @@ pub struct DatasetSummary {
     pub dynamics_contacts: usize,
     pub dynamics_leads: usize,
     pub dynamics_lists: usize,
+    pub dynamics_product_interests: usize,
     pub campaign_profiles: usize,
+    /// Delivery and tracking logs of every profile together.
+    pub campaign_email_events: usize,
 }
 
 impl World {
@@ -247,7 +250,9 @@ impl World {
             dynamics_contacts: self.dv_contacts.rows.len(),
             dynamics_leads: self.dv_leads.rows.len(),
             dynamics_lists: self.dv_lists.rows.len(),
+            dynamics_product_interests: self.dv_interests.rows.len(),
             campaign_profiles: self.cp_profiles.rows.len(),
+            campaign_email_events: self.cp_events.values().map(Vec::len).sum(),
         }
     }
 
@@ -400,6 +405,25 @@ mod tests {
                 && !a.cp_profiles.rows.is_empty()
                 && a.mk_users.len() >= 3
         );
+    }
+
+    #[test]
+    fn seed_004_data_is_deterministic_and_linked() {
+        let (a, b) = (World::generate(11, 3000), World::generate(11, 3000));
+        let events = |w: &World| -> Vec<(String, String, i64)> {
+            w.cp_events.iter().flat_map(|(p, es)| es.iter().map(|e| (p.clone(), e.pkey.clone(), e.date_ms))).collect()
+        };
+        assert!(!a.cp_events.is_empty() && events(&a) == events(&b));
+        assert!(a.cp_events.values().flatten().all(|e| e.date_ms < ANCHOR_MS));
+        let s = a.dv_interests.schema.clone();
+        assert!(!a.dv_interests.rows.is_empty());
+        for r in a.dv_interests.rows.values() {
+            let contact: Uuid = r.str(&s, "_lia_contactid_value").parse().unwrap();
+            assert!(a.dv_contacts.rows.contains_key(&contact));
+        }
+        let ps = a.cp_profiles.schema.clone();
+        let linked = a.cp_profiles.rows.values().filter(|r| !r.str(&ps, "cusCrmContactId").is_empty()).count();
+        assert!(linked > 0 && linked < a.cp_profiles.rows.len(), "some profiles came from Dynamics: {linked}");
     }
 
     fn s_len(w: &World) -> usize {
