@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use liaison_core::connections::oauth::{Browser, SystemBrowser};
 use liaison_core::invites::csv::Inspection;
 use liaison_core::invites::invite::BatchSummary;
 use liaison_core::invites::outbox::Notice;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub export: Arc<ExportSlot>,
     /// Where the "delivery finished" notification goes.
     pub notifications: Notifications,
+    /// What opens the sign-in pages: the system browser (tests put a fetcher in its place).
+    browser: Arc<dyn Browser>,
 }
 
 impl AppState {
@@ -91,7 +94,18 @@ impl AppState {
             sync: Default::default(),
             export: Default::default(),
             notifications: Notifications::System,
+            browser: Arc::new(SystemBrowser),
         }
+    }
+
+    /// Opens sign-in pages with `browser` instead of the system browser (tests).
+    pub fn use_browser(&mut self, browser: impl Browser + 'static) {
+        self.browser = Arc::new(browser);
+    }
+
+    /// What opens the sign-in pages.
+    pub fn browser(&self) -> &dyn Browser {
+        self.browser.as_ref()
     }
 
     /// Notes files the admin chose in the native dialog or dropped on the window.

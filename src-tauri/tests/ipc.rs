@@ -812,3 +812,128 @@ fn r11_an_export_is_saved_without_running_dry_run_and_run_through_ipc_with_a_not
     assert!(refused["message"].as_str().unwrap().contains("JP"), "{refused}");
     rt.block_on(sandbox.shutdown());
 }
+
+/// Every live token the sandbox issued.
+fn issued_tokens(rt: &tokio::runtime::Runtime, control_url: &str) -> Vec<String> {
+    let body =
+        rt.block_on(async { reqwest::get(format!("{control_url}/tokens")).await.unwrap().text().await.unwrap() });
+    let tokens: Value = serde_json::from_str(&body).unwrap();
+    tokens["tokens"].as_array().unwrap().iter().filter_map(|t| t["token"].as_str().map(str::to_owned)).collect()
+}
+
+#[test]
+fn no_ipc_answer_or_event_of_a_whole_session_carries_a_secret_or_token() {
+    use tauri::Listener;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config =
+        liaison_sandbox::SandboxConfig { people: 40, auto_approve: true, time_scale: 200.0, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let e = sandbox.endpoints().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let mut state = AppState::open_with(paths.clone(), Ok(keychain));
+    let notices = state.record_notifications();
+    state.use_browser(Fetcher);
+    let app = app(state);
+    let main = window(&app, "main");
+    // Every event the webview is sent, and every answer it gets.
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    for event in ["sync-progress", "sync-finished", "export-progress", "export-finished"] {
+        let said = said.clone();
+        app.listen_any(event, move |e| said.lock().unwrap().push(e.payload().to_owned()));
+    }
+    let call = |cmd: &str, args: Value| {
+        let answer = invoke(&main, cmd, args);
+        said.lock().unwrap().push(format!("{cmd}: {answer:?}"));
+        answer
+    };
+
+    call("activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let request = json!({ "display_name": "", "base_url": e.marketo.base_url, "client_id": e.marketo.client_id,
+        "is_sandbox": true });
+    call("connect_marketo", json!({ "request": request, "client_secret": e.marketo.client_secret })).unwrap();
+    let request = json!({ "display_name": "", "login_url": e.salesforce.login_url,
+        "client_id": e.salesforce.client_id, "is_sandbox": true });
+    let sf =
+        call("connect_salesforce", json!({ "request": request, "client_secret": e.salesforce.client_secret })).unwrap();
+    let request = json!({ "display_name": "Dynamics", "org_url": e.dynamics.org_url,
+        "authority_url": e.dynamics.authority_url, "client_id": e.dynamics.client_id,
+        "usable_by": { "kind": "administrators" }, "is_sandbox": true, "match_by": { "kind": "email" } });
+    let dv = call("connect_dynamics", json!({ "request": request })).unwrap();
+    let mut settings = call("sync_settings_get", json!({})).unwrap();
+    settings["marketo_history_from"] = json!(liaison_sandbox::Sandbox::data_since());
+    settings["log_activities"] = json!(false);
+    call("sync_settings_save", json!({ "settings": settings })).unwrap();
+    call("sync_estimate", json!({ "full": true })).unwrap();
+    call("sync_start", json!({ "full": true })).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while call("sync_status", json!({})).unwrap()["running"] == true {
+        assert!(std::time::Instant::now() < deadline, "the sync did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(call("sync_history", json!({ "limit": 1 })).unwrap()[0]["state"], "succeeded");
+    call("segment_create", json!({ "name": "Everyone", "definition": { "match": "all", "rules": [] } })).unwrap();
+    let destination = json!({ "name": "Webinar", "connection_id": dv["id"], "list_id": null,
+        "new_list": "Webinar", "accept_privacy_notice": true });
+    call("export_destination_add_dynamics", json!({ "destination": destination })).unwrap();
+    let export = json!({ "name": "Webinar", "destination": "Webinar", "segments": ["Everyone"], "fields": [],
+        "schedule": { "kind": "manual" } });
+    call("export_create", json!({ "export": export })).unwrap();
+    call("export_start", json!({ "name": "Webinar" })).unwrap();
+    while notices.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the export did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for (cmd, args) in [
+        ("connections_list", json!({})),
+        ("usable_connections", json!({ "kind": "dynamics" })),
+        ("integration_info", json!({})),
+        ("vault_status", json!({})),
+        ("people_search", json!({ "query": "", "limit": 50 })),
+        ("export_history", json!({ "name": null, "limit": 10 })),
+        ("export_destinations_list", json!({})),
+        ("audit_list", json!({ "query": { "action": null, "limit": 500 } })),
+        ("runs_list", json!({})),
+        ("connection_check", json!({ "connection_id": sf["id"] })),
+    ] {
+        call(cmd, args).unwrap();
+    }
+    let run_id = call("export_history", json!({ "name": null, "limit": 1 })).unwrap()[0]["id"].clone();
+    call("export_run_rows", json!({ "run_id": run_id, "limit": 100 })).unwrap();
+
+    // Every secret and token of the session: the client secrets, what the vault holds, and every
+    // token any of the systems issued.
+    let mut secrets = vec![e.salesforce.client_secret.clone(), e.marketo.client_secret.clone()];
+    secrets.extend(issued_tokens(&rt, &e.control_url));
+    {
+        let ws = liaison_core::Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let names: Vec<String> = ws
+            .store()
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT name FROM secrets")?;
+                let names = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok(names)
+            })
+            .unwrap();
+        assert!(names.len() >= 6, "the vault holds every system's secrets: {names:?}");
+        for name in names {
+            secrets.push(vault.get(&name).unwrap().unwrap().expose_secret().to_owned());
+        }
+    }
+    call("disconnect", json!({ "connection_id": sf["id"] })).unwrap();
+    secrets.retain(|s| s.len() >= 8);
+    secrets.sort();
+    secrets.dedup();
+    assert!(secrets.len() >= 7, "secrets of every system were collected: {}", secrets.len());
+    let said = said.lock().unwrap();
+    assert!(said.len() > 30, "the session was heard: {} answers and events", said.len());
+    assert!(said.iter().any(|s| s.starts_with("export_run_rows: Ok")), "the per-row results were read");
+    for text in said.iter() {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a secret ({}…) reached the webview: {text:.200}", &secret[..4]);
+        }
+    }
+    rt.block_on(sandbox.shutdown());
+}

@@ -159,3 +159,35 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
         Command::Audit { action, limit } => cmd::status::audit(&workspace, out, action, limit),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand, with the path of subcommands it belongs to.
+    fn arguments(command: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+        for arg in command.get_arguments() {
+            out.push((path.to_owned(), arg.clone()));
+        }
+        for sub in command.get_subcommands() {
+            arguments(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    /// Process arguments are readable by every local user (`ps`, `/proc/*/cmdline`) and kept in
+    /// shell histories: a secret is read from standard input or a prompt, never taken as one.
+    #[test]
+    fn no_command_takes_a_secret_or_token_as_an_argument() {
+        let mut all = Vec::new();
+        arguments(&super::Cli::command(), "liaison", &mut all);
+        assert!(all.len() > 100, "every subcommand was walked: {}", all.len());
+        for (path, arg) in all {
+            let takes_value = arg.get_action().takes_values();
+            let name = arg.get_id().as_str().to_lowercase();
+            let secretive = ["secret", "token", "password", "passwd", "refresh", "api_key", "apikey"]
+                .iter()
+                .any(|word| name.contains(word));
+            assert!(!(takes_value && secretive), "`{path} --{name}` takes a secret as a process argument");
+        }
+    }
+}

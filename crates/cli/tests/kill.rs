@@ -8,23 +8,10 @@ use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{liaison, run};
+use common::{liaison, recipients, run};
 use liaison_core::Paths;
 use liaison_core::invites::outbox::outbox_status;
 use liaison_core::store::Store;
-
-/// The sandbox mail sink's recipients (`GET /mail` of its control API).
-fn recipients(control_url: &str) -> Vec<String> {
-    use std::io::{Read, Write};
-    let host = control_url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(stream, "GET /mail HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1;
-    let mail: serde_json::Value = serde_json::from_str(body).unwrap();
-    mail["messages"].as_array().unwrap().iter().map(|m| m["to"][0].as_str().unwrap().to_lowercase()).collect()
-}
 
 #[test]
 fn invitations_queued_before_repeated_kills_are_all_delivered_once_by_the_next_deliver() {

@@ -9,7 +9,6 @@ use liaison_core::connections::disconnect::Disconnected;
 use liaison_core::connections::dynamics::{self, ConnectDynamics, DynamicsSettings, MatchBy};
 use liaison_core::connections::health::{self, HealthReport};
 use liaison_core::connections::marketo::{self, ConnectMarketo};
-use liaison_core::connections::oauth::SystemBrowser;
 use liaison_core::connections::ownership::{self, AccessGrant, ConnectPermission, Handover};
 use liaison_core::connections::salesforce::{self, ConnectSalesforce};
 use liaison_core::connections::{self, ConnectionKind, ConnectionSummary};
@@ -97,7 +96,7 @@ pub async fn connect_salesforce(
     let secret =
         secret_or_sandbox(&state, client_secret, request.is_sandbox, |e| e.salesforce.client_secret.clone()).await?;
     let (ws, vault) = (state.workspace()?, state.vault()?);
-    salesforce::connect(&ws, &vault, request, secret, &SystemBrowser).await
+    salesforce::connect(&ws, &vault, request, secret, state.browser()).await
 }
 
 /// Disconnects (core checks ownership and the handover order first, deletes locally, and only
@@ -140,7 +139,7 @@ pub async fn connect_dynamics(
     request: ConnectDynamics,
 ) -> Result<ConnectionSummary, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
-    dynamics::connect(&ws, &vault, request, &SystemBrowser).await
+    dynamics::connect(&ws, &vault, request, state.browser()).await
 }
 
 pub async fn connect_campaign(

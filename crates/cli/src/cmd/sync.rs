@@ -89,6 +89,9 @@ pub struct SyncSettingsArgs {
     /// The Dynamics 365 connection whose contacts the sync reads (`auto`: the only one).
     #[arg(long)]
     dynamics_connection: Option<String>,
+    /// How many days back the first run logs Marketo email activities from (at most 365).
+    #[arg(long, value_name = "DAYS")]
+    activity_days: Option<u32>,
 }
 
 pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<Exit, Error> {
@@ -98,7 +101,8 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         || args.quota_ceiling.is_some()
         || args.marketo_daily_quota.is_some()
         || args.history_from.is_some()
-        || args.dynamics_connection.is_some();
+        || args.dynamics_connection.is_some()
+        || args.activity_days.is_some();
     if let Some(m) = args.schedule_minutes {
         s.schedule_minutes = m;
     }
@@ -117,6 +121,9 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
     if let Some(d) = args.dynamics_connection {
         s.dynamics_connection = Some(d).filter(|d| d != "auto");
     }
+    if let Some(days) = args.activity_days {
+        s.activity_history_days = days;
+    }
     if changed {
         s = liaison_core::sync::settings::save(ws.store(), &s)?;
     }
@@ -126,7 +133,11 @@ pub fn settings(ws: &Workspace, out: &Output, args: SyncSettingsArgs) -> Result<
         out.line(format!(
             "Schedule: {}; activity logging {}; quota ceiling {}%; Marketo daily quota {}; Marketo history from {}; Dynamics contacts from {}.",
             if s.schedule_minutes == 0 { "off".to_owned() } else { format!("every {} min", s.schedule_minutes) },
-            if s.log_activities { "on" } else { "off" },
+            if s.log_activities {
+                format!("on (a first run logs the last {} days)", s.activity_history_days)
+            } else {
+                "off".to_owned()
+            },
             s.quota_ceiling_percent,
             s.marketo_daily_quota,
             s.marketo_history_from,

@@ -36,3 +36,16 @@ pub fn json(out: &Output) -> Value {
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The sandbox mail sink's recipients (`GET /mail` of its control API), lowercased.
+pub fn recipients(control_url: &str) -> Vec<String> {
+    use std::io::Read;
+    let host = control_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET /mail HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1;
+    let mail: serde_json::Value = serde_json::from_str(body).unwrap();
+    mail["messages"].as_array().unwrap().iter().map(|m| m["to"][0].as_str().unwrap().to_lowercase()).collect()
+}
