@@ -324,6 +324,12 @@ pub(crate) async fn judge_value(response: reqwest::Response) -> Outcome<serde_js
 }
 
 /// The Dataverse error code of a refused request (`0x80040217` for a record that does not exist).
+/// `value` as an OData string literal (`'O''Brien'`): a quote inside is doubled, so no value can
+/// end the literal early and add to a `$filter`.
+pub fn odata_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 pub fn dataverse_code(err: &Error) -> Option<&str> {
     err.details.as_ref()?.get("dataverse_code")?.as_str()
 }

@@ -84,6 +84,29 @@ struct Identity {
 }
 
 /// Vault names of a Salesforce connection's secrets.
+/// `value` as a SOQL string literal: a backslash, quote or control character inside is escaped
+/// as SOQL reads it (`\\`, `\'`, `\n`…), so no value can end the literal early and add to a
+/// query.
+pub fn soql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 pub fn secret_names(connection_id: &str) -> [String; 3] {
     ["access_token", "refresh_token", "client_secret"].map(|s| format!("connection.{connection_id}.{s}"))
 }

@@ -13,7 +13,7 @@ use super::definition::FieldMap;
 use super::destinations::Destination;
 use super::plan::{Membership, Resolver};
 use super::target::{BatchState, ListTarget, Row, Submitted, url_chunks};
-use crate::connections::dataverse::{BatchRequest, DataverseClient, dataverse_code};
+use crate::connections::dataverse::{BatchRequest, DataverseClient, dataverse_code, odata_string};
 use crate::sync::dynamics_match::{ContactMatch, match_people};
 use crate::{Error, ErrorCode, Result, msg};
 
@@ -119,11 +119,8 @@ impl ListTarget for DynamicsList<'_> {
     async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>> {
         let mut found = HashMap::new();
         for chunk in url_chunks(emails, 50, LOOKUP_URL_BUDGET, 40) {
-            let filter = chunk
-                .iter()
-                .map(|e| format!("emailaddress1 eq '{}'", e.replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let filter =
+                chunk.iter().map(|e| format!("emailaddress1 eq {}", odata_string(e))).collect::<Vec<_>>().join(" or ");
             let query: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
             let mut page = self
                 .client

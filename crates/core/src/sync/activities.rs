@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::connections::salesforce::SalesforceClient;
+use crate::connections::salesforce::{SalesforceClient, soql_string};
 use crate::{Error, ErrorCode, Result, msg};
 
 /// Email activity types: Send Email, Email Delivered, Email Bounced, Unsubscribe Email, Open
@@ -184,7 +184,7 @@ pub async fn settle_uncertain(conn: &Connection, sf: &SalesforceClient<'_>) -> R
         uncertain.iter().map(|(_, w)| w.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let mut found: BTreeMap<i64, String> = BTreeMap::new();
     for chunk in who.chunks(100) {
-        let list = chunk.iter().map(|w| format!("'{}'", w.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+        let list = chunk.iter().map(|w| soql_string(w)).collect::<Vec<_>>().join(", ");
         let soql = format!("SELECT Id, Description FROM Task WHERE WhoId IN ({list}) AND Subject LIKE 'Marketo:%'");
         let mut page = sf.query(&soql, false).await?;
         loop {

@@ -1,6 +1,7 @@
 //! Salesforce reads: contacts and leads, and the deleted ones.
 
 use super::Ctx;
+use crate::connections::salesforce::soql_string;
 use crate::sync::cache::Source;
 use crate::sync::records::{self, SfObject};
 use crate::{Error, Result, msg};
@@ -24,7 +25,7 @@ impl Ctx<'_> {
             conditions.push(format!("SystemModstamp >= {since}"));
         }
         if let Some(last) = &self.cp.position {
-            conditions.push(format!("Id > '{}'", last.replace('\'', "")));
+            conditions.push(format!("Id > {}", soql_string(last)));
         }
         let soql = format!(
             "SELECT {} FROM {}{} ORDER BY Id",
