@@ -487,3 +487,84 @@ async fn a_dynamics_export_killed_after_adding_a_batch_is_continued_and_adds_eac
     assert_eq!((again.counts.added, again.counts.calls), (0, 0));
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_of_every_kind_and_a_ten_percent_rate_leave_the_dynamics_list_as_a_fault_free_run_would() {
+    let w = synced(300).await;
+    let list_id = export_to_new_list(&w).await;
+    let keys = everyone_keys(&w);
+    let mut want: BTreeSet<String> = matched(&w, &keys)
+        .into_values()
+        .filter_map(|m| match m {
+            ContactMatch::Matched { contact_id } => Some(contact_id),
+            _ => None,
+        })
+        .collect();
+    let contacts_before = contact_count(&w).await;
+    let control_url = w.sb.endpoints().control_url.clone();
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        let request = http.post(format!("{control_url}{path}")).json(&body);
+        async move { assert!(request.send().await.unwrap().status().is_success()) }
+    };
+    post("/settings", serde_json::json!({ "fault_timeout_ms": 50 })).await;
+    // One fault of every kind on the next Dataverse calls, then 10% at random.
+    let kinds = ["server_error", "timeout", "rate_limit", "expired_token", "malformed"];
+    let next: Vec<_> = kinds.iter().map(|k| serde_json::json!({ "system": "dynamics", "kind": k })).collect();
+    post("/faults", serde_json::json!({ "rate": 0.1, "systems": ["dynamics"], "next": next })).await;
+    // Runs until one delivers everything (a batch a fault stopped is sent by the next run).
+    let mut runs = 0;
+    loop {
+        let report = run_export(&w).await;
+        runs += 1;
+        if report.counts.failed == 0 || runs == 3 {
+            break;
+        }
+    }
+    // People leave the segment under faults too.
+    segments::update(
+        &w.ws,
+        "Everyone",
+        "Everyone",
+        Definition { match_: Match::All, rules: vec![Rule::parse("country is not Japan").unwrap()] },
+    )
+    .unwrap();
+    let staying: BTreeSet<String> = {
+        let keys: Vec<String> = w
+            .ws
+            .store()
+            .read(|c| {
+                let mut s = c.prepare("SELECT email_key FROM people WHERE country IS NULL OR country <> 'Japan'")?;
+                Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
+            })
+            .unwrap();
+        matched(&w, &keys)
+            .into_values()
+            .filter_map(|m| match m {
+                ContactMatch::Matched { contact_id } => Some(contact_id),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(staying.len() < want.len(), "some people left: {} of {}", want.len() - staying.len(), want.len());
+    want = staying;
+    for _ in 0..3 {
+        if run_export(&w).await.counts.failed == 0 {
+            break;
+        }
+    }
+    post("/faults", serde_json::json!({ "clear": true })).await;
+    assert_eq!(members_of(&w, &list_id).await, want, "the list is what a fault-free run leaves");
+    assert_eq!(contact_count(&w).await, contacts_before, "R14: no contact was created");
+    let stats: serde_json::Value =
+        serde_json::from_str(&http.get(format!("{control_url}/stats")).send().await.unwrap().text().await.unwrap())
+            .unwrap();
+    assert!(
+        stats["violations"].as_object().is_none_or(|v| v.is_empty()),
+        "no limit violations: {}",
+        stats["violations"]
+    );
+    let injected: u64 = stats["faults"]["dynamics"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(injected >= 5, "faults were injected: {}", stats["faults"]);
+    w.sb.shutdown().await;
+}

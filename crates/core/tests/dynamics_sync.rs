@@ -499,3 +499,55 @@ fn r13_matching_a_hundred_thousand_people_is_one_query() {
     assert_eq!(result["x@example.com"], ContactMatch::NoContact);
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
+
+/// Faults on the next Dataverse calls (one of every kind), then `rate` at random; `None` clears.
+async fn dataverse_faults(w: &World, rate: Option<f64>) {
+    let control_url = w.sb.endpoints().control_url.clone();
+    let body = match rate {
+        Some(rate) => {
+            let kinds = ["server_error", "timeout", "rate_limit", "expired_token", "malformed"];
+            let next: Vec<_> = kinds.iter().map(|k| json!({ "system": "dynamics", "kind": k })).collect();
+            json!({ "rate": rate, "systems": ["dynamics"], "next": next })
+        }
+        None => json!({ "clear": true }),
+    };
+    let client = reqwest::Client::new();
+    client.post(format!("{control_url}/settings")).json(&json!({ "fault_timeout_ms": 50 })).send().await.unwrap();
+    assert!(client.post(format!("{control_url}/faults")).json(&body).send().await.unwrap().status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ten_percent_fault_rate_on_dataverse_still_reads_every_contact_and_every_change() {
+    let w = world(200, MatchBy::Email).await;
+    let api = Api::new(&w);
+    let org = api.contacts().await;
+    dataverse_faults(&w, Some(0.1)).await;
+    sync(&w, true).await;
+    dataverse_faults(&w, None).await;
+    let mut ids: Vec<String> = org.iter().map(|c| c.0.clone()).collect();
+    ids.sort();
+    assert_eq!(stored_contacts(&w), ids, "every contact was read, none twice");
+
+    let with_email: Vec<&(String, String, i64)> = org.iter().filter(|c| c.1.contains('@')).collect();
+    let (edited, gone) = (with_email[0].0.clone(), with_email[1].0.clone());
+    api.send(reqwest::Method::PATCH, &format!("contacts({edited})"), Some(json!({"jobtitle": "Renamed"}))).await;
+    api.send(reqwest::Method::DELETE, &format!("contacts({gone})"), None).await;
+    dataverse_faults(&w, Some(0.1)).await;
+    let report = sync(&w, false).await;
+    dataverse_faults(&w, None).await;
+    assert!(report.counts.deleted >= 1, "{:?}", report.counts);
+    ids.retain(|id| *id != gone);
+    assert_eq!(stored_contacts(&w), ids, "the deletion arrived through the faults");
+    assert_eq!(person_with_contact(&w, &gone), None);
+    assert!(person_with_contact(&w, &edited).is_some());
+    let stats: Value =
+        reqwest::get(format!("{}/stats", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap();
+    assert!(
+        stats["violations"].as_object().is_none_or(|v| v.is_empty()),
+        "no limit violations: {}",
+        stats["violations"]
+    );
+    let injected: u64 = stats["faults"]["dynamics"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(injected >= 10, "faults were injected in both runs: {}", stats["faults"]);
+    w.sb.shutdown().await;
+}
