@@ -88,6 +88,9 @@ enum Command {
     /// Exports of segments to marketing lists: destinations.
     #[command(subcommand)]
     Export(cmd::export::ExportCommand),
+    /// The Adobe Campaign ↔ Dynamics 365 integration: setup, mappings, status.
+    #[command(subcommand)]
+    Campaign(cmd::campaign::CampaignCommand),
     /// The built-in emulators of Salesforce, Marketo, Dynamics 365 and Adobe Campaign.
     #[command(subcommand)]
     Sandbox(cmd::sandbox::SandboxCommand),
@@ -147,6 +150,7 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
         Command::People(command) => cmd::sync::people(&workspace, out, command),
         Command::Segment(command) => cmd::segment::segment(&workspace, out, command),
         Command::Export(command) => cmd::export::export(&workspace, out, command),
+        Command::Campaign(command) => cmd::campaign::campaign(&workspace, out, command),
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),

@@ -654,3 +654,25 @@ dynamics-match-by-invalid = “{ $input }” is not a way to match people to Dyn
 dynamics-match-attribute-invalid = “{ $attribute }” is not a Dataverse attribute name. Use the attribute's logical name: lower-case letters, digits and underscores (e.g. new_salesforceid).
 dynamics-match-field-invalid = “{ $field }” is not a person field name. Use a cached field such as sf_contact_id, marketo_id or a custom field's key.
 dynamics-match-field-unknown = The people cache has no field “{ $field }”. Use marketo_id, sf_contact_id, sf_lead_id, a synced field (first_name, city, …) or the key of a custom field added to the sync.
+
+## Adobe Campaign ↔ Dynamics 365 (seed 004)
+campaign-connection-not-found = There is no Adobe Campaign connection “{ $connection }” (it may have been disconnected).
+campaign-link-no-connection = There is no connected { $system } connection with the ID { $connection }. Check the ID under Settings → Connections.
+campaign-link-optout-unknown = “{ $value }” is not a direction for opt-outs. Use dynamics-to-campaign, campaign-to-dynamics or both.
+campaign-link-pair-malformed = “{ $value }” is not a mapping. Write ATTRIBUTE=FIELD: the contact attribute's logical name and the profile field's API name (e.g. jobtitle=cusJobTitle).
+campaign-link-on-premises = This Dynamics 365 answers as an on-premises server (version { $version }, no online environment). The Campaign integration works with Dynamics 365 online only: connect the organization's online environment.
+campaign-link-not-standard = This Adobe Campaign does not answer as Campaign Standard ({ $reason }). The integration works with Campaign Standard's REST API (profileAndServices): check that the credential's product profile is Campaign Standard's.
+campaign-link-metadata-unreadable = { $system } answered its field metadata in an unexpected format.
+campaign-link-no-key-field = Campaign's profile has no writable text extension field “{ $field }” to keep each profile's Dynamics contact ID, so a changed email would create a second profile. Add the field to the profile resource's extension in Campaign (Administration → Development → Custom resources), publish, and set the link up again.
+campaign-link-unknown-attribute = Dynamics 365 contacts have no attribute “{ $attribute }”. Use the logical name as Dynamics lists it (e.g. jobtitle).
+campaign-link-unknown-field = Campaign's profile has no field “{ $field }”. Use the API name as Campaign lists it (e.g. firstName, or cusJobTitle for an extension field).
+campaign-link-field-read-only = Campaign's profile field “{ $field }” is read-only: nothing can be written to it. Pick another field.
+campaign-link-types-differ = The contact attribute “{ $attribute }” ({ $attribute_type }) cannot be written to the profile field “{ $field }” ({ $field_type }): their types differ. Pick a field of a fitting type.
+campaign-link-field-carries-optout = The profile field “{ $field }” carries the opt-out; it follows the opt-out direction and cannot be mapped as well.
+campaign-link-field-twice = The profile field “{ $field }” is mapped twice. Each field takes one attribute.
+campaign-link-not-set-up = The Campaign ↔ Dynamics 365 integration is not set up yet. Set it up first: liaison campaign setup --dynamics ID --campaign ID.
+campaign-cli-linked = Dynamics 365 { $dynamics } ↔ Adobe Campaign { $campaign } (set by { $by } at { $at }).
+campaign-cli-optout-to-campaign = Opt-outs: Dynamics 365 → Campaign.
+campaign-cli-optout-to-dynamics = Opt-outs: Campaign → Dynamics 365.
+campaign-cli-optout-both = Opt-outs: both ways (the most recent change wins; conflicts are recorded).
+campaign-cli-mapping = Contact attribute → profile field:

@@ -655,3 +655,25 @@ dynamics-match-by-invalid = 「{ $input }」は、ユーザーを Dynamics の�
 dynamics-match-attribute-invalid = 「{ $attribute }」は Dataverse の属性名ではありません。属性の論理名 (英小文字、数字、アンダースコア。例: new_salesforceid) を指定してください。
 dynamics-match-field-invalid = 「{ $field }」はユーザー項目の名前ではありません。sf_contact_id、marketo_id、カスタム項目のキーなど、キャッシュの項目を指定してください。
 dynamics-match-field-unknown = ユーザーのキャッシュに「{ $field }」という項目はありません。marketo_id、sf_contact_id、sf_lead_id、同期対象の項目 (first_name、city など)、または同期に追加したカスタム項目のキーを指定してください。
+
+## Adobe Campaign ↔ Dynamics 365 (seed 004)
+campaign-connection-not-found = Adobe Campaign の接続「{ $connection }」がありません（切断された可能性があります）。
+campaign-link-no-connection = ID が { $connection } の { $system } 接続はありません。設定 → 接続で ID を確認してください。
+campaign-link-optout-unknown = 「{ $value }」はオプトアウトの方向として指定できません。dynamics-to-campaign、campaign-to-dynamics、both のいずれかを指定してください。
+campaign-link-pair-malformed = 「{ $value }」はマッピングの形式ではありません。ATTRIBUTE=FIELD (取引先担当者の属性の論理名と、プロファイル項目の API 名。例: jobtitle=cusJobTitle) の形で指定してください。
+campaign-link-on-premises = この Dynamics 365 はオンプレミスのサーバーとして応答しています (バージョン { $version }、オンライン環境なし)。Campaign との連携は Dynamics 365 オンラインでのみ動作します。組織のオンライン環境に接続してください。
+campaign-link-not-standard = この Adobe Campaign は Campaign Standard として応答しません ({ $reason })。連携には Campaign Standard の REST API (profileAndServices) が必要です。資格情報の製品プロファイルが Campaign Standard のものか確認してください。
+campaign-link-metadata-unreadable = { $system } の項目メタデータの応答が想定外の形式でした。
+campaign-link-no-key-field = Campaign のプロファイルに、各プロファイルの Dynamics 取引先担当者 ID を保持する書き込み可能なテキストの拡張項目「{ $field }」がありません。このままではメールアドレスが変わると別のプロファイルが作られてしまいます。Campaign (管理 → 開発 → カスタムリソース) でプロファイルリソースの拡張にこの項目を追加して公開し、連携を設定し直してください。
+campaign-link-unknown-attribute = Dynamics 365 の取引先担当者に属性「{ $attribute }」はありません。Dynamics に表示される論理名 (例: jobtitle) を指定してください。
+campaign-link-unknown-field = Campaign のプロファイルに項目「{ $field }」はありません。Campaign に表示される API 名 (例: firstName、拡張項目なら cusJobTitle) を指定してください。
+campaign-link-field-read-only = Campaign のプロファイル項目「{ $field }」は読み取り専用のため、書き込めません。別の項目を選んでください。
+campaign-link-types-differ = 取引先担当者の属性「{ $attribute }」({ $attribute_type }) はプロファイル項目「{ $field }」({ $field_type }) に書き込めません。型が異なります。型の合う項目を選んでください。
+campaign-link-field-carries-optout = プロファイル項目「{ $field }」はオプトアウトを運ぶ項目です。オプトアウトの方向に従って同期されるため、マッピングには追加できません。
+campaign-link-field-twice = プロファイル項目「{ $field }」が 2 回マッピングされています。1 つの項目には 1 つの属性だけを割り当ててください。
+campaign-link-not-set-up = Campaign ↔ Dynamics 365 の連携はまだ設定されていません。先に設定してください: liaison campaign setup --dynamics ID --campaign ID
+campaign-cli-linked = Dynamics 365 { $dynamics } ↔ Adobe Campaign { $campaign } ({ $by } が { $at } に設定)。
+campaign-cli-optout-to-campaign = オプトアウト: Dynamics 365 → Campaign。
+campaign-cli-optout-to-dynamics = オプトアウト: Campaign → Dynamics 365。
+campaign-cli-optout-both = オプトアウト: 双方向 (最新の変更が優先され、競合は記録されます)。
+campaign-cli-mapping = 取引先担当者の属性 → プロファイル項目:

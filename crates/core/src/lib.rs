@@ -3,6 +3,7 @@
 //! Nothing here knows about Tauri or any GUI; the desktop shell and the CLI are thin adapters.
 
 pub mod audit;
+pub mod campaign;
 pub mod connections;
 pub mod error;
 pub mod exports;

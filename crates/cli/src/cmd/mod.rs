@@ -1,5 +1,6 @@
 //! One module per area, like the desktop app's settings.
 
+pub mod campaign;
 pub mod connect;
 pub mod connections;
 pub mod export;

@@ -124,6 +124,25 @@ impl CampaignClient {
         Ok(token)
     }
 
+    /// The client of the live Campaign connection `connection_id`, with its secret from `vault`.
+    pub fn load(ws: &Workspace, vault: &Vault, connection_id: &str) -> Result<Self> {
+        let settings: Option<String> = ws.store().read(|c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.query_row(
+                "SELECT settings FROM connections WHERE id = ?1 AND kind = 'campaign' AND disconnected_at IS NULL",
+                [connection_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?;
+        let settings = settings
+            .ok_or_else(|| Error::not_found(msg!("campaign-connection-not-found", connection = connection_id)))?;
+        let secret = vault
+            .get(&secret_name(connection_id))?
+            .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("health-campaign-no-secret")))?;
+        Self::new(serde_json::from_str(&settings)?, secret)
+    }
+
     /// GETs a path under `{base_url}/{org_id}/campaign/`.
     pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
         let url = format!("{}/{}/campaign/{path}", self.settings.base_url, self.settings.org_id);

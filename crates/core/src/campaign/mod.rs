@@ -1,0 +1,15 @@
+//! Adobe Campaign ↔ Dynamics 365 (seed 004; R17–R19): one Dynamics 365 connection and one Adobe
+//! Campaign Standard connection linked, with the mapping of contact attributes to profile fields
+//! and the direction opt-outs travel in.
+//!
+//! This module holds the link's setup: the constraints of seed 004 (Dynamics 365 online, Campaign
+//! Standard) checked against the two systems, both systems' field metadata, the default mapping
+//! and the admin's changes to it, each checked for type. The runs build on it.
+
+mod metadata;
+mod setup;
+
+pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
+pub use setup::{
+    CampaignLink, FieldPair, KEY_FIELD, OPT_OUT_CARRIERS, OptOutCarrier, OptOutDirection, link, map_contact, setup,
+};
