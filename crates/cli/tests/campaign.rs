@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json, liaison, run};
+use common::{campaign_args, connect, dynamics_args, json, liaison, run};
 
 fn said(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -21,44 +21,8 @@ fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
     // Before it is set up, the status says how.
     let status = run(d, &["campaign", "status"], "");
     assert!(said(&status).contains("liaison campaign setup"), "{status:?}");
-    let dv = &e.dynamics;
-    let dynamics = json(&run(
-        d,
-        &[
-            "--json",
-            "connect",
-            "dynamics",
-            "--org-url",
-            &dv.org_url,
-            "--authority-url",
-            &dv.authority_url,
-            "--client-id",
-            &dv.client_id,
-            "--name",
-            "Dynamics",
-            "--sandbox",
-        ],
-        "",
-    ));
-    let cp = &e.campaign;
-    let campaign = json(&run(
-        d,
-        &[
-            "--json",
-            "connect",
-            "campaign",
-            "--base-url",
-            &cp.base_url,
-            "--ims-url",
-            &cp.ims_url,
-            "--org-id",
-            &cp.org_id,
-            "--client-id",
-            &cp.client_id,
-            "--sandbox",
-        ],
-        &cp.client_secret,
-    ));
+    let dynamics = connect(d, &dynamics_args(&e), "");
+    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
     let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
     let bad =
         run(d, &["campaign", "setup", "--dynamics", dynamics, "--campaign", campaign, "--optout", "sideways"], "");

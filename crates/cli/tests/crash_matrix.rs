@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{json, liaison, run};
+use common::{connect, dynamics_args, json, liaison, marketo_args, run, salesforce_args};
 use liaison_core::store::Store;
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
@@ -78,47 +78,17 @@ impl Site {
         self.sandbox.as_ref().unwrap().endpoints()
     }
 
-    /// Marketo, Salesforce and Dynamics 365 connected, the sync reading from the sandbox's first
-    /// day of data with Marketo's email activities logged on Salesforce as `activities` says.
     fn connect_marketo(&self) {
-        let mk = &self.endpoints().marketo;
-        let marketo =
-            ["--json", "connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"];
-        json(&run(self.d(), &marketo, &mk.client_secret));
+        connect(self.d(), &marketo_args(self.endpoints()), &self.endpoints().marketo.client_secret);
     }
 
+    /// Marketo, Salesforce and Dynamics 365 connected, the sync reading from the sandbox's first
+    /// day of data with Marketo's email activities logged on Salesforce as `activities` says.
     fn connect_everything(&self, activities: bool) {
         let (d, e) = (self.d(), self.endpoints().clone());
         self.connect_marketo();
-        let sf = &e.salesforce;
-        let salesforce = [
-            "--json",
-            "connect",
-            "salesforce",
-            "--login-url",
-            &sf.login_url,
-            "--client-id",
-            &sf.client_id,
-            "--with-secret",
-            "--sandbox",
-        ];
-        json(&run(d, &salesforce, &sf.client_secret));
-        let dv = &e.dynamics;
-        let dynamics = [
-            "--json",
-            "connect",
-            "dynamics",
-            "--org-url",
-            &dv.org_url,
-            "--authority-url",
-            &dv.authority_url,
-            "--client-id",
-            &dv.client_id,
-            "--name",
-            "Dynamics",
-            "--sandbox",
-        ];
-        json(&run(d, &dynamics, ""));
+        connect(d, &salesforce_args(&e), &e.salesforce.client_secret);
+        connect(d, &dynamics_args(&e), "");
         let on_off = if activities { "on" } else { "off" };
         let since = liaison_sandbox::Sandbox::data_since();
         // The sandbox's email activities date from the weeks before its first day of data.

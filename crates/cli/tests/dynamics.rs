@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json, liaison, run as with_stdin};
+use common::{connect, json, liaison, marketo_args, salesforce_args};
 
 /// What a command said, on either stream (errors go to stdout as JSON under `--json`).
 fn said(out: &std::process::Output) -> String {
@@ -29,28 +29,8 @@ fn marketo_and_salesforce(
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     json(&liaison(d).args(["--json", "activate", "--name", "Ada", "--email", "ada@example.com"]).output().unwrap());
-    let mk = &e.marketo;
-    json(&with_stdin(
-        d,
-        &["--json", "connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"],
-        &mk.client_secret,
-    ));
-    let sf = &e.salesforce;
-    json(&with_stdin(
-        d,
-        &[
-            "--json",
-            "connect",
-            "salesforce",
-            "--login-url",
-            &sf.login_url,
-            "--client-id",
-            &sf.client_id,
-            "--with-secret",
-            "--sandbox",
-        ],
-        &sf.client_secret,
-    ));
+    connect(d, &marketo_args(&e), &e.marketo.client_secret);
+    connect(d, &salesforce_args(&e), &e.salesforce.client_secret);
     (sandbox, dir)
 }
 

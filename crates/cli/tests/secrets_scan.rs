@@ -8,7 +8,7 @@ mod common;
 
 use std::process::{Output, Stdio};
 
-use common::liaison;
+use common::{dynamics_args, liaison, marketo_args, salesforce_args, strs};
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
 use secrecy::ExposeSecret;
@@ -61,43 +61,13 @@ fn no_answer_of_a_whole_cli_session_and_no_process_argument_carries_a_secret_or_
     };
 
     run(&["activate", "--name", "Ada", "--email", "ada@example.com"], "");
-    let mk = &e.marketo;
-    run(
-        &["connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"],
-        &mk.client_secret,
-    );
-    let sf = &e.salesforce;
-    let salesforce = [
-        "--json",
-        "connect",
-        "salesforce",
-        "--login-url",
-        &sf.login_url,
-        "--client-id",
-        &sf.client_id,
-        "--with-secret",
-        "--sandbox",
-    ];
-    let connected = run(&salesforce, &sf.client_secret);
+    run(&strs(&marketo_args(&e)), &e.marketo.client_secret);
+    let mut salesforce = vec!["--json".to_owned()];
+    salesforce.extend(salesforce_args(&e));
+    let connected = run(&strs(&salesforce), &e.salesforce.client_secret);
     let connected: serde_json::Value = serde_json::from_slice(&connected.stdout).unwrap();
     let salesforce_id = connected["id"].as_str().unwrap().to_owned();
-    let dv = &e.dynamics;
-    run(
-        &[
-            "connect",
-            "dynamics",
-            "--org-url",
-            &dv.org_url,
-            "--authority-url",
-            &dv.authority_url,
-            "--client-id",
-            &dv.client_id,
-            "--name",
-            "Dynamics",
-            "--sandbox",
-        ],
-        "",
-    );
+    run(&strs(&dynamics_args(&e)), "");
     let since = liaison_sandbox::Sandbox::data_since();
     run(&["settings", "sync", "--history-from", since, "--activities", "off"], "");
     run(&["--json", "sync", "run", "--full"], "");

@@ -49,3 +49,71 @@ pub fn recipients(control_url: &str) -> Vec<String> {
     let mail: serde_json::Value = serde_json::from_str(body).unwrap();
     mail["messages"].as_array().unwrap().iter().map(|m| m["to"][0].as_str().unwrap().to_lowercase()).collect()
 }
+
+/// `connect marketo` to the sandbox's Marketo (its secret goes on standard input).
+pub fn marketo_args(e: &liaison_sandbox::Endpoints) -> Vec<String> {
+    let mk = &e.marketo;
+    ["connect", "marketo", "--base-url", &mk.base_url, "--client-id", &mk.client_id, "--sandbox"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// `connect salesforce` to the sandbox's Salesforce with the client secret (on standard input).
+pub fn salesforce_args(e: &liaison_sandbox::Endpoints) -> Vec<String> {
+    let sf = &e.salesforce;
+    ["connect", "salesforce", "--login-url", &sf.login_url, "--client-id", &sf.client_id, "--with-secret", "--sandbox"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// `connect dynamics` to the sandbox's Dataverse, named "Dynamics".
+pub fn dynamics_args(e: &liaison_sandbox::Endpoints) -> Vec<String> {
+    let dv = &e.dynamics;
+    [
+        "connect",
+        "dynamics",
+        "--org-url",
+        &dv.org_url,
+        "--authority-url",
+        &dv.authority_url,
+        "--client-id",
+        &dv.client_id,
+        "--name",
+        "Dynamics",
+        "--sandbox",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `connect campaign` to the sandbox's Adobe Campaign (its secret goes on standard input).
+pub fn campaign_args(e: &liaison_sandbox::Endpoints) -> Vec<String> {
+    let cp = &e.campaign;
+    [
+        "connect",
+        "campaign",
+        "--base-url",
+        &cp.base_url,
+        "--ims-url",
+        &cp.ims_url,
+        "--org-id",
+        &cp.org_id,
+        "--client-id",
+        &cp.client_id,
+        "--sandbox",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Runs `args` with `--json` and `input` on standard input; the JSON it printed.
+pub fn connect(data_dir: &std::path::Path, args: &[String], input: &str) -> Value {
+    let mut with_json = vec!["--json"];
+    with_json.extend(args.iter().map(String::as_str));
+    json(&run(data_dir, &with_json, input))
+}
+
+/// Every argument as a `&str`, for [`run`].
+pub fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
