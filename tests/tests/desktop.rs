@@ -3,7 +3,7 @@
 use liaison_e2e::{Desktop, xpath_literal};
 
 /// The Settings areas of SPEC §4, each with a page whose `h1` carries its name.
-const SETTINGS_AREAS: [&str; 9] = [
+const SETTINGS_AREAS: [&str; 10] = [
     "Salesforce",
     "Marketo",
     "Dynamics 365",
@@ -12,6 +12,7 @@ const SETTINGS_AREAS: [&str; 9] = [
     "User management",
     "Data sync",
     "Exports",
+    "Campaign ↔ Dynamics 365",
     "Audit log",
 ];
 

@@ -8,13 +8,14 @@ import type {
   AppInfo,
   AuditEntry,
   BatchSummary,
+  CampaignLink,
   ChecklistItem,
+  ConflictRule,
   ConnectCampaign,
   ConnectDynamics,
   ConnectionKind,
   ConnectionSummary,
   ConnectMarketo,
-  ConflictRule,
   ConnectSalesforce,
   CsvFile,
   CustomField,
@@ -26,6 +27,7 @@ import type {
   ExportCounts,
   ExportRowResult,
   ExportRun,
+  FieldPair,
   FieldPreview,
   FieldRow,
   Handover,
@@ -34,9 +36,12 @@ import type {
   IntegrationInfo,
   InvitationSummary,
   MemberSummary,
+  Metadata,
   NewDynamicsDestination,
   NewExport,
   NewMarketoDestination,
+  OptOutCarrier,
+  OptOutDirection,
   PackageVerification,
   Person,
   Preferences,
@@ -1148,6 +1153,81 @@ export const dynamicsRowResults: ExportRowResult[] = [
 
 const idle: ExportActivity = { current: null, running: false };
 
+/** The attributes that carry an opt-out between Dynamics 365 and Campaign. */
+export const optOutCarriers: OptOutCarrier[] = [
+  { attribute: "donotbulkemail", field: "blackListEmail", to_dynamics: true },
+  { attribute: "donotemail", field: "blackListEmail", to_dynamics: false },
+];
+
+/** Both systems' fields, as the Campaign ↔ Dynamics 365 mapping offers them. */
+export const campaignMetadata: Metadata = {
+  contact: [
+    { name: "emailaddress1", dataverse_type: "String", field_type: "text", max_length: 100 },
+    { name: "firstname", dataverse_type: "String", field_type: "text", max_length: 50 },
+    { name: "jobtitle", dataverse_type: "String", field_type: "text", max_length: 100 },
+    { name: "donotemail", dataverse_type: "Boolean", field_type: "boolean", max_length: null },
+  ],
+  profile: [
+    {
+      name: "age",
+      label: "Age",
+      campaign_type: "number",
+      field_type: "number",
+      length: null,
+      read_only: true,
+      extension: false,
+    },
+    {
+      name: "cusCrmContactId",
+      label: "CRM contact ID",
+      campaign_type: "string",
+      field_type: "text",
+      length: 36,
+      read_only: false,
+      extension: true,
+    },
+    {
+      name: "cusJobTitle",
+      label: "Job title",
+      campaign_type: "string",
+      field_type: "text",
+      length: 100,
+      read_only: false,
+      extension: true,
+    },
+    {
+      name: "email",
+      label: "Email",
+      campaign_type: "string",
+      field_type: "text",
+      length: 128,
+      read_only: false,
+      extension: false,
+    },
+    {
+      name: "firstName",
+      label: "First name",
+      campaign_type: "string",
+      field_type: "text",
+      length: 30,
+      read_only: false,
+      extension: false,
+    },
+  ],
+};
+
+/** A link as the backend keeps it after setup. */
+export function campaignLink(optout: OptOutDirection, fields: FieldPair[] = []): CampaignLink {
+  return {
+    dynamics_connection: dynamicsConnection.id,
+    campaign_connection: campaignConnection.id,
+    optout,
+    contact_fields: [{ attribute: "contactid", field: "cusCrmContactId" }, ...fields],
+    changed_by: "ada@example.com",
+    changed_at: "2026-12-07T09:00:00Z",
+  };
+}
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -1445,6 +1525,8 @@ const defaults: Record<string, Handler> = {
   export_history: () => exportRuns,
   export_run_rows: () => exportRowResults,
   export_results_save: () => "/home/admin/export-results.csv",
+  campaign_link_get: () => null,
+  campaign_optout_carriers: () => optOutCarriers,
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

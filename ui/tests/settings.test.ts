@@ -15,6 +15,7 @@ const sections = [
   "Data sync",
   "People",
   "Exports",
+  "Campaign ↔ Dynamics 365",
   "Audit log",
 ];
 

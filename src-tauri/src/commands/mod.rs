@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod campaign;
 pub mod connections;
 pub mod export_runs;
 pub mod exports;
@@ -115,6 +116,7 @@ mod surface_types {
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
+    pub use liaison_core::campaign::{CampaignLink, FieldPair, Metadata, OptOutCarrier, OptOutDirection};
     pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;

@@ -104,5 +104,10 @@ liaison_ipc_surface! {
     export_runs::export_history[state](name: Option<String>, limit: u32) -> Vec<ExportRun>;
     export_runs::export_run_rows[state](run_id: String, limit: u32) -> Vec<ExportRowResult>;
     export_runs::export_results_save[app, state](run_id: String) -> Option<String>;
+    campaign::campaign_link_get[state]() -> Option<CampaignLink>;
+    campaign::campaign_link_setup[state](dynamics: String, campaign: String, optout: OptOutDirection) -> CampaignLink;
+    campaign::campaign_link_map[state](pairs: Vec<FieldPair>, optout: Option<OptOutDirection>) -> CampaignLink;
+    campaign::campaign_link_metadata[state]() -> Metadata;
+    campaign::campaign_optout_carriers[]() -> Vec<OptOutCarrier>;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

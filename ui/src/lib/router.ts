@@ -12,6 +12,7 @@ export const settingsSections = [
   "sync",
   "people",
   "exports",
+  "campaign-dynamics",
   "audit",
 ] as const;
 

@@ -1,7 +1,7 @@
 //! `liaison campaign setup|map|status`: the Adobe Campaign ↔ Dynamics 365 integration (seed 004).
 
 use clap::Subcommand;
-use liaison_core::campaign::{self, CampaignLink, FieldPair, OPT_OUT_CARRIERS, OptOutDirection};
+use liaison_core::campaign::{self, CampaignLink, FieldPair, OptOutDirection, opt_out_carriers};
 use liaison_core::{Error, Workspace, msg};
 
 use super::{runtime, vault};
@@ -90,7 +90,7 @@ fn show(out: &Output, link: &CampaignLink) {
         at = link.changed_at.as_str()
     )));
     out.line(out.text(&direction));
-    for carrier in OPT_OUT_CARRIERS {
+    for carrier in opt_out_carriers() {
         let back = link.optout != OptOutDirection::DynamicsToCampaign && carrier.to_dynamics;
         let to = link.optout != OptOutDirection::CampaignToDynamics;
         let arrow = match (to, back) {

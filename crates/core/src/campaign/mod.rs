@@ -11,5 +11,6 @@ mod setup;
 
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
 pub use setup::{
-    CampaignLink, FieldPair, KEY_FIELD, OPT_OUT_CARRIERS, OptOutCarrier, OptOutDirection, link, map_contact, setup,
+    CampaignLink, FieldPair, KEY_FIELD, OptOutCarrier, OptOutDirection, link, map_contact, metadata, opt_out_carriers,
+    setup,
 };

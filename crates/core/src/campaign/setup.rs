@@ -47,23 +47,34 @@ impl OptOutDirection {
 }
 
 /// A pair of attributes that carry an opt-out, and which way each may travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct OptOutCarrier {
     /// The contact attribute (`donotbulkemail`).
-    pub attribute: &'static str,
+    pub attribute: String,
     /// The profile field (`blackListEmail`).
-    pub field: &'static str,
+    pub field: String,
     /// Whether a change in Campaign is written back to this attribute (the marketing opt-out is;
     /// "do not email at all" is a sales decision, only read).
     pub to_dynamics: bool,
 }
 
-/// The attributes that carry an opt-out: Dynamics's bulk-email and any-email refusals both stop
-/// Campaign's email (`blackListEmail`); an opt-out made in Campaign becomes a bulk-email refusal.
-pub const OPT_OUT_CARRIERS: [OptOutCarrier; 2] = [
-    OptOutCarrier { attribute: "donotbulkemail", field: "blackListEmail", to_dynamics: true },
-    OptOutCarrier { attribute: "donotemail", field: "blackListEmail", to_dynamics: false },
-];
+/// The attributes that carry an opt-out (attribute, field, written back): Dynamics's bulk-email
+/// and any-email refusals both stop Campaign's email (`blackListEmail`); an opt-out made in
+/// Campaign becomes a bulk-email refusal.
+const OPT_OUT_CARRIERS: [(&str, &str, bool); 2] =
+    [("donotbulkemail", "blackListEmail", true), ("donotemail", "blackListEmail", false)];
+
+/// The attributes that carry an opt-out, as [`OPT_OUT_CARRIERS`] lists them.
+pub fn opt_out_carriers() -> Vec<OptOutCarrier> {
+    OPT_OUT_CARRIERS
+        .iter()
+        .map(|(attribute, field, to_dynamics)| OptOutCarrier {
+            attribute: (*attribute).to_owned(),
+            field: (*field).to_owned(),
+            to_dynamics: *to_dynamics,
+        })
+        .collect()
+}
 
 /// One contact attribute delivered to one profile field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -194,7 +205,7 @@ fn check_pairs(metadata: &Metadata, pairs: &[FieldPair]) -> Result<()> {
                 field_type = field.campaign_type.as_str()
             )));
         }
-        if OPT_OUT_CARRIERS.iter().any(|c| c.field == field.name) {
+        if OPT_OUT_CARRIERS.iter().any(|(_, carrier, _)| *carrier == field.name) {
             return Err(Error::invalid_input(msg!("campaign-link-field-carries-optout", field = pair.field.as_str())));
         }
         if !written.insert(pair.field.as_str()) {
@@ -268,6 +279,15 @@ pub async fn setup(
     };
     save(ws, &link, "campaign.link_set_up")?;
     Ok(link)
+}
+
+/// Both systems' field metadata for the link as it is set up: what a mapping may name.
+pub async fn metadata(ws: &Workspace, vault: &Vault) -> Result<Metadata> {
+    let current = link(ws.store())?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("campaign-link-not-set-up")))?;
+    check_connections(ws, &current.dynamics_connection, &current.campaign_connection)?;
+    let dataverse = DataverseClient::load(ws, vault, &current.dynamics_connection)?;
+    let campaign_client = CampaignClient::load(ws, vault, &current.campaign_connection)?;
+    read_metadata(&dataverse, &campaign_client).await
 }
 
 /// Replaces the contact mapping with `pairs` (the contact ID to [`KEY_FIELD`] is always kept),

@@ -35,6 +35,28 @@ export type BatchRow = { row: number, line: number, email: string, first_name: s
  */
 reason: string, };
 export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, };
+export type CampaignField = { 
+/**
+ * The API name (`firstName`, `cusCrmContactId`).
+ */
+name: string, label: string, 
+/**
+ * Campaign's own type name (`string`, `boolean`, …).
+ */
+campaign_type: string, field_type: FieldType, length: number | null, read_only: boolean, 
+/**
+ * A profile extension field (`cus…`).
+ */
+extension: boolean, };
+export type CampaignLink = { dynamics_connection: string, campaign_connection: string, optout: OptOutDirection, 
+/**
+ * Contact attributes to profile fields; the contact ID to [`KEY_FIELD`] always first.
+ */
+contact_fields: Array<FieldPair>, 
+/**
+ * Who set it up or last changed it, and when.
+ */
+changed_by: string, changed_at: string, };
 export type ChecklistItem = { key: string, text: string, };
 export type Column = { 
 /**
@@ -104,6 +126,15 @@ usable_by: UsableBy | null,
  * How people are matched to its contacts (R13): Dynamics 365 connections only.
  */
 match_by: MatchBy | null, };
+export type ContactAttribute = { 
+/**
+ * The logical name (`emailaddress1`).
+ */
+name: string, 
+/**
+ * Dataverse's own type name (`String`, `Boolean`, …).
+ */
+dataverse_type: string, field_type: FieldType, max_length: number | null, };
 export type ContactMatch = { "kind": "matched", contact_id: string, } | { "kind": "no_contact" } | { "kind": "ambiguous", contact_ids: Array<string>, } | { "kind": "inactive", contact_id: string, };
 export type CsvFile = { path: string, inspection: Inspection, 
 /**
@@ -273,6 +304,15 @@ seconds: number | null, counts: ExportCounts, error: string | null, };
 export type FieldChoice = { field: PersonField, selected: boolean, rule: ConflictRule, };
 export type FieldKind = "text" | "flag" | "date" | "known";
 export type FieldMap = { attribute: Attribute, cache_field: string, target_field: string, };
+export type FieldPair = { 
+/**
+ * The contact attribute's logical name.
+ */
+attribute: string, 
+/**
+ * The profile field's API name.
+ */
+field: string, };
 export type FieldPreview = { rows: Array<FieldRow>, 
 /**
  * Whether the admin saved choices before (otherwise these are the defaults).
@@ -303,6 +343,7 @@ note: string | null, rule: ConflictRule, selected: boolean,
  * Email: always synced, cannot be deselected.
  */
 required: boolean, };
+export type FieldType = "text" | "number" | "boolean" | "date_time" | "date" | "choice" | "id" | "other";
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type HealthItem = { key: string, ok: boolean, 
@@ -395,6 +436,7 @@ export type MemberRole = "admin" | "user";
 export type MemberStatus = "invited" | "active" | "expired" | "removed";
 export type MemberSummary = { id: string, email: string, name: string | null, role: MemberRole, status: MemberStatus, teams: Array<string>, invited_at: string | null, is_original_admin: boolean, };
 export type MessageState = "queued" | "sending" | "sent" | "failed" | "uncertain" | "cancelled";
+export type Metadata = { contact: Array<ContactAttribute>, profile: Array<CampaignField>, };
 export type NewCustomField = { label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, };
 export type NewDynamicsDestination = { name: string, 
 /**
@@ -444,6 +486,21 @@ base_url: string | null, client_id: string | null,
  */
 accept_privacy_notice: boolean, };
 export type Op = "is" | "is_not" | "contains" | "starts_with" | "ends_with" | "is_empty" | "is_not_empty" | "before" | "after" | "less" | "greater" | "one_of";
+export type OptOutCarrier = { 
+/**
+ * The contact attribute (`donotbulkemail`).
+ */
+attribute: string, 
+/**
+ * The profile field (`blackListEmail`).
+ */
+field: string, 
+/**
+ * Whether a change in Campaign is written back to this attribute (the marketing opt-out is;
+ * "do not email at all" is a sales decision, only read).
+ */
+to_dynamics: boolean, };
+export type OptOutDirection = "dynamics_to_campaign" | "campaign_to_dynamics" | "both";
 export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
 export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type PackageVerification = { outcome: PackageOutcome, 
@@ -893,6 +950,11 @@ export const commands = {
   exportHistory: (name: string | null, limit: number) => call<Array<ExportRun>>("export_history", { name, limit }),
   exportRunRows: (run_id: string, limit: number) => call<Array<ExportRowResult>>("export_run_rows", { run_id, limit }),
   exportResultsSave: (run_id: string) => call<string | null>("export_results_save", { run_id }),
+  campaignLinkGet: () => call<CampaignLink | null>("campaign_link_get"),
+  campaignLinkSetup: (dynamics: string, campaign: string, optout: OptOutDirection) => call<CampaignLink>("campaign_link_setup", { dynamics, campaign, optout }),
+  campaignLinkMap: (pairs: Array<FieldPair>, optout: OptOutDirection | null) => call<CampaignLink>("campaign_link_map", { pairs, optout }),
+  campaignLinkMetadata: () => call<Metadata>("campaign_link_metadata"),
+  campaignOptoutCarriers: () => call<Array<OptOutCarrier>>("campaign_optout_carriers"),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 

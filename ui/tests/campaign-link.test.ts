@@ -1,0 +1,142 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, test } from "vitest";
+import App from "../src/App.svelte";
+import type { AppError } from "../src/lib/api/bindings";
+import {
+  called,
+  campaignConnection,
+  campaignLink,
+  campaignMetadata,
+  connections,
+  dynamicsConnection,
+  failWith,
+  mockBackend,
+} from "./backend";
+
+async function open() {
+  window.history.replaceState(null, "", "#/settings/campaign-dynamics");
+  const user = userEvent.setup();
+  render(App);
+  await screen.findByRole("heading", { level: 1, name: "Campaign ↔ Dynamics 365" });
+  return user;
+}
+
+const both = () => [...connections, dynamicsConnection, campaignConnection];
+
+describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
+  test("without both connections the page says what to connect first", async () => {
+    mockBackend({ connections_list: () => [dynamicsConnection] });
+    await open();
+    expect(
+      await screen.findByText(/Connect a Dynamics 365 organization \(online\) and Adobe Campaign Standard first/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "Link Dynamics 365 and Adobe Campaign" })).not.toBeInTheDocument();
+  });
+
+  test("r19_the_setup_sends_both_connections_and_the_opt_out_direction_and_shows_what_carries_it", async () => {
+    const calls = mockBackend({
+      connections_list: both,
+      campaign_link_setup: (args) =>
+        campaignLink(args.optout as never, [{ attribute: "emailaddress1", field: "email" }]),
+      campaign_link_metadata: () => campaignMetadata,
+    });
+    const user = await open();
+    const form = await screen.findByRole("form", { name: "Link Dynamics 365 and Adobe Campaign" });
+    // The only connection of each kind is chosen already.
+    expect(within(form).getByRole("combobox", { name: "Dynamics 365 connection" })).toHaveValue(dynamicsConnection.id);
+    expect(within(form).getByRole("combobox", { name: "Adobe Campaign connection" })).toHaveValue(
+      campaignConnection.id,
+    );
+    const carriers = within(form).getByRole("list", { name: "Attributes that carry the opt-out" });
+    expect(within(carriers).getByText("donotbulkemail → blackListEmail")).toBeInTheDocument();
+    const direction = within(form).getByRole("group", { name: "Opt-outs travel" });
+    await user.click(within(direction).getByRole("radio", { name: /Both ways/ }));
+    expect(within(carriers).getByText("donotbulkemail ↔ blackListEmail")).toBeInTheDocument();
+    expect(within(carriers).getByText("donotemail → blackListEmail")).toBeInTheDocument();
+    await user.click(within(direction).getByRole("radio", { name: "From Campaign to Dynamics 365" }));
+    expect(within(carriers).getByText("donotbulkemail ← blackListEmail")).toBeInTheDocument();
+    expect(within(carriers).getByText("donotemail: not synced in this direction")).toBeInTheDocument();
+
+    await user.click(within(form).getByRole("button", { name: "Check and save" }));
+    expect(await within(form).findByRole("status")).toHaveTextContent("Linked.");
+    expect(called(calls, "campaign_link_setup")[0]?.args).toEqual({
+      dynamics: dynamicsConnection.id,
+      campaign: campaignConnection.id,
+      optout: "campaign_to_dynamics",
+    });
+    // The mapping appears with the contact ID's row fixed.
+    expect(await screen.findByText("contactid → cusCrmContactId (always)")).toBeInTheDocument();
+    expect(screen.getByRole("combobox", { name: "Contact attribute, row 1" })).toHaveValue("emailaddress1");
+  });
+
+  test("an on-premises org is refused with the backend's reason and nothing is shown as linked", async () => {
+    const refusal: AppError = {
+      code: "conflict",
+      message: "This Dynamics 365 answers as an on-premises server (version 9.1.0.32091, no online environment).",
+      details: null,
+    };
+    mockBackend({ connections_list: both, campaign_link_setup: failWith(refusal) });
+    const user = await open();
+    const form = await screen.findByRole("form", { name: "Link Dynamics 365 and Adobe Campaign" });
+    await user.click(within(form).getByRole("button", { name: "Check and save" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("on-premises");
+    expect(within(form).queryByRole("status")).not.toBeInTheDocument();
+    expect(screen.queryByRole("heading", { name: "Contact attributes → profile fields" })).not.toBeInTheDocument();
+  });
+
+  test("r17_the_mapping_offers_both_systems_fields_never_a_read_only_one_and_saves_the_rows", async () => {
+    const calls = mockBackend({
+      connections_list: both,
+      campaign_link_get: () => campaignLink("both", [{ attribute: "emailaddress1", field: "email" }]),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_link_map: (args) => campaignLink("both", args.pairs as never),
+    });
+    const user = await open();
+    await screen.findByRole("heading", { name: "Contact attributes → profile fields" });
+    const field = await screen.findByRole("combobox", { name: "Profile field, row 1" });
+    expect(within(field).queryByRole("option", { name: /age/ })).not.toBeInTheDocument();
+    expect(within(field).queryByRole("option", { name: /cusCrmContactId/ })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Add attribute" }));
+    // An incomplete row is pointed at before anything is sent.
+    await user.click(screen.getByRole("button", { name: "Save mapping" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Row 2: choose both");
+    expect(called(calls, "campaign_link_map")).toHaveLength(0);
+
+    await user.selectOptions(screen.getByRole("combobox", { name: "Contact attribute, row 2" }), "jobtitle");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Profile field, row 2" }), "cusJobTitle");
+    await user.click(screen.getByRole("button", { name: "Save mapping" }));
+    await waitFor(() => expect(called(calls, "campaign_link_map")).toHaveLength(1));
+    expect(called(calls, "campaign_link_map")[0]?.args).toEqual({
+      pairs: [
+        { attribute: "emailaddress1", field: "email" },
+        { attribute: "jobtitle", field: "cusJobTitle" },
+      ],
+      optout: null,
+    });
+    expect(await screen.findByText("Mapping saved.")).toBeInTheDocument();
+  });
+
+  test("a mapping the backend refuses shows its reason and keeps the rows", async () => {
+    const refusal: AppError = {
+      code: "invalid_input",
+      message:
+        "The contact attribute “donotemail” (Boolean) cannot be written to the profile field “firstName” (string): their types differ.",
+      details: null,
+    };
+    mockBackend({
+      connections_list: both,
+      campaign_link_get: () => campaignLink("both", [{ attribute: "donotemail", field: "firstName" }]),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_link_map: failWith(refusal),
+    });
+    const user = await open();
+    await screen.findByRole("combobox", { name: "Contact attribute, row 1" });
+    await user.click(screen.getByRole("button", { name: "Save mapping" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("types differ");
+    expect(screen.getByRole("combobox", { name: "Contact attribute, row 1" })).toHaveValue("donotemail");
+    await user.click(screen.getByRole("button", { name: "Remove row 1" }));
+    expect(screen.queryByRole("combobox", { name: "Contact attribute, row 1" })).not.toBeInTheDocument();
+  });
+});
