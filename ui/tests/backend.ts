@@ -83,6 +83,7 @@ export const setupOverview: SetupOverview = {
       state: "done",
       detail: null,
       updated_at: "2026-11-20T09:15:00Z",
+      updated_by: { name: "Ana Admin", email: "ana@acme.example" },
     },
     {
       number: 2,
@@ -91,6 +92,7 @@ export const setupOverview: SetupOverview = {
       state: "done",
       detail: null,
       updated_at: null,
+      updated_by: null,
     },
     {
       number: 3,
@@ -99,9 +101,26 @@ export const setupOverview: SetupOverview = {
       state: "needs_attention",
       detail: "Marketo rejected the client secret (error 601).",
       updated_at: null,
+      updated_by: null,
     },
-    { number: 4, key: "start_sync", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
-    { number: 5, key: "invite_users", persona: "marketo_admin", state: "not_started", detail: null, updated_at: null },
+    {
+      number: 4,
+      key: "start_sync",
+      persona: "marketo_admin",
+      state: "not_started",
+      detail: null,
+      updated_at: null,
+      updated_by: null,
+    },
+    {
+      number: 5,
+      key: "invite_users",
+      persona: "marketo_admin",
+      state: "not_started",
+      detail: null,
+      updated_at: null,
+      updated_by: null,
+    },
     {
       number: 6,
       key: "crm_package",
@@ -109,6 +128,7 @@ export const setupOverview: SetupOverview = {
       state: "not_started",
       detail: null,
       updated_at: null,
+      updated_by: null,
     },
     {
       number: 7,
@@ -117,6 +137,7 @@ export const setupOverview: SetupOverview = {
       state: "not_started",
       detail: null,
       updated_at: null,
+      updated_by: null,
     },
   ],
 };
@@ -395,7 +416,13 @@ export const checklists: Partial<Record<SetupStepKey, ChecklistItem[]>> = {
 export function withStepDone(overview: SetupOverview, step: SetupStepKey): SetupOverview {
   const steps = overview.steps.map((s) =>
     s.key === step
-      ? { ...s, state: "done" as const, detail: "Confirmed by ana@acme.example", updated_at: "2026-11-23T12:00:00Z" }
+      ? {
+          ...s,
+          state: "done" as const,
+          detail: "Confirmed by ana@acme.example",
+          updated_at: "2026-11-23T12:00:00Z",
+          updated_by: { name: "Ana Admin", email: "ana@acme.example" },
+        }
       : s,
   );
   return { ...overview, steps, done: steps.filter((s) => s.state === "done").length };

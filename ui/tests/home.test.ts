@@ -33,6 +33,19 @@ describe("Home / Setup", () => {
     });
   });
 
+  test("each step says who last changed it and when", async () => {
+    mockBackend();
+    render(App);
+    const first = await screen.findByRole("listitem", { name: "Step 1: Set up the workspace Done" });
+    expect(first).toHaveTextContent("By Ana Admin,");
+    expect(within(first).getByText((_, el) => el?.tagName === "TIME")).toHaveAttribute(
+      "datetime",
+      "2026-11-20T09:15:00Z",
+    );
+    const third = screen.getByRole("listitem", { name: "Step 3: Connect Marketo Needs attention" });
+    expect(third).not.toHaveTextContent("By ");
+  });
+
   test("r1_progress_bar_reports_done_of_total", async () => {
     mockBackend();
     render(App);

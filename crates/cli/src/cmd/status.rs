@@ -59,6 +59,9 @@ pub fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
         if let Some(detail) = &step.detail {
             out.line(format!("        {detail}"));
         }
+        if let (Some(by), Some(at)) = (&step.updated_by, &step.updated_at) {
+            out.line(format!("        by {} at {at}", by.name.as_deref().unwrap_or(&by.email)));
+        }
     }
     Ok(Exit::Success)
 }

@@ -140,6 +140,15 @@ pub struct SetupStep {
     pub state: StepState,
     pub detail: Option<Text>,
     pub updated_at: Option<String>,
+    /// The admin who was acting when the step last changed (none for a change no admin made).
+    pub updated_by: Option<StepActor>,
+}
+
+/// Who changed a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StepActor {
+    pub name: Option<String>,
+    pub email: String,
 }
 
 /// The whole wizard.
@@ -156,18 +165,23 @@ pub fn overview(store: &Store) -> Result<SetupOverview> {
 }
 
 fn read_overview(conn: &Connection) -> Result<SetupOverview> {
-    let mut stmt = conn.prepare("SELECT step, state, detail, updated_at FROM setup_steps ORDER BY step")?;
+    let mut stmt = conn.prepare(
+        "SELECT s.step, s.state, s.detail, s.updated_at, m.name, m.email
+           FROM setup_steps s LEFT JOIN members m ON m.id = s.updated_by ORDER BY s.step",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, Option<String>>(2)?,
             r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
         ))
     })?;
     let mut steps = Vec::with_capacity(7);
     for row in rows {
-        let (number, state, detail, updated_at) = row?;
+        let (number, state, detail, updated_at, name, email) = row?;
         let key = SetupStepKey::from_number(number)?;
         steps.push(SetupStep {
             number: key.number(),
@@ -176,6 +190,7 @@ fn read_overview(conn: &Connection) -> Result<SetupOverview> {
             state: StepState::parse(&state)?,
             detail: detail.as_deref().map(Text::from_stored),
             updated_at,
+            updated_by: email.map(|email| StepActor { name, email }),
         });
     }
     if steps.len() != SetupStepKey::ALL.len() {
@@ -185,12 +200,14 @@ fn read_overview(conn: &Connection) -> Result<SetupOverview> {
     Ok(SetupOverview { total: steps.len() as u8, steps, done })
 }
 
-/// Records a step's new state (inside the caller's transaction, next to the work that earned it).
+/// Records a step's new state (inside the caller's transaction, next to the work that earned it),
+/// with the admin acting now as the one who changed it.
 pub fn set_step(conn: &Connection, key: SetupStepKey, state: StepState, detail: Option<impl Into<Text>>) -> Result<()> {
     let detail = detail.map(|d| d.into().to_stored());
+    let by = crate::members::admin::acting_admin_in(conn)?.map(|admin| admin.id);
     let changed = conn.execute(
-        "UPDATE setup_steps SET state = ?2, detail = ?3, updated_at = ?4 WHERE step = ?1",
-        params![key.number(), state.as_str(), detail, now()],
+        "UPDATE setup_steps SET state = ?2, detail = ?3, updated_at = ?4, updated_by = ?5 WHERE step = ?1",
+        params![key.number(), state.as_str(), detail, now(), by],
     )?;
     if changed != 1 {
         return Err(Error::internal(msg!("setup-step-missing", step = key.number())));
@@ -247,6 +264,26 @@ mod tests {
             (SetupStepKey::ConnectMarketo, StepState::NeedsAttention, Some("Token expired"))
         );
         assert!(step.updated_at.is_some());
+        assert_eq!(step.updated_by, None, "no admin was acting");
         assert_eq!(reopened.read(|c| step_state(c, SetupStepKey::ConnectMarketo)).unwrap(), StepState::NeedsAttention);
+    }
+
+    #[test]
+    fn r1_each_step_names_the_admin_who_changed_it_and_when() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::Workspace::open(Paths::in_dir(dir.path())).unwrap();
+        let vault = crate::vault::Vault::open(ws.store(), &crate::vault::MemoryKeychain::default()).unwrap();
+        crate::members::admin::activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+        let o = overview(ws.store()).unwrap();
+        let first = &o.steps[0];
+        assert_eq!(first.state, StepState::Done);
+        assert_eq!(first.updated_by, Some(StepActor { name: Some("Ada".into()), email: "ada@example.com".into() }));
+        assert!(first.updated_at.is_some());
+        assert!(o.steps[1..].iter().all(|s| s.updated_by.is_none()), "untouched steps name nobody");
+        crate::members::admin::add_active_admin(&ws, "Ben", "ben@example.com").unwrap();
+        crate::members::admin::switch_acting_admin(&ws, "ben@example.com").unwrap();
+        ws.store().write(|tx| set_step(tx, SetupStepKey::ConnectMarketo, StepState::Done, None::<&str>)).unwrap();
+        let step = &overview(ws.store()).unwrap().steps[2];
+        assert_eq!(step.updated_by.as_ref().map(|a| a.email.as_str()), Some("ben@example.com"));
     }
 }

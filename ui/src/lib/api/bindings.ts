@@ -657,7 +657,11 @@ export type SegmentField = { key: string, label: string, kind: FieldKind,
 custom: boolean, };
 export type SegmentPreview = { count: number, sample: Array<SamplePerson>, };
 export type SetupOverview = { steps: Array<SetupStep>, done: number, total: number, };
-export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, };
+export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, state: StepState, detail: string | null, updated_at: string | null, 
+/**
+ * The admin who was acting when the step last changed (none for a change no admin made).
+ */
+updated_by: StepActor | null, };
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type Severity = "error" | "warning";
 export type SkippedPerson = { email: string, reason: string, };
@@ -674,6 +678,7 @@ from_address: string,
  * The sender name shown to recipients (defaults to "Liaison").
  */
 from_name: string | null, };
+export type StepActor = { name: string | null, email: string, };
 export type StepState = "not_started" | "done" | "needs_attention";
 export type SuggestionReason = "exact_alias" | "ambiguous_alias" | "partial_alias" | "fuzzy" | "email_values";
 export type SyncCounts = { fetched: number, created: number, updated: number, unchanged: number, conflicts: number, duplicates: number, deleted: number, tasks_logged: number, errors: number, marketo_calls: number, salesforce_calls: number, dynamics_calls: number, };

@@ -30,6 +30,7 @@ export const en = {
     stepsLabel: "Setup steps",
     stepNumber: "Step {{number}}",
     updated: "Updated",
+    updatedBy: "By {{who}},",
     open: "Open {{page}}",
     activate: "Activate in {{page}}",
     sandboxHeading: "Try Liaison with the built-in sandbox",

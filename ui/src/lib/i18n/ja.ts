@@ -33,6 +33,7 @@ export const ja: Messages = {
     stepsLabel: "セットアップのステップ",
     stepNumber: "ステップ {{number}}",
     updated: "更新日時",
+    updatedBy: "{{who}}、",
     open: "{{page}}を開く",
     activate: "{{page}}で有効化する",
     sandboxHeading: "内蔵サンドボックスで Liaison を試す",
