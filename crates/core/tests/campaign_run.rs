@@ -147,22 +147,30 @@ async fn edit(w: &World, body: Value) {
 /// How many contacts a first run must create: those with no profile linked to them by contact
 /// ID and none unlinked with their email.
 fn expected_creates(contacts: &BTreeMap<String, Value>, profiles: &[Value]) -> u64 {
+    expected_matches(contacts, profiles).0
+}
+
+/// (contacts to create, contacts matched to an unlinked profile by email).
+fn expected_matches(contacts: &BTreeMap<String, Value>, profiles: &[Value]) -> (u64, u64) {
     let mut unlinked_by_email: BTreeMap<String, usize> = BTreeMap::new();
     for p in profiles.iter().filter(|p| p[KEY_FIELD].as_str().unwrap_or_default().is_empty()) {
         *unlinked_by_email.entry(p["email"].as_str().unwrap_or_default().trim().to_lowercase()).or_default() += 1;
     }
-    let mut created = 0;
+    let (mut created, mut by_email) = (0, 0);
     for (id, c) in contacts {
         if !linked(profiles, id).is_empty() {
             continue;
         }
         let email = c["emailaddress1"].as_str().unwrap_or_default().trim().to_lowercase();
         match unlinked_by_email.get_mut(&email) {
-            Some(n) if *n > 0 && email.contains('@') => *n -= 1,
+            Some(n) if *n > 0 && email.contains('@') => {
+                *n -= 1;
+                by_email += 1;
+            }
             _ => created += 1,
         }
     }
-    created
+    (created, by_email)
 }
 
 fn check_every_contact_has_one_profile_with_its_values(contacts: &BTreeMap<String, Value>, profiles: &[Value]) {
@@ -182,14 +190,33 @@ fn check_every_contact_has_one_profile_with_its_values(contacts: &BTreeMap<Strin
 async fn r17_a_first_run_creates_a_profile_per_contact_with_the_contact_id_and_a_second_run_writes_nothing() {
     let w = world(40).await;
     let org = contacts(&w).await;
+    // A profile someone made in Campaign with a contact's email, before any link existed.
+    let existing = profiles(&w).await;
+    let (lone, contact) = org
+        .iter()
+        .find(|(id, c)| {
+            linked(&existing, id).is_empty() && c["emailaddress1"].as_str().is_some_and(|e| e.contains('@'))
+        })
+        .unwrap();
+    let client = CampaignClient::load(&w.ws, &w.vault, &w.campaign).unwrap();
+    let made = client
+        .post(
+            "profileAndServicesExt/profile",
+            &json!({"email": contact["emailaddress1"], "firstName": "Typed by hand"}),
+        )
+        .await
+        .unwrap();
     let before = profiles(&w).await;
-    let expected = expected_creates(&org, &before);
+    let (expected, by_email) = expected_matches(&org, &before);
     assert!(expected > 0 && expected < org.len() as u64, "some contacts have profiles already: {expected}");
+    assert!(by_email > 0, "some profiles are found by email only");
     let count0 = profile_count(&w).await;
 
     let first = run(&w).await;
     assert!(first.full && !first.resumed);
     assert_eq!(first.counts.profiles_created, expected, "{:?}", first.counts);
+    // A profile found by email gets the contact ID written to it.
+    assert!(first.counts.profiles_updated >= by_email, "{:?}", first.counts);
     assert_eq!(first.counts.errors, 0);
     assert_eq!(
         first.counts.profiles_created + first.counts.profiles_updated + first.counts.unchanged,
@@ -200,7 +227,9 @@ async fn r17_a_first_run_creates_a_profile_per_contact_with_the_contact_id_and_a
     assert_eq!(first.counts.overwritten, 0, "nothing was written by Liaison before");
     assert!(first.counts.calls > 0);
     assert_eq!(profile_count(&w).await, count0 + expected);
-    check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
+    let after = profiles(&w).await;
+    check_every_contact_has_one_profile_with_its_values(&org, &after);
+    assert_eq!(linked(&after, lone)[0]["PKey"], made["PKey"], "the profile found by email is the contact's");
 
     let writes = campaign_writes(&w).await;
     let second = run(&w).await;
@@ -413,5 +442,57 @@ async fn r17_a_contact_removed_in_dynamics_keeps_its_profile_and_is_counted() {
     assert_eq!(report.counts.removed_in_dynamics, 1, "{:?}", report.counts);
     assert_eq!(profile_count(&w).await, count, "the profile stays");
     assert_eq!(linked(&profiles(&w).await, &gone).len(), 1);
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_s_rate_limit_is_waited_out_and_no_profile_is_created_twice() {
+    let w = world(40).await;
+    let org = contacts(&w).await;
+    let expected = expected_creates(&org, &profiles(&w).await);
+    let count0 = profile_count(&w).await;
+    w.sb.update_settings(|s| {
+        s.campaign_rate_limit = 8;
+        s.campaign_rate_window_secs = 1;
+    });
+    let report = run(&w).await;
+    let refused = stats(&w).await["violations"]["campaign"]["429"].as_u64().unwrap_or(0);
+    assert!(refused > 0, "the limit was reached");
+    assert_eq!((report.counts.profiles_created, report.counts.errors), (expected, 0), "{:?}", report.counts);
+    assert_eq!(profile_count(&w).await, count0 + expected);
+    w.sb.update_settings(|s| s.campaign_rate_limit = 0);
+    check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_a_twenty_percent_fault_rate_campaign_ends_with_one_profile_per_contact() {
+    let w = world(80).await;
+    let org = contacts(&w).await;
+    let expected = expected_creates(&org, &profiles(&w).await);
+    let count0 = profile_count(&w).await;
+    // Server errors and broken bodies leave a create's outcome unknown: settled by lookup.
+    let r = reqwest::Client::new()
+        .post(format!("{}/faults", w.sb.endpoints().control_url))
+        .json(&json!({"rate": 0.2, "kinds": ["server_error", "rate_limit", "expired_token", "malformed"], "systems": ["campaign"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let report = run(&w).await;
+    let faults: u64 = stats(&w).await["faults"]["campaign"]
+        .as_object()
+        .map(|m| m.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
+    assert!(faults >= 5, "faults were injected: {faults}");
+    reqwest::Client::new()
+        .post(format!("{}/faults", w.sb.endpoints().control_url))
+        .json(&json!({"rate": 0.0, "clear": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.counts.errors, 0, "{:?}", report.counts);
+    assert_eq!(profile_count(&w).await, count0 + expected, "no profile created twice");
+    check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
     w.sb.shutdown().await;
 }

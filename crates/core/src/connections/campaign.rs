@@ -172,7 +172,20 @@ impl CampaignClient {
     /// unknown (a server error, a timeout) comes back as an error marked uncertain
     /// ([`crate::http::is_uncertain`]), for the caller to settle by looking the record up.
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
-        self.send(reqwest::Method::POST, &self.url(path), Some(body), false).await
+        let url = self.url(path);
+        let mut refusals = 0u32;
+        loop {
+            match self.send(reqwest::Method::POST, &url, Some(body), false).await {
+                // A 429 means the request was not taken: waiting and sending again is safe.
+                Err(err) if refusals < RATE_LIMITED_RESENDS => {
+                    let Some(wait) = rate_limited(&err) else { return Err(err) };
+                    refusals += 1;
+                    let backoff = Duration::from_millis(250 * 2u64.pow(refusals.min(7)));
+                    tokio::time::sleep(wait.max(backoff).min(Duration::from_secs(300))).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// PATCHes a record (`profileAndServicesExt/profile/<PKey>`): writing the same values twice
@@ -207,6 +220,22 @@ impl CampaignClient {
             let status = response.status();
             if status.as_u16() == 401 {
                 return Outcome::Refresh;
+            }
+            if status.as_u16() == 429 && !repeatable {
+                let after = retry_after(&response).unwrap_or_default();
+                return Outcome::Fail(
+                    Error::new(
+                        ErrorCode::Unavailable,
+                        msg!(
+                            "campaign-answered",
+                            status = status.to_string(),
+                            message = Text::verbatim("Too many requests")
+                        ),
+                    )
+                    .with_details(
+                        serde_json::json!({ "rate_limited": true, "retry_after_ms": after.as_millis() as u64 }),
+                    ),
+                );
             }
             if status.as_u16() == 429 || status.is_server_error() {
                 return Outcome::Retry {
@@ -257,6 +286,15 @@ impl CampaignClient {
             self.http.execute_once(what, build, judge, refresh).await
         }
     }
+}
+
+/// How often a create refused with 429 (not taken) is sent again before the run gives up.
+const RATE_LIMITED_RESENDS: u32 = 10;
+
+/// The wait Campaign asked for when it refused a request with 429, if it did.
+fn rate_limited(err: &Error) -> Option<Duration> {
+    let details = err.details.as_ref()?;
+    (details["rate_limited"] == true).then(|| Duration::from_millis(details["retry_after_ms"].as_u64().unwrap_or(0)))
 }
 
 /// Connects Adobe Campaign: proves the credentials by reading one profile, then stores the
