@@ -496,3 +496,46 @@ async fn at_a_twenty_percent_fault_rate_campaign_ends_with_one_profile_per_conta
     check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_campaign_refuses_is_recorded_for_its_contact_and_the_run_goes_on() {
+    let w = world(30).await;
+    run(&w).await;
+    let org = contacts(&w).await;
+    let mut ids = org.keys();
+    let (bad, good) = (ids.next().unwrap().clone(), ids.next().unwrap().clone());
+    // Campaign refuses an email address without "@"; Dynamics kept it.
+    edit(&w, json!({"system": "dynamics", "id": bad, "fields": {"emailaddress1": "not-an-address"}})).await;
+    edit(&w, json!({"system": "dynamics", "id": good, "fields": {"firstname": "Still Written"}})).await;
+    let report =
+        campaign::run(&w.ws, &w.vault, options(), &Control::default(), &|_: &CampaignProgress| {}).await.unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!((report.counts.errors, report.counts.profiles_updated), (1, 1), "{:?}", report.counts);
+    let errors = campaign::record_errors(w.ws.store(), &report.run_id, 10).unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].contact_id, bad);
+    assert!(errors[0].message.as_str().contains("not-an-address"), "{:?}", errors[0].message);
+    let now = profiles(&w).await;
+    assert_eq!(linked(&now, &good)[0]["firstName"].as_str(), Some("Still Written"));
+    assert_eq!(linked(&now, &bad)[0]["email"].as_str(), org[&bad]["emailaddress1"].as_str(), "left as it was");
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_created_in_dynamics_after_the_first_run_gets_one_profile() {
+    let w = world(30).await;
+    run(&w).await;
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.dynamics).unwrap();
+    let body = json!({"firstname": "Nova", "lastname": "Lee", "emailaddress1": "nova.lee@example.net", "donotbulkemail": true});
+    client.post("contacts", &body, &[]).await.unwrap();
+    let count = profile_count(&w).await;
+    let report = run(&w).await;
+    assert_eq!((report.counts.profiles_created, report.counts.profiles_updated), (1, 0), "{:?}", report.counts);
+    assert_eq!(profile_count(&w).await, count + 1);
+    let now = profiles(&w).await;
+    let p = now.iter().find(|p| p["email"] == "nova.lee@example.net").unwrap();
+    assert!(!p[KEY_FIELD].as_str().unwrap().is_empty());
+    assert_eq!((p["firstName"].as_str(), p["blackListEmail"].as_bool()), (Some("Nova"), Some(true)));
+    assert_eq!(run(&w).await.counts.profiles_created, 0);
+    w.sb.shutdown().await;
+}
