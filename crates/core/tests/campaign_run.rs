@@ -539,3 +539,48 @@ async fn a_contact_created_in_dynamics_after_the_first_run_gets_one_profile() {
     assert_eq!(run(&w).await.counts.profiles_created, 0);
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_dropped_mid_way_is_not_run_twice_while_live_and_is_continued_once_it_is_stale() {
+    let w = world(40).await;
+    let org = contacts(&w).await;
+    let expected = expected_creates(&org, &profiles(&w).await);
+    let count0 = profile_count(&w).await;
+    // Slow Campaign down so the kill lands in the middle of the contacts.
+    w.sb.update_settings(|s| s.latency_ms = 20);
+    let written = std::sync::atomic::AtomicBool::new(false);
+    let progress = |p: &CampaignProgress| {
+        if p.counts.profiles_created + p.counts.profiles_updated + p.counts.unchanged > 0 {
+            written.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    let control = Control::default();
+    let killed = {
+        let run = campaign::run(&w.ws, &w.vault, options(), &control, &progress);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                _ = &mut run => break false,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(5)) => {
+                    if written.load(std::sync::atomic::Ordering::SeqCst) { break true; }
+                }
+            }
+        }
+    };
+    assert!(killed, "the run was dropped before its end");
+    w.sb.update_settings(|s| s.latency_ms = 0);
+    // Its heartbeat is fresh and its process alive: a second run is refused.
+    let refused = campaign::run(&w.ws, &w.vault, options(), &Control::default(), &|_: &CampaignProgress| {}).await;
+    assert_eq!(refused.unwrap_err().code, liaison_core::ErrorCode::Conflict);
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE campaign_runs SET heartbeat_at = '2000-01-01T00:00:00Z'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let resumed = run(&w).await;
+    assert!(resumed.resumed && resumed.full, "{resumed:?}");
+    assert_eq!(profile_count(&w).await, count0 + expected, "no profile created twice");
+    check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
+    w.sb.shutdown().await;
+}
