@@ -584,3 +584,50 @@ async fn a_run_dropped_mid_way_is_not_run_twice_while_live_and_is_continued_once
     check_every_contact_has_one_profile_with_its_values(&org, &profiles(&w).await);
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_from_an_empty_campaign_an_edit_there_after_the_first_run_is_still_put_back() {
+    let w = world(20).await;
+    // Empty Campaign first, with the connection's own token.
+    let tokens: Value =
+        reqwest::get(format!("{}/tokens", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap();
+    let token = tokens["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|t| t["system"] == "campaign" && t["kind"] == "access")
+        .map(|t| t["token"].as_str().unwrap().to_owned())
+        .expect("a Campaign token");
+    let e = w.sb.endpoints().campaign.clone();
+    for p in profiles(&w).await {
+        let url = format!(
+            "{}/{}/campaign/profileAndServicesExt/profile/{}",
+            e.base_url,
+            e.org_id,
+            p["PKey"].as_str().unwrap()
+        );
+        let r = reqwest::Client::new()
+            .delete(url)
+            .bearer_auth(&token)
+            .header("X-Api-Key", &e.client_id)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    assert_eq!(profile_count(&w).await, 0);
+    let org = contacts(&w).await;
+    let first = run(&w).await;
+    assert_eq!(first.counts.profiles_created, org.len() as u64);
+    let id = org.keys().next().unwrap();
+    let pkey = linked(&profiles(&w).await, id)[0]["PKey"].as_str().unwrap().to_owned();
+    edit(&w, json!({"system": "campaign", "id": pkey, "fields": {"cusJobTitle": "Edited in Campaign"}})).await;
+    let report = run(&w).await;
+    assert_eq!((report.counts.overwritten, report.counts.profiles_updated), (1, 1), "{:?}", report.counts);
+    assert_eq!(
+        linked(&profiles(&w).await, id)[0]["cusJobTitle"].as_str().unwrap_or_default(),
+        org[id]["jobtitle"].as_str().unwrap_or_default()
+    );
+    w.sb.shutdown().await;
+}

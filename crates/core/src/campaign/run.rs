@@ -612,7 +612,9 @@ impl Ctx<'_> {
         self.settle_creates().await?;
         if self.cp.edits_to.is_none() {
             // Campaign's newest change as the run starts: the next run looks for edits from here.
-            self.cp.edits_to = Some(self.newest_change().await?.unwrap_or_default());
+            // With no profile yet, every profile is newer than this: the next run looks at all.
+            let newest = self.newest_change().await?.unwrap_or_else(|| "1970-01-01 00:00:00.000Z".to_owned());
+            self.cp.edits_to = Some(newest);
             self.checkpoint()?;
         }
         while self.cp.phase != CampaignPhase::Done {
@@ -1062,9 +1064,10 @@ impl Ctx<'_> {
         };
         let tx = self.conn.unchecked_transaction()?;
         if state == RunState::Succeeded {
-            let mut cursors = vec![(edits_cursor(&self.link), self.cp.edits_to.clone().filter(|c| !c.is_empty()))];
-            cursors.push((delta_cursor(&self.link), self.cp.delta.clone()));
-            for (name, value) in cursors {
+            for (name, value) in [
+                (edits_cursor(&self.link), self.cp.edits_to.clone()),
+                (delta_cursor(&self.link), self.cp.delta.clone()),
+            ] {
                 let Some(value) = value else { continue };
                 tx.execute(
                     "INSERT INTO sync_cursors (name, value, updated_at) VALUES (?1, ?2, ?3)
