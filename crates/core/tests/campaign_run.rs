@@ -631,3 +631,45 @@ async fn starting_from_an_empty_campaign_an_edit_there_after_the_first_run_is_st
     );
     w.sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_run_again_or_an_expired_delta_token_reads_every_contact_and_writes_nothing_unchanged() {
+    let w = world(30).await;
+    run(&w).await;
+    let org = contacts(&w).await;
+    let writes = campaign_writes(&w).await;
+    let full = CampaignRunOptions { full: true, ..options() };
+    let again = campaign::run(&w.ws, &w.vault, full, &Control::default(), &|_: &CampaignProgress| {}).await.unwrap();
+    assert!(again.full);
+    assert_eq!((again.counts.unchanged, again.counts.profiles_created), (org.len() as u64, 0), "{:?}", again.counts);
+    // Dataverse keeps changes for 30 days: past that the delta token is refused and every
+    // contact is read again.
+    w.sb.update_settings(|s| s.dynamics_change_tracking_days = 1);
+    let r = reqwest::Client::new()
+        .post(format!("{}/clock", w.sb.endpoints().control_url))
+        .json(&json!({"advance_secs": 2 * 86_400}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let expired = run(&w).await;
+    assert!(expired.full, "{expired:?}");
+    assert_eq!(expired.counts.unchanged, org.len() as u64, "{:?}", expired.counts);
+    assert_eq!(campaign_writes(&w).await, writes, "nothing written that had not changed");
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_change_tracking_on_contacts_the_run_says_how_to_turn_it_on() {
+    let w = world(10).await;
+    w.sb.update_settings(|s| s.dynamics_contacts_change_tracking = false);
+    let err =
+        campaign::run(&w.ws, &w.vault, options(), &Control::default(), &|_: &CampaignProgress| {}).await.unwrap_err();
+    assert_eq!(err.code, liaison_core::ErrorCode::Conflict);
+    assert!(err.message.render(liaison_core::Lang::En).contains("Track changes"), "{:?}", err.message);
+    assert!(err.message.render(liaison_core::Lang::Ja).contains("変更の追跡"));
+    let history = campaign::history(w.ws.store(), 5).unwrap();
+    assert_eq!(history[0].state, RunState::Failed);
+    assert!(history[0].error.as_ref().is_some_and(|e| e.as_str().contains("Track changes")));
+    w.sb.shutdown().await;
+}
