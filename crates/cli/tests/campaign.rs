@@ -64,3 +64,48 @@ fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
     assert!(text.contains("donotbulkemail ← blackListEmail") && text.contains("jobtitle → cusJobTitle"), "{text}");
     rt.block_on(sandbox.shutdown());
 }
+
+#[test]
+fn r17_campaign_run_writes_contacts_to_profiles_once_and_the_history_shows_each_run() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = liaison_sandbox::SandboxConfig { people: 20, auto_approve: true, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let e = sandbox.endpoints().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    // Before it is set up, a run says how.
+    let refused = run(d, &["campaign", "run"], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(said(&refused).contains("liaison campaign setup"), "{refused:?}");
+    let dynamics = connect(d, &dynamics_args(&e), "");
+    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
+    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
+    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    let stats = |url: &str| -> serde_json::Value {
+        rt.block_on(async { reqwest::get(format!("{url}/stats")).await.unwrap().json().await.unwrap() })
+    };
+    let profiles0 = stats(&e.control_url)["dataset"]["campaign_profiles"].as_u64().unwrap();
+
+    let first = json(&run(d, &["--json", "campaign", "run"], ""));
+    assert_eq!((first["state"].as_str(), first["full"].as_bool()), (Some("succeeded"), Some(true)), "{first}");
+    let created = first["counts"]["profiles_created"].as_u64().unwrap();
+    assert!(created > 0, "{first}");
+    for key in ["profiles_updated", "unchanged", "overwritten", "removed_in_dynamics", "errors", "calls"] {
+        assert!(first["counts"][key].is_u64(), "{key} in {first}");
+    }
+    assert_eq!(stats(&e.control_url)["dataset"]["campaign_profiles"].as_u64().unwrap(), profiles0 + created);
+
+    let text = said(&run(d, &["campaign", "run"], ""));
+    assert!(text.contains("Campaign run succeeded (incremental): 0 profiles created, 0 updated"), "{text}");
+    assert_eq!(stats(&e.control_url)["dataset"]["campaign_profiles"].as_u64().unwrap(), profiles0 + created);
+
+    let history = json(&run(d, &["--json", "campaign", "history"], ""));
+    let runs = history.as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{history}");
+    assert_eq!(runs[1]["id"], first["run_id"]);
+    assert_eq!(runs[1]["counts"]["profiles_created"].as_u64(), Some(created));
+    let text = said(&liaison(d).args(["campaign", "history"]).output().unwrap());
+    assert!(text.contains(&format!("succeeded (full): created {created}")), "{text}");
+    rt.block_on(sandbox.shutdown());
+}

@@ -676,3 +676,17 @@ campaign-cli-optout-to-campaign = Opt-outs: Dynamics 365 → Campaign.
 campaign-cli-optout-to-dynamics = Opt-outs: Campaign → Dynamics 365.
 campaign-cli-optout-both = Opt-outs: both ways (the most recent change wins; conflicts are recorded).
 campaign-cli-mapping = Contact attribute → profile field:
+
+## Campaign runs: contacts to profiles (R17)
+campaign-foreign-link = Adobe Campaign handed out a link outside its own API ({ $url }); Liaison does not follow it with the connection's token.
+campaign-run-attribute-gone = The mapped contact attribute “{ $attribute }” no longer exists in Dynamics 365. Change the mapping (liaison campaign map contact) and run again.
+campaign-run-field-gone = The mapped profile field “{ $field }” no longer exists in Adobe Campaign or became read-only. Change the mapping (liaison campaign map contact) and run again.
+campaign-run-value-unfit = The contact's “{ $attribute }” value { $value } does not fit the profile field “{ $field }”; this contact was skipped. Correct the value in Dynamics 365 or change the mapping.
+campaign-run-already-running = A Campaign run is already going (in this app or another Liaison process). Wait for it to finish or cancel it.
+campaign-run-tracking-off = Change tracking is off for contacts in this Dynamics 365 org, and the Campaign integration reads changes through it. Turn on “Track changes” for the Contact table (Power Apps → Tables → Contact → Properties) and run again.
+campaign-run-created-without-pkey = Adobe Campaign created a profile but answered without its PKey. The next run finds the profile by its contact ID; nothing is created twice.
+campaign-cli-run-summary = Campaign run { $state } ({ $full }): { $created } profiles created, { $updated } updated, { $unchanged } unchanged, { $overwritten } Campaign edits overwritten, { $removed } contacts removed in Dynamics 365 (profiles kept), { $errors } errors; { $calls } calls in { $seconds } s.
+campaign-cli-history-line = { $started }  { $state } ({ $full }): created { $created }, updated { $updated }, unchanged { $unchanged }, overwritten { $overwritten }, removed in Dynamics { $removed }, errors { $errors }
+campaign-cli-no-runs = No Campaign run yet: liaison campaign run.
+campaign-cli-kind-full = full
+campaign-cli-kind-incremental = incremental

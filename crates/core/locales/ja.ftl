@@ -677,3 +677,17 @@ campaign-cli-optout-to-campaign = オプトアウト: Dynamics 365 → Campaign�
 campaign-cli-optout-to-dynamics = オプトアウト: Campaign → Dynamics 365。
 campaign-cli-optout-both = オプトアウト: 双方向 (最新の変更が優先され、競合は記録されます)。
 campaign-cli-mapping = 取引先担当者の属性 → プロファイル項目:
+
+## Campaign の実行: 取引先担当者からプロファイルへ (R17)
+campaign-foreign-link = Adobe Campaign が自身の API 以外へのリンク ({ $url }) を返しました。Liaison は接続のトークンを付けてそのリンクをたどりません。
+campaign-run-attribute-gone = マッピングされた取引先担当者の属性「{ $attribute }」は Dynamics 365 にもうありません。マッピングを変更して (liaison campaign map contact) もう一度実行してください。
+campaign-run-field-gone = マッピングされたプロファイル項目「{ $field }」は Adobe Campaign にもうないか、読み取り専用になりました。マッピングを変更して (liaison campaign map contact) もう一度実行してください。
+campaign-run-value-unfit = 取引先担当者の「{ $attribute }」の値 { $value } はプロファイル項目「{ $field }」に合わないため、この取引先担当者はスキップしました。Dynamics 365 で値を直すか、マッピングを変更してください。
+campaign-run-already-running = Campaign の実行がすでに進行中です (このアプリか別の Liaison のプロセス)。終わるのを待つか、キャンセルしてください。
+campaign-run-tracking-off = この Dynamics 365 組織では取引先担当者の変更の追跡がオフになっていますが、Campaign 連携は変更の追跡で変更を読み取ります。取引先担当者テーブルの「変更の追跡」をオンにして (Power Apps → テーブル → 取引先担当者 → プロパティ) もう一度実行してください。
+campaign-run-created-without-pkey = Adobe Campaign はプロファイルを作成しましたが、PKey を返しませんでした。次の実行で取引先担当者 ID からプロファイルを見つけます。二重に作成されることはありません。
+campaign-cli-run-summary = Campaign の実行は{ $state } ({ $full }): プロファイル作成 { $created } 件、更新 { $updated } 件、変更なし { $unchanged } 件、Campaign での編集の上書き { $overwritten } 件、Dynamics 365 で削除された取引先担当者 { $removed } 件 (プロファイルは保持)、エラー { $errors } 件。呼び出し { $calls } 回、{ $seconds } 秒。
+campaign-cli-history-line = { $started }  { $state } ({ $full }): 作成 { $created }、更新 { $updated }、変更なし { $unchanged }、上書き { $overwritten }、Dynamics で削除 { $removed }、エラー { $errors }
+campaign-cli-no-runs = Campaign の実行はまだありません: liaison campaign run
+campaign-cli-kind-full = 全件
+campaign-cli-kind-incremental = 差分

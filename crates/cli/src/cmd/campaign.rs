@@ -1,7 +1,12 @@
-//! `liaison campaign setup|map|status`: the Adobe Campaign ↔ Dynamics 365 integration (seed 004).
+//! `liaison campaign setup|map|status|run|history`: the Adobe Campaign ↔ Dynamics 365 integration
+//! (seed 004).
 
 use clap::Subcommand;
-use liaison_core::campaign::{self, CampaignLink, FieldPair, OptOutDirection, opt_out_carriers};
+use liaison_core::campaign::{
+    self, CampaignLink, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection, opt_out_carriers,
+};
+use liaison_core::jobs::Control;
+use liaison_core::runs::RunState;
 use liaison_core::{Error, Workspace, msg};
 
 use super::{runtime, vault};
@@ -27,6 +32,18 @@ pub enum CampaignCommand {
     Map(MapCommand),
     /// The link: its connections, the opt-out direction and the contact mapping.
     Status,
+    /// Write Dynamics 365 contacts to Campaign profiles (Dynamics is the source of truth): all
+    /// of them the first time, then the changes; an interrupted run is continued.
+    Run {
+        /// Read every contact again instead of the changes since the last run.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Past runs, newest first, with their counts.
+    History {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +62,8 @@ pub enum MapCommand {
 
 pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Result<Exit, Error> {
     let link = match command {
+        CampaignCommand::Run { full } => return run(ws, out, full),
+        CampaignCommand::History { limit } => return history(ws, out, limit),
         CampaignCommand::Setup { dynamics, campaign, optout } => {
             let optout = OptOutDirection::parse(&optout)?;
             let vault = vault(ws)?;
@@ -105,4 +124,82 @@ fn show(out: &Output, link: &CampaignLink) {
     for pair in &link.contact_fields {
         out.line(format!("  {} → {}", pair.attribute, pair.field));
     }
+}
+
+fn kind_text(full: bool) -> liaison_core::Text {
+    if full { msg!("campaign-cli-kind-full") } else { msg!("campaign-cli-kind-incremental") }
+}
+
+fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
+    let vault = vault(ws)?;
+    let rt = runtime()?;
+    let control = std::sync::Arc::new(Control::default());
+    let stop = control.clone();
+    let signal = rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    });
+    let options = CampaignRunOptions { full, ..CampaignRunOptions::default() };
+    let report = rt.block_on(campaign::run(ws, &vault, options, &control, &|_: &CampaignProgress| {}));
+    signal.abort();
+    let report = report?;
+    if out.json() {
+        out.json_value(&report);
+    } else {
+        let c = &report.counts;
+        out.line(out.text(&msg!(
+            "campaign-cli-run-summary",
+            state = &report.state.text(),
+            full = &kind_text(report.full),
+            created = c.profiles_created,
+            updated = c.profiles_updated,
+            unchanged = c.unchanged,
+            overwritten = c.overwritten,
+            removed = c.removed_in_dynamics,
+            errors = c.errors,
+            calls = c.calls,
+            seconds = format!("{:.1}", report.seconds)
+        )));
+        if c.errors > 0 {
+            for e in campaign::record_errors(ws.store(), &report.run_id, 20)? {
+                out.line(format!("  {} {}: {}", e.contact_id, e.code, out.text(&e.message)));
+            }
+        }
+    }
+    Ok(match report.state {
+        RunState::Succeeded if report.counts.errors == 0 => Exit::Success,
+        RunState::Succeeded => Exit::Partial,
+        _ => Exit::Error,
+    })
+}
+
+fn history(ws: &Workspace, out: &Output, limit: u32) -> Result<Exit, Error> {
+    let runs = campaign::history(ws.store(), limit)?;
+    if out.json() {
+        out.json_value(&runs);
+        return Ok(Exit::Success);
+    }
+    if runs.is_empty() {
+        out.line(out.text(&msg!("campaign-cli-no-runs")));
+    }
+    for r in runs {
+        let c = &r.counts;
+        out.line(out.text(&msg!(
+            "campaign-cli-history-line",
+            started = r.started_at.as_str(),
+            state = &r.state.text(),
+            full = &kind_text(r.full),
+            created = c.profiles_created,
+            updated = c.profiles_updated,
+            unchanged = c.unchanged,
+            overwritten = c.overwritten,
+            removed = c.removed_in_dynamics,
+            errors = c.errors
+        )));
+        if let Some(error) = &r.error {
+            out.line(format!("  {}", out.text(error)));
+        }
+    }
+    Ok(Exit::Success)
 }

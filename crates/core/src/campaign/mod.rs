@@ -4,12 +4,18 @@
 //!
 //! This module holds the link's setup: the constraints of seed 004 (Dynamics 365 online, Campaign
 //! Standard) checked against the two systems, both systems' field metadata, the default mapping
-//! and the admin's changes to it, each checked for type. The runs build on it.
+//! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
+//! profiles with Dynamics as the source of truth (R17).
 
 mod metadata;
+mod run;
 mod setup;
 
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
+pub use run::{
+    CampaignCounts, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport, CampaignRun,
+    CampaignRunOptions, history, record_errors, run,
+};
 pub use setup::{
     CampaignLink, FieldPair, KEY_FIELD, OptOutCarrier, OptOutDirection, link, map_contact, metadata, opt_out_carriers,
     setup,

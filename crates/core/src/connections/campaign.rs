@@ -143,57 +143,158 @@ impl CampaignClient {
         Self::new(serde_json::from_str(&settings)?, secret)
     }
 
+    /// The URL of a path under `{base_url}/{org_id}/campaign/`.
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}/campaign/{path}", self.settings.base_url, self.settings.org_id)
+    }
+
+    /// Calls sent by this client so far (a run reads the difference).
+    pub fn calls(&self) -> u64 {
+        self.http.budget().calls()
+    }
+
     /// GETs a path under `{base_url}/{org_id}/campaign/`.
     pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
-        let url = format!("{}/{}/campaign/{path}", self.settings.base_url, self.settings.org_id);
-        let token = std::sync::Mutex::new(self.token().await?);
-        self.http
-            .execute(
-                msg!("http-what-calling-campaign"),
-                || {
-                    let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    self.http
-                        .client()
-                        .get(&url)
-                        .bearer_auth(token.expose_secret())
-                        .header("X-Api-Key", &self.settings.client_id)
-                },
-                |response| async move {
-                    let status = response.status();
-                    if status.as_u16() == 401 {
-                        return Outcome::Refresh;
-                    }
-                    if status.as_u16() == 429 || status.is_server_error() {
-                        return Outcome::Retry {
-                            after: retry_after(&response),
-                            reason: Text::verbatim(format!("HTTP {status}")),
-                        };
-                    }
-                    let body: serde_json::Value = match response.json().await {
-                        Ok(v) => v,
-                        Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
-                    };
-                    if status.is_success() {
-                        return Outcome::Done(body);
-                    }
-                    let message = match body["error_message"].as_str().or(body["message"].as_str()) {
-                        Some(m) => Text::verbatim(m),
-                        None => msg!("campaign-unknown-error"),
-                    };
-                    let code = if status.as_u16() == 403 { ErrorCode::Forbidden } else { ErrorCode::BadResponse };
-                    Outcome::Fail(Error::new(
-                        code,
-                        msg!("campaign-answered", status = status.to_string(), message = message),
-                    ))
-                },
-                || async {
-                    *self.token.lock().await = None;
-                    *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
-                    Ok(())
-                },
-            )
-            .await
+        self.send(reqwest::Method::GET, &self.url(path), None, true).await
     }
+
+    /// GETs a URL Campaign handed out (a `next.href`), verbatim; refused unless it is the
+    /// connection's own API (a token is never sent elsewhere).
+    pub async fn get_url(&self, url: &str) -> Result<serde_json::Value> {
+        let own = format!("{}/{}/campaign/", self.settings.base_url, self.settings.org_id);
+        if !url.starts_with(&own) {
+            return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-foreign-link", url = url)));
+        }
+        self.send(reqwest::Method::GET, url, None, true).await
+    }
+
+    /// POSTs a new record under a path (a profile): sent once. An answer that leaves the outcome
+    /// unknown (a server error, a timeout) comes back as an error marked uncertain
+    /// ([`crate::http::is_uncertain`]), for the caller to settle by looking the record up.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let url = self.url(path);
+        let mut refusals = 0u32;
+        loop {
+            match self.send(reqwest::Method::POST, &url, Some(body), false).await {
+                // A 429 means the request was not taken: waiting and sending again is safe.
+                Err(err) if refusals < RATE_LIMITED_RESENDS => {
+                    let Some(wait) = rate_limited(&err) else { return Err(err) };
+                    refusals += 1;
+                    let backoff = Duration::from_millis(250 * 2u64.pow(refusals.min(7)));
+                    tokio::time::sleep(wait.max(backoff).min(Duration::from_secs(300))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// PATCHes a record (`profileAndServicesExt/profile/<PKey>`): writing the same values twice
+    /// does no harm, so it is retried like a read.
+    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        self.send(reqwest::Method::PATCH, &self.url(path), Some(body), true).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        repeatable: bool,
+    ) -> Result<serde_json::Value> {
+        let token = std::sync::Mutex::new(self.token().await?);
+        let build = || {
+            let token = token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let request = self
+                .http
+                .client()
+                .request(method.clone(), url)
+                .bearer_auth(token.expose_secret())
+                .header("X-Api-Key", &self.settings.client_id)
+                .header("Cache-Control", "no-cache");
+            match body {
+                Some(b) => request.json(b),
+                None => request,
+            }
+        };
+        let judge = |response: reqwest::Response| async move {
+            let status = response.status();
+            if status.as_u16() == 401 {
+                return Outcome::Refresh;
+            }
+            if status.as_u16() == 429 && !repeatable {
+                let after = retry_after(&response).unwrap_or_default();
+                return Outcome::Fail(
+                    Error::new(
+                        ErrorCode::Unavailable,
+                        msg!(
+                            "campaign-answered",
+                            status = status.to_string(),
+                            message = Text::verbatim("Too many requests")
+                        ),
+                    )
+                    .with_details(
+                        serde_json::json!({ "rate_limited": true, "retry_after_ms": after.as_millis() as u64 }),
+                    ),
+                );
+            }
+            if status.as_u16() == 429 || status.is_server_error() {
+                return Outcome::Retry {
+                    after: retry_after(&response),
+                    reason: Text::verbatim(format!("HTTP {status}")),
+                };
+            }
+            let text = match response.text().await {
+                Ok(t) => t,
+                Err(_) => return Outcome::Retry { after: None, reason: msg!("http-reason-download-cut-off") },
+            };
+            let body: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                // A DELETE or a PATCH may answer with no body.
+                Err(_) if status.is_success() && text.trim().is_empty() => serde_json::Value::Null,
+                Err(_) if status.is_success() => {
+                    return Outcome::Retry { after: None, reason: msg!("http-reason-not-json") };
+                }
+                Err(_) => serde_json::Value::Null,
+            };
+            if status.is_success() {
+                return Outcome::Done(body);
+            }
+            let message = match body["error_message"].as_str().or(body["message"].as_str()) {
+                Some(m) => Text::verbatim(m),
+                None => msg!("campaign-unknown-error"),
+            };
+            let code = match status.as_u16() {
+                403 => ErrorCode::Forbidden,
+                404 => ErrorCode::NotFound,
+                _ => ErrorCode::BadResponse,
+            };
+            let vendor = body["message"].as_str().unwrap_or_default().to_owned();
+            Outcome::Fail(
+                Error::new(code, msg!("campaign-answered", status = status.to_string(), message = message))
+                    .with_details(serde_json::json!({ "http_status": status.as_u16(), "campaign_message": vendor })),
+            )
+        };
+        let refresh = || async {
+            *self.token.lock().await = None;
+            *token.lock().unwrap_or_else(|p| p.into_inner()) = self.token().await?;
+            Ok(())
+        };
+        let what = msg!("http-what-calling-campaign");
+        if repeatable {
+            self.http.execute(what, build, judge, refresh).await
+        } else {
+            self.http.execute_once(what, build, judge, refresh).await
+        }
+    }
+}
+
+/// How often a create refused with 429 (not taken) is sent again before the run gives up.
+const RATE_LIMITED_RESENDS: u32 = 10;
+
+/// The wait Campaign asked for when it refused a request with 429, if it did.
+fn rate_limited(err: &Error) -> Option<Duration> {
+    let details = err.details.as_ref()?;
+    (details["rate_limited"] == true).then(|| Duration::from_millis(details["retry_after_ms"].as_u64().unwrap_or(0)))
 }
 
 /// Connects Adobe Campaign: proves the credentials by reading one profile, then stores the

@@ -27,6 +27,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_segment_speed.sql")),
     M::up(include_str!("migrations/0010_dynamics_contacts.sql")),
     M::up(include_str!("migrations/0012_dynamics_exports.sql")),
+    M::up(include_str!("migrations/0013_campaign.sql")),
     M::up(include_str!("migrations/0014_setup_step_actor.sql")),
 ];
 

@@ -1,0 +1,1205 @@
+//! Contacts from Dynamics 365 to Adobe Campaign profiles (seed 004; R17): Dynamics is the source
+//! of truth. The first run reads every contact with change tracking and, before creating
+//! anything, learns the profiles Campaign already holds (by contact ID, then email); later runs
+//! follow this flow's own delta link (changed and removed contacts).
+//!
+//! Per contact the profile's PKey and a hash of the values last written are kept. A profile is
+//! compared with what Campaign holds now and only differing fields are PATCHed; a field Campaign
+//! holds differently from what Liaison last wrote was edited in Campaign and is put back, counted
+//! as an overwrite. Edits made only in Campaign, on contacts Dynamics did not change, are found
+//! by listing profiles `_order=lastModified desc` down to the newest `lastModified` the previous
+//! run saw (Campaign's own clock, so no clock skew): a profile whose mapped values no longer hash
+//! to what was written has its contact read again and written back.
+//!
+//! A create is recorded (PKey unknown) before the POST; one whose outcome is unknown (a timeout,
+//! a kill) is settled by looking the profile up by `cusCrmContactId`, never sent blindly again.
+//! The checkpoint holds the page being processed, so a killed or cancelled run is continued.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use super::metadata::{FieldType, Metadata, read_metadata};
+use super::setup::{CampaignLink, KEY_FIELD, OptOutDirection, link, opt_out_carriers};
+use crate::connections::access::check_usable;
+use crate::connections::campaign::CampaignClient;
+use crate::connections::dataverse::{DataverseClient, dataverse_code};
+use crate::i18n::Text;
+use crate::jobs::Control;
+use crate::runs::RunState;
+use crate::store::{Store, now};
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Workspace, msg};
+
+/// Dataverse: "Entity contact isn't enabled for change tracking."
+const TRACKING_OFF: &str = "0x80072491";
+/// Dataverse: the delta token expired (changes are kept 30 days by default): read all again.
+const TOKEN_EXPIRED: &str = "0x80044352";
+/// A run whose heartbeat is older than this is taken to be dead (killed or crashed).
+const HEARTBEAT_STALE_SECS: i64 = 90;
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+/// A cap on stored per-contact errors per run (all are counted).
+const MAX_STORED_ERRORS: u64 = 10_000;
+/// The profile field that carries the opt-out Dynamics decides.
+const OPT_OUT_FIELD: &str = "blackListEmail";
+const PROFILES: &str = "profileAndServicesExt/profile";
+
+/// How a run is asked for.
+#[derive(Debug, Clone)]
+pub struct CampaignRunOptions {
+    /// Read every contact again instead of the changes since the last run.
+    pub full: bool,
+    /// Contacts asked for per page (`Prefer: odata.maxpagesize`, at most 5,000).
+    pub dynamics_page_size: usize,
+    /// Profiles asked for per page when listing Campaign (`_lineCount`).
+    pub campaign_page_size: usize,
+}
+
+impl Default for CampaignRunOptions {
+    fn default() -> Self {
+        Self { full: false, dynamics_page_size: 5000, campaign_page_size: 100 }
+    }
+}
+
+/// What a run has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct CampaignCounts {
+    pub profiles_created: u64,
+    pub profiles_updated: u64,
+    pub unchanged: u64,
+    /// Profiles whose values had been edited in Campaign since Liaison wrote them, put back
+    /// (R17: Dynamics is the source of truth).
+    pub overwritten: u64,
+    /// Contacts deleted in Dynamics: their profiles are kept, Liaison forgets them.
+    pub removed_in_dynamics: u64,
+    pub errors: u64,
+    /// Calls to both systems.
+    pub calls: u64,
+}
+
+/// The steps of a run, in order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignPhase {
+    /// First run: the profiles Campaign already holds.
+    #[default]
+    LearnProfiles,
+    /// Dynamics contacts, all or the changes.
+    Contacts,
+    /// Profiles edited in Campaign since the last run.
+    CampaignEdits,
+    Done,
+}
+
+/// One progress report.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CampaignProgress {
+    pub run_id: String,
+    pub phase: CampaignPhase,
+    pub counts: CampaignCounts,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CampaignReport {
+    pub run_id: String,
+    pub state: RunState,
+    pub full: bool,
+    pub counts: CampaignCounts,
+    /// Time spent, over every process that drove the run.
+    pub seconds: f64,
+    /// Whether this run continued an interrupted one.
+    pub resumed: bool,
+}
+
+/// A past run.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CampaignRun {
+    pub id: String,
+    pub state: RunState,
+    pub full: bool,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub counts: CampaignCounts,
+    pub error: Option<Text>,
+}
+
+/// Everything a run needs to continue after a kill.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct Checkpoint {
+    owner: String,
+    process: Option<crate::jobs::ProcessId>,
+    full: bool,
+    phase: CampaignPhase,
+    /// The page being processed (a URL, or a path under Campaign's API): read again on resume.
+    position: Option<String>,
+    /// Whether this run listed Campaign's profiles (contacts without a profile are matched there).
+    learned: bool,
+    /// The delta link to keep when the run succeeds.
+    delta: Option<String>,
+    /// Campaign's newest `lastModified` as the previous run and this one began.
+    edits_from: Option<String>,
+    edits_to: Option<String>,
+    counts: CampaignCounts,
+    seconds: f64,
+}
+
+fn delta_cursor(link: &CampaignLink) -> String {
+    format!("campaign.{}.{}.contacts", link.dynamics_connection, link.campaign_connection)
+}
+
+fn edits_cursor(link: &CampaignLink) -> String {
+    format!("campaign.{}.profiles_modified", link.campaign_connection)
+}
+
+fn cursor(conn: &Connection, name: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM sync_cursors WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+}
+
+/// A mapped pair with both sides' types.
+#[derive(Debug, Clone)]
+struct Pair {
+    attribute: String,
+    /// What to `$select` and read (a lookup's `_x_value`).
+    read_as: String,
+    source: FieldType,
+    field: String,
+    target: FieldType,
+}
+
+/// What the run writes: the mapping typed from both systems' metadata, and whether the opt-out
+/// goes to Campaign.
+struct Plan {
+    pairs: Vec<Pair>,
+    optout: bool,
+}
+
+impl Plan {
+    fn new(link: &CampaignLink, metadata: &Metadata) -> Result<Self> {
+        let mut pairs = Vec::new();
+        for p in &link.contact_fields {
+            let attribute = metadata.attribute(&p.attribute).ok_or_else(|| {
+                Error::new(ErrorCode::Conflict, msg!("campaign-run-attribute-gone", attribute = p.attribute.as_str()))
+            })?;
+            let field = metadata.field(&p.field).filter(|f| !f.read_only).ok_or_else(|| {
+                Error::new(ErrorCode::Conflict, msg!("campaign-run-field-gone", field = p.field.as_str()))
+            })?;
+            let read_as = match attribute.dataverse_type.as_str() {
+                "Lookup" | "Customer" | "Owner" => format!("_{}_value", attribute.name),
+                _ => attribute.name.clone(),
+            };
+            pairs.push(Pair {
+                attribute: attribute.name.clone(),
+                read_as,
+                source: if p.attribute == "contactid" { FieldType::Id } else { attribute.field_type },
+                field: field.name.clone(),
+                target: field.field_type,
+            });
+        }
+        if !pairs.iter().any(|p| p.field == KEY_FIELD) {
+            return Err(Error::new(ErrorCode::Conflict, msg!("campaign-link-no-key-field", field = KEY_FIELD)));
+        }
+        let optout = matches!(link.optout, OptOutDirection::DynamicsToCampaign | OptOutDirection::Both);
+        Ok(Self { pairs, optout })
+    }
+
+    /// The attributes to `$select`: the mapped ones, the contact ID and the opt-out carriers.
+    fn select(&self) -> String {
+        let mut out = vec!["contactid".to_owned()];
+        for name in
+            self.pairs.iter().map(|p| p.read_as.clone()).chain(opt_out_carriers().into_iter().map(|c| c.attribute))
+        {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out.join(",")
+    }
+
+    /// The profile fields the run writes, with their types.
+    fn fields(&self) -> Vec<(String, FieldType)> {
+        let mut out: Vec<(String, FieldType)> = self.pairs.iter().map(|p| (p.field.clone(), p.target)).collect();
+        if self.optout {
+            out.push((OPT_OUT_FIELD.to_owned(), FieldType::Boolean));
+        }
+        out
+    }
+
+    /// The profile values for a contact, as Campaign's field types expect them.
+    fn values(&self, contact: &Value) -> std::result::Result<Map<String, Value>, Text> {
+        let mut out = Map::new();
+        for p in &self.pairs {
+            let raw = &contact[p.read_as.as_str()];
+            let formatted = contact[format!("{}@OData.Community.Display.V1.FormattedValue", p.read_as)].as_str();
+            let value = convert(raw, formatted, p.source, p.target).ok_or_else(|| {
+                msg!(
+                    "campaign-run-value-unfit",
+                    attribute = p.attribute.as_str(),
+                    field = p.field.as_str(),
+                    value = raw.to_string()
+                )
+            })?;
+            out.insert(p.field.clone(), value);
+        }
+        if self.optout {
+            let refused = opt_out_carriers().iter().any(|c| contact[c.attribute.as_str()].as_bool() == Some(true));
+            out.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(refused));
+        }
+        Ok(out)
+    }
+
+    /// The hash of a profile's values for the fields the run writes, each in its comparable form.
+    fn hash(&self, profile: &Map<String, Value>) -> String {
+        let canonical: BTreeMap<String, Value> = self
+            .fields()
+            .into_iter()
+            .map(|(f, t)| (f.clone(), canon(t, profile.get(&f).unwrap_or(&Value::Null))))
+            .collect();
+        let mut h = Sha256::new();
+        h.update(serde_json::to_string(&canonical).unwrap_or_default().as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Reads Campaign's (`2026-01-31 12:00:00.000Z`) and Dataverse's (`2026-01-31T12:00:00Z`) times.
+fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+    let text = text.trim();
+    if text.len() < 19 {
+        return None;
+    }
+    let iso = format!("{}T{}", &text[..10], &text[11..]);
+    time::OffsetDateTime::parse(&iso, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn campaign_time(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+fn text_of(raw: &Value) -> Option<String> {
+    match raw {
+        Value::Null => Some(String::new()),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A contact value converted to what the profile field's type expects; `None` when it cannot be.
+fn convert(raw: &Value, formatted: Option<&str>, source: FieldType, target: FieldType) -> Option<Value> {
+    use FieldType::*;
+    match (source, target) {
+        (Choice, Text | Choice) => match (raw, formatted) {
+            (Value::Null, _) => Some(Value::String(String::new())),
+            (_, Some(label)) => Some(Value::String(label.to_owned())),
+            _ => text_of(raw).map(Value::String),
+        },
+        (_, Text) => text_of(raw).map(Value::String),
+        (_, Number) => match raw {
+            Value::Null => Some(Value::Null),
+            Value::Number(_) => Some(raw.clone()),
+            Value::String(s) => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+            _ => None,
+        },
+        (_, Boolean) => match raw {
+            Value::Null => Some(Value::Bool(false)),
+            Value::Bool(_) => Some(raw.clone()),
+            _ => None,
+        },
+        (_, DateTime) => match raw {
+            Value::Null => Some(Value::Null),
+            Value::String(s) if s.trim().is_empty() => Some(Value::Null),
+            Value::String(s) => parse_time(s).map(|t| Value::String(campaign_time(t))),
+            _ => None,
+        },
+        (_, Date) => match raw {
+            Value::Null => Some(Value::Null),
+            Value::String(s) if s.trim().is_empty() => Some(Value::Null),
+            Value::String(s) if s.len() == 10 => Some(Value::String(s.clone())),
+            Value::String(s) => parse_time(s).map(|t| Value::String(campaign_time(t)[..10].to_owned())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value in the form both sides' versions of it compare equal in: Campaign answers an empty
+/// text as `""`, a time in its own format, a number as it stores it.
+fn canon(target: FieldType, v: &Value) -> Value {
+    use FieldType::*;
+    match target {
+        Number => match v {
+            Value::Number(n) => n.as_f64().map_or(Value::Null, |f| Value::String(f.to_string())),
+            Value::String(s) => s.trim().parse::<f64>().map_or(Value::Null, |f| Value::String(f.to_string())),
+            _ => Value::Null,
+        },
+        Boolean => Value::Bool(match v {
+            Value::Bool(b) => *b,
+            Value::String(s) => s == "true",
+            _ => false,
+        }),
+        DateTime => match v.as_str().and_then(parse_time) {
+            Some(t) => Value::String(campaign_time(t)),
+            None => Value::Null,
+        },
+        Date => match v.as_str().map(str::trim) {
+            Some(s) if s.len() >= 10 => Value::String(s[..10].to_owned()),
+            _ => Value::Null,
+        },
+        _ => Value::String(text_of(v).unwrap_or_default()),
+    }
+}
+
+/// The profile's JSON object, whatever the answer's shape (bare, or in `content`).
+fn profile_object(v: &Value) -> Option<Map<String, Value>> {
+    match v {
+        Value::Object(m) if m.contains_key("PKey") => Some(m.clone()),
+        _ => v["content"].as_array().and_then(|c| c.first()).and_then(|p| p.as_object().cloned()),
+    }
+}
+
+fn email_key(email: &str) -> Option<String> {
+    Some(email.trim().to_lowercase()).filter(|e| e.contains('@'))
+}
+
+/// Whether a row of a tracked read is a removed contact: `{"@removed": …}` (OData 4.01) or
+/// Dataverse's `$deletedEntity` (`{"id": …, "reason": "deleted"}`). Its contact ID.
+fn removed(row: &Value) -> Option<String> {
+    let deleted = row.get("@removed").is_some()
+        || row["@odata.context"].as_str().is_some_and(|c| c.ends_with("$deletedEntity"))
+        || (row["reason"].is_string() && row.get("contactid").is_none());
+    if !deleted {
+        return None;
+    }
+    row["id"].as_str().or(row["contactid"].as_str()).map(str::to_owned)
+}
+
+/// Whether an error concerns one record only (a value Campaign refused), so the run goes on.
+fn per_record(err: &Error) -> bool {
+    let status = err.details.as_ref().and_then(|d| d["http_status"].as_u64()).unwrap_or(0);
+    matches!(err.code, ErrorCode::BadResponse | ErrorCode::NotFound) && (400..500).contains(&status) && status != 401
+}
+
+/// Keeps a run's heartbeat fresh on its own timer while a call waits (a 429's `Retry-After`).
+struct Heartbeat {
+    stop: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    fn start(store: Store, run_id: String) -> Self {
+        let stop = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let signal = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("liaison-campaign-heartbeat".into())
+            .spawn(move || {
+                let (lock, wake) = &*signal;
+                let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    let (guard, _) = wake.wait_timeout(stopped, HEARTBEAT_EVERY).unwrap_or_else(|e| e.into_inner());
+                    stopped = guard;
+                    if *stopped {
+                        return;
+                    }
+                    let beat = store.write(|tx| {
+                        tx.execute(
+                            "UPDATE campaign_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                              WHERE id = ?1 AND state = 'running'",
+                            [&run_id],
+                        )?;
+                        Ok(())
+                    });
+                    if let Err(err) = beat {
+                        tracing::warn!(
+                            run = run_id.as_str(),
+                            "the run's heartbeat could not be written: {}",
+                            err.chain()
+                        );
+                    }
+                }
+            })
+            .map_err(|e| tracing::warn!("the heartbeat thread could not start: {e}"))
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An interrupted run to continue, or a new one. Refuses while another live run holds it.
+fn begin(store: &Store, link: &CampaignLink, full: bool) -> Result<(String, Checkpoint, bool)> {
+    store.write(|tx| {
+        let newest: Option<(String, String, Option<String>, bool)> = tx
+            .query_row(
+                &format!(
+                    "SELECT id, state, checkpoint,
+                            coalesce(heartbeat_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{HEARTBEAT_STALE_SECS} seconds'), 0)
+                       FROM campaign_runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        if let Some((id, state, checkpoint, live)) = newest
+            && state != "succeeded"
+        {
+            if state == "running" && live && !crate::runs::owner_gone(checkpoint.as_deref()) {
+                return Err(Error::new(ErrorCode::Conflict, msg!("campaign-run-already-running")));
+            }
+            let mut cp: Checkpoint = checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+            if cp.full || !full {
+                // This process owns the run from now on; a stalled owner stops at its next write.
+                cp.owner = uuid::Uuid::new_v4().to_string();
+                cp.process = Some(crate::jobs::ProcessId::this());
+                tx.execute(
+                    "UPDATE campaign_runs SET state = 'running', checkpoint = ?2, finished_at = NULL, error = NULL,
+                            heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+                    params![id, serde_json::to_string(&cp)?],
+                )?;
+                return Ok((id, cp, true));
+            }
+            // A full run was asked for: the interrupted incremental one ends here.
+            tx.execute(
+                "UPDATE campaign_runs SET state = 'cancelled', finished_at = coalesce(finished_at, ?2) WHERE id = ?1",
+                params![id, now()],
+            )?;
+        }
+        tx.execute("DELETE FROM campaign_profile_scan", [])?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let full = full || cursor(tx, &delta_cursor(link))?.is_none();
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM campaign_profiles WHERE campaign_connection = ?1)",
+            [&link.campaign_connection],
+            |r| r.get(0),
+        )?;
+        let cp = Checkpoint {
+            owner: uuid::Uuid::new_v4().to_string(),
+            process: Some(crate::jobs::ProcessId::this()),
+            full,
+            // Only a first run learns Campaign's profiles; later ones know theirs.
+            phase: if full && !known { CampaignPhase::LearnProfiles } else { CampaignPhase::Contacts },
+            edits_from: cursor(tx, &edits_cursor(link))?,
+            ..Checkpoint::default()
+        };
+        tx.execute(
+            "INSERT INTO campaign_runs (id, state, full, started_at, checkpoint, heartbeat_at)
+             VALUES (?1, 'running', ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            params![id, full, now(), serde_json::to_string(&cp)?],
+        )?;
+        let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
+        crate::audit::record(tx, actor.as_deref(), "campaign.run_started", Some(&id), serde_json::json!({ "full": full }))?;
+        Ok((id, cp, false))
+    })
+}
+
+/// Writes the checkpoint and counts if this process still owns the run.
+fn save(conn: &Connection, run_id: &str, cp: &Checkpoint, state: &str) -> Result<()> {
+    let written = conn.execute(
+        "UPDATE campaign_runs SET checkpoint = ?2, counts = ?3, state = ?4, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?1 AND coalesce(json_extract(checkpoint, '$.owner'), '') = ?5",
+        params![run_id, serde_json::to_string(cp)?, serde_json::to_string(&cp.counts)?, state, cp.owner],
+    )?;
+    if written == 0 {
+        return Err(Error::new(ErrorCode::Conflict, msg!("run-taken-over")));
+    }
+    Ok(())
+}
+
+/// A profile as the run found it: its PKey and the values Campaign holds now.
+struct Found {
+    pkey: String,
+    profile: Map<String, Value>,
+}
+
+struct Ctx<'a> {
+    conn: Connection,
+    link: CampaignLink,
+    plan: Plan,
+    dataverse: DataverseClient<'a>,
+    campaign: CampaignClient,
+    options: CampaignRunOptions,
+    run_id: String,
+    cp: Checkpoint,
+    control: &'a Control,
+    progress: &'a (dyn Fn(&CampaignProgress) + Send + Sync),
+    calls0: u64,
+    calls_base: u64,
+    stored_errors: u64,
+}
+
+/// Writes Dynamics 365 contacts to Adobe Campaign profiles (or continues an interrupted run),
+/// reporting progress; `control` cancels at the next contact, keeping the checkpoint.
+pub async fn run(
+    ws: &Workspace,
+    vault: &Vault,
+    options: CampaignRunOptions,
+    control: &Control,
+    progress: &(dyn Fn(&CampaignProgress) + Send + Sync),
+) -> Result<CampaignReport> {
+    let started = Instant::now();
+    let link = link(ws.store())?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("campaign-link-not-set-up")))?;
+    check_usable(ws.store(), &link.dynamics_connection)?;
+    let dataverse = DataverseClient::load(ws, vault, &link.dynamics_connection)?;
+    dataverse.require_session()?;
+    let campaign = CampaignClient::load(ws, vault, &link.campaign_connection)?;
+    let calls0 = dataverse.calls() + campaign.calls();
+    // Both systems' metadata now: a field removed since the mapping was saved stops the run here.
+    let metadata = read_metadata(&dataverse, &campaign).await?;
+    let plan = Plan::new(&link, &metadata)?;
+    let (run_id, cp, resumed) = begin(ws.store(), &link, options.full)?;
+    let _heartbeat = Heartbeat::start(ws.store().clone(), run_id.clone());
+    let conn = ws.store().connect()?;
+    let stored_errors: u64 =
+        conn.query_row("SELECT count(*) FROM campaign_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;
+    let calls_base = cp.counts.calls;
+    let mut ctx = Ctx {
+        conn,
+        link,
+        plan,
+        dataverse,
+        campaign,
+        options,
+        run_id: run_id.clone(),
+        cp,
+        control,
+        progress,
+        calls0,
+        calls_base,
+        stored_errors,
+    };
+    let outcome = ctx.drive().await;
+    ctx.count_calls();
+    ctx.cp.seconds += started.elapsed().as_secs_f64();
+    let state = match &outcome {
+        Ok(()) if ctx.cp.phase != CampaignPhase::Done => RunState::Cancelled,
+        Ok(()) => RunState::Succeeded,
+        Err(_) => RunState::Failed,
+    };
+    ctx.finish(state, outcome.as_ref().err())?;
+    ctx.emit();
+    outcome?;
+    Ok(CampaignReport { run_id, state, full: ctx.cp.full, counts: ctx.cp.counts, seconds: ctx.cp.seconds, resumed })
+}
+
+impl Ctx<'_> {
+    async fn drive(&mut self) -> Result<()> {
+        self.settle_creates().await?;
+        if self.cp.edits_to.is_none() {
+            // Campaign's newest change as the run starts: the next run looks for edits from here.
+            // With no profile yet, every profile is newer than this: the next run looks at all.
+            let newest = self.newest_change().await?.unwrap_or_else(|| "1970-01-01 00:00:00.000Z".to_owned());
+            self.cp.edits_to = Some(newest);
+            self.checkpoint()?;
+        }
+        while self.cp.phase != CampaignPhase::Done {
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            self.emit();
+            let finished = match self.cp.phase {
+                CampaignPhase::LearnProfiles => self.learn().await?,
+                CampaignPhase::Contacts => self.contacts().await?,
+                CampaignPhase::CampaignEdits => self.campaign_edits().await?,
+                CampaignPhase::Done => true,
+            };
+            if !finished {
+                return Ok(());
+            }
+            self.cp.phase = match self.cp.phase {
+                CampaignPhase::LearnProfiles => CampaignPhase::Contacts,
+                // A full run compared every contact with Campaign's values already.
+                CampaignPhase::Contacts if self.cp.full => CampaignPhase::Done,
+                CampaignPhase::Contacts => CampaignPhase::CampaignEdits,
+                _ => CampaignPhase::Done,
+            };
+            self.cp.position = None;
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    fn count_calls(&mut self) {
+        self.cp.counts.calls =
+            self.calls_base + (self.dataverse.calls() + self.campaign.calls()).saturating_sub(self.calls0);
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        self.count_calls();
+        save(&self.conn, &self.run_id, &self.cp, "running")
+    }
+
+    fn emit(&self) {
+        (self.progress)(&CampaignProgress {
+            run_id: self.run_id.clone(),
+            phase: self.cp.phase,
+            counts: self.cp.counts,
+        });
+    }
+
+    /// `lastModified` of Campaign's most recently changed profile.
+    async fn newest_change(&self) -> Result<Option<String>> {
+        let page = self.campaign.get(&format!("{PROFILES}?_order=lastModified%20desc&_lineCount=1")).await?;
+        Ok(page["content"][0]["lastModified"].as_str().map(str::to_owned))
+    }
+
+    async fn campaign_page(&self, position: &str) -> Result<Value> {
+        if position.starts_with("http") {
+            self.campaign.get_url(position).await
+        } else {
+            self.campaign.get(position).await
+        }
+    }
+
+    /// First run: lists Campaign's profiles page by page into the scan table, so contacts are
+    /// matched to the profiles that exist before anything is created.
+    async fn learn(&mut self) -> Result<bool> {
+        let size = self.options.campaign_page_size.clamp(1, 1000);
+        let mut position = self.cp.position.clone().unwrap_or_else(|| format!("{PROFILES}?_lineCount={size}"));
+        loop {
+            let page = self.campaign_page(&position).await?;
+            let next = page["next"]["href"].as_str().map(str::to_owned);
+            self.cp.position = next.clone();
+            self.count_calls();
+            let tx = self.conn.unchecked_transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO campaign_profile_scan (run_id, pkey, crm_id, email_key, profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for p in page["content"].as_array().into_iter().flatten() {
+                    let Some(pkey) = p["PKey"].as_str() else { continue };
+                    let crm = p[KEY_FIELD].as_str().map(str::trim).filter(|c| !c.is_empty());
+                    let email = p["email"].as_str().and_then(email_key);
+                    insert.execute(params![self.run_id, pkey, crm, email, p.to_string()])?;
+                }
+            }
+            save(&tx, &self.run_id, &self.cp, "running")?;
+            tx.commit()?;
+            self.emit();
+            if self.control.cancelled() {
+                return Ok(false);
+            }
+            match next {
+                Some(n) => position = n,
+                None => break,
+            }
+        }
+        self.cp.learned = true;
+        Ok(true)
+    }
+
+    /// Dynamics contacts: the whole read or the delta, each page processed contact by contact
+    /// and then checkpointed with the next link.
+    async fn contacts(&mut self) -> Result<bool> {
+        let size = self.options.dynamics_page_size.clamp(1, 5000);
+        let prefer = format!(
+            "odata.maxpagesize={size},odata.track-changes,odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\""
+        );
+        let whole = format!("{}/api/data/v9.2/contacts?$select={}", self.dataverse.org_url(), self.plan.select());
+        let mut position = match self.cp.position.clone() {
+            Some(p) => p,
+            None if self.cp.full => whole.clone(),
+            None => match cursor(&self.conn, &delta_cursor(&self.link))? {
+                Some(delta) => delta,
+                None => whole.clone(),
+            },
+        };
+        loop {
+            let page = match self.dataverse.get_url(&position, &[&prefer]).await {
+                Ok(p) => p,
+                Err(e) if dataverse_code(&e) == Some(TRACKING_OFF) => {
+                    return Err(Error::new(ErrorCode::Conflict, msg!("campaign-run-tracking-off")).caused_by(e));
+                }
+                Err(e) if dataverse_code(&e) == Some(TOKEN_EXPIRED) && position != whole => {
+                    tracing::info!("the contacts' delta token expired; reading every contact again");
+                    self.cp.full = true;
+                    position = whole.clone();
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.cp.position = Some(position.clone());
+            self.checkpoint()?;
+            for row in page["value"].as_array().into_iter().flatten() {
+                if let Some(id) = removed(row) {
+                    self.forget(&id)?;
+                } else {
+                    self.contact(row, None).await?;
+                }
+                if self.control.cancelled() {
+                    // The page is read again by the run that continues this one.
+                    self.checkpoint()?;
+                    return Ok(false);
+                }
+            }
+            if let Some(delta) = page["@odata.deltaLink"].as_str() {
+                self.cp.delta = Some(delta.to_owned());
+            }
+            let next = page["@odata.nextLink"].as_str().map(str::to_owned);
+            self.cp.position = next.clone();
+            self.checkpoint()?;
+            self.emit();
+            match next {
+                Some(n) => position = n,
+                None => return Ok(true),
+            }
+        }
+    }
+
+    /// Profiles changed in Campaign since the last run: one whose mapped values no longer hash
+    /// to what Liaison wrote was edited there; its contact is read and written back.
+    async fn campaign_edits(&mut self) -> Result<bool> {
+        let Some(from) = self.cp.edits_from.as_deref().and_then(parse_time) else { return Ok(true) };
+        let size = self.options.campaign_page_size.clamp(1, 1000);
+        let mut position = self
+            .cp
+            .position
+            .clone()
+            .unwrap_or_else(|| format!("{PROFILES}?_order=lastModified%20desc&_lineCount={size}"));
+        loop {
+            let page = self.campaign_page(&position).await?;
+            self.cp.position = Some(position.clone());
+            let mut older = false;
+            for p in page["content"].as_array().into_iter().flatten() {
+                if p["lastModified"].as_str().and_then(parse_time).is_some_and(|at| at < from) {
+                    older = true;
+                    break;
+                }
+                let (Some(profile), Some(contact_id)) = (p.as_object(), p[KEY_FIELD].as_str()) else { continue };
+                let Some((pkey, hash)) = self.stored(contact_id)? else { continue };
+                if pkey.as_deref() != p["PKey"].as_str() || hash == self.plan.hash(profile) {
+                    continue;
+                }
+                let path = format!("contacts({contact_id})?$select={}", self.plan.select());
+                match self.dataverse.get(&path, &[]).await {
+                    Ok(contact) => {
+                        let found = Found { pkey: pkey.unwrap_or_default(), profile: profile.clone() };
+                        self.contact(&contact, Some(found)).await?;
+                    }
+                    // Deleted in Dynamics since: the next delta reports it.
+                    Err(e) if e.code == ErrorCode::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                if self.control.cancelled() {
+                    self.checkpoint()?;
+                    return Ok(false);
+                }
+            }
+            let next = page["next"]["href"].as_str().map(str::to_owned).filter(|_| !older);
+            self.cp.position = next.clone();
+            self.checkpoint()?;
+            match next {
+                Some(n) => position = n,
+                None => return Ok(true),
+            }
+        }
+    }
+
+    /// The stored PKey (`None` while a create is unsettled) and hash of a contact's profile.
+    fn stored(&self, contact_id: &str) -> Result<Option<(Option<String>, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pkey, values_hash FROM campaign_profiles WHERE campaign_connection = ?1 AND contact_id = ?2",
+                params![self.link.campaign_connection, contact_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn remember(&self, contact_id: &str, pkey: Option<&str>, hash: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO campaign_profiles (campaign_connection, contact_id, pkey, values_hash, written_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (campaign_connection, contact_id) DO UPDATE SET pkey = excluded.pkey,
+               values_hash = excluded.values_hash, written_at = excluded.written_at",
+            params![self.link.campaign_connection, contact_id, pkey, hash, now()],
+        )?;
+        Ok(())
+    }
+
+    fn unremember(&self, contact_id: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM campaign_profiles WHERE campaign_connection = ?1 AND contact_id = ?2",
+            params![self.link.campaign_connection, contact_id],
+        )?)
+    }
+
+    /// A contact removed in Dynamics: its profile stays in Campaign; Liaison forgets it.
+    fn forget(&mut self, contact_id: &str) -> Result<()> {
+        // Counted once: a page read again after a kill finds the row gone.
+        if self.unremember(contact_id)? > 0 {
+            self.cp.counts.removed_in_dynamics += 1;
+        }
+        Ok(())
+    }
+
+    fn record_error(&mut self, contact_id: &str, code: &str, message: &Text) -> Result<()> {
+        self.cp.counts.errors += 1;
+        if self.stored_errors < MAX_STORED_ERRORS {
+            self.conn.execute(
+                "INSERT INTO campaign_record_errors (run_id, contact_id, code, message) VALUES (?1, ?2, ?3, ?4)",
+                params![self.run_id, contact_id, code, message.to_stored()],
+            )?;
+            self.stored_errors += 1;
+        }
+        Ok(())
+    }
+
+    /// The profile of a contact with no stored one: in the listing of a first run, else looked
+    /// up by contact ID and then by email (a profile linked to another contact is not taken).
+    async fn find(&self, contact_id: &str, email: Option<&str>) -> Result<Option<Found>> {
+        let from_scan = |sql: &str, key: &str| -> Result<Option<Found>> {
+            let profile: Option<String> =
+                self.conn.query_row(sql, params![self.run_id, key], |r| r.get(0)).optional()?;
+            Ok(profile
+                .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+                .and_then(|p| profile_object(&p))
+                .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
+        };
+        if self.cp.learned {
+            if let Some(found) = from_scan(
+                "SELECT profile FROM campaign_profile_scan WHERE run_id = ?1 AND crm_id = ?2 LIMIT 1",
+                contact_id,
+            )? {
+                return Ok(Some(found));
+            }
+            let Some(key) = email.and_then(email_key) else { return Ok(None) };
+            let found = from_scan(
+                "SELECT profile FROM campaign_profile_scan WHERE run_id = ?1 AND email_key = ?2 AND crm_id IS NULL
+                  ORDER BY pkey LIMIT 1",
+                &key,
+            )?;
+            if let Some(f) = &found {
+                // Claimed: another contact with the same email does not take this profile too.
+                self.conn.execute(
+                    "UPDATE campaign_profile_scan SET crm_id = ?3 WHERE run_id = ?1 AND pkey = ?2",
+                    params![self.run_id, f.pkey, contact_id],
+                )?;
+            }
+            return Ok(found);
+        }
+        if let Some(found) = self.by_contact_id(contact_id).await? {
+            return Ok(Some(found));
+        }
+        let Some(key) = email.and_then(email_key) else { return Ok(None) };
+        let path = format!(
+            "{PROFILES}/byText?text={}&filterType=email&_lineCount=25",
+            url::form_urlencoded::byte_serialize(email.unwrap_or_default().trim().as_bytes()).collect::<String>()
+        );
+        let page = self.campaign.get(&path).await?;
+        Ok(page["content"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["email"].as_str().and_then(email_key).as_deref() == Some(key.as_str()))
+            .filter(|p| p[KEY_FIELD].as_str().is_none_or(|c| c.trim().is_empty()))
+            .find_map(|p| p.as_object().cloned())
+            .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
+    }
+
+    async fn by_contact_id(&self, contact_id: &str) -> Result<Option<Found>> {
+        let path = format!(
+            "{PROFILES}/byCrmContactId?crmContactId={}",
+            url::form_urlencoded::byte_serialize(contact_id.as_bytes()).collect::<String>()
+        );
+        let page = self.campaign.get(&path).await?;
+        Ok(page["content"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p[KEY_FIELD].as_str() == Some(contact_id))
+            .find_map(|p| p.as_object().cloned())
+            .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
+    }
+
+    /// Creates recorded before a kill whose outcome is unknown: the profile found by contact ID
+    /// is kept; otherwise the row goes and the contact, read again, is created once.
+    async fn settle_creates(&mut self) -> Result<()> {
+        let pending: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT contact_id, values_hash FROM campaign_profiles WHERE campaign_connection = ?1 AND pkey IS NULL",
+            )?;
+            let rows = stmt.query_map([&self.link.campaign_connection], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (contact_id, hash) in pending {
+            match self.by_contact_id(&contact_id).await? {
+                Some(found) => self.remember(&contact_id, Some(&found.pkey), &hash)?,
+                None => {
+                    self.unremember(&contact_id)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one contact to its profile: creates it, or PATCHes the fields that differ.
+    async fn contact(&mut self, contact: &Value, found: Option<Found>) -> Result<()> {
+        let Some(contact_id) = contact["contactid"].as_str().map(str::to_owned) else { return Ok(()) };
+        let values = match self.plan.values(contact) {
+            Ok(v) => v,
+            Err(message) => return self.record_error(&contact_id, "value_unfit", &message),
+        };
+        let hash = self.plan.hash(&values);
+        let stored = self.stored(&contact_id)?;
+        let found = match (found, stored.as_ref()) {
+            (Some(f), _) => Some(f),
+            (None, Some((Some(pkey), _))) => match self.campaign.get(&format!("{PROFILES}/{pkey}")).await {
+                Ok(v) => profile_object(&v).map(|profile| Found { pkey: pkey.clone(), profile }),
+                // Deleted in Campaign: Dynamics is the source of truth, the contact gets a profile again.
+                Err(e) if e.code == ErrorCode::NotFound => {
+                    self.unremember(&contact_id)?;
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+            (None, _) => {
+                let email = values.get("email").and_then(Value::as_str).map(str::to_owned);
+                self.find(&contact_id, email.as_deref()).await?
+            }
+        };
+        let Some(found) = found else { return self.create(&contact_id, &values, &hash).await };
+        let differing: Map<String, Value> = self
+            .plan
+            .fields()
+            .into_iter()
+            .filter(|(f, t)| canon(*t, found.profile.get(f).unwrap_or(&Value::Null)) != canon(*t, &values[f.as_str()]))
+            .map(|(f, _)| (f.clone(), values[f.as_str()].clone()))
+            .collect();
+        if differing.is_empty() {
+            self.cp.counts.unchanged += 1;
+            if stored.as_ref().is_none_or(|(p, h)| p.as_deref() != Some(found.pkey.as_str()) || *h != hash) {
+                self.remember(&contact_id, Some(&found.pkey), &hash)?;
+            }
+            return Ok(());
+        }
+        // Campaign holds something other than what Liaison last wrote: edited in Campaign.
+        let overwrite = stored
+            .as_ref()
+            .is_some_and(|(p, h)| p.as_deref() == Some(found.pkey.as_str()) && *h != self.plan.hash(&found.profile));
+        match self.campaign.patch(&format!("{PROFILES}/{}", found.pkey), &Value::Object(differing)).await {
+            Ok(_) => {
+                self.remember(&contact_id, Some(&found.pkey), &hash)?;
+                self.cp.counts.profiles_updated += 1;
+                if overwrite {
+                    self.cp.counts.overwritten += 1;
+                }
+                Ok(())
+            }
+            Err(e) if per_record(&e) => self.record_error(&contact_id, "refused", &e.message),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a contact's profile, recorded first so that an unknown outcome is settled by
+    /// lookup and never sent twice.
+    async fn create(&mut self, contact_id: &str, values: &Map<String, Value>, hash: &str) -> Result<()> {
+        self.remember(contact_id, None, hash)?;
+        let body = Value::Object(values.clone());
+        let mut unknown_outcomes = 0;
+        loop {
+            match self.campaign.post(PROFILES, &body).await {
+                Ok(created) => {
+                    let Some(pkey) = profile_object(&created).and_then(|p| p["PKey"].as_str().map(str::to_owned))
+                    else {
+                        // Created, but where is unknown: the next run settles it by contact ID.
+                        return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-run-created-without-pkey")));
+                    };
+                    self.remember(contact_id, Some(&pkey), hash)?;
+                    self.cp.counts.profiles_created += 1;
+                    return Ok(());
+                }
+                Err(e) if crate::http::is_uncertain(&e) && unknown_outcomes < 3 => {
+                    unknown_outcomes += 1;
+                    tracing::info!("a profile create's outcome is unknown; settling it by lookup: {}", e.chain());
+                    if let Some(found) = self.by_contact_id(contact_id).await? {
+                        self.remember(contact_id, Some(&found.pkey), hash)?;
+                        self.cp.counts.profiles_created += 1;
+                        return Ok(());
+                    }
+                    // Not created: sending it again creates it once.
+                }
+                Err(e) if per_record(&e) => {
+                    self.unremember(contact_id)?;
+                    return self.record_error(contact_id, "refused", &e.message);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Ends the run: its state and counts, and on success the cursors for the next one.
+    fn finish(&mut self, state: RunState, error: Option<&Error>) -> Result<()> {
+        let state_text = match state {
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+            _ => "cancelled",
+        };
+        let tx = self.conn.unchecked_transaction()?;
+        if state == RunState::Succeeded {
+            for (name, value) in [
+                (edits_cursor(&self.link), self.cp.edits_to.clone()),
+                (delta_cursor(&self.link), self.cp.delta.clone()),
+            ] {
+                let Some(value) = value else { continue };
+                tx.execute(
+                    "INSERT INTO sync_cursors (name, value, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    params![name, value, now()],
+                )?;
+            }
+            tx.execute("DELETE FROM campaign_profile_scan WHERE run_id = ?1", [&self.run_id])?;
+        }
+        save(&tx, &self.run_id, &self.cp, state_text)?;
+        let error = error
+            .map(|e| serde_json::json!({ "code": e.code, "message": e.message.to_stored(), "details": e.details }))
+            .map(|e| e.to_string());
+        tx.execute(
+            "UPDATE campaign_runs SET finished_at = ?2, error = ?3 WHERE id = ?1",
+            params![self.run_id, now(), error],
+        )?;
+        let actor = crate::members::admin::acting_admin_in(&tx)?.map(|a| a.id);
+        crate::audit::record(
+            &tx,
+            actor.as_deref(),
+            "campaign.run_finished",
+            Some(&self.run_id),
+            serde_json::json!({ "state": state_text, "counts": self.cp.counts }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Campaign runs, newest first.
+pub fn history(store: &Store, limit: u32) -> Result<Vec<CampaignRun>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, state, full, started_at, finished_at, counts, error FROM campaign_runs
+              ORDER BY started_at DESC, rowid DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit.clamp(1, 500)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, state, full, started_at, finished_at, counts, error) = row?;
+            Ok(CampaignRun {
+                id,
+                state: crate::members::parse_enum(&state)?,
+                full,
+                started_at,
+                finished_at,
+                counts: serde_json::from_str(&counts).unwrap_or_default(),
+                error: error
+                    .and_then(|e| serde_json::from_str::<Value>(&e).ok())
+                    .and_then(|e| e["message"].as_str().map(Text::from_stored)),
+            })
+        })
+        .collect()
+    })
+}
+
+/// A per-contact problem of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CampaignRecordError {
+    pub contact_id: String,
+    pub code: String,
+    pub message: Text,
+}
+
+/// The stored per-contact problems of a run.
+pub fn record_errors(store: &Store, run_id: &str, limit: u32) -> Result<Vec<CampaignRecordError>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT contact_id, code, message FROM campaign_record_errors WHERE run_id = ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![run_id, limit.clamp(1, 10_000)], |r| {
+            Ok(CampaignRecordError {
+                contact_id: r.get(0)?,
+                code: r.get(1)?,
+                message: Text::from_stored(&r.get::<_, String>(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_converted_to_what_the_profile_field_expects() {
+        use FieldType::*;
+        let v = |raw: Value, s, t| convert(&raw, None, s, t);
+        assert_eq!(v(Value::Null, Text, Text), Some(Value::from("")));
+        assert_eq!(v(Value::from(42), Number, Text), Some(Value::from("42")));
+        assert_eq!(v(Value::from(true), Boolean, Boolean), Some(Value::from(true)));
+        assert_eq!(v(Value::from("yes"), Text, Boolean), None);
+        assert_eq!(
+            v(Value::from("2026-01-31T12:00:00Z"), DateTime, DateTime),
+            Some(Value::from("2026-01-31 12:00:00.000Z"))
+        );
+        assert_eq!(v(Value::from("2026-01-31T23:30:00Z"), DateTime, Date), Some(Value::from("2026-01-31")));
+        assert_eq!(convert(&Value::from(2), Some("Preferred"), Choice, Text), Some(Value::from("Preferred")));
+    }
+
+    #[test]
+    fn campaign_s_echo_of_a_written_value_compares_equal() {
+        use FieldType::*;
+        assert_eq!(canon(Text, &Value::Null), canon(Text, &Value::from("")));
+        assert_eq!(
+            canon(DateTime, &Value::from("2026-01-31T12:00:00Z")),
+            canon(DateTime, &Value::from("2026-01-31 12:00:00.000Z"))
+        );
+        assert_eq!(canon(Number, &Value::from(3)), canon(Number, &Value::from(3.0)));
+        assert_ne!(canon(Text, &Value::from("a")), canon(Text, &Value::from("b")));
+        assert_eq!(canon(Boolean, &Value::Null), Value::Bool(false));
+    }
+
+    #[test]
+    fn removed_contacts_are_read_in_both_shapes() {
+        let dataverse = serde_json::json!({"@odata.context": "x/$metadata#contacts/$deletedEntity", "id": "c1", "reason": "deleted"});
+        assert_eq!(removed(&dataverse), Some("c1".into()));
+        assert_eq!(
+            removed(&serde_json::json!({"@removed": {"reason": "deleted"}, "contactid": "c2"})),
+            Some("c2".into())
+        );
+        assert_eq!(removed(&serde_json::json!({"contactid": "c3", "firstname": "A"})), None);
+    }
+}
