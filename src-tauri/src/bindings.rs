@@ -10,9 +10,11 @@ use liaison_core::sync::run::Progress;
 use liaison_core::{Error, ErrorCode};
 use ts_rs::{Config, TS, TypeVisitor};
 
+use crate::commands::campaign as campaign_cmd;
 use crate::commands::export_runs as export_cmd;
 use crate::commands::invites::{FINISHED_EVENT, PROGRESS_EVENT, VALIDATION_EVENT, ValidationProgressEvent};
 use crate::commands::sync as sync_cmd;
+use liaison_core::campaign::{CampaignFinished, CampaignProgress};
 use liaison_core::exports::{ExportFinished, ExportProgress};
 use liaison_core::sync::job::SyncFinished;
 
@@ -141,6 +143,8 @@ fn events() -> Vec<(&'static str, &'static str, String)> {
         ("syncFinished", sync_cmd::FINISHED_EVENT, SyncFinished::name(&config())),
         ("exportProgress", export_cmd::PROGRESS_EVENT, ExportProgress::name(&config())),
         ("exportFinished", export_cmd::FINISHED_EVENT, ExportFinished::name(&config())),
+        ("campaignProgress", campaign_cmd::PROGRESS_EVENT, CampaignProgress::name(&config())),
+        ("campaignFinished", campaign_cmd::FINISHED_EVENT, CampaignFinished::name(&config())),
     ]
 }
 
@@ -156,6 +160,8 @@ fn declarations(commands: &[Command]) -> Vec<String> {
     declare::<SyncFinished>(&mut d);
     declare::<ExportProgress>(&mut d);
     declare::<ExportFinished>(&mut d);
+    declare::<CampaignProgress>(&mut d);
+    declare::<CampaignFinished>(&mut d);
     for command in commands {
         for visit in &command.types {
             visit(&mut d);

@@ -14,6 +14,7 @@ use liaison_core::vault::{Keychain, Vault, select_keychain};
 use liaison_core::{Error, Paths, Workspace};
 use liaison_sandbox::Sandbox;
 
+use liaison_core::campaign::CampaignSlot;
 use liaison_core::exports::ExportSlot;
 use liaison_core::invites::delivery::DeliverySlot;
 use liaison_core::sync::job::SyncSlot;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub sync: Arc<SyncSlot>,
     /// The export run this app drives, if any (one at a time).
     pub export: Arc<ExportSlot>,
+    /// The Campaign ↔ Dynamics 365 run this app drives, if any.
+    pub campaign: Arc<CampaignSlot>,
     /// Where the "delivery finished" notification goes.
     pub notifications: Notifications,
     /// What opens the sign-in pages: the system browser (tests put a fetcher in its place).
@@ -93,6 +96,7 @@ impl AppState {
             delivery: Default::default(),
             sync: Default::default(),
             export: Default::default(),
+            campaign: Default::default(),
             notifications: Notifications::System,
             browser: Arc::new(SystemBrowser),
         }

@@ -107,7 +107,7 @@ fn r1_setup_overview_returns_seven_steps_with_persona_and_state() {
     assert_eq!(steps.len(), 7);
     assert_eq!(
         steps[0],
-        json!({"number": 1, "key": "workspace", "persona": "marketo_admin", "state": "not_started", "detail": null, "updated_at": null})
+        json!({"number": 1, "key": "workspace", "persona": "marketo_admin", "state": "not_started", "detail": null, "updated_at": null, "updated_by": null})
     );
     assert_eq!(steps[5]["persona"], "salesforce_admin");
     assert_eq!((overview["done"].clone(), overview["total"].clone()), (json!(0), json!(7)));
@@ -881,7 +881,8 @@ fn no_ipc_answer_or_event_of_a_whole_session_carries_a_secret_or_token() {
         "schedule": { "kind": "manual" } });
     call("export_create", json!({ "export": export })).unwrap();
     call("export_start", json!({ "name": "Webinar" })).unwrap();
-    while notices.lock().unwrap().is_empty() {
+    // The sync may have told the admin it finished too: wait for the export's own notice.
+    while !notices.lock().unwrap().iter().any(|n| n.title.starts_with("Export")) {
         assert!(std::time::Instant::now() < deadline, "the export did not finish");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -935,5 +936,70 @@ fn no_ipc_answer_or_event_of_a_whole_session_carries_a_secret_or_token() {
             assert!(!text.contains(secret.as_str()), "a secret ({}…) reached the webview: {text:.200}", &secret[..4]);
         }
     }
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn r17_a_campaign_run_is_set_up_and_run_through_ipc_with_a_notification_and_its_history() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = liaison_sandbox::SandboxConfig { people: 20, auto_approve: true, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let e = sandbox.endpoints().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_dir(dir.path());
+    let keychain: Box<dyn Keychain> = Box::new(FileKeychain::new(&paths));
+    let mut state = AppState::open_with(paths, Ok(keychain));
+    let notices = state.record_notifications();
+    state.use_browser(Fetcher);
+    let app = app(state);
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let request = json!({ "display_name": "Dynamics", "org_url": e.dynamics.org_url,
+        "authority_url": e.dynamics.authority_url, "client_id": e.dynamics.client_id,
+        "usable_by": { "kind": "administrators" }, "is_sandbox": true, "match_by": { "kind": "email" } });
+    let dynamics = invoke(&main, "connect_dynamics", json!({ "request": request })).unwrap();
+    let request = json!({ "display_name": "", "base_url": e.campaign.base_url, "ims_url": e.campaign.ims_url,
+        "org_id": e.campaign.org_id, "client_id": e.campaign.client_id, "is_sandbox": true });
+    let campaign =
+        invoke(&main, "connect_campaign", json!({ "request": request, "client_secret": e.campaign.client_secret }))
+            .unwrap();
+    assert_eq!(invoke(&main, "campaign_link_get", json!({})).unwrap(), Value::Null);
+    let link = invoke(
+        &main,
+        "campaign_link_setup",
+        json!({ "dynamics": dynamics["id"], "campaign": campaign["id"], "optout": "both" }),
+    )
+    .unwrap();
+    assert_eq!(link["contact_fields"][0]["field"], "cusCrmContactId");
+    let metadata = invoke(&main, "campaign_link_metadata", json!({})).unwrap();
+    assert!(metadata["contact"].as_array().unwrap().iter().any(|a| a["name"] == "emailaddress1"));
+    let refused = invoke(
+        &main,
+        "campaign_link_map",
+        json!({ "pairs": [{ "attribute": "donotemail", "field": "firstName" }],
+        "optout": null }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+
+    invoke(&main, "campaign_run_start", json!({ "full": false })).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while notices.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let notice = notices.lock().unwrap()[0].clone();
+    assert_eq!(notice.title, "Campaign ↔ Dynamics 365 run finished", "{}", notice.body);
+    let history = invoke(&main, "campaign_history", json!({ "limit": 10 })).unwrap();
+    assert_eq!(history[0]["state"], "succeeded", "{history}");
+    let counts = &history[0]["counts"];
+    assert!(
+        counts["profiles_created"].as_u64().unwrap() + counts["profiles_updated"].as_u64().unwrap() > 0,
+        "{counts}"
+    );
+    assert!(notice.body.contains(&format!("{} profiles created", counts["profiles_created"])), "{}", notice.body);
+    assert_eq!(invoke(&main, "campaign_run_activity", json!({})).unwrap()["running"], false);
+    let run_id = history[0]["id"].clone();
+    invoke(&main, "campaign_run_errors", json!({ "run_id": run_id, "limit": 10 })).unwrap();
     rt.block_on(sandbox.shutdown());
 }

@@ -10,6 +10,7 @@ import {
   campaignMetadata,
   connections,
   dynamicsConnection,
+  emitEvent,
   failWith,
   mockBackend,
 } from "./backend";
@@ -138,5 +139,60 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     expect(screen.getByRole("combobox", { name: "Contact attribute, row 1" })).toHaveValue("donotemail");
     await user.click(screen.getByRole("button", { name: "Remove row 1" }));
     expect(screen.queryByRole("combobox", { name: "Contact attribute, row 1" })).not.toBeInTheDocument();
+  });
+
+  test("r17_a_run_started_here_shows_its_progress_can_be_cancelled_and_lands_in_the_history", async () => {
+    const counts = {
+      profiles_created: 3,
+      profiles_updated: 2,
+      unchanged: 10,
+      overwritten: 1,
+      removed_in_dynamics: 0,
+      errors: 0,
+      calls: 9,
+    };
+    const past = {
+      id: "run-1",
+      state: "succeeded" as const,
+      full: true,
+      started_at: "2026-12-07T09:00:00Z",
+      finished_at: "2026-12-07T09:01:00Z",
+      counts,
+      error: null,
+    };
+    let runs: (typeof past)[] = [];
+    const calls = mockBackend({
+      connections_list: both,
+      campaign_link_get: () => campaignLink("both", [{ attribute: "emailaddress1", field: "email" }]),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_history: () => runs,
+      campaign_run_start: () => null,
+      campaign_run_cancel: () => true,
+    });
+    const user = await open();
+    const section = await screen.findByRole("region", { name: "Runs" });
+    expect(await within(section).findByText("No run yet.")).toBeInTheDocument();
+    await user.click(within(section).getByRole("checkbox", { name: /Read every contact again/ }));
+    await user.click(within(section).getByRole("button", { name: "Run now" }));
+    expect(called(calls, "campaign_run_start")[0]?.args).toEqual({ full: true });
+    await emitEvent("campaign-progress", { run_id: "run-1", phase: "contacts", counts });
+    expect(await within(section).findByText(/Writing Dynamics 365 contacts/)).toBeInTheDocument();
+    expect(within(section).getByRole("progressbar", { name: "Campaign run progress" })).toBeInTheDocument();
+    expect(within(section).getByRole("button", { name: "Run now" })).toBeDisabled();
+    await user.click(within(section).getByRole("button", { name: "Cancel the run" }));
+    expect(called(calls, "campaign_run_cancel")).toHaveLength(1);
+
+    runs = [past];
+    await emitEvent("campaign-finished", {
+      report: { run_id: "run-1", state: "succeeded", full: true, counts, seconds: 60, resumed: false },
+      error: null,
+    });
+    expect(
+      await within(section).findByText(/The run finished: 3 created, 2 updated, 1 Campaign edits put back/),
+    ).toBeInTheDocument();
+    const table = await within(section).findByRole("table", { name: "History" });
+    const row = within(table).getAllByRole("row")[1]!;
+    expect(row).toHaveTextContent("Succeeded · every contact");
+    expect(within(section).queryByRole("button", { name: "Cancel the run" })).not.toBeInTheDocument();
   });
 });

@@ -690,3 +690,7 @@ campaign-cli-history-line = { $started }  { $state } ({ $full }): created { $cre
 campaign-cli-no-runs = No Campaign run yet: liaison campaign run.
 campaign-cli-kind-full = full
 campaign-cli-kind-incremental = incremental
+campaign-notice-finished = Campaign ↔ Dynamics 365 run finished
+campaign-notice-cancelled = Campaign ↔ Dynamics 365 run cancelled; the next run continues where it stopped
+campaign-notice-stopped = Campaign ↔ Dynamics 365 run stopped
+campaign-notice-body = { $created } profiles created, { $updated } updated, { $overwritten } Campaign edits put back, { $errors } errors.

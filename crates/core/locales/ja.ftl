@@ -691,3 +691,7 @@ campaign-cli-history-line = { $started }  { $state } ({ $full }): 作成 { $crea
 campaign-cli-no-runs = Campaign の実行はまだありません: liaison campaign run
 campaign-cli-kind-full = 全件
 campaign-cli-kind-incremental = 差分
+campaign-notice-finished = Campaign ↔ Dynamics 365 の実行が完了しました
+campaign-notice-cancelled = Campaign ↔ Dynamics 365 の実行を取り消しました。次回は中断したところから続けます
+campaign-notice-stopped = Campaign ↔ Dynamics 365 の実行が停止しました
+campaign-notice-body = プロファイル作成 { $created } 件、更新 { $updated } 件、Campaign 側の変更の上書き { $overwritten } 件、エラー { $errors } 件。

@@ -2,12 +2,30 @@
 //! connection, its contact mapping and opt-out direction (seed 004), through the same core
 //! use-cases as `liaison campaign`.
 
+use std::sync::Arc;
+
 use liaison_core::Error;
-use liaison_core::campaign::{self, CampaignLink, FieldPair, Metadata, OptOutCarrier, OptOutDirection};
-use tauri::State;
+use liaison_core::campaign::{
+    self, CampaignLink, CampaignProgress, CampaignRecordError, CampaignRun, CampaignRunOptions, FieldPair, Metadata,
+    OptOutCarrier, OptOutDirection,
+};
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
 
 use super::with_workspace;
+use crate::jobs::Events;
 use crate::state::AppState;
+
+pub const PROGRESS_EVENT: &str = "campaign-progress";
+pub const FINISHED_EVENT: &str = "campaign-finished";
+
+/// The run this app drives, for a page opened while it goes.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CampaignActivity {
+    pub current: Option<CampaignProgress>,
+    pub running: bool,
+}
 
 pub async fn campaign_link_get(state: State<'_, AppState>) -> Result<Option<CampaignLink>, Error> {
     with_workspace(state, |ws| campaign::link(ws.store())).await
@@ -39,4 +57,35 @@ pub async fn campaign_link_metadata(state: State<'_, AppState>) -> Result<Metada
 
 pub async fn campaign_optout_carriers() -> Result<Vec<OptOutCarrier>, Error> {
     Ok(campaign::opt_out_carriers())
+}
+
+/// Starts a run (all contacts again with `full`); progress and the end arrive as events.
+pub async fn campaign_run_start<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    full: bool,
+) -> Result<(), Error> {
+    let reporter = Arc::new(Events::new(app, PROGRESS_EVENT, FINISHED_EVENT));
+    let options = CampaignRunOptions { full, ..CampaignRunOptions::default() };
+    campaign::job::start(state.workspace()?, state.vault()?, options, &state.campaign, reporter).map(|_| ())
+}
+
+pub async fn campaign_run_cancel(state: State<'_, AppState>) -> Result<bool, Error> {
+    Ok(state.campaign.cancel())
+}
+
+pub async fn campaign_run_activity(state: State<'_, AppState>) -> Result<CampaignActivity, Error> {
+    Ok(CampaignActivity { current: state.campaign.latest(), running: state.campaign.running() })
+}
+
+pub async fn campaign_history(state: State<'_, AppState>, limit: u32) -> Result<Vec<CampaignRun>, Error> {
+    with_workspace(state, move |ws| campaign::history(ws.store(), limit)).await
+}
+
+pub async fn campaign_run_errors(
+    state: State<'_, AppState>,
+    run_id: String,
+    limit: u32,
+) -> Result<Vec<CampaignRecordError>, Error> {
+    with_workspace(state, move |ws| campaign::record_errors(ws.store(), &run_id, limit)).await
 }

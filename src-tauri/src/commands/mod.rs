@@ -111,12 +111,15 @@ pub mod names {
 /// The types the declaration names.
 mod surface_types {
     pub use crate::commands::app::AppInfo;
+    pub use crate::commands::campaign::CampaignActivity;
     pub use crate::commands::export_runs::ExportActivity;
     pub use crate::commands::sandbox::SandboxInfo;
     pub use crate::commands::sync::SyncOverview;
     pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
-    pub use liaison_core::campaign::{CampaignLink, FieldPair, Metadata, OptOutCarrier, OptOutDirection};
+    pub use liaison_core::campaign::{
+        CampaignLink, CampaignRecordError, CampaignRun, FieldPair, Metadata, OptOutCarrier, OptOutDirection,
+    };
     pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;
     pub use liaison_core::connections::disconnect::Disconnected;

@@ -109,5 +109,10 @@ liaison_ipc_surface! {
     campaign::campaign_link_map[state](pairs: Vec<FieldPair>, optout: Option<OptOutDirection>) -> CampaignLink;
     campaign::campaign_link_metadata[state]() -> Metadata;
     campaign::campaign_optout_carriers[]() -> Vec<OptOutCarrier>;
+    campaign::campaign_run_start[app, state](full: bool) -> ();
+    campaign::campaign_run_cancel[state]() -> bool;
+    campaign::campaign_run_activity[state]() -> CampaignActivity;
+    campaign::campaign_history[state](limit: u32) -> Vec<CampaignRun>;
+    campaign::campaign_run_errors[state](run_id: String, limit: u32) -> Vec<CampaignRecordError>;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

@@ -7,10 +7,12 @@
 //! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
 //! profiles with Dynamics as the source of truth (R17).
 
+pub mod job;
 mod metadata;
 mod run;
 mod setup;
 
+pub use job::{CampaignFinished, CampaignSlot};
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
 pub use run::{
     CampaignCounts, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport, CampaignRun,

@@ -35,6 +35,21 @@ export type BatchRow = { row: number, line: number, email: string, first_name: s
  */
 reason: string, };
 export type BatchSummary = { run_id: string, rows: number, queued: number, invalid: number, duplicates: number, existing: number, excluded: number, failed: number, };
+export type CampaignActivity = { current: CampaignProgress | null, running: boolean, };
+export type CampaignCounts = { profiles_created: number, profiles_updated: number, unchanged: number, 
+/**
+ * Profiles whose values had been edited in Campaign since Liaison wrote them, put back
+ * (R17: Dynamics is the source of truth).
+ */
+overwritten: number, 
+/**
+ * Contacts deleted in Dynamics: their profiles are kept, Liaison forgets them.
+ */
+removed_in_dynamics: number, errors: number, 
+/**
+ * Calls to both systems.
+ */
+calls: number, };
 export type CampaignField = { 
 /**
  * The API name (`firstName`, `cusCrmContactId`).
@@ -48,6 +63,7 @@ campaign_type: string, field_type: FieldType, length: number | null, read_only: 
  * A profile extension field (`cus…`).
  */
 extension: boolean, };
+export type CampaignFinished = { report: CampaignReport | null, error: AppError | null, };
 export type CampaignLink = { dynamics_connection: string, campaign_connection: string, optout: OptOutDirection, 
 /**
  * Contact attributes to profile fields; the contact ID to [`KEY_FIELD`] always first.
@@ -57,6 +73,19 @@ contact_fields: Array<FieldPair>,
  * Who set it up or last changed it, and when.
  */
 changed_by: string, changed_at: string, };
+export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "done";
+export type CampaignProgress = { run_id: string, phase: CampaignPhase, counts: CampaignCounts, };
+export type CampaignRecordError = { contact_id: string, code: string, message: string, };
+export type CampaignReport = { run_id: string, state: RunState, full: boolean, counts: CampaignCounts, 
+/**
+ * Time spent, over every process that drove the run.
+ */
+seconds: number, 
+/**
+ * Whether this run continued an interrupted one.
+ */
+resumed: boolean, };
+export type CampaignRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: CampaignCounts, error: string | null, };
 export type ChecklistItem = { key: string, text: string, };
 export type Column = { 
 /**
@@ -960,6 +989,11 @@ export const commands = {
   campaignLinkMap: (pairs: Array<FieldPair>, optout: OptOutDirection | null) => call<CampaignLink>("campaign_link_map", { pairs, optout }),
   campaignLinkMetadata: () => call<Metadata>("campaign_link_metadata"),
   campaignOptoutCarriers: () => call<Array<OptOutCarrier>>("campaign_optout_carriers"),
+  campaignRunStart: (full: boolean) => call<null>("campaign_run_start", { full }),
+  campaignRunCancel: () => call<boolean>("campaign_run_cancel"),
+  campaignRunActivity: () => call<CampaignActivity>("campaign_run_activity"),
+  campaignHistory: (limit: number) => call<Array<CampaignRun>>("campaign_history", { limit }),
+  campaignRunErrors: (run_id: string, limit: number) => call<Array<CampaignRecordError>>("campaign_run_errors", { run_id, limit }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 
@@ -972,4 +1006,6 @@ export const events = {
   syncFinished: (handler: (payload: SyncFinished) => void): Promise<UnlistenFn> => listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
   exportProgress: (handler: (payload: ExportProgress) => void): Promise<UnlistenFn> => listen<ExportProgress>("export-progress", (e) => handler(e.payload)),
   exportFinished: (handler: (payload: ExportFinished) => void): Promise<UnlistenFn> => listen<ExportFinished>("export-finished", (e) => handler(e.payload)),
+  campaignProgress: (handler: (payload: CampaignProgress) => void): Promise<UnlistenFn> => listen<CampaignProgress>("campaign-progress", (e) => handler(e.payload)),
+  campaignFinished: (handler: (payload: CampaignFinished) => void): Promise<UnlistenFn> => listen<CampaignFinished>("campaign-finished", (e) => handler(e.payload)),
 };
