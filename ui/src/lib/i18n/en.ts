@@ -1248,14 +1248,6 @@ export const en = {
     historyHeading: "History",
     none: "No run yet.",
     fullTag: "every contact",
-    states: {
-      queued: "Queued",
-      running: "Running",
-      paused: "Paused",
-      succeeded: "Succeeded",
-      failed: "Failed",
-      cancelled: "Cancelled",
-    },
     columns: {
       started: "Started",
       state: "State",

@@ -1256,14 +1256,6 @@ export const ja: Messages = {
     historyHeading: "履歴",
     none: "まだ実行していません。",
     fullTag: "全件",
-    states: {
-      queued: "待機中",
-      running: "実行中",
-      paused: "一時停止",
-      succeeded: "成功",
-      failed: "失敗",
-      cancelled: "取り消し",
-    },
     columns: {
       started: "開始",
       state: "状態",
