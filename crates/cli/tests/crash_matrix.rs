@@ -27,15 +27,15 @@ use serde_json::Value;
 const KILLS: usize = 20;
 /// How long after the k-th call a kill lands: in flight, on the answer, a little later.
 const DELAYS_MS: &[u64] = &[0, 3, 40];
-/// The same for jobs of few calls and long waits (exports): more points between the calls, in
-/// the waits for an import or a batch.
+/// The same for jobs of few calls (an incremental sync, exports): more points between the calls,
+/// in the waits for an import or a batch.
 const DELAYS_IN_WAITS_MS: &[u64] = &[0, 3, 15, 40, 100];
 /// The same for a job of one or two calls (a Dynamics 365 export of a few hundred contacts),
 /// each made to take [`SLOW_CALL_MS`]: points through the call, as its answer arrives, and on
 /// the way to the commit after it…
 const DELAYS_AROUND_SLOW_CALLS_MS: &[u64] = &[0, 40, 100, 140, 148, 152, 156, 160, 170, 200];
 /// …after points in its start, while it reads the workspace, plans and records the plan.
-const STARTUP_MS: &[u64] = &[5, 10, 15, 20, 25, 30, 35, 40, 50, 60, 70, 80, 90, 100, 110];
+const STARTUP_MS: &[u64] = &[5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 110, 120, 130];
 const SLOW_CALL_MS: u64 = 150;
 
 /// Where a process is killed: `ms` after it started, or `ms` after its `k`-th call.
@@ -393,7 +393,7 @@ fn a_full_and_an_incremental_sync_killed_at_every_point_end_like_uninterrupted_o
     assert_eq!((done["state"].as_str(), done["full"].as_bool()), (Some("succeeded"), Some(false)), "{done}");
     let before = crashed.people();
     let changed = || crashed.people().iter().zip(&before).filter(|(a, b)| a != b).count() as u64;
-    let (kills, last) = crashed.crash_until_done(&["sync", "run"], &[], DELAYS_MS, &changed);
+    let (kills, last) = crashed.crash_until_done(&["sync", "run"], &[], DELAYS_IN_WAITS_MS, &changed);
     assert_eq!(last["state"], "succeeded", "{last}");
     let expected = reference.people();
     assert_ne!(expected, before, "the edits reached the cache");
