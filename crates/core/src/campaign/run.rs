@@ -24,6 +24,9 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+#[path = "events.rs"]
+mod events;
+
 use super::metadata::{FieldType, Metadata, read_metadata};
 use super::setup::{CampaignLink, KEY_FIELD, OptOutDirection, link, opt_out_carriers};
 use crate::connections::access::check_usable;
@@ -79,6 +82,8 @@ pub struct CampaignCounts {
     /// Contacts deleted in Dynamics: their profiles are kept, Liaison forgets them.
     pub removed_in_dynamics: u64,
     pub errors: u64,
+    /// Campaign email events written as activities on the contacts' timelines (R18).
+    pub events_logged: u64,
     /// Calls to both systems.
     pub calls: u64,
 }
@@ -94,6 +99,8 @@ pub enum CampaignPhase {
     Contacts,
     /// Profiles edited in Campaign since the last run.
     CampaignEdits,
+    /// Campaign's email events to the contacts' timelines in Dynamics 365 (R18).
+    Events,
     Done,
 }
 
@@ -147,6 +154,8 @@ struct Checkpoint {
     /// Campaign's newest `lastModified` as the previous run and this one began.
     edits_from: Option<String>,
     edits_to: Option<String>,
+    /// The events phase: the last contact whose profile's events are all carried.
+    events_after: Option<String>,
     counts: CampaignCounts,
     seconds: f64,
 }
@@ -626,6 +635,7 @@ impl Ctx<'_> {
                 CampaignPhase::LearnProfiles => self.learn().await?,
                 CampaignPhase::Contacts => self.contacts().await?,
                 CampaignPhase::CampaignEdits => self.campaign_edits().await?,
+                CampaignPhase::Events => self.events().await?,
                 CampaignPhase::Done => true,
             };
             if !finished {
@@ -634,8 +644,9 @@ impl Ctx<'_> {
             self.cp.phase = match self.cp.phase {
                 CampaignPhase::LearnProfiles => CampaignPhase::Contacts,
                 // A full run compared every contact with Campaign's values already.
-                CampaignPhase::Contacts if self.cp.full => CampaignPhase::Done,
+                CampaignPhase::Contacts if self.cp.full => CampaignPhase::Events,
                 CampaignPhase::Contacts => CampaignPhase::CampaignEdits,
+                CampaignPhase::CampaignEdits => CampaignPhase::Events,
                 _ => CampaignPhase::Done,
             };
             self.cp.position = None;

@@ -29,6 +29,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_dynamics_exports.sql")),
     M::up(include_str!("migrations/0013_campaign.sql")),
     M::up(include_str!("migrations/0014_setup_step_actor.sql")),
+    M::up(include_str!("migrations/0015_campaign_events.sql")),
 ];
 
 /// The migrations, applied in order at open.

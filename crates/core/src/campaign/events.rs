@@ -1,0 +1,376 @@
+//! Campaign's email events to Dynamics 365 (seed 004; R18): each profile's delivery logs (sent,
+//! bounced) and tracking logs (opened, clicked) become `lia_emailevent` activities regarding the
+//! profile's contact, each once across re-runs and kills.
+//!
+//! Per event the log's PKey (stable) is kept in `campaign_events`: 'sending' committed before the
+//! POST, 'written' with the activity's ID after it. A row found 'sending' (a kill, an unknown
+//! outcome) is settled by looking the activity up by `lia_eventid` (the log's PKey, written with
+//! it), never sent again blindly. Per profile and log the newest event date carried is kept, moved
+//! only once every event up to it is written, so later runs write only newer logs. The checkpoint
+//! holds the last profile done; a continued run reads the profile it stopped in again, and the
+//! events it had written are found in the table.
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::{Ctx, PROFILES, campaign_time, parse_time, per_record};
+use crate::connections::dataverse::odata_string;
+use crate::i18n::Lang;
+use crate::store::now;
+use crate::{Error, ErrorCode, Result, msg};
+
+/// The entity set of Liaison's email event activity.
+const EVENTS: &str = "lia_emailevents";
+/// Attempts to settle a create whose outcome is unknown before the run stops.
+const UNKNOWN_OUTCOMES: u32 = 3;
+
+/// One email event read from a Campaign log.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Event {
+    pub pkey: String,
+    /// sent, bounced, opened or clicked.
+    pub kind: &'static str,
+    pub at: OffsetDateTime,
+    pub label: String,
+    pub url: Option<String>,
+}
+
+/// The event a delivery log (`delivery`) or tracking log holds: `Ok(None)` for a log that is no
+/// email event (a delivery still pending, a tracking type other than open or click), `Err` for
+/// one without a PKey or a readable date.
+pub(super) fn event_of(log: &Value, delivery: bool) -> std::result::Result<Option<Event>, ()> {
+    let (kind, url) = if delivery {
+        match log["status"].as_str() {
+            Some("sent") => ("sent", None),
+            Some("failed") => ("bounced", None),
+            _ => return Ok(None),
+        }
+    } else {
+        match log["type"].as_str() {
+            Some("open") => ("opened", None),
+            Some("click") => {
+                let url = log["url"]["source"].as_str().or(log["url"]["label"].as_str());
+                ("clicked", url.map(str::to_owned).filter(|u| !u.is_empty()))
+            }
+            _ => return Ok(None),
+        }
+    };
+    let pkey = log["PKey"].as_str().filter(|p| !p.is_empty()).ok_or(())?.to_owned();
+    let date = if delivery { log["eventDate"].as_str() } else { log["logDate"].as_str() };
+    let at = date.and_then(parse_time).ok_or(())?;
+    let label = log["delivery"]["label"].as_str().unwrap_or_default().to_owned();
+    Ok(Some(Event { pkey, kind, at, label, url }))
+}
+
+/// A time as Dataverse's `DateTime` takes it (whole seconds, UTC).
+pub(super) fn dataverse_time(at: OffsetDateTime) -> String {
+    campaign_time(at)[..19].replace(' ', "T") + "Z"
+}
+
+fn truncated(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// The activity's values for an event regarding a contact.
+fn activity(contact_id: &str, e: &Event) -> Value {
+    let label = truncated(&e.label, 200);
+    let subject = match e.kind {
+        "sent" => msg!("campaign-event-subject-sent", label = label.as_str()),
+        "bounced" => msg!("campaign-event-subject-bounced", label = label.as_str()),
+        "opened" => msg!("campaign-event-subject-opened", label = label.as_str()),
+        _ => msg!("campaign-event-subject-clicked", label = label.as_str()),
+    };
+    let mut body = json!({
+        "subject": truncated(&subject.render(Lang::of_system()), 200),
+        "regardingobjectid_contact@odata.bind": format!("/contacts({contact_id})"),
+        "actualend": dataverse_time(e.at),
+        "lia_eventtype": e.kind,
+        "lia_deliverylabel": label,
+        "lia_eventid": e.pkey,
+    });
+    if let Some(url) = &e.url {
+        body["lia_url"] = Value::String(truncated(url, 2000));
+    }
+    body
+}
+
+impl Ctx<'_> {
+    /// The events phase: every profile Liaison knows, in contact ID order after the last one
+    /// done. `false` when cancelled.
+    pub(super) async fn events(&mut self) -> Result<bool> {
+        self.settle_events().await?;
+        loop {
+            let next: Option<(String, String)> = self
+                .conn
+                .query_row(
+                    "SELECT contact_id, pkey FROM campaign_profiles
+                      WHERE campaign_connection = ?1 AND pkey IS NOT NULL AND contact_id > ?2
+                      ORDER BY contact_id LIMIT 1",
+                    params![self.link.campaign_connection, self.cp.events_after.as_deref().unwrap_or("")],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((contact_id, pkey)) = next else { return Ok(true) };
+            for delivery in [true, false] {
+                if !self.profile_events(&contact_id, &pkey, delivery).await? {
+                    self.checkpoint()?;
+                    return Ok(false);
+                }
+            }
+            self.cp.events_after = Some(contact_id);
+            self.checkpoint()?;
+            self.emit();
+            if self.control.cancelled() {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Events left 'sending' (a kill): the activity found by `lia_eventid` is kept; otherwise the
+    /// row goes and the event, read again from its log (its date mark was not moved past it), is
+    /// written once.
+    async fn settle_events(&mut self) -> Result<()> {
+        let pending: Vec<String> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT event_pkey FROM campaign_events WHERE campaign_connection = ?1 AND state = 'sending'",
+            )?;
+            let rows = stmt.query_map([&self.link.campaign_connection], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for pkey in pending {
+            match self.find_event(&pkey).await? {
+                Some(activity_id) => {
+                    self.event_written(&pkey, &activity_id)?;
+                    self.cp.counts.events_logged += 1;
+                }
+                None => {
+                    self.conn.execute(
+                        "DELETE FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
+                        params![self.link.campaign_connection, pkey],
+                    )?;
+                }
+            }
+        }
+        self.checkpoint()
+    }
+
+    /// One profile's delivery logs or tracking logs from its date mark on. `false` when
+    /// cancelled.
+    async fn profile_events(&mut self, contact_id: &str, profile: &str, delivery: bool) -> Result<bool> {
+        let collection = if delivery { "logs" } else { "tracking" };
+        let mark: Option<OffsetDateTime> = self
+            .conn
+            .query_row(
+                "SELECT newest FROM campaign_event_marks
+                  WHERE campaign_connection = ?1 AND profile_pkey = ?2 AND collection = ?3",
+                params![self.link.campaign_connection, profile, collection],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .as_deref()
+            .and_then(parse_time);
+        let size = self.options.campaign_page_size.clamp(1, 1000);
+        let mut position = format!("{PROFILES}/{profile}/{collection}?_lineCount={size}");
+        let mut newest = mark;
+        let mut refused = false;
+        loop {
+            let page = match self.campaign_page(&position).await {
+                Ok(p) => p,
+                // The profile was deleted in Campaign: it has no events to carry any more.
+                Err(e) if e.code == ErrorCode::NotFound => return Ok(true),
+                Err(e) => return Err(e),
+            };
+            self.count_calls();
+            for log in page["content"].as_array().into_iter().flatten() {
+                let event = match event_of(log, delivery) {
+                    Ok(Some(e)) => e,
+                    Ok(None) => continue,
+                    Err(()) => {
+                        let message = msg!(
+                            "campaign-events-log-unreadable",
+                            profile = profile,
+                            log = log["PKey"].as_str().unwrap_or("?")
+                        );
+                        self.record_error(contact_id, "event_unreadable", &message)?;
+                        continue;
+                    }
+                };
+                if mark.is_some_and(|m| event.at < m) {
+                    continue;
+                }
+                if self.event(contact_id, profile, &event).await? {
+                    newest = Some(newest.map_or(event.at, |n| n.max(event.at)));
+                } else {
+                    refused = true;
+                }
+                if self.control.cancelled() {
+                    return Ok(false);
+                }
+            }
+            match page["next"]["href"].as_str() {
+                Some(next) => position = next.to_owned(),
+                None => break,
+            }
+        }
+        // A refused event is tried again by the next run: the mark stays where it was.
+        if let Some(newest) = newest.filter(|n| !refused && Some(*n) != mark) {
+            self.conn.execute(
+                "INSERT INTO campaign_event_marks (campaign_connection, profile_pkey, collection, newest, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (campaign_connection, profile_pkey, collection)
+                 DO UPDATE SET newest = excluded.newest, updated_at = excluded.updated_at",
+                params![self.link.campaign_connection, profile, collection, campaign_time(newest), now()],
+            )?;
+        }
+        Ok(true)
+    }
+
+    /// Writes one event as an activity unless it was written already. `false` when Dynamics
+    /// refused it (recorded as the contact's error).
+    async fn event(&mut self, contact_id: &str, profile: &str, e: &Event) -> Result<bool> {
+        let state: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
+                params![self.link.campaign_connection, e.pkey],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match state.as_deref() {
+            Some("written") => return Ok(true),
+            Some(_) => {
+                // Left 'sending': written before the kill, or not; Dynamics knows.
+                if let Some(activity_id) = self.find_event(&e.pkey).await? {
+                    self.event_written(&e.pkey, &activity_id)?;
+                    self.cp.counts.events_logged += 1;
+                    return Ok(true);
+                }
+            }
+            None => {}
+        }
+        self.conn.execute(
+            "INSERT INTO campaign_events
+                 (campaign_connection, event_pkey, contact_id, profile_pkey, event_type, occurred_at, state, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7)
+             ON CONFLICT (campaign_connection, event_pkey) DO UPDATE SET state = 'sending', updated_at = excluded.updated_at",
+            params![
+                self.link.campaign_connection,
+                e.pkey,
+                contact_id,
+                profile,
+                e.kind,
+                campaign_time(e.at),
+                now()
+            ],
+        )?;
+        let body = activity(contact_id, e);
+        let path = format!("{EVENTS}?$select=activityid");
+        let mut unknown_outcomes = 0;
+        loop {
+            match self.dataverse.post(&path, &body, &["return=representation"]).await {
+                Ok(answer) => {
+                    let activity_id = match answer.as_ref().and_then(|a| a["activityid"].as_str()) {
+                        Some(id) => Some(id.to_owned()),
+                        None => self.find_event(&e.pkey).await?,
+                    };
+                    let Some(activity_id) = activity_id else {
+                        // Left 'sending': the next run settles it by `lia_eventid`.
+                        return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-events-created-without-id")));
+                    };
+                    self.event_written(&e.pkey, &activity_id)?;
+                    self.cp.counts.events_logged += 1;
+                    return Ok(true);
+                }
+                Err(err) if crate::http::is_uncertain(&err) && unknown_outcomes < UNKNOWN_OUTCOMES => {
+                    unknown_outcomes += 1;
+                    tracing::info!(
+                        "an email event's create has an unknown outcome; settling it by lookup: {}",
+                        err.chain()
+                    );
+                    if let Some(activity_id) = self.find_event(&e.pkey).await? {
+                        self.event_written(&e.pkey, &activity_id)?;
+                        self.cp.counts.events_logged += 1;
+                        return Ok(true);
+                    }
+                    // Not created: sending it again creates it once.
+                }
+                Err(err) if per_record(&err) => {
+                    self.conn.execute(
+                        "DELETE FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
+                        params![self.link.campaign_connection, e.pkey],
+                    )?;
+                    let message = msg!(
+                        "campaign-events-refused",
+                        event = e.pkey.as_str(),
+                        reason = err.message.render(Lang::of_system())
+                    );
+                    self.record_error(contact_id, "event_refused", &message)?;
+                    return Ok(false);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// The activity already written for an event, by its `lia_eventid`.
+    async fn find_event(&self, event_pkey: &str) -> Result<Option<String>> {
+        let filter = format!("lia_eventid eq {}", odata_string(event_pkey));
+        let query: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+        let page = self.dataverse.get(&format!("{EVENTS}?$select=activityid&$filter={query}"), &[]).await?;
+        Ok(page["value"].as_array().and_then(|v| v.first()).and_then(|a| a["activityid"].as_str()).map(str::to_owned))
+    }
+
+    fn event_written(&self, event_pkey: &str, activity_id: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE campaign_events SET state = 'written', activity_id = ?3, updated_at = ?4
+              WHERE campaign_connection = ?1 AND event_pkey = ?2",
+            params![self.link.campaign_connection, event_pkey, activity_id, now()],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_and_tracking_logs_are_read_as_events() {
+        let sent = json!({"PKey": "@a", "eventDate": "2026-01-31 12:00:00.000Z", "status": "sent", "delivery": {"label": "News"}});
+        let e = event_of(&sent, true).unwrap().unwrap();
+        assert_eq!((e.kind, e.pkey.as_str(), e.label.as_str(), e.url), ("sent", "@a", "News", None));
+        assert_eq!(dataverse_time(e.at), "2026-01-31T12:00:00Z");
+        let failed = json!({"PKey": "@b", "eventDate": "2026-01-31 12:00:00.000Z", "status": "failed", "delivery": {"label": "N"}});
+        assert_eq!(event_of(&failed, true).unwrap().unwrap().kind, "bounced");
+        let pending = json!({"PKey": "@c", "eventDate": "2026-01-31 12:00:00.000Z", "status": "pending"});
+        assert_eq!(event_of(&pending, true), Ok(None));
+        let click = json!({"PKey": "@d", "logDate": "2026-02-01 08:30:15.250Z", "type": "click", "url": {"source": "https://x.example/a", "label": "A"}, "delivery": {"label": "N"}});
+        let e = event_of(&click, false).unwrap().unwrap();
+        assert_eq!((e.kind, e.url.as_deref()), ("clicked", Some("https://x.example/a")));
+        assert_eq!(dataverse_time(e.at), "2026-02-01T08:30:15Z");
+        let open = json!({"PKey": "@e", "logDate": "2026-02-01 08:30:15.250Z", "type": "open", "url": {}});
+        assert_eq!(event_of(&open, false).unwrap().unwrap().kind, "opened");
+        assert_eq!(event_of(&json!({"type": "open", "logDate": "2026-02-01 08:30:15.250Z"}), false), Err(()));
+        assert_eq!(event_of(&json!({"PKey": "@f", "type": "open", "logDate": "soon"}), false), Err(()));
+    }
+
+    #[test]
+    fn the_activity_regards_the_contact_and_carries_the_log_s_pkey() {
+        let e = Event {
+            pkey: "@k".into(),
+            kind: "clicked",
+            at: parse_time("2026-01-31 12:00:00.000Z").unwrap(),
+            label: "News".into(),
+            url: Some("https://x.example".into()),
+        };
+        let body = activity("c-1", &e);
+        assert_eq!(body["regardingobjectid_contact@odata.bind"], "/contacts(c-1)");
+        assert_eq!(body["lia_eventid"], "@k");
+        assert_eq!(body["lia_url"], "https://x.example");
+        assert_eq!(body["lia_eventtype"], "clicked");
+        assert!(body["subject"].as_str().unwrap().contains("News"));
+        let opened = Event { kind: "opened", url: None, ..e };
+        assert!(activity("c-1", &opened).get("lia_url").is_none());
+    }
+}

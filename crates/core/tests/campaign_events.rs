@@ -1,0 +1,329 @@
+//! Campaign's email events to Dynamics 365 (seed 004; R18) against the sandbox: every delivery
+//! and tracking log of a profile Liaison knows becomes one `lia_emailevent` regarding its contact
+//! (type, time, delivery label, URL for clicks, the log's PKey as `lia_eventid`); runs again write
+//! nothing new, an event after the last run is carried by the next one, and an event left
+//! 'sending' by a kill is found in Dynamics instead of being written twice.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::Fetcher;
+use liaison_core::campaign::{self, CampaignProgress, CampaignReport, CampaignRunOptions, OptOutDirection};
+use liaison_core::connections::campaign::{CampaignClient, ConnectCampaign};
+use liaison_core::connections::dataverse::DataverseClient;
+use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
+use liaison_core::jobs::Control;
+use liaison_core::members::admin::activate;
+use liaison_core::runs::RunState;
+use liaison_core::vault::{MemoryKeychain, Vault};
+use liaison_core::{Paths, Workspace};
+use liaison_sandbox::{Sandbox, SandboxConfig};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+struct World {
+    _dir: tempfile::TempDir,
+    ws: Workspace,
+    vault: Vault,
+    sb: Sandbox,
+    dynamics: String,
+    campaign: String,
+}
+
+async fn world(people: usize) -> World {
+    let sb = Sandbox::start(SandboxConfig { people, auto_approve: true, ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
+    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    let e = sb.endpoints().clone();
+    let request = ConnectDynamics {
+        display_name: "Dynamics".into(),
+        org_url: e.dynamics.org_url.clone(),
+        authority_url: e.dynamics.authority_url.clone(),
+        client_id: e.dynamics.client_id.clone(),
+        usable_by: UsableBy::default(),
+        is_sandbox: true,
+        match_by: Default::default(),
+    };
+    let dynamics = dynamics::connect(&ws, &vault, request, &Fetcher).await.unwrap().id;
+    let request = ConnectCampaign {
+        display_name: String::new(),
+        base_url: e.campaign.base_url.clone(),
+        ims_url: e.campaign.ims_url.clone(),
+        org_id: e.campaign.org_id.clone(),
+        client_id: e.campaign.client_id.clone(),
+        is_sandbox: true,
+    };
+    let secret = SecretString::from(e.campaign.client_secret.clone());
+    let campaign = liaison_core::connections::campaign::connect(&ws, &vault, request, secret).await.unwrap().id;
+    campaign::setup(&ws, &vault, &dynamics, &campaign, OptOutDirection::DynamicsToCampaign).await.unwrap();
+    World { _dir: dir, ws, vault, sb, dynamics, campaign }
+}
+
+async fn run(w: &World) -> CampaignReport {
+    let options = CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 3 };
+    let report =
+        campaign::run(&w.ws, &w.vault, options, &Control::default(), &|_: &CampaignProgress| {}).await.unwrap();
+    assert_eq!(report.state, RunState::Succeeded, "{report:?}");
+    assert_eq!(report.counts.errors, 0, "{report:?}");
+    report
+}
+
+/// One email event as both sides should hold it: (event ID, type, time, delivery label, URL).
+type Row = (String, String, i64, String, Option<String>);
+
+fn unix(text: &str) -> i64 {
+    let text = text.trim();
+    let iso = format!("{}T{}", &text[..10], &text[11..]);
+    time::OffsetDateTime::parse(&iso, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp()
+}
+
+/// The contacts Liaison linked to a profile: contact ID → profile PKey.
+fn linked(w: &World) -> BTreeMap<String, String> {
+    w.ws.store()
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT contact_id, pkey FROM campaign_profiles WHERE pkey IS NOT NULL")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap()
+}
+
+/// Every email event in a profile's delivery and tracking logs, as Campaign lists them.
+async fn logged(w: &World, profile: &str) -> BTreeSet<Row> {
+    let client = CampaignClient::load(&w.ws, &w.vault, &w.campaign).unwrap();
+    let mut out = BTreeSet::new();
+    for collection in ["logs", "tracking"] {
+        let mut page =
+            client.get(&format!("profileAndServicesExt/profile/{profile}/{collection}?_lineCount=2")).await.unwrap();
+        loop {
+            for log in page["content"].as_array().unwrap() {
+                let label = log["delivery"]["label"].as_str().unwrap().to_owned();
+                let pkey = log["PKey"].as_str().unwrap().to_owned();
+                let row = if collection == "logs" {
+                    let kind = if log["status"] == "failed" { "bounced" } else { "sent" };
+                    (pkey, kind.to_owned(), unix(log["eventDate"].as_str().unwrap()), label, None)
+                } else {
+                    let click = log["type"] == "click";
+                    let url = click.then(|| log["url"]["source"].as_str().unwrap().to_owned());
+                    let kind = if click { "clicked" } else { "opened" };
+                    (pkey, kind.to_owned(), unix(log["logDate"].as_str().unwrap()), label, url)
+                };
+                out.insert(row);
+            }
+            match page["next"]["href"].as_str() {
+                Some(next) => page = client.get_url(next).await.unwrap(),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Every `lia_emailevent` in Dynamics 365, by the contact it regards.
+async fn activities(w: &World) -> BTreeMap<String, Vec<Row>> {
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.dynamics).unwrap();
+    let mut page = client
+        .get(
+            "lia_emailevents?$select=activityid,subject,actualend,lia_eventtype,lia_url,lia_deliverylabel,lia_eventid,_regardingobjectid_value",
+            &["odata.maxpagesize=5000"],
+        )
+        .await
+        .unwrap();
+    let mut out: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    loop {
+        for a in page["value"].as_array().unwrap() {
+            let label = a["lia_deliverylabel"].as_str().unwrap().to_owned();
+            assert!(a["subject"].as_str().unwrap().contains(&label), "{a}");
+            out.entry(a["_regardingobjectid_value"].as_str().unwrap().to_owned()).or_default().push((
+                a["lia_eventid"].as_str().unwrap().to_owned(),
+                a["lia_eventtype"].as_str().unwrap().to_owned(),
+                unix(a["actualend"].as_str().unwrap()),
+                label,
+                a["lia_url"].as_str().filter(|u| !u.is_empty()).map(str::to_owned),
+            ));
+        }
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => page = client.get_url(next, &["odata.maxpagesize=5000"]).await.unwrap(),
+            None => return out,
+        }
+    }
+}
+
+/// Each contact's activities match its profile's logs one to one; the number of events.
+async fn check_timelines_match_the_logs(w: &World) -> u64 {
+    let by_contact = activities(w).await;
+    let linked = linked(w);
+    assert!(!linked.is_empty());
+    let mut total = 0;
+    for (contact, profile) in &linked {
+        let expected = logged(w, profile).await;
+        let mut written = by_contact.get(contact).cloned().unwrap_or_default();
+        written.sort();
+        assert_eq!(written.len(), expected.len(), "contact {contact}: an event written twice or missing");
+        assert_eq!(written.into_iter().collect::<BTreeSet<_>>(), expected, "contact {contact}");
+        total += expected.len() as u64;
+    }
+    let regarded: u64 = by_contact.values().map(|v| v.len() as u64).sum();
+    assert_eq!(regarded, total, "activities regarding contacts Liaison did not link");
+    total
+}
+
+async fn inject(w: &World, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/campaign/events", w.sb.endpoints().control_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    r.json().await.unwrap()
+}
+
+async fn email_of(w: &World, profile: &str) -> String {
+    let client = CampaignClient::load(&w.ws, &w.vault, &w.campaign).unwrap();
+    let p = client.get(&format!("profileAndServicesExt/profile/{profile}")).await.unwrap();
+    let p = if p["PKey"].is_string() { p } else { p["content"][0].clone() };
+    p["email"].as_str().unwrap().to_owned()
+}
+
+async fn count_with_event_id(w: &World, event_id: &str) -> usize {
+    let client = DataverseClient::load(&w.ws, &w.vault, &w.dynamics).unwrap();
+    let filter: String =
+        url::form_urlencoded::byte_serialize(format!("lia_eventid eq '{event_id}'").as_bytes()).collect();
+    let page = client.get(&format!("lia_emailevents?$select=activityid&$filter={filter}"), &[]).await.unwrap();
+    page["value"].as_array().unwrap().len()
+}
+
+/// Three events (sent, opened, a click) of one delivery for every profile Liaison linked.
+async fn inject_for_every_profile(w: &World, label: &str) -> u64 {
+    let mut events = Vec::new();
+    for profile in linked(w).values() {
+        for (kind, url) in [("sent", None), ("opened", None), ("clicked", Some("https://www.example.com/a?b=c&d"))] {
+            events.push(json!({"profile": profile, "type": kind, "label": label, "url": url}));
+        }
+    }
+    let created = inject(w, Value::Array(events)).await;
+    created["created"].as_array().unwrap().len() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r18_campaign_email_events_become_activities_on_the_contacts_timeline_once() {
+    let w = world(40).await;
+    let first = run(&w).await;
+    // The sandbox's generated logs (of the profiles Campaign held before the first run).
+    let generated = check_timelines_match_the_logs(&w).await;
+    assert!(generated > 0, "the sandbox's generated logs hold events");
+    assert_eq!(first.counts.events_logged, generated);
+    let injected = inject_for_every_profile(&w, "Autumn “news” & offers").await;
+    let second = run(&w).await;
+    assert_eq!(second.counts.events_logged, injected, "{second:?}");
+    let total = check_timelines_match_the_logs(&w).await;
+    assert_eq!(total, generated + injected);
+    // Every kind of event is carried, clicks with their URL.
+    let kinds: BTreeSet<String> = activities(&w).await.values().flatten().map(|r| r.1.clone()).collect();
+    for kind in ["sent", "opened", "clicked"] {
+        assert!(kinds.contains(kind), "{kinds:?}");
+    }
+    let third = run(&w).await;
+    assert_eq!(third.counts.events_logged, 0, "{third:?}");
+    assert_eq!(check_timelines_match_the_logs(&w).await, total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r18_an_event_after_the_last_run_is_carried_by_the_next_one() {
+    let w = world(12).await;
+    let first = run(&w).await;
+    let (contact, profile) = linked(&w).into_iter().next().unwrap();
+    let email = email_of(&w, &profile).await;
+    let created = inject(
+        &w,
+        json!([
+            {"email": email, "type": "bounced", "label": "Spring launch"},
+            {"email": email, "type": "clicked", "label": "Spring launch", "url": "https://www.example.com/spring"}
+        ]),
+    )
+    .await;
+    let ids: Vec<String> =
+        created["created"].as_array().unwrap().iter().map(|c| c["PKey"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 2);
+    let next = run(&w).await;
+    assert_eq!(next.counts.events_logged, 2, "{next:?}");
+    for id in &ids {
+        assert_eq!(count_with_event_id(&w, id).await, 1);
+    }
+    let mine = activities(&w).await.remove(&contact).unwrap();
+    assert!(mine.iter().any(|r| r.0 == ids[0] && r.1 == "bounced" && r.3 == "Spring launch"), "{mine:?}");
+    assert!(
+        mine.iter()
+            .any(|r| r.0 == ids[1] && r.1 == "clicked" && r.4.as_deref() == Some("https://www.example.com/spring")),
+        "{mine:?}"
+    );
+    assert_eq!(check_timelines_match_the_logs(&w).await, first.counts.events_logged + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r18_an_event_left_sending_by_a_kill_is_found_again_not_written_twice() {
+    let w = world(12).await;
+    let first = run(&w).await;
+    // As if the process had been killed after the POST and before 'written' was committed, with
+    // every date mark gone so that the logs are read again.
+    let event_id: String = w
+        .ws
+        .store()
+        .write(|tx| {
+            let id: String =
+                tx.query_row("SELECT event_pkey FROM campaign_events ORDER BY event_pkey LIMIT 1", [], |r| r.get(0))?;
+            tx.execute(
+                "UPDATE campaign_events SET state = 'sending', activity_id = NULL WHERE event_pkey = ?1",
+                [&id],
+            )?;
+            tx.execute("DELETE FROM campaign_event_marks", [])?;
+            Ok(id)
+        })
+        .unwrap();
+    assert_eq!(count_with_event_id(&w, &event_id).await, 1);
+    let again = run(&w).await;
+    assert_eq!(count_with_event_id(&w, &event_id).await, 1, "the event was written twice");
+    // Found in Dynamics and counted as the write it was; nothing else written.
+    assert_eq!(again.counts.events_logged, 1, "{again:?}");
+    let state: (String, Option<String>) = w
+        .ws
+        .store()
+        .read(|c| {
+            Ok(c.query_row("SELECT state, activity_id FROM campaign_events WHERE event_pkey = ?1", [&event_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })
+        .unwrap();
+    assert_eq!(state.0, "written");
+    assert!(state.1.is_some());
+    assert_eq!(check_timelines_match_the_logs(&w).await, first.counts.events_logged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r18_a_run_cancelled_among_the_events_is_continued_and_writes_each_event_once() {
+    let w = world(20).await;
+    run(&w).await;
+    let injected = inject_for_every_profile(&w, "Winter sale").await;
+    assert!(injected >= 10);
+    let options = CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 3 };
+    let control = Control::default();
+    let cancel_at = std::sync::atomic::AtomicBool::new(false);
+    let report = campaign::run(&w.ws, &w.vault, options.clone(), &control, &|p: &CampaignProgress| {
+        if p.counts.events_logged >= 5 && !cancel_at.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            control.cancel();
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.state, RunState::Cancelled, "{report:?}");
+    let continued = run(&w).await;
+    assert!(continued.resumed);
+    let total = check_timelines_match_the_logs(&w).await;
+    // The counts carry over into the continued run: each injected event written once, in all.
+    assert_eq!(continued.counts.events_logged, injected, "{continued:?}");
+    assert!(total >= injected);
+}
