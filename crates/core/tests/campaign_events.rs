@@ -416,3 +416,46 @@ async fn r18_a_run_dropped_while_an_event_is_being_sent_is_continued_without_wri
     assert_eq!(left, 0);
     assert_eq!(check_timelines_match_the_logs(&w).await, first.counts.events_logged + injected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r18_an_event_campaign_lists_late_with_an_earlier_date_is_carried_but_not_one_older_than_the_mark_s_grace() {
+    let w = world(12).await;
+    let (contact, profile) = {
+        run(&w).await;
+        linked(&w).into_iter().next().unwrap()
+    };
+    inject(&w, json!({"profile": profile, "type": "opened", "label": "Now"})).await;
+    assert_eq!(run(&w).await.counts.events_logged, 1);
+    let mark: String =
+        w.ws.store()
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT newest FROM campaign_event_marks WHERE profile_pkey = ?1 AND collection = 'tracking'",
+                    [&profile],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+    let before = |secs: i64| {
+        let at = time::OffsetDateTime::from_unix_timestamp(unix(&mark) - secs).unwrap();
+        at.format(&time::format_description::well_known::Rfc3339).unwrap()
+    };
+    // An open an hour before the newest event carried, listed only now; and one 30 days before.
+    let created = inject(
+        &w,
+        json!([
+            {"profile": profile, "type": "opened", "label": "Late open", "at": before(3600)},
+            {"profile": profile, "type": "opened", "label": "Ancient open", "at": before(30 * 86_400)},
+        ]),
+    )
+    .await;
+    let late = created["created"][0]["PKey"].as_str().unwrap().to_owned();
+    let ancient = created["created"][1]["PKey"].as_str().unwrap().to_owned();
+    let next = run(&w).await;
+    assert_eq!(next.counts.events_logged, 1, "{next:?}");
+    assert_eq!(count_with_event_id(&w, &late).await, 1);
+    assert_eq!(count_with_event_id(&w, &ancient).await, 0, "logs older than the mark's grace are not read again");
+    let mine = activities(&w).await.remove(&contact).unwrap();
+    assert!(mine.iter().any(|r| r.0 == late && r.1 == "opened" && r.2 == unix(&mark) - 3600), "{mine:?}");
+    assert_eq!(run(&w).await.counts.events_logged, 0);
+}

@@ -6,7 +6,9 @@
 //! POST, 'written' with the activity's ID after it. A row found 'sending' (a kill, an unknown
 //! outcome) is settled by looking the activity up by `lia_eventid` (the log's PKey, written with
 //! it), never sent again blindly. Per profile and log the newest event date carried is kept, moved
-//! only once every event up to it is written, so later runs write only newer logs. The checkpoint
+//! only once every event up to it is written, so later runs write only newer logs (and those up
+//! to three days older, which Campaign may list late; the table keeps them from being written
+//! twice). The checkpoint
 //! holds the last profile done; a continued run reads the profile it stopped in again, and the
 //! events it had written are found in the table.
 
@@ -22,6 +24,10 @@ use crate::{Error, ErrorCode, Result, msg};
 
 /// The entity set of Liaison's email event activity.
 const EVENTS: &str = "lia_emailevents";
+/// How far before a profile's date mark its logs are still looked at: Campaign records tracking
+/// logs in batches, so an open can be listed after a later event was carried. Events this late
+/// are found in `campaign_events` when already written, so nothing is written twice.
+const LATE_LOGS: time::Duration = time::Duration::days(3);
 /// Attempts to settle a create whose outcome is unknown before the run stops.
 const UNKNOWN_OUTCOMES: u32 = 3;
 
@@ -196,7 +202,7 @@ impl Ctx<'_> {
                         continue;
                     }
                 };
-                if mark.is_some_and(|m| event.at < m) {
+                if mark.is_some_and(|m| event.at < m - LATE_LOGS) {
                     continue;
                 }
                 if self.event(contact_id, profile, &event).await? {
