@@ -14,6 +14,9 @@
 //! A create is recorded (PKey unknown) before the POST; one whose outcome is unknown (a timeout,
 //! a kill) is settled by looking the profile up by `cusCrmContactId`, never sent blindly again.
 //! The checkpoint holds the page being processed, so a killed or cancelled run is continued.
+//!
+//! Last, each known profile's email events (sent, bounced, opened, clicked) become activities on
+//! its contact's timeline in Dynamics 365, each once (R18; `events.rs`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
