@@ -148,6 +148,7 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
       unchanged: 10,
       overwritten: 1,
       removed_in_dynamics: 0,
+      events_logged: 4,
       errors: 0,
       calls: 9,
     };
@@ -188,7 +189,9 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
       error: null,
     });
     expect(
-      await within(section).findByText(/The run finished: 3 created, 2 updated, 1 Campaign edits put back/),
+      await within(section).findByText(
+        /The run finished: 3 created, 2 updated, 1 Campaign edits put back, 4 email events logged/,
+      ),
     ).toBeInTheDocument();
     const table = await within(section).findByRole("table", { name: "History" });
     const row = within(table).getAllByRole("row")[1]!;

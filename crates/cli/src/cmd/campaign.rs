@@ -157,6 +157,7 @@ fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
             unchanged = c.unchanged,
             overwritten = c.overwritten,
             removed = c.removed_in_dynamics,
+            events = c.events_logged,
             errors = c.errors,
             calls = c.calls,
             seconds = format!("{:.1}", report.seconds)

@@ -41,6 +41,7 @@ fn notice(ws: &Workspace, outcome: std::result::Result<&CampaignReport, &Error>)
                 created = c.profiles_created,
                 updated = c.profiles_updated,
                 overwritten = c.overwritten,
+                events = c.events_logged,
                 errors = c.errors
             );
             Notice { title: title(msg!("campaign-notice-finished")), body: body.render(lang) }

@@ -47,6 +47,10 @@ overwritten: number,
  */
 removed_in_dynamics: number, errors: number, 
 /**
+ * Campaign email events written as activities on the contacts' timelines (R18).
+ */
+events_logged: number, 
+/**
  * Calls to both systems.
  */
 calls: number, };
@@ -73,7 +77,7 @@ contact_fields: Array<FieldPair>,
  * Who set it up or last changed it, and when.
  */
 changed_by: string, changed_at: string, };
-export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "done";
+export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "events" | "done";
 export type CampaignProgress = { run_id: string, phase: CampaignPhase, counts: CampaignCounts, };
 export type CampaignRecordError = { contact_id: string, code: string, message: string, };
 export type CampaignReport = { run_id: string, state: RunState, full: boolean, counts: CampaignCounts, 

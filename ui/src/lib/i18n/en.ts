@@ -1234,9 +1234,11 @@ export const en = {
       learn_profiles: "Learning the profiles Campaign holds",
       contacts: "Writing Dynamics 365 contacts",
       campaign_edits: "Looking for edits made in Campaign",
+      events: "Logging email events on the contacts' timelines",
       done: "Finishing",
     },
-    counts: "{{created}} created, {{updated}} updated, {{overwritten}} Campaign edits put back, {{errors}} errors",
+    counts:
+      "{{created}} created, {{updated}} updated, {{overwritten}} Campaign edits put back, {{events}} email events logged, {{errors}} errors",
     finished: {
       queued: "Queued:",
       running: "Running:",
@@ -1256,6 +1258,7 @@ export const en = {
       unchanged: "Unchanged",
       overwritten: "Put back",
       removed: "Removed in Dynamics",
+      events: "Email events",
       errors: "Errors",
       calls: "Calls",
     },

@@ -1241,6 +1241,7 @@ export const ja: Messages = {
       learn_profiles: "Campaign にあるプロファイルを確認中",
       contacts: "Dynamics 365 の取引先担当者を書き込み中",
       campaign_edits: "Campaign で行われた編集を確認中",
+      events: "メールイベントを取引先担当者のタイムラインに記録中",
       done: "仕上げ中",
     },
     counts:
@@ -1264,6 +1265,7 @@ export const ja: Messages = {
       unchanged: "変更なし",
       overwritten: "元に戻した",
       removed: "Dynamics で削除",
+      events: "メールイベント",
       errors: "エラー",
       calls: "呼び出し",
     },
