@@ -193,7 +193,40 @@ impl Desktop {
     pub async fn close(mut self) -> Result<()> {
         let closed = self.client.clone().close().await;
         stop(&mut self.driver);
+        stop_app(self.data_dir.path());
         closed.map_err(Into::into)
+    }
+}
+
+/// The IDs of the app processes started on the workspace in `data_dir` (their environment names
+/// it): stopping tauri-driver does not always end the app it started at once.
+fn app_processes(data_dir: &std::path::Path) -> Vec<String> {
+    let wanted = format!("LIAISON_DATA_DIR={}", data_dir.display()).into_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_slice()))
+        })
+        .collect()
+}
+
+/// Ends the app processes of this workspace and waits until they are gone, so that the next test's
+/// app finds the built-in sandbox's ports free.
+fn stop_app(data_dir: &std::path::Path) {
+    for signal in ["-TERM", "-KILL"] {
+        let pids = app_processes(data_dir);
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill").arg(signal).args(&pids).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && !app_processes(data_dir).is_empty() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -210,6 +243,7 @@ impl Drop for DriverGuard {
 impl Drop for Desktop {
     fn drop(&mut self) {
         stop(&mut self.driver);
+        stop_app(self.data_dir.path());
     }
 }
 
