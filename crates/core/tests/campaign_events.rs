@@ -8,59 +8,14 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::Fetcher;
-use liaison_core::campaign::{self, CampaignProgress, CampaignReport, CampaignRunOptions, OptOutDirection};
-use liaison_core::connections::campaign::{CampaignClient, ConnectCampaign};
+use liaison_core::campaign::{self, CampaignProgress, CampaignReport, CampaignRunOptions};
+use liaison_core::connections::campaign::CampaignClient;
 use liaison_core::connections::dataverse::DataverseClient;
-use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
 use liaison_core::jobs::Control;
-use liaison_core::members::admin::activate;
 use liaison_core::runs::RunState;
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{Paths, Workspace};
-use liaison_sandbox::{Sandbox, SandboxConfig};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
-struct World {
-    _dir: tempfile::TempDir,
-    ws: Workspace,
-    vault: Vault,
-    sb: Sandbox,
-    dynamics: String,
-    campaign: String,
-}
-
-async fn world(people: usize) -> World {
-    let sb = Sandbox::start(SandboxConfig { people, auto_approve: true, ..Default::default() }).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    let e = sb.endpoints().clone();
-    let request = ConnectDynamics {
-        display_name: "Dynamics".into(),
-        org_url: e.dynamics.org_url.clone(),
-        authority_url: e.dynamics.authority_url.clone(),
-        client_id: e.dynamics.client_id.clone(),
-        usable_by: UsableBy::default(),
-        is_sandbox: true,
-        match_by: Default::default(),
-    };
-    let dynamics = dynamics::connect(&ws, &vault, request, &Fetcher).await.unwrap().id;
-    let request = ConnectCampaign {
-        display_name: String::new(),
-        base_url: e.campaign.base_url.clone(),
-        ims_url: e.campaign.ims_url.clone(),
-        org_id: e.campaign.org_id.clone(),
-        client_id: e.campaign.client_id.clone(),
-        is_sandbox: true,
-    };
-    let secret = SecretString::from(e.campaign.client_secret.clone());
-    let campaign = liaison_core::connections::campaign::connect(&ws, &vault, request, secret).await.unwrap().id;
-    campaign::setup(&ws, &vault, &dynamics, &campaign, OptOutDirection::DynamicsToCampaign).await.unwrap();
-    World { _dir: dir, ws, vault, sb, dynamics, campaign }
-}
+use common::campaign::{World, linked as world};
 
 async fn run(w: &World) -> CampaignReport {
     let options = CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 3 };

@@ -18,3 +18,5 @@ impl Browser for Fetcher {
         Ok(())
     }
 }
+
+pub mod campaign;
