@@ -36,7 +36,7 @@ use crate::connections::access::check_usable;
 use crate::connections::campaign::CampaignClient;
 use crate::connections::dataverse::{DataverseClient, dataverse_code};
 use crate::i18n::Text;
-use crate::jobs::Control;
+use crate::jobs::{Control, Heartbeat};
 use crate::runs::RunState;
 use crate::store::{Store, now};
 use crate::vault::Vault;
@@ -409,61 +409,6 @@ fn per_record(err: &Error) -> bool {
     matches!(err.code, ErrorCode::BadResponse | ErrorCode::NotFound) && (400..500).contains(&status) && status != 401
 }
 
-/// Keeps a run's heartbeat fresh on its own timer while a call waits (a 429's `Retry-After`).
-struct Heartbeat {
-    stop: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Heartbeat {
-    fn start(store: Store, run_id: String) -> Self {
-        let stop = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
-        let signal = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("liaison-campaign-heartbeat".into())
-            .spawn(move || {
-                let (lock, wake) = &*signal;
-                let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
-                loop {
-                    let (guard, _) = wake.wait_timeout(stopped, HEARTBEAT_EVERY).unwrap_or_else(|e| e.into_inner());
-                    stopped = guard;
-                    if *stopped {
-                        return;
-                    }
-                    let beat = store.write(|tx| {
-                        tx.execute(
-                            "UPDATE campaign_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                              WHERE id = ?1 AND state = 'running'",
-                            [&run_id],
-                        )?;
-                        Ok(())
-                    });
-                    if let Err(err) = beat {
-                        tracing::warn!(
-                            run = run_id.as_str(),
-                            "the run's heartbeat could not be written: {}",
-                            err.chain()
-                        );
-                    }
-                }
-            })
-            .map_err(|e| tracing::warn!("the heartbeat thread could not start: {e}"))
-            .ok();
-        Self { stop, thread }
-    }
-}
-
-impl Drop for Heartbeat {
-    fn drop(&mut self) {
-        let (lock, wake) = &*self.stop;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// An interrupted run to continue, or a new one. Refuses while another live run holds it.
 fn begin(store: &Store, link: &CampaignLink, full: bool) -> Result<(String, Checkpoint, bool)> {
     store.write(|tx| {
@@ -585,7 +530,14 @@ pub async fn run(
     let metadata = read_metadata(&dataverse, &campaign).await?;
     let plan = Plan::new(&link, &metadata)?;
     let (run_id, cp, resumed) = begin(ws.store(), &link, options.full)?;
-    let _heartbeat = Heartbeat::start(ws.store().clone(), run_id.clone());
+    // On its own timer, so a call waiting out a 429's `Retry-After` never looks dead.
+    let _heartbeat = Heartbeat::beating(
+        ws.store().clone(),
+        run_id.clone(),
+        HEARTBEAT_EVERY,
+        "UPDATE campaign_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+          WHERE id = ?1 AND state = 'running'",
+    );
     let conn = ws.store().connect()?;
     let stored_errors: u64 =
         conn.query_row("SELECT count(*) FROM campaign_record_errors WHERE run_id = ?1", [&run_id], |r| r.get(0))?;

@@ -156,8 +156,20 @@ pub struct Heartbeat {
 }
 
 impl Heartbeat {
-    /// Beats every `every` for the run `run_id` while it is running or paused.
+    /// Beats every `every` for the run `run_id` (of `runs`) while it is running or paused.
     pub fn start(store: Store, run_id: String, every: Duration) -> Self {
+        Self::beating(
+            store,
+            run_id,
+            every,
+            "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+              WHERE id = ?1 AND state IN ('running', 'paused')",
+        )
+    }
+
+    /// Beats every `every` by running `update` (one `?1`: the run's ID), for a run kept in a
+    /// table of its own.
+    pub fn beating(store: Store, run_id: String, every: Duration, update: &'static str) -> Self {
         let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let signal = stop.clone();
         let thread = std::thread::Builder::new()
@@ -172,11 +184,7 @@ impl Heartbeat {
                         return;
                     }
                     let beat = store.write(|tx| {
-                        tx.execute(
-                            "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                              WHERE id = ?1 AND state IN ('running', 'paused')",
-                            [&run_id],
-                        )?;
+                        tx.execute(update, [&run_id])?;
                         Ok(())
                     });
                     if let Err(err) = beat {
