@@ -17,7 +17,10 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{connect, dynamics_args, json, liaison, marketo_args, run, salesforce_args};
+use common::{
+    connect, dynamics_args, dynamics_destination_args, json, liaison, marketo_args, marketo_destination_args, run,
+    salesforce_args, strs,
+};
 use liaison_core::store::Store;
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
@@ -120,6 +123,14 @@ impl Site {
         self.control(reqwest::Method::GET, "/stats", None)["dataset"].clone()
     }
 
+    /// The workspace and its vault, as a front end opens them.
+    fn open(&self) -> (Workspace, Vault) {
+        let paths = Paths::in_dir(self.d());
+        let ws = Workspace::open(paths.clone()).unwrap();
+        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        (ws, vault)
+    }
+
     fn store(&self) -> Store {
         Store::open(&Paths::in_dir(self.d())).unwrap()
     }
@@ -167,9 +178,7 @@ impl Site {
 
     /// The Tasks Liaison logged on Salesforce, by the marker that ties each to its activity.
     fn logged_tasks(&self) -> Vec<String> {
-        let paths = Paths::in_dir(self.d());
-        let ws = Workspace::open(paths.clone()).unwrap();
-        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let (ws, vault) = self.open();
         let id = connection_id(&ws, "salesforce");
         let client = liaison_core::connections::salesforce::SalesforceClient::load(&ws, &vault, &id).unwrap();
         let mut page = self.rt.block_on(client.query("SELECT Id, Description FROM Task ORDER BY Id", false)).unwrap();
@@ -192,9 +201,7 @@ impl Site {
 
     /// The emails on the Marketo static list `list_id`.
     fn marketo_list(&self, list_id: &str) -> Vec<String> {
-        let paths = Paths::in_dir(self.d());
-        let ws = Workspace::open(paths.clone()).unwrap();
-        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let (ws, vault) = self.open();
         let id = connection_id(&ws, "marketo");
         let client = liaison_core::connections::marketo::MarketoClient::load(&ws, &vault, &id).unwrap();
         let path = format!("/rest/v1/lists/{list_id}/leads.json");
@@ -220,9 +227,7 @@ impl Site {
 
     /// The emails of the contacts on the Dynamics 365 marketing list `list_id`.
     fn dynamics_list(&self, list_id: &str) -> Vec<String> {
-        let paths = Paths::in_dir(self.d());
-        let ws = Workspace::open(paths.clone()).unwrap();
-        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let (ws, vault) = self.open();
         let id = connection_id(&ws, "dynamics");
         let client = liaison_core::connections::dataverse::DataverseClient::load(&ws, &vault, &id).unwrap();
         let path = format!("lists({list_id})/listcontact_association?$select=emailaddress1");
@@ -435,27 +440,13 @@ fn a_marketo_export_killed_at_every_point_ends_with_the_list_of_an_uninterrupted
                 Ok(())
             })
             .unwrap();
-        let paths = Paths::in_dir(site.d());
-        let ws = Workspace::open(paths.clone()).unwrap();
-        let vault = Vault::open(ws.store(), &FileKeychain::new(&paths)).unwrap();
+        let (ws, vault) = site.open();
         let client =
             liaison_core::connections::marketo::MarketoClient::load(&ws, &vault, &connection_id(&ws, "marketo"))
                 .unwrap();
         let found = site.rt.block_on(client.get("/rest/v1/lists.json", &[])).unwrap();
         let list_id = found["result"][0]["id"].as_i64().unwrap().to_string();
-        site.run_to_end(&[
-            "export",
-            "destination",
-            "add",
-            "marketo",
-            "--name",
-            "Nurture",
-            "--list-id",
-            &list_id,
-            "--connection",
-            "marketo",
-            "--accept-privacy-notice",
-        ]);
+        site.run_to_end(&strs(&marketo_destination_args("Nurture", &list_id)));
         site.run_to_end(&["segment", "create", "Everyone"]);
         site.run_to_end(&[
             "export",
@@ -506,19 +497,7 @@ fn a_dynamics_export_killed_at_every_point_ends_with_the_list_of_an_uninterrupte
         synced_with_everyone(site);
         site.run_to_end(&["segment", "create", "Japan", "--rule", "country is Japan"]);
         site.run_to_end(&["segment", "create", "Elsewhere", "--rule", "country is not Japan"]);
-        let destination = site.run_to_end(&[
-            "export",
-            "destination",
-            "add",
-            "dynamics",
-            "--name",
-            "Webinar",
-            "--connection",
-            "dynamics",
-            "--new-list",
-            "Webinar invitees",
-            "--accept-privacy-notice",
-        ]);
+        let destination = site.run_to_end(&strs(&dynamics_destination_args("Webinar", "Webinar invitees")));
         lists.push(destination["dynamics"]["list_id"].as_str().unwrap().to_owned());
         // Delivered once to Japan, then moved to everyone else: the run under test removes the
         // first ones and adds the others (two calls, the removals in a `$batch`).
@@ -644,19 +623,7 @@ fn two_processes_starting_the_same_sync_or_export_at_once_run_it_once_and_the_ot
     assert_eq!(site.count("SELECT count(*) FROM runs WHERE kind = 'sync'"), 1, "one sync ran");
 
     site.run_to_end(&["segment", "create", "Everyone"]);
-    site.run_to_end(&[
-        "export",
-        "destination",
-        "add",
-        "dynamics",
-        "--name",
-        "Webinar",
-        "--connection",
-        "dynamics",
-        "--new-list",
-        "Webinar invitees",
-        "--accept-privacy-notice",
-    ]);
+    site.run_to_end(&strs(&dynamics_destination_args("Webinar", "Webinar invitees")));
     site.run_to_end(&["export", "create", "Webinar", "--destination", "Webinar", "--segment", "Everyone"]);
     site.sandbox.as_ref().unwrap().update_settings(|s| s.latency_ms = SLOW_CALL_MS);
     let both = twice_at_once(&site, &["export", "run", "Webinar"]);

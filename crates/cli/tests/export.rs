@@ -214,21 +214,7 @@ fn export_ready(rt: &tokio::runtime::Runtime, sandbox: &liaison_sandbox::Sandbox
     let id = liaison_core::connections::list(ws.store()).unwrap()[0].id.clone();
     let lists = rt.block_on(MarketoClient::load(&ws, &vault, &id).unwrap().get("/rest/v1/lists.json", &[])).unwrap();
     let list_id = lists["result"][0]["id"].as_i64().unwrap().to_string();
-    let add = [
-        "--json",
-        "export",
-        "destination",
-        "add",
-        "marketo",
-        "--name",
-        "Nurture",
-        "--list-id",
-        &list_id,
-        "--connection",
-        "marketo",
-        "--accept-privacy-notice",
-    ];
-    json(&run(d, &add, ""));
+    common::connect(d, &common::marketo_destination_args("Nurture", &list_id), "");
     json(&run(d, &["--json", "segment", "create", "Japan", "--rule", "country is Japan"], ""));
     json(&run(d, &["--json", "export", "create", "JP", "--destination", "Nurture", "--segment", "Japan"], ""));
 }

@@ -8,7 +8,7 @@ mod common;
 
 use std::process::{Output, Stdio};
 
-use common::{dynamics_args, liaison, marketo_args, salesforce_args, strs};
+use common::{dynamics_args, dynamics_destination_args, liaison, marketo_args, salesforce_args, strs};
 use liaison_core::vault::{FileKeychain, Vault};
 use liaison_core::{Paths, Workspace};
 use secrecy::ExposeSecret;
@@ -73,23 +73,7 @@ fn no_answer_of_a_whole_cli_session_and_no_process_argument_carries_a_secret_or_
     run(&["--json", "sync", "run", "--full"], "");
     run(&["sync", "status"], "");
     run(&["--json", "segment", "create", "Everyone"], "");
-    run(
-        &[
-            "--json",
-            "export",
-            "destination",
-            "add",
-            "dynamics",
-            "--name",
-            "Webinar",
-            "--connection",
-            "dynamics",
-            "--new-list",
-            "Webinar",
-            "--accept-privacy-notice",
-        ],
-        "",
-    );
+    run(&strs(&dynamics_destination_args("Webinar", "Webinar")), "");
     run(&["export", "create", "Webinar", "--destination", "Webinar", "--segment", "Everyone"], "");
     let report = run(&["--json", "export", "run", "Webinar"], "");
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();

@@ -117,3 +117,43 @@ pub fn connect(data_dir: &std::path::Path, args: &[String], input: &str) -> Valu
 pub fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
+
+/// `export destination add dynamics` named `name` for a new list `list`, through the workspace's
+/// Dynamics 365 connection, the privacy notice accepted.
+pub fn dynamics_destination_args(name: &str, list: &str) -> Vec<String> {
+    [
+        "export",
+        "destination",
+        "add",
+        "dynamics",
+        "--name",
+        name,
+        "--connection",
+        "dynamics",
+        "--new-list",
+        list,
+        "--accept-privacy-notice",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `export destination add marketo` named `name` for the static list `list_id`, through the
+/// workspace's Marketo connection, the privacy notice accepted.
+pub fn marketo_destination_args(name: &str, list_id: &str) -> Vec<String> {
+    [
+        "export",
+        "destination",
+        "add",
+        "marketo",
+        "--name",
+        name,
+        "--list-id",
+        list_id,
+        "--connection",
+        "marketo",
+        "--accept-privacy-notice",
+    ]
+    .map(String::from)
+    .to_vec()
+}
