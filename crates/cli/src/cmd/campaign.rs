@@ -1,9 +1,10 @@
-//! `liaison campaign setup|map|status|run|history`: the Adobe Campaign ↔ Dynamics 365 integration
+//! `liaison campaign setup|map|status|run|timeline|history`: the Adobe Campaign ↔ Dynamics 365 integration
 //! (seed 004).
 
 use clap::Subcommand;
 use liaison_core::campaign::{
-    self, CampaignLink, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection, opt_out_carriers,
+    self, CampaignLink, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection, TimelineState,
+    opt_out_carriers,
 };
 use liaison_core::jobs::Control;
 use liaison_core::runs::RunState;
@@ -39,6 +40,12 @@ pub enum CampaignCommand {
         #[arg(long)]
         full: bool,
     },
+    /// One contact's timeline as Dynamics 365 shows it, with the email events the next run adds
+    /// (read only).
+    Timeline {
+        /// The contact's email or its contact ID in Dynamics 365.
+        contact: String,
+    },
     /// Past runs, newest first, with their counts.
     History {
         #[arg(long, default_value_t = 20)]
@@ -64,6 +71,7 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
     let link = match command {
         CampaignCommand::Run { full } => return run(ws, out, full),
         CampaignCommand::History { limit } => return history(ws, out, limit),
+        CampaignCommand::Timeline { contact } => return timeline(ws, out, &contact),
         CampaignCommand::Setup { dynamics, campaign, optout } => {
             let optout = OptOutDirection::parse(&optout)?;
             let vault = vault(ws)?;
@@ -173,6 +181,35 @@ fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
         RunState::Succeeded => Exit::Partial,
         _ => Exit::Error,
     })
+}
+
+fn timeline(ws: &Workspace, out: &Output, contact: &str) -> Result<Exit, Error> {
+    let vault = vault(ws)?;
+    let preview = runtime()?.block_on(campaign::timeline(ws, &vault, contact))?;
+    if out.json() {
+        out.json_value(&preview);
+        return Ok(Exit::Success);
+    }
+    let name = preview.name.as_deref().or(preview.email.as_deref()).unwrap_or(preview.contact_id.as_str());
+    out.line(out.text(&msg!("campaign-cli-timeline-of", contact = name, id = preview.contact_id.as_str())));
+    if preview.profile.is_none() {
+        out.line(out.text(&msg!("campaign-cli-timeline-no-profile")));
+    }
+    if preview.entries.is_empty() {
+        out.line(out.text(&msg!("campaign-cli-timeline-empty")));
+    }
+    for e in &preview.entries {
+        let state = match e.state {
+            TimelineState::OnTimeline => msg!("campaign-cli-timeline-on"),
+            TimelineState::NextRun => msg!("campaign-cli-timeline-next"),
+        };
+        let at = e.at.as_deref().unwrap_or("—");
+        out.line(format!("  {at}  [{}]  {}", out.text(&state), e.subject));
+        if let Some(url) = &e.url {
+            out.line(format!("      {url}"));
+        }
+    }
+    Ok(Exit::Success)
 }
 
 fn history(ws: &Workspace, out: &Output, limit: u32) -> Result<Exit, Error> {

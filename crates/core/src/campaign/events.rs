@@ -33,7 +33,7 @@ const UNKNOWN_OUTCOMES: u32 = 3;
 
 /// One email event read from a Campaign log.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Event {
+pub(in crate::campaign) struct Event {
     pub pkey: String,
     /// sent, bounced, opened or clicked.
     pub kind: &'static str,
@@ -45,7 +45,7 @@ pub(super) struct Event {
 /// The event a delivery log (`delivery`) or tracking log holds: `Ok(None)` for a log that is no
 /// email event (a delivery still pending, a tracking type other than open or click), `Err` for
 /// one without a PKey or a readable date.
-pub(super) fn event_of(log: &Value, delivery: bool) -> std::result::Result<Option<Event>, ()> {
+pub(in crate::campaign) fn event_of(log: &Value, delivery: bool) -> std::result::Result<Option<Event>, ()> {
     let (kind, url) = if delivery {
         match log["status"].as_str() {
             Some("sent") => ("sent", None),
@@ -78,8 +78,9 @@ fn truncated(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// The activity's values for an event regarding a contact.
-fn activity(contact_id: &str, e: &Event) -> Value {
+/// The activity's subject for an event, in `lang` (the workspace's language): what the contact's
+/// timeline in Dynamics 365 shows.
+pub(in crate::campaign) fn subject(e: &Event, lang: Lang) -> String {
     let label = truncated(&e.label, 200);
     let subject = match e.kind {
         "sent" => msg!("campaign-event-subject-sent", label = label.as_str()),
@@ -87,8 +88,14 @@ fn activity(contact_id: &str, e: &Event) -> Value {
         "opened" => msg!("campaign-event-subject-opened", label = label.as_str()),
         _ => msg!("campaign-event-subject-clicked", label = label.as_str()),
     };
+    truncated(&subject.render(lang), 200)
+}
+
+/// The activity's values for an event regarding a contact, its subject in `lang`.
+fn activity(contact_id: &str, e: &Event, lang: Lang) -> Value {
+    let label = truncated(&e.label, 200);
     let mut body = json!({
-        "subject": truncated(&subject.render(Lang::of_system()), 200),
+        "subject": subject(e, lang),
         "regardingobjectid_contact@odata.bind": format!("/contacts({contact_id})"),
         "actualend": dataverse_time(e.at),
         "lia_eventtype": e.kind,
@@ -270,7 +277,7 @@ impl Ctx<'_> {
                 now()
             ],
         )?;
-        let body = activity(contact_id, e);
+        let body = activity(contact_id, e, self.lang);
         let path = format!("{EVENTS}?$select=activityid");
         let mut unknown_outcomes = 0;
         loop {
@@ -309,7 +316,7 @@ impl Ctx<'_> {
                     let message = msg!(
                         "campaign-events-refused",
                         event = e.pkey.as_str(),
-                        reason = err.message.render(Lang::of_system())
+                        reason = err.message.render(self.lang)
                     );
                     self.record_error(contact_id, "event_refused", &message)?;
                     return Ok(false);
@@ -370,13 +377,15 @@ mod tests {
             label: "News".into(),
             url: Some("https://x.example".into()),
         };
-        let body = activity("c-1", &e);
+        let body = activity("c-1", &e, Lang::En);
         assert_eq!(body["regardingobjectid_contact@odata.bind"], "/contacts(c-1)");
         assert_eq!(body["lia_eventid"], "@k");
         assert_eq!(body["lia_url"], "https://x.example");
         assert_eq!(body["lia_eventtype"], "clicked");
         assert!(body["subject"].as_str().unwrap().contains("News"));
         let opened = Event { kind: "opened", url: None, ..e };
-        assert!(activity("c-1", &opened).get("lia_url").is_none());
+        assert!(activity("c-1", &opened, Lang::En).get("lia_url").is_none());
+        assert_eq!(subject(&opened, Lang::En), "Email opened: “News”");
+        assert_eq!(subject(&opened, Lang::Ja), "メール開封: 「News」");
     }
 }

@@ -5,12 +5,14 @@
 //! This module holds the link's setup: the constraints of seed 004 (Dynamics 365 online, Campaign
 //! Standard) checked against the two systems, both systems' field metadata, the default mapping
 //! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
-//! profiles with Dynamics as the source of truth (R17).
+//! profiles with Dynamics as the source of truth (R17) and carry email events back (R18);
+//! `timeline` previews one contact's timeline as Dynamics 365 will show it.
 
 pub mod job;
 mod metadata;
 mod run;
 mod setup;
+mod timeline;
 
 pub use job::{CampaignFinished, CampaignSlot};
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
@@ -22,3 +24,4 @@ pub use setup::{
     CampaignLink, FieldPair, KEY_FIELD, OptOutCarrier, OptOutDirection, link, map_contact, metadata, opt_out_carriers,
     setup,
 };
+pub use timeline::{TimelineEntry, TimelinePreview, TimelineState, timeline};

@@ -30,12 +30,14 @@ use ts_rs::TS;
 #[path = "events.rs"]
 mod events;
 
+pub(super) use events::{Event, event_of, subject};
+
 use super::metadata::{FieldType, Metadata, read_metadata};
 use super::setup::{CampaignLink, KEY_FIELD, OptOutDirection, link, opt_out_carriers};
 use crate::connections::access::check_usable;
 use crate::connections::campaign::CampaignClient;
 use crate::connections::dataverse::{DataverseClient, dataverse_code};
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use crate::jobs::{Control, Heartbeat};
 use crate::runs::RunState;
 use crate::store::{Store, now};
@@ -508,6 +510,8 @@ struct Ctx<'a> {
     calls0: u64,
     calls_base: u64,
     stored_errors: u64,
+    /// The workspace's language: what the activities written to Dynamics 365 are worded in.
+    lang: Lang,
 }
 
 /// Writes Dynamics 365 contacts to Adobe Campaign profiles (or continues an interrupted run),
@@ -556,6 +560,7 @@ pub async fn run(
         calls0,
         calls_base,
         stored_errors,
+        lang: crate::settings::language(ws.store()),
     };
     let outcome = ctx.drive().await;
     ctx.count_calls();
