@@ -1,4 +1,4 @@
-//! `liaison campaign setup|map|status|run|timeline|history`: the Adobe Campaign ↔ Dynamics 365 integration
+//! `liaison campaign setup|map|status|schedule|run|timeline|history`: the Adobe Campaign ↔ Dynamics 365 integration
 //! (seed 004).
 
 use clap::Subcommand;
@@ -40,6 +40,9 @@ pub enum CampaignCommand {
         #[arg(long)]
         full: bool,
     },
+    /// Run by itself every MINUTES minutes while the desktop app runs (5 to 1,440), once the
+    /// first run succeeded; 0 runs it only on demand.
+    Schedule { minutes: u32 },
     /// One contact's timeline as Dynamics 365 shows it, with the email events the next run adds
     /// (read only).
     Timeline {
@@ -72,6 +75,10 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
         CampaignCommand::Run { full } => return run(ws, out, full),
         CampaignCommand::History { limit } => return history(ws, out, limit),
         CampaignCommand::Timeline { contact } => return timeline(ws, out, &contact),
+        CampaignCommand::Schedule { minutes } => {
+            campaign::set_schedule(ws, minutes)?;
+            campaign::link(ws.store())?.ok_or_else(|| Error::invalid_input(msg!("campaign-link-not-set-up")))?
+        }
         CampaignCommand::Setup { dynamics, campaign, optout } => {
             let optout = OptOutDirection::parse(&optout)?;
             let vault = vault(ws)?;
@@ -95,14 +102,17 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
             }
         },
     };
-    show(out, &link);
+    show(ws, out, &link)?;
     Ok(Exit::Success)
 }
 
-fn show(out: &Output, link: &CampaignLink) {
+fn show(ws: &Workspace, out: &Output, link: &CampaignLink) -> Result<(), Error> {
+    let schedule = campaign::schedule(ws.store())?;
     if out.json() {
-        out.json_value(link);
-        return;
+        let mut value = serde_json::to_value(link).map_err(|e| Error::internal(e.to_string()))?;
+        value["schedule"] = serde_json::to_value(&schedule).map_err(|e| Error::internal(e.to_string()))?;
+        out.json_value(&value);
+        return Ok(());
     }
     let direction = match link.optout {
         OptOutDirection::DynamicsToCampaign => msg!("campaign-cli-optout-to-campaign"),
@@ -132,6 +142,11 @@ fn show(out: &Output, link: &CampaignLink) {
     for pair in &link.contact_fields {
         out.line(format!("  {} → {}", pair.attribute, pair.field));
     }
+    out.line(out.text(&match schedule.every_minutes {
+        0 => msg!("campaign-cli-schedule-off"),
+        minutes => msg!("campaign-cli-schedule-every", minutes = minutes),
+    }));
+    Ok(())
 }
 
 fn kind_text(full: bool) -> liaison_core::Text {

@@ -11,6 +11,7 @@
 pub mod job;
 mod metadata;
 mod run;
+mod schedule;
 mod setup;
 mod timeline;
 
@@ -20,6 +21,7 @@ pub use run::{
     CampaignCounts, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport, CampaignRun,
     CampaignRunOptions, history, record_errors, run,
 };
+pub use schedule::{CampaignSchedule, due as schedule_due, schedule, set_schedule};
 pub use setup::{
     CampaignLink, FieldPair, KEY_FIELD, OptOutCarrier, OptOutDirection, link, map_contact, metadata, opt_out_carriers,
     setup,

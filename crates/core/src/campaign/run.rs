@@ -49,7 +49,7 @@ const TRACKING_OFF: &str = "0x80072491";
 /// Dataverse: the delta token expired (changes are kept 30 days by default): read all again.
 const TOKEN_EXPIRED: &str = "0x80044352";
 /// A run whose heartbeat is older than this is taken to be dead (killed or crashed).
-const HEARTBEAT_STALE_SECS: i64 = 90;
+pub(super) const HEARTBEAT_STALE_SECS: i64 = 90;
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 /// A cap on stored per-contact errors per run (all are counted).
 const MAX_STORED_ERRORS: u64 = 10_000;
