@@ -114,5 +114,8 @@ liaison_ipc_surface! {
     campaign::campaign_run_activity[state]() -> CampaignActivity;
     campaign::campaign_history[state](limit: u32) -> Vec<CampaignRun>;
     campaign::campaign_run_errors[state](run_id: String, limit: u32) -> Vec<CampaignRecordError>;
+    campaign::campaign_schedule_get[state]() -> CampaignSchedule;
+    campaign::campaign_schedule_set[state](every_minutes: u32) -> CampaignSchedule;
+    campaign::campaign_timeline[state](contact: String) -> TimelinePreview;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }
