@@ -691,6 +691,7 @@ campaign-event-subject-opened = Email opened: “{ $label }”
 campaign-event-subject-clicked = Email link clicked: “{ $label }”
 campaign-events-log-unreadable = Adobe Campaign's log { $log } of profile { $profile } has no PKey or no readable date; this email event was skipped.
 campaign-events-refused = Dynamics 365 refused the email event { $event } as an activity: { $reason } The next run tries it again.
+campaign-events-not-taken = Dynamics 365 did not take { $count } email events after several tries (throttled or unavailable). The next run sends them again.
 campaign-timeline-contact-required = Name a contact: its email or its contact ID in Dynamics 365.
 campaign-timeline-no-contact = No contact in Dynamics 365 has the email or ID “{ $contact }”.
 campaign-timeline-contact-ambiguous = Several contacts in Dynamics 365 have the email “{ $contact }”. Name the one you mean by its contact ID.

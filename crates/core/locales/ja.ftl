@@ -692,6 +692,7 @@ campaign-event-subject-opened = メール開封: 「{ $label }」
 campaign-event-subject-clicked = メール内リンクのクリック: 「{ $label }」
 campaign-events-log-unreadable = Adobe Campaign のプロファイル { $profile } のログ { $log } に PKey または読み取れる日時がありません。このメールイベントはスキップしました。
 campaign-events-refused = Dynamics 365 がメールイベント { $event } の活動の作成を拒否しました: { $reason } 次の実行で再試行します。
+campaign-events-not-taken = Dynamics 365 が { $count } 件のメールイベントを何度試しても受け付けませんでした（スロットリングまたは利用不可）。次の実行で再送します。
 campaign-timeline-contact-required = 取引先担当者をメールアドレスまたは Dynamics 365 の取引先担当者 ID で指定してください。
 campaign-timeline-no-contact = メールアドレスまたは ID が「{ $contact }」の取引先担当者は Dynamics 365 にありません。
 campaign-timeline-contact-ambiguous = Dynamics 365 にはメールアドレスが「{ $contact }」の取引先担当者が複数います。取引先担当者 ID で指定してください。
