@@ -290,6 +290,10 @@ export const sandboxInfo: SandboxInfo = {
   dynamics_org_url: "http://127.0.0.1:43117/dynamics",
   dynamics_authority_url: "http://127.0.0.1:43117/microsoft/organizations",
   dynamics_client_id: "sandbox-dyn-client",
+  campaign_base_url: "http://127.0.0.1:43117/campaign",
+  campaign_ims_url: "http://127.0.0.1:43117/ims",
+  campaign_org_id: "sandbox-org",
+  campaign_client_id: "sandbox-campaign-client",
   people: 5000,
 };
 

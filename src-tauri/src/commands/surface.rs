@@ -29,7 +29,7 @@ liaison_ipc_surface! {
     connections::connect_marketo[state](request: ConnectMarketo, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_salesforce[state](request: ConnectSalesforce, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_dynamics[state](request: ConnectDynamics) -> ConnectionSummary;
-    connections::connect_campaign[state](request: ConnectCampaign, client_secret: String) -> ConnectionSummary;
+    connections::connect_campaign[state](request: ConnectCampaign, client_secret: Option<String>) -> ConnectionSummary;
     connections::connection_check[state](connection_id: String) -> HealthReport;
     connections::disconnect[state](connection_id: String) -> Disconnected;
     connections::access_list[state](connection_id: String) -> Vec<AccessGrant>;

@@ -681,7 +681,11 @@ export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: 
 /**
  * Its Dataverse org and Microsoft sign-in, for a Dynamics 365 connection.
  */
-dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, people: number, };
+dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, 
+/**
+ * Its Adobe Campaign Standard API, IMS, tenant and client, for a Campaign connection.
+ */
+campaign_base_url: string, campaign_ims_url: string, campaign_org_id: string, campaign_client_id: string, people: number, };
 export type Schedule = { "kind": "manual" } | { "kind": "after_sync" } | { "kind": "every_hours", hours: number, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
@@ -941,7 +945,7 @@ export const commands = {
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
   connectDynamics: (request: ConnectDynamics) => call<ConnectionSummary>("connect_dynamics", { request }),
-  connectCampaign: (request: ConnectCampaign, client_secret: string) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
+  connectCampaign: (request: ConnectCampaign, client_secret: string | null) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
   connectionCheck: (connection_id: string) => call<HealthReport>("connection_check", { connection_id }),
   disconnect: (connection_id: string) => call<Disconnected>("disconnect", { connection_id }),
   accessList: (connection_id: string) => call<Array<AccessGrant>>("access_list", { connection_id }),
