@@ -94,8 +94,7 @@ async fn bench() {
         is_sandbox: true,
     };
     let secret = SecretString::from(e.campaign.client_secret.clone());
-    let campaign_id =
-        liaison_core::connections::campaign::connect(&w.ws, &w.vault, request, secret).await.unwrap().id;
+    let campaign_id = liaison_core::connections::campaign::connect(&w.ws, &w.vault, request, secret).await.unwrap().id;
     campaign::setup(&w.ws, &w.vault, &w.dynamics, &campaign_id, OptOutDirection::DynamicsToCampaign).await.unwrap();
     let dataset = control(&sb, "/stats").await["dataset"].clone();
     println!(
@@ -106,15 +105,14 @@ async fn bench() {
     measured(&sb, &w, "first run").await;
 
     // Ten events of one delivery for every profile Liaison linked, added in Campaign.
-    let profiles: Vec<String> = w
-        .ws
-        .store()
-        .read(|c| {
-            let mut stmt = c.prepare("SELECT pkey FROM campaign_profiles WHERE pkey IS NOT NULL")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .unwrap();
+    let profiles: Vec<String> =
+        w.ws.store()
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT pkey FROM campaign_profiles WHERE pkey IS NOT NULL")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
     let kinds = ["sent", "opened", "clicked", "sent", "opened", "sent", "opened", "clicked", "sent", "bounced"];
     let http = reqwest::Client::new();
     for chunk in profiles.chunks(5_000) {
