@@ -44,7 +44,11 @@ pub(super) struct Seen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OptOutSide {
+    /// Dynamics 365's value won: the contact's change was the more recent (or, at the same time,
+    /// the refusal).
     Dynamics,
+    /// Campaign's value won: the profile's change was the more recent (or, at the same time, the
+    /// refusal).
     Campaign,
 }
 
@@ -207,7 +211,9 @@ pub(super) fn remember(
 /// ways): the most recent change won.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CampaignOptOutConflict {
+    /// The run that found it.
     pub run_id: String,
+    /// The Dynamics 365 contact.
     pub contact_id: String,
     /// The contact's profile in Campaign.
     pub profile_pkey: String,
@@ -219,6 +225,7 @@ pub struct CampaignOptOutConflict {
     pub campaign_changed_at: Option<String>,
     /// The side whose value both now hold (as far as Dynamics's read-only carriers allow).
     pub winner: OptOutSide,
+    /// When the run recorded it.
     pub recorded_at: String,
 }
 

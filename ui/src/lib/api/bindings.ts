@@ -91,7 +91,15 @@ contact_fields: Array<FieldPair>,
  * Who set it up or last changed it, and when.
  */
 changed_by: string, changed_at: string, };
-export type CampaignOptOutConflict = { run_id: string, contact_id: string, 
+export type CampaignOptOutConflict = { 
+/**
+ * The run that found it.
+ */
+run_id: string, 
+/**
+ * The Dynamics 365 contact.
+ */
+contact_id: string, 
 /**
  * The contact's profile in Campaign.
  */
@@ -107,7 +115,11 @@ campaign_optout: boolean, campaign_changed_at: string | null,
 /**
  * The side whose value both now hold (as far as Dynamics's read-only carriers allow).
  */
-winner: OptOutSide, recorded_at: string, };
+winner: OptOutSide, 
+/**
+ * When the run recorded it.
+ */
+recorded_at: string, };
 export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "events" | "done";
 export type CampaignProgress = { run_id: string, phase: CampaignPhase, counts: CampaignCounts, };
 export type CampaignRecordError = { contact_id: string, code: string, message: string, };
