@@ -1,8 +1,9 @@
 //! Opt-outs between Dynamics 365 and Adobe Campaign (seed 004; R19) against the sandbox, in each
 //! direction the link may name: an unsubscribe made in Campaign reaches Dynamics's
 //! `donotbulkemail` (and is not put back) or is put back, Dynamics's opt-outs reach Campaign or
-//! not, both ways the most recent change wins with the conflict recorded, `donotemail` is only
-//! read, and a run cancelled among Campaign's edits writes each opt-out to Dynamics once.
+//! not, both ways the most recent change wins with the conflict recorded (and, before anything is
+//! remembered, the refusal), `donotemail` is only read, and a run cancelled among Campaign's
+//! edits writes each opt-out to Dynamics once.
 
 mod common;
 
@@ -246,6 +247,30 @@ async fn r19_a_run_cancelled_among_campaign_s_unsubscribes_is_continued_and_writ
     let org = contacts(&w).await;
     for id in &ids {
         assert_eq!(org[id]["donotbulkemail"].as_bool(), Some(true), "{id}");
+    }
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r19_both_ways_before_anything_is_remembered_a_refusal_on_either_side_wins() {
+    let w = linked_with(30, OptOutDirection::Both).await;
+    let org = contacts(&w).await;
+    let before = profiles(&w).await;
+    // Two contacts that accept email and already have a profile that does too.
+    let mut with_profile = open(&org).into_iter().filter(|id| {
+        let found = profiles_of(&before, id);
+        found.len() == 1 && found[0]["blackListEmail"].as_bool() != Some(true)
+    });
+    let (in_campaign, in_dynamics) = (with_profile.next().unwrap(), with_profile.next().unwrap());
+    edit_profile(&w, &in_campaign, json!({"blackListEmail": true})).await;
+    edit_contact(&w, &in_dynamics, json!({"donotbulkemail": true})).await;
+
+    let c = run(&w).await.counts;
+    assert_eq!((c.optouts_to_dynamics, c.optout_conflicts), (1, 0), "{c:?}");
+    assert!(c.optouts_to_campaign >= 1, "{c:?}");
+    for id in [&in_campaign, &in_dynamics] {
+        assert_eq!(contact(&w, id).await["donotbulkemail"].as_bool(), Some(true), "{id}");
+        assert_eq!(profile(&w, id).await["blackListEmail"].as_bool(), Some(true), "{id}");
     }
     w.sb.shutdown().await;
 }
