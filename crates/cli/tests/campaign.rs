@@ -9,15 +9,24 @@ fn said(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-#[test]
-fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 10, auto_approve: true, ..Default::default() };
+/// A sandbox of `people` and a workspace in a temp dir activated by Ada.
+fn started(
+    rt: &tokio::runtime::Runtime,
+    people: usize,
+) -> (liaison_sandbox::Sandbox, liaison_sandbox::Endpoints, tempfile::TempDir) {
+    let config = liaison_sandbox::SandboxConfig { people, auto_approve: true, ..Default::default() };
     let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
     let e = sandbox.endpoints().clone();
     let dir = tempfile::tempdir().unwrap();
+    json(&run(dir.path(), &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    (sandbox, e, dir)
+}
+
+#[test]
+fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, e, dir) = started(&rt, 10);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
     // Before it is set up, the status says how.
     let status = run(d, &["campaign", "status"], "");
     assert!(said(&status).contains("liaison campaign setup"), "{status:?}");
@@ -68,12 +77,8 @@ fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
 #[test]
 fn r17_campaign_run_writes_contacts_to_profiles_once_and_the_history_shows_each_run() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 20, auto_approve: true, ..Default::default() };
-    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
-    let e = sandbox.endpoints().clone();
-    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, e, dir) = started(&rt, 20);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
     // Before it is set up, a run says how.
     let refused = run(d, &["campaign", "run"], "");
     assert_eq!(refused.status.code(), Some(2));
@@ -150,12 +155,8 @@ fn open_profile(rt: &tokio::runtime::Runtime, e: &liaison_sandbox::Endpoints) ->
 #[test]
 fn r19_campaign_run_json_counts_the_opt_outs_each_way_and_the_summary_says_them() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 20, auto_approve: true, ..Default::default() };
-    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
-    let e = sandbox.endpoints().clone();
-    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, e, dir) = started(&rt, 20);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
     let dynamics = connect(d, &dynamics_args(&e), "");
     let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
     let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
