@@ -141,7 +141,7 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     expect(screen.queryByRole("combobox", { name: "Contact attribute, row 1" })).not.toBeInTheDocument();
   });
 
-  test("r17_a_run_started_here_shows_its_progress_can_be_cancelled_and_lands_in_the_history", async () => {
+  test("r17_r19_a_run_started_here_shows_its_progress_and_opt_outs_can_be_cancelled_and_lands_in_the_history", async () => {
     const counts = {
       profiles_created: 3,
       profiles_updated: 2,
@@ -149,6 +149,9 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
       overwritten: 1,
       removed_in_dynamics: 0,
       events_logged: 4,
+      optouts_to_campaign: 5,
+      optouts_to_dynamics: 6,
+      optout_conflicts: 7,
       errors: 0,
       calls: 9,
     };
@@ -160,6 +163,7 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
       finished_at: "2026-12-07T09:01:00Z",
       counts,
       error: null,
+      optout_conflicts: [],
     };
     let runs: (typeof past)[] = [];
     const calls = mockBackend({
@@ -190,12 +194,27 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     });
     expect(
       await within(section).findByText(
-        /The run finished: 3 created, 2 updated, 1 Campaign edits put back, 4 email events logged/,
+        /The run finished: 3 created, 2 updated, 1 Campaign edits put back, 4 email events logged, opt-outs: 5 to Campaign, 6 to Dynamics 365, 7 conflicts/,
       ),
     ).toBeInTheDocument();
     const table = await within(section).findByRole("table", { name: "History" });
     const row = within(table).getAllByRole("row")[1]!;
     expect(row).toHaveTextContent("Succeeded · every contact");
+    // R19: the opt-outs each way and the conflicts, each in its column.
+    const headers = within(table)
+      .getAllByRole("columnheader")
+      .map((h) => h.textContent);
+    const cells = within(row)
+      .getAllByRole("cell")
+      .map((c) => c.textContent);
+    const expected: [string, string][] = [
+      ["Opt-outs to Campaign", "5"],
+      ["Opt-outs to Dynamics", "6"],
+      ["Opt-out conflicts", "7"],
+    ];
+    for (const [name, value] of expected) {
+      expect(cells[headers.indexOf(name)]).toBe(value);
+    }
     expect(within(section).queryByRole("button", { name: "Cancel the run" })).not.toBeInTheDocument();
   });
 });

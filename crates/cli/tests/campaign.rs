@@ -9,15 +9,24 @@ fn said(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-#[test]
-fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 10, auto_approve: true, ..Default::default() };
+/// A sandbox of `people` and a workspace in a temp dir activated by Ada.
+fn started(
+    rt: &tokio::runtime::Runtime,
+    people: usize,
+) -> (liaison_sandbox::Sandbox, liaison_sandbox::Endpoints, tempfile::TempDir) {
+    let config = liaison_sandbox::SandboxConfig { people, auto_approve: true, ..Default::default() };
     let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
     let e = sandbox.endpoints().clone();
     let dir = tempfile::tempdir().unwrap();
+    json(&run(dir.path(), &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    (sandbox, e, dir)
+}
+
+#[test]
+fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, e, dir) = started(&rt, 10);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
     // Before it is set up, the status says how.
     let status = run(d, &["campaign", "status"], "");
     assert!(said(&status).contains("liaison campaign setup"), "{status:?}");
@@ -68,12 +77,8 @@ fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
 #[test]
 fn r17_campaign_run_writes_contacts_to_profiles_once_and_the_history_shows_each_run() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 20, auto_approve: true, ..Default::default() };
-    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
-    let e = sandbox.endpoints().clone();
-    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, e, dir) = started(&rt, 20);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
     // Before it is set up, a run says how.
     let refused = run(d, &["campaign", "run"], "");
     assert_eq!(refused.status.code(), Some(2));
@@ -107,5 +112,81 @@ fn r17_campaign_run_writes_contacts_to_profiles_once_and_the_history_shows_each_
     assert_eq!(runs[1]["counts"]["profiles_created"].as_u64(), Some(created));
     let text = said(&liaison(d).args(["campaign", "history"]).output().unwrap());
     assert!(text.contains(&format!("succeeded (full): created {created}")), "{text}");
+    rt.block_on(sandbox.shutdown());
+}
+
+/// The PKey of a linked profile that accepts email, read through Campaign's API with the test's own token.
+fn open_profile(rt: &tokio::runtime::Runtime, e: &liaison_sandbox::Endpoints) -> String {
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{}/ims/token/v3", e.campaign.ims_url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", e.campaign.client_id.as_str()),
+                ("client_secret", e.campaign.client_secret.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page: serde_json::Value = http
+            .get(format!(
+                "{}/{}/campaign/profileAndServicesExt/profile?_lineCount=500",
+                e.campaign.base_url, e.campaign.org_id
+            ))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .header("X-Api-Key", e.campaign.client_id.as_str())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let open = page["content"].as_array().unwrap().iter().find(|p| {
+            p["blackListEmail"].as_bool() != Some(true) && !p["cusCrmContactId"].as_str().unwrap_or_default().is_empty()
+        });
+        open.expect("a linked profile that accepts email")["PKey"].as_str().unwrap().to_owned()
+    })
+}
+
+#[test]
+fn r19_campaign_run_json_counts_the_opt_outs_each_way_and_the_summary_says_them() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sandbox, e, dir) = started(&rt, 20);
+    let d = dir.path();
+    let dynamics = connect(d, &dynamics_args(&e), "");
+    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
+    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
+    let setup = ["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign, "--optout", "both"];
+    json(&run(d, &setup, ""));
+    let first = json(&run(d, &["--json", "campaign", "run"], ""));
+    for key in ["optouts_to_campaign", "optouts_to_dynamics", "optout_conflicts"] {
+        assert!(first["counts"][key].is_u64(), "{key} in {first}");
+    }
+
+    // An unsubscribe in Campaign reaches Dynamics and is counted so.
+    let pkey = open_profile(&rt, &e);
+    let edit = serde_json::json!({"system": "campaign", "id": pkey, "fields": {"blackListEmail": true}});
+    let r = rt.block_on(reqwest::Client::new().post(format!("{}/edits", e.control_url)).json(&edit).send()).unwrap();
+    assert!(r.status().is_success());
+    let second = json(&run(d, &["--json", "campaign", "run"], ""));
+    let counts = &second["counts"];
+    assert_eq!(
+        (
+            counts["optouts_to_dynamics"].as_u64(),
+            counts["optouts_to_campaign"].as_u64(),
+            counts["optout_conflicts"].as_u64()
+        ),
+        (Some(1), Some(0), Some(0)),
+        "{second}"
+    );
+    let text = said(&run(d, &["campaign", "run"], ""));
+    assert!(text.contains("opt-outs: 0 to Campaign, 0 to Dynamics 365, 0 conflicts"), "{text}");
+    let history = json(&run(d, &["--json", "campaign", "history"], ""));
+    assert_eq!(history[1]["counts"]["optouts_to_dynamics"].as_u64(), Some(1), "{history}");
+    assert!(history[1]["optout_conflicts"].as_array().is_some_and(Vec::is_empty), "{history}");
     rt.block_on(sandbox.shutdown());
 }

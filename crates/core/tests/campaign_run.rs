@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use liaison_core::campaign::{self, CampaignProgress, CampaignReport, CampaignRunOptions, KEY_FIELD};
+use liaison_core::campaign::{self, CampaignProgress, CampaignRunOptions, KEY_FIELD};
 use liaison_core::connections::campaign::CampaignClient;
 use liaison_core::connections::dataverse::DataverseClient;
 use liaison_core::connections::dynamics::{self};
@@ -16,62 +16,7 @@ use liaison_core::jobs::Control;
 use liaison_core::runs::RunState;
 use serde_json::{Value, json};
 
-use common::campaign::{World, linked as world};
-
-fn options() -> CampaignRunOptions {
-    CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 10 }
-}
-
-async fn run(w: &World) -> CampaignReport {
-    let report =
-        campaign::run(&w.ws, &w.vault, options(), &Control::default(), &|_: &CampaignProgress| {}).await.unwrap();
-    assert_eq!(report.state, RunState::Succeeded, "{report:?}");
-    report
-}
-
-/// Every contact, by ID.
-async fn contacts(w: &World) -> BTreeMap<String, Value> {
-    let client = DataverseClient::load(&w.ws, &w.vault, &w.dynamics).unwrap();
-    let mut page = client
-        .get(
-            "contacts?$select=contactid,emailaddress1,firstname,lastname,telephone1,address1_city,jobtitle,donotbulkemail,donotemail",
-            &["odata.maxpagesize=5000"],
-        )
-        .await
-        .unwrap();
-    let mut out = BTreeMap::new();
-    loop {
-        for c in page["value"].as_array().unwrap() {
-            out.insert(c["contactid"].as_str().unwrap().to_owned(), c.clone());
-        }
-        match page["@odata.nextLink"].as_str() {
-            Some(next) => page = client.get_url(next, &["odata.maxpagesize=5000"]).await.unwrap(),
-            None => return out,
-        }
-    }
-}
-
-/// Every profile, as Campaign lists them.
-async fn profiles(w: &World) -> Vec<Value> {
-    let client = CampaignClient::load(&w.ws, &w.vault, &w.campaign).unwrap();
-    let mut page = client.get("profileAndServicesExt/profile?_lineCount=500").await.unwrap();
-    let mut out = Vec::new();
-    loop {
-        out.extend(page["content"].as_array().unwrap().iter().cloned());
-        match page["next"]["href"].as_str() {
-            Some(next) => page = client.get_url(next).await.unwrap(),
-            None => return out,
-        }
-    }
-}
-
-fn linked<'a>(profiles: &'a [Value], contact_id: &str) -> Vec<&'a Value> {
-    profiles.iter().filter(|p| p[KEY_FIELD].as_str() == Some(contact_id)).collect()
-}
-
-async fn stats(w: &World) -> Value {
-    reqwest::get(format!("{}/stats", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap()
-}
+use common::campaign::{World, contacts, edit, linked as world, options, profiles, profiles_of, run, stats};
 
 /// Campaign writes so far (POSTs and PATCHes of profiles).
 async fn campaign_writes(w: &World) -> u64 {
@@ -90,16 +35,6 @@ async fn profile_count(w: &World) -> u64 {
     stats(w).await["dataset"]["campaign_profiles"].as_u64().unwrap()
 }
 
-async fn edit(w: &World, body: Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/edits", w.sb.endpoints().control_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-}
-
 /// How many contacts a first run must create: those with no profile linked to them by contact
 /// ID and none unlinked with their email.
 fn expected_creates(contacts: &BTreeMap<String, Value>, profiles: &[Value]) -> u64 {
@@ -114,7 +49,7 @@ fn expected_matches(contacts: &BTreeMap<String, Value>, profiles: &[Value]) -> (
     }
     let (mut created, mut by_email) = (0, 0);
     for (id, c) in contacts {
-        if !linked(profiles, id).is_empty() {
+        if !profiles_of(profiles, id).is_empty() {
             continue;
         }
         let email = c["emailaddress1"].as_str().unwrap_or_default().trim().to_lowercase();
@@ -131,7 +66,7 @@ fn expected_matches(contacts: &BTreeMap<String, Value>, profiles: &[Value]) -> (
 
 fn check_every_contact_has_one_profile_with_its_values(contacts: &BTreeMap<String, Value>, profiles: &[Value]) {
     for (id, c) in contacts {
-        let found = linked(profiles, id);
+        let found = profiles_of(profiles, id);
         assert_eq!(found.len(), 1, "contact {id} has {} profiles", found.len());
         let p = found[0];
         assert_eq!(p["email"].as_str().unwrap_or_default(), c["emailaddress1"].as_str().unwrap_or_default());
@@ -151,7 +86,7 @@ async fn r17_a_first_run_creates_a_profile_per_contact_with_the_contact_id_and_a
     let (lone, contact) = org
         .iter()
         .find(|(id, c)| {
-            linked(&existing, id).is_empty() && c["emailaddress1"].as_str().is_some_and(|e| e.contains('@'))
+            profiles_of(&existing, id).is_empty() && c["emailaddress1"].as_str().is_some_and(|e| e.contains('@'))
         })
         .unwrap();
     let client = CampaignClient::load(&w.ws, &w.vault, &w.campaign).unwrap();
@@ -185,7 +120,7 @@ async fn r17_a_first_run_creates_a_profile_per_contact_with_the_contact_id_and_a
     assert_eq!(profile_count(&w).await, count0 + expected);
     let after = profiles(&w).await;
     check_every_contact_has_one_profile_with_its_values(&org, &after);
-    assert_eq!(linked(&after, lone)[0]["PKey"], made["PKey"], "the profile found by email is the contact's");
+    assert_eq!(profiles_of(&after, lone)[0]["PKey"], made["PKey"], "the profile found by email is the contact's");
 
     let writes = campaign_writes(&w).await;
     let second = run(&w).await;
@@ -213,7 +148,7 @@ async fn r17_an_attribute_edited_in_campaign_is_put_back_by_the_next_run_and_cou
     let all = profiles(&w).await;
     let mut ids = org.keys();
     let (only_campaign, both) = (ids.next().unwrap().clone(), ids.next().unwrap().clone());
-    let pkey = |id: &str| linked(&all, id)[0]["PKey"].as_str().unwrap().to_owned();
+    let pkey = |id: &str| profiles_of(&all, id)[0]["PKey"].as_str().unwrap().to_owned();
 
     // An edit made only in Campaign, on a contact Dynamics did not change: found by listing the
     // profiles changed since the last run.
@@ -222,7 +157,7 @@ async fn r17_an_attribute_edited_in_campaign_is_put_back_by_the_next_run_and_cou
     let report = run(&w).await;
     assert_eq!((report.counts.overwritten, report.counts.profiles_updated), (1, 1), "{:?}", report.counts);
     let now = profiles(&w).await;
-    let p = linked(&now, &only_campaign)[0];
+    let p = profiles_of(&now, &only_campaign)[0];
     assert_eq!(
         p["firstName"].as_str().unwrap_or_default(),
         org[&only_campaign]["firstname"].as_str().unwrap_or_default()
@@ -234,7 +169,7 @@ async fn r17_an_attribute_edited_in_campaign_is_put_back_by_the_next_run_and_cou
     let report = run(&w).await;
     assert_eq!((report.counts.overwritten, report.counts.profiles_updated), (1, 1), "{:?}", report.counts);
     let now = profiles(&w).await;
-    let p = linked(&now, &both)[0];
+    let p = profiles_of(&now, &both)[0];
     assert_eq!(p["lastName"].as_str().unwrap_or_default(), org[&both]["lastname"].as_str().unwrap_or_default());
     assert_eq!(p["cusJobTitle"].as_str(), Some("Chief Liaison"));
 
@@ -257,7 +192,7 @@ async fn r17_a_contact_whose_email_changes_updates_its_profile_instead_of_creati
     assert_eq!((report.counts.profiles_created, report.counts.profiles_updated), (0, 1), "{:?}", report.counts);
     assert_eq!(profile_count(&w).await, count, "no second profile");
     let now = profiles(&w).await;
-    let found = linked(&now, &id);
+    let found = profiles_of(&now, &id);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["email"].as_str(), Some("moved.on@example.org"));
     w.sb.shutdown().await;
@@ -296,7 +231,7 @@ async fn a_killed_run_is_continued_and_creates_no_profile_twice() {
         .iter()
         .find(|(id, c)| {
             !written.contains(id)
-                && linked(&before, id).is_empty()
+                && profiles_of(&before, id).is_empty()
                 && !before.iter().any(|p| {
                     p["email"]
                         .as_str()
@@ -365,12 +300,12 @@ async fn r19_an_opt_out_in_dynamics_reaches_campaign_s_blacklist_email() {
     assert_eq!(report.counts.profiles_updated, 2, "{:?}", report.counts);
     let now = profiles(&w).await;
     for id in [&bulk, &any] {
-        assert_eq!(linked(&now, id)[0]["blackListEmail"].as_bool(), Some(true), "{id}");
+        assert_eq!(profiles_of(&now, id)[0]["blackListEmail"].as_bool(), Some(true), "{id}");
     }
     // Opting in again in Dynamics lifts it.
     edit(&w, json!({"system": "dynamics", "id": bulk, "fields": {"donotbulkemail": false}})).await;
     run(&w).await;
-    assert_eq!(linked(&profiles(&w).await, &bulk)[0]["blackListEmail"].as_bool(), Some(false));
+    assert_eq!(profiles_of(&profiles(&w).await, &bulk)[0]["blackListEmail"].as_bool(), Some(false));
     w.sb.shutdown().await;
 }
 
@@ -397,7 +332,7 @@ async fn r17_a_contact_removed_in_dynamics_keeps_its_profile_and_is_counted() {
     let report = run(&w).await;
     assert_eq!(report.counts.removed_in_dynamics, 1, "{:?}", report.counts);
     assert_eq!(profile_count(&w).await, count, "the profile stays");
-    assert_eq!(linked(&profiles(&w).await, &gone).len(), 1);
+    assert_eq!(profiles_of(&profiles(&w).await, &gone).len(), 1);
     w.sb.shutdown().await;
 }
 
@@ -472,8 +407,8 @@ async fn a_value_campaign_refuses_is_recorded_for_its_contact_and_the_run_goes_o
     assert_eq!(errors[0].contact_id, bad);
     assert!(errors[0].message.as_str().contains("not-an-address"), "{:?}", errors[0].message);
     let now = profiles(&w).await;
-    assert_eq!(linked(&now, &good)[0]["firstName"].as_str(), Some("Still Written"));
-    assert_eq!(linked(&now, &bad)[0]["email"].as_str(), org[&bad]["emailaddress1"].as_str(), "left as it was");
+    assert_eq!(profiles_of(&now, &good)[0]["firstName"].as_str(), Some("Still Written"));
+    assert_eq!(profiles_of(&now, &bad)[0]["email"].as_str(), org[&bad]["emailaddress1"].as_str(), "left as it was");
     w.sb.shutdown().await;
 }
 
@@ -577,12 +512,12 @@ async fn starting_from_an_empty_campaign_an_edit_there_after_the_first_run_is_st
     let first = run(&w).await;
     assert_eq!(first.counts.profiles_created, org.len() as u64);
     let id = org.keys().next().unwrap();
-    let pkey = linked(&profiles(&w).await, id)[0]["PKey"].as_str().unwrap().to_owned();
+    let pkey = profiles_of(&profiles(&w).await, id)[0]["PKey"].as_str().unwrap().to_owned();
     edit(&w, json!({"system": "campaign", "id": pkey, "fields": {"cusJobTitle": "Edited in Campaign"}})).await;
     let report = run(&w).await;
     assert_eq!((report.counts.overwritten, report.counts.profiles_updated), (1, 1), "{:?}", report.counts);
     assert_eq!(
-        linked(&profiles(&w).await, id)[0]["cusJobTitle"].as_str().unwrap_or_default(),
+        profiles_of(&profiles(&w).await, id)[0]["cusJobTitle"].as_str().unwrap_or_default(),
         org[id]["jobtitle"].as_str().unwrap_or_default()
     );
     w.sb.shutdown().await;

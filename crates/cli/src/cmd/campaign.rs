@@ -3,8 +3,8 @@
 
 use clap::Subcommand;
 use liaison_core::campaign::{
-    self, CampaignLink, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection, TimelineState,
-    opt_out_carriers,
+    self, CampaignLink, CampaignOptOutConflict, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection,
+    OptOutSide, TimelineState, opt_out_carriers,
 };
 use liaison_core::jobs::Control;
 use liaison_core::runs::RunState;
@@ -181,6 +181,9 @@ fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
             overwritten = c.overwritten,
             removed = c.removed_in_dynamics,
             events = c.events_logged,
+            to_campaign = c.optouts_to_campaign,
+            to_dynamics = c.optouts_to_dynamics,
+            conflicts = c.optout_conflicts,
             errors = c.errors,
             calls = c.calls,
             seconds = format!("{:.1}", report.seconds)
@@ -227,6 +230,26 @@ fn timeline(ws: &Workspace, out: &Output, contact: &str) -> Result<Exit, Error> 
     Ok(Exit::Success)
 }
 
+/// One recorded opt-out conflict (R19, both ways), as a line of the history.
+fn conflict_text(c: &CampaignOptOutConflict) -> liaison_core::Text {
+    let refusal =
+        |refuses: bool| if refuses { msg!("campaign-cli-optout-refuses") } else { msg!("campaign-cli-optout-accepts") };
+    let at =
+        |t: &Option<String>| t.as_deref().map_or_else(|| msg!("campaign-cli-time-unknown"), liaison_core::Text::from);
+    msg!(
+        "campaign-cli-optout-conflict",
+        contact = c.contact_id.as_str(),
+        dynamics = &refusal(c.dynamics_optout),
+        dynamics_at = &at(&c.dynamics_changed_at),
+        campaign = &refusal(c.campaign_optout),
+        campaign_at = &at(&c.campaign_changed_at),
+        winner = match c.winner {
+            OptOutSide::Dynamics => "Dynamics 365",
+            OptOutSide::Campaign => "Adobe Campaign",
+        }
+    )
+}
+
 fn history(ws: &Workspace, out: &Output, limit: u32) -> Result<Exit, Error> {
     let runs = campaign::history(ws.store(), limit)?;
     if out.json() {
@@ -248,10 +271,16 @@ fn history(ws: &Workspace, out: &Output, limit: u32) -> Result<Exit, Error> {
             unchanged = c.unchanged,
             overwritten = c.overwritten,
             removed = c.removed_in_dynamics,
+            to_campaign = c.optouts_to_campaign,
+            to_dynamics = c.optouts_to_dynamics,
+            conflicts = c.optout_conflicts,
             errors = c.errors
         )));
         if let Some(error) = &r.error {
             out.line(format!("  {}", out.text(error)));
+        }
+        for conflict in &r.optout_conflicts {
+            out.line(format!("  {}", out.text(&conflict_text(conflict))));
         }
     }
     Ok(Exit::Success)

@@ -42,6 +42,9 @@ fn notice(ws: &Workspace, outcome: std::result::Result<&CampaignReport, &Error>)
                 updated = c.profiles_updated,
                 overwritten = c.overwritten,
                 events = c.events_logged,
+                to_campaign = c.optouts_to_campaign,
+                to_dynamics = c.optouts_to_dynamics,
+                conflicts = c.optout_conflicts,
                 errors = c.errors
             );
             Notice { title: title(msg!("campaign-notice-finished")), body: body.render(lang) }

@@ -5,8 +5,9 @@
 //! This module holds the link's setup: the constraints of seed 004 (Dynamics 365 online, Campaign
 //! Standard) checked against the two systems, both systems' field metadata, the default mapping
 //! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
-//! profiles with Dynamics as the source of truth (R17) and carry email events back (R18);
-//! `timeline` previews one contact's timeline as Dynamics 365 will show it.
+//! profiles with Dynamics as the source of truth (R17), carry the opt-outs in the direction the link
+//! names (R19) and Campaign's email events to the contacts' timelines (R18); `timeline` previews
+//! one contact's timeline as Dynamics 365 will show it, `schedule` starts runs by themselves.
 
 pub mod job;
 mod metadata;
@@ -18,8 +19,8 @@ mod timeline;
 pub use job::{CampaignFinished, CampaignSlot};
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
 pub use run::{
-    CampaignCounts, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport, CampaignRun,
-    CampaignRunOptions, history, record_errors, run,
+    CampaignCounts, CampaignOptOutConflict, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport,
+    CampaignRun, CampaignRunOptions, OptOutSide, history, optout_conflicts, record_errors, run,
 };
 pub use schedule::{CampaignSchedule, due as schedule_due, schedule, set_schedule};
 pub use setup::{

@@ -15,6 +15,10 @@
 //! a kill) is settled by looking the profile up by `cusCrmContactId`, never sent blindly again.
 //! The checkpoint holds the page being processed, so a killed or cancelled run is continued.
 //!
+//! Opt-outs travel as the link's direction says (R19; `optout.rs`): Dynamics's carriers to
+//! `blackListEmail`, Campaign's changes to `donotbulkemail`, or both ways with the most recent
+//! change winning and a conflict recorded.
+//!
 //! Last, each known profile's email events (sent, bounced, opened, clicked) become activities on
 //! its contact's timeline in Dynamics 365, each once (R18; `events.rs`).
 
@@ -29,11 +33,15 @@ use ts_rs::TS;
 
 #[path = "events.rs"]
 mod events;
+#[path = "optout.rs"]
+mod optout;
+
+pub use optout::{CampaignOptOutConflict, OptOutSide, optout_conflicts};
 
 pub(super) use events::{Event, event_of, subject};
 
 use super::metadata::{FieldType, Metadata, read_metadata};
-use super::setup::{CampaignLink, KEY_FIELD, OptOutDirection, link, opt_out_carriers};
+use super::setup::{CampaignLink, KEY_FIELD, OptOutCarrier, OptOutDirection, link, opt_out_carriers};
 use crate::connections::access::check_usable;
 use crate::connections::campaign::CampaignClient;
 use crate::connections::dataverse::{DataverseClient, dataverse_code};
@@ -53,7 +61,7 @@ pub(super) const HEARTBEAT_STALE_SECS: i64 = 90;
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 /// A cap on stored per-contact errors per run (all are counted).
 const MAX_STORED_ERRORS: u64 = 10_000;
-/// The profile field that carries the opt-out Dynamics decides.
+/// The profile field that carries the opt-out (R19).
 const OPT_OUT_FIELD: &str = "blackListEmail";
 const PROFILES: &str = "profileAndServicesExt/profile";
 
@@ -89,6 +97,14 @@ pub struct CampaignCounts {
     pub errors: u64,
     /// Campaign email events written as activities on the contacts' timelines (R18).
     pub events_logged: u64,
+    /// Profiles whose `blackListEmail` was written because Dynamics's opt-out carriers changed
+    /// it (R19; not counting a Campaign edit put back, which is `overwritten`).
+    pub optouts_to_campaign: u64,
+    /// Contacts whose `donotbulkemail` was written because the opt-out changed in Campaign (R19).
+    pub optouts_to_dynamics: u64,
+    /// Contacts whose opt-out changed on both sides since the last run, to different values: the
+    /// most recent change won and the conflict is recorded (R19, both ways).
+    pub optout_conflicts: u64,
     /// Calls to both systems.
     pub calls: u64,
 }
@@ -140,6 +156,8 @@ pub struct CampaignRun {
     pub finished_at: Option<String>,
     pub counts: CampaignCounts,
     pub error: Option<Text>,
+    /// The opt-out conflicts the run recorded (R19, both ways), newest first.
+    pub optout_conflicts: Vec<CampaignOptOutConflict>,
 }
 
 /// Everything a run needs to continue after a kill.
@@ -188,11 +206,13 @@ struct Pair {
     target: FieldType,
 }
 
-/// What the run writes: the mapping typed from both systems' metadata, and whether the opt-out
-/// goes to Campaign.
+/// What the run writes: the mapping typed from both systems' metadata, and which way the opt-out
+/// travels.
 struct Plan {
     pairs: Vec<Pair>,
+    /// Whether Dynamics's opt-out is written to Campaign (`blackListEmail` is one of the fields).
     optout: bool,
+    direction: OptOutDirection,
 }
 
 impl Plan {
@@ -221,12 +241,13 @@ impl Plan {
             return Err(Error::new(ErrorCode::Conflict, msg!("campaign-link-no-key-field", field = KEY_FIELD)));
         }
         let optout = matches!(link.optout, OptOutDirection::DynamicsToCampaign | OptOutDirection::Both);
-        Ok(Self { pairs, optout })
+        Ok(Self { pairs, optout, direction: link.optout })
     }
 
-    /// The attributes to `$select`: the mapped ones, the contact ID and the opt-out carriers.
+    /// The attributes to `$select`: the mapped ones, the contact ID, the opt-out carriers and
+    /// `modifiedon` (when the contact last changed, for an opt-out changed on both sides).
     fn select(&self) -> String {
-        let mut out = vec!["contactid".to_owned()];
+        let mut out = vec!["contactid".to_owned(), "modifiedon".to_owned()];
         for name in
             self.pairs.iter().map(|p| p.read_as.clone()).chain(opt_out_carriers().into_iter().map(|c| c.attribute))
         {
@@ -263,8 +284,7 @@ impl Plan {
             out.insert(p.field.clone(), value);
         }
         if self.optout {
-            let refused = opt_out_carriers().iter().any(|c| contact[c.attribute.as_str()].as_bool() == Some(true));
-            out.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(refused));
+            out.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(refuses(contact, |_| true)));
         }
         Ok(out)
     }
@@ -280,6 +300,16 @@ impl Plan {
         h.update(serde_json::to_string(&canonical).unwrap_or_default().as_bytes());
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// Whether any of the contact's opt-out carriers that `which` takes refuses email.
+fn refuses(contact: &Value, which: impl Fn(&OptOutCarrier) -> bool) -> bool {
+    opt_out_carriers().iter().filter(|c| which(c)).any(|c| contact[c.attribute.as_str()].as_bool() == Some(true))
+}
+
+/// Whether a profile refuses email (`blackListEmail`).
+fn profile_refuses(profile: &Map<String, Value>) -> bool {
+    canon(FieldType::Boolean, profile.get(OPT_OUT_FIELD).unwrap_or(&Value::Null)) == Value::Bool(true)
 }
 
 /// Reads Campaign's (`2026-01-31 12:00:00.000Z`) and Dataverse's (`2026-01-31T12:00:00Z`) times.
@@ -764,7 +794,9 @@ impl Ctx<'_> {
                 }
                 let (Some(profile), Some(contact_id)) = (p.as_object(), p[KEY_FIELD].as_str()) else { continue };
                 let Some((pkey, hash)) = self.stored(contact_id)? else { continue };
-                if pkey.as_deref() != p["PKey"].as_str() || hash == self.plan.hash(profile) {
+                if pkey.as_deref() != p["PKey"].as_str()
+                    || (hash == self.plan.hash(profile) && !self.optout_moved(contact_id, profile)?)
+                {
                     continue;
                 }
                 let path = format!("contacts({contact_id})?$select={}", self.plan.select());
@@ -790,6 +822,16 @@ impl Ctx<'_> {
                 None => return Ok(true),
             }
         }
+    }
+
+    /// Whether a profile's opt-out is not what was remembered for it (with none remembered, a
+    /// refusal), when Campaign's opt-out may travel to Dynamics.
+    fn optout_moved(&self, contact_id: &str, profile: &Map<String, Value>) -> Result<bool> {
+        if self.plan.direction == OptOutDirection::DynamicsToCampaign {
+            return Ok(false);
+        }
+        let seen = optout::seen(&self.conn, &self.link.campaign_connection, contact_id)?;
+        Ok(seen.campaign.unwrap_or(false) != profile_refuses(profile))
     }
 
     /// The stored PKey (`None` while a create is unsettled) and hash of a contact's profile.
@@ -931,14 +973,14 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Writes one contact to its profile: creates it, or PATCHes the fields that differ.
+    /// Writes one contact to its profile: creates it, or PATCHes the fields that differ; the
+    /// opt-out travels as the link's direction says (R19, `optout.rs`).
     async fn contact(&mut self, contact: &Value, found: Option<Found>) -> Result<()> {
         let Some(contact_id) = contact["contactid"].as_str().map(str::to_owned) else { return Ok(()) };
-        let values = match self.plan.values(contact) {
+        let mut values = match self.plan.values(contact) {
             Ok(v) => v,
             Err(message) => return self.record_error(&contact_id, "value_unfit", &message),
         };
-        let hash = self.plan.hash(&values);
         let stored = self.stored(&contact_id)?;
         let found = match (found, stored.as_ref()) {
             (Some(f), _) => Some(f),
@@ -956,7 +998,19 @@ impl Ctx<'_> {
                 self.find(&contact_id, email.as_deref()).await?
             }
         };
-        let Some(found) = found else { return self.create(&contact_id, &values, &hash).await };
+        let Some(found) = found else {
+            let hash = self.plan.hash(&values);
+            return self.create(&contact_id, &values, &hash, refuses(contact, |_| true)).await;
+        };
+        let seen = optout::seen(&self.conn, &self.link.campaign_connection, &contact_id)?;
+        let verdict = optout::decide(self.plan.direction, contact, &found.profile, seen);
+        if !self.settle_optout(&contact_id, contact, &found, &verdict).await? {
+            return Ok(());
+        }
+        if self.plan.optout {
+            values.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(verdict.campaign));
+        }
+        let hash = self.plan.hash(&values);
         let differing: Map<String, Value> = self
             .plan
             .fields()
@@ -964,23 +1018,37 @@ impl Ctx<'_> {
             .filter(|(f, t)| canon(*t, found.profile.get(f).unwrap_or(&Value::Null)) != canon(*t, &values[f.as_str()]))
             .map(|(f, _)| (f.clone(), values[f.as_str()].clone()))
             .collect();
+        let remember_optouts = |ctx: &Self| {
+            let campaign = if ctx.plan.optout { verdict.campaign } else { profile_refuses(&found.profile) };
+            optout::remember(&ctx.conn, &ctx.link.campaign_connection, &contact_id, verdict.dynamics_after, campaign)
+        };
         if differing.is_empty() {
             self.cp.counts.unchanged += 1;
             if stored.as_ref().is_none_or(|(p, h)| p.as_deref() != Some(found.pkey.as_str()) || *h != hash) {
                 self.remember(&contact_id, Some(&found.pkey), &hash)?;
             }
-            return Ok(());
+            return remember_optouts(self);
         }
-        // Campaign holds something other than what Liaison last wrote: edited in Campaign.
+        // Campaign holds something other than what Liaison last wrote: edited in Campaign (an
+        // opt-out changed there that stands is not such an edit).
+        let mut as_written = found.profile.clone();
+        if let (true, Some(before)) = (verdict.campaign_taken, seen.campaign) {
+            as_written.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(before));
+        }
         let overwrite = stored
             .as_ref()
-            .is_some_and(|(p, h)| p.as_deref() == Some(found.pkey.as_str()) && *h != self.plan.hash(&found.profile));
+            .is_some_and(|(p, h)| p.as_deref() == Some(found.pkey.as_str()) && *h != self.plan.hash(&as_written));
+        let optout_written = differing.contains_key(OPT_OUT_FIELD) && !verdict.campaign_changed;
         match self.campaign.patch(&format!("{PROFILES}/{}", found.pkey), &Value::Object(differing)).await {
             Ok(_) => {
                 self.remember(&contact_id, Some(&found.pkey), &hash)?;
+                remember_optouts(self)?;
                 self.cp.counts.profiles_updated += 1;
                 if overwrite {
                     self.cp.counts.overwritten += 1;
+                }
+                if optout_written {
+                    self.cp.counts.optouts_to_campaign += 1;
                 }
                 Ok(())
             }
@@ -989,9 +1057,45 @@ impl Ctx<'_> {
         }
     }
 
+    /// Records an opt-out conflict and writes Campaign's opt-out to Dynamics when it wins;
+    /// `false` when the contact is gone or Dynamics refused the value (the contact is left).
+    async fn settle_optout(
+        &mut self,
+        contact_id: &str,
+        contact: &Value,
+        found: &Found,
+        verdict: &optout::Verdict,
+    ) -> Result<bool> {
+        if let Some(winner) = verdict.conflict {
+            let conflict = optout::Conflict {
+                run_id: &self.run_id,
+                contact_id,
+                pkey: &found.pkey,
+                contact,
+                profile: &found.profile,
+                winner,
+            };
+            self.cp.counts.optout_conflicts = optout::record(&self.conn, &conflict)?;
+        }
+        let Some(refused) = verdict.to_dynamics else { return Ok(true) };
+        match self.dataverse.patch(&format!("contacts({contact_id})"), &optout::dynamics_body(refused)).await {
+            Ok(()) => {
+                self.cp.counts.optouts_to_dynamics += 1;
+                Ok(true)
+            }
+            // Deleted in Dynamics since it was read: the next delta reports it.
+            Err(e) if e.code == ErrorCode::NotFound => Ok(false),
+            Err(e) if per_record(&e) => {
+                self.record_error(contact_id, "optout_refused", &e.message)?;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates a contact's profile, recorded first so that an unknown outcome is settled by
     /// lookup and never sent twice.
-    async fn create(&mut self, contact_id: &str, values: &Map<String, Value>, hash: &str) -> Result<()> {
+    async fn create(&mut self, contact_id: &str, values: &Map<String, Value>, hash: &str, refused: bool) -> Result<()> {
         self.remember(contact_id, None, hash)?;
         let body = Value::Object(values.clone());
         let mut unknown_outcomes = 0;
@@ -1004,7 +1108,7 @@ impl Ctx<'_> {
                         return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-run-created-without-pkey")));
                     };
                     self.remember(contact_id, Some(&pkey), hash)?;
-                    self.cp.counts.profiles_created += 1;
+                    self.created(contact_id, values, refused)?;
                     return Ok(());
                 }
                 Err(e) if crate::http::is_uncertain(&e) && unknown_outcomes < 3 => {
@@ -1012,7 +1116,7 @@ impl Ctx<'_> {
                     tracing::info!("a profile create's outcome is unknown; settling it by lookup: {}", e.chain());
                     if let Some(found) = self.by_contact_id(contact_id).await? {
                         self.remember(contact_id, Some(&found.pkey), hash)?;
-                        self.cp.counts.profiles_created += 1;
+                        self.created(contact_id, values, refused)?;
                         return Ok(());
                     }
                     // Not created: sending it again creates it once.
@@ -1024,6 +1128,17 @@ impl Ctx<'_> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Counts a profile created with `values` for a contact that refuses email or not, and
+    /// remembers both sides' opt-outs.
+    fn created(&mut self, contact_id: &str, values: &Map<String, Value>, refused: bool) -> Result<()> {
+        self.cp.counts.profiles_created += 1;
+        let in_campaign = values.get(OPT_OUT_FIELD).and_then(Value::as_bool).unwrap_or(false);
+        if in_campaign {
+            self.cp.counts.optouts_to_campaign += 1;
+        }
+        optout::remember(&self.conn, &self.link.campaign_connection, contact_id, refused, in_campaign)
     }
 
     /// Ends the run: its state and counts, and on success the cursors for the next one.
@@ -1069,7 +1184,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Campaign runs, newest first.
+/// The opt-out conflicts listed with each run in the history (all are counted).
+const MAX_SHOWN_CONFLICTS: u32 = 100;
+
+/// Campaign runs, newest first, each with its recorded opt-out conflicts.
 pub fn history(store: &Store, limit: u32) -> Result<Vec<CampaignRun>> {
     store.read(|c| {
         let mut stmt = c.prepare(
@@ -1089,6 +1207,7 @@ pub fn history(store: &Store, limit: u32) -> Result<Vec<CampaignRun>> {
         })?;
         rows.map(|row| {
             let (id, state, full, started_at, finished_at, counts, error) = row?;
+            let optout_conflicts = optout::conflicts_in(c, Some(&id), MAX_SHOWN_CONFLICTS)?;
             Ok(CampaignRun {
                 id,
                 state: crate::members::parse_enum(&state)?,
@@ -1099,6 +1218,7 @@ pub fn history(store: &Store, limit: u32) -> Result<Vec<CampaignRun>> {
                 error: error
                     .and_then(|e| serde_json::from_str::<Value>(&e).ok())
                     .and_then(|e| e["message"].as_str().map(Text::from_stored)),
+                optout_conflicts,
             })
         })
         .collect()

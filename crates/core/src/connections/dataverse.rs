@@ -206,6 +206,20 @@ impl<'a> DataverseClient<'a> {
         .await
     }
 
+    /// PATCHes a record's attributes (`contacts(<id>)`), never creating it (`If-Match: *`: a
+    /// record deleted meanwhile answers 404). Setting values is idempotent, so an unknown
+    /// outcome may be sent again.
+    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<()> {
+        let url = self.url(path);
+        self.send(
+            msg!("http-what-calling", system = "Dynamics 365", path = path),
+            |c| c.patch(&url).header("If-Match", "*").json(body),
+            |response| async move { judge(response).await },
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Sends independent POSTs as one `$batch` (at most 1,000, Dataverse's limit), going on
     /// after a failed one (`odata.continue-on-error`); the answers come in the requests' order.
     pub async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchAnswer>> {

@@ -51,6 +51,20 @@ removed_in_dynamics: number, errors: number,
  */
 events_logged: number, 
 /**
+ * Profiles whose `blackListEmail` was written because Dynamics's opt-out carriers changed
+ * it (R19; not counting a Campaign edit put back, which is `overwritten`).
+ */
+optouts_to_campaign: number, 
+/**
+ * Contacts whose `donotbulkemail` was written because the opt-out changed in Campaign (R19).
+ */
+optouts_to_dynamics: number, 
+/**
+ * Contacts whose opt-out changed on both sides since the last run, to different values: the
+ * most recent change won and the conflict is recorded (R19, both ways).
+ */
+optout_conflicts: number, 
+/**
  * Calls to both systems.
  */
 calls: number, };
@@ -77,6 +91,35 @@ contact_fields: Array<FieldPair>,
  * Who set it up or last changed it, and when.
  */
 changed_by: string, changed_at: string, };
+export type CampaignOptOutConflict = { 
+/**
+ * The run that found it.
+ */
+run_id: string, 
+/**
+ * The Dynamics 365 contact.
+ */
+contact_id: string, 
+/**
+ * The contact's profile in Campaign.
+ */
+profile_pkey: string, 
+/**
+ * Whether Dynamics refused email, and when the contact last changed (UTC, RFC 3339).
+ */
+dynamics_optout: boolean, dynamics_changed_at: string | null, 
+/**
+ * Whether Campaign refused email (`blackListEmail`), and when the profile last changed.
+ */
+campaign_optout: boolean, campaign_changed_at: string | null, 
+/**
+ * The side whose value both now hold (as far as Dynamics's read-only carriers allow).
+ */
+winner: OptOutSide, 
+/**
+ * When the run recorded it.
+ */
+recorded_at: string, };
 export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "events" | "done";
 export type CampaignProgress = { run_id: string, phase: CampaignPhase, counts: CampaignCounts, };
 export type CampaignRecordError = { contact_id: string, code: string, message: string, };
@@ -89,7 +132,11 @@ seconds: number,
  * Whether this run continued an interrupted one.
  */
 resumed: boolean, };
-export type CampaignRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: CampaignCounts, error: string | null, };
+export type CampaignRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: CampaignCounts, error: string | null, 
+/**
+ * The opt-out conflicts the run recorded (R19, both ways), newest first.
+ */
+optout_conflicts: Array<CampaignOptOutConflict>, };
 export type CampaignSchedule = { every_minutes: number, 
 /**
  * Who last changed it, and when.
@@ -539,6 +586,7 @@ field: string,
  */
 to_dynamics: boolean, };
 export type OptOutDirection = "dynamics_to_campaign" | "campaign_to_dynamics" | "both";
+export type OptOutSide = "dynamics" | "campaign";
 export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
 export type PackageOutcome = "installed" | "not_installed" | "access_denied";
 export type PackageVerification = { outcome: PackageOutcome, 

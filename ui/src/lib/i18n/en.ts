@@ -1238,7 +1238,7 @@ export const en = {
       done: "Finishing",
     },
     counts:
-      "{{created}} created, {{updated}} updated, {{overwritten}} Campaign edits put back, {{events}} email events logged, {{errors}} errors",
+      "{{created}} created, {{updated}} updated, {{overwritten}} Campaign edits put back, {{events}} email events logged, opt-outs: {{toCampaign}} to Campaign, {{toDynamics}} to Dynamics 365, {{conflicts}} conflicts, {{errors}} errors",
     finished: {
       queued: "Queued:",
       running: "Running:",
@@ -1259,6 +1259,9 @@ export const en = {
       overwritten: "Put back",
       removed: "Removed in Dynamics",
       events: "Email events",
+      optoutsToCampaign: "Opt-outs to Campaign",
+      optoutsToDynamics: "Opt-outs to Dynamics",
+      optoutConflicts: "Opt-out conflicts",
       errors: "Errors",
       calls: "Calls",
     },

@@ -1245,7 +1245,7 @@ export const ja: Messages = {
       done: "仕上げ中",
     },
     counts:
-      "作成 {{created}} 件、更新 {{updated}} 件、Campaign 側の編集を戻した {{overwritten}} 件、エラー {{errors}} 件",
+      "作成 {{created}} 件、更新 {{updated}} 件、Campaign 側の編集を戻した {{overwritten}} 件、メールイベント記録 {{events}} 件、オプトアウト: Campaign へ {{toCampaign}} 件、Dynamics 365 へ {{toDynamics}} 件、競合 {{conflicts}} 件、エラー {{errors}} 件",
     finished: {
       queued: "待機中:",
       running: "実行中:",
@@ -1266,6 +1266,9 @@ export const ja: Messages = {
       overwritten: "元に戻した",
       removed: "Dynamics で削除",
       events: "メールイベント",
+      optoutsToCampaign: "Campaign へのオプトアウト",
+      optoutsToDynamics: "Dynamics へのオプトアウト",
+      optoutConflicts: "オプトアウトの競合",
       errors: "エラー",
       calls: "呼び出し",
     },
