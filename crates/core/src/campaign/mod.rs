@@ -7,11 +7,16 @@
 //! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
 //! profiles with Dynamics as the source of truth (R17).
 
+mod entities;
 pub mod job;
 mod metadata;
 mod run;
 mod setup;
 
+pub use entities::{
+    ENTITY_KEY_FIELD, ENTITY_KEY_FILTER, EntityMapping, EntityMappingRequest, map_entity, parse_entity_link,
+    unmap_entity,
+};
 pub use job::{CampaignFinished, CampaignSlot};
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
 pub use run::{

@@ -30,6 +30,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0013_campaign.sql")),
     M::up(include_str!("migrations/0014_setup_step_actor.sql")),
     M::up(include_str!("migrations/0015_campaign_events.sql")),
+    M::up(include_str!("migrations/0017_campaign_entities.sql")),
 ];
 
 /// The migrations, applied in order at open.
