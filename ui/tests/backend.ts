@@ -9,6 +9,7 @@ import type {
   AuditEntry,
   BatchSummary,
   CampaignLink,
+  CampaignSchedule,
   ChecklistItem,
   ConflictRule,
   ConnectCampaign,
@@ -60,6 +61,7 @@ import type {
   SyncRun,
   SyncSettings,
   Team,
+  TimelinePreview,
   ValidationReport,
   VaultStatus,
   WorkspaceStatus,
@@ -288,6 +290,10 @@ export const sandboxInfo: SandboxInfo = {
   dynamics_org_url: "http://127.0.0.1:43117/dynamics",
   dynamics_authority_url: "http://127.0.0.1:43117/microsoft/organizations",
   dynamics_client_id: "sandbox-dyn-client",
+  campaign_base_url: "http://127.0.0.1:43117/campaign",
+  campaign_ims_url: "http://127.0.0.1:43117/ims",
+  campaign_org_id: "sandbox-org",
+  campaign_client_id: "sandbox-campaign-client",
   people: 5000,
 };
 
@@ -1256,6 +1262,32 @@ export function campaignLink(optout: OptOutDirection, fields: FieldPair[] = []):
   };
 }
 
+/** A contact's timeline: one activity in Dynamics 365 now, and a click the next run adds. */
+export const timelinePreview: TimelinePreview = {
+  contact_id: "9d3c1b7e-0000-4000-8000-000000000001",
+  name: "Ana Lima",
+  email: "ana@example.com",
+  profile: "@pKey1",
+  entries: [
+    {
+      state: "next_run",
+      activity_type: "lia_emailevent",
+      event: "clicked",
+      subject: "Email link clicked: “Winter offers”",
+      at: "2026-12-06T09:30:00Z",
+      url: "https://www.example.com/winter",
+    },
+    {
+      state: "on_timeline",
+      activity_type: "lia_emailevent",
+      event: null,
+      subject: "Email sent: “Winter offers”",
+      at: "2026-12-05T08:00:00Z",
+      url: null,
+    },
+  ],
+};
+
 const knownConnections = [...connections, marketoConnection, dynamicsConnection, campaignConnection];
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -1557,6 +1589,13 @@ const defaults: Record<string, Handler> = {
   campaign_history: () => [],
   campaign_run_activity: () => ({ current: null, running: false }),
   campaign_optout_carriers: () => optOutCarriers,
+  campaign_schedule_get: (): CampaignSchedule => ({ every_minutes: 0, changed_by: null, changed_at: null }),
+  campaign_schedule_set: (args): CampaignSchedule => ({
+    every_minutes: args.every_minutes as number,
+    changed_by: "ada@example.com",
+    changed_at: "2026-12-07T10:00:00Z",
+  }),
+  campaign_timeline: (): TimelinePreview => timelinePreview,
   audit_list: (args) => {
     const query = args.query as { action: string | null };
     return query.action ? auditEntries.filter((entry) => entry.action === query.action) : auditEntries;

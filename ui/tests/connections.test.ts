@@ -1083,6 +1083,30 @@ describe("Adobe Campaign", () => {
     expect(within(form).getByLabelText("Client secret")).toHaveValue("");
   });
 
+  test("marking a Campaign connection as the sandbox's fills in the sandbox's tenant and uses its secret", async () => {
+    const calls = mockBackend({ connections_list: () => [], sandbox_info: () => sandboxInfo });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
+    expect(within(form).getByRole("textbox", { name: "Organization ID" })).toHaveValue(sandboxInfo.campaign_org_id);
+    expect(within(form).getByRole("textbox", { name: "API address" })).toHaveValue(sandboxInfo.campaign_base_url);
+    expect(within(form).getByRole("textbox", { name: "Display name" })).toHaveValue("Adobe Campaign (Sandbox)");
+    // No secret typed: the sandbox's own is used.
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
+    expect(called(calls, "connect_campaign")[0]?.args).toEqual({
+      request: {
+        display_name: "Adobe Campaign (Sandbox)",
+        base_url: sandboxInfo.campaign_base_url,
+        ims_url: sandboxInfo.campaign_ims_url,
+        org_id: sandboxInfo.campaign_org_id,
+        client_id: sandboxInfo.campaign_client_id,
+        is_sandbox: true,
+      },
+      client_secret: null,
+    });
+  });
+
   test("custom API and IMS addresses are sent as typed", async () => {
     const calls = mockBackend({ connections_list: () => [] });
     const user = await open("#/settings/campaign", "Adobe Campaign");

@@ -297,7 +297,8 @@ async fn r18_at_a_twenty_percent_fault_rate_in_dynamics_each_event_is_written_on
     // looking the event up, and sent again only when Dynamics does not hold it.
     faults(json!({"rate": 0.2, "kinds": ["server_error", "rate_limit", "expired_token", "malformed"], "systems": ["dynamics"]}))
         .await;
-    let options = CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 3 };
+    // A profile to a group: each group's events are one `$batch`, so faults land on many.
+    let options = CampaignRunOptions { full: false, dynamics_page_size: 10, campaign_page_size: 1 };
     let mut report = None;
     for _ in 0..5 {
         // A run the faults stop is continued by the next one.

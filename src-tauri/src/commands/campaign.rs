@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use liaison_core::Error;
+use liaison_core::campaign::CampaignSchedule;
 use liaison_core::campaign::{
     self, CampaignLink, CampaignProgress, CampaignRecordError, CampaignRun, CampaignRunOptions, EntityMappingRequest,
-    FieldPair, Metadata, OptOutCarrier, OptOutDirection,
+    FieldPair, Metadata, OptOutCarrier, OptOutDirection, TimelinePreview,
 };
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use ts_rs::TS;
 
-use super::with_workspace;
+use super::{blocking, with_workspace};
 use crate::jobs::Events;
 use crate::state::AppState;
 
@@ -102,4 +103,34 @@ pub async fn campaign_run_errors(
     limit: u32,
 ) -> Result<Vec<CampaignRecordError>, Error> {
     with_workspace(state, move |ws| campaign::record_errors(ws.store(), &run_id, limit)).await
+}
+
+pub async fn campaign_schedule_get(state: State<'_, AppState>) -> Result<CampaignSchedule, Error> {
+    with_workspace(state, |ws| campaign::schedule(ws.store())).await
+}
+
+pub async fn campaign_schedule_set(state: State<'_, AppState>, every_minutes: u32) -> Result<CampaignSchedule, Error> {
+    with_workspace(state, move |ws| campaign::set_schedule(ws, every_minutes)).await
+}
+
+pub async fn campaign_timeline(state: State<'_, AppState>, contact: String) -> Result<TimelinePreview, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    campaign::timeline(&ws, &vault, &contact).await
+}
+
+/// One schedule check (called with the sync's): starts an incremental run when one is due and
+/// no run of this app is going. Its progress and end arrive as the same events as Run now's.
+pub async fn tick<R: Runtime>(app: &AppHandle<R>) -> Result<(), Error> {
+    let state = app.state::<AppState>();
+    if state.campaign.running() {
+        return Ok(());
+    }
+    let Ok(ws) = state.workspace() else { return Ok(()) };
+    if !blocking(move || campaign::schedule_due(ws.store())).await? {
+        return Ok(());
+    }
+    tracing::info!("the Campaign schedule starts a run");
+    let reporter = Arc::new(Events::new(app.clone(), PROGRESS_EVENT, FINISHED_EVENT));
+    campaign::job::start(state.workspace()?, state.vault()?, CampaignRunOptions::default(), &state.campaign, reporter)
+        .map(|_| ())
 }

@@ -145,10 +145,13 @@ pub async fn connect_dynamics(
 pub async fn connect_campaign(
     state: State<'_, AppState>,
     request: ConnectCampaign,
-    client_secret: String,
+    client_secret: Option<String>,
 ) -> Result<ConnectionSummary, Error> {
+    let secret = secret_or_sandbox(&state, client_secret, request.is_sandbox, |e| e.campaign.client_secret.clone())
+        .await?
+        .ok_or_else(|| Error::invalid_input(msg!("desktop-client-secret-required")))?;
     let (ws, vault) = (state.workspace()?, state.vault()?);
-    campaign::connect(&ws, &vault, request, SecretString::from(client_secret)).await
+    campaign::connect(&ws, &vault, request, secret).await
 }
 
 pub async fn connection_check(state: State<'_, AppState>, connection_id: String) -> Result<HealthReport, Error> {

@@ -22,6 +22,11 @@ pub struct SandboxInfo {
     pub dynamics_org_url: String,
     pub dynamics_authority_url: String,
     pub dynamics_client_id: String,
+    /// Its Adobe Campaign Standard API, IMS, tenant and client, for a Campaign connection.
+    pub campaign_base_url: String,
+    pub campaign_ims_url: String,
+    pub campaign_org_id: String,
+    pub campaign_client_id: String,
     pub people: u32,
 }
 
@@ -35,6 +40,10 @@ fn info(sandbox: &Sandbox, people: usize) -> SandboxInfo {
         dynamics_org_url: e.dynamics.org_url.clone(),
         dynamics_authority_url: e.dynamics.authority_url.clone(),
         dynamics_client_id: e.dynamics.client_id.clone(),
+        campaign_base_url: e.campaign.base_url.clone(),
+        campaign_ims_url: e.campaign.ims_url.clone(),
+        campaign_org_id: e.campaign.org_id.clone(),
+        campaign_client_id: e.campaign.client_id.clone(),
         people: people as u32,
     }
 }

@@ -29,7 +29,7 @@ liaison_ipc_surface! {
     connections::connect_marketo[state](request: ConnectMarketo, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_salesforce[state](request: ConnectSalesforce, client_secret: Option<String>) -> ConnectionSummary;
     connections::connect_dynamics[state](request: ConnectDynamics) -> ConnectionSummary;
-    connections::connect_campaign[state](request: ConnectCampaign, client_secret: String) -> ConnectionSummary;
+    connections::connect_campaign[state](request: ConnectCampaign, client_secret: Option<String>) -> ConnectionSummary;
     connections::connection_check[state](connection_id: String) -> HealthReport;
     connections::disconnect[state](connection_id: String) -> Disconnected;
     connections::access_list[state](connection_id: String) -> Vec<AccessGrant>;
@@ -116,5 +116,8 @@ liaison_ipc_surface! {
     campaign::campaign_run_activity[state]() -> CampaignActivity;
     campaign::campaign_history[state](limit: u32) -> Vec<CampaignRun>;
     campaign::campaign_run_errors[state](run_id: String, limit: u32) -> Vec<CampaignRecordError>;
+    campaign::campaign_schedule_get[state]() -> CampaignSchedule;
+    campaign::campaign_schedule_set[state](every_minutes: u32) -> CampaignSchedule;
+    campaign::campaign_timeline[state](contact: String) -> TimelinePreview;
     audit::audit_list[state](query: AuditQuery) -> Vec<AuditEntry>;
 }

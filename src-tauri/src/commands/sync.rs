@@ -133,6 +133,13 @@ pub fn start_scheduler<R: Runtime>(app: AppHandle<R>) {
             if let Err(err) = super::export_runs::tick(&app).await {
                 tracing::warn!(code = err.code.as_str(), "the export schedule could not start a run: {}", err.message);
             }
+            if let Err(err) = super::campaign::tick(&app).await {
+                tracing::warn!(
+                    code = err.code.as_str(),
+                    "the Campaign schedule could not start a run: {}",
+                    err.message
+                );
+            }
             match tick(&app, at_launch).await {
                 Ok(decided) => at_launch &= !decided,
                 Err(err) => {

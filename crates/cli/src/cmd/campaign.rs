@@ -1,10 +1,10 @@
-//! `liaison campaign setup|map|status|run|history`: the Adobe Campaign ↔ Dynamics 365 integration
+//! `liaison campaign setup|map|status|schedule|run|timeline|history`: the Adobe Campaign ↔ Dynamics 365 integration
 //! (seed 004).
 
 use clap::Subcommand;
 use liaison_core::campaign::{
     self, CampaignLink, CampaignProgress, CampaignRunOptions, EntityMappingRequest, FieldPair, OptOutDirection,
-    opt_out_carriers, parse_entity_link,
+    TimelineState, opt_out_carriers, parse_entity_link,
 };
 use liaison_core::jobs::Control;
 use liaison_core::runs::RunState;
@@ -39,6 +39,15 @@ pub enum CampaignCommand {
         /// Read every contact again instead of the changes since the last run.
         #[arg(long)]
         full: bool,
+    },
+    /// Run by itself every MINUTES minutes while the desktop app runs (5 to 1,440), once the
+    /// first run succeeded; 0 runs it only on demand.
+    Schedule { minutes: u32 },
+    /// One contact's timeline as Dynamics 365 shows it, with the email events the next run adds
+    /// (read only).
+    Timeline {
+        /// The contact's email or its contact ID in Dynamics 365.
+        contact: String,
     },
     /// Past runs, newest first, with their counts.
     History {
@@ -86,6 +95,11 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
     let link = match command {
         CampaignCommand::Run { full } => return run(ws, out, full),
         CampaignCommand::History { limit } => return history(ws, out, limit),
+        CampaignCommand::Timeline { contact } => return timeline(ws, out, &contact),
+        CampaignCommand::Schedule { minutes } => {
+            campaign::set_schedule(ws, minutes)?;
+            campaign::link(ws.store())?.ok_or_else(|| Error::invalid_input(msg!("campaign-link-not-set-up")))?
+        }
         CampaignCommand::Setup { dynamics, campaign, optout } => {
             let optout = OptOutDirection::parse(&optout)?;
             let vault = vault(ws)?;
@@ -123,14 +137,17 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
             }
         },
     };
-    show(out, &link);
+    show(ws, out, &link)?;
     Ok(Exit::Success)
 }
 
-fn show(out: &Output, link: &CampaignLink) {
+fn show(ws: &Workspace, out: &Output, link: &CampaignLink) -> Result<(), Error> {
+    let schedule = campaign::schedule(ws.store())?;
     if out.json() {
-        out.json_value(link);
-        return;
+        let mut value = serde_json::to_value(link).map_err(|e| Error::internal(e.to_string()))?;
+        value["schedule"] = serde_json::to_value(&schedule).map_err(|e| Error::internal(e.to_string()))?;
+        out.json_value(&value);
+        return Ok(());
     }
     let direction = match link.optout {
         OptOutDirection::DynamicsToCampaign => msg!("campaign-cli-optout-to-campaign"),
@@ -160,10 +177,9 @@ fn show(out: &Output, link: &CampaignLink) {
     for pair in &link.contact_fields {
         out.line(format!("  {} → {}", pair.attribute, pair.field));
     }
-    if link.entities.is_empty() {
-        return;
+    if !link.entities.is_empty() {
+        out.line(out.text(&msg!("campaign-cli-entities")));
     }
-    out.line(out.text(&msg!("campaign-cli-entities")));
     for m in &link.entities {
         out.line(format!(
             "  {}",
@@ -179,6 +195,11 @@ fn show(out: &Output, link: &CampaignLink) {
             out.line(format!("    {} → {}", pair.attribute, pair.field));
         }
     }
+    out.line(out.text(&match schedule.every_minutes {
+        0 => msg!("campaign-cli-schedule-off"),
+        minutes => msg!("campaign-cli-schedule-every", minutes = minutes),
+    }));
+    Ok(())
 }
 
 fn kind_text(full: bool) -> liaison_core::Text {
@@ -230,6 +251,35 @@ fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
         RunState::Succeeded => Exit::Partial,
         _ => Exit::Error,
     })
+}
+
+fn timeline(ws: &Workspace, out: &Output, contact: &str) -> Result<Exit, Error> {
+    let vault = vault(ws)?;
+    let preview = runtime()?.block_on(campaign::timeline(ws, &vault, contact))?;
+    if out.json() {
+        out.json_value(&preview);
+        return Ok(Exit::Success);
+    }
+    let name = preview.name.as_deref().or(preview.email.as_deref()).unwrap_or(preview.contact_id.as_str());
+    out.line(out.text(&msg!("campaign-cli-timeline-of", contact = name, id = preview.contact_id.as_str())));
+    if preview.profile.is_none() {
+        out.line(out.text(&msg!("campaign-cli-timeline-no-profile")));
+    }
+    if preview.entries.is_empty() {
+        out.line(out.text(&msg!("campaign-cli-timeline-empty")));
+    }
+    for e in &preview.entries {
+        let state = match e.state {
+            TimelineState::OnTimeline => msg!("campaign-cli-timeline-on"),
+            TimelineState::NextRun => msg!("campaign-cli-timeline-next"),
+        };
+        let at = e.at.as_deref().unwrap_or("—");
+        out.line(format!("  {at}  [{}]  {}", out.text(&state), e.subject));
+        if let Some(url) = &e.url {
+            out.line(format!("      {url}"));
+        }
+    }
+    Ok(Exit::Success)
 }
 
 fn history(ws: &Workspace, out: &Output, limit: u32) -> Result<Exit, Error> {

@@ -2,8 +2,10 @@
 //! bounced) and tracking logs (opened, clicked) become `lia_emailevent` activities regarding the
 //! profile's contact, each once across re-runs and kills.
 //!
-//! Per event the log's PKey (stable) is kept in `campaign_events`: 'sending' committed before the
-//! POST, 'written' with the activity's ID after it. A row found 'sending' (a kill, an unknown
+//! Events are written in `$batch`es of up to 500 activities (a first run of 500,000 events is a
+//! thousand requests, not half a million against Dataverse's 6,000 per five minutes). Per event
+//! the log's PKey (stable) is kept in `campaign_events`: 'sending' committed before the batch,
+//! 'written' with the activity's ID after it. A row found 'sending' (a kill, an unknown
 //! outcome) is settled by looking the activity up by `lia_eventid` (the log's PKey, written with
 //! it), never sent again blindly. Per profile and log the newest event date carried is kept, moved
 //! only once every event up to it is written, so later runs write only newer logs (and those up
@@ -16,8 +18,8 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Ctx, PROFILES, campaign_time, parse_time, per_record};
-use crate::connections::dataverse::odata_string;
+use super::{Ctx, PROFILES, campaign_time, parse_time};
+use crate::connections::dataverse::{BatchRequest, odata_string};
 use crate::i18n::Lang;
 use crate::store::now;
 use crate::{Error, ErrorCode, Result, msg};
@@ -28,12 +30,15 @@ const EVENTS: &str = "lia_emailevents";
 /// logs in batches, so an open can be listed after a later event was carried. Events this late
 /// are found in `campaign_events` when already written, so nothing is written twice.
 const LATE_LOGS: time::Duration = time::Duration::days(3);
-/// Attempts to settle a create whose outcome is unknown before the run stops.
+/// Attempts to settle a batch whose outcome is unknown, or to send again events Dynamics did not
+/// take (throttled, a server error), before the run stops.
 const UNKNOWN_OUTCOMES: u32 = 3;
+/// Activities per `$batch` (Dataverse takes up to 1,000 requests in one).
+const EVENT_BATCH: usize = 500;
 
 /// One email event read from a Campaign log.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Event {
+pub(in crate::campaign) struct Event {
     pub pkey: String,
     /// sent, bounced, opened or clicked.
     pub kind: &'static str,
@@ -45,7 +50,7 @@ pub(super) struct Event {
 /// The event a delivery log (`delivery`) or tracking log holds: `Ok(None)` for a log that is no
 /// email event (a delivery still pending, a tracking type other than open or click), `Err` for
 /// one without a PKey or a readable date.
-pub(super) fn event_of(log: &Value, delivery: bool) -> std::result::Result<Option<Event>, ()> {
+pub(in crate::campaign) fn event_of(log: &Value, delivery: bool) -> std::result::Result<Option<Event>, ()> {
     let (kind, url) = if delivery {
         match log["status"].as_str() {
             Some("sent") => ("sent", None),
@@ -78,8 +83,9 @@ fn truncated(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// The activity's values for an event regarding a contact.
-fn activity(contact_id: &str, e: &Event) -> Value {
+/// The activity's subject for an event, in `lang` (the workspace's language): what the contact's
+/// timeline in Dynamics 365 shows.
+pub(in crate::campaign) fn subject(e: &Event, lang: Lang) -> String {
     let label = truncated(&e.label, 200);
     let subject = match e.kind {
         "sent" => msg!("campaign-event-subject-sent", label = label.as_str()),
@@ -87,8 +93,14 @@ fn activity(contact_id: &str, e: &Event) -> Value {
         "opened" => msg!("campaign-event-subject-opened", label = label.as_str()),
         _ => msg!("campaign-event-subject-clicked", label = label.as_str()),
     };
+    truncated(&subject.render(lang), 200)
+}
+
+/// The activity's values for an event regarding a contact, its subject in `lang`.
+fn activity(contact_id: &str, e: &Event, lang: Lang) -> Value {
+    let label = truncated(&e.label, 200);
     let mut body = json!({
-        "subject": truncated(&subject.render(Lang::of_system()), 200),
+        "subject": subject(e, lang),
         "regardingobjectid_contact@odata.bind": format!("/contacts({contact_id})"),
         "actualend": dataverse_time(e.at),
         "lia_eventtype": e.kind,
@@ -101,30 +113,54 @@ fn activity(contact_id: &str, e: &Event) -> Value {
     body
 }
 
+/// Events read from the logs of a group of profiles, written together: the date marks to move
+/// once every event of their profile is written, and the profiles with an event Dynamics refused
+/// (their marks stay, so the next run tries again).
+#[derive(Default)]
+struct Pending {
+    events: Vec<(String, String, Event)>,
+    marks: Vec<(String, &'static str, OffsetDateTime)>,
+    refused: std::collections::HashSet<String>,
+}
+
 impl Ctx<'_> {
     /// The events phase: every profile Liaison knows, in contact ID order after the last one
-    /// done. `false` when cancelled.
+    /// done, a page of profiles at a time: their logs read, their new events written in
+    /// `$batch`es, then their date marks moved and the checkpoint past them. `false` when
+    /// cancelled.
     pub(super) async fn events(&mut self) -> Result<bool> {
         self.settle_events().await?;
+        let group = self.options.campaign_page_size.clamp(1, 1000);
         loop {
-            let next: Option<(String, String)> = self
-                .conn
-                .query_row(
+            let profiles: Vec<(String, String)> = {
+                let mut stmt = self.conn.prepare_cached(
                     "SELECT contact_id, pkey FROM campaign_profiles
                       WHERE campaign_connection = ?1 AND pkey IS NOT NULL AND contact_id > ?2
-                      ORDER BY contact_id LIMIT 1",
-                    params![self.link.campaign_connection, self.cp.events_after.as_deref().unwrap_or("")],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((contact_id, pkey)) = next else { return Ok(true) };
-            for delivery in [true, false] {
-                if !self.profile_events(&contact_id, &pkey, delivery).await? {
-                    self.checkpoint()?;
-                    return Ok(false);
-                }
+                      ORDER BY contact_id LIMIT ?3",
+                )?;
+                let after = self.cp.events_after.clone().unwrap_or_default();
+                let rows = stmt
+                    .query_map(params![self.link.campaign_connection, after, group], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            if profiles.is_empty() {
+                return Ok(true);
             }
-            self.cp.events_after = Some(contact_id);
+            let mut pending = Pending::default();
+            let mut done = None;
+            for (contact_id, pkey) in profiles {
+                if self.control.cancelled() {
+                    break;
+                }
+                for delivery in [true, false] {
+                    self.profile_events(&contact_id, &pkey, delivery, &mut pending).await?;
+                }
+                done = Some(contact_id);
+            }
+            self.flush(&mut pending).await?;
+            if done.is_some() {
+                self.cp.events_after = done;
+            }
             self.checkpoint()?;
             self.emit();
             if self.control.cancelled() {
@@ -150,20 +186,21 @@ impl Ctx<'_> {
                     self.event_written(&pkey, &activity_id)?;
                     self.cp.counts.events_logged += 1;
                 }
-                None => {
-                    self.conn.execute(
-                        "DELETE FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
-                        params![self.link.campaign_connection, pkey],
-                    )?;
-                }
+                None => self.event_unsent(&pkey)?,
             }
         }
         self.checkpoint()
     }
 
-    /// One profile's delivery logs or tracking logs from its date mark on. `false` when
-    /// cancelled.
-    async fn profile_events(&mut self, contact_id: &str, profile: &str, delivery: bool) -> Result<bool> {
+    /// One profile's delivery logs or tracking logs from its date mark on: the events not
+    /// written yet go to `pending`, with the mark to move once they are.
+    async fn profile_events(
+        &mut self,
+        contact_id: &str,
+        profile: &str,
+        delivery: bool,
+        pending: &mut Pending,
+    ) -> Result<()> {
         let collection = if delivery { "logs" } else { "tracking" };
         let mark: Option<OffsetDateTime> = self
             .conn
@@ -179,12 +216,11 @@ impl Ctx<'_> {
         let size = self.options.campaign_page_size.clamp(1, 1000);
         let mut position = format!("{PROFILES}/{profile}/{collection}?_lineCount={size}");
         let mut newest = mark;
-        let mut refused = false;
         loop {
             let page = match self.campaign_page(&position).await {
                 Ok(p) => p,
                 // The profile was deleted in Campaign: it has no events to carry any more.
-                Err(e) if e.code == ErrorCode::NotFound => return Ok(true),
+                Err(e) if e.code == ErrorCode::NotFound => return Ok(()),
                 Err(e) => return Err(e),
             };
             self.count_calls();
@@ -205,13 +241,9 @@ impl Ctx<'_> {
                 if mark.is_some_and(|m| event.at < m - LATE_LOGS) {
                     continue;
                 }
-                if self.event(contact_id, profile, &event).await? {
-                    newest = Some(newest.map_or(event.at, |n| n.max(event.at)));
-                } else {
-                    refused = true;
-                }
-                if self.control.cancelled() {
-                    return Ok(false);
+                newest = Some(newest.map_or(event.at, |n| n.max(event.at)));
+                if !self.already_written(&event.pkey).await? {
+                    pending.events.push((contact_id.to_owned(), profile.to_owned(), event));
                 }
             }
             match page["next"]["href"].as_str() {
@@ -219,8 +251,149 @@ impl Ctx<'_> {
                 None => break,
             }
         }
-        // A refused event is tried again by the next run: the mark stays where it was.
-        if let Some(newest) = newest.filter(|n| !refused && Some(*n) != mark) {
+        if let Some(newest) = newest.filter(|n| Some(*n) != mark) {
+            pending.marks.push((profile.to_owned(), collection, newest));
+        }
+        Ok(())
+    }
+
+    /// Whether an event is on the contact's timeline already: written, or left 'sending' and
+    /// found in Dynamics by its `lia_eventid`.
+    async fn already_written(&mut self, event_pkey: &str) -> Result<bool> {
+        let state: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
+                params![self.link.campaign_connection, event_pkey],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match state.as_deref() {
+            Some("written") => Ok(true),
+            Some(_) => match self.find_event(event_pkey).await? {
+                Some(activity_id) => {
+                    self.event_written(event_pkey, &activity_id)?;
+                    self.cp.counts.events_logged += 1;
+                    Ok(true)
+                }
+                None => {
+                    self.event_unsent(event_pkey)?;
+                    Ok(false)
+                }
+            },
+            None => Ok(false),
+        }
+    }
+
+    /// Writes the pending events as activities, [`EVENT_BATCH`] to a `$batch`, each recorded
+    /// 'sending' first; then moves the date marks of the profiles whose events are all written.
+    async fn flush(&mut self, pending: &mut Pending) -> Result<()> {
+        let mut queue = std::mem::take(&mut pending.events);
+        let mut retries = 0;
+        while !queue.is_empty() {
+            let chunk: Vec<(String, String, Event)> = queue.drain(..queue.len().min(EVENT_BATCH)).collect();
+            let tx = self.conn.unchecked_transaction()?;
+            for (contact_id, profile, e) in &chunk {
+                tx.execute(
+                    "INSERT INTO campaign_events
+                         (campaign_connection, event_pkey, contact_id, profile_pkey, event_type, occurred_at, state, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7)
+                     ON CONFLICT (campaign_connection, event_pkey) DO UPDATE SET state = 'sending', updated_at = excluded.updated_at",
+                    params![
+                        self.link.campaign_connection,
+                        e.pkey,
+                        contact_id,
+                        profile,
+                        e.kind,
+                        campaign_time(e.at),
+                        now()
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            let requests: Vec<BatchRequest> = chunk
+                .iter()
+                .map(|(contact_id, _, e)| BatchRequest {
+                    path: EVENTS.to_owned(),
+                    body: activity(contact_id, e, self.lang),
+                })
+                .collect();
+            let answers = match self.dataverse.batch(&requests).await {
+                Ok(answers) => answers,
+                Err(err) if crate::http::is_uncertain(&err) && retries < UNKNOWN_OUTCOMES => {
+                    retries += 1;
+                    tracing::info!(
+                        "a batch of email events has an unknown outcome; settling it by lookup: {}",
+                        err.chain()
+                    );
+                    for (contact_id, profile, e) in chunk {
+                        match self.find_event(&e.pkey).await? {
+                            Some(activity_id) => {
+                                self.event_written(&e.pkey, &activity_id)?;
+                                self.cp.counts.events_logged += 1;
+                            }
+                            None => {
+                                self.event_unsent(&e.pkey)?;
+                                queue.push((contact_id, profile, e));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                // Rows left 'sending' are settled by the run that continues this one.
+                Err(err) => return Err(err),
+            };
+            let mut again = Vec::new();
+            for (i, (contact_id, profile, e)) in chunk.into_iter().enumerate() {
+                match answers.get(i) {
+                    Some(a) if (200..300).contains(&a.status) => {
+                        let activity_id = match &a.entity_id {
+                            Some(id) => Some(id.clone()),
+                            None => self.find_event(&e.pkey).await?,
+                        };
+                        let Some(activity_id) = activity_id else {
+                            // Left 'sending': the next run settles it by `lia_eventid`.
+                            return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-events-created-without-id")));
+                        };
+                        self.event_written(&e.pkey, &activity_id)?;
+                        self.cp.counts.events_logged += 1;
+                    }
+                    // Not done (throttled, a server error, or after the batch stopped): sent again.
+                    None => {
+                        self.event_unsent(&e.pkey)?;
+                        again.push((contact_id, profile, e));
+                    }
+                    Some(a) if a.status == 429 || a.status >= 500 => {
+                        self.event_unsent(&e.pkey)?;
+                        again.push((contact_id, profile, e));
+                    }
+                    Some(a) => {
+                        self.event_unsent(&e.pkey)?;
+                        let reason = a.error.clone().unwrap_or_else(|| a.status.to_string());
+                        let message =
+                            msg!("campaign-events-refused", event = e.pkey.as_str(), reason = reason.as_str());
+                        self.record_error(&contact_id, "event_refused", &message)?;
+                        pending.refused.insert(profile);
+                    }
+                }
+            }
+            if !again.is_empty() {
+                retries += 1;
+                if retries > UNKNOWN_OUTCOMES {
+                    return Err(Error::new(
+                        ErrorCode::Unavailable,
+                        msg!("campaign-events-not-taken", count = again.len()),
+                    ));
+                }
+                queue.extend(again);
+            }
+            self.checkpoint()?;
+        }
+        // A refused event is tried again by the next run: its profile's marks stay where they were.
+        for (profile, collection, newest) in std::mem::take(&mut pending.marks) {
+            if pending.refused.contains(&profile) {
+                continue;
+            }
             self.conn.execute(
                 "INSERT INTO campaign_event_marks (campaign_connection, profile_pkey, collection, newest, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -229,94 +402,16 @@ impl Ctx<'_> {
                 params![self.link.campaign_connection, profile, collection, campaign_time(newest), now()],
             )?;
         }
-        Ok(true)
+        Ok(())
     }
 
-    /// Writes one event as an activity unless it was written already. `false` when Dynamics
-    /// refused it (recorded as the contact's error).
-    async fn event(&mut self, contact_id: &str, profile: &str, e: &Event) -> Result<bool> {
-        let state: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT state FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
-                params![self.link.campaign_connection, e.pkey],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match state.as_deref() {
-            Some("written") => return Ok(true),
-            Some(_) => {
-                // Left 'sending': written before the kill, or not; Dynamics knows.
-                if let Some(activity_id) = self.find_event(&e.pkey).await? {
-                    self.event_written(&e.pkey, &activity_id)?;
-                    self.cp.counts.events_logged += 1;
-                    return Ok(true);
-                }
-            }
-            None => {}
-        }
+    /// Forgets an event's 'sending' row: it was not written, and is sent again.
+    fn event_unsent(&self, event_pkey: &str) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO campaign_events
-                 (campaign_connection, event_pkey, contact_id, profile_pkey, event_type, occurred_at, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7)
-             ON CONFLICT (campaign_connection, event_pkey) DO UPDATE SET state = 'sending', updated_at = excluded.updated_at",
-            params![
-                self.link.campaign_connection,
-                e.pkey,
-                contact_id,
-                profile,
-                e.kind,
-                campaign_time(e.at),
-                now()
-            ],
+            "DELETE FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2 AND state = 'sending'",
+            params![self.link.campaign_connection, event_pkey],
         )?;
-        let body = activity(contact_id, e);
-        let path = format!("{EVENTS}?$select=activityid");
-        let mut unknown_outcomes = 0;
-        loop {
-            match self.dataverse.post(&path, &body, &["return=representation"]).await {
-                Ok(answer) => {
-                    let activity_id = match answer.as_ref().and_then(|a| a["activityid"].as_str()) {
-                        Some(id) => Some(id.to_owned()),
-                        None => self.find_event(&e.pkey).await?,
-                    };
-                    let Some(activity_id) = activity_id else {
-                        // Left 'sending': the next run settles it by `lia_eventid`.
-                        return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-events-created-without-id")));
-                    };
-                    self.event_written(&e.pkey, &activity_id)?;
-                    self.cp.counts.events_logged += 1;
-                    return Ok(true);
-                }
-                Err(err) if crate::http::is_uncertain(&err) && unknown_outcomes < UNKNOWN_OUTCOMES => {
-                    unknown_outcomes += 1;
-                    tracing::info!(
-                        "an email event's create has an unknown outcome; settling it by lookup: {}",
-                        err.chain()
-                    );
-                    if let Some(activity_id) = self.find_event(&e.pkey).await? {
-                        self.event_written(&e.pkey, &activity_id)?;
-                        self.cp.counts.events_logged += 1;
-                        return Ok(true);
-                    }
-                    // Not created: sending it again creates it once.
-                }
-                Err(err) if per_record(&err) => {
-                    self.conn.execute(
-                        "DELETE FROM campaign_events WHERE campaign_connection = ?1 AND event_pkey = ?2",
-                        params![self.link.campaign_connection, e.pkey],
-                    )?;
-                    let message = msg!(
-                        "campaign-events-refused",
-                        event = e.pkey.as_str(),
-                        reason = err.message.render(Lang::of_system())
-                    );
-                    self.record_error(contact_id, "event_refused", &message)?;
-                    return Ok(false);
-                }
-                Err(err) => return Err(err),
-            }
-        }
+        Ok(())
     }
 
     /// The activity already written for an event, by its `lia_eventid`.
@@ -370,13 +465,15 @@ mod tests {
             label: "News".into(),
             url: Some("https://x.example".into()),
         };
-        let body = activity("c-1", &e);
+        let body = activity("c-1", &e, Lang::En);
         assert_eq!(body["regardingobjectid_contact@odata.bind"], "/contacts(c-1)");
         assert_eq!(body["lia_eventid"], "@k");
         assert_eq!(body["lia_url"], "https://x.example");
         assert_eq!(body["lia_eventtype"], "clicked");
         assert!(body["subject"].as_str().unwrap().contains("News"));
         let opened = Event { kind: "opened", url: None, ..e };
-        assert!(activity("c-1", &opened).get("lia_url").is_none());
+        assert!(activity("c-1", &opened, Lang::En).get("lia_url").is_none());
+        assert_eq!(subject(&opened, Lang::En), "Email opened: “News”");
+        assert_eq!(subject(&opened, Lang::Ja), "メール開封: 「News」");
     }
 }

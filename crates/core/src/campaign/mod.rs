@@ -5,13 +5,16 @@
 //! This module holds the link's setup: the constraints of seed 004 (Dynamics 365 online, Campaign
 //! Standard) checked against the two systems, both systems' field metadata, the default mapping
 //! and the admin's changes to it, each checked for type. The runs (`run`) write contacts to
-//! profiles with Dynamics as the source of truth (R17).
+//! profiles with Dynamics as the source of truth (R17) and carry email events back (R18);
+//! `timeline` previews one contact's timeline as Dynamics 365 will show it.
 
 mod entities;
 pub mod job;
 mod metadata;
 mod run;
+mod schedule;
 mod setup;
+mod timeline;
 
 pub use entities::{
     ENTITY_KEY_FIELD, ENTITY_KEY_FILTER, EntityMapping, EntityMappingRequest, map_entity, parse_entity_link,
@@ -23,7 +26,9 @@ pub use run::{
     CampaignCounts, CampaignPhase, CampaignProgress, CampaignRecordError, CampaignReport, CampaignRun,
     CampaignRunOptions, history, record_errors, run,
 };
+pub use schedule::{CampaignSchedule, due as schedule_due, schedule, set_schedule};
 pub use setup::{
     CampaignLink, FieldPair, KEY_FIELD, OptOutCarrier, OptOutDirection, link, map_contact, metadata, opt_out_carriers,
     setup,
 };
+pub use timeline::{TimelineEntry, TimelinePreview, TimelineState, timeline};

@@ -32,12 +32,14 @@ mod entity_run;
 #[path = "events.rs"]
 mod events;
 
+pub(super) use events::{Event, event_of, subject};
+
 use super::metadata::{FieldType, Metadata, read_metadata};
 use super::setup::{CampaignLink, KEY_FIELD, OptOutDirection, link, opt_out_carriers};
 use crate::connections::access::check_usable;
 use crate::connections::campaign::CampaignClient;
 use crate::connections::dataverse::{DataverseClient, dataverse_code};
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use crate::jobs::{Control, Heartbeat};
 use crate::runs::RunState;
 use crate::store::{Store, now};
@@ -49,7 +51,7 @@ const TRACKING_OFF: &str = "0x80072491";
 /// Dataverse: the delta token expired (changes are kept 30 days by default): read all again.
 const TOKEN_EXPIRED: &str = "0x80044352";
 /// A run whose heartbeat is older than this is taken to be dead (killed or crashed).
-const HEARTBEAT_STALE_SECS: i64 = 90;
+pub(super) const HEARTBEAT_STALE_SECS: i64 = 90;
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 /// A cap on stored per-contact errors per run (all are counted).
 const MAX_STORED_ERRORS: u64 = 10_000;
@@ -544,6 +546,8 @@ struct Ctx<'a> {
     calls0: u64,
     calls_base: u64,
     stored_errors: u64,
+    /// The workspace's language: what the activities written to Dynamics 365 are worded in.
+    lang: Lang,
 }
 
 /// Writes Dynamics 365 contacts to Adobe Campaign profiles (or continues an interrupted run),
@@ -592,6 +596,7 @@ pub async fn run(
         calls0,
         calls_base,
         stored_errors,
+        lang: crate::settings::language(ws.store()),
     };
     let outcome = ctx.drive().await;
     ctx.count_calls();

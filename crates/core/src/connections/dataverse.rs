@@ -42,10 +42,12 @@ pub struct BatchRequest {
     pub body: serde_json::Value,
 }
 
-/// The answer to one request of a `$batch`: its status and, for an error, Dataverse's message.
+/// The answer to one request of a `$batch`: its status, the record a create made (from its
+/// `OData-EntityId`) and, for an error, Dataverse's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchAnswer {
     pub status: u16,
+    pub entity_id: Option<String>,
     pub error: Option<String>,
 }
 
@@ -355,7 +357,13 @@ fn parse_batch_response(content_type: &str, text: &str) -> Option<Vec<BatchAnswe
                 .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
                 .unwrap_or_else(|| status_line.trim().to_owned())
         });
-        answers.push(BatchAnswer { status, error });
+        // `OData-EntityId: <org>/api/data/v9.2/lia_emailevents(<guid>)`: the GUID in the last parentheses.
+        let entity_id = part
+            .lines()
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("OData-EntityId")))
+            .and_then(|(_, v)| v.trim().rsplit_once('(').map(|(_, id)| id.trim_end_matches(')').to_owned()))
+            .filter(|id| uuid::Uuid::parse_str(id).is_ok());
+        answers.push(BatchAnswer { status, entity_id, error });
     }
     Some(answers)
 }
@@ -366,13 +374,17 @@ mod tests {
 
     #[test]
     fn a_batch_response_is_read_part_by_part_in_order() {
-        let text = "--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 204 No Content\r\nOData-Version: 4.0\r\n\r\n\r\n--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Type: application/json; odata.metadata=minimal\r\n\r\n{\"error\":{\"code\":\"0x80040217\",\"message\":\"contact With Id = 1 Does Not Exist\"}}\r\n--batchresponse_1--\r\n";
+        let text = "--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 204 No Content\r\nOData-Version: 4.0\r\nOData-EntityId: https://org.example/api/data/v9.2/lia_emailevents(0b8c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b)\r\n\r\n\r\n--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Type: application/json; odata.metadata=minimal\r\n\r\n{\"error\":{\"code\":\"0x80040217\",\"message\":\"contact With Id = 1 Does Not Exist\"}}\r\n--batchresponse_1--\r\n";
         let answers = parse_batch_response("multipart/mixed; boundary=batchresponse_1", text).unwrap();
         assert_eq!(
             answers,
             vec![
-                BatchAnswer { status: 204, error: None },
-                BatchAnswer { status: 404, error: Some("contact With Id = 1 Does Not Exist".into()) },
+                BatchAnswer {
+                    status: 204,
+                    entity_id: Some("0b8c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b".into()),
+                    error: None
+                },
+                BatchAnswer { status: 404, entity_id: None, error: Some("contact With Id = 1 Does Not Exist".into()) },
             ]
         );
     }

@@ -103,6 +103,11 @@ seconds: number,
  */
 resumed: boolean, };
 export type CampaignRun = { id: string, state: RunState, full: boolean, started_at: string, finished_at: string | null, counts: CampaignCounts, error: string | null, };
+export type CampaignSchedule = { every_minutes: number, 
+/**
+ * Who last changed it, and when.
+ */
+changed_by: string | null, changed_at: string | null, };
 export type ChecklistItem = { key: string, text: string, };
 export type Column = { 
 /**
@@ -723,7 +728,11 @@ export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: 
 /**
  * Its Dataverse org and Microsoft sign-in, for a Dynamics 365 connection.
  */
-dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, people: number, };
+dynamics_org_url: string, dynamics_authority_url: string, dynamics_client_id: string, 
+/**
+ * Its Adobe Campaign Standard API, IMS, tenant and client, for a Campaign connection.
+ */
+campaign_base_url: string, campaign_ims_url: string, campaign_org_id: string, campaign_client_id: string, people: number, };
 export type Schedule = { "kind": "manual" } | { "kind": "after_sync" } | { "kind": "every_hours", hours: number, };
 export type Segment = { id: string, name: string, definition: Definition, created_at: string, updated_at: string, 
 /**
@@ -833,6 +842,29 @@ name: string, label: string,
 data_type: string, };
 export type Team = { id: string, name: string, is_default: boolean, };
 export type TextEncoding = "UTF-8" | "UTF-16LE" | "UTF-16BE" | "Shift_JIS" | "windows-1252";
+export type TimelineEntry = { state: TimelineState, 
+/**
+ * The activity's type in Dynamics 365 (`lia_emailevent`, `task`, …).
+ */
+activity_type: string, 
+/**
+ * sent, bounced, opened or clicked, for an email event.
+ */
+event: string | null, subject: string, 
+/**
+ * When it happened (RFC 3339, UTC), if known.
+ */
+at: string | null, 
+/**
+ * The link clicked, for a click.
+ */
+url: string | null, };
+export type TimelinePreview = { contact_id: string, name: string | null, email: string | null, 
+/**
+ * The contact's Campaign profile (PKey), if it has one yet: without it, no event is carried.
+ */
+profile: string | null, entries: Array<TimelineEntry>, };
+export type TimelineState = "on_timeline" | "next_run";
 export type TlsMode = "starttls" | "tls" | "none";
 export type UncertainMessage = { message_id: number, recipient: string, reason: string, };
 export type UsableBy = { "kind": "administrators" } | { "kind": "members", emails: Array<string>, };
@@ -960,7 +992,7 @@ export const commands = {
   connectMarketo: (request: ConnectMarketo, client_secret: string | null) => call<ConnectionSummary>("connect_marketo", { request, client_secret }),
   connectSalesforce: (request: ConnectSalesforce, client_secret: string | null) => call<ConnectionSummary>("connect_salesforce", { request, client_secret }),
   connectDynamics: (request: ConnectDynamics) => call<ConnectionSummary>("connect_dynamics", { request }),
-  connectCampaign: (request: ConnectCampaign, client_secret: string) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
+  connectCampaign: (request: ConnectCampaign, client_secret: string | null) => call<ConnectionSummary>("connect_campaign", { request, client_secret }),
   connectionCheck: (connection_id: string) => call<HealthReport>("connection_check", { connection_id }),
   disconnect: (connection_id: string) => call<Disconnected>("disconnect", { connection_id }),
   accessList: (connection_id: string) => call<Array<AccessGrant>>("access_list", { connection_id }),
@@ -1047,6 +1079,9 @@ export const commands = {
   campaignRunActivity: () => call<CampaignActivity>("campaign_run_activity"),
   campaignHistory: (limit: number) => call<Array<CampaignRun>>("campaign_history", { limit }),
   campaignRunErrors: (run_id: string, limit: number) => call<Array<CampaignRecordError>>("campaign_run_errors", { run_id, limit }),
+  campaignScheduleGet: () => call<CampaignSchedule>("campaign_schedule_get"),
+  campaignScheduleSet: (every_minutes: number) => call<CampaignSchedule>("campaign_schedule_set", { every_minutes }),
+  campaignTimeline: (contact: string) => call<TimelinePreview>("campaign_timeline", { contact }),
   auditList: (query: AuditQuery) => call<Array<AuditEntry>>("audit_list", { query }),
 };
 

@@ -1287,6 +1287,33 @@ export const en = {
       calls: "Calls",
     },
   },
+  campaignSchedule: {
+    heading: "Schedule",
+    label: "Run by itself",
+    off: "Only when I run it",
+    everyMinutes: "Every {{minutes}} minutes",
+    everyHours: "Every {{hours}} hours",
+    help: "While Liaison is open, the run starts by itself at this interval once your first run has succeeded. A run that was interrupted is continued.",
+    saved: "Schedule saved.",
+    lastChange: "Changed by {{by}}, {{at}}",
+  },
+  campaignTimeline: {
+    heading: "Timeline preview",
+    help: "See one contact's timeline as Dynamics 365 shows it: the activities it holds now and the email events the next run adds, worded as they will be. Nothing is written.",
+    form: "Preview a contact's timeline",
+    contact: "Contact's email or contact ID",
+    placeholder: "e.g. ana@example.com",
+    show: "Show timeline",
+    loading: "Reading both systems…",
+    of: "Timeline of {{contact}}, newest first",
+    noProfile:
+      "This contact has no Campaign profile yet: the next run creates it, and its email events are carried from then on.",
+    empty: "Nothing on this contact's timeline yet.",
+    state: {
+      on_timeline: "In Dynamics 365",
+      next_run: "Next run",
+    },
+  },
   audit: {
     intro: "Every change to connections, members and access is recorded here.",
     filter: "Filter by action",

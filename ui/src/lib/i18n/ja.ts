@@ -1294,6 +1294,33 @@ export const ja: Messages = {
       calls: "呼び出し",
     },
   },
+  campaignSchedule: {
+    heading: "スケジュール",
+    label: "自動実行",
+    off: "手動で実行したときのみ",
+    everyMinutes: "{{minutes}} 分ごと",
+    everyHours: "{{hours}} 時間ごと",
+    help: "Liaison の起動中、最初の実行が成功した後はこの間隔で自動的に実行されます。中断された実行は続きから再開されます。",
+    saved: "スケジュールを保存しました。",
+    lastChange: "{{by}} が変更（{{at}}）",
+  },
+  campaignTimeline: {
+    heading: "タイムラインのプレビュー",
+    help: "取引先担当者 1 人のタイムラインを Dynamics 365 での表示どおりに確認できます。現在記録されている活動と、次の実行で追加されるメールイベントを、記録されるとおりの文言で表示します。何も書き込みません。",
+    form: "取引先担当者のタイムラインをプレビュー",
+    contact: "取引先担当者のメールアドレスまたは ID",
+    placeholder: "例: ana@example.com",
+    show: "タイムラインを表示",
+    loading: "両方のシステムを読み込んでいます…",
+    of: "{{contact}} のタイムライン（新しい順）",
+    noProfile:
+      "この取引先担当者にはまだ Campaign のプロファイルがありません。次の実行で作成され、それ以降のメールイベントが反映されます。",
+    empty: "この取引先担当者のタイムラインにはまだ何もありません。",
+    state: {
+      on_timeline: "Dynamics 365 に記録済み",
+      next_run: "次の実行で記録",
+    },
+  },
   audit: {
     intro: "接続、メンバー、アクセス権へのすべての変更がここに記録されます。",
     filter: "アクションで絞り込む",
