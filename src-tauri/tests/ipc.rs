@@ -981,6 +981,22 @@ fn r17_a_campaign_run_is_set_up_and_run_through_ipc_with_a_notification_and_its_
     )
     .unwrap_err();
     assert_eq!(refused["code"], "invalid_input");
+    let interests = |fields: Value| {
+        json!({ "request": { "entity_set": "lia_productinterests", "resource": "cusProductInterest",
+            "link": { "attribute": "lia_contactid", "field": "profile" }, "fields": fields } })
+    };
+    let refused = invoke(
+        &main,
+        "campaign_entity_map",
+        interests(json!([{ "attribute": "lia_interestlevel", "field": "interestLevel" }])),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+    assert!(refused["message"].as_str().unwrap().contains("types differ"), "{refused}");
+    let link =
+        invoke(&main, "campaign_entity_map", interests(json!([{ "attribute": "lia_product", "field": "product" }])))
+            .unwrap();
+    assert_eq!(link["entities"][0]["resource"], "cusProductInterest", "{link}");
 
     invoke(&main, "campaign_run_start", json!({ "full": false })).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -1001,5 +1017,10 @@ fn r17_a_campaign_run_is_set_up_and_run_through_ipc_with_a_notification_and_its_
     assert_eq!(invoke(&main, "campaign_run_activity", json!({})).unwrap()["running"], false);
     let run_id = history[0]["id"].clone();
     invoke(&main, "campaign_run_errors", json!({ "run_id": run_id, "limit": 10 })).unwrap();
+    let written = counts["entities"].as_u64().unwrap();
+    assert!(written > 0, "the sandbox's product interests reached Campaign: {counts}");
+    assert!(notice.body.contains(&format!("{written} custom entity records written")), "{}", notice.body);
+    let link = invoke(&main, "campaign_entity_unmap", json!({ "entity_set": "lia_productinterests" })).unwrap();
+    assert_eq!(link["entities"], json!([]));
     rt.block_on(sandbox.shutdown());
 }

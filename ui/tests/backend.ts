@@ -1256,6 +1256,7 @@ export function campaignLink(optout: OptOutDirection, fields: FieldPair[] = []):
     campaign_connection: campaignConnection.id,
     optout,
     contact_fields: [{ attribute: "contactid", field: "cusCrmContactId" }, ...fields],
+    entities: [],
     changed_by: "ada@example.com",
     changed_at: "2026-12-07T09:00:00Z",
   };

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import App from "../src/App.svelte";
-import type { AppError } from "../src/lib/api/bindings";
+import type { AppError, EntityMapping } from "../src/lib/api/bindings";
 import {
   called,
   campaignConnection,
@@ -148,6 +148,8 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
       unchanged: 10,
       overwritten: 1,
       removed_in_dynamics: 0,
+      entities: 5,
+      entities_removed: 0,
       events_logged: 4,
       optouts_to_campaign: 5,
       optouts_to_dynamics: 6,
@@ -194,7 +196,7 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     });
     expect(
       await within(section).findByText(
-        /The run finished: 3 created, 2 updated, 1 Campaign edits put back, 4 email events logged, opt-outs: 5 to Campaign, 6 to Dynamics 365, 7 conflicts/,
+        /The run finished: 3 created, 2 updated, 1 Campaign edits put back, 5 custom entity records written, 4 email events logged, opt-outs: 5 to Campaign, 6 to Dynamics 365, 7 conflicts/,
       ),
     ).toBeInTheDocument();
     const table = await within(section).findByRole("table", { name: "History" });
@@ -215,6 +217,95 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     for (const [name, value] of expected) {
       expect(cells[headers.indexOf(name)]).toBe(value);
     }
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((h) => h.textContent),
+    ).toContain("Custom entity records");
     expect(within(section).queryByRole("button", { name: "Cancel the run" })).not.toBeInTheDocument();
+  });
+
+  test("r17_a_custom_entity_is_mapped_to_a_custom_resource_shown_and_removed", async () => {
+    const interests: EntityMapping = {
+      entity_set: "lia_productinterests",
+      entity: "lia_productinterest",
+      primary_id: "lia_productinterestid",
+      resource: "cusProductInterest",
+      contact_lookup: "lia_contactid",
+      profile_link: "profile",
+      fields: [{ attribute: "lia_product", field: "product" }],
+    };
+    const withEntities = (entities: EntityMapping[]) => ({ ...campaignLink("both"), entities });
+    const calls = mockBackend({
+      connections_list: both,
+      campaign_link_get: () => withEntities([]),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_entity_map: () => withEntities([interests]),
+      campaign_entity_unmap: () => withEntities([]),
+    });
+    const user = await open();
+    const section = await screen.findByRole("region", { name: "Custom entities → custom resources" });
+    expect(within(section).getByText("No custom entity is mapped.")).toBeInTheDocument();
+    const form = within(section).getByRole("form", { name: "Map a custom entity" });
+    // Nothing is sent before the names are there.
+    await user.click(within(form).getByRole("button", { name: "Check and save the custom entity" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("Fill in the entity set");
+    expect(called(calls, "campaign_entity_map")).toHaveLength(0);
+
+    await user.type(within(form).getByRole("textbox", { name: "Dynamics 365 entity set" }), "lia_productinterests");
+    await user.type(within(form).getByRole("textbox", { name: "Campaign custom resource" }), "cusProductInterest");
+    await user.type(within(form).getByRole("textbox", { name: "The entity's lookup to the contact" }), "lia_contactid");
+    await user.type(within(form).getByRole("textbox", { name: "The resource's link to the profile" }), "profile");
+    await user.type(within(form).getByRole("textbox", { name: "Entity attribute, row 1" }), "lia_product");
+    await user.type(within(form).getByRole("textbox", { name: "Resource field, row 1" }), "product");
+    await user.click(within(form).getByRole("button", { name: "Check and save the custom entity" }));
+    await waitFor(() => expect(called(calls, "campaign_entity_map")).toHaveLength(1));
+    expect(called(calls, "campaign_entity_map")[0]?.args).toEqual({
+      request: {
+        entity_set: "lia_productinterests",
+        resource: "cusProductInterest",
+        link: { attribute: "lia_contactid", field: "profile" },
+        fields: [{ attribute: "lia_product", field: "product" }],
+      },
+    });
+    expect(await within(form).findByRole("status")).toHaveTextContent("Custom entity mapped.");
+    const list = await within(section).findByRole("list", { name: "Mapped custom entities" });
+    expect(
+      within(list).getByText(
+        "lia_productinterests → cusProductInterest (contact lookup lia_contactid → profile link profile)",
+      ),
+    ).toBeInTheDocument();
+    expect(within(list).getByText("lia_product → product")).toBeInTheDocument();
+
+    await user.click(within(list).getByRole("button", { name: "Remove the mapping of lia_productinterests" }));
+    expect(called(calls, "campaign_entity_unmap")[0]?.args).toEqual({ entity_set: "lia_productinterests" });
+    expect(await within(section).findByText("No custom entity is mapped.")).toBeInTheDocument();
+  });
+
+  test("a custom entity mapping the backend refuses shows its reason", async () => {
+    const refusal: AppError = {
+      code: "invalid_input",
+      message:
+        "The attribute “lia_interestlevel” (Integer) of “lia_productinterests” cannot be written to the field “interestLevel” (enumeration) of “cusProductInterest”: their types differ.",
+      details: null,
+    };
+    mockBackend({
+      connections_list: both,
+      campaign_link_get: () => campaignLink("both"),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_entity_map: failWith(refusal),
+    });
+    const user = await open();
+    const section = await screen.findByRole("region", { name: "Custom entities → custom resources" });
+    const form = within(section).getByRole("form", { name: "Map a custom entity" });
+    await user.type(within(form).getByRole("textbox", { name: "Dynamics 365 entity set" }), "lia_productinterests");
+    await user.type(within(form).getByRole("textbox", { name: "Campaign custom resource" }), "cusProductInterest");
+    await user.type(within(form).getByRole("textbox", { name: "The entity's lookup to the contact" }), "lia_contactid");
+    await user.type(within(form).getByRole("textbox", { name: "The resource's link to the profile" }), "profile");
+    await user.type(within(form).getByRole("textbox", { name: "Entity attribute, row 1" }), "lia_interestlevel");
+    await user.type(within(form).getByRole("textbox", { name: "Resource field, row 1" }), "interestLevel");
+    await user.click(within(form).getByRole("button", { name: "Check and save the custom entity" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("their types differ");
+    expect(within(form).queryByRole("status")).not.toBeInTheDocument();
   });
 });

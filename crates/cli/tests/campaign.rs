@@ -1,5 +1,6 @@
 //! `liaison campaign setup|map|status` against the sandbox: the Adobe Campaign ↔ Dynamics 365
-//! integration set up from the command line, its mapping changed and refused with the reason.
+//! integration set up from the command line, its mapping changed and refused with the reason, and
+//! a custom entity mapped, run and removed.
 
 mod common;
 
@@ -188,5 +189,88 @@ fn r19_campaign_run_json_counts_the_opt_outs_each_way_and_the_summary_says_them(
     let history = json(&run(d, &["--json", "campaign", "history"], ""));
     assert_eq!(history[1]["counts"]["optouts_to_dynamics"].as_u64(), Some(1), "{history}");
     assert!(history[1]["optout_conflicts"].as_array().is_some_and(Vec::is_empty), "{history}");
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
+fn r17_a_custom_entity_is_mapped_shown_run_and_removed_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = liaison_sandbox::SandboxConfig { people: 40, auto_approve: true, ..Default::default() };
+    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
+    let e = sandbox.endpoints().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
+    let dynamics = connect(d, &dynamics_args(&e), "");
+    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
+    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
+    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    fn entity<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["campaign", "map", "entity", "--entity", "lia_productinterests"];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    let refused = run(d, &entity(&["--resource", "cusNothing", "--link", "lia_contactid=profile"]), "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(said(&refused).contains("no custom resource “cusNothing”"), "{refused:?}");
+    let refused = run(d, &entity(&["--resource", "cusProductInterest", "--link", "lia_contactid"]), "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(said(&refused).contains("LOOKUP=LINKFIELD"), "{refused:?}");
+    let refused = run(
+        d,
+        &entity(&[
+            "--resource",
+            "cusProductInterest",
+            "--link",
+            "lia_contactid=profile",
+            "--field",
+            "lia_interestlevel=interestLevel",
+        ]),
+        "",
+    );
+    assert!(said(&refused).contains("types differ"), "{refused:?}");
+
+    let mut args = vec!["--json"];
+    args.extend(entity(&[
+        "--resource",
+        "cusProductInterest",
+        "--link",
+        "lia_contactid=profile",
+        "--field",
+        "lia_product=product",
+    ]));
+    let link = json(&run(d, &args, ""));
+    assert_eq!(link["entities"][0]["resource"], "cusProductInterest", "{link}");
+    assert_eq!(link["entities"][0]["fields"][0], serde_json::json!({ "attribute": "lia_product", "field": "product" }));
+    let text = said(&liaison(d).args(["campaign", "status"]).output().unwrap());
+    assert!(
+        text.contains(
+            "lia_productinterests → cusProductInterest (contact lookup lia_contactid → profile link profile)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("lia_product → product"), "{text}");
+
+    let rows = rt.block_on(async {
+        let stats: serde_json::Value =
+            reqwest::get(format!("{}/stats", e.control_url)).await.unwrap().json().await.unwrap();
+        stats["dataset"]["dynamics_product_interests"].as_u64().unwrap()
+    });
+    assert!(rows > 0, "the sandbox has product interests");
+    let first = json(&run(d, &["--json", "campaign", "run"], ""));
+    assert_eq!(first["state"], "succeeded", "{first}");
+    assert_eq!(first["counts"]["entities"].as_u64(), Some(rows), "{first}");
+    assert_eq!(first["counts"]["entities_removed"].as_u64(), Some(0), "{first}");
+    let text = said(&run(d, &["campaign", "run"], ""));
+    assert!(text.contains("0 custom entity records written and 0 removed"), "{text}");
+
+    let removed =
+        json(&run(d, &["--json", "campaign", "map", "entity", "--entity", "lia_productinterests", "--remove"], ""));
+    assert_eq!(removed["entities"], serde_json::json!([]));
+    let again = run(d, &["campaign", "map", "entity", "--entity", "lia_productinterests", "--remove"], "");
+    assert!(said(&again).contains("is not mapped"), "{again:?}");
+    let text = said(&liaison(d).args(["campaign", "status"]).output().unwrap());
+    assert!(!text.contains("cusProductInterest"), "{text}");
     rt.block_on(sandbox.shutdown());
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use liaison_core::Error;
 use liaison_core::campaign::CampaignSchedule;
 use liaison_core::campaign::{
-    self, CampaignLink, CampaignProgress, CampaignRecordError, CampaignRun, CampaignRunOptions, FieldPair, Metadata,
-    OptOutCarrier, OptOutDirection, TimelinePreview,
+    self, CampaignLink, CampaignProgress, CampaignRecordError, CampaignRun, CampaignRunOptions, EntityMappingRequest,
+    FieldPair, Metadata, OptOutCarrier, OptOutDirection, TimelinePreview,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -49,6 +49,20 @@ pub async fn campaign_link_map(
 ) -> Result<CampaignLink, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     campaign::map_contact(&ws, &vault, pairs, optout).await
+}
+
+/// Adds or replaces the mapping of a Dynamics entity set to a Campaign custom resource.
+pub async fn campaign_entity_map(
+    state: State<'_, AppState>,
+    request: EntityMappingRequest,
+) -> Result<CampaignLink, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    campaign::map_entity(&ws, &vault, request).await
+}
+
+/// Removes the mapping of a Dynamics entity set.
+pub async fn campaign_entity_unmap(state: State<'_, AppState>, entity_set: String) -> Result<CampaignLink, Error> {
+    with_workspace(state, move |ws| campaign::unmap_entity(ws, &entity_set)).await
 }
 
 pub async fn campaign_link_metadata(state: State<'_, AppState>) -> Result<Metadata, Error> {

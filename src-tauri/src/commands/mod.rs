@@ -118,8 +118,8 @@ mod surface_types {
     pub use liaison_core::Text;
     pub use liaison_core::audit::{AuditEntry, AuditQuery};
     pub use liaison_core::campaign::{
-        CampaignLink, CampaignRecordError, CampaignRun, CampaignSchedule, FieldPair, Metadata, OptOutCarrier,
-        OptOutDirection, TimelinePreview,
+        CampaignLink, CampaignRecordError, CampaignRun, CampaignSchedule, EntityMappingRequest, FieldPair, Metadata,
+        OptOutCarrier, OptOutDirection, TimelinePreview,
     };
     pub use liaison_core::connections::access::UsableBy;
     pub use liaison_core::connections::campaign::ConnectCampaign;

@@ -107,6 +107,8 @@ liaison_ipc_surface! {
     campaign::campaign_link_get[state]() -> Option<CampaignLink>;
     campaign::campaign_link_setup[state](dynamics: String, campaign: String, optout: OptOutDirection) -> CampaignLink;
     campaign::campaign_link_map[state](pairs: Vec<FieldPair>, optout: Option<OptOutDirection>) -> CampaignLink;
+    campaign::campaign_entity_map[state](request: EntityMappingRequest) -> CampaignLink;
+    campaign::campaign_entity_unmap[state](entity_set: String) -> CampaignLink;
     campaign::campaign_link_metadata[state]() -> Metadata;
     campaign::campaign_optout_carriers[]() -> Vec<OptOutCarrier>;
     campaign::campaign_run_start[app, state](full: bool) -> ();

@@ -3,8 +3,8 @@
 
 use clap::Subcommand;
 use liaison_core::campaign::{
-    self, CampaignLink, CampaignOptOutConflict, CampaignProgress, CampaignRunOptions, FieldPair, OptOutDirection,
-    OptOutSide, TimelineState, opt_out_carriers,
+    self, CampaignLink, CampaignOptOutConflict, CampaignProgress, CampaignRunOptions, EntityMappingRequest, FieldPair,
+    OptOutDirection, OptOutSide, TimelineState, opt_out_carriers, parse_entity_link,
 };
 use liaison_core::jobs::Control;
 use liaison_core::runs::RunState;
@@ -68,6 +68,27 @@ pub enum MapCommand {
         #[arg(long)]
         optout: Option<String>,
     },
+    /// Map a Dynamics 365 entity set (a custom table) to a Campaign custom resource (`cus…`),
+    /// linked to the profile; replaces the entity set's mapping if it has one. With --remove,
+    /// removes it.
+    Entity {
+        /// The entity set, as the Web API names it (e.g. lia_productinterests).
+        #[arg(long)]
+        entity: String,
+        /// The custom resource (e.g. cusProductInterest).
+        #[arg(long, required_unless_present = "remove")]
+        resource: Option<String>,
+        /// LOOKUP=LINKFIELD: the entity's lookup to the contact and the resource's link to the
+        /// profile (e.g. lia_contactid=profile).
+        #[arg(long, required_unless_present = "remove")]
+        link: Option<String>,
+        /// ATTRIBUTE=FIELD, once per field (e.g. --field lia_product=product).
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        /// Remove the entity set's mapping instead.
+        #[arg(long, conflicts_with_all = ["resource", "link", "fields"])]
+        remove: bool,
+    },
 }
 
 pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Result<Exit, Error> {
@@ -89,6 +110,20 @@ pub fn campaign(ws: &Workspace, out: &Output, command: CampaignCommand) -> Resul
             let optout = optout.as_deref().map(OptOutDirection::parse).transpose()?;
             let vault = vault(ws)?;
             runtime()?.block_on(campaign::map_contact(ws, &vault, pairs, optout))?
+        }
+        CampaignCommand::Map(MapCommand::Entity { entity, resource, link, fields, remove }) => {
+            if remove {
+                campaign::unmap_entity(ws, &entity)?
+            } else {
+                let request = EntityMappingRequest {
+                    entity_set: entity,
+                    resource: resource.unwrap_or_default(),
+                    link: parse_entity_link(link.as_deref().unwrap_or_default())?,
+                    fields: fields.iter().map(|p| FieldPair::parse(p)).collect::<Result<Vec<_>, _>>()?,
+                };
+                let vault = vault(ws)?;
+                runtime()?.block_on(campaign::map_entity(ws, &vault, request))?
+            }
         }
         CampaignCommand::Status => match campaign::link(ws.store())? {
             Some(link) => link,
@@ -142,6 +177,24 @@ fn show(ws: &Workspace, out: &Output, link: &CampaignLink) -> Result<(), Error> 
     for pair in &link.contact_fields {
         out.line(format!("  {} → {}", pair.attribute, pair.field));
     }
+    if !link.entities.is_empty() {
+        out.line(out.text(&msg!("campaign-cli-entities")));
+    }
+    for m in &link.entities {
+        out.line(format!(
+            "  {}",
+            out.text(&msg!(
+                "campaign-cli-entity",
+                entity = m.entity_set.as_str(),
+                resource = m.resource.as_str(),
+                lookup = m.contact_lookup.as_str(),
+                link = m.profile_link.as_str()
+            ))
+        ));
+        for pair in &m.fields {
+            out.line(format!("    {} → {}", pair.attribute, pair.field));
+        }
+    }
     out.line(out.text(&match schedule.every_minutes {
         0 => msg!("campaign-cli-schedule-off"),
         minutes => msg!("campaign-cli-schedule-every", minutes = minutes),
@@ -180,6 +233,8 @@ fn run(ws: &Workspace, out: &Output, full: bool) -> Result<Exit, Error> {
             unchanged = c.unchanged,
             overwritten = c.overwritten,
             removed = c.removed_in_dynamics,
+            entities = c.entities,
+            entities_removed = c.entities_removed,
             events = c.events_logged,
             to_campaign = c.optouts_to_campaign,
             to_dynamics = c.optouts_to_dynamics,

@@ -41,6 +41,7 @@ fn notice(ws: &Workspace, outcome: std::result::Result<&CampaignReport, &Error>)
                 created = c.profiles_created,
                 updated = c.profiles_updated,
                 overwritten = c.overwritten,
+                entities = c.entities,
                 events = c.events_logged,
                 to_campaign = c.optouts_to_campaign,
                 to_dynamics = c.optouts_to_dynamics,

@@ -3,6 +3,7 @@
 //! profile's fields (standard and extension), reduced to the types a mapping is checked with.
 
 use serde::Serialize;
+use serde_json::Value;
 use ts_rs::TS;
 
 use crate::connections::campaign::CampaignClient;
@@ -112,18 +113,36 @@ pub fn compatible(from: FieldType, to: FieldType) -> bool {
 /// Reads both sides' metadata: the contact's attributes (with the maximum length of its text
 /// attributes) and the profile resource's fields.
 pub async fn read_metadata(dataverse: &DataverseClient<'_>, campaign: &CampaignClient) -> Result<Metadata> {
+    let contact = read_attributes(dataverse, "contact").await?;
+    let resource = campaign.get("profileAndServicesExt/resourceType/profile").await?;
+    let profile = fields_of(&resource)?;
+    Ok(Metadata { contact, profile })
+}
+
+/// The readable attributes of the Dataverse entity `logical` (its logical name), typed, with
+/// the maximum length of its text attributes, by name.
+pub(super) async fn read_attributes(dataverse: &DataverseClient<'_>, logical: &str) -> Result<Vec<ContactAttribute>> {
     let attributes = dataverse
         .get(
-            "EntityDefinitions(LogicalName='contact')/Attributes?$select=LogicalName,AttributeType,IsValidForRead",
+            &format!(
+                "EntityDefinitions(LogicalName='{logical}')/Attributes?$select=LogicalName,AttributeType,IsValidForRead"
+            ),
             &[],
         )
         .await?;
     let lengths = dataverse
         .get(
-            "EntityDefinitions(LogicalName='contact')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength",
+            &format!(
+                "EntityDefinitions(LogicalName='{logical}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength"
+            ),
             &[],
         )
         .await?;
+    attributes_of(&attributes, &lengths)
+}
+
+/// The attributes of an `Attributes` answer, with the lengths of a `StringAttributeMetadata` one.
+fn attributes_of(attributes: &Value, lengths: &Value) -> Result<Vec<ContactAttribute>> {
     let max_length = |name: &str| {
         lengths["value"]
             .as_array()
@@ -132,7 +151,7 @@ pub async fn read_metadata(dataverse: &DataverseClient<'_>, campaign: &CampaignC
             .find(|a| a["LogicalName"] == name)
             .and_then(|a| a["MaxLength"].as_u64().map(|n| n as u32))
     };
-    let mut contact: Vec<ContactAttribute> = attributes["value"]
+    let mut out: Vec<ContactAttribute> = attributes["value"]
         .as_array()
         .ok_or_else(|| {
             Error::new(ErrorCode::BadResponse, msg!("campaign-link-metadata-unreadable", system = "Dynamics 365"))
@@ -150,13 +169,16 @@ pub async fn read_metadata(dataverse: &DataverseClient<'_>, campaign: &CampaignC
             })
         })
         .collect();
-    contact.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
 
-    let resource = campaign.get("profileAndServicesExt/resourceType/profile").await?;
+/// The fields a Campaign resource's metadata (`resourceType/<resource>`) describes, by name.
+pub(super) fn fields_of(resource: &Value) -> Result<Vec<CampaignField>> {
     let fields = resource["content"].as_object().ok_or_else(|| {
         Error::new(ErrorCode::BadResponse, msg!("campaign-link-metadata-unreadable", system = "Adobe Campaign"))
     })?;
-    let mut profile: Vec<CampaignField> = fields
+    let mut out: Vec<CampaignField> = fields
         .iter()
         .map(|(key, f)| {
             let name = f["apiName"].as_str().unwrap_or(key).to_owned();
@@ -172,8 +194,8 @@ pub async fn read_metadata(dataverse: &DataverseClient<'_>, campaign: &CampaignC
             }
         })
         .collect();
-    profile.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Metadata { contact, profile })
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 #[cfg(test)]

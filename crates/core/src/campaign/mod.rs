@@ -9,6 +9,7 @@
 //! names (R19) and Campaign's email events to the contacts' timelines (R18); `timeline` previews
 //! one contact's timeline as Dynamics 365 will show it, `schedule` starts runs by themselves.
 
+mod entities;
 pub mod job;
 mod metadata;
 mod run;
@@ -16,6 +17,10 @@ mod schedule;
 mod setup;
 mod timeline;
 
+pub use entities::{
+    ENTITY_KEY_FIELD, ENTITY_KEY_FILTER, EntityMapping, EntityMappingRequest, map_entity, parse_entity_link,
+    unmap_entity,
+};
 pub use job::{CampaignFinished, CampaignSlot};
 pub use metadata::{CampaignField, ContactAttribute, FieldType, Metadata, compatible, read_metadata};
 pub use run::{

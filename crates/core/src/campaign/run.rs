@@ -31,6 +31,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+#[path = "entity_run.rs"]
+mod entity_run;
 #[path = "events.rs"]
 mod events;
 #[path = "optout.rs"]
@@ -95,6 +97,10 @@ pub struct CampaignCounts {
     /// Contacts deleted in Dynamics: their profiles are kept, Liaison forgets them.
     pub removed_in_dynamics: u64,
     pub errors: u64,
+    /// Records of mapped custom entities created or updated in their Campaign custom resources.
+    pub entities: u64,
+    /// Custom entity records deleted in Campaign because their rows were deleted in Dynamics.
+    pub entities_removed: u64,
     /// Campaign email events written as activities on the contacts' timelines (R18).
     pub events_logged: u64,
     /// Profiles whose `blackListEmail` was written because Dynamics's opt-out carriers changed
@@ -120,6 +126,8 @@ pub enum CampaignPhase {
     Contacts,
     /// Profiles edited in Campaign since the last run.
     CampaignEdits,
+    /// Mapped custom entities to their Campaign custom resources, linked to the profiles.
+    Entities,
     /// Campaign's email events to the contacts' timelines in Dynamics 365 (R18).
     Events,
     Done,
@@ -179,6 +187,10 @@ struct Checkpoint {
     edits_to: Option<String>,
     /// The events phase: the last contact whose profile's events are all carried.
     events_after: Option<String>,
+    /// The entities phase: the mappings (by their cursor name) read to the end, and the delta
+    /// link each left to keep when the run succeeds.
+    entities_done: Vec<String>,
+    entity_deltas: BTreeMap<String, String>,
     counts: CampaignCounts,
     seconds: f64,
 }
@@ -206,6 +218,39 @@ struct Pair {
     target: FieldType,
 }
 
+impl Pair {
+    /// The column to read an attribute from: a lookup's value column (`_x_value`), else itself.
+    fn column(attribute: &super::ContactAttribute) -> String {
+        match attribute.dataverse_type.as_str() {
+            "Lookup" | "Customer" | "Owner" => format!("_{}_value", attribute.name),
+            _ => attribute.name.clone(),
+        }
+    }
+
+    /// This pair's value in a row read from Dataverse, as the field's type expects it; `None`
+    /// when it does not fit.
+    fn value_of(&self, row: &Value) -> Option<Value> {
+        let raw = &row[self.read_as.as_str()];
+        let formatted = row[format!("{}@OData.Community.Display.V1.FormattedValue", self.read_as)].as_str();
+        convert(raw, formatted, self.source, self.target)
+    }
+}
+
+/// The values of `pairs` in a row read from Dataverse, each as its field's type expects it;
+/// `unfit` says why a value (the pair's, as read) does not fit.
+fn values_of(
+    pairs: &[Pair],
+    row: &Value,
+    unfit: impl Fn(&Pair, &Value) -> Text,
+) -> std::result::Result<Map<String, Value>, Text> {
+    let mut out = Map::new();
+    for p in pairs {
+        let value = p.value_of(row).ok_or_else(|| unfit(p, &row[p.read_as.as_str()]))?;
+        out.insert(p.field.clone(), value);
+    }
+    Ok(out)
+}
+
 /// What the run writes: the mapping typed from both systems' metadata, and which way the opt-out
 /// travels.
 struct Plan {
@@ -225,13 +270,9 @@ impl Plan {
             let field = metadata.field(&p.field).filter(|f| !f.read_only).ok_or_else(|| {
                 Error::new(ErrorCode::Conflict, msg!("campaign-run-field-gone", field = p.field.as_str()))
             })?;
-            let read_as = match attribute.dataverse_type.as_str() {
-                "Lookup" | "Customer" | "Owner" => format!("_{}_value", attribute.name),
-                _ => attribute.name.clone(),
-            };
             pairs.push(Pair {
                 attribute: attribute.name.clone(),
-                read_as,
+                read_as: Pair::column(attribute),
                 source: if p.attribute == "contactid" { FieldType::Id } else { attribute.field_type },
                 field: field.name.clone(),
                 target: field.field_type,
@@ -269,20 +310,14 @@ impl Plan {
 
     /// The profile values for a contact, as Campaign's field types expect them.
     fn values(&self, contact: &Value) -> std::result::Result<Map<String, Value>, Text> {
-        let mut out = Map::new();
-        for p in &self.pairs {
-            let raw = &contact[p.read_as.as_str()];
-            let formatted = contact[format!("{}@OData.Community.Display.V1.FormattedValue", p.read_as)].as_str();
-            let value = convert(raw, formatted, p.source, p.target).ok_or_else(|| {
-                msg!(
-                    "campaign-run-value-unfit",
-                    attribute = p.attribute.as_str(),
-                    field = p.field.as_str(),
-                    value = raw.to_string()
-                )
-            })?;
-            out.insert(p.field.clone(), value);
-        }
+        let mut out = values_of(&self.pairs, contact, |p, raw| {
+            msg!(
+                "campaign-run-value-unfit",
+                attribute = p.attribute.as_str(),
+                field = p.field.as_str(),
+                value = raw.to_string()
+            )
+        })?;
         if self.optout {
             out.insert(OPT_OUT_FIELD.to_owned(), Value::Bool(refuses(contact, |_| true)));
         }
@@ -423,16 +458,17 @@ fn email_key(email: &str) -> Option<String> {
     Some(email.trim().to_lowercase()).filter(|e| e.contains('@'))
 }
 
-/// Whether a row of a tracked read is a removed contact: `{"@removed": …}` (OData 4.01) or
-/// Dataverse's `$deletedEntity` (`{"id": …, "reason": "deleted"}`). Its contact ID.
-fn removed(row: &Value) -> Option<String> {
+/// Whether a row of a tracked read is a removed row: `{"@removed": …}` (OData 4.01) or
+/// Dataverse's `$deletedEntity` (`{"id": …, "reason": "deleted"}`). Its ID (`id_attribute`'s
+/// value: `contactid` for contacts).
+fn removed(row: &Value, id_attribute: &str) -> Option<String> {
     let deleted = row.get("@removed").is_some()
         || row["@odata.context"].as_str().is_some_and(|c| c.ends_with("$deletedEntity"))
-        || (row["reason"].is_string() && row.get("contactid").is_none());
+        || (row["reason"].is_string() && row.get(id_attribute).is_none());
     if !deleted {
         return None;
     }
-    row["id"].as_str().or(row["contactid"].as_str()).map(str::to_owned)
+    row["id"].as_str().or(row[id_attribute].as_str()).map(str::to_owned)
 }
 
 /// Whether an error concerns one record only (a value Campaign refused), so the run goes on.
@@ -625,6 +661,7 @@ impl Ctx<'_> {
                 CampaignPhase::LearnProfiles => self.learn().await?,
                 CampaignPhase::Contacts => self.contacts().await?,
                 CampaignPhase::CampaignEdits => self.campaign_edits().await?,
+                CampaignPhase::Entities => self.entities().await?,
                 CampaignPhase::Events => self.events().await?,
                 CampaignPhase::Done => true,
             };
@@ -634,9 +671,10 @@ impl Ctx<'_> {
             self.cp.phase = match self.cp.phase {
                 CampaignPhase::LearnProfiles => CampaignPhase::Contacts,
                 // A full run compared every contact with Campaign's values already.
-                CampaignPhase::Contacts if self.cp.full => CampaignPhase::Events,
+                CampaignPhase::Contacts if self.cp.full => CampaignPhase::Entities,
                 CampaignPhase::Contacts => CampaignPhase::CampaignEdits,
-                CampaignPhase::CampaignEdits => CampaignPhase::Events,
+                CampaignPhase::CampaignEdits => CampaignPhase::Entities,
+                CampaignPhase::Entities => CampaignPhase::Events,
                 _ => CampaignPhase::Done,
             };
             self.cp.position = None;
@@ -715,40 +753,65 @@ impl Ctx<'_> {
         Ok(true)
     }
 
+    /// One page of a tracked read at `position`, checkpointed as the page being processed. A
+    /// delta token that expired moves `position` to `whole` (every row) and answers `None`;
+    /// change tracking turned off stops the run with `tracking_off`.
+    async fn tracked_page(
+        &mut self,
+        position: &mut String,
+        whole: &str,
+        prefer: &str,
+        tracking_off: Text,
+    ) -> Result<Option<Value>> {
+        let page = match self.dataverse.get_url(position, &[prefer]).await {
+            Ok(p) => p,
+            Err(e) if dataverse_code(&e) == Some(TRACKING_OFF) => {
+                return Err(Error::new(ErrorCode::Conflict, tracking_off).caused_by(e));
+            }
+            Err(e) if dataverse_code(&e) == Some(TOKEN_EXPIRED) && position != whole => {
+                tracing::info!("a delta token expired; reading every row again: {}", e.chain());
+                *position = whole.to_owned();
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        self.cp.position = Some(position.clone());
+        self.checkpoint()?;
+        Ok(Some(page))
+    }
+
+    /// The `Prefer` of a tracked read: the page size, change tracking and the choices' labels.
+    fn tracked_prefer(&self) -> String {
+        let size = self.options.dynamics_page_size.clamp(1, 5000);
+        format!(
+            "odata.maxpagesize={size},odata.track-changes,odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\""
+        )
+    }
+
+    /// Where a tracked read starts: the page a continued run stopped in, every row (`whole`) when
+    /// `full`, else the delta link kept as `cursor_name` (every row without one).
+    fn tracked_start(&self, whole: &str, full: bool, cursor_name: &str) -> Result<String> {
+        Ok(match self.cp.position.clone() {
+            Some(p) => p,
+            None if full => whole.to_owned(),
+            None => cursor(&self.conn, cursor_name)?.unwrap_or_else(|| whole.to_owned()),
+        })
+    }
+
     /// Dynamics contacts: the whole read or the delta, each page processed contact by contact
     /// and then checkpointed with the next link.
     async fn contacts(&mut self) -> Result<bool> {
-        let size = self.options.dynamics_page_size.clamp(1, 5000);
-        let prefer = format!(
-            "odata.maxpagesize={size},odata.track-changes,odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\""
-        );
+        let prefer = self.tracked_prefer();
         let whole = format!("{}/api/data/v9.2/contacts?$select={}", self.dataverse.org_url(), self.plan.select());
-        let mut position = match self.cp.position.clone() {
-            Some(p) => p,
-            None if self.cp.full => whole.clone(),
-            None => match cursor(&self.conn, &delta_cursor(&self.link))? {
-                Some(delta) => delta,
-                None => whole.clone(),
-            },
-        };
+        let mut position = self.tracked_start(&whole, self.cp.full, &delta_cursor(&self.link))?;
         loop {
-            let page = match self.dataverse.get_url(&position, &[&prefer]).await {
-                Ok(p) => p,
-                Err(e) if dataverse_code(&e) == Some(TRACKING_OFF) => {
-                    return Err(Error::new(ErrorCode::Conflict, msg!("campaign-run-tracking-off")).caused_by(e));
-                }
-                Err(e) if dataverse_code(&e) == Some(TOKEN_EXPIRED) && position != whole => {
-                    tracing::info!("the contacts' delta token expired; reading every contact again");
-                    self.cp.full = true;
-                    position = whole.clone();
-                    continue;
-                }
-                Err(e) => return Err(e),
+            let tracking_off = msg!("campaign-run-tracking-off");
+            let Some(page) = self.tracked_page(&mut position, &whole, &prefer, tracking_off).await? else {
+                self.cp.full = true;
+                continue;
             };
-            self.cp.position = Some(position.clone());
-            self.checkpoint()?;
             for row in page["value"].as_array().into_iter().flatten() {
-                if let Some(id) = removed(row) {
+                if let Some(id) = removed(row, "contactid") {
                     self.forget(&id)?;
                 } else {
                     self.contact(row, None).await?;
@@ -938,18 +1001,32 @@ impl Ctx<'_> {
     }
 
     async fn by_contact_id(&self, contact_id: &str) -> Result<Option<Found>> {
+        Ok(self
+            .find_by(PROFILES, "byCrmContactId?crmContactId", KEY_FIELD, contact_id)
+            .await?
+            .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
+    }
+
+    /// The first record a custom filter (`filter`: `byX?param`) of `resource` lists for `value`
+    /// that holds `value` in `field` exactly.
+    async fn find_by(
+        &self,
+        resource: &str,
+        filter: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Map<String, Value>>> {
         let path = format!(
-            "{PROFILES}/byCrmContactId?crmContactId={}",
-            url::form_urlencoded::byte_serialize(contact_id.as_bytes()).collect::<String>()
+            "{resource}/{filter}={}",
+            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
         );
         let page = self.campaign.get(&path).await?;
         Ok(page["content"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|p| p[KEY_FIELD].as_str() == Some(contact_id))
-            .find_map(|p| p.as_object().cloned())
-            .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
+            .filter(|r| r[field].as_str() == Some(value))
+            .find_map(|r| r.as_object().cloned()))
     }
 
     /// Creates recorded before a kill whose outcome is unknown: the profile found by contact ID
@@ -1150,10 +1227,13 @@ impl Ctx<'_> {
         };
         let tx = self.conn.unchecked_transaction()?;
         if state == RunState::Succeeded {
-            for (name, value) in [
+            let cursors = [
                 (edits_cursor(&self.link), self.cp.edits_to.clone()),
                 (delta_cursor(&self.link), self.cp.delta.clone()),
-            ] {
+            ]
+            .into_iter()
+            .chain(self.cp.entity_deltas.iter().map(|(name, delta)| (name.clone(), Some(delta.clone()))));
+            for (name, value) in cursors {
                 let Some(value) = value else { continue };
                 tx.execute(
                     "INSERT INTO sync_cursors (name, value, updated_at) VALUES (?1, ?2, ?3)
@@ -1286,11 +1366,11 @@ mod tests {
     #[test]
     fn removed_contacts_are_read_in_both_shapes() {
         let dataverse = serde_json::json!({"@odata.context": "x/$metadata#contacts/$deletedEntity", "id": "c1", "reason": "deleted"});
-        assert_eq!(removed(&dataverse), Some("c1".into()));
+        assert_eq!(removed(&dataverse, "contactid"), Some("c1".into()));
         assert_eq!(
-            removed(&serde_json::json!({"@removed": {"reason": "deleted"}, "contactid": "c2"})),
+            removed(&serde_json::json!({"@removed": {"reason": "deleted"}, "contactid": "c2"}), "contactid"),
             Some("c2".into())
         );
-        assert_eq!(removed(&serde_json::json!({"contactid": "c3", "firstname": "A"})), None);
+        assert_eq!(removed(&serde_json::json!({"contactid": "c3", "firstname": "A"}), "contactid"), None);
     }
 }

@@ -107,6 +107,10 @@ pub struct CampaignLink {
     pub optout: OptOutDirection,
     /// Contact attributes to profile fields; the contact ID to [`KEY_FIELD`] always first.
     pub contact_fields: Vec<FieldPair>,
+    /// Dynamics entity sets written to Campaign custom resources (issue #12); none in a link
+    /// saved before custom entities existed.
+    #[serde(default)]
+    pub entities: Vec<super::entities::EntityMapping>,
     /// Who set it up or last changed it, and when.
     pub changed_by: String,
     pub changed_at: String,
@@ -222,7 +226,8 @@ fn with_key(pairs: Vec<FieldPair>) -> Vec<FieldPair> {
     out
 }
 
-fn save(ws: &Workspace, link: &CampaignLink, action: &str) -> Result<()> {
+/// Keeps the link and audits the change as `action`.
+pub(super) fn save(ws: &Workspace, link: &CampaignLink, action: &str) -> Result<()> {
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         tx.execute(
@@ -233,7 +238,8 @@ fn save(ws: &Workspace, link: &CampaignLink, action: &str) -> Result<()> {
     })
 }
 
-fn acting_email(ws: &Workspace) -> Result<String> {
+/// The acting admin's email (refused without one).
+pub(super) fn acting_email(ws: &Workspace) -> Result<String> {
     ws.store().read(|c| Ok(require_actor(c)?.email))
 }
 
@@ -257,15 +263,18 @@ pub async fn setup(
     let metadata = read_metadata(&dataverse, &campaign_client).await?;
     let kept = link(ws.store())?
         .filter(|l| l.dynamics_connection == dynamics && l.campaign_connection == campaign)
-        .map(|l| l.contact_fields);
-    let contact_fields = match kept {
-        Some(fields) => fields,
-        None => with_key(
-            DEFAULT_FIELDS
-                .iter()
-                .filter(|(a, f)| metadata.attribute(a).is_some() && metadata.field(f).is_some())
-                .map(|(a, f)| FieldPair::new(a, f))
-                .collect(),
+        .map(|l| (l.contact_fields, l.entities));
+    let (contact_fields, entities) = match kept {
+        Some(kept) => kept,
+        None => (
+            with_key(
+                DEFAULT_FIELDS
+                    .iter()
+                    .filter(|(a, f)| metadata.attribute(a).is_some() && metadata.field(f).is_some())
+                    .map(|(a, f)| FieldPair::new(a, f))
+                    .collect(),
+            ),
+            Vec::new(),
         ),
     };
     check_pairs(&metadata, &contact_fields)?;
@@ -274,6 +283,7 @@ pub async fn setup(
         campaign_connection: campaign.to_owned(),
         optout,
         contact_fields,
+        entities,
         changed_by,
         changed_at: now(),
     };
@@ -281,12 +291,22 @@ pub async fn setup(
     Ok(link)
 }
 
-/// Both systems' field metadata for the link as it is set up: what a mapping may name.
-pub async fn metadata(ws: &Workspace, vault: &Vault) -> Result<Metadata> {
-    let current = link(ws.store())?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("campaign-link-not-set-up")))?;
+/// Both connections' clients for the link as it is set up, each connection checked first.
+pub(super) fn current_clients<'a>(
+    ws: &'a Workspace,
+    vault: &'a Vault,
+    current: &CampaignLink,
+) -> Result<(DataverseClient<'a>, CampaignClient)> {
     check_connections(ws, &current.dynamics_connection, &current.campaign_connection)?;
     let dataverse = DataverseClient::load(ws, vault, &current.dynamics_connection)?;
     let campaign_client = CampaignClient::load(ws, vault, &current.campaign_connection)?;
+    Ok((dataverse, campaign_client))
+}
+
+/// Both systems' field metadata for the link as it is set up: what a mapping may name.
+pub async fn metadata(ws: &Workspace, vault: &Vault) -> Result<Metadata> {
+    let current = link(ws.store())?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("campaign-link-not-set-up")))?;
+    let (dataverse, campaign_client) = current_clients(ws, vault, &current)?;
     read_metadata(&dataverse, &campaign_client).await
 }
 
@@ -301,9 +321,7 @@ pub async fn map_contact(
 ) -> Result<CampaignLink> {
     let changed_by = acting_email(ws)?;
     let current = link(ws.store())?.ok_or_else(|| Error::new(ErrorCode::Conflict, msg!("campaign-link-not-set-up")))?;
-    check_connections(ws, &current.dynamics_connection, &current.campaign_connection)?;
-    let dataverse = DataverseClient::load(ws, vault, &current.dynamics_connection)?;
-    let campaign_client = CampaignClient::load(ws, vault, &current.campaign_connection)?;
+    let (dataverse, campaign_client) = current_clients(ws, vault, &current)?;
     let metadata = read_metadata(&dataverse, &campaign_client).await?;
     let contact_fields = with_key(pairs);
     check_pairs(&metadata, &contact_fields)?;

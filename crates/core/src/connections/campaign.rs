@@ -194,6 +194,12 @@ impl CampaignClient {
         self.send(reqwest::Method::PATCH, &self.url(path), Some(body), true).await
     }
 
+    /// DELETEs a record (`profileAndServicesExt/cusProductInterest/<PKey>`): deleting twice
+    /// answers 404 the second time, so it is retried like a read.
+    pub async fn delete(&self, path: &str) -> Result<serde_json::Value> {
+        self.send(reqwest::Method::DELETE, &self.url(path), None, true).await
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,

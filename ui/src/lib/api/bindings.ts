@@ -47,6 +47,14 @@ overwritten: number,
  */
 removed_in_dynamics: number, errors: number, 
 /**
+ * Records of mapped custom entities created or updated in their Campaign custom resources.
+ */
+entities: number, 
+/**
+ * Custom entity records deleted in Campaign because their rows were deleted in Dynamics.
+ */
+entities_removed: number, 
+/**
  * Campaign email events written as activities on the contacts' timelines (R18).
  */
 events_logged: number, 
@@ -88,6 +96,11 @@ export type CampaignLink = { dynamics_connection: string, campaign_connection: s
  */
 contact_fields: Array<FieldPair>, 
 /**
+ * Dynamics entity sets written to Campaign custom resources (issue #12); none in a link
+ * saved before custom entities existed.
+ */
+entities: Array<EntityMapping>, 
+/**
  * Who set it up or last changed it, and when.
  */
 changed_by: string, changed_at: string, };
@@ -120,7 +133,7 @@ winner: OptOutSide,
  * When the run recorded it.
  */
 recorded_at: string, };
-export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "events" | "done";
+export type CampaignPhase = "learn_profiles" | "contacts" | "campaign_edits" | "entities" | "events" | "done";
 export type CampaignProgress = { run_id: string, phase: CampaignPhase, counts: CampaignCounts, };
 export type CampaignRecordError = { contact_id: string, code: string, message: string, };
 export type CampaignReport = { run_id: string, state: RunState, full: boolean, counts: CampaignCounts, 
@@ -309,6 +322,40 @@ usable_by: UsableBy, user_id: string, organization_id: string,
  * How people are matched to this org's contacts (R13; default: by email).
  */
 match_by: MatchBy, };
+export type EntityMapping = { 
+/**
+ * The entity set, as the Web API names it (`lia_productinterests`).
+ */
+entity_set: string, 
+/**
+ * The entity's logical name (`lia_productinterest`), from `EntityDefinitions`.
+ */
+entity: string, 
+/**
+ * The entity's primary ID attribute (`lia_productinterestid`): written to [`ENTITY_KEY_FIELD`].
+ */
+primary_id: string, 
+/**
+ * The Campaign custom resource (`cusProductInterest`).
+ */
+resource: string, 
+/**
+ * The entity's lookup attribute that points at the contact (`lia_contactid`).
+ */
+contact_lookup: string, 
+/**
+ * The resource's link field that points at the profile (`profile`).
+ */
+profile_link: string, 
+/**
+ * Entity attributes to resource fields (the row ID and the link are not among them).
+ */
+fields: Array<FieldPair>, };
+export type EntityMappingRequest = { entity_set: string, resource: string, 
+/**
+ * `lookup` = the entity's lookup to the contact, `field` = the resource's link to the profile.
+ */
+link: FieldPair, fields: Array<FieldPair>, };
 export type ErrorCode = "internal" | "invalid_input" | "not_found" | "conflict" | "forbidden" | "data_dir_unwritable" | "store_corrupt" | "store_too_new" | "store_unavailable" | "vault_locked" | "unauthorized" | "unreachable" | "unavailable" | "quota_exceeded" | "bad_response";
 export type Estimate = { full: boolean, marketo_calls: number, marketo_used_today: number, marketo_daily_quota: number, salesforce_calls: number, salesforce_remaining: number, salesforce_daily_max: number, 
 /**
@@ -1071,6 +1118,8 @@ export const commands = {
   campaignLinkGet: () => call<CampaignLink | null>("campaign_link_get"),
   campaignLinkSetup: (dynamics: string, campaign: string, optout: OptOutDirection) => call<CampaignLink>("campaign_link_setup", { dynamics, campaign, optout }),
   campaignLinkMap: (pairs: Array<FieldPair>, optout: OptOutDirection | null) => call<CampaignLink>("campaign_link_map", { pairs, optout }),
+  campaignEntityMap: (request: EntityMappingRequest) => call<CampaignLink>("campaign_entity_map", { request }),
+  campaignEntityUnmap: (entity_set: string) => call<CampaignLink>("campaign_entity_unmap", { entity_set }),
   campaignLinkMetadata: () => call<Metadata>("campaign_link_metadata"),
   campaignOptoutCarriers: () => call<Array<OptOutCarrier>>("campaign_optout_carriers"),
   campaignRunStart: (full: boolean) => call<null>("campaign_run_start", { full }),
