@@ -15,13 +15,13 @@ const CONTROL: &str = "http://127.0.0.1:27617";
 async fn a_contact_email() -> anyhow::Result<String> {
     let http = reqwest::Client::new();
     let tokens: Value = http.get(format!("{CONTROL}/tokens")).send().await?.json().await?;
-    let token = tokens
+    let token = tokens["tokens"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|t| t["system"] == "microsoft" && t["kind"] == "access")
         .and_then(|t| t["token"].as_str())
-        .ok_or_else(|| anyhow::anyhow!("no Microsoft access token issued: {tokens}"))?
+        .ok_or_else(|| anyhow::anyhow!("the sandbox issued no Microsoft access token"))?
         .to_owned();
     let page: Value = http
         .get(format!("{DATAVERSE}/contacts?$select=emailaddress1&$filter=emailaddress1 ne null&$top=1"))
@@ -82,6 +82,10 @@ async fn r17_r18_link_run_and_preview_a_contact_s_timeline_against_the_sandbox()
         .send()
         .await?;
     anyhow::ensure!(injected.status().is_success(), "the event was not logged: {}", injected.text().await?);
+    // Far down the page: brought into view first (WebKitWebDriver does not scroll the content pane).
+    app.client
+        .execute("document.getElementById('campaign-timeline-contact').scrollIntoView({block: 'center'})", vec![])
+        .await?;
     app.fill("Contact's email or contact ID", &email).await?;
     app.click(&button("Show timeline")).await?;
     let timeline = app.wait_for("//ol[@aria-labelledby='campaign-timeline-of']", 30).await?.text().await?;
