@@ -132,6 +132,13 @@ async fn marketo_bulk_extract_create_enqueue_status_file_with_31_day_window() {
     let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
     assert_eq!(v["result"][0]["status"], "Processing");
     control_post(&sb, "/clock", json!({"advance_secs": 10})).await;
+    // Done in 5 s, but Marketo updates a job's status at most once a minute.
+    let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
+    assert_eq!(v["result"][0]["status"], "Processing");
+    assert!(v["result"][0].get("numberOfRecords").is_none());
+    let v = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/file.json")).await.json::<Value>().await.unwrap();
+    assert_eq!(code(&v), "1003", "no file before the status says Completed");
+    control_post(&sb, "/clock", json!({"advance_secs": 50})).await;
     let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
     let r = &v["result"][0];
     assert_eq!(r["status"], "Completed");

@@ -15,7 +15,8 @@ use crate::progress::Bar;
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
-    /// The fields a sync carries (from live describe calls), with types and conflict rules.
+    /// The fields a sync carries (from live describe calls), with types and conflict rules, and
+    /// the next run's estimate: calls per system and the duration on Marketo's clock.
     Preview,
     /// Run a sync: incremental from the last checkpoint, or full; an interrupted run continues.
     Run {

@@ -264,8 +264,8 @@ export type Estimate = { full: boolean, marketo_calls: number, marketo_used_toda
  */
 marketo_ceiling: number, salesforce_ceiling: number, 
 /**
- * The expected duration in seconds on Marketo's clock: extract jobs two at a time, each
- * seen done within a minute, and never faster than Marketo's 100 calls per 20 s.
+ * The expected duration in seconds on Marketo's clock: a queue of extract jobs seen done
+ * each minute, and never faster than Marketo's 100 calls per 20 s.
  */
 seconds: number, 
 /**

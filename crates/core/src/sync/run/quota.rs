@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use super::checkpoint::has_cursors;
 use super::marketo::{oldest_lead_created, windows_start};
-use super::{Ctx, WINDOW, clients};
+use super::{Ctx, JOBS_AHEAD, WINDOW, clients};
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
 use crate::i18n::Text;
@@ -29,8 +29,8 @@ pub struct Estimate {
     /// The most one run may use, per system (the ceiling applied to the daily quota).
     pub marketo_ceiling: u64,
     pub salesforce_ceiling: u64,
-    /// The expected duration in seconds on Marketo's clock: extract jobs two at a time, each
-    /// seen done within a minute, and never faster than Marketo's 100 calls per 20 s.
+    /// The expected duration in seconds on Marketo's clock: a queue of extract jobs seen done
+    /// each minute, and never faster than Marketo's 100 calls per 20 s.
     pub seconds: u64,
     /// Why the run would be refused, if it would.
     pub blocked: Option<Text>,
@@ -47,8 +47,6 @@ pub async fn estimate(ws: &Workspace, vault: &Vault, full: bool) -> Result<Estim
 /// Marketo-clock seconds from enqueuing an extract job until its status says `Completed`:
 /// Marketo updates a job's status at most once a minute, however little the window holds.
 const EXTRACT_JOB_SECS: u64 = 60;
-/// Extract jobs Marketo processes at once.
-const EXTRACT_JOBS_AT_ONCE: u64 = 2;
 /// Marketo calls a second at its rate limit (100 per 20 s).
 const MARKETO_CALLS_PER_SEC: u64 = 5;
 
@@ -116,11 +114,12 @@ pub(super) async fn estimate_with(
 
 /// Marketo calls and Marketo-clock seconds of a full read in `windows` extract windows: per
 /// window a create, an enqueue, a status poll or two and the file; the probes for the oldest
-/// lead and the paging tokens. Jobs run two at a time and each shows as done within a minute;
-/// the calls themselves take at least their share of the rate limit.
+/// lead and the paging tokens. [`JOBS_AHEAD`] jobs wait in Marketo's queue at once and each
+/// shows as done a minute after it was queued; the calls take at least their share of the rate
+/// limit.
 fn full_read_cost(windows: u64) -> (u64, u64) {
     let calls = windows * 5 + 8;
-    let jobs = windows.div_ceil(EXTRACT_JOBS_AT_ONCE) * EXTRACT_JOB_SECS;
+    let jobs = windows.div_ceil(JOBS_AHEAD as u64) * EXTRACT_JOB_SECS;
     (calls, jobs.max(calls.div_ceil(MARKETO_CALLS_PER_SEC)))
 }
 
@@ -216,10 +215,10 @@ mod tests {
     }
 
     #[test]
-    fn a_full_read_takes_a_minute_per_two_windows_and_five_calls_each() {
+    fn a_full_read_takes_a_minute_per_queue_of_windows_and_five_calls_each() {
         assert_eq!(full_read_cost(1), (13, 60));
-        assert_eq!(full_read_cost(33), (173, 17 * 60));
-        assert_eq!(full_read_cost(245), (1233, 123 * 60));
+        assert_eq!(full_read_cost(45), (233, 6 * 60));
+        assert_eq!(full_read_cost(245), (1233, 31 * 60));
     }
 
     #[test]
