@@ -99,23 +99,39 @@ pub(crate) fn advance(sh: &Shared, now: i64) {
         return;
     }
     advance_imports(sh, mj, now, job_ms, settings.marketo_import_rows_per_sec);
-    let due: Vec<String> = mj
-        .exports
-        .values()
-        .filter(|e| e.state == "Processing" && e.started_ms.is_some_and(|s| s + job_ms <= now))
-        .map(|e| e.id.clone())
-        .collect();
-    for id in due {
-        if let Some(e) = mj.exports.get_mut(&id) {
-            run_export(sh, e, now);
+    advance_exports(sh, mj, now, job_ms);
+}
+
+/// Ends the extract jobs whose time is up, each at its due instant, and starts queued ones in
+/// the slots they free at that instant: Marketo works through its queue whether or not anyone
+/// calls in between.
+fn advance_exports(sh: &Shared, mj: &mut MarketoJobs, now: i64, job_ms: i64) {
+    loop {
+        let mut freed = Vec::new();
+        for e in mj.exports.values_mut().filter(|e| e.state == "Processing") {
+            let due = e.started_ms.unwrap_or(now) + job_ms;
+            if due <= now {
+                run_export(sh, e, due);
+                freed.push(due);
+            }
         }
-    }
-    let processing = mj.exports.values().filter(|e| e.state == "Processing").count();
-    let mut queued: Vec<&mut Export> = mj.exports.values_mut().filter(|e| e.state == "Queued").collect();
-    queued.sort_by_key(|e| e.queued_ms);
-    for e in queued.into_iter().take(RUNNING.saturating_sub(processing)) {
-        e.state = "Processing";
-        e.started_ms = Some(now);
+        let processing = mj.exports.values().filter(|e| e.state == "Processing").count();
+        let slots = RUNNING.saturating_sub(processing);
+        freed.sort_unstable();
+        // A slot free before this call was free when any job still queued was queued (an earlier
+        // call would have started it otherwise).
+        freed.resize(freed.len().max(slots), i64::MIN);
+        let mut queued: Vec<&mut Export> = mj.exports.values_mut().filter(|e| e.state == "Queued").collect();
+        queued.sort_by_key(|e| e.queued_ms);
+        let mut started = false;
+        for (e, at) in queued.into_iter().take(slots).zip(freed) {
+            e.state = "Processing";
+            e.started_ms = Some(at.max(e.queued_ms.unwrap_or(at)).min(now));
+            started = true;
+        }
+        if !started {
+            break;
+        }
     }
 }
 
