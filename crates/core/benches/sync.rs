@@ -11,84 +11,24 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use liaison_core::connections::oauth::Browser;
-use liaison_core::connections::{marketo, salesforce};
-use liaison_core::members::admin::activate;
 use liaison_core::sync::run::{self, Control, Progress, RunOptions, RunReport};
-use liaison_core::sync::settings::{self, SyncSettings};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{Paths, Workspace};
+use liaison_core::sync::settings::SyncSettings;
 use liaison_sandbox::{Sandbox, SandboxConfig};
-use secrecy::SecretString;
 
 const PEOPLE: usize = 100_000;
 const SCALE: f64 = 100.0;
 
-struct Fetcher;
+mod common;
 
-impl Browser for Fetcher {
-    fn open(&self, url: &str) -> liaison_core::Result<()> {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let _ = reqwest::get(url).await;
-            });
-        });
-        Ok(())
-    }
-}
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    ws: Workspace,
-    vault: Vault,
-}
+use common::Base as Setup;
 
 async fn connected(sb: &Sandbox) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    let e = sb.endpoints().clone();
-    ws.remotes().use_marketo_time_scale(&e.marketo.base_url, SCALE);
-    salesforce::connect(
-        &ws,
-        &vault,
-        salesforce::ConnectSalesforce {
-            display_name: String::new(),
-            login_url: e.salesforce.login_url.clone(),
-            client_id: e.salesforce.client_id.clone(),
-            is_sandbox: true,
-        },
-        Some(SecretString::from(e.salesforce.client_secret.clone())),
-        &Fetcher,
-    )
-    .await
-    .unwrap();
-    marketo::connect(
-        &ws,
-        &vault,
-        marketo::ConnectMarketo {
-            display_name: String::new(),
-            base_url: e.marketo.base_url.clone(),
-            client_id: e.marketo.client_id.clone(),
-            is_sandbox: true,
-        },
-        SecretString::from(e.marketo.client_secret.clone()),
-    )
-    .await
-    .unwrap();
-    settings::save(
-        ws.store(),
-        &SyncSettings {
-            marketo_history_from: Sandbox::data_since().into(),
-            log_activities: false,
-            ..SyncSettings::default()
-        },
-    )
-    .unwrap();
-    Setup { _dir: dir, ws, vault }
+    let sync = SyncSettings {
+        marketo_history_from: Sandbox::data_since().into(),
+        log_activities: false,
+        ..SyncSettings::default()
+    };
+    common::marketo_and_salesforce(sb, SCALE, sync).await
 }
 
 async fn sync(s: &Setup, full: bool) -> RunReport {

@@ -498,6 +498,10 @@ quota-reset-continuing = The quota reset; the sync continues.
 sync-marketo-no-paging-token = Marketo returned no paging token.
 sync-checkpoint-lost-windows = The sync checkpoint lost its Marketo windows.
 sync-marketo-no-export-id = Marketo created an extract without an exportId.
+sync-cli-estimate = Next run ({ $full ->
+        [full] full
+       *[incremental] incremental
+    }): about { $marketo } Marketo calls ({ $used } used today of { $quota }; ceiling { $marketo_ceiling }) and { $salesforce } Salesforce requests ({ $left } left of { $max }; ceiling { $salesforce_ceiling }); about { $minutes } min on Marketo's clock.
 sync-no-cursor = The sync has no { $cursor } checkpoint; run a full sync (liaison sync run --full).
 
 ## Why a remote call is retried (http; shown when the retries run out)

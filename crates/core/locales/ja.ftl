@@ -499,6 +499,10 @@ quota-reset-continuing = API 上限がリセットされたため、同期を再
 sync-marketo-no-paging-token = Marketo からページングトークンが返されませんでした。
 sync-checkpoint-lost-windows = 同期のチェックポイントから Marketo の期間の情報が失われました。
 sync-marketo-no-export-id = Marketo が exportId のない抽出ジョブを作成しました。
+sync-cli-estimate = 次回の同期 ({ $full ->
+        [full] 完全
+       *[incremental] 差分
+    }): Marketo の呼び出し約 { $marketo } 回 (本日 { $quota } 回中 { $used } 回使用済み、上限 { $marketo_ceiling } 回)、Salesforce のリクエスト { $salesforce } 回 ({ $max } 回中残り { $left } 回、上限 { $salesforce_ceiling } 回)。所要時間は Marketo の時計で約 { $minutes } 分。
 sync-no-cursor = 同期に { $cursor } のチェックポイントがありません。完全同期を実行してください（liaison sync run --full）。
 
 ## リモート呼び出しを再試行する理由 (http。再試行が尽きたときに表示)

@@ -479,3 +479,45 @@ async fn a_custom_field_is_synced_and_one_that_no_longer_exists_stops_the_run_wi
     assert!(err.message.contains("\"Region\"") && err.message.contains("\"region\""), "{}", err.message);
     w.sb.shutdown().await;
 }
+
+/// Extract windows of 31 days from `from` to a day past `to`, as a full run plans them.
+fn windows_between(from: time::OffsetDateTime, to: time::OffsetDateTime) -> u64 {
+    let span = (to + time::Duration::days(1) - from).whole_seconds().max(1) as u64;
+    span.div_ceil(31 * 86_400)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r5_a_first_full_sync_plans_windows_from_the_oldest_lead_not_from_the_history_setting() {
+    let w = world(300, 0.0).await;
+    // The default history (2006) and a Marketo whose oldest 150 leads were deleted: its data
+    // starts well after the setting and after the sandbox's first dates. (Marketo numbers leads
+    // in creation order; the sandbox's start at 100,001.)
+    settings::save(w.ws.store(), &SyncSettings { activity_history_days: 365, ..SyncSettings::default() }).unwrap();
+    let mk = marketo::MarketoClient::load(&w.ws, &w.vault, &run::connection_ids(&w.ws).unwrap().0).unwrap();
+    let input: Vec<Value> = (100_001..=100_150).map(|id| json!({ "id": id })).collect();
+    mk.post("/rest/v1/leads/delete.json", Some(&json!({ "input": input }))).await.unwrap();
+    let ids = (100_151..=100_450).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let left = mk.get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &ids)]).await.unwrap();
+    let oldest = left["result"].as_array().and_then(|r| r.iter().min_by_key(|l| l["id"].as_i64())).cloned();
+    let created = oldest.as_ref().and_then(|l| l["createdAt"].as_str()).unwrap_or_else(|| panic!("{left}"));
+    let created = time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(created.year() >= 2024, "the data starts recently: {created}");
+
+    let report = sync(&w, true).await;
+    assert_eq!(report.state, RunState::Succeeded);
+    // Nothing older was skipped: every lead left is read.
+    let dataset = control(&w, "GET", "/stats", json!({})).await["dataset"].clone();
+    let fetched = dataset["marketo_leads"].as_u64().unwrap()
+        + dataset["salesforce_contacts"].as_u64().unwrap()
+        + dataset["salesforce_leads"].as_u64().unwrap();
+    assert_eq!(report.counts.fetched, fetched, "{dataset}");
+    // The plan: windows from the day before lead 151 to tomorrow, five calls each at most (create,
+    // enqueue, a poll or two, the file), plus the probes, usage, paging tokens and activities.
+    let now = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let planned = windows_between(created - time::Duration::days(2), now);
+    let calendar = windows_between(time::macros::datetime!(2006-01-01 00:00 UTC), now);
+    let calls = report.counts.marketo_calls;
+    assert!(calls <= planned * 5 + 20, "{calls} Marketo calls for {planned} windows");
+    assert!(calls < calendar, "{calls} Marketo calls: the calendar's {calendar} windows were walked");
+    w.sb.shutdown().await;
+}

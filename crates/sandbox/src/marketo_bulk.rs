@@ -1,6 +1,7 @@
 //! Marketo bulk lead import (`POST /bulk/v1/leads.json`, multipart CSV under 10 MB else HTTP
 //! 413, 2 importing / 10 queued, `rows / marketo_import_rows_per_sec` seconds each) and bulk lead
-//! extract (`/bulk/v1/leads/export/...`, 31-day windows, 2 processing / 10 queued, 500 MB a day).
+//! extract (`/bulk/v1/leads/export/...`, 31-day windows, 2 processing / 10 queued, 500 MB a day,
+//! statuses updated once a minute).
 //! Jobs advance on virtual time whenever Marketo is called.
 
 use crate::clock::{iso_z, parse_datetime};
@@ -98,23 +99,39 @@ pub(crate) fn advance(sh: &Shared, now: i64) {
         return;
     }
     advance_imports(sh, mj, now, job_ms, settings.marketo_import_rows_per_sec);
-    let due: Vec<String> = mj
-        .exports
-        .values()
-        .filter(|e| e.state == "Processing" && e.started_ms.is_some_and(|s| s + job_ms <= now))
-        .map(|e| e.id.clone())
-        .collect();
-    for id in due {
-        if let Some(e) = mj.exports.get_mut(&id) {
-            run_export(sh, e, now);
+    advance_exports(sh, mj, now, job_ms);
+}
+
+/// Ends the extract jobs whose time is up, each at its due instant, and starts queued ones in
+/// the slots they free at that instant: Marketo works through its queue whether or not anyone
+/// calls in between.
+fn advance_exports(sh: &Shared, mj: &mut MarketoJobs, now: i64, job_ms: i64) {
+    loop {
+        let mut freed = Vec::new();
+        for e in mj.exports.values_mut().filter(|e| e.state == "Processing") {
+            let due = e.started_ms.unwrap_or(now) + job_ms;
+            if due <= now {
+                run_export(sh, e, due);
+                freed.push(due);
+            }
         }
-    }
-    let processing = mj.exports.values().filter(|e| e.state == "Processing").count();
-    let mut queued: Vec<&mut Export> = mj.exports.values_mut().filter(|e| e.state == "Queued").collect();
-    queued.sort_by_key(|e| e.queued_ms);
-    for e in queued.into_iter().take(RUNNING.saturating_sub(processing)) {
-        e.state = "Processing";
-        e.started_ms = Some(now);
+        let processing = mj.exports.values().filter(|e| e.state == "Processing").count();
+        let slots = RUNNING.saturating_sub(processing);
+        freed.sort_unstable();
+        // A slot free before this call was free when any job still queued was queued (an earlier
+        // call would have started it otherwise).
+        freed.resize(freed.len().max(slots), i64::MIN);
+        let mut queued: Vec<&mut Export> = mj.exports.values_mut().filter(|e| e.state == "Queued").collect();
+        queued.sort_by_key(|e| e.queued_ms);
+        let mut started = false;
+        for (e, at) in queued.into_iter().take(slots).zip(freed) {
+            e.state = "Processing";
+            e.started_ms = Some(at.max(e.queued_ms.unwrap_or(at)).min(now));
+            started = true;
+        }
+        if !started {
+            break;
+        }
     }
 }
 
@@ -337,13 +354,37 @@ fn import_json(j: &Import) -> Value {
         "numOfRowsFailed": j.failed, "numOfRowsWithWarning": j.warned, "message": message})
 }
 
-fn export_json(e: &Export) -> Value {
-    let mut v = json!({"exportId": e.id, "format": "CSV", "status": e.state, "createdAt": iso_z(e.created_ms)});
+/// How often extract jobs' statuses are updated, in virtual milliseconds (0: at once).
+fn status_update_ms(sh: &Shared) -> i64 {
+    let settings = sh.settings();
+    if settings.limits_enabled { settings.marketo_export_status_secs.max(0) * 1000 } else { 0 }
+}
+
+/// Whether a finished job shows as finished at `now`: statuses are updated every `update_ms`
+/// from when the job was queued, so a job done in seconds still waits for the next update.
+fn shows_finished(e: &Export, now: i64, update_ms: i64) -> bool {
+    match (e.queued_ms, e.finished_ms) {
+        (Some(queued), Some(finished)) if update_ms > 0 => {
+            let updates = (finished - queued).max(0).saturating_add(update_ms - 1) / update_ms;
+            queued + updates * update_ms <= now
+        }
+        (_, finished) => finished.is_some(),
+    }
+}
+
+/// A job as its status shows it at `now`: a finished one not yet updated is still `Processing`.
+fn export_json(e: &Export, now: i64, update_ms: i64) -> Value {
+    let shown = shows_finished(e, now, update_ms);
+    let state = if e.state == "Completed" && !shown { "Processing" } else { e.state };
+    let mut v = json!({"exportId": e.id, "format": "CSV", "status": state, "createdAt": iso_z(e.created_ms)});
     if let Some(t) = e.queued_ms {
         v["queuedAt"] = json!(iso_z(t));
     }
     if let Some(t) = e.started_ms {
         v["startedAt"] = json!(iso_z(t));
+    }
+    if !shown {
+        return v;
     }
     if let Some(t) = e.finished_ms {
         v["finishedAt"] = json!(iso_z(t));
@@ -392,14 +433,15 @@ pub(crate) async fn route(sh: &Shared, req: &Req, now: i64) -> Response {
         }
         ["bulk", "v1", "leads", "export", "create.json"] if m == Method::POST => reply(create_export(sh, req, now)),
         ["bulk", "v1", "leads", "export.json"] if m == Method::GET => {
+            let update_ms = status_update_ms(sh);
             let jobs = lock(&sh.jobs);
             let status: Vec<&str> = req.q_all("status").into_iter().flat_map(|s| s.split(',')).collect();
             reply(ok(jobs
                 .marketo
                 .exports
                 .values()
-                .filter(|e| status.is_empty() || status.contains(&e.state))
-                .map(export_json)
+                .map(|e| export_json(e, now, update_ms))
+                .filter(|e| status.is_empty() || e["status"].as_str().is_some_and(|s| status.contains(&s)))
                 .collect()))
         }
         ["bulk", "v1", "leads", "export", id, action] => export_action(sh, id, action, m, now),
@@ -583,13 +625,14 @@ fn create_export(sh: &Shared, req: &Req, now: i64) -> Value {
         file: None,
         records: 0,
     };
-    let v = export_json(&e);
+    let v = export_json(&e, now, 0);
     lock(&sh.jobs).marketo.exports.insert(id, e);
     ok(vec![v])
 }
 
 fn export_action(sh: &Shared, id: &str, action: &str, m: &Method, now: i64) -> Response {
     let settings = sh.settings();
+    let update_ms = status_update_ms(sh);
     let used = {
         let l = lock(&sh.limits);
         if l.marketo_export_bytes.0 == central_day(now) { l.marketo_export_bytes.1 } else { 0 }
@@ -613,19 +656,19 @@ fn export_action(sh: &Shared, id: &str, action: &str, m: &Method, now: i64) -> R
             }
             e.state = "Queued";
             e.queued_ms = Some(now);
-            reply(ok(vec![export_json(e)]))
+            reply(ok(vec![export_json(e, now, update_ms)]))
         }
-        ("status.json", &Method::GET) => reply(ok(vec![export_json(e)])),
+        ("status.json", &Method::GET) => reply(ok(vec![export_json(e, now, update_ms)])),
         ("file.json", &Method::GET) => match &e.file {
-            Some(f) => csv_file(f.clone()),
-            None => reply(fail("1003", "Export is not completed")),
+            Some(f) if shows_finished(e, now, update_ms) => csv_file(f.clone()),
+            _ => reply(fail("1003", "Export is not completed")),
         },
         ("cancel.json", &Method::POST) => {
             if matches!(e.state, "Completed" | "Failed" | "Canceled") {
                 return reply(fail("1003", &format!("Job is {}", e.state)));
             }
             e.state = "Canceled";
-            reply(ok(vec![export_json(e)]))
+            reply(ok(vec![export_json(e, now, update_ms)]))
         }
         _ => reply(fail("610", "Requested resource not found")),
     }

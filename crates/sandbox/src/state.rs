@@ -36,6 +36,10 @@ pub struct Settings {
     /// Virtual seconds a bulk import or export job spends in each processing state (for an
     /// import: at least this long, see `marketo_import_rows_per_sec`).
     pub marketo_job_secs: i64,
+    /// Virtual seconds between updates of a bulk extract job's status ("status updates at most
+    /// once per 60 s"): a job that finished shows `Completed` (and its file) at the first
+    /// update after, counted from when it was queued. Applies while `limits_enabled`; `0` = at once.
+    pub marketo_export_status_secs: i64,
     /// Rows a second one bulk lead import job imports, in virtual time: a job is `Importing` for
     /// `rows / rate` seconds (never less than `marketo_job_secs`), its leads appear and
     /// `numOfLeadsProcessed` grows as it goes; with 2 jobs running at once an instance imports
@@ -111,6 +115,7 @@ impl Default for Settings {
             marketo_missing_token_code: "601".into(),
             marketo_export_daily_bytes: 500 * 1024 * 1024,
             marketo_job_secs: 5,
+            marketo_export_status_secs: 60,
             marketo_import_rows_per_sec: 1_000,
             salesforce_daily_limit: 100_000,
             salesforce_session_secs: 7200,

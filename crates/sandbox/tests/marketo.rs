@@ -312,6 +312,33 @@ async fn marketo_lead_changes_after_a_vendor_side_edit() {
 }
 
 #[tokio::test]
+async fn marketo_new_lead_activities_date_every_lead_from_its_creation_and_leave_with_a_deleted_lead() {
+    let sb = start(30).await;
+    let token = marketo_token(&sb).await;
+    let v = get(&sb, &token, "/rest/v1/activities/pagingtoken.json?sinceDatetime=2006-01-01T00:00:00Z").await;
+    let tok = v["nextPageToken"].as_str().unwrap().to_string();
+    let feed = format!("/rest/v1/activities.json?nextPageToken={tok}&activityTypeIds=12&batchSize=300");
+    let v = get(&sb, &token, &feed).await;
+    let news = v["result"].as_array().unwrap().clone();
+    let leads = get(&sb, &token, "/rest/v1/leads.json?filterType=id&filterValues=100001,100002,100003").await;
+    let leads = leads["result"].as_array().unwrap();
+    assert_eq!(leads.len(), 3);
+    // Marketo numbers leads in creation order, and each one's New Lead activity is its creation.
+    for pair in leads.windows(2) {
+        assert!(pair[0]["createdAt"].as_str() <= pair[1]["createdAt"].as_str(), "{pair:?}");
+    }
+    for lead in leads {
+        let new = news.iter().find(|a| a["leadId"] == lead["id"]).expect("a New Lead activity");
+        assert_eq!(new["activityDate"], lead["createdAt"]);
+    }
+    assert_eq!(news[0]["leadId"], 100001, "the first New Lead is the oldest lead's");
+    post(&sb, &token, "/rest/v1/leads/delete.json", json!({"input": [{"id": 100001}]})).await;
+    let v = get(&sb, &token, &feed).await;
+    assert_eq!(v["result"][0]["leadId"], 100002, "a deleted person's activities leave with them");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn marketo_unknown_route_is_610_and_wrong_method_605() {
     let sb = start(10).await;
     let token = marketo_token(&sb).await;

@@ -132,6 +132,13 @@ async fn marketo_bulk_extract_create_enqueue_status_file_with_31_day_window() {
     let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
     assert_eq!(v["result"][0]["status"], "Processing");
     control_post(&sb, "/clock", json!({"advance_secs": 10})).await;
+    // Done in 5 s, but Marketo updates a job's status at most once a minute.
+    let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
+    assert_eq!(v["result"][0]["status"], "Processing");
+    assert!(v["result"][0].get("numberOfRecords").is_none());
+    let v = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/file.json")).await.json::<Value>().await.unwrap();
+    assert_eq!(code(&v), "1003", "no file before the status says Completed");
+    control_post(&sb, "/clock", json!({"advance_secs": 50})).await;
     let v: Value = get(&sb, &token, &format!("/bulk/v1/leads/export/{id}/status.json")).await.json().await.unwrap();
     let r = &v["result"][0];
     assert_eq!(r["status"], "Completed");
@@ -140,6 +147,49 @@ async fn marketo_bulk_extract_create_enqueue_status_file_with_31_day_window() {
     assert!(file.starts_with("id,Email Address\n"));
     assert_eq!(file.lines().count() as u64 - 1, r["numberOfRecords"].as_u64().unwrap());
     assert_eq!(file.len() as u64, r["fileSize"].as_u64().unwrap());
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn marketo_bulk_extracts_run_two_at_a_time_through_the_queue_and_show_done_at_the_minute() {
+    let sb = start(300).await;
+    let token = marketo_token(&sb).await;
+    let base = sb.endpoints().marketo.base_url.clone();
+    let post = |path: String, body: Value| {
+        let c = client().post(format!("{base}{path}")).bearer_auth(&token).json(&body);
+        async move { c.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let mut ids = Vec::new();
+    for month in 1..=4 {
+        let filter = json!({"createdAt": {"startAt": format!("2025-{month:02}-01T00:00:00Z"),
+            "endAt": format!("2025-{month:02}-28T00:00:00Z")}});
+        let v = post("/bulk/v1/leads/export/create.json".into(), json!({"fields": ["id"], "filter": filter})).await;
+        let id = v["result"][0]["exportId"].as_str().unwrap().to_string();
+        post(format!("/bulk/v1/leads/export/{id}/enqueue.json"), json!({})).await;
+        ids.push(id);
+    }
+    // Nobody calls for 30 s: Marketo works through its queue all the same, two jobs at a time,
+    // but no status says so before the minute.
+    control_post(&sb, "/clock", json!({"advance_secs": 30})).await;
+    let status = |id: &String| {
+        let path = format!("/bulk/v1/leads/export/{id}/status.json");
+        let (sb, token) = (&sb, &token);
+        async move { get(sb, token, &path).await.json::<Value>().await.unwrap()["result"][0].clone() }
+    };
+    for id in &ids {
+        assert_eq!(status(id).await["status"], "Processing");
+    }
+    control_post(&sb, "/clock", json!({"advance_secs": 31})).await;
+    let mut done = Vec::new();
+    for id in &ids {
+        let r = status(id).await;
+        assert_eq!(r["status"], "Completed", "{r}");
+        done.push((r["startedAt"].as_str().unwrap().to_owned(), r["finishedAt"].as_str().unwrap().to_owned()));
+    }
+    // The third and fourth started when the first two finished, 5 s after they were queued.
+    assert_eq!(done[2].0, done[0].1);
+    assert_eq!(done[3].0, done[1].1);
+    assert!(done[3].1 > done[1].1);
     sb.shutdown().await;
 }
 

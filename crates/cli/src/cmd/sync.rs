@@ -7,7 +7,7 @@ use liaison_core::runs::RunState;
 use liaison_core::sync::cache::search;
 use liaison_core::sync::job::{self, SyncFinished, SyncSlot};
 use liaison_core::sync::run::{self, RunOptions};
-use liaison_core::{Error, Workspace};
+use liaison_core::{Error, Workspace, msg};
 
 use super::{runtime, vault};
 use crate::output::{Exit, Output};
@@ -15,7 +15,8 @@ use crate::progress::Bar;
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
-    /// The fields a sync carries (from live describe calls), with types and conflict rules.
+    /// The fields a sync carries (from live describe calls), with types and conflict rules, and
+    /// the next run's estimate: calls per system and the duration on Marketo's clock.
     Preview,
     /// Run a sync: incremental from the last checkpoint, or full; an interrupted run continues.
     Run {
@@ -242,18 +243,19 @@ fn preview(ws: &Workspace, out: &Output) -> Result<Exit, Error> {
         ));
     }
     out.line(String::new());
-    out.line(format!(
-        "Next run ({}): about {} Marketo calls ({} used today of {}; ceiling {}) and {} Salesforce requests ({} left of {}; ceiling {}).",
-        if estimate.full { "full" } else { "incremental" },
-        estimate.marketo_calls,
-        estimate.marketo_used_today,
-        estimate.marketo_daily_quota,
-        estimate.marketo_ceiling,
-        estimate.salesforce_calls,
-        estimate.salesforce_remaining,
-        estimate.salesforce_daily_max,
-        estimate.salesforce_ceiling
-    ));
+    out.line(out.text(&msg!(
+        "sync-cli-estimate",
+        full = if estimate.full { "full" } else { "incremental" },
+        marketo = estimate.marketo_calls,
+        used = estimate.marketo_used_today,
+        quota = estimate.marketo_daily_quota,
+        marketo_ceiling = estimate.marketo_ceiling,
+        salesforce = estimate.salesforce_calls,
+        left = estimate.salesforce_remaining,
+        max = estimate.salesforce_daily_max,
+        salesforce_ceiling = estimate.salesforce_ceiling,
+        minutes = estimate.seconds.div_ceil(60).max(1)
+    )));
     if let Some(blocked) = estimate.blocked {
         out.line(format!("It would be refused: {}", out.text(&blocked)));
     }

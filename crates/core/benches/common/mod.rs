@@ -1,7 +1,8 @@
-//! What the Dynamics 365 benchmarks share: a workspace activated by Ada with Salesforce, Marketo
-//! and Dynamics 365 connected to the sandbox, Liaison's budgets kept in the sandbox's scaled
-//! time, and sync settings whose Marketo history starts after the generated data (few extract
-//! windows), activities off.
+//! What the sync benchmarks share: a workspace activated by Ada with Salesforce and Marketo
+//! connected to the sandbox and Liaison's budgets kept in the sandbox's scaled time; for the
+//! Dynamics 365 benchmarks Dynamics 365 too, with sync settings whose Marketo history starts
+//! after the generated data (few extract windows), activities off.
+#![allow(dead_code)]
 
 use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
 use liaison_core::connections::oauth::Browser;
@@ -29,22 +30,21 @@ impl Browser for Fetcher {
     }
 }
 
-pub struct Connected {
+/// A workspace activated by Ada with Salesforce and Marketo connected to the sandbox, Liaison's
+/// Marketo budget kept in the sandbox's scaled time, and these sync settings.
+pub struct Base {
     _dir: tempfile::TempDir,
     pub ws: Workspace,
     pub vault: Vault,
-    /// The Dynamics 365 connection's ID.
-    pub dynamics: String,
 }
 
-pub async fn connected(sb: &Sandbox, scale: f64) -> Connected {
+pub async fn marketo_and_salesforce(sb: &Sandbox, scale: f64, sync: SyncSettings) -> Base {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
     let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
     activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
     let e = sb.endpoints().clone();
     ws.remotes().use_marketo_time_scale(&e.marketo.base_url, scale);
-    ws.remotes().use_dynamics_time_scale(&e.dynamics.org_url, scale);
     salesforce::connect(
         &ws,
         &vault,
@@ -72,6 +72,25 @@ pub async fn connected(sb: &Sandbox, scale: f64) -> Connected {
     )
     .await
     .unwrap();
+    settings::save(ws.store(), &sync).unwrap();
+    Base { _dir: dir, ws, vault }
+}
+
+pub struct Connected {
+    _dir: tempfile::TempDir,
+    pub ws: Workspace,
+    pub vault: Vault,
+    /// The Dynamics 365 connection's ID.
+    pub dynamics: String,
+}
+
+pub async fn connected(sb: &Sandbox, scale: f64) -> Connected {
+    let recent = time::OffsetDateTime::now_utc() - time::Duration::days(20);
+    let history_from = format!("{:04}-{:02}-{:02}", recent.year(), u8::from(recent.month()), recent.day());
+    let sync = SyncSettings { marketo_history_from: history_from, log_activities: false, ..SyncSettings::default() };
+    let Base { _dir, ws, vault } = marketo_and_salesforce(sb, scale, sync).await;
+    let e = sb.endpoints().clone();
+    ws.remotes().use_dynamics_time_scale(&e.dynamics.org_url, scale);
     let dynamics = dynamics::connect(
         &ws,
         &vault,
@@ -89,12 +108,5 @@ pub async fn connected(sb: &Sandbox, scale: f64) -> Connected {
     .await
     .unwrap()
     .id;
-    let recent = time::OffsetDateTime::now_utc() - time::Duration::days(20);
-    let history_from = format!("{:04}-{:02}-{:02}", recent.year(), u8::from(recent.month()), recent.day());
-    settings::save(
-        ws.store(),
-        &SyncSettings { marketo_history_from: history_from, log_activities: false, ..SyncSettings::default() },
-    )
-    .unwrap();
-    Connected { _dir: dir, ws, vault, dynamics }
+    Connected { _dir, ws, vault, dynamics }
 }

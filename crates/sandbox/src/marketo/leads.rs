@@ -339,6 +339,8 @@ pub(super) fn delete_leads(sh: &Shared, req: &Req, now: i64) -> Value {
             for l in w.mk_lists.values_mut() {
                 l.members.remove(&id);
             }
+            // A deleted person's activity log goes with them; the deletion itself is logged.
+            w.mk_activities.retain(|a| a.lead_id != id || a.type_id == 37);
             w.mk_activity(id, now, 37, (id, "Deleted via API".into()));
             results.push(json!({"id": id, "status": "deleted"}));
         } else {

@@ -406,6 +406,8 @@ impl World {
                 w.cp_profiles.rows.insert(pkey, r);
             }
         }
+        number_leads_in_creation_order(&mut w);
+        log_new_leads(&w, &mut activities);
         for (list, members) in &w.dv_members {
             if let Some(r) = w.dv_lists.rows.get_mut(list) {
                 let s = w.dv_lists.schema.clone();
@@ -454,6 +456,53 @@ const DELIVERIES: [&str; 5] =
 
 /// Seed 004 data, from its own random stream so the people above stay what they were: product
 /// interests on Dynamics contacts (the custom table) and email events on Campaign profiles.
+/// Marketo numbers leads from one sequence as it creates them, and `createdAt` is set by
+/// Marketo at creation (read-only): a lead with a higher ID was never created earlier. The people
+/// are drawn with random creation dates, so their Marketo dates are handed out again in ID
+/// order (the same dates, so every window holds as many leads as before), and a list membership
+/// never predates its lead.
+fn number_leads_in_creation_order(w: &mut World) {
+    let s = w.mk_leads.schema.clone();
+    let mut dates: Vec<(i64, i64)> = w
+        .mk_leads
+        .rows
+        .values()
+        .filter_map(|r| Some((r.get(&s, "createdAt").as_int()?, r.get(&s, "updatedAt").as_int()?)))
+        .collect();
+    dates.sort_unstable();
+    for (r, (created, updated)) in w.mk_leads.rows.values_mut().zip(dates) {
+        r.set(&s, "createdAt", Val::Int(created));
+        r.set(&s, "updatedAt", Val::Int(updated));
+    }
+    for list in w.mk_lists.values_mut() {
+        for (id, at) in &mut list.members {
+            if let Some(created) = w.mk_leads.rows.get(id).and_then(|r| r.get(&s, "createdAt").as_int()) {
+                *at = (*at).max(created);
+            }
+        }
+    }
+}
+
+/// Every lead's `New Lead` activity (type 12) at its creation: Marketo keeps this one activity
+/// for good (its retention policy deletes the others after 90 days or 25 months).
+fn log_new_leads(w: &World, activities: &mut Vec<Activity>) {
+    let s = &w.mk_leads.schema;
+    for (id, r) in &w.mk_leads.rows {
+        let Some(created) = r.get(s, "createdAt").as_int() else { continue };
+        activities.push(Activity {
+            id: 0,
+            guid: String::new(),
+            lead_id: *id,
+            date_ms: created,
+            type_id: 12,
+            primary_id: *id,
+            primary_value: "New lead".into(),
+            attributes: Vec::new(),
+            fields: Vec::new(),
+        });
+    }
+}
+
 fn generate_seed004(w: &mut World, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0004);
     let dis = w.dv_interests.schema.clone();

@@ -356,6 +356,26 @@ mod tests {
     }
 
     #[test]
+    fn marketo_lead_ids_follow_creation_order_and_each_has_its_new_lead_activity() {
+        let w = World::generate(5, 3000);
+        let s = &w.mk_leads.schema;
+        let dates: Vec<i64> = w.mk_leads.rows.values().filter_map(|r| r.get(s, "createdAt").as_int()).collect();
+        assert_eq!(dates.len(), w.mk_leads.rows.len());
+        assert!(dates.windows(2).all(|d| d[0] <= d[1]), "a later ID was created earlier");
+        assert!(w.mk_leads.rows.values().all(|r| r.get(s, "updatedAt").as_int() >= r.get(s, "createdAt").as_int()));
+        // Each lead's New Lead activity is dated at its creation.
+        for a in w.mk_activities.iter().filter(|a| a.type_id == 12) {
+            assert_eq!(Some(a.date_ms), w.mk_leads.rows.get(&a.lead_id).and_then(|r| r.get(s, "createdAt").as_int()));
+        }
+        assert_eq!(w.mk_activities.iter().filter(|a| a.type_id == 12).count(), w.mk_leads.rows.len());
+        for list in w.mk_lists.values() {
+            for (id, at) in &list.members {
+                assert!(Some(*at) >= w.mk_leads.rows.get(id).and_then(|r| r.get(s, "createdAt").as_int()));
+            }
+        }
+    }
+
+    #[test]
     fn same_seed_same_data_and_realistic_overlap() {
         let a = World::generate(7, 3000);
         let b = World::generate(7, 3000);

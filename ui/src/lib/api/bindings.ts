@@ -363,7 +363,8 @@ export type Estimate = { full: boolean, marketo_calls: number, marketo_used_toda
  */
 marketo_ceiling: number, salesforce_ceiling: number, 
 /**
- * A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
+ * The expected duration in seconds on Marketo's clock: a queue of extract jobs seen done
+ * each minute, and never faster than Marketo's 100 calls per 20 s.
  */
 seconds: number, 
 /**

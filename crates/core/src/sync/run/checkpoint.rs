@@ -91,7 +91,7 @@ pub(super) fn begin(ws: &Workspace, full: bool) -> Result<(String, Checkpoint, b
 impl Ctx<'_> {
     /// Checks the quota and fixes the cursors the next incremental run starts from.
     pub(super) async fn prepare(&mut self) -> Result<()> {
-        let estimate = estimate_with(&self.mk, &self.sf, &self.settings, self.cp.full).await?;
+        let (estimate, windows_from) = estimate_with(&self.mk, &self.sf, &self.settings, self.cp.full).await?;
         if let Some(blocked) = estimate.blocked {
             return Err(
                 Error::new(ErrorCode::QuotaExceeded, blocked).with_details(serde_json::json!({ "refused": true }))
@@ -106,7 +106,8 @@ impl Ctx<'_> {
         if self.cp.full {
             new.insert("marketo.changes".to_owned(), token.clone());
             new.insert("marketo.deleted".to_owned(), token);
-            self.cp.windows_from = Some(records::format_time(self.settings.history_start()?));
+            let from = windows_from.map_or_else(|| self.settings.history_start(), Ok)?;
+            self.cp.windows_from = Some(records::format_time(from));
             self.cp.windows_to = Some(records::format_time(mk_now + time::Duration::days(1)));
         }
         for object in ["Contact", "Lead"] {

@@ -4,22 +4,72 @@
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::quota::window_count;
 use super::{Ctx, JOBS_AHEAD, WINDOW};
+use crate::connections::marketo::MarketoClient;
 use crate::sync::activities;
 use crate::sync::cache::Source;
 use crate::sync::records::{self};
 use crate::{Error, ErrorCode, Result, msg};
 
+/// Pages of the New Lead feed read, at most, looking for the oldest lead (Marketo may answer
+/// pages without activities while it walks through empty time).
+const PROBE_PAGES: usize = 5;
+/// Marketo's `New Lead` activity type.
+const NEW_LEAD: &str = "12";
+
+/// A paging token for Marketo's activity feeds from `since`.
+pub(super) async fn paging_token(mk: &MarketoClient, since: OffsetDateTime) -> Result<String> {
+    let since = records::marketo_time(since);
+    let body = mk.get("/rest/v1/activities/pagingtoken.json", &[("sinceDatetime", &since)]).await?;
+    body["nextPageToken"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("sync-marketo-no-paging-token")))
+}
+
+/// When the oldest lead created since `since` was created, if a few calls find it.
+///
+/// Marketo logs a `New Lead` activity when it creates a person and, alone of all activities,
+/// keeps it for good (its retention policy deletes the others after 90 days or 25 months); a
+/// deleted person takes theirs along. So the first `New Lead` since `since` is no later than the
+/// creation of any lead there is: a merge keeps the winner, whose activity stays, and an earlier
+/// loser's activity moved to it only makes the answer earlier. `None` when the feed shows no
+/// `New Lead` within [`PROBE_PAGES`] pages, or its date does not read.
+pub(super) async fn oldest_lead_created(mk: &MarketoClient, since: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+    let mut token = paging_token(mk, since).await?;
+    for _ in 0..PROBE_PAGES {
+        let page = mk
+            .get(
+                "/rest/v1/activities.json",
+                &[("nextPageToken", &token), ("activityTypeIds", NEW_LEAD), ("batchSize", "10")],
+            )
+            .await?;
+        let first = page["result"].as_array().and_then(|r| r.first()).map(|a| a["activityDate"].as_str());
+        if let Some(date) = first {
+            return Ok(date.and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()));
+        }
+        match page["nextPageToken"].as_str() {
+            Some(next) if page["moreResult"].as_bool() == Some(true) => token = next.to_owned(),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Where the extract windows of a full read start: the day before the oldest lead (a margin
+/// for clocks), or the history setting when that is later or the oldest lead was not found.
+pub(super) fn windows_start(history_start: OffsetDateTime, oldest: Option<OffsetDateTime>) -> OffsetDateTime {
+    let Some(oldest) = oldest else { return history_start };
+    let day_before = (oldest.to_offset(time::UtcOffset::UTC) - time::Duration::days(1)).date().midnight().assume_utc();
+    day_before.max(history_start)
+}
+
 impl Ctx<'_> {
     pub(super) async fn paging_token(&self, since: OffsetDateTime) -> Result<String> {
-        let since = records::marketo_time(since);
-        let body = self.mk.get("/rest/v1/activities/pagingtoken.json", &[("sinceDatetime", &since)]).await?;
-        body["nextPageToken"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| Error::new(ErrorCode::BadResponse, msg!("sync-marketo-no-paging-token")))
+        paging_token(&self.mk, since).await
     }
 
     pub(super) fn window(&self, i: u32) -> Result<(OffsetDateTime, OffsetDateTime, u32)> {

@@ -203,8 +203,11 @@ pub struct RunReport {
 /// A cap on stored per-record errors per run (all are counted).
 const MAX_STORED_ERRORS: u64 = 10_000;
 
-/// Extract jobs Liaison keeps in Marketo's queue (of 10) at once, leaving room for others.
-const JOBS_AHEAD: usize = 4;
+/// Extract jobs Liaison keeps in Marketo's queue (of 10) at once, leaving room for two of
+/// others. Marketo updates a job's status once a minute, so a job small enough to finish in
+/// seconds is still seen done a minute after it was queued: the more are queued at once, the
+/// more windows a minute reads.
+const JOBS_AHEAD: usize = 8;
 
 const WINDOW: time::Duration = time::Duration::days(31);
 /// A run whose heartbeat is older than this is taken to be dead (killed or crashed).

@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use super::checkpoint::has_cursors;
-use super::{Ctx, WINDOW, clients};
+use super::marketo::{oldest_lead_created, windows_start};
+use super::{Ctx, JOBS_AHEAD, WINDOW, clients};
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
 use crate::i18n::Text;
@@ -28,7 +29,8 @@ pub struct Estimate {
     /// The most one run may use, per system (the ceiling applied to the daily quota).
     pub marketo_ceiling: u64,
     pub salesforce_ceiling: u64,
-    /// A rough duration in seconds, bounded below by Marketo's 100 calls per 20 s.
+    /// The expected duration in seconds on Marketo's clock: a queue of extract jobs seen done
+    /// each minute, and never faster than Marketo's 100 calls per 20 s.
     pub seconds: u64,
     /// Why the run would be refused, if it would.
     pub blocked: Option<Text>,
@@ -39,34 +41,40 @@ pub async fn estimate(ws: &Workspace, vault: &Vault, full: bool) -> Result<Estim
     let (mk, sf) = clients(ws, vault)?;
     let settings = settings::load(ws.store())?;
     let full = full || !has_cursors(ws)?;
-    estimate_with(&mk, &sf, &settings, full).await
+    Ok(estimate_with(&mk, &sf, &settings, full).await?.0)
 }
 
+/// Marketo-clock seconds from enqueuing an extract job until its status says `Completed`:
+/// Marketo updates a job's status at most once a minute, however little the window holds.
+const EXTRACT_JOB_SECS: u64 = 60;
+/// Marketo calls a second at its rate limit (100 per 20 s).
+const MARKETO_CALLS_PER_SEC: u64 = 5;
+
+/// The estimate, and for a full run where its extract windows start (found with a few calls).
 pub(super) async fn estimate_with(
     mk: &MarketoClient,
     sf: &SalesforceClient<'_>,
     settings: &SyncSettings,
     full: bool,
-) -> Result<Estimate> {
+) -> Result<(Estimate, Option<OffsetDateTime>)> {
     let used_today = mk.calls_today().await?;
     let limits = sf.get("/limits").await?;
     let sf_max = limits["DailyApiRequests"]["Max"].as_u64().unwrap_or(15_000);
     let sf_remaining = limits["DailyApiRequests"]["Remaining"].as_u64().unwrap_or(sf_max);
-    let (mk_calls, sf_calls, seconds) = if full {
+    let (mk_calls, sf_calls, seconds, windows_from) = if full {
         let now = mk.http().server_now().unwrap_or_else(OffsetDateTime::now_utc);
-        let windows = window_count(settings.history_start()?, now + time::Duration::days(1));
+        let history_start = settings.history_start()?;
+        let from = windows_start(history_start, oldest_lead_created(mk, history_start).await?);
+        let windows = window_count(from, now + time::Duration::days(1));
         let mut sf_calls = 2u64; // limits and the counts
         for object in [SfObject::Contact, SfObject::Lead] {
             let count = sf.query(&format!("SELECT COUNT() FROM {}", object.name()), false).await?;
             sf_calls += count["totalSize"].as_u64().unwrap_or(0).div_ceil(2_000).max(1);
         }
-        // create, enqueue, a status poll or two and the file, per window; paging tokens.
-        let mk_calls = windows * 5 + 4;
-        // Extracts run two at a time; assume half a minute each on a busy Marketo.
-        let seconds = (windows * 30 / 2).max(mk_calls / 5);
-        (mk_calls, sf_calls, seconds)
+        let (mk_calls, seconds) = full_read_cost(windows);
+        (mk_calls, sf_calls, seconds, Some(from))
     } else {
-        (6, 6, 10)
+        (6, 6, 10, None)
     };
     let (mk_calls, sf_calls) =
         if settings.log_activities { (mk_calls + 2, sf_calls + 2) } else { (mk_calls, sf_calls) };
@@ -88,7 +96,7 @@ pub(super) async fn estimate_with(
     } else {
         None
     };
-    Ok(Estimate {
+    let estimate = Estimate {
         full,
         marketo_calls: mk_calls,
         marketo_used_today: used_today,
@@ -100,7 +108,19 @@ pub(super) async fn estimate_with(
         salesforce_ceiling: sf_ceiling,
         seconds,
         blocked,
-    })
+    };
+    Ok((estimate, windows_from))
+}
+
+/// Marketo calls and Marketo-clock seconds of a full read in `windows` extract windows: per
+/// window a create, an enqueue, a status poll or two and the file; the probes for the oldest
+/// lead and the paging tokens. [`JOBS_AHEAD`] jobs wait in Marketo's queue at once and each
+/// shows as done a minute after it was queued; the calls take at least their share of the rate
+/// limit.
+fn full_read_cost(windows: u64) -> (u64, u64) {
+    let calls = windows * 5 + 8;
+    let jobs = windows.div_ceil(JOBS_AHEAD as u64) * EXTRACT_JOB_SECS;
+    (calls, jobs.max(calls.div_ceil(MARKETO_CALLS_PER_SEC)))
 }
 
 /// Why `calls` more Marketo calls would be refused today, if they would: over the ceiling one run
@@ -192,6 +212,13 @@ mod tests {
         assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-24 06:00 UTC));
         let now = time::macros::datetime!(2026-11-24 07:00 UTC);
         assert_eq!(next_central_midnight(now), time::macros::datetime!(2026-11-25 06:00 UTC));
+    }
+
+    #[test]
+    fn a_full_read_takes_a_minute_per_queue_of_windows_and_five_calls_each() {
+        assert_eq!(full_read_cost(1), (13, 60));
+        assert_eq!(full_read_cost(45), (233, 6 * 60));
+        assert_eq!(full_read_cost(245), (1233, 31 * 60));
     }
 
     #[test]
