@@ -161,15 +161,7 @@ impl Desktop {
     /// (Connect → OK → the browser signs in) and Marketo (the sandbox's credentials), each
     /// waited for until its page offers Disconnect.
     pub async fn activate_and_connect_the_sandbox(&self) -> Result<()> {
-        self.expect_heading("Setup").await?;
-        self.open_settings("Integration info").await?;
-        self.fill("Name", "Ada Admin").await?;
-        self.fill("Email", "ada@example.com").await?;
-        self.click(&button("Activate workspace")).await?;
-        self.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
-        self.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
-        self.click(&button("Try Liaison with the sandbox")).await?;
-        self.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
+        self.activate_and_start_the_sandbox().await?;
         self.open_settings("Salesforce").await?;
         self.click(&button("Connect")).await?;
         self.wait_for("//*[@role='dialog']", 10).await?;
@@ -178,6 +170,30 @@ impl Desktop {
         self.open_settings("Marketo").await?;
         self.click(&button("Connect")).await?;
         self.wait_for("//button[normalize-space()='Disconnect']", 60).await.map(drop)
+    }
+
+    /// Activates a fresh workspace as Ada and starts the built-in sandbox from Home.
+    pub async fn activate_and_start_the_sandbox(&self) -> Result<()> {
+        self.expect_heading("Setup").await?;
+        self.open_settings("Integration info").await?;
+        self.fill("Name", "Ada Admin").await?;
+        self.fill("Email", "ada@example.com").await?;
+        self.click(&button("Activate workspace")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
+        self.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
+        self.click(&button("Try Liaison with the sandbox")).await?;
+        self.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await.map(drop)
+    }
+
+    /// Connects the sandbox's Dynamics 365 org (its addresses filled in by marking the
+    /// connection as the sandbox's; the browser signs in), waited for until it is listed.
+    pub async fn connect_the_sandbox_dynamics(&self) -> Result<()> {
+        self.open_settings("Dynamics 365").await?;
+        self.click(&labelled("Sandbox connection")).await?;
+        self.click(&button("Sign in and connect")).await?;
+        self.wait_for("//*[@role='dialog']", 10).await?;
+        self.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
+        self.wait_for("//table//*[contains(normalize-space(), 'Dynamics 365 (Sandbox)')]", 60).await.map(drop)
     }
 
     /// Saves a screenshot next to the test binary's target dir, for people to look at.

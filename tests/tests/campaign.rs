@@ -36,23 +36,9 @@ async fn a_contact_email() -> anyhow::Result<String> {
 #[tokio::test]
 async fn r17_r18_link_run_and_preview_a_contact_s_timeline_against_the_sandbox() -> anyhow::Result<()> {
     let app = Desktop::launch().await?;
-    app.expect_heading("Setup").await?;
-    app.open_settings("Integration info").await?;
-    app.fill("Name", "Ada Admin").await?;
-    app.fill("Email", "ada@example.com").await?;
-    app.click(&button("Activate workspace")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'Acting as ada@example.com')]", 15).await?;
-    app.click("//a[normalize-space()='Home'] | //button[normalize-space()='Home']").await?;
-    app.click(&button("Try Liaison with the sandbox")).await?;
-    app.wait_for("//*[contains(normalize-space(), 'The sandbox is running')]", 20).await?;
-
+    app.activate_and_start_the_sandbox().await?;
     // Both systems, each marked as the sandbox's (its addresses fill in; its secret is used).
-    app.open_settings("Dynamics 365").await?;
-    app.click(&labelled("Sandbox connection")).await?;
-    app.click(&button("Sign in and connect")).await?;
-    app.wait_for("//*[@role='dialog']", 10).await?;
-    app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
-    app.wait_for("//table//*[contains(normalize-space(), 'Dynamics 365 (Sandbox)')]", 60).await?;
+    app.connect_the_sandbox_dynamics().await?;
     app.open_settings("Adobe Campaign").await?;
     app.click(&labelled("Sandbox connection")).await?;
     app.click(&button("Connect")).await?;

@@ -14,13 +14,7 @@ const FIRST_LIST_ID: &str = "1000";
 /// its end (the steps of sync.rs, without its checks of the preview).
 async fn connected_and_synced(app: &Desktop) -> anyhow::Result<()> {
     app.activate_and_connect_the_sandbox().await?;
-    // Dynamics 365: the sandbox's org, filled in by marking the connection as the sandbox's.
-    app.open_settings("Dynamics 365").await?;
-    app.click(&labelled("Sandbox connection")).await?;
-    app.click(&button("Sign in and connect")).await?;
-    app.wait_for("//*[@role='dialog']", 10).await?;
-    app.click("//*[@role='dialog']//button[normalize-space()='OK']").await?;
-    app.wait_for("//table//*[contains(normalize-space(), 'Dynamics 365 (Sandbox)')]", 60).await?;
+    app.connect_the_sandbox_dynamics().await?;
     app.open_settings("Data sync").await?;
     app.click(&button("Sync")).await?;
     app.wait_for("//table[caption[normalize-space()='API calls this sync needs, per system']]", 60).await?;
