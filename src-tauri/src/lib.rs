@@ -79,10 +79,32 @@ pub fn run() {
     };
     tracing::info!(version = liaison_core::VERSION, "Liaison desktop starting");
     let base = desktop_plugins(tauri::Builder::default(), state.paths());
-    let app = builder(base, state);
-    if let Err(err) = app.run(tauri::generate_context!()) {
-        tracing::error!("the desktop app stopped with an error: {err}");
-        eprintln!("Liaison could not start its window: {err}");
-        std::process::exit(1);
-    }
+    let app = match builder(base, state).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("the desktop app stopped with an error: {err}");
+            eprintln!("Liaison could not start its window: {err}");
+            std::process::exit(1);
+        }
+    };
+    exit_gracefully_on_signals(app.handle().clone());
+    app.run(|_, _| {});
+}
+
+/// Ends the app the orderly way (exit steps run: the window's size and position are saved) when
+/// the session asks it to stop (SIGTERM at logout, SIGINT from a terminal), instead of dying.
+fn exit_gracefully_on_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("cannot listen for stop signals; the window state is saved only when the window closes");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("asked to stop (SIGTERM)"),
+            _ = int.recv() => tracing::info!("asked to stop (SIGINT)"),
+        }
+        app.exit(0);
+    });
 }

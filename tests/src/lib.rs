@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// A running desktop app under WebDriver, with its own temporary data directory.
@@ -187,6 +187,25 @@ impl Desktop {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, self.client.screenshot().await?)?;
         Ok(path)
+    }
+
+    /// Asks the app to stop as a desktop session does at logout (SIGTERM), waits until it has
+    /// exited on its own (so it ran its exit steps, e.g. saving the window state), stops the driver
+    /// and hands back the workspace for a relaunch.
+    pub async fn quit(mut self) -> Result<tempfile::TempDir> {
+        let pids = app_processes(self.data_dir.path());
+        ensure!(!pids.is_empty(), "the app is not running");
+        Command::new("kill").arg("-TERM").args(&pids).status()?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !app_processes(self.data_dir.path()).is_empty() {
+            if Instant::now() > deadline {
+                bail!("the app did not exit within 15 s of SIGTERM");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver);
+        Ok(std::mem::replace(&mut self.data_dir, tempfile::tempdir()?))
     }
 
     /// Ends the session and stops the driver (SIGTERM, so WebKitWebDriver is reaped too).
