@@ -20,6 +20,7 @@ usage: cargo xtask <task>
              sandbox client tests, end-to-end tests on the real desktop binary and its .deb
   build      build the UI, the desktop binary (UI embedded) and the CLI
   package    build the release .deb (desktop app and CLI) with Tauri's bundler
+             (--debug: bundle the debug build instead, much quicker)
   bench      run the criterion benchmarks
   bindings   regenerate ui/src/lib/api/bindings.ts from the Rust types
 ";
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
         Some("run") => steps::run(),
         Some("test") => steps::test(),
         Some("build") => steps::build(),
-        Some("package") => package::package(),
+        Some("package") => package::package(&args[1..]),
         Some("bench") => steps::bench(&args[1..]),
         Some("bindings") => steps::bindings(),
         Some("-h" | "--help" | "help") => {

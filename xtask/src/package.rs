@@ -27,14 +27,24 @@ impl Profile {
     }
 }
 
-/// `cargo xtask package`: the release `.deb`, its path printed at the end.
-pub fn package() -> Result<()> {
+/// `cargo xtask package [--debug]`: the release `.deb` (or, quicker, one of the debug build), its
+/// path printed at the end.
+pub fn package(args: &[String]) -> Result<()> {
+    let profile = match args {
+        [] => Profile::Release,
+        [flag] if flag == "--debug" => Profile::Debug,
+        _ => bail!("usage: cargo xtask package [--debug]"),
+    };
     setup::ensure(Needs { display: false, e2e: false })?;
     crate::steps::build_ui()?;
-    let deb = build_deb(Profile::Release)?;
-    let shown = deb.strip_prefix(root()).unwrap_or(&deb).display().to_string();
+    let deb = build_deb(profile)?;
+    // apt takes a local package only as a path: `./` in front of a relative one.
+    let shown = match deb.strip_prefix(root()) {
+        Ok(relative) => format!("./{}", relative.display()),
+        Err(_) => deb.display().to_string(),
+    };
     println!(
-        "\nBuilt {shown}\nInstall it (apt pulls WebKitGTK and the other libraries it needs) with:\n    sudo apt install ./{shown}"
+        "\nBuilt {shown}\nInstall it (apt pulls WebKitGTK and the other libraries it needs) with:\n    sudo apt install {shown}"
     );
     Ok(())
 }
