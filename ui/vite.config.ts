@@ -23,5 +23,7 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     setupFiles: ["tests/setup.ts"],
     restoreMocks: true,
+    // The stylesheet is read as text by the theme test (Vitest empties CSS it does not process).
+    css: { include: [/src\/app\.css/] },
   },
 });

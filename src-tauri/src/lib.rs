@@ -6,7 +6,8 @@ pub mod commands;
 pub mod jobs;
 pub mod state;
 
-use tauri::{Builder, Runtime};
+use tauri::{AppHandle, Builder, Manager, Runtime};
+use tauri_plugin_window_state::StateFlags;
 
 pub use state::AppState;
 
@@ -29,11 +30,37 @@ pub fn builder<R: Runtime>(base: Builder<R>, state: AppState) -> Builder<R> {
         // A file dropped on the window is one the page may open (csv_open refuses others).
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
-                use tauri::Manager;
                 window.state::<AppState>().choose_files(paths.iter().map(|p| p.as_path()));
             }
         })
         .invoke_handler(commands::handler())
+}
+
+/// The plugins of the installed app only (the IPC contract tests build without them): one app
+/// per workspace, a second launch on it focusing the first one's window and exiting; the
+/// window's size and position remembered in the workspace. Without a workspace (its directory
+/// could not be resolved) the app starts plainly and shows why.
+fn desktop_plugins<R: Runtime>(base: Builder<R>, paths: Option<&liaison_core::Paths>) -> Builder<R> {
+    let Some(paths) = paths else { return base };
+    let single_instance =
+        tauri_plugin_single_instance::Builder::new().dbus_id(paths.instance_name()).callback(focus_main_window).build();
+    let window_state = tauri_plugin_window_state::Builder::new()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        // An absolute path: the plugin joins it to the app config dir, which leaves it as is.
+        .with_filename(paths.window_state_file().display().to_string())
+        .build();
+    // Single-instance first, so that a second launch leaves before anything else starts.
+    base.plugin(single_instance).plugin(window_state)
+}
+
+/// Brings the main window to the front: another launch on this workspace asked for it.
+fn focus_main_window<R: Runtime>(app: &AppHandle<R>, _args: Vec<String>, _cwd: String) {
+    tracing::info!("another launch on this workspace: focusing the window");
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }
 
 /// Starts the desktop app.
@@ -51,10 +78,33 @@ pub fn run() {
         Err(err) => AppState::failed(err),
     };
     tracing::info!(version = liaison_core::VERSION, "Liaison desktop starting");
-    let app = builder(tauri::Builder::default(), state);
-    if let Err(err) = app.run(tauri::generate_context!()) {
-        tracing::error!("the desktop app stopped with an error: {err}");
-        eprintln!("Liaison could not start its window: {err}");
-        std::process::exit(1);
-    }
+    let base = desktop_plugins(tauri::Builder::default(), state.paths());
+    let app = match builder(base, state).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("the desktop app stopped with an error: {err}");
+            eprintln!("Liaison could not start its window: {err}");
+            std::process::exit(1);
+        }
+    };
+    exit_gracefully_on_signals(app.handle().clone());
+    app.run(|_, _| {});
+}
+
+/// Ends the app the orderly way (exit steps run: the window's size and position are saved) when
+/// the session asks it to stop (SIGTERM at logout, SIGINT from a terminal), instead of dying.
+fn exit_gracefully_on_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("cannot listen for stop signals; the window state is saved only when the window closes");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("asked to stop (SIGTERM)"),
+            _ = int.recv() => tracing::info!("asked to stop (SIGINT)"),
+        }
+        app.exit(0);
+    });
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// A running desktop app under WebDriver, with its own temporary data directory.
@@ -21,7 +21,9 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn desktop_binary() -> Result<PathBuf> {
+/// The desktop binary under test: `LIAISON_DESKTOP_BIN` (set by `cargo xtask test`), else the
+/// workspace's debug build.
+pub fn desktop_binary() -> Result<PathBuf> {
     let path = std::env::var_os("LIAISON_DESKTOP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/liaison-desktop"));
@@ -45,31 +47,29 @@ impl Desktop {
 
     /// Launches the app on the workspace in `data_dir`.
     pub async fn launch_in(data_dir: tempfile::TempDir) -> Result<Self> {
+        Self::launch_with(&desktop_binary()?, data_dir, &[]).await
+    }
+
+    /// Launches `binary` (e.g. the one unpacked from the `.deb`) on the workspace in `data_dir`,
+    /// with `envs` added to the app's environment.
+    pub async fn launch_with(
+        binary: &std::path::Path,
+        data_dir: tempfile::TempDir,
+        envs: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<Self> {
         if std::env::var_os("DISPLAY").is_none() {
             bail!("no DISPLAY: run the end-to-end tests through `cargo xtask test`, which starts Xvfb");
         }
-        let binary = desktop_binary()?;
+        let binary =
+            binary.canonicalize().with_context(|| format!("the desktop binary {} is missing", binary.display()))?;
         let (port, native_port) = (free_port()?, free_port()?);
-        let xdg = |sub: &str| data_dir.path().join("xdg").join(sub);
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("LIAISON_DATA_DIR", data_dir.path())
-            // The native file dialog cannot be driven: it answers with this file instead.
-            .env("LIAISON_PICK_FILE", data_dir.path().join(PICKED_FILE))
-            // No Secret Service on a headless test machine: use the key-file keychain.
-            .env("LIAISON_KEYCHAIN", "file")
-            // WebKit keeps its own caches and storage under the XDG directories.
-            .env("XDG_DATA_HOME", xdg("data"))
-            .env("XDG_CONFIG_HOME", xdg("config"))
-            .env("XDG_CACHE_HOME", xdg("cache"))
-            // Sign-ins go through a fetcher that follows redirects like a signed-in browser.
-            .env("BROWSER", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fetch-browser"))
-            .env("LANG", "en_US.UTF-8")
-            .env("LANGUAGE", "en")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("could not start {} (cargo xtask test installs it)", tauri_driver().display()))?;
+        let mut command = Command::new(tauri_driver());
+        command.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()]);
+        workspace_env(&mut command, data_dir.path());
+        let driver =
+            command.envs(envs.iter().copied()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().with_context(
+                || format!("could not start {} (cargo xtask test installs it)", tauri_driver().display()),
+            )?;
         let mut desktop_driver = DriverGuard(Some(driver));
         wait_for_port(port, Duration::from_secs(20)).await?;
         let mut caps = serde_json::Map::new();
@@ -205,6 +205,25 @@ impl Desktop {
         Ok(path)
     }
 
+    /// Asks the app to stop as a desktop session does at logout (SIGTERM), waits until it has
+    /// exited on its own (so it ran its exit steps, e.g. saving the window state), stops the driver
+    /// and hands back the workspace for a relaunch.
+    pub async fn quit(mut self) -> Result<tempfile::TempDir> {
+        let pids = app_processes(self.data_dir.path());
+        ensure!(!pids.is_empty(), "the app is not running");
+        Command::new("kill").arg("-TERM").args(&pids).status()?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !app_processes(self.data_dir.path()).is_empty() {
+            if Instant::now() > deadline {
+                bail!("the app did not exit within 15 s of SIGTERM");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver);
+        Ok(std::mem::replace(&mut self.data_dir, tempfile::tempdir()?))
+    }
+
     /// Ends the session and stops the driver (SIGTERM, so WebKitWebDriver is reaped too).
     pub async fn close(mut self) -> Result<()> {
         let closed = self.client.clone().close().await;
@@ -212,6 +231,26 @@ impl Desktop {
         stop_app(self.data_dir.path());
         closed.map_err(Into::into)
     }
+}
+
+/// The environment an app on the workspace in `data_dir` gets under test, whether tauri-driver
+/// starts it or a test does (`Command::new(binary)`, e.g. a second launch on the same workspace).
+pub fn workspace_env(command: &mut Command, data_dir: &std::path::Path) {
+    let xdg = |sub: &str| data_dir.join("xdg").join(sub);
+    command
+        .env("LIAISON_DATA_DIR", data_dir)
+        // The native file dialog cannot be driven: it answers with this file instead.
+        .env("LIAISON_PICK_FILE", data_dir.join(PICKED_FILE))
+        // No Secret Service on a headless test machine: use the key-file keychain.
+        .env("LIAISON_KEYCHAIN", "file")
+        // WebKit keeps its own caches and storage under the XDG directories.
+        .env("XDG_DATA_HOME", xdg("data"))
+        .env("XDG_CONFIG_HOME", xdg("config"))
+        .env("XDG_CACHE_HOME", xdg("cache"))
+        // Sign-ins go through a fetcher that follows redirects like a signed-in browser.
+        .env("BROWSER", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fetch-browser"))
+        .env("LANG", "en_US.UTF-8")
+        .env("LANGUAGE", "en");
 }
 
 /// The IDs of the app processes started on the workspace in `data_dir` (their environment names

@@ -2,6 +2,7 @@
 //! check; both install what a fresh Debian machine is missing first.
 
 mod display;
+mod package;
 mod setup;
 mod steps;
 
@@ -16,8 +17,10 @@ usage: cargo xtask <task>
   run        build and start the desktop app (on a virtual display with a screenshot when
              there is no display)
   test       every check: format, lints, Rust tests, IPC contract, UI type-check and tests,
-             sandbox client tests, end-to-end tests on the real desktop binary
+             sandbox client tests, end-to-end tests on the real desktop binary and its .deb
   build      build the UI, the desktop binary (UI embedded) and the CLI
+  package    build the release .deb (desktop app and CLI) with Tauri's bundler
+             (--debug: bundle the debug build instead, much quicker)
   bench      run the criterion benchmarks
   bindings   regenerate ui/src/lib/api/bindings.ts from the Rust types
 ";
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Some("run") => steps::run(),
         Some("test") => steps::test(),
         Some("build") => steps::build(),
+        Some("package") => package::package(&args[1..]),
         Some("bench") => steps::bench(&args[1..]),
         Some("bindings") => steps::bindings(),
         Some("-h" | "--help" | "help") => {

@@ -22,8 +22,9 @@ const APP_PACKAGES: &[&str] = &[
 /// Extra packages for a virtual display, screenshots and Japanese text in them.
 const DISPLAY_PACKAGES: &[&str] = &["xvfb", "xauth", "imagemagick", "fonts-ipafont-gothic"];
 
-/// Extra packages for the end-to-end tests.
-const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver", "curl"];
+/// Extra packages for the end-to-end tests (dbus-daemon: a private session bus for the
+/// one-app-per-workspace test).
+const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver", "curl", "dbus-daemon"];
 
 /// The tauri-driver release the end-to-end tests are pinned to.
 pub const TAURI_DRIVER_VERSION: &str = "2.1.0";

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::display::{VirtualDisplay, terminate};
+use crate::package::{Profile, build_deb};
 use crate::setup::{self, Needs};
 use crate::target_dir;
 use crate::{root, run_in};
@@ -23,7 +24,8 @@ fn desktop_binary() -> PathBuf {
     target_dir().join("debug/liaison-desktop")
 }
 
-fn build_ui() -> Result<()> {
+/// Builds the UI into `ui/dist`, which the desktop binary embeds.
+pub fn build_ui() -> Result<()> {
     npm(&["run", "build"])
 }
 
@@ -174,7 +176,7 @@ pub fn test() -> Result<()> {
     layer("sandbox vs third-party clients (jsforce, node-marketo-rest, dynamics-web-api, nodemailer)", &mut || {
         sandbox_clients(&envs)
     });
-    layer("end-to-end (tauri-driver, WebKitWebDriver, Xvfb)", &mut || end_to_end(&envs));
+    layer("end-to-end and package (tauri-driver, WebKitWebDriver, Xvfb, dpkg-deb)", &mut || end_to_end(&envs));
     layer("hermeticity (no test wrote to the default data dirs)", &mut || guard.check());
 
     println!("\n==> summary");
@@ -204,17 +206,23 @@ fn sandbox_clients(envs: &[(&str, &str)]) -> Result<()> {
     run_in(&dir, "npm", &["test"], &all)
 }
 
+/// The end-to-end tests, and the package test on the `.deb` of the same debug build: Tauri's
+/// bundler builds the desktop binary the tests drive (in the debug profile, reusing the earlier
+/// layers' build: tens of seconds, where a release build would take many minutes) and packages it.
 fn end_to_end(envs: &[(&str, &str)]) -> Result<()> {
-    cargo(&["build", "-p", "liaison-desktop", "--locked"], &[])?;
+    let bundling = Instant::now();
+    let deb = build_deb(Profile::Debug)?;
+    println!("Bundled {} in {:.0} s", deb.display(), bundling.elapsed().as_secs_f64());
     let driver = setup::tauri_driver()?;
     let display = VirtualDisplay::start()?;
     let binary = desktop_binary();
-    let (driver, binary) = (driver.display().to_string(), binary.display().to_string());
+    let (driver, binary, deb) = (driver.display().to_string(), binary.display().to_string(), deb.display().to_string());
     let mut all: Vec<(&str, &str)> = envs.to_vec();
     all.extend([
         ("DISPLAY", display.name()),
         ("TAURI_DRIVER", driver.as_str()),
         ("LIAISON_DESKTOP_BIN", binary.as_str()),
+        ("LIAISON_DEB", deb.as_str()),
     ]);
     cargo(&["test", "-p", "liaison-e2e", "--locked", "--", "--test-threads=1"], &all)
 }

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::i18n::Text;
 use crate::{Error, ErrorCode, Result, msg};
 
@@ -13,6 +15,9 @@ pub const DATA_DIR_ENV: &str = "LIAISON_DATA_DIR";
 
 /// The file name of the workspace database inside the data directory.
 pub const DATABASE_FILE: &str = "liaison.db";
+
+/// The file name of the desktop window's remembered size and position inside the data directory.
+pub const WINDOW_STATE_FILE: &str = "window-state.json";
 
 /// The directories one workspace uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,24 @@ impl Paths {
     /// The workspace database file.
     pub fn database(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE)
+    }
+
+    /// The file the desktop app keeps its window's size and position in: one per workspace, so a
+    /// workspace opened elsewhere (or a test's fresh one) starts from the default window.
+    pub fn window_state_file(&self) -> PathBuf {
+        self.data_dir.join(WINDOW_STATE_FILE)
+    }
+
+    /// The name one running desktop app holds for this workspace (a D-Bus name on Linux): the same
+    /// for every launch on the same data directory, whichever way its path is spelled, and
+    /// different for another workspace, so a second launch on a workspace finds the first while
+    /// two workspaces can be open at once. Dot-separated elements of letters, digits and `_`, none
+    /// starting with a digit, as D-Bus requires.
+    pub fn instance_name(&self) -> String {
+        let dir = std::fs::canonicalize(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        let digest = Sha256::digest(dir.as_os_str().as_encoded_bytes());
+        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("{APP_IDENTIFIER}.workspace_{hex}")
     }
 
     /// Creates the data directory if needed and proves it is writable.
@@ -118,6 +141,43 @@ mod tests {
         assert_eq!(paths.data_dir, tmp.path());
         assert_eq!(paths.log_dir, tmp.path().join("logs"));
         assert_eq!(paths.database(), tmp.path().join(DATABASE_FILE));
+    }
+
+    #[test]
+    fn one_instance_name_per_workspace_however_its_path_is_spelled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (one, other) = (tmp.path().join("one"), tmp.path().join("other"));
+        std::fs::create_dir_all(&one).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        let name = Paths::in_dir(&one).instance_name();
+        assert_eq!(Paths::in_dir(one.join("../one")).instance_name(), name);
+        assert_eq!(Paths::in_dir(&one).instance_name(), name, "stable across calls");
+        assert_ne!(Paths::in_dir(&other).instance_name(), name);
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&one, &link).unwrap();
+            assert_eq!(Paths::in_dir(&link).instance_name(), name);
+        }
+    }
+
+    #[test]
+    fn the_instance_name_is_a_valid_dbus_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let name = Paths::in_dir(tmp.path().join("日本語 ワークスペース-1")).instance_name();
+        assert!(name.len() <= 255, "{name}");
+        assert!(name.starts_with(&format!("{APP_IDENTIFIER}.")), "{name}");
+        for element in name.split('.') {
+            assert!(!element.is_empty(), "{name}");
+            assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{name}");
+            assert!(element.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_window_state_lives_in_the_workspace() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(Paths::in_dir(tmp.path()).window_state_file(), tmp.path().join(WINDOW_STATE_FILE));
     }
 
     #[test]
