@@ -66,6 +66,14 @@ const MAX_STORED_ERRORS: u64 = 10_000;
 /// The profile field that carries the opt-out (R19).
 const OPT_OUT_FIELD: &str = "blackListEmail";
 const PROFILES: &str = "profileAndServicesExt/profile";
+/// A listed profile by its contact ID, and an unclaimed one by email: each an index lookup, so a
+/// first run over a large Campaign costs a lookup per contact, not a scan of every profile. The
+/// index is named: without statistics SQLite prefers the table's own key (`run_id`, the same for
+/// every row of a run), which scans them all.
+const SCAN_BY_CONTACT: &str = "SELECT profile FROM campaign_profile_scan INDEXED BY campaign_profile_scan_crm
+  WHERE run_id = ?1 AND crm_id = ?2 LIMIT 1";
+const SCAN_BY_EMAIL: &str = "SELECT profile FROM campaign_profile_scan INDEXED BY campaign_profile_scan_email
+  WHERE run_id = ?1 AND email_key = ?2 AND crm_id IS NULL ORDER BY pkey LIMIT 1";
 
 /// How a run is asked for.
 #[derive(Debug, Clone)]
@@ -960,18 +968,11 @@ impl Ctx<'_> {
                 .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
         };
         if self.cp.learned {
-            if let Some(found) = from_scan(
-                "SELECT profile FROM campaign_profile_scan WHERE run_id = ?1 AND crm_id = ?2 LIMIT 1",
-                contact_id,
-            )? {
+            if let Some(found) = from_scan(SCAN_BY_CONTACT, contact_id)? {
                 return Ok(Some(found));
             }
             let Some(key) = email.and_then(email_key) else { return Ok(None) };
-            let found = from_scan(
-                "SELECT profile FROM campaign_profile_scan WHERE run_id = ?1 AND email_key = ?2 AND crm_id IS NULL
-                  ORDER BY pkey LIMIT 1",
-                &key,
-            )?;
+            let found = from_scan(SCAN_BY_EMAIL, &key)?;
             if let Some(f) = &found {
                 // Claimed: another contact with the same email does not take this profile too.
                 self.conn.execute(
@@ -1333,6 +1334,23 @@ pub fn record_errors(store: &Store, run_id: &str, limit: u32) -> Result<Vec<Camp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_profile_is_found_by_contact_id_or_email_through_an_index_not_a_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::Paths::in_dir(dir.path())).unwrap();
+        let conn = store.connect().unwrap();
+        for sql in [SCAN_BY_CONTACT, SCAN_BY_EMAIL] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params!["run", "key"], |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(plan.iter().any(|step| step.contains("USING INDEX campaign_profile_scan_")), "{sql}: {plan:?}");
+        }
+    }
 
     #[test]
     fn values_are_converted_to_what_the_profile_field_expects() {
