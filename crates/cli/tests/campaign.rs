@@ -23,6 +23,18 @@ fn started(
     (sandbox, e, dir)
 }
 
+/// Connects the sandbox's Dynamics 365 and Campaign and links them, opt-outs going `optout`.
+fn connect_and_link(d: &std::path::Path, e: &liaison_sandbox::Endpoints, optout: &str) {
+    let dynamics = connect(d, &dynamics_args(e), "");
+    let campaign = connect(d, &campaign_args(e), &e.campaign.client_secret);
+    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
+    json(&run(
+        d,
+        &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign, "--optout", optout],
+        "",
+    ));
+}
+
 #[test]
 fn r17_r19_the_integration_is_set_up_mapped_and_shown_from_the_command_line() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -84,10 +96,7 @@ fn r17_campaign_run_writes_contacts_to_profiles_once_and_the_history_shows_each_
     let refused = run(d, &["campaign", "run"], "");
     assert_eq!(refused.status.code(), Some(2));
     assert!(said(&refused).contains("liaison campaign setup"), "{refused:?}");
-    let dynamics = connect(d, &dynamics_args(&e), "");
-    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
-    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
-    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    connect_and_link(d, &e, "dynamics-to-campaign");
     let stats = |url: &str| -> serde_json::Value {
         rt.block_on(async { reqwest::get(format!("{url}/stats")).await.unwrap().json().await.unwrap() })
     };
@@ -158,11 +167,7 @@ fn r19_campaign_run_json_counts_the_opt_outs_each_way_and_the_summary_says_them(
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (sandbox, e, dir) = started(&rt, 20);
     let d = dir.path();
-    let dynamics = connect(d, &dynamics_args(&e), "");
-    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
-    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
-    let setup = ["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign, "--optout", "both"];
-    json(&run(d, &setup, ""));
+    connect_and_link(d, &e, "both");
     let first = json(&run(d, &["--json", "campaign", "run"], ""));
     for key in ["optouts_to_campaign", "optouts_to_dynamics", "optout_conflicts"] {
         assert!(first["counts"][key].is_u64(), "{key} in {first}");
@@ -195,16 +200,9 @@ fn r19_campaign_run_json_counts_the_opt_outs_each_way_and_the_summary_says_them(
 #[test]
 fn r17_a_custom_entity_is_mapped_shown_run_and_removed_from_the_command_line() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = liaison_sandbox::SandboxConfig { people: 40, auto_approve: true, ..Default::default() };
-    let sandbox = rt.block_on(liaison_sandbox::Sandbox::start(config)).unwrap();
-    let e = sandbox.endpoints().clone();
-    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, e, dir) = started(&rt, 40);
     let d = dir.path();
-    json(&run(d, &["--json", "activate", "--name", "Ada", "--email", "ada@example.com"], ""));
-    let dynamics = connect(d, &dynamics_args(&e), "");
-    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
-    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
-    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    connect_and_link(d, &e, "dynamics-to-campaign");
     fn entity<'a>(extra: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec!["campaign", "map", "entity", "--entity", "lia_productinterests"];
         args.extend_from_slice(extra);
@@ -280,10 +278,7 @@ fn r18_a_contact_s_timeline_is_previewed_from_the_command_line() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (sandbox, e, dir) = started(&rt, 8);
     let d = dir.path();
-    let dynamics = connect(d, &dynamics_args(&e), "");
-    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
-    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
-    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    connect_and_link(d, &e, "dynamics-to-campaign");
     json(&run(d, &["--json", "campaign", "run"], ""));
     let store = liaison_core::store::Store::open(&liaison_core::Paths::in_dir(d)).unwrap();
     let (contact, profile): (String, String) = store
@@ -330,10 +325,7 @@ fn the_campaign_run_is_scheduled_from_the_command_line_and_the_status_says_so() 
     let d = dir.path();
     let before = run(d, &["campaign", "schedule", "30"], "");
     assert_eq!(before.status.code(), Some(2), "not set up yet: {before:?}");
-    let dynamics = connect(d, &dynamics_args(&e), "");
-    let campaign = connect(d, &campaign_args(&e), &e.campaign.client_secret);
-    let (dynamics, campaign) = (dynamics["id"].as_str().unwrap(), campaign["id"].as_str().unwrap());
-    json(&run(d, &["--json", "campaign", "setup", "--dynamics", dynamics, "--campaign", campaign], ""));
+    connect_and_link(d, &e, "dynamics-to-campaign");
     let text = String::from_utf8_lossy(&run(d, &["campaign", "status"], "").stdout).into_owned();
     assert!(text.contains("Runs: on demand only"), "{text}");
     let set = json(&run(d, &["--json", "campaign", "schedule", "30"], ""));

@@ -13,7 +13,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Pair, canon, per_record, profile_object, removed, values_of};
+use super::{Created, Ctx, Pair, canon, create_once, per_record, profile_object, removed, values_of};
 use crate::campaign::entities::{
     ENTITY_KEY_FIELD, ENTITY_KEY_FILTER, EntityMapping, check_mapping, linked_pkey, read_entity, read_resource,
 };
@@ -21,9 +21,6 @@ use crate::campaign::metadata::FieldType;
 use crate::i18n::Text;
 use crate::store::now;
 use crate::{Error, ErrorCode, Result, msg};
-
-/// Attempts to settle a create whose outcome is unknown before the run stops.
-const UNKNOWN_OUTCOMES: u32 = 3;
 
 /// One mapping as the run writes it, typed from both systems' metadata as they are now.
 pub(super) struct EntityPlan {
@@ -304,40 +301,27 @@ impl Ctx<'_> {
     ) -> Result<()> {
         self.remember_row(plan, row_id, Some(contact), "creating", None)?;
         let body = Value::Object(values.clone());
-        let mut unknown_outcomes = 0;
-        loop {
-            match self.campaign.post(&plan.path(), &body).await {
-                Ok(created) => {
-                    let Some(pkey) = profile_object(&created).and_then(|p| p["PKey"].as_str().map(str::to_owned))
-                    else {
-                        let resource = plan.mapping.resource.as_str();
-                        return Err(Error::new(
-                            ErrorCode::BadResponse,
-                            msg!("campaign-run-entity-created-without-pkey", resource = resource),
-                        ));
-                    };
-                    self.remember_row(plan, row_id, Some(contact), "written", Some(&pkey))?;
-                    self.cp.counts.entities += 1;
-                    return Ok(());
-                }
-                Err(e) if crate::http::is_uncertain(&e) && unknown_outcomes < UNKNOWN_OUTCOMES => {
-                    unknown_outcomes += 1;
-                    tracing::info!(
-                        "a custom resource create's outcome is unknown; settling it by lookup: {}",
-                        e.chain()
-                    );
-                    if let Some((pkey, _)) = self.record_by_row_id(plan, row_id).await? {
-                        self.remember_row(plan, row_id, Some(contact), "written", Some(&pkey))?;
-                        self.cp.counts.entities += 1;
-                        return Ok(());
-                    }
-                    // Not created: sending it again creates it once.
-                }
-                Err(e) if per_record(&e) => {
-                    self.forget_row(plan, row_id)?;
-                    return self.record_error(row_id, "refused", &e.message);
-                }
-                Err(e) => return Err(e),
+        let this = &*self;
+        let created = create_once(&self.campaign, &plan.path(), &body, "custom resource", || async move {
+            Ok(this.record_by_row_id(plan, row_id).await?.map(|(pkey, _)| pkey))
+        })
+        .await?;
+        match created {
+            Created::At(pkey) => {
+                self.remember_row(plan, row_id, Some(contact), "written", Some(&pkey))?;
+                self.cp.counts.entities += 1;
+                Ok(())
+            }
+            Created::Unplaced => {
+                let resource = plan.mapping.resource.as_str();
+                Err(Error::new(
+                    ErrorCode::BadResponse,
+                    msg!("campaign-run-entity-created-without-pkey", resource = resource),
+                ))
+            }
+            Created::Refused(e) => {
+                self.forget_row(plan, row_id)?;
+                self.record_error(row_id, "refused", &e.message)
             }
         }
     }

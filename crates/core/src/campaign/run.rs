@@ -59,13 +59,13 @@ const TRACKING_OFF: &str = "0x80072491";
 /// Dataverse: the delta token expired (changes are kept 30 days by default): read all again.
 const TOKEN_EXPIRED: &str = "0x80044352";
 /// A run whose heartbeat is older than this is taken to be dead (killed or crashed).
-pub(super) const HEARTBEAT_STALE_SECS: i64 = 90;
+const HEARTBEAT_STALE_SECS: i64 = 90;
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 /// A cap on stored per-contact errors per run (all are counted).
 const MAX_STORED_ERRORS: u64 = 10_000;
 /// The profile field that carries the opt-out (R19).
 const OPT_OUT_FIELD: &str = "blackListEmail";
-const PROFILES: &str = "profileAndServicesExt/profile";
+pub(super) const PROFILES: &str = "profileAndServicesExt/profile";
 /// A listed profile by its contact ID, and an unclaimed one by email: each an index lookup, so a
 /// first run over a large Campaign costs a lookup per contact, not a scan of every profile. The
 /// index is named: without statistics SQLite prefers the table's own key (`run_id`, the same for
@@ -485,19 +485,87 @@ fn per_record(err: &Error) -> bool {
     matches!(err.code, ErrorCode::BadResponse | ErrorCode::NotFound) && (400..500).contains(&status) && status != 401
 }
 
+/// The first record a custom filter (`filter`: `byX?param`) of `resource` lists for `value`
+/// that holds `value` in `field` exactly.
+pub(super) async fn find_by(
+    campaign: &CampaignClient,
+    resource: &str,
+    filter: &str,
+    field: &str,
+    value: &str,
+) -> Result<Option<Map<String, Value>>> {
+    let path =
+        format!("{resource}/{filter}={}", url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>());
+    let page = campaign.get(&path).await?;
+    Ok(page["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r[field].as_str() == Some(value))
+        .find_map(|r| r.as_object().cloned()))
+}
+
+/// The newest run's `columns`, and whether its process still beats (a heartbeat within
+/// [`HEARTBEAT_STALE_SECS`]).
+pub(super) fn newest_run(columns: &str) -> String {
+    format!(
+        "SELECT {columns},
+                coalesce(heartbeat_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{HEARTBEAT_STALE_SECS} seconds'), 0)
+           FROM campaign_runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+    )
+}
+
+/// How a create of one Campaign record ended.
+enum Created {
+    /// Made, with this PKey (answered, or found by the lookup after an unknown outcome).
+    At(String),
+    /// Made, but the answer named no PKey.
+    Unplaced,
+    /// Refused for this record; the run goes on.
+    Refused(Error),
+}
+
+/// POSTs `body` to `path` to create one record (`what`, for the log). An answer whose outcome is
+/// unknown (a timeout, a cut connection) is settled by `lookup` (the record found by the key
+/// written with it), and the POST is sent again only when nothing was made, up to three times.
+async fn create_once<F, Fut>(
+    campaign: &CampaignClient,
+    path: &str,
+    body: &Value,
+    what: &str,
+    lookup: F,
+) -> Result<Created>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>>>,
+{
+    let mut unknown_outcomes = 0;
+    loop {
+        match campaign.post(path, body).await {
+            Ok(created) => {
+                return Ok(profile_object(&created)
+                    .and_then(|p| p["PKey"].as_str().map(str::to_owned))
+                    .map_or(Created::Unplaced, Created::At));
+            }
+            Err(e) if crate::http::is_uncertain(&e) && unknown_outcomes < 3 => {
+                unknown_outcomes += 1;
+                tracing::info!("a {what} create's outcome is unknown; settling it by lookup: {}", e.chain());
+                if let Some(pkey) = lookup().await? {
+                    return Ok(Created::At(pkey));
+                }
+                // Not created: sending it again creates it once.
+            }
+            Err(e) if per_record(&e) => return Ok(Created::Refused(e)),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// An interrupted run to continue, or a new one. Refuses while another live run holds it.
 fn begin(store: &Store, link: &CampaignLink, full: bool) -> Result<(String, Checkpoint, bool)> {
     store.write(|tx| {
         let newest: Option<(String, String, Option<String>, bool)> = tx
-            .query_row(
-                &format!(
-                    "SELECT id, state, checkpoint,
-                            coalesce(heartbeat_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{HEARTBEAT_STALE_SECS} seconds'), 0)
-                       FROM campaign_runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
-                ),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row(&newest_run("id, state, checkpoint"), [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         if let Some((id, state, checkpoint, live)) = newest
             && state != "succeeded"
@@ -505,7 +573,8 @@ fn begin(store: &Store, link: &CampaignLink, full: bool) -> Result<(String, Chec
             if state == "running" && live && !crate::runs::owner_gone(checkpoint.as_deref()) {
                 return Err(Error::new(ErrorCode::Conflict, msg!("campaign-run-already-running")));
             }
-            let mut cp: Checkpoint = checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+            let mut cp: Checkpoint =
+                checkpoint.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
             if cp.full || !full {
                 // This process owns the run from now on; a stalled owner stops at its next write.
                 cp.owner = uuid::Uuid::new_v4().to_string();
@@ -546,7 +615,13 @@ fn begin(store: &Store, link: &CampaignLink, full: bool) -> Result<(String, Chec
             params![id, full, now(), serde_json::to_string(&cp)?],
         )?;
         let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
-        crate::audit::record(tx, actor.as_deref(), "campaign.run_started", Some(&id), serde_json::json!({ "full": full }))?;
+        crate::audit::record(
+            tx,
+            actor.as_deref(),
+            "campaign.run_started",
+            Some(&id),
+            serde_json::json!({ "full": full }),
+        )?;
         Ok((id, cp, false))
     })
 }
@@ -1008,8 +1083,7 @@ impl Ctx<'_> {
             .map(|profile| Found { pkey: profile["PKey"].as_str().unwrap_or_default().to_owned(), profile }))
     }
 
-    /// The first record a custom filter (`filter`: `byX?param`) of `resource` lists for `value`
-    /// that holds `value` in `field` exactly.
+    /// The first record a custom filter of `resource` lists for `value` ([`find_by`]).
     async fn find_by(
         &self,
         resource: &str,
@@ -1017,17 +1091,7 @@ impl Ctx<'_> {
         field: &str,
         value: &str,
     ) -> Result<Option<Map<String, Value>>> {
-        let path = format!(
-            "{resource}/{filter}={}",
-            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
-        );
-        let page = self.campaign.get(&path).await?;
-        Ok(page["content"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|r| r[field].as_str() == Some(value))
-            .find_map(|r| r.as_object().cloned()))
+        find_by(&self.campaign, resource, filter, field, value).await
     }
 
     /// Creates recorded before a kill whose outcome is unknown: the profile found by contact ID
@@ -1176,34 +1240,21 @@ impl Ctx<'_> {
     async fn create(&mut self, contact_id: &str, values: &Map<String, Value>, hash: &str, refused: bool) -> Result<()> {
         self.remember(contact_id, None, hash)?;
         let body = Value::Object(values.clone());
-        let mut unknown_outcomes = 0;
-        loop {
-            match self.campaign.post(PROFILES, &body).await {
-                Ok(created) => {
-                    let Some(pkey) = profile_object(&created).and_then(|p| p["PKey"].as_str().map(str::to_owned))
-                    else {
-                        // Created, but where is unknown: the next run settles it by contact ID.
-                        return Err(Error::new(ErrorCode::BadResponse, msg!("campaign-run-created-without-pkey")));
-                    };
-                    self.remember(contact_id, Some(&pkey), hash)?;
-                    self.created(contact_id, values, refused)?;
-                    return Ok(());
-                }
-                Err(e) if crate::http::is_uncertain(&e) && unknown_outcomes < 3 => {
-                    unknown_outcomes += 1;
-                    tracing::info!("a profile create's outcome is unknown; settling it by lookup: {}", e.chain());
-                    if let Some(found) = self.by_contact_id(contact_id).await? {
-                        self.remember(contact_id, Some(&found.pkey), hash)?;
-                        self.created(contact_id, values, refused)?;
-                        return Ok(());
-                    }
-                    // Not created: sending it again creates it once.
-                }
-                Err(e) if per_record(&e) => {
-                    self.unremember(contact_id)?;
-                    return self.record_error(contact_id, "refused", &e.message);
-                }
-                Err(e) => return Err(e),
+        let this = &*self;
+        let created = create_once(&self.campaign, PROFILES, &body, "profile", || async move {
+            Ok(this.by_contact_id(contact_id).await?.map(|found| found.pkey))
+        })
+        .await?;
+        match created {
+            Created::At(pkey) => {
+                self.remember(contact_id, Some(&pkey), hash)?;
+                self.created(contact_id, values, refused)
+            }
+            // Created, but where is unknown: the next run settles it by contact ID.
+            Created::Unplaced => Err(Error::new(ErrorCode::BadResponse, msg!("campaign-run-created-without-pkey"))),
+            Created::Refused(e) => {
+                self.unremember(contact_id)?;
+                self.record_error(contact_id, "refused", &e.message)
             }
         }
     }

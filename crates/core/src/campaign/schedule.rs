@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::run::HEARTBEAT_STALE_SECS;
+use super::run::newest_run;
 use super::setup::link;
 use crate::members::admin::require_actor;
 use crate::store::{Store, now};
@@ -76,15 +76,9 @@ pub fn due(store: &Store) -> Result<bool> {
         let succeeded: bool =
             c.query_row("SELECT EXISTS (SELECT 1 FROM campaign_runs WHERE state = 'succeeded')", [], |r| r.get(0))?;
         let last: Option<(String, String, Option<String>, bool)> = c
-            .query_row(
-                &format!(
-                    "SELECT state, started_at, finished_at,
-                            coalesce(heartbeat_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{HEARTBEAT_STALE_SECS} seconds'), 0)
-                       FROM campaign_runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
-                ),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row(&newest_run("state, started_at, finished_at"), [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         Ok((succeeded, last))
     })?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::run::{Event, event_of, subject};
+use super::run::{Event, PROFILES, event_of, find_by, subject};
 use super::setup::{KEY_FIELD, link};
 use crate::connections::access::check_usable;
 use crate::connections::campaign::CampaignClient;
@@ -15,7 +15,6 @@ use crate::connections::dataverse::{DataverseClient, odata_string};
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Workspace, msg};
 
-const PROFILES: &str = "profileAndServicesExt/profile";
 /// The newest activities of the contact shown; the timeline in Dynamics pages the same way.
 const ACTIVITIES: usize = 50;
 /// Log pages read per collection of the profile (newest first as Campaign lists them).
@@ -106,14 +105,8 @@ async fn profile(
     if known.is_some() {
         return Ok(known);
     }
-    let id: String = url::form_urlencoded::byte_serialize(contact_id.as_bytes()).collect();
-    let page = campaign.get(&format!("{PROFILES}/byCrmContactId?crmContactId={id}")).await?;
-    Ok(page["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p[KEY_FIELD].as_str() == Some(contact_id))
-        .and_then(|p| text(p, "PKey")))
+    let found = find_by(campaign, PROFILES, "byCrmContactId?crmContactId", KEY_FIELD, contact_id).await?;
+    Ok(found.and_then(|p| text(&Value::Object(p), "PKey")))
 }
 
 /// The activities regarding the contact, newest first, as Dynamics 365's timeline lists them.
