@@ -106,10 +106,20 @@ async fn the_packaged_app_starts_to_its_first_screen() -> Result<()> {
     let tree = unpack(&deb()?)?;
     let app = Desktop::launch_with(&tree.path().join("usr/bin/liaison-desktop"), tempfile::tempdir()?, &[]).await?;
     app.expect_heading("Setup").await?;
-    let shot = app.client.screenshot().await?;
+    // The setup steps come from the backend a moment after the heading, and WebKit paints a
+    // moment after the page holds them: the screen is taken until it shows them (up to 20 s).
+    app.wait_for("//main//ol/li[7]", 20).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let shot = loop {
+        let shot = app.client.screenshot().await?;
+        // A blank window compresses to a few kilobytes; the painted first screen is far larger.
+        if shot.len() > 20_000 || std::time::Instant::now() > deadline {
+            break shot;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
     std::fs::create_dir_all(screenshots())?;
     std::fs::write(screenshots().join("package-first-screen.png"), &shot)?;
-    // A blank window compresses to a few kilobytes; the painted first screen is far larger.
     assert!(shot.len() > 20_000, "the first screen looks blank ({} bytes)", shot.len());
     app.close().await
 }
