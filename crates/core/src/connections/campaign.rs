@@ -43,6 +43,26 @@ pub fn default_budget() -> Arc<Budget> {
     Budget::new("Adobe Campaign", 10, 600, Duration::from_secs(60))
 }
 
+impl crate::http::Remotes {
+    /// The budget every client of the Campaign instance at `base_url` and `org_id` shares.
+    pub fn campaign_budget(&self, settings: &CampaignSettings) -> Arc<Budget> {
+        self.budget(&campaign_key(settings), default_budget)
+    }
+
+    /// Keeps Liaison's Campaign budget (600 calls a minute, 10 at once) in the time of an
+    /// instance whose clock runs `scale` times faster than ours (the built-in sandbox under time
+    /// scaling).
+    pub fn use_campaign_time_scale(&self, base_url: &str, org_id: &str, scale: f64) {
+        let window = Duration::from_secs_f64(60.0 / scale.max(1.0));
+        let key = format!("campaign:{}/{org_id}", base_url.trim_end_matches('/'));
+        self.set_budget(&key, Budget::new("Adobe Campaign", 10, 600, window));
+    }
+}
+
+fn campaign_key(settings: &CampaignSettings) -> String {
+    format!("campaign:{}/{}", settings.base_url.trim_end_matches('/'), settings.org_id)
+}
+
 /// `what` names the address in the message ("API address", "IMS address").
 fn origin(input: &str, default: &str, what: Text) -> Result<String> {
     let input = match input.trim() {
@@ -69,12 +89,16 @@ pub struct CampaignClient {
 }
 
 impl CampaignClient {
-    /// A client for `settings` with its secret.
+    /// A client for `settings` with its secret, on a budget of its own.
     pub fn new(settings: CampaignSettings, secret: SecretString) -> Result<Self> {
+        Self::with_budget(settings, secret, default_budget())
+    }
+
+    fn with_budget(settings: CampaignSettings, secret: SecretString, budget: Arc<Budget>) -> Result<Self> {
         Ok(Self {
             settings,
             secret,
-            http: Http::new("Adobe Campaign", default_budget(), RetryPolicy::default())?,
+            http: Http::new("Adobe Campaign", budget, RetryPolicy::default())?,
             token: Default::default(),
         })
     }
@@ -140,7 +164,9 @@ impl CampaignClient {
         let secret = vault
             .get(&secret_name(connection_id))?
             .ok_or_else(|| Error::new(ErrorCode::Unauthorized, msg!("health-campaign-no-secret")))?;
-        Self::new(serde_json::from_str(&settings)?, secret)
+        let settings: CampaignSettings = serde_json::from_str(&settings)?;
+        let budget = ws.remotes().campaign_budget(&settings);
+        Self::with_budget(settings, secret, budget)
     }
 
     /// The URL of a path under `{base_url}/{org_id}/campaign/`.
