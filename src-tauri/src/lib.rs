@@ -63,8 +63,18 @@ fn focus_main_window<R: Runtime>(app: &AppHandle<R>, _args: Vec<String>, _cwd: S
     }
 }
 
+/// When this process started (as early as `run` can tell): the first painted screen is reported
+/// against it.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// How long ago the process started, as far as `run` knows.
+pub(crate) fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
+}
+
 /// Starts the desktop app.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let paths = liaison_core::Paths::resolve(None);
     let _log = paths.as_ref().ok().and_then(|paths| match liaison_core::logging::init(paths, "desktop") {
         Ok(guard) => guard,

@@ -1294,6 +1294,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 
 const defaults: Record<string, Handler> = {
   app_info: () => appInfo,
+  app_painted: () => null,
   get_preferences: (): Preferences => ({ language: "en" }),
   set_language: (args): Preferences => ({ language: args.language as Preferences["language"] }),
   setup_overview: () => setupOverview,

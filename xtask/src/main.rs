@@ -4,6 +4,7 @@
 mod display;
 mod package;
 mod setup;
+mod startup;
 mod steps;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,8 @@ usage: cargo xtask <task>
   build      build the UI, the desktop binary (UI embedded) and the CLI
   package    build the release .deb (desktop app and CLI) with Tauri's bundler
              (--debug: bundle the debug build instead, much quicker)
-  bench      run the criterion benchmarks
+  bench      run the criterion benchmarks, then the start-up benchmark of the release app
+             (-- startup: that one alone; -- <filter>: the benchmarks it names)
   bindings   regenerate ui/src/lib/api/bindings.ts from the Rust types
 ";
 

@@ -118,15 +118,22 @@ pub fn bindings() -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench`: criterion benchmarks of every crate that has them.
+/// `cargo xtask bench`: criterion benchmarks of every crate that has them, then the start-up
+/// benchmark of the release app (`-- startup` for that one alone, `-- <filter>` for others).
 pub fn bench(extra: &[String]) -> Result<()> {
-    let mut args = vec!["bench", "--workspace", "--exclude", "liaison-desktop", "--exclude", "liaison-e2e"];
-    if !extra.is_empty() {
-        args.push("--");
-        args.extend(extra.iter().map(String::as_str));
+    let only_startup = extra.iter().any(|a| a == "startup");
+    if !only_startup {
+        let mut args = vec!["bench", "--workspace", "--exclude", "liaison-desktop", "--exclude", "liaison-e2e"];
+        if !extra.is_empty() {
+            args.push("--");
+            args.extend(extra.iter().map(String::as_str));
+        }
+        cargo(&args, &[])?;
+        println!("\nReports: {}", target_dir().join("criterion/report/index.html").display());
     }
-    cargo(&args, &[])?;
-    println!("\nReports: {}", target_dir().join("criterion/report/index.html").display());
+    if extra.is_empty() || only_startup {
+        crate::startup::startup()?;
+    }
     Ok(())
 }
 

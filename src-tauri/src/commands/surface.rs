@@ -6,6 +6,7 @@
 // the names by the IPC contract test.
 liaison_ipc_surface! {
     app::app_info[state]() -> AppInfo;
+    app::app_painted[]() -> ();
     setup::setup_overview[state]() -> SetupOverview;
     setup::workspace_status[state]() -> WorkspaceStatus;
     setup::step_checklist[](step: SetupStepKey) -> Vec<ChecklistItem>;

@@ -1018,6 +1018,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const commands = {
   appInfo: () => call<AppInfo>("app_info"),
+  appPainted: () => call<null>("app_painted"),
   setupOverview: () => call<SetupOverview>("setup_overview"),
   workspaceStatus: () => call<WorkspaceStatus>("workspace_status"),
   stepChecklist: (step: SetupStepKey) => call<Array<ChecklistItem>>("step_checklist", { step }),
