@@ -1064,6 +1064,9 @@ describe("Adobe Campaign", () => {
     const secret = within(form).getByLabelText("Client secret");
     expect(secret).toHaveAttribute("type", "password");
     await user.type(secret, "p8-secret");
+    const rate = within(form).getByRole("spinbutton", { name: "Calls per minute" });
+    expect(rate).toHaveAccessibleDescription(/licence allows Liaison.*Empty: 600/);
+    await user.type(rate, "3000");
     await user.click(within(form).getByRole("checkbox", { name: "Sandbox connection" }));
 
     await user.click(within(form).getByRole("button", { name: "Connect" }));
@@ -1076,6 +1079,7 @@ describe("Adobe Campaign", () => {
         org_id: "acme",
         client_id: "adobe-client",
         is_sandbox: true,
+        calls_per_minute: 3000,
       },
       client_secret: "p8-secret",
     });
@@ -1102,6 +1106,7 @@ describe("Adobe Campaign", () => {
         org_id: sandboxInfo.campaign_org_id,
         client_id: sandboxInfo.campaign_client_id,
         is_sandbox: true,
+        calls_per_minute: null,
       },
       client_secret: null,
     });
@@ -1145,6 +1150,28 @@ describe("Adobe Campaign", () => {
     expect(within(form).getByLabelText("Client secret")).toBeInvalid();
     expect(within(form).getByRole("textbox", { name: "Display name" })).toBeValid();
     expect(called(calls, "connect_campaign")).toHaveLength(0);
+  });
+
+  test("a calls-per-minute figure outside 60 to 20,000 is named and nothing is called", async () => {
+    const calls = mockBackend({ connections_list: () => [] });
+    const user = await open("#/settings/campaign", "Adobe Campaign");
+    const form = await screen.findByRole("form", { name: "Add an Adobe Campaign connection" });
+    await user.type(within(form).getByRole("textbox", { name: "Display name" }), "Acme Campaign");
+    await user.type(within(form).getByRole("textbox", { name: "Organization ID" }), "acme");
+    await user.type(within(form).getByRole("textbox", { name: "Client ID" }), "cid");
+    await user.type(within(form).getByLabelText("Client secret"), "secret");
+    const rate = within(form).getByRole("spinbutton", { name: "Calls per minute" });
+    await user.type(rate, "30");
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+
+    expect(rate).toHaveFocus();
+    expect(rate).toHaveAccessibleDescription(/^Give a whole number from 60 to 20,000, or leave it empty\./);
+    expect(called(calls, "connect_campaign")).toHaveLength(0);
+
+    await user.clear(rate);
+    await user.click(within(form).getByRole("button", { name: "Connect" }));
+    await waitFor(() => expect(called(calls, "connect_campaign")).toHaveLength(1));
+    expect(called(calls, "connect_campaign")[0]?.args).toMatchObject({ request: { calls_per_minute: null } });
   });
 
   test("a rejected credential shows the backend message", async () => {

@@ -398,6 +398,7 @@ dynamics-what-authority = sign-in authority
 campaign-credentials-rejected = Adobe IMS rejected the client ID or client secret. Copy both again from the Adobe Developer Console (OAuth Server-to-Server credential).
 campaign-ims-unreadable = Adobe IMS answered in an unexpected format.
 campaign-credentials-required = The organization (tenant) ID, client ID and client secret are all required.
+campaign-calls-per-minute-out-of-range = { $value } calls a minute is outside what Liaison accepts for Adobe Campaign: give the figure your Campaign licence allows, from { $min } to { $max } (or leave it empty for 600).
 campaign-unknown-error = unknown error
 campaign-answered = Adobe Campaign answered HTTP { $status }: { $message }. Check the organization ID and the product profile of the credential.
 

@@ -399,6 +399,7 @@ dynamics-what-authority = サインインの機関（authority）
 campaign-credentials-rejected = Adobe IMS がクライアント ID またはクライアントシークレットを拒否しました。Adobe Developer Console（OAuth サーバー間認証の資格情報）から、両方をもう一度コピーしてください。
 campaign-ims-unreadable = Adobe IMS から想定外の形式の応答がありました。
 campaign-credentials-required = 組織（テナント）ID、クライアント ID、クライアントシークレットをすべて入力してください。
+campaign-calls-per-minute-out-of-range = Adobe Campaign の 1 分あたりの呼び出し数 { $value } は受け付けられる範囲外です。Campaign のライセンスで許可されている値を { $min } から { $max } の間で入力してください（空欄の場合は 600）。
 campaign-unknown-error = 不明なエラー
 campaign-answered = Adobe Campaign が HTTP { $status } を返しました: { $message }。組織 ID と、資格情報の製品プロファイルをご確認ください。
 

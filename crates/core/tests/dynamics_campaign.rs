@@ -68,6 +68,7 @@ fn campaign_request(sb: &Sandbox) -> ConnectCampaign {
         org_id: c.org_id.clone(),
         client_id: c.client_id.clone(),
         is_sandbox: true,
+        calls_per_minute: None,
     }
 }
 
@@ -95,5 +96,50 @@ async fn health_checks_cover_dynamics_and_campaign() {
         let report = liaison_core::connections::health::check(&ws, &vault, id).await.unwrap();
         assert!(report.healthy() && report.items.len() >= 2, "{report:?}");
     }
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn campaign_calls_per_minute_outside_the_accepted_range_is_refused_before_anything_is_sent() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let secret = SecretString::from(sb.endpoints().campaign.client_secret.clone());
+    for bad in [0, 30, 20_001] {
+        let request = ConnectCampaign { calls_per_minute: Some(bad), ..campaign_request(&sb) };
+        let err = campaign::connect(&ws, &vault, request, secret.clone()).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        let message = err.message.to_string();
+        assert!(message.contains(&bad.to_string()) && message.contains("20000"), "{message}");
+    }
+    assert!(connections::list(ws.store()).unwrap().is_empty());
+    let stats: serde_json::Value =
+        reqwest::get(format!("{}/stats", sb.endpoints().control_url)).await.unwrap().json().await.unwrap();
+    assert!(stats["calls"]["campaign"].as_object().is_none_or(|m| m.is_empty()), "{stats}");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn campaign_clients_of_one_connection_share_its_licence_calls_per_minute() {
+    let sb = Sandbox::start(SandboxConfig { people: 10, ..Default::default() }).await.unwrap();
+    let (_dir, ws, vault) = workspace();
+    let secret = SecretString::from(sb.endpoints().campaign.client_secret.clone());
+    let request = ConnectCampaign { calls_per_minute: Some(1_200), ..campaign_request(&sb) };
+    let c = campaign::connect(&ws, &vault, request, secret).await.unwrap();
+    let settings: campaign::CampaignSettings = ws
+        .store()
+        .read(|db| {
+            Ok(db.query_row("SELECT settings FROM connections WHERE id = ?1", [&c.id], |r| r.get::<_, String>(0))?)
+        })
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap();
+    assert_eq!(settings.calls_per_minute(), 1_200);
+    // A scheduled run and a timeline preview load their own clients: one budget counts both.
+    let (run, preview) = (
+        campaign::CampaignClient::load(&ws, &vault, &c.id).unwrap(),
+        campaign::CampaignClient::load(&ws, &vault, &c.id).unwrap(),
+    );
+    let before = run.calls();
+    preview.get("profileAndServices/profile?_lineCount=1").await.unwrap();
+    assert_eq!(run.calls(), before + 2, "the IMS token and the profile read count against the instance");
     sb.shutdown().await;
 }

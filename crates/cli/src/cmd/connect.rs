@@ -84,6 +84,9 @@ pub enum ConnectCommand {
         name: String,
         #[arg(long)]
         sandbox: bool,
+        /// The calls a minute your Campaign licence allows Liaison (60–20,000; default 600).
+        #[arg(long)]
+        calls_per_minute: Option<u32>,
     },
 }
 
@@ -129,10 +132,17 @@ pub fn connect(ws: &Workspace, out: &Output, command: ConnectCommand) -> Result<
             }
             runtime.block_on(dynamics::connect(ws, &vault, request, &SystemBrowser))?
         }
-        ConnectCommand::Campaign { base_url, ims_url, org_id, client_id, name, sandbox } => {
+        ConnectCommand::Campaign { base_url, ims_url, org_id, client_id, name, sandbox, calls_per_minute } => {
             let secret = read_secret("Adobe Campaign client secret: ")?;
-            let request =
-                ConnectCampaign { display_name: name, base_url, ims_url, org_id, client_id, is_sandbox: sandbox };
+            let request = ConnectCampaign {
+                display_name: name,
+                base_url,
+                ims_url,
+                org_id,
+                client_id,
+                is_sandbox: sandbox,
+                calls_per_minute,
+            };
             runtime.block_on(campaign::connect(ws, &vault, request, secret))?
         }
     };

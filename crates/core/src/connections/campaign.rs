@@ -25,6 +25,17 @@ pub struct CampaignSettings {
     /// The tenant ID in API paths (`{base_url}/{org_id}/campaign/…`).
     pub org_id: String,
     pub client_id: String,
+    /// The calls a minute this instance's licence allows Liaison (Adobe publishes no general
+    /// limit); [`DEFAULT_CALLS_PER_MINUTE`] when not given.
+    #[serde(default)]
+    pub calls_per_minute: Option<u32>,
+}
+
+impl CampaignSettings {
+    /// The calls a minute Liaison keeps to on this instance.
+    pub fn calls_per_minute(&self) -> u32 {
+        self.calls_per_minute.unwrap_or(DEFAULT_CALLS_PER_MINUTE)
+    }
 }
 
 /// What the admin enters to connect Adobe Campaign.
@@ -36,31 +47,46 @@ pub struct ConnectCampaign {
     pub org_id: String,
     pub client_id: String,
     pub is_sandbox: bool,
+    /// The calls a minute the licence allows; empty for [`DEFAULT_CALLS_PER_MINUTE`].
+    #[serde(default)]
+    pub calls_per_minute: Option<u32>,
 }
 
-/// Adobe does not publish Campaign Standard's rate limits; stay modest.
+/// Adobe does not publish Campaign Standard's rate limits ("scale limitations corresponding to
+/// your license agreement"): without the admin's figure, Liaison stays modest.
+pub const DEFAULT_CALLS_PER_MINUTE: u32 = 600;
+/// The range an admin may give (a minute of Campaign calls at most ten at once).
+pub const CALLS_PER_MINUTE_RANGE: std::ops::RangeInclusive<u32> = 60..=20_000;
+/// Campaign calls in flight at once.
+const CONCURRENCY: usize = 10;
+
+fn budget_of(calls_per_minute: u32, minute: Duration) -> Arc<Budget> {
+    Budget::new("Adobe Campaign", CONCURRENCY, calls_per_minute as usize, minute)
+}
+
+/// A budget for one client on its own (checking credentials before a connection exists).
 pub fn default_budget() -> Arc<Budget> {
-    Budget::new("Adobe Campaign", 10, 600, Duration::from_secs(60))
+    budget_of(DEFAULT_CALLS_PER_MINUTE, Duration::from_secs(60))
 }
 
 impl crate::http::Remotes {
-    /// The budget every client of the Campaign instance at `base_url` and `org_id` shares.
+    /// The budget every client of the Campaign instance of `settings` shares, at the calls a
+    /// minute its connection was given.
     pub fn campaign_budget(&self, settings: &CampaignSettings) -> Arc<Budget> {
-        self.budget(&campaign_key(settings), default_budget)
+        let key = campaign_key(&settings.base_url, &settings.org_id);
+        self.budget(&key, || budget_of(settings.calls_per_minute(), Duration::from_secs(60)))
     }
 
-    /// Keeps Liaison's Campaign budget (600 calls a minute, 10 at once) in the time of an
-    /// instance whose clock runs `scale` times faster than ours (the built-in sandbox under time
-    /// scaling).
-    pub fn use_campaign_time_scale(&self, base_url: &str, org_id: &str, scale: f64) {
-        let window = Duration::from_secs_f64(60.0 / scale.max(1.0));
-        let key = format!("campaign:{}/{org_id}", base_url.trim_end_matches('/'));
-        self.set_budget(&key, Budget::new("Adobe Campaign", 10, 600, window));
+    /// Keeps a Campaign budget of `calls_per_minute` in the time of an instance whose clock runs
+    /// `scale` times faster than ours (the built-in sandbox under time scaling).
+    pub fn use_campaign_time_scale(&self, base_url: &str, org_id: &str, calls_per_minute: u32, scale: f64) {
+        let minute = Duration::from_secs_f64(60.0 / scale.max(1.0));
+        self.set_budget(&campaign_key(base_url, org_id), budget_of(calls_per_minute, minute));
     }
 }
 
-fn campaign_key(settings: &CampaignSettings) -> String {
-    format!("campaign:{}/{}", settings.base_url.trim_end_matches('/'), settings.org_id)
+fn campaign_key(base_url: &str, org_id: &str) -> String {
+    format!("campaign:{}/{org_id}", base_url.trim_end_matches('/'))
 }
 
 /// `what` names the address in the message ("API address", "IMS address").
@@ -345,11 +371,20 @@ pub async fn connect(
     if org_id.is_empty() || client_id.is_empty() || secret.expose_secret().trim().is_empty() {
         return Err(Error::invalid_input(msg!("campaign-credentials-required")));
     }
+    if let Some(n) = request.calls_per_minute.filter(|n| !CALLS_PER_MINUTE_RANGE.contains(n)) {
+        return Err(Error::invalid_input(msg!(
+            "campaign-calls-per-minute-out-of-range",
+            value = n,
+            min = *CALLS_PER_MINUTE_RANGE.start(),
+            max = *CALLS_PER_MINUTE_RANGE.end()
+        )));
+    }
     let settings = CampaignSettings {
         base_url: origin(&request.base_url, "https://mc.adobe.io", msg!("campaign-what-api-address"))?,
         ims_url: origin(&request.ims_url, "https://ims-na1.adobelogin.com", msg!("campaign-what-ims-address"))?,
         org_id,
         client_id,
+        calls_per_minute: request.calls_per_minute,
     };
     let client = CampaignClient::new(settings.clone(), secret.clone())?;
     client.get("profileAndServices/profile?_lineCount=1").await?;

@@ -55,6 +55,7 @@ pub async fn connected(people: usize) -> World {
         org_id: e.campaign.org_id.clone(),
         client_id: e.campaign.client_id.clone(),
         is_sandbox: true,
+        calls_per_minute: None,
     };
     let secret = SecretString::from(e.campaign.client_secret.clone());
     let campaign = liaison_core::connections::campaign::connect(&ws, &vault, request, secret).await.unwrap().id;

@@ -184,7 +184,11 @@ column: number, field: MemberField,
  */
 confidence: number, reason: SuggestionReason, };
 export type ConflictRule = "salesforce_wins" | "marketo_wins" | "most_recent";
-export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, };
+export type ConnectCampaign = { display_name: string, base_url: string, ims_url: string, org_id: string, client_id: string, is_sandbox: boolean, 
+/**
+ * The calls a minute the licence allows; empty for [`DEFAULT_CALLS_PER_MINUTE`].
+ */
+calls_per_minute: number | null, };
 export type ConnectDynamics = { display_name: string, org_url: string, 
 /**
  * Empty: `https://login.microsoftonline.com/organizations`.

@@ -252,6 +252,10 @@ export const en = {
       orgId: "Organization ID",
       orgIdHelp: "Your Campaign tenant as it appears in API paths: https://mc.adobe.io/<organization ID>/campaign/…",
       clientIdHelp: "From the OAuth Server-to-Server credential in Adobe Developer Console.",
+      callsPerMinute: "Calls per minute",
+      callsPerMinuteHelp:
+        "What your Campaign licence allows Liaison (Adobe publishes no general limit), from 60 to 20,000. Empty: 600. A run of 50,000 profiles reads two event logs per profile, so this sets its pace.",
+      callsPerMinuteInvalid: "Give a whole number from 60 to 20,000, or leave it empty.",
     },
   },
   health: {

@@ -257,6 +257,10 @@ export const ja: Messages = {
       orgId: "組織 ID",
       orgIdHelp: "API パスに含まれる Campaign のテナント: https://mc.adobe.io/<組織 ID>/campaign/…",
       clientIdHelp: "Adobe Developer Console の OAuth サーバー間認証情報に表示されます。",
+      callsPerMinute: "1 分あたりの呼び出し数",
+      callsPerMinuteHelp:
+        "Campaign のライセンスで Liaison に許可されている値（Adobe は一般的な上限を公開していません）。60～20,000。空欄の場合は 600。50,000 件のプロファイルの実行ではプロファイルごとに 2 つのイベントログを読むため、この値が実行の速さを決めます。",
+      callsPerMinuteInvalid: "60～20,000 の整数を入力するか、空欄にしてください。",
     },
   },
   health: {
