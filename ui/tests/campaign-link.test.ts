@@ -225,6 +225,83 @@ describe("Campaign ↔ Dynamics 365 (seed 004)", () => {
     expect(within(section).queryByRole("button", { name: "Cancel the run" })).not.toBeInTheDocument();
   });
 
+  test("r19_a_run_s_opt_out_conflicts_and_record_errors_are_shown_under_its_row", async () => {
+    const counts = {
+      profiles_created: 0,
+      profiles_updated: 1,
+      unchanged: 0,
+      overwritten: 0,
+      removed_in_dynamics: 0,
+      entities: 0,
+      entities_removed: 0,
+      events_logged: 0,
+      optouts_to_campaign: 0,
+      optouts_to_dynamics: 1,
+      optout_conflicts: 1,
+      errors: 2,
+      calls: 12,
+    };
+    const run = {
+      id: "run-7",
+      state: "succeeded" as const,
+      full: false,
+      started_at: "2026-12-07T09:00:00Z",
+      finished_at: "2026-12-07T09:01:00Z",
+      counts,
+      error: null,
+      optout_conflicts: [
+        {
+          run_id: "run-7",
+          contact_id: "c-42",
+          profile_pkey: "@p42",
+          dynamics_optout: false,
+          dynamics_changed_at: "2026-12-07T08:00:00Z",
+          campaign_optout: true,
+          campaign_changed_at: "2026-12-07T08:30:00Z",
+          winner: "campaign" as const,
+          recorded_at: "2026-12-07T09:00:30Z",
+        },
+      ],
+    };
+    const calls = mockBackend({
+      connections_list: both,
+      campaign_link_get: () => campaignLink("both", [{ attribute: "emailaddress1", field: "email" }]),
+      campaign_link_metadata: () => campaignMetadata,
+      campaign_history: () => [run, { ...run, id: "run-6", optout_conflicts: [], counts: { ...counts, errors: 0 } }],
+      campaign_run_errors: () => [
+        { contact_id: "c-7", code: "profile_refused", message: "Campaign refused the email address." },
+        { contact_id: "c-9", code: "profile_refused", message: "Campaign refused the phone number." },
+      ],
+    });
+    const user = await open();
+    const table = await screen.findByRole("table", { name: "History" });
+    // Only a run with something to show has the button; nothing is read until it is pressed.
+    const toggles = within(table).getAllByRole("button", { name: /^Conflicts and errors of the run started/ });
+    expect(toggles).toHaveLength(1);
+    expect(toggles[0]).toHaveAttribute("aria-expanded", "false");
+    expect(called(calls, "campaign_run_errors")).toHaveLength(0);
+
+    await user.click(toggles[0]!);
+    expect(toggles[0]).toHaveAttribute("aria-expanded", "true");
+    const conflicts = await within(table).findByRole("table", { name: /^Opt-out conflicts \(1\)/ });
+    const conflict = within(conflicts).getAllByRole("row")[1]!;
+    expect(within(conflict).getByRole("rowheader")).toHaveTextContent("c-42");
+    const cells = within(conflict)
+      .getAllByRole("cell")
+      .map((c) => c.textContent);
+    expect(cells[0]).toMatch(/^Not opted out · /);
+    expect(cells[1]).toMatch(/^Opted out · /);
+    expect(cells[2]).toBe("Campaign's value");
+
+    const errors = await within(table).findByRole("table", { name: "Records that could not be written (2)" });
+    expect(within(errors).getAllByRole("row")).toHaveLength(3);
+    expect(errors).toHaveTextContent("Campaign refused the phone number.");
+    expect(called(calls, "campaign_run_errors").map((c) => c.args)).toEqual([{ run_id: "run-7", limit: 100 }]);
+
+    await user.click(toggles[0]!);
+    expect(within(table).queryByRole("table", { name: /^Opt-out conflicts/ })).not.toBeInTheDocument();
+  });
+
   test("r17_a_custom_entity_is_mapped_to_a_custom_resource_shown_and_removed", async () => {
     const interests: EntityMapping = {
       entity_set: "lia_productinterests",
