@@ -106,6 +106,7 @@ fn options(full: bool) -> RunOptions {
         pause_poll: Duration::from_millis(50),
         job_poll: Duration::from_millis(20),
         dynamics_page_size: 25,
+        ..RunOptions::default()
     }
 }
 

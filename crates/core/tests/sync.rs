@@ -335,7 +335,9 @@ async fn a_used_up_daily_quota_pauses_the_run_until_the_reset() {
         }
         false
     });
-    let report = run::run(&w.ws, &w.vault, options(false), &Control::default(), &observer).await.unwrap();
+    // Through extracts: a read by ID of 300 leads needs too few calls to run out.
+    let extracts = RunOptions { new_lead_pages: 0, ..options(false) };
+    let report = run::run(&w.ws, &w.vault, extracts, &Control::default(), &observer).await.unwrap();
     assert!(advance.await.unwrap(), "the run paused");
     assert_eq!(report.state, RunState::Succeeded);
     assert_eq!(people(&w), 300);
@@ -387,7 +389,13 @@ async fn a_killed_run_resumes_from_its_checkpoint_and_a_live_one_is_not_run_twic
 async fn a_ten_percent_fault_rate_still_ends_in_the_right_cache_without_limit_violations() {
     let w = world(300, 0.0).await;
     control(&w, "POST", "/faults", json!({"rate": 0.1})).await;
-    let report = sync(&w, false).await;
+    // Both ways of a full read: through extracts (many calls, so many faults) …
+    let extracts = RunOptions { new_lead_pages: 0, ..options(false) };
+    let report = run::run(&w.ws, &w.vault, extracts, &Control::default(), &|_: &Progress| {}).await.unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!(people(&w), 300);
+    // … and again, by ID from the New Lead feed.
+    let report = sync(&w, true).await;
     assert_eq!(report.state, RunState::Succeeded);
     assert_eq!(people(&w), 300);
     let stats = control(&w, "GET", "/stats", json!({})).await;
@@ -503,7 +511,9 @@ async fn r5_a_first_full_sync_plans_windows_from_the_oldest_lead_not_from_the_hi
     let created = time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).unwrap();
     assert!(created.year() >= 2024, "the data starts recently: {created}");
 
-    let report = sync(&w, true).await;
+    // Extracts only: the feed would read this small Marketo by ID (the tests below).
+    let extracts = RunOptions { new_lead_pages: 0, ..options(true) };
+    let report = run::run(&w.ws, &w.vault, extracts, &Control::default(), &|_: &Progress| {}).await.unwrap();
     assert_eq!(report.state, RunState::Succeeded);
     // Nothing older was skipped: every lead left is read.
     let dataset = control(&w, "GET", "/stats", json!({})).await["dataset"].clone();
@@ -519,5 +529,59 @@ async fn r5_a_first_full_sync_plans_windows_from_the_oldest_lead_not_from_the_hi
     let calls = report.counts.marketo_calls;
     assert!(calls <= planned * 5 + 20, "{calls} Marketo calls for {planned} windows");
     assert!(calls < calendar, "{calls} Marketo calls: the calendar's {calendar} windows were walked");
+    w.sb.shutdown().await;
+}
+
+/// Marketo calls per endpoint in a `/stats` answer whose label contains `part`.
+fn marketo_calls_to(stats: &Value, part: &str) -> u64 {
+    stats["calls"]["marketo"]
+        .as_object()
+        .map(|m| m.iter().filter(|(k, _)| k.contains(part)).map(|(_, v)| v.as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r5_a_first_full_sync_of_a_small_marketo_reads_its_leads_by_id_from_the_new_lead_feed() {
+    let w = world(600, 0.0).await;
+    let report = sync(&w, true).await;
+    assert_eq!(report.state, RunState::Succeeded);
+    let stats = control(&w, "GET", "/stats", json!({})).await;
+    let dataset = &stats["dataset"];
+    let leads = dataset["marketo_leads"].as_u64().unwrap();
+    let fetched =
+        leads + dataset["salesforce_contacts"].as_u64().unwrap() + dataset["salesforce_leads"].as_u64().unwrap();
+    assert_eq!(report.counts.fetched, fetched, "every lead, contact and lead once: {dataset}");
+    assert_eq!(people(&w), 600);
+    // No extract job; the feed's pages and the leads by ID, 300 a call, and a few more (usage,
+    // the oldest-lead probe, paging tokens).
+    assert_eq!(marketo_calls_to(&stats, "/bulk/"), 0, "{stats}");
+    let pages = leads.div_ceil(300);
+    assert!(marketo_calls_to(&stats, "/rest/v1/leads.json") <= pages + 1, "{stats}");
+    let calls = report.counts.marketo_calls;
+    assert!(calls <= 2 * (pages + 1) + 10, "{calls} Marketo calls for {leads} leads: {stats}");
+    // The duplicates Marketo holds (case variants of one address) are still reported.
+    let errors = run::record_errors(&w.ws, &report.run_id, 1000).unwrap();
+    assert_eq!(errors.iter().filter(|e| e.code == "duplicate").count() as u64, report.counts.duplicates);
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r5_a_marketo_whose_new_lead_feed_is_long_is_read_through_extracts_in_full() {
+    let w = world(600, 0.0).await;
+    // A feed longer than one page counts as long here.
+    let short_feed = RunOptions { new_lead_pages: 1, ..options(true) };
+    let report = run::run(&w.ws, &w.vault, short_feed, &Control::default(), &|_: &Progress| {}).await.unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    let stats = control(&w, "GET", "/stats", json!({})).await;
+    let dataset = &stats["dataset"];
+    assert!(dataset["marketo_leads"].as_u64().unwrap() > 300, "{dataset}");
+    let fetched = dataset["marketo_leads"].as_u64().unwrap()
+        + dataset["salesforce_contacts"].as_u64().unwrap()
+        + dataset["salesforce_leads"].as_u64().unwrap();
+    assert_eq!(report.counts.fetched, fetched, "{dataset}");
+    assert_eq!(people(&w), 600);
+    assert!(marketo_calls_to(&stats, "/bulk/v1/leads/export") > 0, "{stats}");
+    // The feed's one page read no lead by ID: the extracts read them all once.
+    assert_eq!(marketo_calls_to(&stats, "GET /rest/v1/leads.json"), 0, "{stats}");
     w.sb.shutdown().await;
 }

@@ -11,7 +11,8 @@ use super::{Ctx, JOBS_AHEAD, WINDOW};
 use crate::connections::marketo::MarketoClient;
 use crate::sync::activities;
 use crate::sync::cache::Source;
-use crate::sync::records::{self};
+use crate::sync::cache::SourceRecord;
+use crate::sync::records::{self, Rejected};
 use crate::{Error, ErrorCode, Result, msg};
 
 /// Pages of the New Lead feed read, at most, looking for the oldest lead (Marketo may answer
@@ -19,6 +20,8 @@ use crate::{Error, ErrorCode, Result, msg};
 const PROBE_PAGES: usize = 5;
 /// Marketo's `New Lead` activity type.
 const NEW_LEAD: &str = "12";
+/// Leads read by ID in one call (`filterValues` takes at most 300).
+const LEADS_BY_ID: usize = 300;
 
 /// A paging token for Marketo's activity feeds from `since`.
 pub(super) async fn paging_token(mk: &MarketoClient, since: OffsetDateTime) -> Result<String> {
@@ -100,8 +103,23 @@ impl Ctx<'_> {
         Ok(id)
     }
 
-    /// All leads, through bulk extracts of 31-day `createdAt` windows, a few jobs ahead.
+    /// All leads: by ID from the New Lead feed when it is short enough, otherwise through bulk
+    /// extracts of 31-day `createdAt` windows, a few jobs ahead.
     pub(super) async fn marketo_full(&mut self) -> Result<()> {
+        // A run from before the feed (its jobs or windows under way) goes on with its extracts.
+        if !self.cp.feed_done && self.cp.jobs.is_empty() && self.cp.next_window == 0 {
+            let Some(ids) = self.new_lead_ids().await? else { return Ok(()) };
+            if let Some(ids) = ids {
+                self.marketo_by_id(&ids).await?;
+                if self.control.cancelled() {
+                    return Ok(());
+                }
+                // Every lead is read: no windows are left.
+                self.cp.windows_from = self.cp.windows_to.clone();
+            }
+            self.cp.feed_done = true;
+            self.checkpoint_only()?;
+        }
         let (_, _, total) = self.window(0)?;
         let mut delay = self.options.job_poll;
         loop {
@@ -180,8 +198,6 @@ impl Ctx<'_> {
         let mut watched: Vec<String> = self.mapping.marketo_fields().iter().map(|s| (*s).to_owned()).collect();
         watched.push(self.mapping.marketo_email.clone());
         let watched = watched.join(",");
-        let fields = records::extract_fields(&self.mapping);
-        let fields = fields.iter().filter(|f| f.as_str() != "createdAt").cloned().collect::<Vec<_>>().join(",");
         loop {
             if self.control.cancelled() {
                 return Ok(());
@@ -201,18 +217,8 @@ impl Ctx<'_> {
             ids.dedup();
             let mut batch = Vec::new();
             let mut rejected = Vec::new();
-            for chunk in ids.chunks(300) {
-                let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                let leads = self
-                    .mk
-                    .get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &list), ("fields", &fields)])
-                    .await?;
-                for lead in leads["result"].as_array().into_iter().flatten() {
-                    match records::marketo_lead(lead, &self.mapping) {
-                        Ok(r) => batch.push(r),
-                        Err(r) => rejected.push(r),
-                    }
-                }
+            for chunk in ids.chunks(LEADS_BY_ID) {
+                self.leads_by_id(chunk, &mut batch, &mut rejected).await?;
             }
             token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
             self.cp.position = Some(token.clone());
@@ -222,6 +228,97 @@ impl Ctx<'_> {
                 return Ok(());
             }
         }
+    }
+
+    /// The leads with these IDs (at most [`LEADS_BY_ID`]), into `batch`, or `rejected` when
+    /// unusable; IDs Marketo no longer has (deleted, merged away) are absent from its answer.
+    async fn leads_by_id(
+        &self,
+        ids: &[i64],
+        batch: &mut Vec<SourceRecord>,
+        rejected: &mut Vec<Rejected>,
+    ) -> Result<()> {
+        let fields = records::extract_fields(&self.mapping);
+        let fields = fields.iter().filter(|f| f.as_str() != "createdAt").cloned().collect::<Vec<_>>().join(",");
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let leads = self
+            .mk
+            .get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &list), ("fields", &fields)])
+            .await?;
+        for lead in leads["result"].as_array().into_iter().flatten() {
+            match records::marketo_lead(lead, &self.mapping) {
+                Ok(r) => batch.push(r),
+                Err(r) => rejected.push(r),
+            }
+        }
+        Ok(())
+    }
+
+    /// The IDs of every lead created since the windows' start, from Marketo's New Lead feed,
+    /// ascending: `Some(None)` when the feed holds more than [`RunOptions::new_lead_pages`]
+    /// pages (extracts read those leads for fewer calls), `None` when cancelled.
+    ///
+    /// Every lead has its New Lead activity for good and a deleted lead takes it along (see
+    /// [`oldest_lead_created`]), so the feed lists every lead there is, and a merged lead's
+    /// activity lists the winner. A continued run walks the feed again (no call reads a lead)
+    /// and reads the leads after the last one it wrote.
+    ///
+    /// [`RunOptions::new_lead_pages`]: super::RunOptions::new_lead_pages
+    async fn new_lead_ids(&mut self) -> Result<Option<Option<Vec<i64>>>> {
+        if self.options.new_lead_pages == 0 {
+            return Ok(Some(None));
+        }
+        let since = self
+            .cp
+            .windows_from
+            .as_deref()
+            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+            .ok_or_else(|| Error::internal(msg!("sync-checkpoint-lost-windows")))?;
+        let mut token = self.paging_token(since).await?;
+        let mut ids = std::collections::BTreeSet::new();
+        for page_number in 0.. {
+            if self.control.cancelled() {
+                return Ok(None);
+            }
+            if page_number == self.options.new_lead_pages {
+                tracing::info!(pages = page_number, "the New Lead feed is long: reading Marketo through extracts");
+                return Ok(Some(None));
+            }
+            let page = self
+                .mk
+                .get(
+                    "/rest/v1/activities.json",
+                    &[("nextPageToken", &token), ("activityTypeIds", NEW_LEAD), ("batchSize", "300")],
+                )
+                .await?;
+            ids.extend(page["result"].as_array().into_iter().flatten().filter_map(|a| a["leadId"].as_i64()));
+            // The walk is a tenth of the phase; the reads by ID the rest.
+            self.phase_fraction = 0.1 * (page_number + 1) as f64 / self.options.new_lead_pages as f64;
+            self.emit(false);
+            match page["nextPageToken"].as_str() {
+                Some(next) if page["moreResult"].as_bool() == Some(true) => token = next.to_owned(),
+                _ => break,
+            }
+        }
+        Ok(Some(Some(ids.into_iter().collect())))
+    }
+
+    /// Reads `ids` (ascending) by ID, [`LEADS_BY_ID`] at a time, after the last one written.
+    async fn marketo_by_id(&mut self, ids: &[i64]) -> Result<()> {
+        let start = self.cp.feed_after.map_or(0, |after| ids.partition_point(|id| *id <= after));
+        let todo = &ids[start..];
+        for (n, chunk) in todo.chunks(LEADS_BY_ID).enumerate() {
+            if self.control.cancelled() {
+                return Ok(());
+            }
+            let (mut batch, mut rejected) = (Vec::new(), Vec::new());
+            self.leads_by_id(chunk, &mut batch, &mut rejected).await?;
+            self.cp.feed_after = chunk.last().copied();
+            let done = start + (n + 1) * LEADS_BY_ID;
+            self.phase_fraction = 0.1 + 0.9 * done.min(ids.len()) as f64 / ids.len().max(1) as f64;
+            self.commit_batch(Source::Marketo, &batch, &rejected)?;
+        }
+        Ok(())
     }
 
     pub(super) fn feed_start(&self, cursor: &str) -> Result<String> {

@@ -144,8 +144,13 @@ pub(crate) fn marketo_blocked(calls: u64, used_today: u64, settings: &SyncSettin
     }
 }
 
+/// Extract windows from `from` to `to`: none when `to` is not later (a full read that took every
+/// lead by ID leaves none).
 pub(super) fn window_count(from: OffsetDateTime, to: OffsetDateTime) -> u64 {
-    let span = (to - from).whole_seconds().max(1) as u64;
+    if to <= from {
+        return 0;
+    }
+    let span = (to - from).whole_seconds() as u64;
     span.div_ceil(WINDOW.whole_seconds() as u64)
 }
 
@@ -226,5 +231,6 @@ mod tests {
         let from = time::macros::datetime!(2026-01-01 00:00 UTC);
         assert_eq!(window_count(from, from + time::Duration::days(31)), 1);
         assert_eq!(window_count(from, from + time::Duration::days(32)), 2);
+        assert_eq!(window_count(from, from), 0);
     }
 }
