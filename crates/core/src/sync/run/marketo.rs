@@ -41,7 +41,11 @@ pub(super) async fn paging_token(mk: &MarketoClient, since: OffsetDateTime) -> R
 /// creation of any lead there is: a merge keeps the winner, whose activity stays, and an earlier
 /// loser's activity moved to it only makes the answer earlier. `None` when the feed shows no
 /// `New Lead` within [`PROBE_PAGES`] pages, or its date does not read.
-pub(super) async fn oldest_lead_created(mk: &MarketoClient, since: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+/// With the date, that lead's ID (Marketo numbers leads in creation order).
+pub(super) async fn oldest_lead_created(
+    mk: &MarketoClient,
+    since: OffsetDateTime,
+) -> Result<Option<(OffsetDateTime, Option<i64>)>> {
     let mut token = paging_token(mk, since).await?;
     for _ in 0..PROBE_PAGES {
         let page = mk
@@ -50,13 +54,41 @@ pub(super) async fn oldest_lead_created(mk: &MarketoClient, since: OffsetDateTim
                 &[("nextPageToken", &token), ("activityTypeIds", NEW_LEAD), ("batchSize", "10")],
             )
             .await?;
-        let first = page["result"].as_array().and_then(|r| r.first()).map(|a| a["activityDate"].as_str());
-        if let Some(date) = first {
-            return Ok(date.and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok()));
+        if let Some(first) = page["result"].as_array().and_then(|r| r.first()) {
+            let date = first["activityDate"].as_str().and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok());
+            return Ok(date.map(|d| (d, first["leadId"].as_i64())));
         }
         match page["nextPageToken"].as_str() {
             Some(next) if page["moreResult"].as_bool() == Some(true) => token = next.to_owned(),
             _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// The highest lead ID among the leads created lately: the first of a few look-backs (a day, a
+/// month, a year, twenty years) whose New Lead feed lists any, two pages of it at most. With the
+/// oldest lead's ID it bounds how many leads there are, for the estimate.
+pub(super) async fn newest_lead_id(mk: &MarketoClient, now: OffsetDateTime) -> Result<Option<i64>> {
+    for days in [1, 31, 365, 20 * 365] {
+        let mut token = paging_token(mk, now - time::Duration::days(days)).await?;
+        let mut newest = None;
+        for _ in 0..2 {
+            let page = mk
+                .get(
+                    "/rest/v1/activities.json",
+                    &[("nextPageToken", &token), ("activityTypeIds", NEW_LEAD), ("batchSize", "300")],
+                )
+                .await?;
+            newest =
+                newest.max(page["result"].as_array().into_iter().flatten().filter_map(|a| a["leadId"].as_i64()).max());
+            match page["nextPageToken"].as_str() {
+                Some(next) if page["moreResult"].as_bool() == Some(true) => token = next.to_owned(),
+                _ => break,
+            }
+        }
+        if newest.is_some() {
+            return Ok(newest);
         }
     }
     Ok(None)

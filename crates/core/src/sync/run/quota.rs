@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use super::checkpoint::has_cursors;
-use super::marketo::{oldest_lead_created, windows_start};
-use super::{Ctx, JOBS_AHEAD, WINDOW, clients};
+use super::marketo::{newest_lead_id, oldest_lead_created, windows_start};
+use super::{Ctx, JOBS_AHEAD, NEW_LEAD_PAGES, WINDOW, clients};
 use crate::connections::marketo::MarketoClient;
 use crate::connections::salesforce::SalesforceClient;
 use crate::i18n::Text;
@@ -36,7 +36,8 @@ pub struct Estimate {
     pub blocked: Option<Text>,
 }
 
-/// Estimates the next run (costs a few calls: usage, limits and two counts).
+/// Estimates the next run (costs a few calls: usage, limits, two counts and, for a full run, a
+/// look at the oldest and newest leads).
 pub async fn estimate(ws: &Workspace, vault: &Vault, full: bool) -> Result<Estimate> {
     let (mk, sf) = clients(ws, vault)?;
     let settings = settings::load(ws.store())?;
@@ -64,14 +65,24 @@ pub(super) async fn estimate_with(
     let (mk_calls, sf_calls, seconds, windows_from) = if full {
         let now = mk.http().server_now().unwrap_or_else(OffsetDateTime::now_utc);
         let history_start = settings.history_start()?;
-        let from = windows_start(history_start, oldest_lead_created(mk, history_start).await?);
+        let oldest = oldest_lead_created(mk, history_start).await?;
+        let from = windows_start(history_start, oldest.map(|(date, _)| date));
         let windows = window_count(from, now + time::Duration::days(1));
+        // Leads are numbered in creation order: the oldest and newest IDs bound how many there
+        // are (deleted ones counted), which tells whether the run reads them by ID.
+        let leads = match oldest.and_then(|(_, id)| id) {
+            Some(first) => newest_lead_id(mk, now).await?.map(|last| (last - first + 1).max(0) as u64),
+            None => None,
+        };
         let mut sf_calls = 2u64; // limits and the counts
         for object in [SfObject::Contact, SfObject::Lead] {
             let count = sf.query(&format!("SELECT COUNT() FROM {}", object.name()), false).await?;
             sf_calls += count["totalSize"].as_u64().unwrap_or(0).div_ceil(2_000).max(1);
         }
-        let (mk_calls, seconds) = full_read_cost(windows);
+        let (mk_calls, seconds) = match leads {
+            Some(leads) if leads.div_ceil(300) <= NEW_LEAD_PAGES as u64 => by_id_read_cost(leads),
+            _ => full_read_cost(windows),
+        };
         (mk_calls, sf_calls, seconds, Some(from))
     } else {
         (6, 6, 10, None)
@@ -121,6 +132,14 @@ fn full_read_cost(windows: u64) -> (u64, u64) {
     let calls = windows * 5 + 8;
     let jobs = windows.div_ceil(JOBS_AHEAD as u64) * EXTRACT_JOB_SECS;
     (calls, jobs.max(calls.div_ceil(MARKETO_CALLS_PER_SEC)))
+}
+
+/// Marketo calls and Marketo-clock seconds of a full read of `leads` by ID: the New Lead feed's
+/// pages and the reads of 300 leads each, with the probes, usage and paging tokens; at Marketo's
+/// rate limit.
+fn by_id_read_cost(leads: u64) -> (u64, u64) {
+    let calls = 2 * leads.div_ceil(300) + 10;
+    (calls, calls.div_ceil(MARKETO_CALLS_PER_SEC))
 }
 
 /// Why `calls` more Marketo calls would be refused today, if they would: over the ceiling one run
@@ -224,6 +243,12 @@ mod tests {
         assert_eq!(full_read_cost(1), (13, 60));
         assert_eq!(full_read_cost(45), (233, 6 * 60));
         assert_eq!(full_read_cost(245), (1233, 31 * 60));
+    }
+
+    #[test]
+    fn a_read_by_id_costs_two_calls_per_300_leads_at_marketo_s_rate() {
+        assert_eq!(by_id_read_cost(3_000), (30, 6));
+        assert_eq!(by_id_read_cost(100_000), (678, 136));
     }
 
     #[test]
