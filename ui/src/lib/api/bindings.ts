@@ -771,6 +771,9 @@ export type RunReport = { run_id: string, state: RunState, full: boolean, counts
  */
 resumed: boolean, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type ApiSystem = "marketo" | "salesforce" | "dynamics";
+export type DailyCalls = { day: string, calls: number, };
+export type SystemCalls = { system: ApiSystem, daily_quota: number | null, days: Array<DailyCalls>, };
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, 
@@ -1078,6 +1081,7 @@ export const commands = {
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
   runsList: () => call<Array<RunSummary>>("runs_list"),
+  runsCallsPerDay: (kind: RunKind, days: number) => call<Array<SystemCalls>>("runs_calls_per_day", { kind, days }),
   syncPreview: () => call<FieldPreview>("sync_preview"),
   syncSaveMapping: (choices: Array<FieldChoice>) => call<null>("sync_save_mapping", { choices }),
   syncCustomAdd: (field: NewCustomField) => call<CustomField>("sync_custom_add", { field }),
