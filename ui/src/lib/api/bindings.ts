@@ -7,6 +7,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
+export type ApiSystem = "marketo" | "salesforce" | "dynamics";
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
 /**
@@ -245,6 +246,7 @@ export type CustomField = {
  */
 key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
 export type CustomFieldRef = { key: string, label: string, };
+export type DailyCalls = { day: string, calls: number, };
 export type Definition = { match: Match, rules: Array<Rule>, };
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
@@ -771,9 +773,6 @@ export type RunReport = { run_id: string, state: RunState, full: boolean, counts
  */
 resumed: boolean, };
 export type RunState = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
-export type ApiSystem = "marketo" | "salesforce" | "dynamics";
-export type DailyCalls = { day: string, calls: number, };
-export type SystemCalls = { system: ApiSystem, daily_quota: number | null, days: Array<DailyCalls>, };
 export type RunSummary = { id: string, kind: RunKind, state: RunState, started_at: string, finished_at: string | null, };
 export type SamplePerson = { email: string, first_name: string | null, last_name: string | null, company: string | null, country: string | null, };
 export type SandboxInfo = { salesforce_login_url: string, salesforce_client_id: string, marketo_base_url: string, marketo_client_id: string, 
@@ -883,6 +882,13 @@ interrupted: boolean,
  * Whether the next run is incremental.
  */
 incremental_ready: boolean, settings: SyncSettings, };
+export type SystemCalls = { system: ApiSystem, 
+/**
+ * The daily quota: Marketo's from the sync settings, Salesforce's `DailyApiRequests` limit
+ * as the last sync read it; `None` when unknown, and for Dynamics 365, whose service
+ * protection limits count per 5 minutes and have no daily quota.
+ */
+daily_quota: number | null, days: Array<DailyCalls>, };
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
