@@ -60,6 +60,7 @@ import type {
   SyncOverview,
   SyncRun,
   SyncSettings,
+  SystemCalls,
   Team,
   TimelinePreview,
   ValidationReport,
@@ -805,6 +806,30 @@ export const syncRuns: SyncRun[] = [
   },
 ];
 
+/** The UTC date `daysAgo` days before today (`YYYY-MM-DD`), as the calls per day are dated. */
+export function utcDay(daysAgo: number): string {
+  return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** API calls per day by sync runs: Salesforce's limit not read yet, Dynamics 365 without one. */
+export const syncCalls: SystemCalls[] = [
+  {
+    system: "marketo",
+    daily_quota: 50000,
+    days: [
+      { day: utcDay(1), calls: 1200 },
+      { day: utcDay(0), calls: 340 },
+    ],
+  },
+  { system: "salesforce", daily_quota: null, days: [{ day: utcDay(0), calls: 85 }] },
+  { system: "dynamics", daily_quota: null, days: [{ day: utcDay(0), calls: 12 }] },
+];
+
+/** API calls per day by export runs (to a Marketo list). */
+export const exportCalls: SystemCalls[] = [
+  { system: "marketo", daily_quota: 50000, days: [{ day: utcDay(2), calls: 5 }] },
+];
+
 export const recordErrors: RecordError[] = [
   {
     system: "marketo",
@@ -1304,6 +1329,7 @@ const defaults: Record<string, Handler> = {
   connection_set_usable_by: () => null,
   members_list: () => members,
   runs_list: () => runs,
+  runs_calls_per_day: (args) => (args.kind === "export" ? exportCalls : syncCalls),
   acting_admin: (): Admin | null => null,
   switch_admin: (args): Admin => ({ ...grace, email: args.email as string }),
   activate: (args): Admin => ({

@@ -86,5 +86,13 @@ describe("themes that follow the OS", () => {
       expect(contrast(palette, "border-strong", "surface")).toBeGreaterThanOrEqual(3);
       expect(contrast(palette, "border-strong", "bg")).toBeGreaterThanOrEqual(3);
     });
+
+    it(`keeps chart bars and the quota line at 3:1 or more on the surface in the ${scheme} theme`, () => {
+      const charts = [...palette.keys()].filter((name) => name.startsWith("chart-"));
+      expect(charts.length).toBeGreaterThanOrEqual(8);
+      // WCAG 1.4.11: graphical objects needed to understand the chart.
+      const poor = charts.filter((name) => contrast(palette, name, "surface") < 3);
+      expect(poor).toEqual([]);
+    });
   }
 });

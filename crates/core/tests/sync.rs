@@ -172,6 +172,26 @@ async fn r5_full_sync_puts_every_person_in_the_cache_once_with_each_systems_id()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calls_per_day_chart_sums_each_runs_calls_under_the_daily_limit_the_run_read() {
+    use liaison_core::runs::RunKind;
+    use liaison_core::runs::usage::{ApiSystem, calls_per_day};
+    let w = world(100, 0.0).await;
+    w.sb.update_settings(|s| s.salesforce_daily_limit = 15_000);
+    let first = sync(&w, false).await.counts;
+    let second = sync(&w, false).await.counts;
+    // Two days: the runs may straddle midnight UTC.
+    let usage = calls_per_day(w.ws.store(), RunKind::Sync, 2).unwrap();
+    let of = |system| {
+        let calls = usage.iter().find(|s| s.system == system).unwrap_or_else(|| panic!("{system:?} charted"));
+        (calls.daily_quota, calls.days.iter().map(|d| d.calls).sum::<u64>())
+    };
+    assert_eq!(of(ApiSystem::Marketo), (Some(50_000), first.marketo_calls + second.marketo_calls));
+    assert_eq!(of(ApiSystem::Salesforce), (Some(15_000), first.salesforce_calls + second.salesforce_calls));
+    assert!(usage.iter().all(|s| s.system != ApiSystem::Dynamics), "no Dynamics connection, no Dynamics calls");
+    w.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_sync_picks_up_changes_and_deletions_and_costs_little_when_nothing_changed() {
     let w = world(300, 0.0).await;
     sync(&w, false).await;

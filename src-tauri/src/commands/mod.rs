@@ -140,7 +140,8 @@ mod surface_types {
     pub use liaison_core::invites::smtp::SmtpSettings;
     pub use liaison_core::members::MemberSummary;
     pub use liaison_core::members::admin::{Admin, IntegrationInfo};
-    pub use liaison_core::runs::RunSummary;
+    pub use liaison_core::runs::usage::SystemCalls;
+    pub use liaison_core::runs::{RunKind, RunSummary};
     pub use liaison_core::segments::{Definition, Segment, SegmentField, SegmentPreview};
     pub use liaison_core::settings::{LanguagePreference, Preferences};
     pub use liaison_core::setup::checklist::ChecklistItem;

@@ -67,6 +67,7 @@ liaison_ipc_surface! {
     invites::csv_save_template[app]() -> Option<String>;
     invites::invites_cancel[state]() -> ();
     runs::runs_list[state]() -> Vec<RunSummary>;
+    runs::runs_calls_per_day[state](kind: RunKind, days: u32) -> Vec<SystemCalls>;
     sync::sync_preview[state]() -> FieldPreview;
     sync::sync_save_mapping[state](choices: Vec<FieldChoice>) -> ();
     sync::sync_custom_add[state](field: NewCustomField) -> CustomField;

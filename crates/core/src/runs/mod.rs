@@ -1,5 +1,7 @@
 //! Runs: one execution of a sync, export or invite batch, with its state and counts.
 
+pub mod usage;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

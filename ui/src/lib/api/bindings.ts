@@ -7,6 +7,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
+export type ApiSystem = "marketo" | "salesforce" | "dynamics";
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
 /**
@@ -249,6 +250,7 @@ export type CustomField = {
  */
 key: string, label: string, marketo: string | null, salesforce_contact: string | null, salesforce_lead: string | null, rule: ConflictRule, selected: boolean, };
 export type CustomFieldRef = { key: string, label: string, };
+export type DailyCalls = { day: string, calls: number, };
 export type Definition = { match: Match, rules: Array<Rule>, };
 export type Delimiter = "comma" | "semicolon" | "tab" | "pipe";
 export type DeliveryProgress = { sent: number, failed: number, uncertain: number, remaining: number, };
@@ -884,6 +886,13 @@ interrupted: boolean,
  * Whether the next run is incremental.
  */
 incremental_ready: boolean, settings: SyncSettings, };
+export type SystemCalls = { system: ApiSystem, 
+/**
+ * The daily quota: Marketo's from the sync settings, Salesforce's `DailyApiRequests` limit
+ * as the last sync read it; `None` when unknown, and for Dynamics 365, whose service
+ * protection limits count per 5 minutes and have no daily quota.
+ */
+daily_quota: number | null, days: Array<DailyCalls>, };
 export type SystemField = { 
 /**
  * The API name (`firstName`, `MailingCity`).
@@ -1083,6 +1092,7 @@ export const commands = {
   csvSaveTemplate: () => call<string | null>("csv_save_template"),
   invitesCancel: () => call<null>("invites_cancel"),
   runsList: () => call<Array<RunSummary>>("runs_list"),
+  runsCallsPerDay: (kind: RunKind, days: number) => call<Array<SystemCalls>>("runs_calls_per_day", { kind, days }),
   syncPreview: () => call<FieldPreview>("sync_preview"),
   syncSaveMapping: (choices: Array<FieldChoice>) => call<null>("sync_save_mapping", { choices }),
   syncCustomAdd: (field: NewCustomField) => call<CustomField>("sync_custom_add", { field }),

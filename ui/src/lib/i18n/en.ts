@@ -1354,4 +1354,48 @@ export const en = {
       target: "Target",
     },
   },
+  charts: {
+    showTable: "Show as table",
+    hideTable: "Hide table",
+    run: "Run",
+    day: "Day (UTC)",
+    calls: "API calls",
+    dailyQuota: "Daily quota",
+    outcomes: {
+      created: "Created",
+      updated: "Updated",
+      unchanged: "Unchanged",
+      failed: "Failed",
+      added: "Added",
+      removed: "Removed",
+      skipped: "Skipped (no valid email)",
+      unmatched: "Unmatched",
+    },
+    systems: {
+      marketo: "Marketo",
+      salesforce: "Salesforce",
+      dynamics: "Dynamics 365",
+    },
+    syncRecordsTitle: "Records per sync run by outcome",
+    exportRecordsTitle: "Records per export run by outcome",
+    recordsDescription: "Stacked bars for the last {{count}} runs, oldest on the left: {{outcomes}}.",
+    recordsEmpty: "No runs yet: the chart appears after the first run.",
+    callsHeading: "API calls per day",
+    syncCallsIntro:
+      "Calls Liaison's sync runs made in the last {{days}} days, per system, dated by the UTC day a run started. The dashed line is the system's daily quota.",
+    exportCallsIntro:
+      "Calls Liaison's export runs made to their destinations in the last {{days}} days, dated by the UTC day a run started. The dashed line is the system's daily quota.",
+    callsTitle: "{{system}}: API calls per day",
+    callsDescription: "{{total}} calls over {{days}} days; the busiest day, {{day}}, had {{max}}.",
+    callsDescriptionQuota:
+      "{{total}} calls over {{days}} days; the busiest day, {{day}}, had {{max}} of the daily quota of {{quota}}.",
+    callsEmpty: "No API calls by runs in the last {{days}} days.",
+    marketoQuotaNote:
+      "Marketo's quota is the one set in the sync settings; it resets at midnight US Central time and is shared with every other integration.",
+    salesforceQuotaNote:
+      "Salesforce's daily limit (DailyApiRequests) as the last sync read it; it counts a rolling 24 hours.",
+    salesforceQuotaUnknown: "Salesforce's daily limit is drawn once a sync has read it.",
+    dynamicsNoQuota:
+      "Dynamics 365 has no daily API quota: its service protection limits count requests per user in 5-minute windows, so no daily ceiling is drawn.",
+  },
 };

@@ -1362,4 +1362,48 @@ export const ja: Messages = {
       target: "対象",
     },
   },
+  charts: {
+    showTable: "表で表示",
+    hideTable: "表を隠す",
+    run: "実行",
+    day: "日付 (UTC)",
+    calls: "API 呼び出し",
+    dailyQuota: "1 日の上限",
+    outcomes: {
+      created: "作成",
+      updated: "更新",
+      unchanged: "変更なし",
+      failed: "失敗",
+      added: "追加",
+      removed: "削除",
+      skipped: "スキップ (有効なメールなし)",
+      unmatched: "一致なし",
+    },
+    systems: {
+      marketo: "Marketo",
+      salesforce: "Salesforce",
+      dynamics: "Dynamics 365",
+    },
+    syncRecordsTitle: "同期の実行ごとのレコード数 (結果別)",
+    exportRecordsTitle: "エクスポートの実行ごとのレコード数 (結果別)",
+    recordsDescription: "直近 {{count}} 回の実行の積み上げ棒グラフ (左が古い順): {{outcomes}}。",
+    recordsEmpty: "まだ実行がありません。最初の実行の後にグラフが表示されます。",
+    callsHeading: "1 日あたりの API 呼び出し",
+    syncCallsIntro:
+      "Liaison の同期が直近 {{days}} 日間にシステムごとに行った呼び出しです。日付は実行が始まった日 (UTC) です。破線はシステムの 1 日の上限です。",
+    exportCallsIntro:
+      "Liaison のエクスポートが直近 {{days}} 日間に送信先へ行った呼び出しです。日付は実行が始まった日 (UTC) です。破線はシステムの 1 日の上限です。",
+    callsTitle: "{{system}}: 1 日あたりの API 呼び出し",
+    callsDescription: "{{days}} 日間で {{total}} 回。最も多かった日は {{day}} の {{max}} 回です。",
+    callsDescriptionQuota:
+      "{{days}} 日間で {{total}} 回。最も多かった日は {{day}} の {{max}} 回で、1 日の上限は {{quota}} 回です。",
+    callsEmpty: "直近 {{days}} 日間に実行による API 呼び出しはありません。",
+    marketoQuotaNote:
+      "Marketo の上限は同期設定の値です。米国中部時間の午前 0 時にリセットされ、他のすべての連携と共有されます。",
+    salesforceQuotaNote:
+      "Salesforce の 1 日の上限 (DailyApiRequests) は最後の同期が読み取った値です。直近 24 時間で数えられます。",
+    salesforceQuotaUnknown: "Salesforce の 1 日の上限は、同期が読み取った後に表示されます。",
+    dynamicsNoQuota:
+      "Dynamics 365 には 1 日の API 上限がありません。サービス保護の制限はユーザーごとに 5 分間の枠で数えられるため、1 日の上限線は表示しません。",
+  },
 };

@@ -92,6 +92,8 @@ impl Ctx<'_> {
     /// Checks the quota and fixes the cursors the next incremental run starts from.
     pub(super) async fn prepare(&mut self) -> Result<()> {
         let (estimate, windows_from) = estimate_with(&self.mk, &self.sf, &self.settings, self.cp.full).await?;
+        // Kept for the calls-per-day chart, which draws Salesforce's daily limit as its ceiling.
+        crate::runs::usage::remember_salesforce_daily_max(&self.conn, estimate.salesforce_daily_max)?;
         if let Some(blocked) = estimate.blocked {
             return Err(
                 Error::new(ErrorCode::QuotaExceeded, blocked).with_details(serde_json::json!({ "refused": true }))
