@@ -23,6 +23,9 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     setupFiles: ["tests/setup.ts"],
     restoreMocks: true,
+    // Whole-app tests render every page in jsdom: on a 2-core machine busy with a compiler one
+    // takes seconds. The limit catches a hang, not slowness (speed is measured in benchmarks).
+    testTimeout: 15_000,
     // The stylesheet is read as text by the theme test (Vitest empties CSS it does not process).
     css: { include: [/src\/app\.css/] },
   },
