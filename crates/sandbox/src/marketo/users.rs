@@ -86,19 +86,11 @@ pub(crate) fn workspace_exists(id: i64) -> bool {
     id == ALL_ZONES || WORKSPACES.iter().any(|w| w.0 == id)
 }
 
-/// `2020-02-05T01:02:23.000t+0000`, as `lastLoginAt` is written.
+/// `2020-02-05T01:02:23.000t+0000`, as `lastLoginAt` is written: Salesforce's shape with a `t`
+/// before the offset.
 fn login_time(ms: i64) -> String {
-    let d = crate::clock::ms_to_dt(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}t+0000",
-        d.year(),
-        u8::from(d.month()),
-        d.day(),
-        d.hour(),
-        d.minute(),
-        d.second(),
-        d.millisecond()
-    )
+    let salesforce = crate::clock::sf_datetime(ms);
+    format!("{}t+0000", salesforce.trim_end_matches("+0000"))
 }
 
 fn roles_json(user: &MkUser) -> Value {
