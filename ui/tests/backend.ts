@@ -1304,6 +1304,7 @@ const defaults: Record<string, Handler> = {
   members_list: () => members,
   runs_list: () => runs,
   acting_admin: (): Admin | null => null,
+  access_email: () => null,
   switch_admin: (args): Admin => ({ ...grace, email: args.email as string }),
   activate: (args): Admin => ({
     id: "m9",

@@ -6,6 +6,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
+export type AccessEmail = { recipient: string, state: MessageState, waiting_for_email_settings: boolean, error: string | null, sent_at: string | null, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
@@ -556,6 +557,9 @@ export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" 
 export type KeychainKind = "os" | "file" | "memory";
 export type LanguagePreference = "system" | "en" | "ja";
 export type MappingByName = { [key in MemberField]?: string };
+export type MarketoAdmin = { userid: string, email: string, name: string, roles: Array<string>, };
+export type FirstAdminActivation = { admin: Admin, email: AccessEmail, };
+export type MarketoSource = { "via": "connection" } | { "via": "credentials", base_url: string, client_id: string, };
 export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
 export type MarketoDestinationSettings = { list_id: number, 
 /**
@@ -1026,6 +1030,9 @@ export const commands = {
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),
+  marketoAdmins: (source: MarketoSource, client_secret: string | null) => call<Array<MarketoAdmin>>("marketo_admins", { source, client_secret }),
+  activateFromMarketo: (source: MarketoSource, client_secret: string | null, pick: string) => call<FirstAdminActivation>("activate_from_marketo", { source, client_secret, pick }),
+  accessEmail: () => call<AccessEmail | null>("access_email"),
   actingAdmin: () => call<Admin | null>("acting_admin"),
   switchAdmin: (email: string) => call<Admin>("switch_admin", { email }),
   integrationInfo: () => call<IntegrationInfo>("integration_info"),
