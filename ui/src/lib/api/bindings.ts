@@ -5,8 +5,16 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+export type AccessEmail = { recipient: string, state: MessageState, 
+/**
+ * Queued because no email server is set up yet: it goes out once one is.
+ */
+waiting_for_email_settings: boolean, 
+/**
+ * Why it failed or is uncertain.
+ */
+error: string | null, sent_at: string | null, };
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
-export type AccessEmail = { recipient: string, state: MessageState, waiting_for_email_settings: boolean, error: string | null, sent_at: string | null, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
 export type AppError = { code: ErrorCode, message: string, details: JsonValue | null, };
 export type AppInfo = { version: string, data_dir: string, log_dir: string, 
@@ -478,6 +486,7 @@ note: string | null, rule: ConflictRule, selected: boolean,
  */
 required: boolean, };
 export type FieldType = "text" | "number" | "boolean" | "date_time" | "date" | "choice" | "id" | "other";
+export type FirstAdminActivation = { admin: Admin, email: AccessEmail, };
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type HealthItem = { key: string, ok: boolean, 
@@ -557,15 +566,22 @@ export type IssueCode = "missing_email" | "invalid_email" | "duplicate_in_file" 
 export type KeychainKind = "os" | "file" | "memory";
 export type LanguagePreference = "system" | "en" | "ja";
 export type MappingByName = { [key in MemberField]?: string };
-export type MarketoAdmin = { userid: string, email: string, name: string, roles: Array<string>, };
-export type FirstAdminActivation = { admin: Admin, email: AccessEmail, };
-export type MarketoSource = { "via": "connection" } | { "via": "credentials", base_url: string, client_id: string, };
 export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
+export type MarketoAdmin = { userid: string, email: string, 
+/**
+ * "First Last" (the user id when Marketo has no name).
+ */
+name: string, 
+/**
+ * Roles as "Role (Workspace)", Admin first.
+ */
+roles: Array<string>, };
 export type MarketoDestinationSettings = { list_id: number, 
 /**
  * The list's name in Marketo when the destination was saved.
  */
 list_name: string, access: MarketoAccess, };
+export type MarketoSource = { "via": "connection" } | { "via": "credentials", base_url: string, client_id: string, };
 export type Match = "all" | "any";
 export type MatchBy = { "kind": "email" } | { "kind": "key", field: string, attribute: string, };
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
