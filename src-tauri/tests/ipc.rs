@@ -247,6 +247,52 @@ fn r2_activation_through_ipc_never_returns_the_client_secret() {
 }
 
 #[test]
+fn r2_a_marketo_admin_picked_through_ipc_is_activated_and_gets_the_access_email_once_smtp_is_saved() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = rt
+        .block_on(liaison_sandbox::Sandbox::start(liaison_sandbox::SandboxConfig { people: 5, ..Default::default() }))
+        .unwrap();
+    let e = sandbox.endpoints().clone();
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    let source = json!({ "via": "credentials", "base_url": e.marketo.base_url, "client_id": e.marketo.client_id });
+    let secret = e.marketo.client_secret.clone();
+    let admins = invoke(&main, "marketo_admins", json!({ "source": source, "client_secret": secret.clone() })).unwrap();
+    assert_eq!(admins.as_array().unwrap().len(), 3, "{admins}");
+    let refused = invoke(
+        &main,
+        "activate_from_marketo",
+        json!({ "source": source, "client_secret": secret.clone(), "pick": "grace.2@sandbox.example.com" }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "forbidden");
+    let done = invoke(
+        &main,
+        "activate_from_marketo",
+        json!({ "source": source, "client_secret": secret.clone(), "pick": admins[1]["userid"] }),
+    )
+    .unwrap();
+    assert_eq!(done["admin"]["email"], admins[1]["email"]);
+    assert_eq!(done["email"]["waiting_for_email_settings"], true);
+    assert!(!done.to_string().contains(&secret), "the Marketo secret never comes back");
+
+    let settings = json!({ "host": e.smtp.host, "port": e.smtp.port, "username": null, "tls": "none",
+        "from_address": "liaison@example.com", "from_name": null });
+    invoke(&main, "smtp_settings_save", json!({ "settings": settings, "password": null })).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let email = invoke(&main, "access_email", json!({})).unwrap();
+        if email["state"] == "sent" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the access email did not go out: {email}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(sink_recipients(&e.control_url), [admins[1]["email"].as_str().unwrap()]);
+    rt.block_on(sandbox.shutdown());
+}
+
+#[test]
 fn r7_connect_permission_is_reported_with_its_reason() {
     let (_dir, app) = workspace_app();
     let main = window(&app, "main");

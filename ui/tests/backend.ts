@@ -1331,6 +1331,7 @@ const defaults: Record<string, Handler> = {
   runs_list: () => runs,
   runs_calls_per_day: (args) => (args.kind === "export" ? exportCalls : syncCalls),
   acting_admin: (): Admin | null => null,
+  access_email: () => null,
   switch_admin: (args): Admin => ({ ...grace, email: args.email as string }),
   activate: (args): Admin => ({
     id: "m9",

@@ -2,8 +2,8 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
 import App from "../src/App.svelte";
-import type { Admin, IntegrationInfo } from "../src/lib/api/bindings";
-import { activated, called, mockBackend, notActivated } from "./backend";
+import type { AccessEmail, Admin, FirstAdminActivation, IntegrationInfo, MarketoAdmin } from "../src/lib/api/bindings";
+import { activated, called, connections, failWith, marketoConnection, mockBackend, notActivated } from "./backend";
 
 async function openIntegration() {
   window.history.replaceState(null, "", "#/settings/integration");
@@ -146,5 +146,93 @@ describe("Dialog", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Integration info" })).toBeInTheDocument();
     expect(reveal).toHaveFocus();
     expect(called(calls, "reveal_client_secret")).toHaveLength(0);
+  });
+});
+
+const admins: MarketoAdmin[] = [
+  { userid: "ada@acme.com", email: "ada@acme.com", name: "Ada Admin", roles: ["Admin (AllZones)"] },
+  {
+    userid: "misaki@acme.com",
+    email: "misaki.tanaka@acme.com",
+    name: "美咲 田中",
+    roles: ["Admin (AllZones)", "Marketing User (Default)"],
+  },
+];
+
+describe("Step 1: the first admin picked from Marketo", () => {
+  test("r2_before_marketo_is_connected_its_admins_are_read_with_typed_credentials_and_one_is_activated", async () => {
+    let info: IntegrationInfo = notActivated;
+    let acting: Admin | null = null;
+    let email: AccessEmail | null = null;
+    const calls = mockBackend({
+      integration_info: () => info,
+      acting_admin: () => acting,
+      access_email: () => email,
+      marketo_admins: () => admins,
+      activate_from_marketo: (args): FirstAdminActivation => {
+        info = activated;
+        acting = { id: "m1", email: "misaki.tanaka@acme.com", name: "美咲 田中", is_original_admin: true };
+        email = {
+          recipient: "misaki.tanaka@acme.com",
+          state: "queued",
+          waiting_for_email_settings: true,
+          error: null,
+          sent_at: null,
+        };
+        expect(args.pick).toBe("misaki@acme.com");
+        return { admin: acting, email };
+      },
+    });
+    const user = await openIntegration();
+
+    const picker = await screen.findByRole("region", { name: "Pick the first admin from Marketo" });
+    expect(within(picker).getByText(/Marketo is not connected yet/)).toBeInTheDocument();
+    await user.type(within(picker).getByRole("textbox", { name: "Marketo REST endpoint or Munchkin ID" }), "1-A");
+    await user.type(within(picker).getByRole("textbox", { name: "Marketo client ID" }), "c");
+    await user.type(within(picker).getByLabelText("Marketo client secret"), "s");
+    await user.click(within(picker).getByRole("button", { name: "Find Marketo admins" }));
+
+    const list = await within(picker).findByRole("group", { name: "Marketo admins (2)" });
+    const first = within(list).getByRole("radio", { name: /Ada Admin/ });
+    expect(first).toBeChecked();
+    // Arrow keys move through the admins, as in any radio group.
+    first.focus();
+    await user.keyboard("{ArrowDown}");
+    expect(within(list).getByRole("radio", { name: /美咲 田中/ })).toBeChecked();
+    expect(within(list).getByText("Admin (AllZones), Marketing User (Default)")).toBeInTheDocument();
+
+    await user.click(within(picker).getByRole("button", { name: "Activate with this admin" }));
+    expect(
+      await screen.findByText(/Access instructions to misaki.tanaka@acme.com wait in the outbox/),
+    ).toBeInTheDocument();
+    expect(called(calls, "marketo_admins")[0]?.args).toEqual({
+      source: { via: "credentials", base_url: "1-A", client_id: "c" },
+      client_secret: "s",
+    });
+    expect(called(calls, "activate_from_marketo")[0]?.args).toMatchObject({ client_secret: "s" });
+    expect(screen.queryByRole("region", { name: "Pick the first admin from Marketo" })).not.toBeInTheDocument();
+    // Typing into three fields and two round trips: more than the default 5 s on a busy machine.
+  }, 20_000);
+
+  test("r2_with_marketo_connected_the_connection_is_used_and_refusals_show_the_backend_message", async () => {
+    const calls = mockBackend({
+      connections_list: () => [...connections, marketoConnection],
+      marketo_admins: () => admins,
+      activate_from_marketo: failWith({
+        code: "forbidden",
+        message: "ada@acme.com does not (or no longer) hold the Admin role in Marketo.",
+        details: null,
+      }),
+    });
+    const user = await openIntegration();
+    const picker = await screen.findByRole("region", { name: "Pick the first admin from Marketo" });
+    expect(within(picker).getByText(/through the workspace's Marketo connection/)).toBeInTheDocument();
+    expect(within(picker).queryByRole("textbox")).not.toBeInTheDocument();
+    await user.click(within(picker).getByRole("button", { name: "Find Marketo admins" }));
+    await user.click(await within(picker).findByRole("button", { name: "Activate with this admin" }));
+    expect(await within(picker).findByRole("alert")).toHaveTextContent("no longer) hold the Admin role");
+    expect(called(calls, "marketo_admins")[0]?.args).toEqual({ source: { via: "connection" }, client_secret: null });
+    // The typed fallback stays offered.
+    expect(screen.getByRole("button", { name: "Activate workspace" })).toBeInTheDocument();
   });
 });

@@ -38,14 +38,26 @@ struct Cli {
 enum Command {
     /// Show the workspace and the seven setup steps with their state.
     Status,
-    /// Activate the workspace: create its original admin and integration credentials (R2).
+    /// Activate the workspace: create its original admin and integration credentials (R2),
+    /// typed (--name, --email) or picked from Marketo's admins (--from-marketo).
     Activate {
         /// The first admin's name.
-        #[arg(long)]
-        name: String,
+        #[arg(long, required_unless_present = "from_marketo", conflicts_with = "from_marketo")]
+        name: Option<String>,
         /// The first admin's email address.
-        #[arg(long)]
-        email: String,
+        #[arg(long, required_unless_present = "from_marketo", conflicts_with = "from_marketo")]
+        email: Option<String>,
+        /// A Marketo admin (user ID or email, see `liaison marketo-admins`) becomes the first
+        /// admin and is emailed access instructions.
+        #[arg(long, value_name = "USERID|EMAIL")]
+        from_marketo: Option<String>,
+        #[command(flatten)]
+        marketo: cmd::workspace::MarketoArgs,
+    },
+    /// The Marketo admins who can be picked as the first admin (Marketo User Management API).
+    MarketoAdmins {
+        #[command(flatten)]
+        marketo: cmd::workspace::MarketoArgs,
     },
     /// The acting admin.
     #[command(subcommand)]
@@ -154,7 +166,16 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),
-        Command::Activate { name, email } => cmd::workspace::activate(&workspace, out, &name, &email),
+        Command::Activate { from_marketo: Some(pick), marketo, .. } => {
+            cmd::workspace::activate_from_marketo(&workspace, out, &pick, marketo)
+        }
+        Command::Activate { name, email, .. } => cmd::workspace::activate(
+            &workspace,
+            out,
+            name.as_deref().unwrap_or_default(),
+            email.as_deref().unwrap_or_default(),
+        ),
+        Command::MarketoAdmins { marketo } => cmd::workspace::marketo_admins(&workspace, out, marketo),
         Command::Admin(command) => cmd::workspace::admin(&workspace, out, command),
         Command::Remove { email } => cmd::workspace::remove(&workspace, out, &email),
         Command::Connections(command) => cmd::connections::connections(&workspace, out, command),

@@ -744,3 +744,15 @@ campaign-notice-finished = Campaign ↔ Dynamics 365 run finished
 campaign-notice-cancelled = Campaign ↔ Dynamics 365 run cancelled; the next run continues where it stopped
 campaign-notice-stopped = Campaign ↔ Dynamics 365 run stopped
 campaign-notice-body = { $created } profiles created, { $updated } updated, { $overwritten } Campaign edits put back, { $entities } custom entity records written, { $events } email events logged, opt-outs: { $to_campaign } to Campaign, { $to_dynamics } to Dynamics 365, { $conflicts } conflicts; { $errors } errors.
+
+## First admin from Marketo (members/first_admin, connections/marketo User Management)
+first-admin-marketo-not-connected = Marketo is not connected, so its admins cannot be listed. Enter the Marketo REST endpoint, client ID and client secret at step 1, or type the first admin's name and email instead.
+first-admin-pick-required = Choose the Marketo admin who becomes the first admin (their Marketo user ID or email).
+first-admin-not-in-marketo = Marketo has no user "{ $pick }". Choose one of the listed Marketo admins, or type the first admin's name and email instead.
+first-admin-api-only = { $user } is an API-only Marketo user: it cannot sign in, so it cannot be the first admin. Choose a person with the Admin role.
+first-admin-not-a-marketo-admin = { $user } does not (or no longer) hold the Admin role in Marketo (roles: { $roles }), so they cannot be the first admin. Choose another Marketo admin, or ask a Marketo admin to give them the Admin role first.
+first-admin-email-missing = The workspace was activated, but the access-instructions email could not be found in the outbox.
+marketo-what-users-no-list = the User Management answer for the users is not a list of users
+marketo-what-roles-no-list = the User Management answer for a user's roles is not a list
+marketo-user-management-forbidden = Marketo refused to list its users (HTTP 403). The API-only user of this client ID needs a role with the "Access Users" (Access Admin) and "Access User Management Api" (Access API) permissions; ask a Marketo admin to add them, or type the first admin's name and email instead.
+first-admin-cli-listed = { $count } Marketo admins can be picked as the first admin.

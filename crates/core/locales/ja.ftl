@@ -745,3 +745,15 @@ campaign-notice-finished = Campaign ↔ Dynamics 365 の実行が完了しまし
 campaign-notice-cancelled = Campaign ↔ Dynamics 365 の実行を取り消しました。次回は中断したところから続けます
 campaign-notice-stopped = Campaign ↔ Dynamics 365 の実行が停止しました
 campaign-notice-body = プロファイル作成 { $created } 件、更新 { $updated } 件、Campaign 側の変更の上書き { $overwritten } 件、カスタムエンティティのレコード書き込み { $entities } 件、メールイベント記録 { $events } 件、オプトアウト: Campaign へ { $to_campaign } 件、Dynamics 365 へ { $to_dynamics } 件、競合 { $conflicts } 件、エラー { $errors } 件。
+
+## Marketo からの最初の管理者 (members/first_admin, connections/marketo User Management)
+first-admin-marketo-not-connected = Marketo が接続されていないため、管理者を一覧できません。ステップ 1 で Marketo の REST エンドポイント、クライアント ID、クライアントシークレットを入力するか、代わりに最初の管理者の名前とメールアドレスを入力してください。
+first-admin-pick-required = 最初の管理者にする Marketo 管理者（Marketo ユーザー ID またはメールアドレス）を選んでください。
+first-admin-not-in-marketo = Marketo にユーザー「{ $pick }」はありません。一覧の Marketo 管理者から選ぶか、代わりに最初の管理者の名前とメールアドレスを入力してください。
+first-admin-api-only = { $user } は API 専用の Marketo ユーザーでサインインできないため、最初の管理者にはできません。管理者ロールを持つ人を選んでください。
+first-admin-not-a-marketo-admin = { $user } は Marketo の管理者ロールを持っていない（または持たなくなった）ため、最初の管理者にはできません（ロール：{ $roles }）。別の Marketo 管理者を選ぶか、先に Marketo 管理者に管理者ロールの付与を依頼してください。
+first-admin-email-missing = ワークスペースは有効化されましたが、アクセス手順のメールが送信トレイに見つかりません。
+marketo-what-users-no-list = ユーザー管理 API のユーザーの応答がユーザーの一覧ではありません
+marketo-what-roles-no-list = ユーザー管理 API のユーザーのロールの応答が一覧ではありません
+marketo-user-management-forbidden = Marketo がユーザーの一覧を拒否しました（HTTP 403）。このクライアント ID の API 専用ユーザーには「ユーザーへのアクセス」（管理者アクセス）と「ユーザー管理 API へのアクセス」（API アクセス）の権限を持つロールが必要です。Marketo 管理者に追加を依頼するか、代わりに最初の管理者の名前とメールアドレスを入力してください。
+first-admin-cli-listed = 最初の管理者として選べる Marketo 管理者は { $count } 人です。

@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/settings", get(get_settings).post(set_settings))
         .route("/clock", get(get_clock).post(advance_clock))
         .route("/edits", post(edits))
+        .route("/marketo/user-roles", post(marketo_user_roles))
         .route("/campaign/events", post(campaign_events))
         .fallback(|| async {
             json_response(StatusCode::NOT_FOUND, &json!({"error": "not_found", "message": "No such control endpoint"}))
@@ -236,6 +237,48 @@ async fn edits(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
         }
     }
     json_response(StatusCode::OK, &json!({"updated": done}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserRoles {
+    userid: String,
+    user_role_workspaces: Vec<RoleWorkspace>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleWorkspace {
+    access_role_id: i64,
+    workspace_id: i64,
+}
+
+/// Replaces a Marketo user's roles, as an admin does in Marketo's Users & Roles screen:
+/// `{"userid": "…", "userRoleWorkspaces": [{"accessRoleId": 2, "workspaceId": 1}]}`.
+async fn marketo_user_roles(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    use crate::marketo::users::{RoleInWorkspace, role_exists, workspace_exists};
+    let edit: UserRoles = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => return bad(format!("invalid JSON: {e} (expected {{userid, userRoleWorkspaces}})")),
+    };
+    if let Some(r) =
+        edit.user_role_workspaces.iter().find(|r| !role_exists(r.access_role_id) || !workspace_exists(r.workspace_id))
+    {
+        return bad(format!("no role {} or workspace {}", r.access_role_id, r.workspace_id));
+    }
+    let mut w = lock(&sh.world);
+    let Some(user) = w.mk_users.iter_mut().find(|u| u.userid.eq_ignore_ascii_case(&edit.userid)) else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "not_found", "message": format!("no Marketo user '{}'", edit.userid)}),
+        );
+    };
+    user.roles = edit
+        .user_role_workspaces
+        .iter()
+        .map(|r| RoleInWorkspace { role_id: r.access_role_id, workspace_id: r.workspace_id })
+        .collect();
+    json_response(StatusCode::OK, &json!({"userid": user.userid, "roles": user.roles.len()}))
 }
 
 fn id_str(v: &Option<Value>) -> Option<String> {

@@ -58,7 +58,7 @@ pub async fn connect_permission(state: State<'_, AppState>, kind: ConnectionKind
 }
 
 /// Uses the embedded sandbox's secret when a sandbox connection is made without one.
-async fn secret_or_sandbox(
+pub(crate) async fn secret_or_sandbox(
     state: &AppState,
     typed: Option<String>,
     is_sandbox: bool,

@@ -4,6 +4,7 @@
 
 use liaison_core::Error;
 use liaison_core::members::admin::{self, Admin, IntegrationInfo};
+use liaison_core::members::first_admin::{self, AccessEmail, FirstAdminActivation, MarketoAdmin, MarketoSource};
 use liaison_core::msg;
 use liaison_core::vault::VaultStatus;
 use secrecy::ExposeSecret;
@@ -16,6 +17,54 @@ use crate::state::AppState;
 
 pub async fn activate(state: State<'_, AppState>, name: String, email: String) -> Result<Admin, Error> {
     with_vault(state, move |ws, vault| admin::activate(ws, vault, &name, &email)).await
+}
+
+/// The secret typed at step 1, or the running sandbox's when the endpoint is the sandbox's
+/// Marketo and none was typed (the secret never crosses IPC from Rust to the webview).
+async fn marketo_secret(
+    state: &AppState,
+    source: &MarketoSource,
+    typed: Option<String>,
+) -> Result<Option<secrecy::SecretString>, Error> {
+    let MarketoSource::Credentials { base_url, .. } = source else { return Ok(None) };
+    let is_sandbox = match state.sandbox.lock().await.as_ref() {
+        Some(sandbox) => {
+            sandbox.endpoints().marketo.base_url.trim_end_matches('/') == base_url.trim().trim_end_matches('/')
+        }
+        None => false,
+    };
+    super::connections::secret_or_sandbox(state, typed, is_sandbox, |e| e.marketo.client_secret.clone()).await
+}
+
+pub async fn marketo_admins(
+    state: State<'_, AppState>,
+    source: MarketoSource,
+    client_secret: Option<String>,
+) -> Result<Vec<MarketoAdmin>, Error> {
+    let secret = marketo_secret(&state, &source, client_secret).await?;
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    first_admin::marketo_admins(&ws, &vault, &source, secret).await
+}
+
+/// Activates with a Marketo admin and starts delivering their access instructions.
+pub async fn activate_from_marketo<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    source: MarketoSource,
+    client_secret: Option<String>,
+    pick: String,
+) -> Result<FirstAdminActivation, Error> {
+    let secret = marketo_secret(&state, &source, client_secret).await?;
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    let done = first_admin::activate_from_marketo(&ws, &vault, &source, secret, &pick).await?;
+    if !done.email.waiting_for_email_settings {
+        super::invites::start_delivery(app, &state)?;
+    }
+    Ok(done)
+}
+
+pub async fn access_email(state: State<'_, AppState>) -> Result<Option<AccessEmail>, Error> {
+    with_workspace(state, |ws| first_admin::access_email(ws.store())).await
 }
 
 pub async fn acting_admin(state: State<'_, AppState>) -> Result<Option<Admin>, Error> {

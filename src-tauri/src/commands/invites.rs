@@ -98,22 +98,32 @@ pub async fn smtp_settings_get(state: State<'_, AppState>) -> Result<Option<Smtp
     with_workspace(state, |ws| smtp::smtp_settings(ws.store())).await
 }
 
-pub async fn smtp_settings_save(
+/// Saves the email settings; what waited in the outbox for them (such as the first admin's
+/// access instructions) goes out now.
+pub async fn smtp_settings_save<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     settings: SmtpSettings,
     password: Option<String>,
 ) -> Result<SmtpSettings, Error> {
     let password = password.map(SecretString::from);
-    with_vault(state, move |ws, vault| smtp::save_smtp_settings(ws, vault, settings, password)).await
+    let saved = with_vault(state, move |ws, vault| smtp::save_smtp_settings(ws, vault, settings, password)).await?;
+    resume_delivery(&app);
+    Ok(saved)
 }
 
-pub async fn smtp_use_sandbox(state: State<'_, AppState>) -> Result<SmtpSettings, Error> {
+pub async fn smtp_use_sandbox<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<SmtpSettings, Error> {
     let (host, port) = {
         let sandbox = state.sandbox.lock().await;
         let sandbox = sandbox.as_ref().ok_or_else(|| Error::invalid_input(msg!("desktop-sandbox-not-running")))?;
         (sandbox.endpoints().smtp.host.clone(), sandbox.endpoints().smtp.port)
     };
-    with_vault(state, move |ws, vault| smtp::use_sandbox_smtp(ws, vault, &host, port)).await
+    let saved = with_vault(state, move |ws, vault| smtp::use_sandbox_smtp(ws, vault, &host, port)).await?;
+    resume_delivery(&app);
+    Ok(saved)
 }
 
 pub async fn smtp_send_test(state: State<'_, AppState>, to: String) -> Result<(), Error> {
@@ -293,7 +303,7 @@ pub async fn invites_cancel(state: State<'_, AppState>) -> Result<(), Error> {
 
 /// Delivers the outbox in the background (one delivery at a time), with progress events; a
 /// delivery already going picks up what was just queued.
-fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(), Error> {
+pub(crate) fn start_delivery<R: Runtime>(app: AppHandle<R>, state: &AppState) -> Result<(), Error> {
     let reporter = Arc::new(Events::new(app, PROGRESS_EVENT, FINISHED_EVENT));
     delivery::start(state.workspace()?, state.vault()?, &state.delivery, reporter).map(|_| ())
 }

@@ -140,6 +140,7 @@ mod surface_types {
     pub use liaison_core::invites::smtp::SmtpSettings;
     pub use liaison_core::members::MemberSummary;
     pub use liaison_core::members::admin::{Admin, IntegrationInfo};
+    pub use liaison_core::members::first_admin::{AccessEmail, FirstAdminActivation, MarketoAdmin, MarketoSource};
     pub use liaison_core::runs::usage::SystemCalls;
     pub use liaison_core::runs::{RunKind, RunSummary};
     pub use liaison_core::segments::{Definition, Segment, SegmentField, SegmentPreview};

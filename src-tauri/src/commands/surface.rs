@@ -15,6 +15,9 @@ liaison_ipc_surface! {
     app::get_preferences[state]() -> Preferences;
     app::set_language[state](language: LanguagePreference) -> Preferences;
     integration::activate[state](name: String, email: String) -> Admin;
+    integration::marketo_admins[state](source: MarketoSource, client_secret: Option<String>) -> Vec<MarketoAdmin>;
+    integration::activate_from_marketo[app, state](source: MarketoSource, client_secret: Option<String>, pick: String) -> FirstAdminActivation;
+    integration::access_email[state]() -> Option<AccessEmail>;
     integration::acting_admin[state]() -> Option<Admin>;
     integration::switch_admin[state](email: String) -> Admin;
     integration::integration_info[state]() -> IntegrationInfo;
@@ -54,8 +57,8 @@ liaison_ipc_surface! {
     invites::invitation_resend[app, state](email: String) -> InvitationSummary;
     invites::invitation_revoke[state](email: String) -> InvitationSummary;
     invites::smtp_settings_get[state]() -> Option<SmtpSettings>;
-    invites::smtp_settings_save[state](settings: SmtpSettings, password: Option<String>) -> SmtpSettings;
-    invites::smtp_use_sandbox[state]() -> SmtpSettings;
+    invites::smtp_settings_save[app, state](settings: SmtpSettings, password: Option<String>) -> SmtpSettings;
+    invites::smtp_use_sandbox[app, state]() -> SmtpSettings;
     invites::smtp_send_test[state](to: String) -> ();
     invites::csv_choose_file[app, state]() -> Option<String>;
     invites::csv_open[state](path: String) -> CsvFile;

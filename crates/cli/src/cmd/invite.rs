@@ -223,6 +223,13 @@ fn read_password() -> Result<SecretString, Error> {
 /// Delivers the whole outbox — what was just queued and whatever an interrupted delivery left —
 /// with core's delivery job; exit 3 when anything failed, is uncertain or stays queued.
 fn deliver(ws: &Workspace, vault: Vault, out: &Output) -> Result<Exit, Error> {
+    let summary = run_delivery(ws, vault, out)?;
+    report_delivery(out, &summary);
+    Ok(delivery_exit(&summary))
+}
+
+/// Runs core's delivery job over the whole outbox, with a progress bar on a terminal.
+pub(crate) fn run_delivery(ws: &Workspace, vault: Vault, out: &Output) -> Result<DeliverySummary, Error> {
     let slot = Arc::new(DeliverySlot::default());
     let bar = Arc::new(Bar::<DeliverySummary>::new(out.json()));
     let summary = match delivery::start(ws.clone(), Arc::new(vault), &slot, bar.clone())? {
@@ -241,6 +248,11 @@ fn deliver(ws: &Workspace, vault: Vault, out: &Output) -> Result<Exit, Error> {
         }
         None => return Err(jobs::busy("delivery")),
     };
+    Ok(summary)
+}
+
+/// Prints what a delivery did.
+pub(crate) fn report_delivery(out: &Output, summary: &DeliverySummary) {
     if out.json() {
         out.json_value(&summary);
     } else {
@@ -261,14 +273,19 @@ fn deliver(ws: &Workspace, vault: Vault, out: &Output) -> Result<Exit, Error> {
             out.line(format!("  stopped: {}", err.message));
         }
     }
+}
+
+/// Error when delivery stopped before sending anything, partial when anything failed, is
+/// uncertain or stays queued.
+pub(crate) fn delivery_exit(summary: &DeliverySummary) -> Exit {
     if summary.stopped.is_some() && summary.sent == 0 {
-        return Ok(Exit::Error);
+        return Exit::Error;
     }
-    Ok(if summary.failed == 0 && summary.uncertain.is_empty() && summary.remaining == 0 {
+    if summary.failed == 0 && summary.uncertain.is_empty() && summary.remaining == 0 {
         Exit::Success
     } else {
         Exit::Partial
-    })
+    }
 }
 
 /// The file and its mapping: a mapping file when given, else the one saved for the file's

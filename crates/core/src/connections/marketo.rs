@@ -285,6 +285,11 @@ impl MarketoClient {
         .await
     }
 
+    /// The instance's base URL (`https://<munchkin>.mktorest.com`).
+    pub fn base_url(&self) -> &str {
+        &self.settings.base_url
+    }
+
     /// The HTTP layer (its budget counts calls; it knows Marketo's clock).
     pub fn http(&self) -> &Http {
         &self.http
@@ -321,6 +326,141 @@ impl MarketoClient {
             .as_array()
             .map(|days| days.iter().filter_map(|d| d["total"].as_u64()).sum())
             .unwrap_or_default())
+    }
+}
+
+/// A Marketo user (User Management API), with the roles it holds per workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MarketoUser {
+    /// The sign-in id (an email-shaped string; may differ from the email address).
+    pub userid: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// An API-only user of a custom service: it never signs in.
+    pub api_only: bool,
+}
+
+/// One role a Marketo user holds in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MarketoUserRole {
+    pub role_id: i64,
+    pub role_name: String,
+    pub workspace_id: i64,
+    pub workspace_name: String,
+}
+
+impl MarketoUserRole {
+    /// Marketo's built-in Admin role (id 1, named "Admin").
+    pub fn is_admin(&self) -> bool {
+        self.role_id == 1 || self.role_name.eq_ignore_ascii_case("Admin")
+    }
+}
+
+/// Users per page of `allusers.json` (Marketo's maximum).
+const USERS_PAGE: usize = 200;
+
+impl MarketoClient {
+    /// GETs a User Management path (`/userservice/management/v1/…`): these answer with bare
+    /// JSON on HTTP 200 and with an HTTP error status plus the `errors` array otherwise.
+    async fn get_user_management(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.settings.base_url);
+        self.authorized(
+            msg!("http-what-calling", system = "Marketo", path = path),
+            |c| c.get(&url).query(query),
+            |response| async move { judge_user_management(response).await },
+        )
+        .await
+    }
+
+    /// Every Marketo user, paged through `allusers.json`.
+    pub async fn users(&self) -> Result<Vec<MarketoUser>> {
+        let mut out = Vec::new();
+        loop {
+            let offset = out.len().to_string();
+            let size = USERS_PAGE.to_string();
+            let page = self
+                .get_user_management(
+                    "/userservice/management/v1/users/allusers.json",
+                    &[("pageOffset", &offset), ("pageSize", &size)],
+                )
+                .await?;
+            let items = page.as_array().ok_or_else(|| bad_response(msg!("marketo-what-users-no-list")))?;
+            let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().trim().to_owned();
+            for item in items {
+                let userid = text(item, "userid");
+                if userid.is_empty() {
+                    return Err(bad_response(msg!("marketo-what-users-no-list")));
+                }
+                out.push(MarketoUser {
+                    email: Some(text(item, "emailAddress")).filter(|e| !e.is_empty()).unwrap_or_else(|| userid.clone()),
+                    userid,
+                    first_name: text(item, "firstName"),
+                    last_name: text(item, "lastName"),
+                    api_only: item["apiOnly"].as_bool().unwrap_or(false),
+                });
+            }
+            if items.len() < USERS_PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The roles and workspaces of one user (`{userid}/roles.json`).
+    pub async fn user_roles(&self, userid: &str) -> Result<Vec<MarketoUserRole>> {
+        let path = format!("/userservice/management/v1/users/{}/roles.json", urlencoding(userid));
+        let body = self.get_user_management(&path, &[]).await?;
+        let items = body.as_array().ok_or_else(|| bad_response(msg!("marketo-what-roles-no-list")))?;
+        Ok(items
+            .iter()
+            .map(|r| MarketoUserRole {
+                role_id: r["accessRoleId"].as_i64().unwrap_or_default(),
+                role_name: r["accessRoleName"].as_str().unwrap_or_default().to_owned(),
+                workspace_id: r["workspaceId"].as_i64().unwrap_or_default(),
+                workspace_name: r["workspaceName"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect())
+    }
+}
+
+/// A user id as one path segment (it may hold characters a path cannot).
+fn urlencoding(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace("%40", "@")
+}
+
+async fn judge_user_management(response: reqwest::Response) -> Outcome<serde_json::Value> {
+    let status = response.status();
+    let Ok(text) = response.text().await else {
+        return Outcome::Retry { after: None, reason: msg!("http-reason-cut-off") };
+    };
+    let value = serde_json::from_str::<serde_json::Value>(&text);
+    if status.as_u16() == 200 {
+        return match value {
+            Ok(v) => Outcome::Done(v),
+            Err(_) => Outcome::Retry { after: None, reason: msg!("http-reason-not-json") },
+        };
+    }
+    let (code, message) = value
+        .ok()
+        .and_then(|v| {
+            let e = v["errors"].get(0)?.clone();
+            Some((
+                e["code"].as_str().map(str::to_owned).unwrap_or_else(|| e["code"].to_string()),
+                e["message"].as_str().unwrap_or_default().to_owned(),
+            ))
+        })
+        .unwrap_or_default();
+    match status.as_u16() {
+        401 => Outcome::Refresh,
+        403 => Outcome::Fail(
+            Error::new(ErrorCode::Forbidden, msg!("marketo-user-management-forbidden"))
+                .with_details(serde_json::json!({ "system": "marketo", "marketo_code": code })),
+        ),
+        429 => Outcome::Retry { after: Some(Duration::from_secs(2)), reason: msg!("marketo-reason-rate-limit", message = &message) },
+        s if s >= 500 => Outcome::Retry { after: None, reason: Text::verbatim(format!("HTTP {status} {code}: {message}")) },
+        _ => Outcome::Fail(bad_response(msg!("marketo-what-error-code", code = &code, message = &message)).with_details(
+            serde_json::json!({ "system": "marketo", "status": status.as_u16(), "marketo_code": code, "marketo_message": message }),
+        )),
     }
 }
 

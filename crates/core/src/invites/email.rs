@@ -217,6 +217,71 @@ pub fn render_test(language: EmailLanguage, workspace: &str, sent_by: &str) -> R
     RenderedEmail { subject, text, html }
 }
 
+/// What the first admin's access-instructions email says (step 1 with a Marketo admin).
+#[derive(Debug, Clone)]
+pub struct AccessInstructions<'a> {
+    pub workspace: &'a str,
+    pub admin_name: &'a str,
+    /// The Marketo instance the admin was picked from (its REST endpoint).
+    pub marketo: &'a str,
+}
+
+/// Renders the access instructions in `language`: how to open Liaison and act as the admin,
+/// and what the original admin can do.
+pub fn render_access_instructions(language: EmailLanguage, c: &AccessInstructions<'_>) -> RenderedEmail {
+    let (subject, paragraphs) = match language {
+        EmailLanguage::En => (
+            format!("You are the first admin of {} on Liaison", c.workspace),
+            vec![
+                format!("Hello {},", c.admin_name),
+                format!(
+                    "The Liaison workspace “{}” was activated with you as its original admin, chosen from the Marketo \
+                     admins of {}.",
+                    c.workspace, c.marketo
+                ),
+                "How to get in: open the Liaison desktop app on the computer where the workspace was set up (or run \
+                 `liaison status` there). Liaison has no separate password: it acts as you on that computer, and its \
+                 connections sign in to Marketo, Salesforce and the other systems with their own credentials."
+                    .to_owned(),
+                "What you can do: finish the setup wizard on the Home page (connect Salesforce and Marketo, start the \
+                 data sync, invite users from Settings → User Management), and find the workspace's client ID and \
+                 secret on the Integration info card."
+                    .to_owned(),
+                "Once a data sync has started, the original admin cannot be removed from the workspace.".to_owned(),
+                "If you did not expect this email, tell your Marketo administrator.".to_owned(),
+            ],
+        ),
+        EmailLanguage::Ja => (
+            format!("Liaison の「{}」の最初の管理者になりました", c.workspace),
+            vec![
+                format!("{} 様", c.admin_name),
+                format!(
+                    "Liaison のワークスペース「{}」が有効化され、{} の Marketo 管理者の中からあなたが元の管理者に選ばれました。",
+                    c.workspace, c.marketo
+                ),
+                "アクセス方法：ワークスペースを設定したコンピューターで Liaison デスクトップアプリを開いてください（またはそのコンピューター\
+                 で `liaison status` を実行してください）。Liaison に専用のパスワードはありません。そのコンピューター上であなたとして操作し、\
+                 各接続は Marketo、Salesforce などにそれぞれの資格情報でサインインします。"
+                    .to_owned(),
+                "できること：ホーム画面のセットアップウィザードを完了し（Salesforce と Marketo の接続、データ同期の開始、［設定］→\
+                 ［ユーザー管理］からのユーザー招待）、統合情報カードでワークスペースのクライアント ID とシークレットを確認できます。"
+                    .to_owned(),
+                "データ同期を開始した後は、元の管理者をワークスペースから削除できません。".to_owned(),
+                "心当たりのない場合は、Marketo の管理者に連絡してください。".to_owned(),
+            ],
+        ),
+    };
+    let text = format!("{}\n", paragraphs.join("\n\n"));
+    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>\n", escape_html(p))).collect();
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">\n{body}</body></html>\n",
+        language.as_str(),
+        escape_html(&subject),
+    );
+    RenderedEmail { subject, text, html }
+}
+
 impl InvitationContent<'_> {
     fn inviter_name_or_email(&self) -> &str {
         if self.inviter_name.trim().is_empty() { self.inviter_email } else { self.inviter_name.trim() }
@@ -245,6 +310,23 @@ mod tests {
         assert!(m.text.contains("Ada (ada@example.com)") && m.text.contains("liaison://join?code=abc"));
         assert!(m.text.contains("27 November 2026 at 10:05 UTC"), "{}", m.text);
         assert!(m.html.contains("Acme &lt;Sales&gt;") && !m.html.contains("<Sales>"));
+    }
+
+    #[test]
+    fn access_instructions_say_how_to_get_in_and_what_the_admin_can_do_in_both_languages() {
+        let c = AccessInstructions {
+            workspace: "Acme <Sales>",
+            admin_name: "美咲 田中",
+            marketo: "https://x.mktorest.com",
+        };
+        let en = render_access_instructions(EmailLanguage::En, &c);
+        assert_eq!(en.subject, "You are the first admin of Acme <Sales> on Liaison");
+        assert!(en.text.contains("open the Liaison desktop app") && en.text.contains("User Management"), "{}", en.text);
+        assert!(en.html.contains("Acme &lt;Sales&gt;") && !en.html.contains("<Sales>"));
+        let ja = render_access_instructions(EmailLanguage::Ja, &c);
+        assert!(
+            ja.subject.contains("最初の管理者") && ja.text.contains("美咲 田中 様") && ja.html.contains("lang=\"ja\"")
+        );
     }
 
     #[test]

@@ -87,44 +87,37 @@ pub(crate) fn require_actor(conn: &Connection) -> Result<Admin> {
 /// Activates the workspace (R2): creates the original admin in `Everyone` (R4), generates the
 /// integration client ID and secret, makes that admin the acting one, and completes step 1.
 pub fn activate(ws: &Workspace, vault: &Vault, name: &str, email: &str) -> Result<Admin> {
+    ws.store().write(|tx| activate_in(tx, vault, name, email))
+}
+
+/// [`activate`] inside the caller's transaction, so that what else activation does (the first
+/// admin's access email) commits with it or not at all.
+pub(crate) fn activate_in(tx: &Connection, vault: &Vault, name: &str, email: &str) -> Result<Admin> {
     let email = normalize_email(email)?;
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid_input(msg!("members-first-admin-name-required")));
     }
     let secret = random_token(32);
-    ws.store().write(|tx| {
-        let activated: Option<String> = tx.query_row("SELECT activated_at FROM workspace", [], |r| r.get(0))?;
-        if activated.is_some() {
-            return Err(Error::new(ErrorCode::Conflict, msg!("members-already-activated")));
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        let at = now();
-        tx.execute(
-            "INSERT INTO members (id, email, name, role, status, is_original_admin, invited_at, joined_at)
-             VALUES (?1, ?2, ?3, 'admin', 'active', 1, ?4, ?4)",
-            params![id, email, name, at],
-        )?;
-        super::join_everyone(tx, &id)?;
-        let client_id = format!("lia-{}", uuid::Uuid::new_v4().simple());
-        tx.execute("UPDATE workspace SET activated_at = ?1, client_id = ?2", params![at, client_id])?;
-        vault.put_in(tx, CLIENT_SECRET, &secret)?;
-        set_acting(tx, &id)?;
-        setup::set_step(
-            tx,
-            SetupStepKey::Workspace,
-            StepState::Done,
-            Some(msg!("setup-activated-by", email = &email)),
-        )?;
-        audit::record(
-            tx,
-            Some(&id),
-            "workspace.activated",
-            Some(&email),
-            serde_json::json!({ "client_id": client_id }),
-        )?;
-        Ok(Admin { id, email, name: Some(name.to_owned()), is_original_admin: true })
-    })
+    let activated: Option<String> = tx.query_row("SELECT activated_at FROM workspace", [], |r| r.get(0))?;
+    if activated.is_some() {
+        return Err(Error::new(ErrorCode::Conflict, msg!("members-already-activated")));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    tx.execute(
+        "INSERT INTO members (id, email, name, role, status, is_original_admin, invited_at, joined_at)
+         VALUES (?1, ?2, ?3, 'admin', 'active', 1, ?4, ?4)",
+        params![id, email, name, at],
+    )?;
+    super::join_everyone(tx, &id)?;
+    let client_id = format!("lia-{}", uuid::Uuid::new_v4().simple());
+    tx.execute("UPDATE workspace SET activated_at = ?1, client_id = ?2", params![at, client_id])?;
+    vault.put_in(tx, CLIENT_SECRET, &secret)?;
+    set_acting(tx, &id)?;
+    setup::set_step(tx, SetupStepKey::Workspace, StepState::Done, Some(msg!("setup-activated-by", email = &email)))?;
+    audit::record(tx, Some(&id), "workspace.activated", Some(&email), serde_json::json!({ "client_id": client_id }))?;
+    Ok(Admin { id, email, name: Some(name.to_owned()), is_original_admin: true })
 }
 
 fn set_acting(conn: &Connection, member_id: &str) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Members of the workspace: admins and users, their status and teams.
 
 pub mod admin;
+pub mod first_admin;
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};

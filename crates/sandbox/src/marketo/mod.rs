@@ -5,6 +5,7 @@ mod activities;
 mod leads;
 mod lists;
 mod usage;
+pub(crate) mod users;
 
 use crate::clock::iso_z;
 use crate::data::{Row, Schema, val_json};
@@ -190,8 +191,13 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
     }
     let settings = sh.settings();
     let now = sh.now_ms();
+    // User Management answers failures with HTTP statuses and takes the token from the header only.
+    let user_management = req.path.starts_with("/userservice/");
+    let reply = |v: Value| if user_management { users::from_envelope(&v) } else { reply(v) };
     let token = req.bearer().map(String::from).or_else(|| {
-        settings.marketo_accept_access_token_param.then(|| req.q("access_token").map(String::from)).flatten()
+        (settings.marketo_accept_access_token_param && !user_management)
+            .then(|| req.q("access_token").map(String::from))
+            .flatten()
     });
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         let code = settings.marketo_missing_token_code.as_str();
@@ -204,7 +210,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
         Err(false) => return reply(fail("601", "Access token invalid")),
     }
     if let Some(f) = sh.fault("marketo") {
-        return fault(f, &settings).await;
+        return if user_management { users::fault(f, &settings).await } else { fault(f, &settings).await };
     }
     let (_guard, inflight) = InFlight::enter(&sh.marketo_inflight);
     if settings.limits_enabled {
@@ -248,6 +254,9 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
     crate::marketo_bulk::advance(&sh, now);
     if req.path.starts_with("/bulk/") {
         return crate::marketo_bulk::route(&sh, &req, now).await;
+    }
+    if user_management {
+        return users::route(&lock(&sh.world).mk_users, &req);
     }
     let v = route(&sh, &req, now).await;
     if let Some(Value::Array(errs)) = v.get("errors")
@@ -347,9 +356,6 @@ async fn route(sh: &Shared, req: &Req, now: i64) -> Value {
         ["rest", "v1", "stats", "usage", "last7days.json"] if m == Method::GET => usage(sh, now, 7),
         ["rest", "v1", "stats", "errors.json"] if m == Method::GET => errors_stats(sh, now, 1),
         ["rest", "v1", "stats", "errors", "last7days.json"] if m == Method::GET => errors_stats(sh, now, 7),
-        ["userservice", "management", "v1", "users", "allusers.json"] if m == Method::GET => {
-            Value::Array(lock(&sh.world).mk_users.clone())
-        }
         ["rest", "v1", "leads", "describe.json" | "describe2.json"]
         | ["rest", "v1", "leads", "delete.json"]
         | ["rest", "v1", "leads.json"]

@@ -12,6 +12,7 @@ use super::{
     ANCHOR_MS, Activity, CpEvent, CpEventKind, DAY_MS, MkList, World, activity_guid, new_pkey, new_uuid, sf_id,
 };
 use crate::data::{Table, Text, Val};
+use crate::marketo::users;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -114,11 +115,38 @@ impl World {
                 r.set(&s, k, v);
             }
             w.sf_users.rows.insert(id, r);
-            w.mk_users.push(serde_json::json!({
-                "userid": login, "firstName": f, "lastName": l, "emailAddress": login, "id": i + 1,
-                "status": "active", "roles": [{"roleName": if i == 0 { "Admin" } else { "Marketing User" }}],
-            }));
+            // The same people sign in to Marketo: Ada, Hiro and 美咲 are its admins.
+            let roles = match i {
+                0 | 1 => vec![(users::ADMIN_ROLE, users::ALL_ZONES)],
+                3 => vec![(users::ADMIN_ROLE, users::ALL_ZONES), (users::MARKETING_ROLE, users::DEFAULT_WORKSPACE)],
+                2 => vec![(users::MARKETING_ROLE, users::DEFAULT_WORKSPACE)],
+                _ => vec![(users::STANDARD_ROLE, users::DEFAULT_WORKSPACE)],
+            };
+            w.mk_users.push(users::MkUser {
+                id: 6785 + i as i64,
+                userid: login.clone(),
+                first_name: (*f).to_owned(),
+                last_name: (*l).to_owned(),
+                email: login,
+                api_only: false,
+                roles: roles
+                    .into_iter()
+                    .map(|(role_id, workspace_id)| users::RoleInWorkspace { role_id, workspace_id })
+                    .collect(),
+                last_login_ms: Some(ANCHOR_MS - (i as i64 + 1) * DAY_MS),
+            });
         }
+        // The API-only user behind the REST custom service (it never signs in).
+        w.mk_users.push(users::MkUser {
+            id: 6785 + admins.len() as i64,
+            userid: "liaison-api@sandbox.example.com".to_owned(),
+            first_name: "Liaison".to_owned(),
+            last_name: "API".to_owned(),
+            email: "liaison-api@sandbox.example.com".to_owned(),
+            api_only: true,
+            roles: vec![users::RoleInWorkspace { role_id: users::API_ROLE, workspace_id: users::DEFAULT_WORKSPACE }],
+            last_login_ms: None,
+        });
         let owner: Text = w.sf_user_id.as_str().into();
         let mut pool = Pool::default();
         w.dv_user = (new_uuid(&mut rng), new_uuid(&mut rng), new_uuid(&mut rng));

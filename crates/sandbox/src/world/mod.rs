@@ -94,7 +94,8 @@ pub(crate) struct World {
     pub mk_next_list: i64,
     pub mk_activities: Vec<Activity>,
     pub mk_next_activity: i64,
-    pub mk_users: Vec<serde_json::Value>,
+    /// Marketo's own users (User Management API), admins among them.
+    pub mk_users: Vec<crate::marketo::users::MkUser>,
 
     pub sf_contacts: Table<String>,
     pub sf_leads: Table<String>,

@@ -5,6 +5,15 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+export type AccessEmail = { recipient: string, state: MessageState, 
+/**
+ * Queued because no email server is set up yet: it goes out once one is.
+ */
+waiting_for_email_settings: boolean, 
+/**
+ * Why it failed or is uncertain.
+ */
+error: string | null, sent_at: string | null, };
 export type AccessGrant = { member: string, granted_by: string | null, granted_at: string, };
 export type Admin = { id: string, email: string, name: string | null, is_original_admin: boolean, };
 export type ApiSystem = "marketo" | "salesforce" | "dynamics";
@@ -483,6 +492,7 @@ note: string | null, rule: ConflictRule, selected: boolean,
  */
 required: boolean, };
 export type FieldType = "text" | "number" | "boolean" | "date_time" | "date" | "choice" | "id" | "other";
+export type FirstAdminActivation = { admin: Admin, email: AccessEmail, };
 export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type HealthItem = { key: string, ok: boolean, 
@@ -563,11 +573,21 @@ export type KeychainKind = "os" | "file" | "memory";
 export type LanguagePreference = "system" | "en" | "ja";
 export type MappingByName = { [key in MemberField]?: string };
 export type MarketoAccess = { "via": "connection", connection_id: string, } | { "via": "own", base_url: string, client_id: string, };
+export type MarketoAdmin = { userid: string, email: string, 
+/**
+ * "First Last" (the user id when Marketo has no name).
+ */
+name: string, 
+/**
+ * Roles as "Role (Workspace)", Admin first.
+ */
+roles: Array<string>, };
 export type MarketoDestinationSettings = { list_id: number, 
 /**
  * The list's name in Marketo when the destination was saved.
  */
 list_name: string, access: MarketoAccess, };
+export type MarketoSource = { "via": "connection" } | { "via": "credentials", base_url: string, client_id: string, };
 export type Match = "all" | "any";
 export type MatchBy = { "kind": "email" } | { "kind": "key", field: string, attribute: string, };
 export type MemberField = "email" | "first_name" | "last_name" | "full_name" | "role" | "teams";
@@ -1040,6 +1060,9 @@ export const commands = {
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),
+  marketoAdmins: (source: MarketoSource, client_secret: string | null) => call<Array<MarketoAdmin>>("marketo_admins", { source, client_secret }),
+  activateFromMarketo: (source: MarketoSource, client_secret: string | null, pick: string) => call<FirstAdminActivation>("activate_from_marketo", { source, client_secret, pick }),
+  accessEmail: () => call<AccessEmail | null>("access_email"),
   actingAdmin: () => call<Admin | null>("acting_admin"),
   switchAdmin: (email: string) => call<Admin>("switch_admin", { email }),
   integrationInfo: () => call<IntegrationInfo>("integration_info"),

@@ -1398,4 +1398,28 @@ export const en = {
     dynamicsNoQuota:
       "Dynamics 365 has no daily API quota: its service protection limits count requests per user in 5-minute windows, so no daily ceiling is drawn.",
   },
+  firstAdmin: {
+    heading: "Pick the first admin from Marketo",
+    intro:
+      "As in Marketo's own setup, the first admin is one of Marketo's admins. They receive an email with their access instructions.",
+    usingConnection: "Liaison reads the admins through the workspace's Marketo connection.",
+    notConnected:
+      "Marketo is not connected yet (that is step 3). Enter its REST endpoint, client ID and client secret to read its admins: they are used only for this and are not saved.",
+    baseUrl: "Marketo REST endpoint or Munchkin ID",
+    clientId: "Marketo client ID",
+    clientSecret: "Marketo client secret",
+    sandboxSecret: "Leave empty to use the sandbox's secret.",
+    find: "Find Marketo admins",
+    finding: "Reading Marketo's users…",
+    none: "Marketo has no admin who can sign in. Type the first admin's name and email below instead.",
+    listLabel: "Marketo admins ({{count}})",
+    activate: "Activate with this admin",
+    typedFallback:
+      "Or type the first admin's name and email, when Marketo is not connected yet or its users cannot be read.",
+    emailSent: "Access instructions were sent to {{email}}.",
+    emailQueued: "Access instructions to {{email}} are being sent.",
+    emailWaiting:
+      "Access instructions to {{email}} wait in the outbox: set up the email server in Settings → User management, and they go out.",
+    emailProblem: "Access instructions to {{email}} were not delivered: {{reason}}",
+  },
 };

@@ -1406,4 +1406,28 @@ export const ja: Messages = {
     dynamicsNoQuota:
       "Dynamics 365 には 1 日の API 上限がありません。サービス保護の制限はユーザーごとに 5 分間の枠で数えられるため、1 日の上限線は表示しません。",
   },
+  firstAdmin: {
+    heading: "最初の管理者を Marketo から選択",
+    intro:
+      "Marketo 本体の設定と同じく、最初の管理者は Marketo の管理者から選びます。選ばれた人にはアクセス手順を記載したメールが送信されます。",
+    usingConnection: "ワークスペースの Marketo 接続を使って管理者を読み込みます。",
+    notConnected:
+      "Marketo はまだ接続されていません（ステップ 3）。管理者を読み込むために REST エンドポイント、クライアント ID、クライアントシークレットを入力してください。この読み込みにだけ使用し、保存しません。",
+    baseUrl: "Marketo REST エンドポイントまたは Munchkin ID",
+    clientId: "Marketo クライアント ID",
+    clientSecret: "Marketo クライアントシークレット",
+    sandboxSecret: "空欄のままにするとサンドボックスのシークレットを使用します。",
+    find: "Marketo の管理者を検索",
+    finding: "Marketo のユーザーを読み込み中…",
+    none: "サインインできる Marketo 管理者がいません。下のフォームで最初の管理者の名前とメールアドレスを入力してください。",
+    listLabel: "Marketo の管理者（{{count}} 人）",
+    activate: "この管理者で有効化",
+    typedFallback:
+      "Marketo がまだ接続されていない場合やユーザーを読み込めない場合は、最初の管理者の名前とメールアドレスを入力してください。",
+    emailSent: "{{email}} にアクセス手順を送信しました。",
+    emailQueued: "{{email}} へのアクセス手順を送信中です。",
+    emailWaiting:
+      "{{email}} へのアクセス手順は送信トレイで待機中です。［設定］→［ユーザー管理］でメールサーバーを設定すると送信されます。",
+    emailProblem: "{{email}} へのアクセス手順を配信できませんでした：{{reason}}",
+  },
 };
