@@ -173,7 +173,8 @@ package-list-unreadable = Salesforce's list of installed packages was not in the
 package-access-denied = The Salesforce user { $username } may not read the org's installed packages (that needs the "View Setup and Configuration" permission), so Liaison cannot check step 6. Confirm the checklist instead, or grant the permission and verify again.
 package-verified = Verified in Salesforce: { $name } is installed in org { $org }.
 package-verified-version = Verified in Salesforce: { $name } ({ $version }) is installed in org { $org }.
-package-not-installed = Marketo Sales Insight ({ $namespace }) is not installed in Salesforce org { $org }: the org lists { $listed } other package(s). Install it from AppExchange, then verify again.
+package-not-installed = Marketo Sales Insight ({ $namespace }) is not installed in Salesforce org { $org }: the org lists { $listed } other package(s). Install it from AppExchange ({ $url }), then verify again.
+package-outdated = { $name } { $version } is installed in Salesforce org { $org }, but the newest version is { $newest }. Upgrade it ({ $url }), then verify again.
 
 ## CSV invitations: reading the file (invites/csv)
 csv-file-not-found = The file { $name } was not found. It may have been moved or renamed; choose it again.
@@ -743,3 +744,13 @@ campaign-notice-finished = Campaign ↔ Dynamics 365 run finished
 campaign-notice-cancelled = Campaign ↔ Dynamics 365 run cancelled; the next run continues where it stopped
 campaign-notice-stopped = Campaign ↔ Dynamics 365 run stopped
 campaign-notice-body = { $created } profiles created, { $updated } updated, { $overwritten } Campaign edits put back, { $entities } custom entity records written, { $events } email events logged, opt-outs: { $to_campaign } to Campaign, { $to_dynamics } to Dynamics 365, { $conflicts } conflicts; { $errors } errors.
+
+# Setup prerequisites (seed 000)
+prerequisite-actions-confirmed = Confirmed enabled by { $email }.
+prerequisite-actions-not-enabled = { $email } said it is not enabled yet. Ask your Adobe account team (or Marketo Support) to enable Sales Insight Actions, then confirm again.
+prerequisite-sync-needs-marketo = Cannot tell yet: connect Marketo (setup step 3), then check again.
+prerequisite-sync-needs-salesforce = Cannot tell yet: connect Salesforce (setup step 2), then check again.
+prerequisite-sync-no-records = Cannot tell yet: Salesforce has no contacts or leads to look for in Marketo.
+prerequisite-sync-not-configured = None of the { $sampled } most recently changed Salesforce contacts and leads is known to Marketo, so the Marketo ↔ Salesforce sync looks not configured (or it has not run yet). Set it up in Marketo (Admin → Salesforce), then check again.
+prerequisite-sync-configured = Configured: { $matched } of the { $sampled } most recently changed Salesforce contacts and leads carry their Salesforce ID in Marketo.
+prerequisite-sync-unreadable = The answer used to check the Marketo ↔ Salesforce sync was not in the expected format.

@@ -60,7 +60,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use state::Settings;
+pub use state::{MARKETO_SALES_INSIGHT_NEWEST, Settings};
+pub use tooling::marketo_sales_insight_version_id;
 pub use world::DatasetSummary;
 
 /// How to start the sandbox (mirrors `liaison sandbox serve` flags).
