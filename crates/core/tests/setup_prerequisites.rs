@@ -6,22 +6,17 @@ mod common;
 use common::Fetcher;
 use liaison_core::audit::{self, AuditQuery};
 use liaison_core::connections::{marketo, salesforce};
-use liaison_core::members::admin::activate;
 use liaison_core::setup::prerequisites::{
     PrerequisiteCheck, PrerequisiteKey, PrerequisiteState, check_marketo_salesforce_sync,
     confirm_sales_insight_actions, prerequisites,
 };
-use liaison_core::vault::{MemoryKeychain, Vault};
+use liaison_core::vault::Vault;
 use liaison_core::{Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
 
 fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    (dir, ws, vault)
+    common::activated_workspace()
 }
 
 async fn connect_marketo(sb: &Sandbox, ws: &Workspace, vault: &Vault) {
