@@ -107,7 +107,7 @@ fn r1_setup_overview_returns_seven_steps_with_persona_and_state() {
     assert_eq!(steps.len(), 7);
     assert_eq!(
         steps[0],
-        json!({"number": 1, "key": "workspace", "persona": "marketo_admin", "state": "not_started", "detail": null, "updated_at": null, "updated_by": null})
+        json!({"number": 1, "key": "workspace", "persona": "marketo_admin", "state": "not_started", "detail": null, "updated_at": null, "updated_by": null, "action_url": null})
     );
     assert_eq!(steps[5]["persona"], "salesforce_admin");
     assert_eq!((overview["done"].clone(), overview["total"].clone()), (json!(0), json!(7)));
@@ -469,6 +469,24 @@ fn r1_verifying_step_6_without_salesforce_is_a_conflict_that_names_the_fallback(
     let err = invoke(&main, "verify_crm_package", json!({})).unwrap_err();
     assert_eq!(err["code"], "conflict");
     assert!(err["message"].as_str().unwrap().contains("confirm the checklist"), "{err}");
+}
+
+#[test]
+fn r1_prerequisites_are_confirmed_and_checked_through_ipc() {
+    let (_dir, app) = workspace_app();
+    let main = window(&app, "main");
+    invoke(&main, "activate", json!({ "name": "Ada", "email": "ada@example.com" })).unwrap();
+    let list = invoke(&main, "setup_prerequisites", json!({})).unwrap();
+    assert_eq!(
+        (list[0]["key"].clone(), list[0]["state"].clone()),
+        (json!("sales_insight_actions"), json!("not_checked"))
+    );
+    let list = invoke(&main, "confirm_sales_insight_actions", json!({ "enabled": true })).unwrap();
+    assert_eq!(list[0]["state"], "met");
+    assert_eq!(list[0]["checked_by"]["email"], "ada@example.com");
+    let list = invoke(&main, "check_marketo_salesforce_sync", json!({})).unwrap();
+    assert_eq!(list[1]["state"], "cannot_tell");
+    assert!(list[1]["detail"].as_str().unwrap().contains("connect Marketo"), "{list}");
 }
 
 #[test]

@@ -44,6 +44,7 @@ import type {
   OptOutCarrier,
   OptOutDirection,
   PackageVerification,
+  Prerequisite,
   Person,
   Preferences,
   PreviewPage,
@@ -87,6 +88,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: "2026-11-20T09:15:00Z",
       updated_by: { name: "Ana Admin", email: "ana@acme.example" },
+      action_url: null,
     },
     {
       number: 2,
@@ -96,6 +98,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
     {
       number: 3,
@@ -105,6 +108,7 @@ export const setupOverview: SetupOverview = {
       detail: "Marketo rejected the client secret (error 601).",
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
     {
       number: 4,
@@ -114,6 +118,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
     {
       number: 5,
@@ -123,6 +128,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
     {
       number: 6,
@@ -132,6 +138,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
     {
       number: 7,
@@ -141,6 +148,7 @@ export const setupOverview: SetupOverview = {
       detail: null,
       updated_at: null,
       updated_by: null,
+      action_url: null,
     },
   ],
 };
@@ -322,6 +330,7 @@ export function handover(state: Handover["state"]): Handover {
     to_admin: "grace@acme.example",
     state,
     started_at: "2026-11-23T08:00:00Z",
+    already_connected: false,
   };
 }
 
@@ -436,8 +445,11 @@ export function withStepDone(overview: SetupOverview, step: SetupStepKey): Setup
 }
 
 /** What verify_crm_package answers when Salesforce lists Marketo Sales Insight. */
+export const installLink = "https://test.salesforce.com/packaging/installPackage.apexp?p0=04t5g0104362001SIA";
+
 export function packageVerification(outcome: PackageVerification["outcome"]): PackageVerification {
   const found = outcome === "installed";
+  const attention = outcome === "not_installed" || outcome === "outdated";
   const overview = found
     ? {
         ...setupOverview,
@@ -454,7 +466,7 @@ export function packageVerification(outcome: PackageVerification["outcome"]): Pa
             : s,
         ),
       }
-    : outcome === "not_installed"
+    : attention
       ? {
           ...setupOverview,
           steps: setupOverview.steps.map((s) =>
@@ -462,8 +474,12 @@ export function packageVerification(outcome: PackageVerification["outcome"]): Pa
               ? {
                   ...s,
                   state: "needs_attention" as const,
-                  detail: "Marketo Sales Insight (mkto_si) is not installed.",
+                  detail:
+                    outcome === "outdated"
+                      ? "Marketo Sales Insight 1.4100.0.1 is installed in Salesforce org 00D000000000001, but the newest version is 1.4362.0.1."
+                      : "Marketo Sales Insight (mkto_si) is not installed.",
                   updated_at: "2026-11-23T12:00:00Z",
+                  action_url: installLink,
                 }
               : s,
           ),
@@ -472,13 +488,58 @@ export function packageVerification(outcome: PackageVerification["outcome"]): Pa
   return {
     outcome,
     package: found
-      ? { namespace: "mkto_si", name: "Marketo Sales Insight", version: "Marketo Sales Insight 1.4362" }
-      : null,
-    packages_listed: outcome === "access_denied" ? null : found ? 2 : 1,
+      ? {
+          namespace: "mkto_si",
+          name: "Marketo Sales Insight",
+          version: "Marketo Sales Insight 1.4362",
+          version_number: { major: 1, minor: 4362, patch: 0, build: 1 },
+        }
+      : outcome === "outdated"
+        ? {
+            namespace: "mkto_si",
+            name: "Marketo Sales Insight",
+            version: "Marketo Sales Insight 1.4100",
+            version_number: { major: 1, minor: 4100, patch: 0, build: 1 },
+          }
+        : null,
+    packages_listed: outcome === "access_denied" ? null : found || outcome === "outdated" ? 2 : 1,
+    newest_version: { major: 1, minor: 4362, patch: 0, build: 1 },
+    install_url: attention ? installLink : null,
     username: "ana@acme.example",
     message: "English text for the CLI",
     overview,
   };
+}
+
+/** What setup_prerequisites answers; nothing checked unless told. */
+export function prerequisites(
+  given: {
+    actions?: Prerequisite["state"];
+    actionsDetail?: string;
+    sync?: Prerequisite["state"];
+    syncDetail?: string;
+  } = {},
+): Prerequisite[] {
+  const entry = (
+    key: Prerequisite["key"],
+    check: Prerequisite["check"],
+    state: Prerequisite["state"] = "not_checked",
+    detail: string | null = null,
+  ): Prerequisite => {
+    const answered = state !== "not_checked";
+    return {
+      key,
+      check,
+      state,
+      detail,
+      checked_at: answered ? "2026-11-23T12:00:00Z" : null,
+      checked_by: answered ? { name: "Ana Admin", email: "ana@acme.example" } : null,
+    };
+  };
+  return [
+    entry("sales_insight_actions", "asked", given.actions, given.actionsDetail),
+    entry("marketo_salesforce_sync", "checked", given.sync, given.syncDetail),
+  ];
 }
 
 export const teams: Team[] = [
@@ -1423,6 +1484,20 @@ const defaults: Record<string, Handler> = {
   },
   confirm_step: (args): SetupOverview => withStepDone(setupOverview, args.step as SetupStepKey),
   verify_crm_package: () => packageVerification("installed"),
+  setup_prerequisites: () => prerequisites(),
+  confirm_sales_insight_actions: (args) =>
+    prerequisites({
+      actions: args.enabled ? "met" : "not_met",
+      actionsDetail: args.enabled
+        ? "Confirmed enabled by ana@acme.example."
+        : "ana@acme.example said it is not enabled yet.",
+    }),
+  check_marketo_salesforce_sync: () =>
+    prerequisites({
+      sync: "met",
+      syncDetail:
+        "Configured: 120 of the 200 most recently changed Salesforce contacts and leads carry their Salesforce ID in Marketo.",
+    }),
   disconnect: (args) => {
     const id = args.connection_id as string;
     const kind = knownConnections.find((c) => c.id === id)?.kind ?? "salesforce";

@@ -259,6 +259,15 @@ describe("Disconnect at Salesforce", () => {
 });
 
 describe("Marketo", () => {
+  // The connection a new owner made (handover step 2), or already had.
+  const graceConnection: ConnectionSummary = {
+    ...marketoConnection,
+    id: "mk2",
+    display_name: "Grace Marketo",
+    account: null,
+    owner: grace.email,
+  };
+
   function marketoBackend(
     options: { acting?: Admin; handover?: () => Handover | null; rows?: () => ConnectionSummary[] } = {},
   ) {
@@ -327,13 +336,6 @@ describe("Marketo", () => {
   });
 
   test("r8_step_3_disconnect_is_enabled_once_the_new_owner_connected", async () => {
-    const graceConnection: ConnectionSummary = {
-      ...marketoConnection,
-      id: "mk2",
-      display_name: "Grace Marketo",
-      account: null,
-      owner: grace.email,
-    };
     const calls = marketoBackend({
       handover: () => handover("new_connected"),
       rows: () => [marketoConnection, graceConnection],
@@ -355,6 +357,56 @@ describe("Marketo", () => {
     await waitFor(() =>
       expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "mk1" }]),
     );
+  });
+
+  test("r8_handover_to_an_admin_already_connected_needs_only_the_first_step", async () => {
+    let current: Handover | null = null;
+    const calls = marketoBackend({
+      handover: () => current,
+      rows: () => [marketoConnection, graceConnection],
+    });
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+
+    // Choosing an admin who is already connected says that step 1 is all it takes.
+    await user.click(await screen.findByRole("button", { name: "Hand over ownership" }));
+    const newOwner = screen.getByRole("combobox", { name: "New owner" });
+    await user.selectOptions(newOwner, "linus@acme.example");
+    expect(newOwner).not.toHaveAccessibleDescription(/already has their own connection/);
+    await user.selectOptions(newOwner, "grace@acme.example");
+    expect(newOwner).toHaveAccessibleDescription(
+      "grace@acme.example already has their own connection: this step is all it takes. You then finish by disconnecting yours.",
+    );
+    current = { ...handover("new_connected"), already_connected: true };
+    await user.click(screen.getByRole("button", { name: "Remove their access and start handover" }));
+
+    const items = within(await screen.findByRole("list", { name: "Handover steps" })).getAllByRole("listitem");
+    expect(items[0]).toHaveTextContent("Done");
+    expect(items[1]).toHaveTextContent("Not needed");
+    expect(items[2]).toHaveTextContent("Next");
+    const finish = within(items[2]!).getByRole("button", { name: "Disconnect and finish handover" });
+    expect(finish).toBeEnabled();
+    expect(finish).toHaveAccessibleDescription(
+      "grace@acme.example already has their own connection, so only step 1 was needed. Disconnect yours to finish: everyone's access moves to grace@acme.example's connection.",
+    );
+    await user.click(finish);
+    await user.click(
+      within(screen.getByRole("dialog", { name: "Disconnect Marketo?" })).getByRole("button", { name: "Disconnect" }),
+    );
+    await waitFor(() =>
+      expect(called(calls, "disconnect").map((call) => call.args)).toEqual([{ connection_id: "mk1" }]),
+    );
+  });
+
+  test("r8_the_new_owner_already_connected_is_told_there_is_nothing_to_do", async () => {
+    marketoBackend({ acting: grace, handover: () => ({ ...handover("new_connected"), already_connected: true }) });
+    await open("#/settings/marketo", "Marketo");
+    await actingAs(grace.email);
+    expect(
+      await screen.findByText(
+        "You already have your own connection, so there is nothing for you to do. ana@acme.example finishes the handover by disconnecting the old connection.",
+      ),
+    ).toBeInTheDocument();
   });
 
   test("r8_cancel_handover_calls_the_backend", async () => {
@@ -460,6 +512,53 @@ describe("Marketo", () => {
       { connection_id: "mk1", email: "linus@acme.example" },
     ]);
     await waitFor(() => expect(called(calls, "access_list").length).toBeGreaterThanOrEqual(3));
+  });
+
+  test("seed_001_user_access_search_finds_the_admin_by_name_or_email_and_says_when_nothing_matches", async () => {
+    const calls = marketoBackend();
+    const user = await open("#/settings/marketo", "Marketo");
+    await actingAs(ana.email);
+    await user.click(screen.getByRole("tab", { name: "User Access" }));
+    const table = () => screen.queryByRole("table", { name: "Admins with access to Acme Marketo" });
+    await waitFor(() => expect(table()).toBeInTheDocument());
+    const search = screen.getByRole("searchbox", { name: "Search admins" });
+    const admin = screen.getByRole("combobox", { name: "Admin" });
+    const choices = () =>
+      within(admin)
+        .getAllByRole("option")
+        .map((option) => option.getAttribute("value"));
+
+    // By name, ignoring case: Grace is offered, Linus's grant is hidden.
+    await user.type(search, "hopper");
+    expect(choices()).toEqual(["", "grace@acme.example"]);
+    expect(table()).not.toBeInTheDocument();
+    expect(screen.getByText("No admin with access matches the search.")).toBeInTheDocument();
+    expect(search).toHaveAccessibleDescription("1 admin(s) match.");
+
+    // By email: Linus's grant is found, to revoke it.
+    await user.clear(search);
+    await user.type(search, "LINUS@");
+    expect(within(table()!).getByText("linus@acme.example")).toBeInTheDocument();
+    expect(screen.getByText("No admin without access matches the search.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Remove access for linus@acme.example" }));
+    expect(called(calls, "revoke_access").map((call) => call.args)).toEqual([
+      { connection_id: "mk1", email: "linus@acme.example" },
+    ]);
+
+    // Nothing matches: one message says so; Escape clears the search and shows everyone again.
+    await user.clear(search);
+    await user.type(search, "nobody");
+    expect(search).toHaveAccessibleDescription("No admin matches “nobody”.");
+    expect(screen.queryByRole("combobox", { name: "Admin" })).not.toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    expect(search).toHaveValue("");
+    expect(search).toHaveFocus();
+    expect(
+      within(screen.getByRole("combobox", { name: "Admin" }))
+        .getAllByRole("option")
+        .map((option) => option.getAttribute("value")),
+    ).toEqual(["", "grace@acme.example"]);
+    expect(within(table()!).getByText("linus@acme.example")).toBeInTheDocument();
   });
 
   test("only the owner can grant or remove access", async () => {

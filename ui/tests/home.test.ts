@@ -1,8 +1,29 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import App from "../src/App.svelte";
-import { called, checklists, failWith, mockBackend, packageVerification, setupOverview } from "./backend";
+import {
+  called,
+  checklists,
+  failWith,
+  installLink,
+  mockBackend,
+  packageVerification,
+  prerequisites,
+  setupOverview,
+} from "./backend";
+
+/** Renders Home, clicks "Verify in Salesforce" on step 6 with `outcome`, and waits for it to need attention. */
+async function verifyStep6(outcome: "not_installed" | "outdated") {
+  mockBackend({ verify_crm_package: () => packageVerification(outcome) });
+  const user = userEvent.setup();
+  render(App);
+  await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
+  const step = await screen.findByRole("listitem", {
+    name: "Step 6: Install or upgrade the CRM package Needs attention",
+  });
+  return { user, step };
+}
 
 describe("Home / Setup", () => {
   test("r1_home_shows_seven_steps_with_persona_and_state_from_the_backend", async () => {
@@ -89,7 +110,8 @@ describe("Home / Setup", () => {
     expect(screen.getByRole("status").closest("[aria-busy='true']")).not.toBeNull();
     release(setupOverview);
     expect(await screen.findByRole("progressbar")).toBeInTheDocument();
-    expect(screen.queryByText("Loading…")).not.toBeInTheDocument();
+    // The prerequisites card loads on its own.
+    await waitFor(() => expect(screen.queryByText("Loading…")).not.toBeInTheDocument());
   });
 
   test("r1_step_6_mark_as_done_stays_disabled_until_every_item_is_ticked_then_the_step_is_done", async () => {
@@ -207,14 +229,8 @@ describe("Home / Setup", () => {
   });
 
   test("r1_step_6_verify_reports_a_missing_package_and_the_step_needs_attention", async () => {
-    mockBackend({ verify_crm_package: () => packageVerification("not_installed") });
-    const user = userEvent.setup();
-    render(App);
-
-    await user.click(await screen.findByRole("button", { name: "Verify step 6 in Salesforce" }));
-    const step = await screen.findByRole("listitem", {
-      name: "Step 6: Install or upgrade the CRM package Needs attention",
-    });
+    const { step } = await verifyStep6("not_installed");
+    expect(within(step).getByRole("textbox", { name: "Install or upgrade link" })).toHaveValue(installLink);
     expect(within(step).getByRole("status")).toHaveTextContent(
       "Marketo Sales Insight is not installed in the Salesforce org (it lists 1 other packages). Install it from AppExchange, then verify again.",
     );
@@ -263,5 +279,92 @@ describe("Home / Setup", () => {
     expect(within(step).queryByRole("button", { name: /Verify/ })).not.toBeInTheDocument();
     expect(step).toHaveTextContent("Connect Salesforce to verify this step automatically");
     expect(within(step).getByRole("button", { name: "Confirm checklist for step 6" })).toBeInTheDocument();
+  });
+
+  test("r1_step6_an_outdated_package_needs_attention_with_the_upgrade_link", async () => {
+    const { user, step } = await verifyStep6("outdated");
+    expect(within(step).getByRole("status")).toHaveTextContent(
+      "Marketo Sales Insight 1.4100.0.1 is installed in Salesforce, but the newest version is 1.4362.0.1. Upgrade it, then verify again.",
+    );
+    const link = within(step).getByRole("textbox", { name: "Install or upgrade link" });
+    expect(link).toHaveValue(installLink);
+    expect(link).toHaveAttribute("readonly");
+    expect(link).toHaveAccessibleDescription(/signed in to Salesforce as an administrator/);
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    await user.click(within(step).getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(installLink);
+    expect(await within(step).findByText("Link copied.")).toBeInTheDocument();
+  });
+
+  test("the upgrade link stays on step 6 after a reload while the step needs attention", async () => {
+    mockBackend({ setup_overview: () => packageVerification("outdated").overview });
+    render(App);
+    const step = await screen.findByRole("listitem", { name: /Step 6: .* Needs attention/ });
+    expect(within(step).getByRole("textbox", { name: "Install or upgrade link" })).toHaveValue(installLink);
+    const other = screen.getByRole("listitem", { name: /Step 3/ });
+    expect(within(other).queryByRole("textbox")).not.toBeInTheDocument();
+  });
+
+  test("r1_prerequisites_show_before_step_2_and_sales_insight_actions_is_confirmed_by_the_admin", async () => {
+    const calls = mockBackend();
+    const user = userEvent.setup();
+    render(App);
+
+    const section = await screen.findByRole("region", { name: "Before step 2: prerequisites" });
+    const steps = screen.getByRole("list", { name: "Setup steps" });
+    // The prerequisites come before the steps in reading order.
+    expect(section.compareDocumentPosition(steps) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const actions = await within(section).findByRole("listitem", {
+      name: "Sales Insight Actions is enabled on the Marketo subscription Not checked",
+    });
+    await user.click(within(actions).getByRole("button", { name: "It is enabled" }));
+    const met = await within(section).findByRole("listitem", {
+      name: "Sales Insight Actions is enabled on the Marketo subscription Met",
+    });
+    expect(met).toHaveTextContent("Confirmed enabled by ana@acme.example.");
+    expect(met).toHaveTextContent("by Ana Admin");
+    expect(within(met).getByRole("button", { name: "It is enabled" })).toBeDisabled();
+    expect(called(calls, "confirm_sales_insight_actions")).toEqual([
+      { cmd: "confirm_sales_insight_actions", args: { enabled: true } },
+    ]);
+  });
+
+  test("r1_the_sync_prerequisite_is_checked_and_says_when_it_cannot_tell_yet", async () => {
+    const calls = mockBackend({
+      setup_prerequisites: () =>
+        prerequisites({
+          sync: "cannot_tell",
+          syncDetail: "Cannot tell yet: connect Marketo (setup step 3), then check again.",
+        }),
+    });
+    const user = userEvent.setup();
+    render(App);
+
+    const sync = await screen.findByRole("listitem", {
+      name: "The Marketo ↔ Salesforce sync is configured Cannot tell yet",
+    });
+    expect(sync).toHaveTextContent("connect Marketo (setup step 3)");
+    await user.click(
+      within(sync).getByRole("button", { name: "Check whether the Marketo ↔ Salesforce sync is configured" }),
+    );
+    const met = await screen.findByRole("listitem", { name: "The Marketo ↔ Salesforce sync is configured Met" });
+    expect(met).toHaveTextContent("Configured: 120 of the 200");
+    expect(called(calls, "check_marketo_salesforce_sync")).toHaveLength(1);
+  });
+
+  test("a failed sync check shows the backend's message next to the prerequisite", async () => {
+    mockBackend({
+      check_marketo_salesforce_sync: failWith({
+        code: "unauthorized",
+        message: "Marketo rejected the client secret (error 601).",
+        details: null,
+      }),
+    });
+    const user = userEvent.setup();
+    render(App);
+    const sync = await screen.findByRole("listitem", { name: /Marketo ↔ Salesforce sync is configured/ });
+    await user.click(within(sync).getByRole("button", { name: /Check whether/ }));
+    expect(await within(sync).findByRole("alert")).toHaveTextContent("Marketo rejected the client secret");
   });
 });

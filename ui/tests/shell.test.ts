@@ -25,6 +25,8 @@ describe("Top bar", () => {
     mockBackend({ acting_admin: () => ana });
     render(App);
     await screen.findByText("Acting as ana@acme.example");
+    // Home's own loaders (steps, prerequisites) say "Loading…" in a status while they load.
+    await waitFor(() => expect(screen.queryByText("Loading…")).not.toBeInTheDocument());
     expect(screen.queryByRole("status")).not.toBeInTheDocument();
   });
 

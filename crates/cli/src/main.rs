@@ -38,6 +38,9 @@ struct Cli {
 enum Command {
     /// Show the workspace and the seven setup steps with their state.
     Status,
+    /// Setup checks: step 6's package (and version), the prerequisites before step 2.
+    #[command(subcommand)]
+    Setup(cmd::setup::SetupCommand),
     /// Activate the workspace: create its original admin and integration credentials (R2),
     /// typed (--name, --email) or picked from Marketo's admins (--from-marketo).
     Activate {
@@ -166,6 +169,7 @@ fn run(cli: Cli, out: &Output) -> Result<Exit, Error> {
         Command::Invite(command) => cmd::invite::invite(&workspace, out, command),
         Command::Connect(command) => cmd::connect::connect(&workspace, out, command),
         Command::Status => cmd::status::status(&workspace, out),
+        Command::Setup(command) => cmd::setup::setup(&workspace, out, command),
         Command::Activate { from_marketo: Some(pick), marketo, .. } => {
             cmd::workspace::activate_from_marketo(&workspace, out, &pick, marketo)
         }

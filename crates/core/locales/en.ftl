@@ -173,7 +173,8 @@ package-list-unreadable = Salesforce's list of installed packages was not in the
 package-access-denied = The Salesforce user { $username } may not read the org's installed packages (that needs the "View Setup and Configuration" permission), so Liaison cannot check step 6. Confirm the checklist instead, or grant the permission and verify again.
 package-verified = Verified in Salesforce: { $name } is installed in org { $org }.
 package-verified-version = Verified in Salesforce: { $name } ({ $version }) is installed in org { $org }.
-package-not-installed = Marketo Sales Insight ({ $namespace }) is not installed in Salesforce org { $org }: the org lists { $listed } other package(s). Install it from AppExchange, then verify again.
+package-not-installed = Marketo Sales Insight ({ $namespace }) is not installed in Salesforce org { $org }: the org lists { $listed } other package(s). Install it from AppExchange ({ $url }), then verify again.
+package-outdated = { $name } { $version } is installed in Salesforce org { $org }, but the newest version is { $newest }. Upgrade it ({ $url }), then verify again.
 
 ## CSV invitations: reading the file (invites/csv)
 csv-file-not-found = The file { $name } was not found. It may have been moved or renamed; choose it again.
@@ -756,3 +757,13 @@ marketo-what-users-no-list = the User Management answer for the users is not a l
 marketo-what-roles-no-list = the User Management answer for a user's roles is not a list
 marketo-user-management-forbidden = Marketo refused to list its users (HTTP 403). The API-only user of this client ID needs a role with the "Access Users" (Access Admin) and "Access User Management Api" (Access API) permissions; ask a Marketo admin to add them, or type the first admin's name and email instead.
 first-admin-cli-listed = { $count } Marketo admins can be picked as the first admin.
+
+# Setup prerequisites (seed 000)
+prerequisite-actions-confirmed = Confirmed enabled by { $email }.
+prerequisite-actions-not-enabled = { $email } said it is not enabled yet. Ask your Adobe account team (or Marketo Support) to enable Sales Insight Actions, then confirm again.
+prerequisite-sync-needs-marketo = Cannot tell yet: connect Marketo (setup step 3), then check again.
+prerequisite-sync-needs-salesforce = Cannot tell yet: connect Salesforce (setup step 2), then check again.
+prerequisite-sync-no-records = Cannot tell yet: Salesforce has no contacts or leads to look for in Marketo.
+prerequisite-sync-not-configured = None of the { $sampled } most recently changed Salesforce contacts and leads is known to Marketo, so the Marketo ↔ Salesforce sync looks not configured (or it has not run yet). Set it up in Marketo (Admin → Salesforce), then check again.
+prerequisite-sync-configured = Configured: { $matched } of the { $sampled } most recently changed Salesforce contacts and leads carry their Salesforce ID in Marketo.
+prerequisite-sync-unreadable = The answer used to check the Marketo ↔ Salesforce sync was not in the expected format.

@@ -177,7 +177,8 @@ package-list-unreadable = Salesforce のインストール済みパッケージ�
 package-access-denied = Salesforce ユーザー { $username } には組織のインストール済みパッケージを読み取る権限（「設定・定義を参照する」権限）がないため、ステップ 6 を確認できません。代わりにチェックリストで確認するか、権限を付与してから再度確認してください。
 package-verified = Salesforce で確認しました: { $name } が組織 { $org } にインストールされています。
 package-verified-version = Salesforce で確認しました: { $name }（{ $version }）が組織 { $org } にインストールされています。
-package-not-installed = Marketo Sales Insight（{ $namespace }）は Salesforce 組織 { $org } にインストールされていません（この組織には他に { $listed } 件のパッケージがあります）。AppExchange からインストールしてから、再度確認してください。
+package-not-installed = Marketo Sales Insight（{ $namespace }）は Salesforce 組織 { $org } にインストールされていません（この組織には他に { $listed } 件のパッケージがあります）。AppExchange からインストール（{ $url }）してから、再度確認してください。
+package-outdated = Salesforce 組織 { $org } には { $name } { $version } がインストールされていますが、最新バージョンは { $newest } です。アップグレード（{ $url }）してから、再度確認してください。
 
 ## CSV での招待: ファイルの読み込み（invites/csv）
 csv-file-not-found = ファイル { $name } が見つかりません。移動または名前が変更された可能性があります。もう一度選択してください。
@@ -757,3 +758,13 @@ marketo-what-users-no-list = ユーザー管理 API のユーザーの応答が�
 marketo-what-roles-no-list = ユーザー管理 API のユーザーのロールの応答が一覧ではありません
 marketo-user-management-forbidden = Marketo がユーザーの一覧を拒否しました（HTTP 403）。このクライアント ID の API 専用ユーザーには「ユーザーへのアクセス」（管理者アクセス）と「ユーザー管理 API へのアクセス」（API アクセス）の権限を持つロールが必要です。Marketo 管理者に追加を依頼するか、代わりに最初の管理者の名前とメールアドレスを入力してください。
 first-admin-cli-listed = 最初の管理者として選べる Marketo 管理者は { $count } 人です。
+
+# セットアップの前提条件（seed 000）
+prerequisite-actions-confirmed = { $email } が有効であることを確認しました。
+prerequisite-actions-not-enabled = { $email } によると、まだ有効になっていません。Adobe アカウントチーム（または Marketo サポート）に Sales Insight Actions の有効化を依頼してから、再度確認してください。
+prerequisite-sync-needs-marketo = まだ判断できません: Marketo を接続（セットアップのステップ 3）してから、再度確認してください。
+prerequisite-sync-needs-salesforce = まだ判断できません: Salesforce を接続（セットアップのステップ 2）してから、再度確認してください。
+prerequisite-sync-no-records = まだ判断できません: Marketo で照合する取引先責任者やリードが Salesforce にありません。
+prerequisite-sync-not-configured = 最近変更された Salesforce の取引先責任者とリード { $sampled } 件のどれも Marketo にないため、Marketo と Salesforce の同期は設定されていない（またはまだ実行されていない）ようです。Marketo（管理 → Salesforce）で設定してから、再度確認してください。
+prerequisite-sync-configured = 設定済み: 最近変更された Salesforce の取引先責任者とリード { $sampled } 件のうち { $matched } 件が、Marketo で Salesforce ID を持っています。
+prerequisite-sync-unreadable = Marketo と Salesforce の同期の確認に使った応答が想定した形式ではありませんでした。

@@ -7,18 +7,13 @@ use common::Fetcher;
 use liaison_core::connections::campaign::{self, ConnectCampaign};
 use liaison_core::connections::dynamics::{self, ConnectDynamics, UsableBy};
 use liaison_core::connections::{self, ConnectionKind};
-use liaison_core::members::admin::activate;
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{ErrorCode, Paths, Workspace};
+use liaison_core::vault::Vault;
+use liaison_core::{ErrorCode, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
 
 fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    (dir, ws, vault)
+    common::activated_workspace()
 }
 
 fn dynamics_request(sb: &Sandbox, name: &str) -> ConnectDynamics {

@@ -1,11 +1,13 @@
 //! Connecting Marketo against the sandbox's Marketo emulator.
 
+mod common;
+
 use liaison_core::connections::ConnectionKind;
 use liaison_core::connections::marketo::{ConnectMarketo, MarketoClient, MarketoSettings, connect, secret_name};
-use liaison_core::members::admin::{activate, add_active_admin, switch_acting_admin};
+use liaison_core::members::admin::{add_active_admin, switch_acting_admin};
 use liaison_core::setup::{self, StepState};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{ErrorCode, Paths, Workspace};
+use liaison_core::vault::Vault;
+use liaison_core::{ErrorCode, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -14,11 +16,7 @@ async fn sandbox() -> Sandbox {
 }
 
 fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    (dir, ws, vault)
+    common::activated_workspace()
 }
 
 fn request(sb: &Sandbox) -> ConnectMarketo {

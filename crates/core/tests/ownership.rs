@@ -189,6 +189,73 @@ fn r8_handover_in_order_keeps_other_members_connected() {
 }
 
 #[test]
+fn r8_handover_to_an_admin_already_connected_needs_only_the_first_step() {
+    let w = world();
+    let old = connect(&w, ConnectionKind::Marketo).unwrap();
+    grant_access(&w.ws, &old, "b@example.com").unwrap();
+    grant_access(&w.ws, &old, "c@example.com").unwrap();
+    // B already has a live Marketo connection of their own (R7 keeps a second admin from making
+    // one today; a workspace can still hold one, e.g. from before R7 was enforced or restored from
+    // a backup), newer than A's, so A's is still the integration's.
+    let b_id: String =
+        w.ws.store()
+            .read(|c| Ok(c.query_row("SELECT id FROM members WHERE email = 'b@example.com'", [], |r| r.get(0))?))
+            .unwrap();
+    w.ws.store()
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO connections (id, kind, display_name, owner_member_id, settings, is_sandbox, created_at)
+                 VALUES ('b-own', 'marketo', 'Marketo (B)', ?1, '{}', 0, '2999-01-01T00:00:00Z')",
+                [&b_id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+
+    // Step 1 is all it takes: B's own connection stands for step 2.
+    let h = start_handover(&w.ws, ConnectionKind::Marketo, "b@example.com").unwrap();
+    assert_eq!((h.state, h.already_connected), (HandoverState::NewConnected, true));
+    let status = handover_status(&w.ws, ConnectionKind::Marketo).unwrap().unwrap();
+    assert_eq!((status.state, status.already_connected), (HandoverState::NewConnected, true));
+    assert_eq!(
+        access_list(&w.ws, &old).unwrap().iter().map(|g| g.member.as_str()).collect::<Vec<_>>(),
+        ["c@example.com"],
+        "B's grant is removed"
+    );
+    // B has nothing left to do; A finishes by disconnecting, and C moves to B's connection.
+    act_as(&w, "b@example.com");
+    assert!(!connect_permission(&w.ws, ConnectionKind::Marketo).unwrap().allowed);
+    act_as(&w, "a@example.com");
+    disconnect(&w.ws, &w.vault, &old).unwrap();
+    assert!(handover_status(&w.ws, ConnectionKind::Marketo).unwrap().is_none());
+    let live = connections::list(w.ws.store()).unwrap();
+    assert_eq!((live.len(), live[0].id.as_str(), live[0].owner.as_deref()), (1, "b-own", Some("b@example.com")));
+    assert_eq!(
+        access_list(&w.ws, "b-own").unwrap().iter().map(|g| g.member.as_str()).collect::<Vec<_>>(),
+        ["c@example.com"]
+    );
+    assert_eq!(
+        audit_actions(&w, "handover"),
+        ["handover.grant_removed", "handover.new_connected", "handover.completed"]
+    );
+    // R9: with the handover done, A owns nothing and may be removed.
+    act_as(&w, "b@example.com");
+    remove_member(&w.ws, "a@example.com").unwrap();
+}
+
+#[test]
+fn r8_a_handover_to_an_admin_not_yet_connected_still_waits_for_step_2() {
+    let w = world();
+    connect(&w, ConnectionKind::Marketo).unwrap();
+    let h = start_handover(&w.ws, ConnectionKind::Marketo, "b@example.com").unwrap();
+    assert_eq!((h.state, h.already_connected), (HandoverState::GrantRemoved, false));
+    act_as(&w, "b@example.com");
+    connect(&w, ConnectionKind::Marketo).unwrap();
+    let status = handover_status(&w.ws, ConnectionKind::Marketo).unwrap().unwrap();
+    assert_eq!((status.state, status.already_connected), (HandoverState::NewConnected, false));
+}
+
+#[test]
 fn r8_a_handover_can_be_cancelled_before_b_connects() {
     let w = world();
     connect(&w, ConnectionKind::Marketo).unwrap();

@@ -8,10 +8,9 @@ use common::Fetcher;
 use liaison_core::connections::salesforce::{
     ConnectSalesforce, SalesforceClient, connect, connect_with_timeout, secret_names,
 };
-use liaison_core::members::admin::activate;
 use liaison_core::setup::{self, StepState};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{ErrorCode, Paths, Workspace};
+use liaison_core::vault::Vault;
+use liaison_core::{ErrorCode, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -20,11 +19,7 @@ async fn sandbox(auto_approve: bool) -> Sandbox {
 }
 
 fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
-    activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
-    (dir, ws, vault)
+    common::activated_workspace()
 }
 
 fn request(sb: &Sandbox) -> ConnectSalesforce {

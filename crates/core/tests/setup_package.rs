@@ -8,7 +8,9 @@ use liaison_core::audit::{self, AuditQuery};
 use liaison_core::connections::salesforce::{ConnectSalesforce, connect};
 use liaison_core::members::admin::activate;
 use liaison_core::setup::checklist::{self, confirm};
-use liaison_core::setup::package::{PackageOutcome, verify_package};
+use liaison_core::setup::package::{
+    NEWEST_PACKAGE_VERSION, NEWEST_PACKAGE_VERSION_ID, PackageOutcome, PackageVersion, verify_package,
+};
 use liaison_core::setup::{self, SetupStepKey, StepState};
 use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Paths, Workspace};
@@ -60,6 +62,61 @@ async fn r1_step_6_is_done_when_the_tooling_api_lists_marketo_sales_insight_and_
 }
 
 #[tokio::test]
+async fn r1_step6_the_newest_package_is_done() {
+    let (sb, _dir, ws, vault) = connected().await;
+    // The sandbox's default installed version is the newest Liaison knows, under the same id.
+    let newest = liaison_sandbox::MARKETO_SALES_INSIGHT_NEWEST;
+    let n = NEWEST_PACKAGE_VERSION;
+    assert_eq!([n.major, n.minor, n.patch, n.build], newest);
+    assert_eq!(liaison_sandbox::marketo_sales_insight_version_id(newest), NEWEST_PACKAGE_VERSION_ID);
+    let result = verify_package(&ws, &vault).await.unwrap();
+    assert_eq!(result.outcome, PackageOutcome::Installed);
+    assert_eq!(result.package.unwrap().version_number, Some(NEWEST_PACKAGE_VERSION));
+    assert_eq!((result.install_url, result.newest_version), (None, NEWEST_PACKAGE_VERSION));
+    let step = step6(&ws);
+    assert_eq!(step.state, StepState::Done);
+    assert!(step.detail.as_deref().unwrap().contains("(1.4362.0.1)"), "{step:?}");
+    assert_eq!(step.action_url, None);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn r1_step6_an_outdated_package_needs_attention_with_the_upgrade_link() {
+    let (sb, _dir, ws, vault) = connected().await;
+    sb.update_settings(|s| s.salesforce_package_version = [1, 4100, 2, 3]);
+    let result = verify_package(&ws, &vault).await.unwrap();
+    assert_eq!(result.outcome, PackageOutcome::Outdated);
+    let installed = result.package.as_ref().unwrap().version_number.unwrap();
+    assert_eq!(installed, PackageVersion { major: 1, minor: 4100, patch: 2, build: 3 });
+    let link = format!(
+        "{}/packaging/installPackage.apexp?p0={NEWEST_PACKAGE_VERSION_ID}",
+        sb.endpoints().salesforce.login_url.trim_end_matches('/')
+    );
+    assert_eq!(result.install_url.as_deref(), Some(link.as_str()));
+    assert!(result.message.contains("1.4100.2.3") && result.message.contains("1.4362.0.1"), "{}", result.message);
+    assert!(result.message.contains(&link), "{}", result.message);
+    let step = step6(&ws);
+    assert_eq!(step.state, StepState::NeedsAttention);
+    assert_eq!(step.action_url.as_deref(), Some(link.as_str()), "the link survives a reload of the wizard");
+    let failed =
+        audit::list(ws.store(), &AuditQuery { action: Some("setup.step_verification_failed".into()), limit: None })
+            .unwrap();
+    assert_eq!((failed.len(), &failed[0].details["outdated"]), (1, &serde_json::json!(true)));
+
+    // The admin follows the link and upgrades; verifying again completes the step.
+    let client = reqwest::Client::new();
+    let page = client.get(&link).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("Upgrade Marketo Sales Insight"));
+    let done = client.post(&link).send().await.unwrap();
+    assert!(done.status().is_success());
+    let again = verify_package(&ws, &vault).await.unwrap();
+    assert_eq!((again.outcome, again.install_url), (PackageOutcome::Installed, None));
+    let step = step6(&ws);
+    assert_eq!((step.state, step.action_url), (StepState::Done, None));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn r1_step_6_needs_attention_and_says_so_when_the_package_is_not_installed() {
     let (sb, _dir, ws, vault) = connected().await;
     // Ticked by hand earlier; the API now knows better.
@@ -71,8 +128,11 @@ async fn r1_step_6_needs_attention_and_says_so_when_the_package_is_not_installed
     assert!(result.package.is_none());
     assert!(result.message.contains("is not installed"), "{}", result.message);
     assert!(result.message.contains("Install it from AppExchange"), "{}", result.message);
+    let link = result.install_url.clone().expect("the install link");
+    assert!(link.ends_with(&format!("/packaging/installPackage.apexp?p0={NEWEST_PACKAGE_VERSION_ID}")), "{link}");
     let step = step6(&ws);
     assert_eq!(step.state, StepState::NeedsAttention);
+    assert_eq!(step.action_url, Some(link));
     assert_eq!(step.detail.as_deref(), Some(result.message.as_str()));
     let entries =
         audit::list(ws.store(), &AuditQuery { action: Some("setup.step_verification_failed".into()), limit: None })

@@ -7,7 +7,7 @@
 //!
 //! | System | URLs |
 //! |---|---|
-//! | Salesforce | `{login_url}/services/oauth2/{authorize,token,revoke,userinfo}`, `{login_url}/id/{org}/{user}`, `{login_url}/services/data/vNN.N/…` including the Tooling API's `…/tooling/query` (`login_url` is also the `instance_url`) |
+//! | Salesforce | `{login_url}/services/oauth2/{authorize,token,revoke,userinfo}`, `{login_url}/id/{org}/{user}`, `{login_url}/services/data/vNN.N/…` including the Tooling API's `…/tooling/query`, and `{login_url}/packaging/installPackage.apexp?p0=04t…` (the package install page) (`login_url` is also the `instance_url`) |
 //! | Marketo | `{base_url}/identity/oauth/token`, `{base_url}/rest/v1/….json`, `{base_url}/rest/asset/v1/…`, `{base_url}/bulk/v1/…` |
 //! | Microsoft identity | `{authority_url}/oauth2/v2.0/{authorize,token}` (`authority_url` ends in a tenant; any tenant works) |
 //! | Dataverse | `{org_url}/api/data/v9.2/…` |
@@ -60,7 +60,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use state::Settings;
+pub use state::{MARKETO_SALES_INSIGHT_NEWEST, Settings};
+pub use tooling::marketo_sales_insight_version_id;
 pub use world::DatasetSummary;
 
 /// How to start the sandbox (mirrors `liaison sandbox serve` flags).

@@ -52,6 +52,10 @@ pub struct Settings {
     /// a slow instance. `0` drops the per-row time (only `marketo_job_secs` remains); tests
     /// usually keep the rate and jump the clock (`POST /clock`) or raise `time_scale` instead.
     pub marketo_import_rows_per_sec: u64,
+    /// The Marketo instance syncs with the emulated Salesforce org (Admin → Salesforce), so the
+    /// leads it synced carry their Salesforce ids. Off, no lead matches a filter on those ids
+    /// (`filterType=sfdcContactId`, `sfdcLeadId`, …), as on an instance without the CRM sync.
+    pub marketo_salesforce_sync: bool,
 
     pub salesforce_daily_limit: u64,
     /// Session timeout (virtual seconds); Salesforce's default is 2 hours.
@@ -72,6 +76,10 @@ pub struct Settings {
     /// The Marketo Sales Insight package (`mkto_si`) is installed in the org (Tooling API
     /// `InstalledSubscriberPackage`).
     pub salesforce_package_installed: bool,
+    /// The installed version of that package, `[major, minor, patch, build]` (Tooling API
+    /// `SubscriberPackageVersion.MajorVersion` … `BuildNumber`). The default is the newest
+    /// version Liaison knows; an older one makes setup step 6 ask for an upgrade.
+    pub salesforce_package_version: [u32; 4],
     /// The signed-in user has "View Setup and Configuration", so the Tooling API lists the
     /// installed packages; without it the object answers `INVALID_TYPE`.
     pub salesforce_user_can_view_setup: bool,
@@ -100,6 +108,10 @@ pub struct Settings {
     pub smtp_require_auth: bool,
 }
 
+/// The newest Marketo Sales Insight version the emulated AppExchange offers (keep it equal to
+/// `liaison_core::setup::package::NEWEST_PACKAGE_VERSION`).
+pub const MARKETO_SALES_INSIGHT_NEWEST: [u32; 4] = [1, 4362, 0, 1];
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -117,6 +129,7 @@ impl Default for Settings {
             marketo_job_secs: 5,
             marketo_export_status_secs: 60,
             marketo_import_rows_per_sec: 1_000,
+            marketo_salesforce_sync: true,
             salesforce_daily_limit: 100_000,
             salesforce_session_secs: 7200,
             salesforce_refresh_rotation: false,
@@ -127,6 +140,7 @@ impl Default for Settings {
             salesforce_query_batch: 2000,
             salesforce_bulk_job_secs: 2,
             salesforce_package_installed: true,
+            salesforce_package_version: MARKETO_SALES_INSIGHT_NEWEST,
             salesforce_user_can_view_setup: true,
             dynamics_requests_per_window: 6000,
             dynamics_window_secs: 300,

@@ -2,16 +2,20 @@
 //! `InstalledSubscriberPackage`, the object setup tools query to see which managed packages an
 //! org has installed (Tooling API reference, "InstalledSubscriberPackage", API 41.0+).
 //!
-//! Two settings shape the answer: `salesforce_package_installed` (whether the Marketo Sales
-//! Insight package, namespace `mkto_si`, is among the installed packages) and
+//! Three settings shape the answer: `salesforce_package_installed` (whether the Marketo Sales
+//! Insight package, namespace `mkto_si`, is among the installed packages),
+//! `salesforce_package_version` (its installed version, reached through the
+//! `SubscriberPackageVersion` relationship: `MajorVersion`, `MinorVersion`, `PatchVersion`,
+//! `BuildNumber`, `Name`) and
 //! `salesforce_user_can_view_setup`. A user without "View Setup and Configuration" (or "Download
 //! AppExchange Packages") does not get a 403: Salesforce answers as if the object did not exist,
 //! `400 [{"errorCode":"INVALID_TYPE","message":"sObject type 'InstalledSubscriberPackage' is not
 //! supported."}]`, as reported by `sf package installed list` and OrgCheck users
 //! (forcedotcom/cli#3519, SalesforceLabs/OrgCheck#144).
 
-use crate::http::{Req, json_response};
-use crate::state::Settings;
+use crate::http::{Req, html_escape, json_response, pget, text_response};
+use crate::state::{MARKETO_SALES_INSIGHT_NEWEST, Settings, Shared};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -20,37 +24,48 @@ use serde_json::{Map, Value, json};
 struct Package {
     installed_id: &'static str,
     package_id: &'static str,
-    version_id: &'static str,
+    version_id: String,
     namespace: &'static str,
     name: &'static str,
     description: &'static str,
-    version_name: &'static str,
-    version: (u32, u32, u32, u32),
+    version_name: String,
+    version: [u32; 4],
 }
 
-/// The Marketo Sales Insight package (the CRM-side package of setup step 6).
-const MARKETO_SALES_INSIGHT: Package = Package {
-    installed_id: "0A35g000000Mkto5AB",
-    package_id: "033500000004MktoAA",
-    version_id: "04t5g000000MktoSIA",
-    namespace: "mkto_si",
-    name: "Marketo Sales Insight",
-    description: "Marketo Sales Insight for Salesforce",
-    version_name: "Marketo Sales Insight 1.4362",
-    version: (1, 4362, 0, 1),
-};
+/// The `04t…` id of a Marketo Sales Insight version: every version has its own (18 characters,
+/// derived from the version number so that each configured version gets a stable one).
+pub fn marketo_sales_insight_version_id(version: [u32; 4]) -> String {
+    let [major, minor, patch, build] = version;
+    format!("04t5g{:02}{:05}{:02}{:01}SIA", major % 100, minor % 100_000, patch % 100, build % 10)
+}
+
+/// The Marketo Sales Insight package (the CRM-side package of setup step 6), at the installed version.
+fn marketo_sales_insight(version: [u32; 4]) -> Package {
+    Package {
+        installed_id: "0A35g000000Mkto5AB",
+        package_id: "033500000004MktoAA",
+        version_id: marketo_sales_insight_version_id(version),
+        namespace: "mkto_si",
+        name: "Marketo Sales Insight",
+        description: "Marketo Sales Insight for Salesforce",
+        version_name: format!("Marketo Sales Insight {}.{}", version[0], version[1]),
+        version,
+    }
+}
 
 /// A package nearly every org has, so a query never relies on being alone in the list.
-const CONNECTED_APPS: Package = Package {
-    installed_id: "0A35g000000Conn5AB",
-    package_id: "033A0000000ConnAAA",
-    version_id: "04tA0000000ConnAAA",
-    namespace: "sf_com_apps",
-    name: "Salesforce Connected Apps",
-    description: "",
-    version_name: "Winter '16",
-    version: (1, 7, 0, 1),
-};
+fn connected_apps() -> Package {
+    Package {
+        installed_id: "0A35g000000Conn5AB",
+        package_id: "033A0000000ConnAAA",
+        version_id: "04tA0000000ConnAAA".into(),
+        namespace: "sf_com_apps",
+        name: "Salesforce Connected Apps",
+        description: "",
+        version_name: "Winter '16".into(),
+        version: [1, 7, 0, 1],
+    }
+}
 
 const OBJECT: &str = "InstalledSubscriberPackage";
 
@@ -127,7 +142,7 @@ fn parse(q: &str) -> Result<Query, Response> {
         }
     }
     for f in fields.iter().chain(filters.iter().map(|(f, _)| f)) {
-        if value_of(&CONNECTED_APPS, f).is_none() {
+        if value_of(&connected_apps(), f).is_none() {
             return Err(err(
                 StatusCode::BAD_REQUEST,
                 "INVALID_FIELD",
@@ -143,7 +158,7 @@ fn parse(q: &str) -> Result<Query, Response> {
 /// The value of a (possibly dotted) field, or `None` for an unknown field.
 fn value_of(p: &Package, field: &str) -> Option<Value> {
     let lower = field.to_ascii_lowercase();
-    let (major, minor, patch, build) = p.version;
+    let [major, minor, patch, build] = p.version;
     Some(match lower.as_str() {
         "id" => json!(p.installed_id),
         "subscriberpackageid" => json!(p.package_id),
@@ -182,7 +197,7 @@ fn record(base: &str, p: &Package, fields: &[String]) -> Value {
                 let (id, sobject) = if relation == "SubscriberPackage" {
                     (p.package_id, "SubscriberPackage")
                 } else {
-                    (p.version_id, "SubscriberPackageVersion")
+                    (p.version_id.as_str(), "SubscriberPackageVersion")
                 };
                 let nested = m.entry(relation).or_insert_with(|| {
                     json!({"attributes": {"type": sobject, "url": format!("{base}/tooling/sobjects/{sobject}/{id}")}})
@@ -234,13 +249,12 @@ pub(crate) fn query(req: &Req, base: &str, settings: &Settings) -> Response {
     if !settings.salesforce_user_can_view_setup {
         return not_supported(OBJECT);
     }
-    let installed: Vec<&Package> = if settings.salesforce_package_installed {
-        vec![&CONNECTED_APPS, &MARKETO_SALES_INSIGHT]
-    } else {
-        vec![&CONNECTED_APPS]
-    };
+    let mut installed = vec![connected_apps()];
+    if settings.salesforce_package_installed {
+        installed.push(marketo_sales_insight(settings.salesforce_package_version));
+    }
     let records: Vec<Value> = installed
-        .into_iter()
+        .iter()
         .filter(|p| {
             query.filters.iter().all(|(f, v)| {
                 value_of(p, f).is_some_and(|x| x.as_str().map_or(x.to_string(), str::to_owned).eq_ignore_ascii_case(v))
@@ -255,5 +269,45 @@ pub(crate) fn query(req: &Req, base: &str, settings: &Settings) -> Response {
             "size": records.len(), "totalSize": records.len(), "done": true, "queryLocator": null,
             "entityTypeName": OBJECT, "records": records,
         }),
+    )
+}
+
+/// `{login_url}/packaging/installPackage.apexp?p0=04t…`, the standard install link of a package
+/// version: the page offers to install (or upgrade to) that version, and the form's POST does it.
+/// The emulated AppExchange offers one version of Marketo Sales Insight, the newest; the sign-in
+/// a real org asks for first is left out (the OAuth pages already cover sign-in).
+pub(crate) fn install_page(sh: &Shared, req: &Req) -> Response {
+    let params = req.params();
+    let newest = marketo_sales_insight(MARKETO_SALES_INSIGHT_NEWEST);
+    let page = |status: StatusCode, title: &str, body: &str| {
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head><body><h1>{t}</h1>{body}</body></html>",
+            t = html_escape(title)
+        );
+        text_response(status, "text/html; charset=utf-8", html)
+    };
+    if pget(&params, "p0") != Some(newest.version_id.as_str()) {
+        return page(
+            StatusCode::NOT_FOUND,
+            "Package Not Found",
+            "<p>This installation link is not valid or the package version is no longer available.</p>",
+        );
+    }
+    let label = format!("{} {}", html_escape(newest.name), newest.version.map(|n| n.to_string()).join("."));
+    if req.method == Method::POST {
+        let mut settings = sh.settings.write().unwrap_or_else(|e| e.into_inner());
+        settings.salesforce_package_installed = true;
+        settings.salesforce_package_version = MARKETO_SALES_INSIGHT_NEWEST;
+        return page(StatusCode::OK, "Installation Complete", &format!("<p>{label} is installed.</p>"));
+    }
+    let settings = sh.settings();
+    let verb = if settings.salesforce_package_installed { "Upgrade" } else { "Install" };
+    page(
+        StatusCode::OK,
+        &format!("{verb} {}", newest.name),
+        &format!(
+            "<p>{verb} {label} for all users.</p><form method=\"post\"><input type=\"hidden\" name=\"p0\" value=\"{id}\"><button type=\"submit\">{verb}</button></form>",
+            id = newest.version_id
+        ),
     )
 }

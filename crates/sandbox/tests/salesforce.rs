@@ -555,6 +555,45 @@ async fn salesforce_tooling_query_without_the_package_lists_only_the_other_packa
     sb.shutdown().await;
 }
 
+const PACKAGE_VERSIONS: &str = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackageVersion.Id, SubscriberPackageVersion.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'mkto_si'";
+
+#[tokio::test]
+async fn salesforce_tooling_query_reports_the_configured_package_version_and_the_install_link_upgrades_it() {
+    let sb = start(10).await;
+    control_post(&sb, "/settings", json!({"salesforce_package_version": [1, 4100, 2, 3]})).await;
+    let at = salesforce_login(&sb).await["access_token"].as_str().unwrap().to_string();
+    let (status, v) = tooling_query(&sb, &at, PACKAGE_VERSIONS).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["size"], 1, "{v}");
+    let version = &v["records"][0]["SubscriberPackageVersion"];
+    assert_eq!(version["attributes"]["type"], "SubscriberPackageVersion");
+    assert_eq!(
+        (&version["MajorVersion"], &version["MinorVersion"], &version["PatchVersion"], &version["BuildNumber"]),
+        (&json!(1), &json!(4100), &json!(2), &json!(3))
+    );
+    let old_id = version["Id"].as_str().unwrap().to_owned();
+    assert!(old_id.starts_with("04t") && old_id.len() == 18, "{old_id}");
+    let newest_id = liaison_sandbox::marketo_sales_insight_version_id(liaison_sandbox::MARKETO_SALES_INSIGHT_NEWEST);
+    assert_ne!(old_id, newest_id, "every version has its own id");
+
+    // The standard install link of the newest version offers the upgrade, and its form performs it.
+    let install = format!("{}/packaging/installPackage.apexp", sb.endpoints().salesforce.login_url);
+    let r = client().get(&install).query(&[("p0", old_id.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 404, "only the newest version is offered");
+    let r = client().get(&install).query(&[("p0", newest_id.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Upgrade Marketo Sales Insight"));
+    let r = client().post(&install).form(&[("p0", newest_id.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, v) = tooling_query(&sb, &at, PACKAGE_VERSIONS).await;
+    assert_eq!(v["records"][0]["SubscriberPackageVersion"]["Id"], json!(newest_id));
+    assert_eq!(
+        v["records"][0]["SubscriberPackageVersion"]["MinorVersion"],
+        json!(liaison_sandbox::MARKETO_SALES_INSIGHT_NEWEST[1])
+    );
+    sb.shutdown().await;
+}
+
 #[tokio::test]
 async fn salesforce_tooling_installed_packages_without_view_setup_is_400_invalid_type() {
     let sb = start(10).await;

@@ -147,6 +147,7 @@ mod surface_types {
     pub use liaison_core::settings::{LanguagePreference, Preferences};
     pub use liaison_core::setup::checklist::ChecklistItem;
     pub use liaison_core::setup::package::PackageVerification;
+    pub use liaison_core::setup::prerequisites::Prerequisite;
     pub use liaison_core::setup::{SetupOverview, SetupStepKey};
     pub use liaison_core::sync::cache::{ConflictRule, Person};
     pub use liaison_core::sync::fields::{CustomField, FieldChoice, FieldPreview, NewCustomField};

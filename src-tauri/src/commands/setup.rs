@@ -4,6 +4,7 @@ use liaison_core::Error;
 use liaison_core::msg;
 use liaison_core::setup::checklist::{self, ChecklistItem};
 use liaison_core::setup::package::{self, PackageVerification};
+use liaison_core::setup::prerequisites::{self, Prerequisite};
 use liaison_core::setup::{self, SetupOverview, SetupStepKey};
 use liaison_core::workspace::WorkspaceStatus;
 use tauri::State;
@@ -35,4 +36,23 @@ pub async fn confirm_step(
 pub async fn verify_crm_package(state: State<'_, AppState>) -> Result<PackageVerification, Error> {
     let (ws, vault) = (state.workspace()?, state.vault()?);
     package::verify_package(&ws, &vault).await
+}
+
+/// Seed 000's prerequisites, shown before step 2.
+pub async fn setup_prerequisites(state: State<'_, AppState>) -> Result<Vec<Prerequisite>, Error> {
+    with_workspace(state, |ws| prerequisites::prerequisites(ws.store())).await
+}
+
+/// The admin says whether Sales Insight Actions is enabled on the Marketo subscription.
+pub async fn confirm_sales_insight_actions(
+    state: State<'_, AppState>,
+    enabled: bool,
+) -> Result<Vec<Prerequisite>, Error> {
+    with_workspace(state, move |ws| prerequisites::confirm_sales_insight_actions(ws, enabled)).await
+}
+
+/// Checks through Marketo and Salesforce whether their sync is configured.
+pub async fn check_marketo_salesforce_sync(state: State<'_, AppState>) -> Result<Vec<Prerequisite>, Error> {
+    let (ws, vault) = (state.workspace()?, state.vault()?);
+    prerequisites::check_marketo_salesforce_sync(&ws, &vault).await
 }

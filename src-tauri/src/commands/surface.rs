@@ -12,6 +12,9 @@ liaison_ipc_surface! {
     setup::step_checklist[](step: SetupStepKey) -> Vec<ChecklistItem>;
     setup::confirm_step[state](step: SetupStepKey, confirmed: Vec<String>) -> SetupOverview;
     setup::verify_crm_package[state]() -> PackageVerification;
+    setup::setup_prerequisites[state]() -> Vec<Prerequisite>;
+    setup::confirm_sales_insight_actions[state](enabled: bool) -> Vec<Prerequisite>;
+    setup::check_marketo_salesforce_sync[state]() -> Vec<Prerequisite>;
     app::get_preferences[state]() -> Preferences;
     app::set_language[state](language: LanguagePreference) -> Preferences;
     integration::activate[state](name: String, email: String) -> Admin;

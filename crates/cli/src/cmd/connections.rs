@@ -211,10 +211,18 @@ pub fn handover(ws: &Workspace, out: &Output, command: HandoverCommand) -> Resul
                 out.json_value(&h);
             } else {
                 out.line(format!("Step 1 done: {}'s access was removed.", h.to_admin));
-                out.line(format!(
-                    "Next: {} connects, then {} disconnects the old connection.",
-                    h.to_admin, h.from_admin
-                ));
+                if h.already_connected {
+                    // Seed 001: the new owner's own connection stands for step 2.
+                    out.line(format!(
+                        "{} already has their own connection, so only step 1 was needed. Finish by disconnecting the old connection (`liaison connections disconnect <ID>`); everyone's access moves to {}'s connection.",
+                        h.to_admin, h.to_admin
+                    ));
+                } else {
+                    out.line(format!(
+                        "Next: {} connects, then {} disconnects the old connection.",
+                        h.to_admin, h.from_admin
+                    ));
+                }
             }
         }
         HandoverCommand::Status { kind } => {

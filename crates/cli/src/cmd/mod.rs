@@ -7,6 +7,7 @@ pub mod export;
 pub mod invite;
 pub mod sandbox;
 pub mod segment;
+pub mod setup;
 pub mod status;
 pub mod sync;
 pub mod team;

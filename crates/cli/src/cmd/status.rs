@@ -9,6 +9,7 @@ use crate::output::{Exit, Output};
 pub fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
     let ws = workspace.status()?;
     let overview = setup::overview(workspace.store())?;
+    let prerequisites = setup::prerequisites::prerequisites(workspace.store())?;
     let acting = acting_admin(workspace)?;
     let vault = super::vault(workspace).map(|v| v.status().clone());
     if out.json() {
@@ -20,6 +21,7 @@ pub fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
             "vault": vault.as_ref().ok(),
             "vault_error": vault.as_ref().err(),
             "setup": overview,
+            "prerequisites": prerequisites,
         }));
         return Ok(Exit::Success);
     }
@@ -43,7 +45,18 @@ pub fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
         Err(err) => out.line(format!("  vault:     unavailable — {}", err.message)),
     }
     out.line(format!("Setup: {} of {} steps done", overview.done, overview.total));
-    for step in &overview.steps {
+    for (i, step) in overview.steps.iter().enumerate() {
+        if i == 1 {
+            // Seed 000's prerequisites come before step 2.
+            for p in &prerequisites {
+                let mark = match p.state {
+                    setup::prerequisites::PrerequisiteState::Met => "✓",
+                    setup::prerequisites::PrerequisiteState::NotMet => "!",
+                    _ => "?",
+                };
+                out.line(format!("   ({mark}) prerequisite: {} — {}", p.key.title(), p.state.label()));
+            }
+        }
         let mark = match step.state {
             setup::StepState::Done => "✓",
             setup::StepState::NeedsAttention => "!",
@@ -57,7 +70,10 @@ pub fn status(workspace: &Workspace, out: &Output) -> Result<Exit, Error> {
             step.state.label()
         ));
         if let Some(detail) = &step.detail {
-            out.line(format!("        {detail}"));
+            out.line(format!("        {}", out.text(detail)));
+        }
+        if let Some(url) = &step.action_url {
+            out.line(format!("        open: {url}"));
         }
         if let (Some(by), Some(at)) = (&step.updated_by, &step.updated_at) {
             out.line(format!("        by {} at {at}", by.name.as_deref().unwrap_or(&by.email)));

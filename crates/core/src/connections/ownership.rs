@@ -51,6 +51,9 @@ pub struct Handover {
     pub to_admin: String,
     pub state: HandoverState,
     pub started_at: String,
+    /// The new owner already had their own live connection when the handover started (seed
+    /// 001): only step 1 was needed, and the old owner finishes by disconnecting.
+    pub already_connected: bool,
 }
 
 /// What a new connection is.
@@ -450,15 +453,57 @@ pub fn start_handover(ws: &Workspace, kind: ConnectionKind, to_email: &str) -> R
             "UPDATE access_grants SET revoked_at = ?3 WHERE connection_id = ?1 AND member_id = ?2 AND revoked_at IS NULL",
             params![live.id, to.id, at],
         )?;
+        // Seed 001: "if the other admin is already connected, only step 1 is needed". B's own
+        // live connection is step 2 done; what remains is A's disconnect, which moves everyone's
+        // grants to B's connection.
+        let own = own_live_connection(tx, kind, &to.id, &live.id)?;
+        let (state, state_str) = match own {
+            Some(_) => (HandoverState::NewConnected, "new_connected"),
+            None => (HandoverState::GrantRemoved, "grant_removed"),
+        };
         let id = uuid::Uuid::new_v4().to_string();
         tx.execute(
-            "INSERT INTO handovers (id, kind, from_connection_id, from_member_id, to_member_id, state, started_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'grant_removed', ?6, ?6)",
-            params![id, kind_str(kind), live.id, actor.id, to.id, at],
+            "INSERT INTO handovers (id, kind, from_connection_id, from_member_id, to_member_id, to_connection_id, state, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![id, kind_str(kind), live.id, actor.id, to.id, own, state_str, at],
         )?;
-        audit::record(tx, Some(&actor.id), "handover.grant_removed", Some(&to.email), serde_json::json!({ "handover": id, "kind": kind_str(kind) }))?;
-        Ok(Handover { id, kind, from_admin: actor.email, to_admin: to.email, state: HandoverState::GrantRemoved, started_at: at })
+        audit::record(tx, Some(&actor.id), "handover.grant_removed", Some(&to.email), serde_json::json!({ "handover": id, "kind": kind_str(kind), "already_connected": own.is_some() }))?;
+        if let Some(connection) = &own {
+            audit::record(
+                tx,
+                Some(&actor.id),
+                "handover.new_connected",
+                Some(kind_str(kind)),
+                serde_json::json!({ "handover": id, "connection": connection, "already_connected": true }),
+            )?;
+        }
+        Ok(Handover {
+            id,
+            kind,
+            from_admin: actor.email,
+            to_admin: to.email,
+            state,
+            started_at: at,
+            already_connected: own.is_some(),
+        })
     })
+}
+
+/// The live connection of `kind` that `member_id` owns, other than `except` (the one being handed over).
+fn own_live_connection(
+    conn: &Connection,
+    kind: ConnectionKind,
+    member_id: &str,
+    except: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM connections WHERE kind = ?1 AND owner_member_id = ?2 AND id != ?3 AND disconnected_at IS NULL
+              ORDER BY created_at, rowid LIMIT 1",
+            params![kind_str(kind), member_id, except],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Cancels an open handover (either party). A connection B already made stays B's own.
@@ -489,6 +534,14 @@ pub fn handover_status(ws: &Workspace, kind: ConnectionKind) -> Result<Option<Ha
         let Some(h) = open_handover(c, kind)? else { return Ok(None) };
         let started_at: String =
             c.query_row("SELECT started_at FROM handovers WHERE id = ?1", [&h.id], |r| r.get(0))?;
+        // Timestamps have one-second precision, so whether B was already connected is read
+        // from the handover's own record of step 2 rather than by comparing creation times.
+        let already_connected: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = 'handover.new_connected'
+                AND json_extract(details, '$.handover') = ?1 AND json_extract(details, '$.already_connected') = 1)",
+            [&h.id],
+            |r| r.get(0),
+        )?;
         Ok(Some(Handover {
             kind,
             from_admin: member_email(c, &h.from_member_id)?,
@@ -496,6 +549,7 @@ pub fn handover_status(ws: &Workspace, kind: ConnectionKind) -> Result<Option<Ha
             state: h.state,
             started_at,
             id: h.id,
+            already_connected,
         }))
     })
 }

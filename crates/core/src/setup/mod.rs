@@ -2,6 +2,7 @@
 
 pub mod checklist;
 pub mod package;
+pub mod prerequisites;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -142,6 +143,9 @@ pub struct SetupStep {
     pub updated_at: Option<String>,
     /// The admin who was acting when the step last changed (none for a change no admin made).
     pub updated_by: Option<StepActor>,
+    /// Where the admin resolves a step that needs attention outside Liaison (step 6: the link
+    /// that installs or upgrades the package).
+    pub action_url: Option<String>,
 }
 
 /// Who changed a step.
@@ -179,18 +183,27 @@ fn read_overview(conn: &Connection) -> Result<SetupOverview> {
             r.get::<_, Option<String>>(5)?,
         ))
     })?;
+    let install_url: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [package::INSTALL_URL_SETTING], |r| r.get(0))
+        .optional()?;
     let mut steps = Vec::with_capacity(7);
     for row in rows {
         let (number, state, detail, updated_at, name, email) = row?;
         let key = SetupStepKey::from_number(number)?;
+        let state = StepState::parse(&state)?;
+        let action_url = match (key, state) {
+            (SetupStepKey::CrmPackage, StepState::NeedsAttention) => install_url.clone(),
+            _ => None,
+        };
         steps.push(SetupStep {
             number: key.number(),
             key,
             persona: key.persona(),
-            state: StepState::parse(&state)?,
+            state,
             detail: detail.as_deref().map(Text::from_stored),
             updated_at,
             updated_by: email.map(|email| StepActor { name, email }),
+            action_url,
         });
     }
     if steps.len() != SetupStepKey::ALL.len() {
@@ -213,6 +226,19 @@ pub fn set_step(conn: &Connection, key: SetupStepKey, state: StepState, detail: 
         return Err(Error::internal(msg!("setup-step-missing", step = key.number())));
     }
     Ok(())
+}
+
+/// The live connection of `kind` the integration uses (one at a time, R7; during a handover the
+/// older one is still the integration's).
+pub(crate) fn live_connection(ws: &crate::Workspace, kind: &str) -> Result<Option<String>> {
+    ws.store().read(|c| {
+        Ok(c.query_row(
+            "SELECT id FROM connections WHERE kind = ?1 AND disconnected_at IS NULL ORDER BY created_at, rowid LIMIT 1",
+            [kind],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?)
+    })
 }
 
 /// The state of one step.

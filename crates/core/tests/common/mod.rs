@@ -19,4 +19,15 @@ impl Browser for Fetcher {
     }
 }
 
+/// A workspace in a temp dir with an in-memory keychain, activated by Ada (the acting admin).
+#[allow(dead_code)]
+pub fn activated_workspace() -> (tempfile::TempDir, liaison_core::Workspace, liaison_core::vault::Vault) {
+    use liaison_core::vault::{MemoryKeychain, Vault};
+    let dir = tempfile::tempdir().unwrap();
+    let ws = liaison_core::Workspace::open(liaison_core::Paths::in_dir(dir.path())).unwrap();
+    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    liaison_core::members::admin::activate(&ws, &vault, "Ada", "ada@example.com").unwrap();
+    (dir, ws, vault)
+}
+
 pub mod campaign;

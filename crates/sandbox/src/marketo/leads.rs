@@ -127,7 +127,9 @@ pub(super) fn leads_by_filter(sh: &Shared, req: &Req) -> Value {
         (Ok(s), Ok(b)) => (s, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let matched: Vec<&Row> = if filter_type == "id" {
+    let matched: Vec<&Row> = if filter_type.starts_with("sfdc") && !sh.settings().marketo_salesforce_sync {
+        Vec::new()
+    } else if filter_type == "id" {
         values.iter().filter_map(|v| v.parse::<i64>().ok()).filter_map(|id| w.mk_leads.rows.get(&id)).collect()
     } else if filter_type == "email" {
         let ids: BTreeSet<i64> = values.iter().flat_map(|v| w.mk_by_email.ids(&w.mk_leads, v)).collect();

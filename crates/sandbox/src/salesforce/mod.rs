@@ -82,6 +82,7 @@ pub(crate) async fn entry(State(sh): State<Arc<Shared>>, request: Request) -> Re
             json_response(StatusCode::OK, &Value::Array(versions))
         }
         ["id", _org, _user] => identity(&sh, &req),
+        ["packaging", "installPackage.apexp"] => crate::tooling::install_page(&sh, &req),
         ["services", "data", ver, rest @ ..] => {
             let Some(v) = parse_version(ver) else { return not_found() };
             api(&sh, &req, v, rest).await

@@ -493,7 +493,12 @@ note: string | null, rule: ConflictRule, selected: boolean,
 required: boolean, };
 export type FieldType = "text" | "number" | "boolean" | "date_time" | "date" | "choice" | "id" | "other";
 export type FirstAdminActivation = { admin: Admin, email: AccessEmail, };
-export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, };
+export type Handover = { id: string, kind: ConnectionKind, from_admin: string, to_admin: string, state: HandoverState, started_at: string, 
+/**
+ * The new owner already had their own live connection when the handover started (seed
+ * 001): only step 1 was needed, and the old owner finishes by disconnecting.
+ */
+already_connected: boolean, };
 export type HandoverState = "grant_removed" | "new_connected" | "completed" | "cancelled";
 export type HealthItem = { key: string, ok: boolean, 
 /**
@@ -547,7 +552,11 @@ export type InstalledPackage = { namespace: string, name: string,
 /**
  * The installed version's name, when Salesforce gives one.
  */
-version: string | null, };
+version: string | null, 
+/**
+ * The installed version's number, when Salesforce gives one.
+ */
+version_number: PackageVersion | null, };
 export type IntegrationInfo = { activated: boolean, client_id: string | null, 
 /**
  * The secret with all but its last four characters hidden.
@@ -662,7 +671,7 @@ to_dynamics: boolean, };
 export type OptOutDirection = "dynamics_to_campaign" | "campaign_to_dynamics" | "both";
 export type OptOutSide = "dynamics" | "campaign";
 export type OutboxStatus = { queued: number, sending: number, sent: number, failed: number, uncertain: number, cancelled: number, };
-export type PackageOutcome = "installed" | "not_installed" | "access_denied";
+export type PackageOutcome = "installed" | "outdated" | "not_installed" | "access_denied";
 export type PackageVerification = { outcome: PackageOutcome, 
 /**
  * The Marketo package, when installed.
@@ -672,6 +681,14 @@ package: InstalledPackage | null,
  * How many packages the org lists, when it could be read.
  */
 packages_listed: number | null, 
+/**
+ * The newest version Liaison knows.
+ */
+newest_version: PackageVersion, 
+/**
+ * The link that installs or upgrades the package, when step 6 needs it (not installed or outdated).
+ */
+install_url: string | null, 
 /**
  * The Salesforce user the check ran as.
  */
@@ -684,6 +701,7 @@ message: string,
  * The wizard after the check.
  */
 overview: SetupOverview, };
+export type PackageVersion = { major: number, minor: number, patch: number, build: number, };
 export type Person = { email: string, first_name: string | null, last_name: string | null, company: string | null, marketo_id: string | null, sf_contact_id: string | null, sf_lead_id: string | null, 
 /**
  * The Dynamics 365 contact the sync read for this person (by email), if any.
@@ -725,6 +743,18 @@ skipped: number,
  */
 unmatched: number, };
 export type Preferences = { language: LanguagePreference, };
+export type Prerequisite = { key: PrerequisiteKey, check: PrerequisiteCheck, state: PrerequisiteState, 
+/**
+ * What the last confirmation or check found, for the admin.
+ */
+detail: string | null, checked_at: string | null, 
+/**
+ * The admin who confirmed or ran the check.
+ */
+checked_by: StepActor | null, };
+export type PrerequisiteCheck = "asked" | "checked";
+export type PrerequisiteKey = "sales_insight_actions" | "marketo_salesforce_sync";
+export type PrerequisiteState = "not_checked" | "met" | "not_met" | "cannot_tell";
 export type PreviewPage = { 
 /**
  * Data rows skipped before this page.
@@ -825,7 +855,12 @@ export type SetupStep = { number: number, key: SetupStepKey, persona: Persona, s
 /**
  * The admin who was acting when the step last changed (none for a change no admin made).
  */
-updated_by: StepActor | null, };
+updated_by: StepActor | null, 
+/**
+ * Where the admin resolves a step that needs attention outside Liaison (step 6: the link
+ * that installs or upgrades the package).
+ */
+action_url: string | null, };
 export type SetupStepKey = "workspace" | "connect_salesforce" | "connect_marketo" | "start_sync" | "invite_users" | "crm_package" | "crm_configure";
 export type Severity = "error" | "warning";
 export type SkippedPerson = { email: string, reason: string, };
@@ -1057,6 +1092,9 @@ export const commands = {
   stepChecklist: (step: SetupStepKey) => call<Array<ChecklistItem>>("step_checklist", { step }),
   confirmStep: (step: SetupStepKey, confirmed: Array<string>) => call<SetupOverview>("confirm_step", { step, confirmed }),
   verifyCrmPackage: () => call<PackageVerification>("verify_crm_package"),
+  setupPrerequisites: () => call<Array<Prerequisite>>("setup_prerequisites"),
+  confirmSalesInsightActions: (enabled: boolean) => call<Array<Prerequisite>>("confirm_sales_insight_actions", { enabled }),
+  checkMarketoSalesforceSync: () => call<Array<Prerequisite>>("check_marketo_salesforce_sync"),
   getPreferences: () => call<Preferences>("get_preferences"),
   setLanguage: (language: LanguagePreference) => call<Preferences>("set_language", { language }),
   activate: (name: string, email: string) => call<Admin>("activate", { name, email }),

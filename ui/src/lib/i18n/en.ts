@@ -78,6 +78,34 @@ export const en = {
       accessDenied:
         "The Salesforce user {{user}} may not read the installed packages (that needs “View Setup and Configuration”). Confirm the checklist instead, or grant the permission and verify again.",
       connectFirst: "Connect Salesforce to verify this step automatically, or confirm the checklist.",
+      outdated:
+        "{{name}} {{version}} is installed in Salesforce, but the newest version is {{newest}}. Upgrade it, then verify again.",
+      linkLabel: "Install or upgrade link",
+      linkHelp:
+        "Open this link in a browser signed in to Salesforce as an administrator, install or upgrade the package, then verify again.",
+      copyLink: "Copy link",
+      copied: "Link copied.",
+    },
+    prerequisites: {
+      heading: "Before step 2: prerequisites",
+      intro:
+        "Marketo's setup guide asks for these before Salesforce is connected. Liaison checks what it can through the APIs and asks you the rest.",
+      sales_insight_actions: "Sales Insight Actions is enabled on the Marketo subscription",
+      marketo_salesforce_sync: "The Marketo ↔ Salesforce sync is configured",
+      asked: "You confirm this: Adobe enables it through your account team (or Marketo Support), and no API tells.",
+      checked: "Liaison checks this by looking up recently changed Salesforce contacts and leads in Marketo.",
+      states: {
+        not_checked: "Not checked",
+        met: "Met",
+        not_met: "Not met",
+        cannot_tell: "Cannot tell yet",
+      },
+      confirm: "It is enabled",
+      notYet: "Not yet",
+      check: "Check now",
+      checkFor: "Check whether the Marketo ↔ Salesforce sync is configured",
+      checking: "Checking Marketo and Salesforce…",
+      by: "by {{who}}",
     },
     checklist: {
       package_installed:
@@ -297,7 +325,15 @@ export const en = {
       done: "Done",
       current: "Next",
       pending: "Not yet",
+      notNeeded: "Not needed",
     },
+    alreadyConnected:
+      "{{email}} already has their own connection, so only step 1 was needed. Disconnect yours to finish: everyone's access moves to {{email}}'s connection.",
+    alreadyConnectedYou:
+      "You already have your own connection, so there is nothing for you to do. {{from}} finishes the handover by disconnecting the old connection.",
+    onlyStep1:
+      "{{email}} already has their own connection: this step is all it takes. You then finish by disconnecting yours.",
+    finish: "Disconnect and finish handover",
     toAdmin: "Handing over to {{email}}, started",
     waitingForNewOwner: "Step 3 becomes available once {{email}} has connected.",
     cancel: "Cancel handover",
@@ -323,6 +359,12 @@ export const en = {
     noCandidates: "Every other active admin already has access.",
     noConnection: "Connect {{system}} first: access is granted per connection.",
     ownerOnly: "Only the owner, {{owner}}, can grant or remove access.",
+    search: "Search admins",
+    searchPlaceholder: "Name or email",
+    matchCount: "{{count}} admin(s) match.",
+    noMatch: "No admin matches “{{query}}”.",
+    noGrantMatch: "No admin with access matches the search.",
+    noCandidateMatch: "No admin without access matches the search.",
   },
   integration: {
     intro: "The identity of this workspace. Marketo and the CRM package use it to find Liaison.",

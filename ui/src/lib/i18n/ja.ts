@@ -82,6 +82,35 @@ export const ja: Messages = {
         "Salesforce ユーザー {{user}} にはインストール済みパッケージを参照する権限がありません（「設定・定義を参照する」権限が必要です）。代わりにチェックリストで確認するか、権限を付与してからもう一度確認してください。",
       connectFirst:
         "Salesforce に接続すると、このステップを自動で確認できます。チェックリストで確認することもできます。",
+      outdated:
+        "Salesforce には {{name}} {{version}} がインストールされていますが、最新バージョンは {{newest}} です。アップグレードしてから、もう一度確認してください。",
+      linkLabel: "インストール／アップグレード用リンク",
+      linkHelp:
+        "Salesforce に管理者としてログインしたブラウザーでこのリンクを開き、パッケージをインストールまたはアップグレードしてから、もう一度確認してください。",
+      copyLink: "リンクをコピー",
+      copied: "リンクをコピーしました。",
+    },
+    prerequisites: {
+      heading: "ステップ 2 の前に: 前提条件",
+      intro:
+        "Marketo のセットアップガイドでは、Salesforce を接続する前にこれらが必要です。Liaison は API で確認できるものを確認し、それ以外はあなたに確認します。",
+      sales_insight_actions: "Marketo のサブスクリプションで Sales Insight Actions が有効になっている",
+      marketo_salesforce_sync: "Marketo と Salesforce の同期が設定されている",
+      asked:
+        "これはあなたが確認します。Adobe のアカウントチーム（または Marketo サポート）が有効化するもので、API では確認できません。",
+      checked: "Liaison は、最近変更された Salesforce の取引先責任者とリードを Marketo で照合して確認します。",
+      states: {
+        not_checked: "未確認",
+        met: "満たしている",
+        not_met: "満たしていない",
+        cannot_tell: "まだ判断できません",
+      },
+      confirm: "有効になっている",
+      notYet: "まだ",
+      check: "今すぐ確認",
+      checkFor: "Marketo と Salesforce の同期が設定されているか確認",
+      checking: "Marketo と Salesforce を確認しています…",
+      by: "{{who}} による",
     },
     checklist: {
       package_installed:
@@ -302,7 +331,15 @@ export const ja: Messages = {
       done: "完了",
       current: "次のステップ",
       pending: "未着手",
+      notNeeded: "不要",
     },
+    alreadyConnected:
+      "{{email}} はすでに自分の接続を持っているため、必要なのは手順 1 だけでした。あなたの接続を切断すると引き継ぎが完了し、全員のアクセスが {{email}} の接続に移ります。",
+    alreadyConnectedYou:
+      "あなたはすでに自分の接続を持っているため、行うことはありません。{{from}} が古い接続を切断すると引き継ぎが完了します。",
+    onlyStep1:
+      "{{email}} はすでに自分の接続を持っています。必要なのはこの手順だけです。その後、あなたの接続を切断して完了します。",
+    finish: "切断して引き継ぎを完了",
     toAdmin: "{{email}} への引き継ぎ、開始日時",
     waitingForNewOwner: "{{email}} が接続すると、ステップ 3 を実行できます。",
     cancel: "引き継ぎをキャンセル",
@@ -329,6 +366,12 @@ export const ja: Messages = {
     noCandidates: "他の有効な管理者は全員アクセス権を持っています。",
     noConnection: "先に {{system}} を接続してください。アクセス権は接続ごとに付与します。",
     ownerOnly: "アクセス権の付与と削除は所有者（{{owner}}）だけが行えます。",
+    search: "管理者を検索",
+    searchPlaceholder: "名前またはメールアドレス",
+    matchCount: "{{count}} 人の管理者が一致します。",
+    noMatch: "「{{query}}」に一致する管理者はいません。",
+    noGrantMatch: "アクセス権を持つ管理者に、検索に一致する人はいません。",
+    noCandidateMatch: "アクセス権のない管理者に、検索に一致する人はいません。",
   },
   integration: {
     intro: "このワークスペースの識別情報です。Marketo と CRM パッケージはこれを使って Liaison に接続します。",
