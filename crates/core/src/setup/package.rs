@@ -58,6 +58,11 @@ impl std::fmt::Display for PackageVersion {
 pub const NEWEST_PACKAGE_VERSION: PackageVersion = PackageVersion { major: 1, minor: 4362, patch: 0, build: 1 };
 
 /// The `04t…` id of [`NEWEST_PACKAGE_VERSION`], the `p0` of its install link.
+///
+/// Not verified: this version and its id are the ones the built-in sandbox models (no public
+/// source here gave Marketo's current AppExchange values). Before a release they must be set to
+/// the published version of Marketo Sales Insight, or the upgrade link leads nowhere in a real
+/// org (the README says so under step 6).
 pub const NEWEST_PACKAGE_VERSION_ID: &str = "04t5g0104362001SIA";
 
 /// The settings key that keeps step 6's install or upgrade link while the step needs attention.
