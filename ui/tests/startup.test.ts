@@ -26,7 +26,8 @@ describe("Startup and errors", () => {
     expect(screen.queryByRole("button")).not.toBeInTheDocument();
     expect(screen.queryByRole("link")).not.toBeInTheDocument();
     expect(screen.queryByRole("navigation")).not.toBeInTheDocument();
-    expect(calls.map((call) => call.cmd)).toEqual(["app_info"]);
+    // The preferences are asked for together with app_info; nothing else is.
+    expect(calls.map((call) => call.cmd)).toEqual(["app_info", "get_preferences"]);
   });
 
   test("app_info itself failing also shows the error screen", async () => {
