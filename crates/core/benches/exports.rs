@@ -124,7 +124,11 @@ fn calls_by_label(now: &serde_json::Value, before: &serde_json::Value, needle: &
 }
 
 async fn export(sb: &Sandbox, s: &Setup, what: &str) -> ExportReport {
-    let options = ExportOptions { first_poll: Duration::from_millis(50), pause_poll: Duration::from_millis(50) };
+    let options = ExportOptions {
+        first_poll: Duration::from_millis(50),
+        pause_poll: Duration::from_millis(50),
+        max_file_rows: None,
+    };
     let before = stats(sb).await;
     let t0 = marketo_now_ms(sb).await;
     let started = Instant::now();
