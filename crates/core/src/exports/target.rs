@@ -272,17 +272,31 @@ impl ListTarget for MarketoList {
                 )
                 .await?;
             // Per ID: `added`, or `skipped` with a reason (1004: no lead has this ID).
+            let mut other_skips = Vec::new();
             for result in answer["result"].as_array().into_iter().flatten() {
                 if result["status"] == "skipped" {
                     let Some(id) = result["id"].as_i64() else { continue };
                     let reason = &result["reasons"][0];
-                    refused.insert(
-                        id.to_string(),
-                        AddRefused {
-                            unknown_id: reason["code"] == "1004",
-                            reason: reason["message"].as_str().unwrap_or_default().to_owned(),
-                        },
-                    );
+                    let unknown_id = reason["code"] == "1004";
+                    if !unknown_id {
+                        other_skips.push(id.to_string());
+                    }
+                    let reason = reason["message"].as_str().unwrap_or_default().to_owned();
+                    refused.insert(id.to_string(), AddRefused { unknown_id, reason });
+                }
+            }
+            // A lead skipped for another reason may be a member already (an add repeated after
+            // an interruption): the list says whether it is.
+            if !other_skips.is_empty() {
+                let ids = other_skips.join(",");
+                let path = format!("/rest/v1/lists/{}/leads/ismember.json", self.list_id);
+                let answer = self.client.get(&path, &[("id", ids.as_str())]).await?;
+                for result in answer["result"].as_array().into_iter().flatten() {
+                    if result["status"] == "memberof"
+                        && let Some(id) = result["id"].as_i64()
+                    {
+                        refused.remove(&id.to_string());
+                    }
                 }
             }
         }
