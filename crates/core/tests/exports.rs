@@ -699,3 +699,27 @@ async fn a_by_id_file_cut_off_before_or_during_its_list_add_is_listed_by_the_nex
         assert_eq!(by_id_in_flight(), 0);
     }
 }
+
+#[tokio::test]
+async fn the_quota_estimate_counts_the_list_adds_of_the_by_id_lane_and_a_one_file_run_has_none() {
+    let w = world(200.0).await;
+    known_people(&w, 3_200).await;
+    create_export(&w).await;
+    let tight = liaison_core::sync::settings::SyncSettings { marketo_daily_quota: 10, ..Default::default() };
+    liaison_core::sync::settings::save(w.ws.store(), &tight).unwrap();
+    let estimate = |rows: usize| {
+        let w = &w;
+        async move {
+            let options = files_of(w, rows);
+            let err = exports::run::run(&w.ws, &w.vault, "Japan nurture", options, &Control::default(), &|_| {})
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::QuotaExceeded);
+            err.details.unwrap()["calls"].as_u64().unwrap()
+        }
+    };
+    // Two files of 1,600 (8 calls each at most) and 1,600 people added by ID, 300 a call; the usage check.
+    assert_eq!(estimate(2_000).await, 2 * 8 + 6 + 1);
+    // One file: one lane, no list adds.
+    assert_eq!(estimate(4_000).await, 8 + 1);
+}
