@@ -723,3 +723,46 @@ async fn the_quota_estimate_counts_the_list_adds_of_the_by_id_lane_and_a_one_fil
     // One file: one lane, no list adds.
     assert_eq!(estimate(4_000).await, 8 + 1);
 }
+
+#[tokio::test]
+async fn a_cached_lead_id_is_not_used_for_a_row_that_delivers_another_address_than_the_cached_email() {
+    let w = world(200.0).await;
+    let before = list_members(&w).await;
+    known_people(&w, 28).await;
+    // The admin maps email from another field, which holds addresses Marketo does not know: the
+    // cached lead IDs belong to the leads of the cached emails, not to these.
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE people SET last_name = 'alt' || substr(email_key, 3) WHERE email_key LIKE 'jp%'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let definition = Definition { match_: Match::All, rules: vec![Rule::parse("country is Japan").unwrap()] };
+    segments::create(&w.ws, "Japan", definition).unwrap();
+    exports::definition::create(
+        &w.ws,
+        &w.vault,
+        NewExport {
+            name: "Japan nurture".into(),
+            destination: "Nurture".into(),
+            segments: vec!["Japan".into()],
+            fields: vec![AttributeChoice { attribute: Attribute::Email, cache_field: Some("last_name".into()) }],
+            schedule: Schedule::AfterSync,
+        },
+    )
+    .await
+    .unwrap();
+    let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!((report.counts.added, report.counts.failed), (28, 0), "{:?}", report.counts);
+    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await, 0, "nobody is listed by a cached ID");
+    let mut expected: std::collections::BTreeSet<String> = before.iter().cloned().collect();
+    expected.extend((0..28).map(|i| format!("alt{i}@example.co.jp")));
+    assert_eq!(
+        list_members(&w).await,
+        expected.into_iter().collect::<Vec<_>>(),
+        "the delivered addresses, no cached lead"
+    );
+}
