@@ -15,7 +15,7 @@ use liaison_core::segments::{self, Definition, Match, Rule};
 use liaison_core::vault::{MemoryKeychain, Vault};
 use liaison_core::{ErrorCode, Paths, Workspace};
 use liaison_sandbox::{Sandbox, SandboxConfig};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use secrecy::SecretString;
 
 struct World {
@@ -325,6 +325,15 @@ fn uuid_like(seed: &str) -> String {
     format!("sync-{seed}")
 }
 
+/// The run refused one row, jp3's, with Marketo's reason (two leads match its email).
+fn only_jp3_refused_as_ambiguous(w: &World, run_id: &str) {
+    let rows = exports::history::rows(w.ws.store(), run_id, 10).unwrap();
+    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == exports::RowOutcome::Failed).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].email.as_deref(), Some("jp3@example.co.jp"));
+    assert!(failed[0].reason.contains("Multiple lead"), "Marketo's reason: {}", failed[0].reason);
+}
+
 #[tokio::test]
 async fn rows_marketo_refuses_are_reported_never_recorded_as_delivered_and_retried_by_the_next_run() {
     let w = world(200.0).await;
@@ -336,11 +345,7 @@ async fn rows_marketo_refuses_are_reported_never_recorded_as_delivered_and_retri
     create_export(&w).await;
     let first = run(&w, &Control::default()).await.unwrap();
     assert_eq!((first.counts.added, first.counts.failed), (27, 1), "{:?}", first.counts);
-    let rows = exports::history::rows(w.ws.store(), &first.run_id, 10).unwrap();
-    let failed: Vec<_> = rows.iter().filter(|r| r.outcome == exports::RowOutcome::Failed).collect();
-    assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].email.as_deref(), Some("jp3@example.co.jp"));
-    assert!(failed[0].reason.contains("Multiple lead"), "Marketo's reason: {}", failed[0].reason);
+    only_jp3_refused_as_ambiguous(&w, &first.run_id);
 
     let dry = exports::run::dry_run(&w.ws, "Japan nurture").unwrap();
     assert_eq!((dry.counts.added, dry.counts.unchanged), (1, 27), "the refused row is sent again next time");
@@ -494,4 +499,270 @@ async fn a_run_that_meets_marketos_daily_limit_pauses_until_midnight_and_finishe
     assert!(advance.await.unwrap(), "the run paused on 607");
     assert_eq!(report.state, RunState::Succeeded);
     assert_eq!(report.counts.added, 28);
+}
+
+/// `n` people in Japan whom Marketo knows, as after a sync: leads created in the sandbox, their
+/// lead IDs in the cache. Answers the IDs in the order of the people (`jp0`, `jp1`, …).
+async fn known_people(w: &World, n: usize) -> Vec<i64> {
+    let mk = client(&w.ws, &w.vault, &w.connection);
+    let mut ids = Vec::with_capacity(n);
+    for start in (0..n).step_by(300) {
+        let input: Vec<_> = (start..n.min(start + 300))
+            .map(|i| serde_json::json!({ "email": format!("jp{i}@example.co.jp") }))
+            .collect();
+        let body = serde_json::json!({ "action": "createOnly", "lookupField": "email", "input": input });
+        let answer = mk.post("/rest/v1/leads.json", Some(&body)).await.unwrap();
+        ids.extend(answer["result"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()));
+    }
+    assert_eq!(ids.len(), n);
+    w.ws.store()
+        .write(|tx| {
+            for (i, id) in ids.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO people (email_key, email, first_name, country, city, marketo_id)
+                     VALUES (?1, ?1, 'Name', 'Japan', 'Tokyo', ?2)",
+                    params![format!("jp{i}@example.co.jp"), id.to_string()],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    ids
+}
+
+/// The export's options with at most `rows` people per file.
+fn files_of(w: &World, rows: usize) -> ExportOptions {
+    ExportOptions { max_file_rows: Some(rows), ..ExportOptions::for_export(&w.ws, "Japan nurture").unwrap() }
+}
+
+/// Marketo calls whose label contains `needle` so far.
+async fn marketo_calls(w: &World, needle: &str) -> u64 {
+    let stats: serde_json::Value =
+        reqwest::get(format!("{}/stats", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap();
+    stats["calls"]["marketo"]
+        .as_object()
+        .map(|m| m.iter().filter(|(l, _)| l.contains(needle)).map(|(_, n)| n.as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0)
+}
+
+/// `before` and these people, sorted: what the list holds after they were delivered.
+fn with_people(before: &[String], people: impl Iterator<Item = usize>) -> Vec<String> {
+    let mut all: std::collections::BTreeSet<String> = before.iter().cloned().collect();
+    all.extend(people.map(|i| format!("jp{i}@example.co.jp")));
+    all.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_people_in_several_files_go_through_a_list_bound_and_a_by_id_import_at_once_and_the_list_gets_exactly_them()
+ {
+    // Marketo's clock five times the wall clock's pace: an import lasts a second, long enough to see.
+    let w = world(5.0).await;
+    let before = list_members(&w).await;
+    known_people(&w, 28).await;
+    create_export(&w).await;
+    let done = AtomicBool::new(false);
+    let exporting = async {
+        let report =
+            exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {}).await;
+        done.store(true, Ordering::SeqCst);
+        report
+    };
+    // Both lanes' imports are seen `Importing` in Marketo at the same moment.
+    let watching = async {
+        let mk = client(&w.ws, &w.vault, &w.connection);
+        while !done.load(Ordering::SeqCst) {
+            let batches: Vec<(bool, String)> = w
+                .ws
+                .store()
+                .read(|c| {
+                    let mut stmt =
+                        c.prepare("SELECT DISTINCT by_id, batch_id FROM export_inflight WHERE batch_id IS NOT NULL")?;
+                    Ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?)
+                })
+                .unwrap();
+            let mut importing = [false, false];
+            for (by_id, batch) in &batches {
+                let status = mk.get(&format!("/bulk/v1/leads/batch/{batch}.json"), &[]).await.unwrap();
+                if status["result"][0]["status"] == "Importing" {
+                    importing[usize::from(*by_id)] = true;
+                }
+            }
+            if importing == [true, true] {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    };
+    let (report, both) = tokio::join!(exporting, watching);
+    let report = report.unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    let c = report.counts;
+    // 14 list-bound in files of 10 and 4, 14 by ID in files of 10 and 4.
+    assert_eq!((c.added, c.failed, c.files), (28, 0, 4), "{c:?}");
+    assert!(both, "an import with the list and one without ran at the same time");
+    assert_eq!(
+        marketo_calls(&w, "POST /rest/v1/lists/").await,
+        2,
+        "one list add per by-ID file (up to 300 IDs a call)"
+    );
+    assert_eq!(list_members(&w).await, with_people(&before, 0..28), "the list gained exactly the segment");
+    let delivered: i64 =
+        w.ws.store().read(|c| Ok(c.query_row("SELECT count(*) FROM export_members", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(delivered, 28);
+    let again = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((again.counts.added, again.counts.unchanged, again.counts.files), (0, 28, 0));
+}
+
+#[tokio::test]
+async fn rows_the_import_without_the_list_refuses_are_not_added_to_the_list_nor_recorded_and_a_stale_id_is_found_by_email()
+ {
+    let w = world(200.0).await;
+    let before = list_members(&w).await;
+    let ids = known_people(&w, 28).await;
+    // jp3 goes by ID (the first half of the known people) and gets a twin lead: Marketo cannot
+    // tell which one the import means, and refuses the row.
+    let twin = serde_json::json!({ "action": "createDuplicate", "lookupField": "email",
+        "input": [{ "email": "JP3@example.co.jp" }] });
+    client(&w.ws, &w.vault, &w.connection).post("/rest/v1/leads.json", Some(&twin)).await.unwrap();
+    // jp5's cached lead ID is one Marketo no longer knows (as after a merge): the list add finds
+    // the lead by email.
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE people SET marketo_id = '99999999' WHERE email_key = 'jp5@example.co.jp'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    create_export(&w).await;
+    let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.counts.added, report.counts.failed), (27, 1), "{:?}", report.counts);
+    only_jp3_refused_as_ambiguous(&w, &report.run_id);
+    assert_eq!(
+        list_members(&w).await,
+        with_people(&before, (0..28).filter(|i| *i != 3)),
+        "the refused row is not on the list, the stale ID's person is"
+    );
+    let member = |key: &str| -> Option<Option<String>> {
+        w.ws.store()
+            .read(|c| {
+                Ok(c.query_row("SELECT member_id FROM export_members WHERE email_key = ?1", [key], |r| r.get(0))
+                    .optional()?)
+            })
+            .unwrap()
+    };
+    assert_eq!(member("jp3@example.co.jp"), None, "the refused row is not recorded as delivered");
+    assert_eq!(member("jp5@example.co.jp"), Some(Some(ids[5].to_string())), "the ID the email found is remembered");
+}
+
+#[tokio::test]
+async fn a_by_id_file_cut_off_before_or_during_its_list_add_is_listed_by_the_next_run_without_importing_it_again() {
+    for during in [false, true] {
+        let w = world(200.0).await;
+        let before = list_members(&w).await;
+        // Two files of 1,600: one list-bound, one by ID whose list add takes two steps (1,500 + 100).
+        known_people(&w, 3_200).await;
+        create_export(&w).await;
+        let control = Control::default();
+        let by_id_in_flight = || -> i64 {
+            w.ws.store()
+                .read(|c| Ok(c.query_row("SELECT count(*) FROM export_inflight WHERE by_id = 1", [], |r| r.get(0))?))
+                .unwrap()
+        };
+        let observer = |p: &exports::ExportProgress| {
+            let adding = p.message.as_ref().and_then(|m| m.key()) == Some("export-adding-to-list");
+            if adding && (!during || (1..1_600).contains(&by_id_in_flight())) {
+                control.cancel();
+            }
+        };
+        let cut = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 2_000), &control, &observer)
+            .await
+            .unwrap();
+        assert_eq!(cut.state, RunState::Cancelled);
+        let left = by_id_in_flight();
+        if during {
+            assert_eq!(left, 100, "the first 1,500 were added and recorded, the rest wait");
+        } else {
+            assert_eq!(left, 1_600, "the import is complete, nothing is on the list by ID yet");
+        }
+        let listed_early = list_members(&w).await.len() - before.len();
+        assert!(listed_early < 3_200, "the cut run left people to add ({listed_early} listed)");
+        let next =
+            exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 2_000), &Control::default(), &|_| {})
+                .await
+                .unwrap();
+        assert_eq!(next.state, RunState::Succeeded);
+        assert_eq!(cut.counts.added + next.counts.added, 3_200, "{:?} then {:?}", cut.counts, next.counts);
+        assert_eq!(marketo_calls(&w, "POST /bulk/v1/leads.json").await, 2, "no file was imported twice");
+        assert_eq!(list_members(&w).await, with_people(&before, 0..3_200));
+        assert_eq!(by_id_in_flight(), 0);
+    }
+}
+
+#[tokio::test]
+async fn the_quota_estimate_counts_the_list_adds_of_the_by_id_lane_and_a_one_file_run_has_none() {
+    let w = world(200.0).await;
+    known_people(&w, 3_200).await;
+    create_export(&w).await;
+    let tight = liaison_core::sync::settings::SyncSettings { marketo_daily_quota: 10, ..Default::default() };
+    liaison_core::sync::settings::save(w.ws.store(), &tight).unwrap();
+    let estimate = |rows: usize| {
+        let w = &w;
+        async move {
+            let options = files_of(w, rows);
+            let err = exports::run::run(&w.ws, &w.vault, "Japan nurture", options, &Control::default(), &|_| {})
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::QuotaExceeded);
+            err.details.unwrap()["calls"].as_u64().unwrap()
+        }
+    };
+    // Two files of 1,600 (8 calls each at most) and 1,600 people added by ID, 300 a call; the usage check.
+    assert_eq!(estimate(2_000).await, 2 * 8 + 6 + 1);
+    // One file: one lane, no list adds.
+    assert_eq!(estimate(4_000).await, 8 + 1);
+}
+
+#[tokio::test]
+async fn a_cached_lead_id_is_not_used_for_a_row_that_delivers_another_address_than_the_cached_email() {
+    let w = world(200.0).await;
+    let before = list_members(&w).await;
+    known_people(&w, 28).await;
+    // The admin maps email from another field, which holds addresses Marketo does not know: the
+    // cached lead IDs belong to the leads of the cached emails, not to these.
+    w.ws.store()
+        .write(|tx| {
+            tx.execute("UPDATE people SET last_name = 'alt' || substr(email_key, 3) WHERE email_key LIKE 'jp%'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let definition = Definition { match_: Match::All, rules: vec![Rule::parse("country is Japan").unwrap()] };
+    segments::create(&w.ws, "Japan", definition).unwrap();
+    exports::definition::create(
+        &w.ws,
+        &w.vault,
+        NewExport {
+            name: "Japan nurture".into(),
+            destination: "Nurture".into(),
+            segments: vec!["Japan".into()],
+            fields: vec![AttributeChoice { attribute: Attribute::Email, cache_field: Some("last_name".into()) }],
+            schedule: Schedule::AfterSync,
+        },
+    )
+    .await
+    .unwrap();
+    let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!((report.counts.added, report.counts.failed), (28, 0), "{:?}", report.counts);
+    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await, 0, "nobody is listed by a cached ID");
+    let mut expected: std::collections::BTreeSet<String> = before.iter().cloned().collect();
+    expected.extend((0..28).map(|i| format!("alt{i}@example.co.jp")));
+    assert_eq!(
+        list_members(&w).await,
+        expected.into_iter().collect::<Vec<_>>(),
+        "the delivered addresses, no cached lead"
+    );
 }

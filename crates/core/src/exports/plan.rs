@@ -283,6 +283,10 @@ pub(crate) fn plan(
             if !seen.insert(key.clone()) {
                 continue;
             }
+            // The cached lead ID is the lead Marketo knew by the cached email; a row that delivers
+            // another address (a different field mapped to email) is not that lead, so it is
+            // imported and found by its own email, never listed or removed by that ID.
+            let marketo_id = marketo_id.filter(|_| address.eq_ignore_ascii_case(&email));
             let hash = values_hash(&targets, &values);
             plan.consider(&delivered, exclude, key, address, values, hash, marketo_id, false);
         }

@@ -2,8 +2,11 @@
 //! destination's import and removed 300 members a call; checkpointed with every file, so a
 //! killed run continues without sending a file twice (a file in flight is found again by its
 //! batch ID); paused when a daily quota runs out; a history with counts, calls and duration.
+//! A run too big for one file may send people whose ID is known through a second lane beside
+//! the list-bound import (an import without the list, then a list add by ID), so Marketo
+//! imports two files at once while it allows one import per list.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -13,7 +16,7 @@ use ts_rs::TS;
 use super::definition::{self, Export};
 use super::destinations;
 use super::plan::{self, PlanCounts, SAMPLE, SkippedPerson};
-use super::target::{BatchState, ListTarget, MarketoList, Row, Submitted, csv_line_len};
+use super::target::{AddRefused, BatchState, ListTarget, MarketoList, Row, Submitted, csv_line_len};
 use crate::i18n::Text;
 use crate::jobs::Control;
 use crate::runs::RunState;
@@ -23,6 +26,9 @@ use crate::{Error, ErrorCode, Result, Workspace, msg};
 
 /// Rows recorded per transaction when a file's results come in.
 const RECORD_SLICE: i64 = 5_000;
+
+/// Rows of a by-ID file added to the list (five calls) and recorded per step.
+const ADD_SLICE: i64 = 1_500;
 
 /// A cap on the per-row results kept per run (all are counted).
 pub const MAX_STORED_ROWS: usize = 10_000;
@@ -83,6 +89,106 @@ struct Checkpoint {
     process: Option<crate::jobs::ProcessId>,
 }
 
+/// Which import a file goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// The list-bound import (Marketo: `listId`), one at a time per list.
+    Listed,
+    /// The import that leaves the list alone, for people whose ID is known: they join the list
+    /// by ID once it is complete (see [`ListTarget::by_id_lane`]).
+    ById,
+}
+
+/// One lane of a run: its files still to send, the one being handed over or imported, and the
+/// finished ones being recorded.
+struct LaneRun<'r> {
+    lane: Lane,
+    pending: VecDeque<Vec<&'r Row>>,
+    import: Import<'r>,
+    recording: VecDeque<(u32, Outcome)>,
+}
+
+impl<'r> LaneRun<'r> {
+    fn new(lane: Lane, files: Vec<Vec<&'r Row>>) -> Self {
+        Self { lane, pending: files.into(), import: Import::Idle, recording: VecDeque::new() }
+    }
+
+    /// A lane following a file an earlier process handed over.
+    fn following(lane: Lane, seq: u32, batch: String) -> Self {
+        let import = Import::Following { seq, batch, polls: 0, due: Instant::now() };
+        Self { lane, pending: VecDeque::new(), import, recording: VecDeque::new() }
+    }
+}
+
+/// Where a lane's current file stands.
+enum Import<'r> {
+    Idle,
+    /// Written to the in-flight table; handed over at `due` (again, while the destination is busy).
+    HandingOver {
+        seq: u32,
+        rows: Vec<&'r Row>,
+        due: Instant,
+    },
+    /// Being imported: asked about at `due`.
+    Following {
+        seq: u32,
+        batch: String,
+        polls: u32,
+        due: Instant,
+    },
+}
+
+/// How a file ended: the rows refused and those taken with a warning, by email key, or the
+/// reason the whole file was refused.
+#[derive(Debug, Default)]
+struct Outcome {
+    failed: HashMap<String, String>,
+    warned: HashMap<String, String>,
+    whole: Option<String>,
+}
+
+/// A run's files per lane (`[list-bound, by ID]`). The second lane is used only when the
+/// list-bound lane alone would need more than one file (a small run keeps its few calls); it
+/// then takes up to half of the rows, from those whose ID is known, so the two imports Marketo
+/// runs at once finish about together. People new to the destination stay list-bound: an
+/// import does not answer the IDs of the records it creates.
+fn lanes(sends: &[Row], max_bytes: usize, max_rows: usize, by_id: bool) -> [Vec<Vec<&Row>>; 2] {
+    let all = files(sends.iter(), max_bytes, max_rows);
+    if !by_id || all.len() < 2 {
+        return [all, Vec::new()];
+    }
+    let half = sends.len() / 2;
+    let (mut listed, mut known) = (Vec::with_capacity(sends.len() - half), Vec::with_capacity(half));
+    for row in sends {
+        if row.member_id.is_some() && known.len() < half {
+            known.push(row);
+        } else {
+            listed.push(row);
+        }
+    }
+    [files(listed.into_iter(), max_bytes, max_rows), files(known.into_iter(), max_bytes, max_rows)]
+}
+
+/// Cuts rows into files under `max_bytes` (with a header's margin) and `max_rows`.
+fn files<'r>(rows: impl Iterator<Item = &'r Row>, max_bytes: usize, max_rows: usize) -> Vec<Vec<&'r Row>> {
+    let mut out: Vec<Vec<&Row>> = Vec::new();
+    let mut bytes = 0;
+    for row in rows {
+        let len = csv_line_len(row);
+        match out.last_mut() {
+            Some(file) if bytes + len < max_bytes && file.len() < max_rows => {
+                file.push(row);
+                bytes += len;
+            }
+            _ => {
+                out.push(vec![row]);
+                bytes = 200 + len;
+            }
+        }
+    }
+    out
+}
+
 /// One progress report.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ExportProgress {
@@ -134,11 +240,14 @@ pub struct ExportOptions {
     pub first_poll: Duration,
     /// How often a paused run checks whether the quota reset.
     pub pause_poll: Duration,
+    /// At most this many rows per file (beside the destination's own size limits); `None` for
+    /// no more than those. Tests use it to make several files of a few people.
+    pub max_file_rows: Option<usize>,
 }
 
 impl Default for ExportOptions {
     fn default() -> Self {
-        Self { first_poll: Duration::from_secs(5), pause_poll: Duration::from_secs(60) }
+        Self { first_poll: Duration::from_secs(5), pause_poll: Duration::from_secs(60), max_file_rows: None }
     }
 }
 
@@ -158,7 +267,7 @@ impl ExportOptions {
             None => false,
         };
         Ok(if sandbox {
-            Self { first_poll: Duration::from_millis(100), pause_poll: Duration::from_secs(2) }
+            Self { first_poll: Duration::from_millis(100), pause_poll: Duration::from_secs(2), max_file_rows: None }
         } else {
             Self::default()
         })
@@ -174,7 +283,10 @@ pub fn dry_run(ws: &Workspace, name: &str) -> Result<DryRun> {
     let sample = |new: bool| -> Vec<String> {
         plan.sends.iter().filter(|r| r.is_new == new).take(SAMPLE).map(|r| r.email.clone()).collect()
     };
-    let bytes: usize = plan.sends.iter().map(csv_line_len).sum();
+    let marketo_files = || {
+        let [listed, by_id] = lanes(&plan.sends, super::target::MARKETO_MAX_FILE, usize::MAX, true);
+        (listed.len() + by_id.len()) as u64
+    };
     Ok(DryRun {
         export: export.name.clone(),
         counts: plan.counts,
@@ -185,7 +297,7 @@ pub fn dry_run(ws: &Workspace, name: &str) -> Result<DryRun> {
         skipped: plan.skipped.iter().take(SAMPLE).cloned().collect(),
         unmatched: plan.unmatched.iter().take(SAMPLE).cloned().collect(),
         files: match destination.kind {
-            destinations::DestinationKind::Marketo => bytes.div_ceil(super::target::MARKETO_MAX_FILE) as u64,
+            destinations::DestinationKind::Marketo => marketo_files(),
             destinations::DestinationKind::Dynamics => plan.sends.len().div_ceil(super::dynamics::ADD_CHUNK) as u64,
         },
     })
@@ -401,7 +513,9 @@ impl<T: ListTarget> Ctx<'_, T> {
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
         }
-        self.check_quota(&plan).await?;
+        let max_rows = self.target.max_batch_rows().min(self.options.max_file_rows.unwrap_or(usize::MAX)).max(1);
+        let [listed, by_id] = lanes(&plan.sends, self.target.max_batch_bytes(), max_rows, self.target.by_id_lane());
+        self.check_quota(&plan, &listed, &by_id).await?;
         self.cp.phase = ExportPhase::Sending;
         self.emit(true);
         // Records that stood for a person before and do not now leave the list first: a run
@@ -413,24 +527,11 @@ impl<T: ListTarget> Ctx<'_, T> {
                 return Ok(());
             }
         }
-        let max = self.target.max_batch_bytes();
-        let mut start = 0;
-        while start < plan.sends.len() {
-            let mut bytes = 200;
-            let mut end = start;
-            let max_rows = self.target.max_batch_rows();
-            while end < plan.sends.len()
-                && (end == start || (bytes + csv_line_len(&plan.sends[end]) < max && end - start < max_rows))
-            {
-                bytes += csv_line_len(&plan.sends[end]);
-                end += 1;
-            }
-            if self.control.cancelled() {
-                return Ok(());
-            }
-            self.send_file(&plan.sends[start..end]).await?;
-            start = end;
+        let mut runs = vec![LaneRun::new(Lane::Listed, listed)];
+        if !by_id.is_empty() {
+            runs.push(LaneRun::new(Lane::ById, by_id));
         }
+        self.run_lanes(runs).await?;
         if self.control.cancelled() {
             return Ok(());
         }
@@ -443,20 +544,24 @@ impl<T: ListTarget> Ctx<'_, T> {
     }
 
     /// Files an earlier process handed over and did not record: one with a batch ID is followed
-    /// to its end; one without may never have reached the destination and is planned again.
+    /// to its end (a by-ID file is then added to the list); one without may never have reached
+    /// the destination and is planned again.
     async fn adopt_inflight(&mut self) -> Result<()> {
-        let files: Vec<(u32, Option<String>)> = {
+        let files: Vec<(u32, Option<String>, bool)> = {
             let mut stmt = self.conn.prepare(
-                "SELECT file_seq, max(batch_id) FROM export_inflight WHERE export_id = ?1 GROUP BY file_seq ORDER BY file_seq",
+                "SELECT file_seq, max(batch_id), max(by_id) FROM export_inflight WHERE export_id = ?1
+                  GROUP BY file_seq ORDER BY file_seq",
             )?;
-            stmt.query_map([&self.export.id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+            stmt.query_map([&self.export.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
         };
-        for (seq, batch) in files {
+        for (seq, batch, by_id) in files {
             match batch {
                 Some(batch) if self.target.resumable_batches() => {
                     self.message = Some(msg!("export-following-import", batch = batch.as_str()));
                     self.emit(true);
-                    self.follow(seq, &batch).await?;
+                    let lane = if by_id { Lane::ById } else { Lane::Listed };
+                    self.run_lanes(vec![LaneRun::following(lane, seq, batch)]).await?;
                     if self.control.cancelled() {
                         return Ok(());
                     }
@@ -475,12 +580,17 @@ impl<T: ListTarget> Ctx<'_, T> {
 
     /// Estimates the run's calls and refuses it, with the numbers, when they exceed what is left
     /// of Marketo's daily quota or the ceiling one run may use.
-    async fn check_quota(&mut self, plan: &plan::Plan) -> Result<()> {
-        let bytes: usize = plan.sends.iter().map(csv_line_len).sum();
-        let files = bytes.div_ceil(self.target.max_batch_bytes()) as u64;
+    async fn check_quota(&mut self, plan: &plan::Plan, listed: &[Vec<&Row>], by_id: &[Vec<&Row>]) -> Result<()> {
+        let files = (listed.len() + by_id.len()) as u64;
+        let adds = by_id.iter().map(Vec::len).sum::<usize>() as u64;
         let unknown = plan.leavers.iter().filter(|l| l.member_id.is_none()).count() as u64;
-        // Per file: the upload, a few status polls, the failures and warnings files.
-        let calls = files * 8 + unknown.div_ceil(200) + (plan.leavers.len() as u64).div_ceil(300) + 1;
+        // Per file: the upload, a few status polls, the failures and warnings files; the list
+        // adds of the by-ID lane, 300 a call.
+        let calls = files * 8
+            + adds.div_ceil(self.target.max_add().max(1) as u64)
+            + unknown.div_ceil(200)
+            + (plan.leavers.len() as u64).div_ceil(300)
+            + 1;
         if (files == 0 && plan.leavers.is_empty()) || !self.target.daily_quota() {
             return Ok(());
         }
@@ -498,18 +608,103 @@ impl<T: ListTarget> Ctx<'_, T> {
         }
     }
 
-    /// Hands over one file, then follows it to its end.
-    async fn send_file(&mut self, rows: &[Row]) -> Result<()> {
+    /// Drives the lanes at once until each file is recorded or the run is cancelled: every
+    /// turn does what is due in each lane (record a slice of a finished file, hand a file over,
+    /// ask about an import), and the run sleeps only when nothing is due. A lane hands over
+    /// its next file while the last one is still being recorded (for a by-ID file: added to
+    /// the list), so Marketo keeps importing.
+    async fn run_lanes(&mut self, mut runs: Vec<LaneRun<'_>>) -> Result<()> {
+        loop {
+            if self.control.cancelled() {
+                // A file not yet taken is planned again; one being imported is followed again
+                // by its batch ID, one being recorded finishes recording.
+                for run in &runs {
+                    if let Import::HandingOver { seq, .. } = &run.import {
+                        self.forget_file(*seq)?;
+                    }
+                }
+                return Ok(());
+            }
+            let mut worked = false;
+            let mut next: Option<Instant> = None;
+            for run in &mut runs {
+                if let Some((seq, outcome)) = run.recording.front() {
+                    if !self.record_slice(*seq, outcome, run.lane).await? {
+                        run.recording.pop_front();
+                    }
+                    worked = true;
+                    if self.control.cancelled() {
+                        break;
+                    }
+                }
+                let now = Instant::now();
+                run.import = match std::mem::replace(&mut run.import, Import::Idle) {
+                    Import::Idle => match run.pending.pop_front() {
+                        Some(rows) => {
+                            worked = true;
+                            let seq = self.write_inflight(&rows, run.lane)?;
+                            Import::HandingOver { seq, rows, due: now }
+                        }
+                        None => Import::Idle,
+                    },
+                    Import::HandingOver { seq, rows, due } if due <= now => {
+                        worked = true;
+                        match self.hand_over(seq, &rows, run.lane).await? {
+                            Some(batch) => Import::Following { seq, batch, polls: 0, due: Instant::now() },
+                            None => {
+                                Import::HandingOver { seq, rows, due: Instant::now() + self.target.poll_interval(2) }
+                            }
+                        }
+                    }
+                    Import::Following { seq, batch, polls, due } if due <= now => {
+                        worked = true;
+                        match self.poll(&batch).await? {
+                            Some(outcome) => {
+                                if run.lane == Lane::ById && outcome.whole.is_none() {
+                                    let count = self.inflight_rows(seq)?.saturating_sub(outcome.failed.len() as u64);
+                                    self.message = Some(msg!("export-adding-to-list", count = count));
+                                    self.emit(true);
+                                }
+                                run.recording.push_back((seq, outcome));
+                                Import::Idle
+                            }
+                            None => Import::Following {
+                                seq,
+                                batch,
+                                polls: polls + 1,
+                                due: Instant::now() + self.target.poll_interval(polls),
+                            },
+                        }
+                    }
+                    waiting => {
+                        if let Import::HandingOver { due, .. } | Import::Following { due, .. } = &waiting {
+                            next = Some(next.map_or(*due, |n| n.min(*due)));
+                        }
+                        waiting
+                    }
+                };
+            }
+            if !worked {
+                match next {
+                    Some(at) => self.wait(at.saturating_duration_since(Instant::now())).await?,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Writes a file's rows to the in-flight table (in slices, see RECORD_SLICE) before its
+    /// upload, and answers its sequence number. A file cut off before its upload has no batch ID
+    /// and is planned again.
+    fn write_inflight(&mut self, rows: &[&Row], lane: Lane) -> Result<u32> {
         let seq = self.cp.next_file;
-        // Written in slices (see RECORD_SLICE); a file cut off before its upload has no batch ID
-        // and is planned again.
-        let slices: Vec<&[Row]> = rows.chunks(RECORD_SLICE as usize).collect();
+        let slices: Vec<&[&Row]> = rows.chunks(RECORD_SLICE as usize).collect();
         for (i, slice) in slices.iter().enumerate() {
             let tx = self.conn.transaction()?;
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO export_inflight (export_id, run_id, file_seq, batch_id, email_key, email, member_id, hash, is_new)
-                     VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT OR REPLACE INTO export_inflight (export_id, run_id, file_seq, batch_id, email_key, email, member_id, hash, is_new, by_id)
+                     VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
                 for r in slice.iter() {
                     insert.execute(params![
@@ -520,7 +715,8 @@ impl<T: ListTarget> Ctx<'_, T> {
                         r.email,
                         r.member_id,
                         r.hash,
-                        r.is_new
+                        r.is_new,
+                        lane == Lane::ById
                     ])?;
                 }
             }
@@ -530,135 +726,270 @@ impl<T: ListTarget> Ctx<'_, T> {
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
         }
-        let refs: Vec<&Row> = rows.iter().collect();
-        let batch = loop {
-            match self.target.submit(&self.export.mapping, &refs).await {
-                Ok(Submitted::Batch(id)) => break id,
-                Ok(Submitted::Busy) => {
-                    self.message = Some(msg!("export-waiting-for-marketo"));
-                    self.emit(true);
-                    self.wait(self.target.poll_interval(2)).await?;
-                }
-                Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
-                Err(e) => {
-                    self.conn.execute(
-                        "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
-                        params![self.export.id, seq],
-                    )?;
-                    return Err(e);
-                }
-            }
-            if self.control.cancelled() {
-                self.conn.execute(
-                    "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
-                    params![self.export.id, seq],
-                )?;
-                return Ok(());
-            }
-        };
-        self.message = None;
-        {
-            let tx = self.conn.transaction()?;
-            tx.execute(
-                "UPDATE export_inflight SET batch_id = ?3 WHERE export_id = ?1 AND file_seq = ?2",
-                params![self.export.id, seq, batch],
-            )?;
-            self.cp.counts.files += 1;
-            self.cp.counts.calls = self.calls_base + self.target.calls();
-            save(&tx, &self.run_id, &self.cp, RunState::Running)?;
-            tx.commit()?;
-        }
-        self.follow(seq, &batch).await
+        Ok(seq)
     }
 
-    /// Polls a batch until it ends, then records its rows: delivered ones become members,
-    /// refused ones are listed (and sent again by the next run), warnings are listed.
-    async fn follow(&mut self, seq: u32, batch: &str) -> Result<()> {
-        let mut polls = 0;
-        let state = loop {
-            match self.target.batch(batch).await {
-                Ok(BatchState::Waiting) => {}
-                Ok(done) => break done,
+    fn forget_file(&mut self, seq: u32) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
+            params![self.export.id, seq],
+        )?;
+        Ok(())
+    }
+
+    fn inflight_rows(&mut self, seq: u32) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2",
+            params![self.export.id, seq],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Hands a written file over through its lane's import: its batch ID, or `None` while the
+    /// destination has no room for it (or a quota pause ended).
+    async fn hand_over(&mut self, seq: u32, rows: &[&Row], lane: Lane) -> Result<Option<String>> {
+        let submitted = match lane {
+            Lane::Listed => self.target.submit(&self.export.mapping, rows).await,
+            Lane::ById => self.target.submit_by_id(&self.export.mapping, rows).await,
+        };
+        match submitted {
+            Ok(Submitted::Batch(batch)) => {
+                self.message = None;
+                let tx = self.conn.transaction()?;
+                tx.execute(
+                    "UPDATE export_inflight SET batch_id = ?3 WHERE export_id = ?1 AND file_seq = ?2",
+                    params![self.export.id, seq, batch],
+                )?;
+                self.cp.counts.files += 1;
+                self.cp.counts.calls = self.calls_base + self.target.calls();
+                save(&tx, &self.run_id, &self.cp, RunState::Running)?;
+                tx.commit()?;
+                self.emit(true);
+                Ok(Some(batch))
+            }
+            Ok(Submitted::Busy) => {
+                self.message = Some(msg!("export-waiting-for-marketo"));
+                self.emit(true);
+                Ok(None)
+            }
+            Err(e) if e.code == ErrorCode::QuotaExceeded => {
+                self.pause(&e).await?;
+                Ok(None)
+            }
+            Err(e) => {
+                self.forget_file(seq)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks once where a batch stands: how it ended, or `None` while it goes on.
+    async fn poll(&mut self, batch: &str) -> Result<Option<Outcome>> {
+        let state = match self.target.batch(batch).await {
+            Ok(state) => state,
+            Err(e) if e.code == ErrorCode::QuotaExceeded => {
+                self.pause(&e).await?;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        self.cp.counts.calls = self.calls_base + self.target.calls();
+        Ok(match state {
+            BatchState::Waiting => {
+                self.emit(false);
+                None
+            }
+            BatchState::Done { failed, warned } => Some(Outcome {
+                failed: failed.into_iter().collect(),
+                warned: warned.into_iter().collect(),
+                whole: None,
+            }),
+            BatchState::Failed { reason } => Some(Outcome { whole: Some(reason), ..Outcome::default() }),
+        })
+    }
+
+    /// Records one slice of a finished file and answers whether rows are left: delivered ones
+    /// become members, refused ones are listed (and sent again by the next run), warnings are
+    /// listed. A by-ID file's delivered rows are added to the list first; a row leaves the
+    /// in-flight table only once it is on the list, so a killed run adds the rest (adding a
+    /// member again changes nothing). Slices keep every write short (other windows and the
+    /// heartbeat keep writing).
+    async fn record_slice(&mut self, seq: u32, outcome: &Outcome, lane: Lane) -> Result<bool> {
+        let limit = match lane {
+            Lane::Listed => RECORD_SLICE,
+            Lane::ById => ADD_SLICE,
+        };
+        let rows: Vec<(String, String, Option<String>, String, bool)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT email_key, email, member_id, hash, is_new FROM export_inflight
+                  WHERE export_id = ?1 AND file_seq = ?2 ORDER BY email_key LIMIT ?3",
+            )?;
+            stmt.query_map(params![self.export.id, seq, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        if rows.is_empty() {
+            if lane == Lane::ById {
+                self.message = None;
+            }
+            self.emit(true);
+            return Ok(false);
+        }
+        let (mut on_list, mut off_list) = (HashMap::new(), HashMap::new());
+        if lane == Lane::ById && outcome.whole.is_none() {
+            let delivered: Vec<(&str, Option<&str>)> = rows
+                .iter()
+                .filter(|r| !outcome.failed.contains_key(&r.0))
+                .map(|r| (r.0.as_str(), r.2.as_deref()))
+                .collect();
+            (on_list, off_list) = self.add_by_id(&delivered).await?;
+            if self.control.cancelled() {
+                return Ok(true);
+            }
+        }
+        let tx = self.conn.transaction()?;
+        let at = now();
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO export_members (export_id, email_key, member_id, hash, delivered_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (export_id, email_key) DO UPDATE SET hash = excluded.hash, delivered_at = excluded.delivered_at,
+                        member_id = coalesce(excluded.member_id, export_members.member_id)",
+            )?;
+            let mut done = tx.prepare_cached(
+                "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2 AND email_key = ?3",
+            )?;
+            for (key, email, member_id, hash, is_new) in rows {
+                done.execute(params![self.export.id, seq, key])?;
+                let refused = outcome
+                    .whole
+                    .as_ref()
+                    .or_else(|| outcome.failed.get(&key))
+                    .map(|r| Text::verbatim(r.clone()))
+                    .or_else(|| off_list.remove(&key));
+                if let Some(reason) = refused {
+                    self.cp.counts.failed += 1;
+                    record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "failed", &reason)?;
+                    continue;
+                }
+                let member_id = on_list.remove(&key).or(member_id);
+                upsert.execute(params![self.export.id, key, member_id, hash, at])?;
+                if is_new {
+                    self.cp.counts.added += 1;
+                } else {
+                    self.cp.counts.updated += 1;
+                }
+                if let Some(reason) = outcome.warned.get(&key) {
+                    self.cp.counts.warnings += 1;
+                    let reason = Text::verbatim(reason.clone());
+                    record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "warning", &reason)?;
+                }
+            }
+        }
+        self.cp.counts.calls = self.calls_base + self.target.calls();
+        save(&tx, &self.run_id, &self.cp, RunState::Running)?;
+        tx.commit()?;
+        self.emit(lane == Lane::ById);
+        Ok(true)
+    }
+
+    /// Adds the delivered rows of a by-ID file to the list, `max_add` a call: by the ID known,
+    /// else (none, or one Marketo no longer knows, as after a merge) by the ID their email finds
+    /// now. Answers the ID each row is on the list by, and the rows the list refused, by email
+    /// key; cut short when the run is cancelled.
+    async fn add_by_id(
+        &mut self,
+        rows: &[(&str, Option<&str>)],
+    ) -> Result<(HashMap<String, String>, HashMap<String, Text>)> {
+        let (mut on_list, mut off_list) = (HashMap::new(), HashMap::new());
+        let mut by_email: Vec<&str> = rows.iter().filter(|r| r.1.is_none()).map(|r| r.0).collect();
+        let known: Vec<(&str, String)> = rows.iter().filter_map(|&(key, id)| Some((key, id?.to_owned()))).collect();
+        let Some(unknown) = self.add_known(&known, &mut on_list, &mut off_list).await? else {
+            return Ok((on_list, off_list));
+        };
+        by_email.extend(unknown);
+        if by_email.is_empty() {
+            return Ok((on_list, off_list));
+        }
+        let Some(ids) = self.lookup(&by_email).await? else { return Ok((on_list, off_list)) };
+        let mut found = Vec::new();
+        for key in by_email {
+            match ids.get(key) {
+                Some(id) => found.push((key, id.clone())),
+                None => {
+                    off_list.insert(key.to_owned(), msg!("export-lead-not-found"));
+                }
+            }
+        }
+        if let Some(unknown) = self.add_known(&found, &mut on_list, &mut off_list).await? {
+            for key in unknown {
+                off_list.insert(key.to_owned(), msg!("export-lead-not-found"));
+            }
+        }
+        Ok((on_list, off_list))
+    }
+
+    /// Adds rows to the list by these IDs, noting each row on the list or refused; answers the
+    /// rows whose ID the destination does not know, or `None` when the run was cancelled.
+    async fn add_known<'k>(
+        &mut self,
+        rows: &[(&'k str, String)],
+        on_list: &mut HashMap<String, String>,
+        off_list: &mut HashMap<String, Text>,
+    ) -> Result<Option<Vec<&'k str>>> {
+        let mut unknown = Vec::new();
+        for chunk in rows.chunks(self.target.max_add().max(1)) {
+            if self.control.cancelled() {
+                return Ok(None);
+            }
+            let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
+            let refused = self.add_ids(&ids).await?;
+            if self.control.cancelled() {
+                return Ok(None);
+            }
+            for &(key, ref id) in chunk {
+                match refused.get(id) {
+                    None => {
+                        on_list.insert(key.to_owned(), id.clone());
+                    }
+                    Some(r) if r.unknown_id => unknown.push(key),
+                    Some(r) => {
+                        off_list.insert(key.to_owned(), Text::verbatim(r.reason.clone()));
+                    }
+                }
+            }
+        }
+        Ok(Some(unknown))
+    }
+
+    /// Adds these members to the list, pausing when a daily quota runs out.
+    async fn add_ids(&mut self, ids: &[&str]) -> Result<HashMap<String, AddRefused>> {
+        loop {
+            match self.target.add(ids).await {
+                Ok(refused) => return Ok(refused),
                 Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
                 Err(e) => return Err(e),
             }
-            self.cp.counts.calls = self.calls_base + self.target.calls();
-            self.emit(false);
-            self.wait(self.target.poll_interval(polls)).await?;
-            polls += 1;
             if self.control.cancelled() {
-                // The import goes on in the destination; the next run follows it by its batch ID.
-                return Ok(());
+                return Ok(HashMap::new());
             }
-        };
-        let (failed, warned): (std::collections::HashMap<String, String>, std::collections::HashMap<String, String>) =
-            match &state {
-                BatchState::Done { failed, warned } => {
-                    (failed.iter().cloned().collect(), warned.iter().cloned().collect())
-                }
-                _ => Default::default(),
-            };
-        let whole_failure = match &state {
-            BatchState::Failed { reason } => Some(reason.clone()),
-            _ => None,
-        };
-        // Recorded in slices, each with the checkpoint, so no write holds the database for long
-        // (other windows and the heartbeat keep writing); a slice not yet recorded stays in
-        // flight and is recorded when the run continues.
-        loop {
-            let tx = self.conn.transaction()?;
-            let rows: Vec<(String, String, Option<String>, String, bool)> = {
-                let mut stmt = tx.prepare(
-                    "SELECT email_key, email, member_id, hash, is_new FROM export_inflight
-                      WHERE export_id = ?1 AND file_seq = ?2 ORDER BY email_key LIMIT ?3",
-                )?;
-                stmt.query_map(params![self.export.id, seq, RECORD_SLICE], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?
-            };
-            if rows.is_empty() {
-                break;
-            }
-            let at = now();
-            {
-                let mut upsert = tx.prepare_cached(
-                    "INSERT INTO export_members (export_id, email_key, member_id, hash, delivered_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (export_id, email_key) DO UPDATE SET hash = excluded.hash, delivered_at = excluded.delivered_at,
-                            member_id = coalesce(excluded.member_id, export_members.member_id)",
-                )?;
-                let mut done = tx.prepare_cached(
-                    "DELETE FROM export_inflight WHERE export_id = ?1 AND file_seq = ?2 AND email_key = ?3",
-                )?;
-                for (key, email, member_id, hash, is_new) in rows {
-                    done.execute(params![self.export.id, seq, key])?;
-                    let refused = whole_failure.clone().or_else(|| failed.get(&key).cloned());
-                    if let Some(reason) = refused {
-                        self.cp.counts.failed += 1;
-                        let reason = Text::verbatim(reason);
-                        record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "failed", &reason)?;
-                        continue;
-                    }
-                    upsert.execute(params![self.export.id, key, member_id, hash, at])?;
-                    if is_new {
-                        self.cp.counts.added += 1;
-                    } else {
-                        self.cp.counts.updated += 1;
-                    }
-                    if let Some(reason) = warned.get(&key) {
-                        self.cp.counts.warnings += 1;
-                        let reason = Text::verbatim(reason.clone());
-                        record_row(&tx, &self.run_id, &mut self.stored_rows, Some(&email), "warning", &reason)?;
-                    }
-                }
-            }
-            self.cp.counts.calls = self.calls_base + self.target.calls();
-            save(&tx, &self.run_id, &self.cp, RunState::Running)?;
-            tx.commit()?;
-            self.emit(false);
         }
-        self.emit(true);
-        Ok(())
+    }
+
+    /// The destination's IDs of these email keys, pausing when a daily quota runs out; `None`
+    /// when the run was cancelled meanwhile.
+    async fn lookup(&mut self, keys: &[&str]) -> Result<Option<HashMap<String, String>>> {
+        loop {
+            match self.target.member_ids(keys).await {
+                Ok(found) => return Ok(Some(found)),
+                Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
+                Err(e) => return Err(e),
+            }
+            if self.control.cancelled() {
+                return Ok(None);
+            }
+        }
     }
 
     /// Removes the members who left: IDs from the last delivery or the cache, else looked up by
@@ -691,16 +1022,7 @@ impl<T: ListTarget> Ctx<'_, T> {
         }
         if !unknown.is_empty() {
             let refs: Vec<&str> = unknown.iter().map(String::as_str).collect();
-            let found = loop {
-                match self.target.member_ids(&refs).await {
-                    Ok(found) => break found,
-                    Err(e) if e.code == ErrorCode::QuotaExceeded => self.pause(&e).await?,
-                    Err(e) => return Err(e),
-                }
-                if self.control.cancelled() {
-                    return Ok(());
-                }
-            };
+            let Some(found) = self.lookup(&refs).await? else { return Ok(()) };
             let tx = self.conn.transaction()?;
             for key in &unknown {
                 match found.get(key) {
@@ -876,4 +1198,61 @@ fn record_row(
 
 fn save(tx: &rusqlite::Transaction<'_>, run_id: &str, cp: &Checkpoint, state: RunState) -> Result<()> {
     crate::runs::save_owned(tx, run_id, cp, &cp.counts, state, &cp.owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize, known: impl Fn(usize) -> bool) -> Vec<Row> {
+        (0..n)
+            .map(|i| Row {
+                email_key: format!("p{i}@x.jp"),
+                email: format!("p{i}@x.jp"),
+                values: vec![Some(format!("p{i}@x.jp"))],
+                hash: String::new(),
+                member_id: known(i).then(|| i.to_string()),
+                is_new: true,
+            })
+            .collect()
+    }
+
+    fn sizes(files: &[Vec<&Row>]) -> Vec<usize> {
+        files.iter().map(Vec::len).collect()
+    }
+
+    #[test]
+    fn a_run_of_one_file_keeps_one_lane_even_when_everyone_is_known() {
+        let sends = rows(28, |_| true);
+        let [listed, by_id] = lanes(&sends, usize::MAX, usize::MAX, true);
+        assert_eq!((sizes(&listed), by_id.len()), (vec![28], 0));
+    }
+
+    #[test]
+    fn a_run_of_several_files_sends_up_to_half_by_id_and_only_known_people() {
+        let sends = rows(28, |_| true);
+        let [listed, by_id] = lanes(&sends, usize::MAX, 10, true);
+        assert_eq!((sizes(&listed), sizes(&by_id)), (vec![10, 4], vec![10, 4]));
+        assert!(by_id.iter().flatten().all(|r| r.member_id.is_some()));
+
+        // Only 5 known: they go by ID, the 23 new people stay list-bound.
+        let sends = rows(28, |i| i % 5 == 0 && i < 25);
+        let [listed, by_id] = lanes(&sends, usize::MAX, 10, true);
+        assert_eq!((sizes(&listed), sizes(&by_id)), (vec![10, 10, 3], vec![5]));
+        assert!(by_id.iter().flatten().all(|r| r.member_id.is_some()));
+
+        // A destination without the second lane keeps every row list-bound.
+        let [listed, by_id] = lanes(&sends, usize::MAX, 10, false);
+        assert_eq!((sizes(&listed), by_id.len()), (vec![10, 10, 8], 0));
+    }
+
+    #[test]
+    fn files_stay_under_the_size_limit_with_a_header_margin() {
+        let sends = rows(100, |_| true);
+        let line = csv_line_len(&sends[0]);
+        let max = 200 + line * 10 + 1;
+        for file in files(sends.iter(), max, usize::MAX) {
+            assert!(200 + file.iter().map(|r| csv_line_len(r)).sum::<usize>() < max);
+        }
+    }
 }

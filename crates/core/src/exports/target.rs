@@ -1,6 +1,7 @@
 //! Where an export's rows go. [`ListTarget`] is what a run needs from a destination: hand over a
 //! batch of rows (a file), learn how the batch ended row by row, find list members' IDs and
-//! remove members. Marketo's static list (bulk lead import with `listId`) is here; the Dynamics 365
+//! remove members. Marketo's static list (bulk lead import with `listId`, and for people whose lead
+//! ID is known an import without it followed by a list add by ID) is here; the Dynamics 365
 //! marketing list is in `dynamics.rs`.
 
 use std::collections::HashMap;
@@ -43,6 +44,14 @@ pub(crate) enum Submitted {
     Busy,
 }
 
+/// Why the list refused to take a member by ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AddRefused {
+    /// The destination knows no record by this ID (it may know the person by their email).
+    pub unknown_id: bool,
+    pub reason: String,
+}
+
 /// A list a run delivers to.
 pub(crate) trait ListTarget {
     /// The largest file one batch may be.
@@ -68,6 +77,26 @@ pub(crate) trait ListTarget {
     /// The destination counts calls against a daily quota (checked before a run).
     fn daily_quota(&self) -> bool {
         false
+    }
+    /// A second lane beside the list-bound import: people whose ID is known go through an
+    /// import that does not touch the list ([`ListTarget::submit_by_id`]), run at the same time
+    /// as the list-bound one, and are added to the list by ID ([`ListTarget::add`]) once it is
+    /// complete. Marketo runs two imports at once but only one per list.
+    fn by_id_lane(&self) -> bool {
+        false
+    }
+    /// The most members one [`ListTarget::add`] call is handed.
+    fn max_add(&self) -> usize {
+        300
+    }
+    /// Hands over `rows` as one batch of the second lane (see [`ListTarget::by_id_lane`]).
+    async fn submit_by_id(&self, _mapping: &[FieldMap], _rows: &[&Row]) -> Result<Submitted> {
+        Err(Error::internal(msg!("export-no-second-lane")))
+    }
+    /// Adds these members to the list by ID (one already on it stays, once); answers those the
+    /// list refused, by ID.
+    async fn add(&self, _member_ids: &[&str]) -> Result<HashMap<String, AddRefused>> {
+        Err(Error::internal(msg!("export-no-second-lane")))
     }
     /// How long to wait before asking about a batch again, after `polls` questions.
     fn poll_interval(&self, polls: u32) -> Duration;
@@ -129,6 +158,22 @@ impl MarketoList {
     async fn problems(&self, batch_id: &str, file: &str) -> Result<Vec<(String, String)>> {
         let text = self.client.get_file(&format!("/bulk/v1/leads/batch/{batch_id}/{file}")).await?;
         Ok(parse_problem_file(&text))
+    }
+
+    /// One bulk lead import of `rows`; `1016`/`1019` say Marketo has no room for it yet.
+    async fn import(&self, mapping: &[FieldMap], rows: &[&Row], query: &[(&str, &str)]) -> Result<Submitted> {
+        let file = csv_file(mapping, rows)?;
+        match self.client.post_file("/bulk/v1/leads.json", query, "liaison-export.csv", &file).await {
+            Ok(answer) => {
+                let id = &answer["result"][0]["batchId"];
+                let id = id.as_i64().map(|i| i.to_string()).or_else(|| id.as_str().map(str::to_owned));
+                id.map(Submitted::Batch).ok_or_else(|| {
+                    Error::new(ErrorCode::BadResponse, msg!("marketo-bad-response", what = msg!("export-no-batch-id")))
+                })
+            }
+            Err(err) if matches!(marketo_code(&err).as_deref(), Some("1016" | "1019")) => Ok(Submitted::Busy),
+            Err(err) => Err(field_error(err)),
+        }
     }
 }
 
@@ -194,21 +239,68 @@ impl ListTarget for MarketoList {
         grown.min(Duration::from_secs(30).max(self.first_poll))
     }
 
+    fn by_id_lane(&self) -> bool {
+        true
+    }
+
     async fn submit(&self, mapping: &[FieldMap], rows: &[&Row]) -> Result<Submitted> {
-        let file = csv_file(mapping, rows)?;
         let list = self.list_id.to_string();
-        let query = [("format", "csv"), ("lookupField", "email"), ("listId", list.as_str())];
-        match self.client.post_file("/bulk/v1/leads.json", &query, "liaison-export.csv", &file).await {
-            Ok(answer) => {
-                let id = &answer["result"][0]["batchId"];
-                let id = id.as_i64().map(|i| i.to_string()).or_else(|| id.as_str().map(str::to_owned));
-                id.map(Submitted::Batch).ok_or_else(|| {
-                    Error::new(ErrorCode::BadResponse, msg!("marketo-bad-response", what = msg!("export-no-batch-id")))
-                })
+        self.import(mapping, rows, &[("format", "csv"), ("lookupField", "email"), ("listId", list.as_str())]).await
+    }
+
+    async fn submit_by_id(&self, mapping: &[FieldMap], rows: &[&Row]) -> Result<Submitted> {
+        self.import(mapping, rows, &[("format", "csv"), ("lookupField", "email")]).await
+    }
+
+    async fn add(&self, member_ids: &[&str]) -> Result<HashMap<String, AddRefused>> {
+        let mut refused = HashMap::new();
+        let mut input = Vec::new();
+        for id in member_ids {
+            match id.parse::<i64>() {
+                Ok(n) => input.push(serde_json::json!({ "id": n })),
+                Err(_) => {
+                    refused.insert((*id).to_owned(), AddRefused { unknown_id: true, reason: String::new() });
+                }
             }
-            Err(err) if matches!(marketo_code(&err).as_deref(), Some("1016" | "1019")) => Ok(Submitted::Busy),
-            Err(err) => Err(field_error(err)),
         }
+        for chunk in input.chunks(300) {
+            let answer = self
+                .client
+                .post(
+                    &format!("/rest/v1/lists/{}/leads.json", self.list_id),
+                    Some(&serde_json::json!({ "input": chunk })),
+                )
+                .await?;
+            // Per ID: `added`, or `skipped` with a reason (1004: no lead has this ID).
+            let mut other_skips = Vec::new();
+            for result in answer["result"].as_array().into_iter().flatten() {
+                if result["status"] == "skipped" {
+                    let Some(id) = result["id"].as_i64() else { continue };
+                    let reason = &result["reasons"][0];
+                    let unknown_id = reason["code"] == "1004";
+                    if !unknown_id {
+                        other_skips.push(id.to_string());
+                    }
+                    let reason = reason["message"].as_str().unwrap_or_default().to_owned();
+                    refused.insert(id.to_string(), AddRefused { unknown_id, reason });
+                }
+            }
+            // A lead skipped for another reason may be a member already (an add repeated after
+            // an interruption): the list says whether it is.
+            if !other_skips.is_empty() {
+                let ids = other_skips.join(",");
+                let path = format!("/rest/v1/lists/{}/leads/ismember.json", self.list_id);
+                let answer = self.client.get(&path, &[("id", ids.as_str())]).await?;
+                for result in answer["result"].as_array().into_iter().flatten() {
+                    if result["status"] == "memberof"
+                        && let Some(id) = result["id"].as_i64()
+                    {
+                        refused.remove(&id.to_string());
+                    }
+                }
+            }
+        }
+        Ok(refused)
     }
 
     async fn batch(&self, batch_id: &str) -> Result<BatchState> {

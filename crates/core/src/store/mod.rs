@@ -33,6 +33,7 @@ const MIGRATION_SLICE: &[M<'static>] = &[
     M::up(include_str!("migrations/0016_campaign_optout_conflicts.sql")),
     M::up(include_str!("migrations/0017_campaign_entities.sql")),
     M::up(include_str!("migrations/0018_campaign_profile_scan_indexes.sql")),
+    M::up(include_str!("migrations/0019_export_inflight_by_id.sql")),
 ];
 
 /// The migrations, applied in order at open.
