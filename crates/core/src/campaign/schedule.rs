@@ -48,10 +48,7 @@ pub fn set_schedule(ws: &Workspace, every_minutes: u32) -> Result<CampaignSchedu
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
         let after = CampaignSchedule { every_minutes, changed_by: Some(actor.email.clone()), changed_at: Some(now()) };
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![SETTINGS_KEY, serde_json::to_string(&after)?],
-        )?;
+        crate::settings::put(tx, SETTINGS_KEY, serde_json::to_string(&after)?)?;
         audit::record(
             tx,
             Some(&actor.id),

@@ -230,10 +230,7 @@ fn with_key(pairs: Vec<FieldPair>) -> Vec<FieldPair> {
 pub(super) fn save(ws: &Workspace, link: &CampaignLink, action: &str) -> Result<()> {
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![SETTINGS_KEY, serde_json::to_string(link)?],
-        )?;
+        crate::settings::put(tx, SETTINGS_KEY, serde_json::to_string(link)?)?;
         audit::record(tx, Some(&actor.id), action, None, serde_json::to_value(link)?)
     })
 }

@@ -79,10 +79,7 @@ pub fn set_workspace_name(ws: &crate::Workspace, name: &str) -> Result<()> {
     }
     ws.store().write(|tx| {
         let actor = crate::members::admin::require_actor(tx)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![WORKSPACE_NAME_KEY, name],
-        )?;
+        crate::settings::put(tx, WORKSPACE_NAME_KEY, name)?;
         crate::audit::record(tx, Some(&actor.id), "workspace.renamed", Some(name), serde_json::json!({}))
     })
 }
@@ -95,10 +92,7 @@ pub fn set_join_url_base(ws: &crate::Workspace, base: &str) -> Result<()> {
     }
     ws.store().write(|tx| {
         let actor = crate::members::admin::require_actor(tx)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![JOIN_URL_BASE_KEY, base],
-        )?;
+        crate::settings::put(tx, JOIN_URL_BASE_KEY, base)?;
         crate::audit::record(tx, Some(&actor.id), "invites.join_url_changed", Some(base), serde_json::json!({}))
     })
 }

@@ -39,10 +39,7 @@ pub fn set_expiry_days(ws: &Workspace, days: u32) -> Result<()> {
     }
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![EXPIRY_DAYS_KEY, days.to_string()],
-        )?;
+        crate::settings::put(tx, EXPIRY_DAYS_KEY, days.to_string())?;
         audit::record(tx, Some(&actor.id), "invites.expiry_changed", None, serde_json::json!({ "days": days }))
     })
 }

@@ -36,10 +36,7 @@ pub fn saved_mapping(store: &Store, signature: &str) -> Result<Option<MappingByN
 pub fn save_mapping(ws: &Workspace, signature: &str, mapping: &MappingByName) -> Result<()> {
     let text = serde_json::to_string(mapping)?;
     ws.store().write(|tx| {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![mapping_key(signature), text],
-        )?;
+        crate::settings::put(tx, &mapping_key(signature), text)?;
         Ok(())
     })
 }

@@ -262,10 +262,7 @@ fn claim_lease(tx: &Connection, holder: &str) -> Result<()> {
         }
     }
     let lease = serde_json::json!({ "holder": holder, "until": unix_now() + LEASE_SECONDS, "process": crate::jobs::ProcessId::this() });
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![LEASE_KEY, lease.to_string()],
-    )?;
+    crate::settings::put(tx, LEASE_KEY, lease.to_string())?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::{Address, Message};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -127,10 +127,7 @@ pub fn save_smtp_settings(
     let json = serde_json::to_string(&settings)?;
     ws.store().write(|tx| {
         let actor = require_actor(tx)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![SETTINGS_KEY, json],
-        )?;
+        crate::settings::put(tx, SETTINGS_KEY, json)?;
         let password_changed = match &password {
             Some(p) if p.expose_secret().is_empty() => {
                 vault.delete_in(tx, PASSWORD_SECRET)?;

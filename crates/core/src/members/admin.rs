@@ -121,10 +121,7 @@ pub(crate) fn activate_in(tx: &Connection, vault: &Vault, name: &str, email: &st
 }
 
 fn set_acting(conn: &Connection, member_id: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![ACTING_ADMIN_KEY, member_id],
-    )?;
+    crate::settings::put(conn, ACTING_ADMIN_KEY, member_id)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 //! so usually not yet) activation still succeeds: the email waits in the outbox and goes out
 //! when the email server is set up.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -198,10 +198,7 @@ pub async fn activate_from_marketo(
             &AccessInstructions { workspace: &workspace, admin_name: &name, marketo: &marketo_url },
         );
         let message_id = outbox::queue_in(tx, vault, None, &admin.email, language, &message)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![ACCESS_EMAIL_KEY, message_id.to_string()],
-        )?;
+        crate::settings::put(tx, ACCESS_EMAIL_KEY, message_id.to_string())?;
         audit::record(
             tx,
             Some(&admin.id),

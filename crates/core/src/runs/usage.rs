@@ -43,10 +43,7 @@ pub(crate) const SALESFORCE_DAILY_MAX_KEY: &str = "salesforce.daily_api_requests
 
 /// Stores Salesforce's `DailyApiRequests` maximum just read from `/limits`.
 pub(crate) fn remember_salesforce_daily_max(conn: &rusqlite::Connection, max: u64) -> Result<()> {
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        rusqlite::params![SALESFORCE_DAILY_MAX_KEY, max.to_string()],
-    )?;
+    crate::settings::put(conn, SALESFORCE_DAILY_MAX_KEY, max.to_string())?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Workspace preferences kept in the database (language, and later SMTP and schedules).
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -73,13 +73,20 @@ pub fn language(store: &Store) -> Lang {
     preferences(store).map(|p| p.language).unwrap_or_default().resolve()
 }
 
+/// Sets one workspace setting (`settings` holds one value a key), inside the caller's transaction
+/// or connection.
+pub(crate) fn put(conn: &rusqlite::Connection, key: &str, value: impl rusqlite::ToSql) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![key, value],
+    )?;
+    Ok(())
+}
+
 /// Stores the UI language.
 pub fn set_language(store: &Store, language: LanguagePreference) -> Result<Preferences> {
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![LANGUAGE_KEY, language.as_str()],
-        )?;
+        crate::settings::put(tx, LANGUAGE_KEY, language.as_str())?;
         Ok(())
     })?;
     preferences(store)

@@ -13,7 +13,7 @@
 //! Each answer is kept in the `settings` table (one JSON value per prerequisite) with who gave
 //! it and when, and audited.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -185,10 +185,7 @@ fn record(
         let actor = require_actor(tx)?;
         let stored = Stored { state, detail: Some(detail.to_stored()), at: now(), by: Some(actor.id.clone()) };
         let value = serde_json::to_string(&stored).map_err(|e| Error::internal(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key.setting(), value],
-        )?;
+        crate::settings::put(tx, &key.setting(), value)?;
         let mut details = audit_details;
         details["state"] = serde_json::json!(state);
         audit::record(tx, Some(&actor.id), action, Some(key.as_str()), details)

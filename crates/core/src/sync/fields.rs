@@ -345,10 +345,7 @@ pub fn saved_choices(store: &Store) -> Result<Vec<FieldChoice>> {
 pub fn save_choices(store: &Store, choices: &[FieldChoice]) -> Result<()> {
     let value = serde_json::to_string(choices)?;
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![MAPPING_KEY, value],
-        )?;
+        crate::settings::put(tx, MAPPING_KEY, value)?;
         let selected: Vec<&str> = choices.iter().filter(|c| c.selected).map(|c| c.field.column()).collect();
         let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
         crate::audit::record(
@@ -375,10 +372,7 @@ pub fn custom_fields(store: &Store) -> Result<Vec<CustomField>> {
 fn store_custom(store: &Store, fields: &[CustomField], action: &str, key: &str) -> Result<()> {
     let value = serde_json::to_string(fields)?;
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![CUSTOM_KEY, value],
-        )?;
+        crate::settings::put(tx, CUSTOM_KEY, value)?;
         let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
         crate::audit::record(tx, actor.as_deref(), action, Some(key), serde_json::json!({}))?;
         Ok(())

@@ -105,10 +105,7 @@ pub fn save(store: &Store, settings: &SyncSettings) -> Result<SyncSettings> {
             // Refused unless it names a live Dynamics connection.
             crate::connections::dynamics::settings(tx, id)?;
         }
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![KEY, value],
-        )?;
+        crate::settings::put(tx, KEY, value)?;
         let actor = crate::members::admin::acting_admin_in(tx)?.map(|a| a.id);
         crate::audit::record(tx, actor.as_deref(), "sync.settings_saved", None, serde_json::to_value(settings)?)?;
         Ok(())
