@@ -230,6 +230,7 @@ impl Ctx<'_> {
         let mut watched: Vec<String> = self.mapping.marketo_fields().iter().map(|s| (*s).to_owned()).collect();
         watched.push(self.mapping.marketo_email.clone());
         let watched = watched.join(",");
+        let fields = self.lead_fields();
         loop {
             if self.control.cancelled() {
                 return Ok(());
@@ -250,7 +251,7 @@ impl Ctx<'_> {
             let mut batch = Vec::new();
             let mut rejected = Vec::new();
             for chunk in ids.chunks(LEADS_BY_ID) {
-                self.leads_by_id(chunk, &mut batch, &mut rejected).await?;
+                self.leads_by_id(chunk, &fields, &mut batch, &mut rejected).await?;
             }
             token = page["nextPageToken"].as_str().unwrap_or(&token).to_owned();
             self.cp.position = Some(token.clone());
@@ -262,20 +263,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// The REST fields a lead is read with (the extract's, less `createdAt`), comma-separated.
+    fn lead_fields(&self) -> String {
+        let fields = records::extract_fields(&self.mapping);
+        fields.iter().filter(|f| f.as_str() != "createdAt").cloned().collect::<Vec<_>>().join(",")
+    }
+
     /// The leads with these IDs (at most [`LEADS_BY_ID`]), into `batch`, or `rejected` when
     /// unusable; IDs Marketo no longer has (deleted, merged away) are absent from its answer.
+    /// `fields` is [`Self::lead_fields`], worked out once per phase.
     async fn leads_by_id(
         &self,
         ids: &[i64],
+        fields: &str,
         batch: &mut Vec<SourceRecord>,
         rejected: &mut Vec<Rejected>,
     ) -> Result<()> {
-        let fields = records::extract_fields(&self.mapping);
-        let fields = fields.iter().filter(|f| f.as_str() != "createdAt").cloned().collect::<Vec<_>>().join(",");
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let leads = self
             .mk
-            .get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &list), ("fields", &fields)])
+            .get("/rest/v1/leads.json", &[("filterType", "id"), ("filterValues", &list), ("fields", fields)])
             .await?;
         for lead in leads["result"].as_array().into_iter().flatten() {
             match records::marketo_lead(lead, &self.mapping) {
@@ -339,12 +346,13 @@ impl Ctx<'_> {
     async fn marketo_by_id(&mut self, ids: &[i64]) -> Result<()> {
         let start = self.cp.feed_after.map_or(0, |after| ids.partition_point(|id| *id <= after));
         let todo = &ids[start..];
+        let fields = self.lead_fields();
         for (n, chunk) in todo.chunks(LEADS_BY_ID).enumerate() {
             if self.control.cancelled() {
                 return Ok(());
             }
             let (mut batch, mut rejected) = (Vec::new(), Vec::new());
-            self.leads_by_id(chunk, &mut batch, &mut rejected).await?;
+            self.leads_by_id(chunk, &fields, &mut batch, &mut rejected).await?;
             self.cp.feed_after = chunk.last().copied();
             let done = start + (n + 1) * LEADS_BY_ID;
             self.phase_fraction = 0.1 + 0.9 * done.min(ids.len()) as f64 / ids.len().max(1) as f64;
