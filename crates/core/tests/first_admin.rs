@@ -2,6 +2,8 @@
 //! (User Management API, read from the sandbox) and receives access instructions through the
 //! invitation outbox and SMTP; typing a name and email stays the fallback.
 
+mod common;
+
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -13,9 +15,9 @@ use liaison_core::members::first_admin::{MarketoSource, access_email, activate_f
 use liaison_core::members::{self};
 use liaison_core::settings::{LanguagePreference, set_language};
 use liaison_core::setup::{self, StepState};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{ErrorCode, Paths, Workspace, audit};
-use liaison_sandbox::{Sandbox, SandboxConfig};
+use liaison_core::vault::Vault;
+use liaison_core::{ErrorCode, Workspace, audit};
+use liaison_sandbox::Sandbox;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -27,11 +29,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let sandbox =
-        Sandbox::start(SandboxConfig { people: 5, ..SandboxConfig::default() }).await.expect("sandbox starts");
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    let (sandbox, dir, ws, vault) = common::sandbox_and_workspace(5).await;
     World { _dir: dir, ws, vault, sandbox }
 }
 

@@ -2,6 +2,8 @@
 //! person or a CSV, the durable outbox, at-most-once delivery across a crash, retries, refusals,
 //! resend and revoke, and where secrets live.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,9 +25,9 @@ use liaison_core::members::admin::activate;
 use liaison_core::members::{self, MemberRole, MemberStatus};
 use liaison_core::settings::{LanguagePreference, set_language};
 use liaison_core::setup::{self, StepState};
-use liaison_core::vault::{MemoryKeychain, Vault};
-use liaison_core::{ErrorCode, Paths, Workspace, audit};
-use liaison_sandbox::{Sandbox, SandboxConfig};
+use liaison_core::vault::Vault;
+use liaison_core::{ErrorCode, Workspace, audit};
+use liaison_sandbox::Sandbox;
 use secrecy::SecretString;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -37,11 +39,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let sandbox =
-        Sandbox::start(SandboxConfig { people: 5, ..SandboxConfig::default() }).await.expect("sandbox starts");
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(Paths::in_dir(dir.path())).unwrap();
-    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    let (sandbox, dir, ws, vault) = common::sandbox_and_workspace(5).await;
     activate(&ws, &vault, "Ada Admin", "ada@example.com").unwrap();
     set_workspace_name(&ws, "Acme Sales").unwrap();
     let smtp = sandbox.endpoints().smtp.clone();

@@ -30,4 +30,19 @@ pub fn activated_workspace() -> (tempfile::TempDir, liaison_core::Workspace, lia
     (dir, ws, vault)
 }
 
+/// The sandbox holding `people`, and a new workspace (not activated) in a temp dir with an
+/// in-memory keychain.
+#[allow(dead_code)]
+pub async fn sandbox_and_workspace(
+    people: usize,
+) -> (liaison_sandbox::Sandbox, tempfile::TempDir, liaison_core::Workspace, liaison_core::vault::Vault) {
+    use liaison_core::vault::{MemoryKeychain, Vault};
+    use liaison_sandbox::{Sandbox, SandboxConfig};
+    let sandbox = Sandbox::start(SandboxConfig { people, ..SandboxConfig::default() }).await.expect("sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let ws = liaison_core::Workspace::open(liaison_core::Paths::in_dir(dir.path())).unwrap();
+    let vault = Vault::open(ws.store(), &MemoryKeychain::default()).unwrap();
+    (sandbox, dir, ws, vault)
+}
+
 pub mod campaign;
