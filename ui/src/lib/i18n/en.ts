@@ -8,7 +8,7 @@ export const en = {
     mainNav: "Main",
     loading: "Loading…",
     retry: "Try again",
-    pageLoadFailed: "This page could not be loaded ({reason}). Try again; if it keeps failing, reinstall Liaison.",
+    pageLoadFailed: "This page could not be loaded ({{reason}}). Try again; if it keeps failing, reinstall Liaison.",
     none: "—",
     errorCode: "Error code: {{code}}",
     cancel: "Cancel",

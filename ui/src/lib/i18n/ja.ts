@@ -12,7 +12,7 @@ export const ja: Messages = {
     loading: "読み込み中…",
     retry: "再試行",
     pageLoadFailed:
-      "このページを読み込めませんでした（{reason}）。再試行してください。繰り返し失敗する場合は Liaison を再インストールしてください。",
+      "このページを読み込めませんでした（{{reason}}）。再試行してください。繰り返し失敗する場合は Liaison を再インストールしてください。",
     none: "—",
     errorCode: "エラーコード: {{code}}",
     cancel: "キャンセル",
