@@ -91,6 +91,18 @@ fn cache(ws: &Workspace) {
 }
 
 async fn create_export(w: &World) -> exports::Export {
+    create_export_with(
+        w,
+        vec![
+            AttributeChoice { attribute: Attribute::FirstName, cache_field: None },
+            AttributeChoice { attribute: Attribute::City, cache_field: None },
+        ],
+    )
+    .await
+}
+
+/// "Japan nurture": the "Japan" segment to the Nurture list with these fields.
+async fn create_export_with(w: &World, fields: Vec<AttributeChoice>) -> exports::Export {
     let definition = Definition { match_: Match::All, rules: vec![Rule::parse("country is Japan").unwrap()] };
     segments::create(&w.ws, "Japan", definition).unwrap();
     exports::definition::create(
@@ -100,10 +112,7 @@ async fn create_export(w: &World) -> exports::Export {
             name: "Japan nurture".into(),
             destination: "Nurture".into(),
             segments: vec!["Japan".into()],
-            fields: vec![
-                AttributeChoice { attribute: Attribute::FirstName, cache_field: None },
-                AttributeChoice { attribute: Attribute::City, cache_field: None },
-            ],
+            fields,
             schedule: Schedule::AfterSync,
         },
     )
@@ -737,21 +746,11 @@ async fn a_cached_lead_id_is_not_used_for_a_row_that_delivers_another_address_th
             Ok(())
         })
         .unwrap();
-    let definition = Definition { match_: Match::All, rules: vec![Rule::parse("country is Japan").unwrap()] };
-    segments::create(&w.ws, "Japan", definition).unwrap();
-    exports::definition::create(
-        &w.ws,
-        &w.vault,
-        NewExport {
-            name: "Japan nurture".into(),
-            destination: "Nurture".into(),
-            segments: vec!["Japan".into()],
-            fields: vec![AttributeChoice { attribute: Attribute::Email, cache_field: Some("last_name".into()) }],
-            schedule: Schedule::AfterSync,
-        },
+    create_export_with(
+        &w,
+        vec![AttributeChoice { attribute: Attribute::Email, cache_field: Some("last_name".into()) }],
     )
-    .await
-    .unwrap();
+    .await;
     let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {})
         .await
         .unwrap();
