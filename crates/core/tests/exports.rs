@@ -624,6 +624,52 @@ async fn known_people_in_several_files_go_through_a_list_bound_and_a_by_id_impor
 }
 
 #[tokio::test]
+async fn people_new_to_marketo_in_several_files_go_partly_by_id_and_are_found_by_email_after_their_import() {
+    let w = world(200.0).await;
+    let before = list_members(&w).await;
+    cache(&w.ws);
+    let leads = |w: &World| {
+        let url = format!("{}/stats", w.sb.endpoints().control_url);
+        async move {
+            let stats: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            stats["dataset"]["marketo_leads"].as_u64().unwrap()
+        }
+    };
+    let leads_before = leads(&w).await;
+    create_export(&w).await;
+    let (lookups, adds) =
+        (marketo_calls(&w, "GET /rest/v1/leads.json").await, marketo_calls(&w, "POST /rest/v1/lists/").await);
+    let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 10), &Control::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    let c = report.counts;
+    // 28 new people: 18 list-bound in files of 10 and 8, 10 by ID in one file (28 / 2.8).
+    assert_eq!((c.added, c.failed, c.files), (28, 0, 3), "{c:?}");
+    assert_eq!(marketo_calls(&w, "GET /rest/v1/leads.json").await - lookups, 1, "one lookup by email after the import");
+    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await - adds, 1, "one list add by the IDs found");
+    assert_eq!(list_members(&w).await, with_people(&before, 0..28), "the list gained exactly the segment");
+    assert_eq!(leads(&w).await, leads_before + 28, "each person became one lead");
+    // The IDs found are remembered, each the lead of its own address.
+    let mk = client(&w.ws, &w.vault, &w.connection);
+    let remembered: Vec<(String, String)> = w
+        .ws
+        .store()
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT email_key, member_id FROM export_members WHERE member_id IS NOT NULL")?;
+            Ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap();
+    assert_eq!(remembered.len(), 10, "{remembered:?}");
+    for (email, id) in remembered {
+        let found = mk.get("/rest/v1/leads.json", &[("filterType", "email"), ("filterValues", &email)]).await.unwrap();
+        assert_eq!(found["result"][0]["id"].as_i64().unwrap().to_string(), id, "{email}");
+    }
+    let again = run(&w, &Control::default()).await.unwrap();
+    assert_eq!((again.counts.added, again.counts.unchanged, again.counts.calls), (0, 28, 0));
+}
+
+#[tokio::test]
 async fn rows_the_import_without_the_list_refuses_are_not_added_to_the_list_nor_recorded_and_a_stale_id_is_found_by_email()
  {
     let w = world(200.0).await;
@@ -667,50 +713,88 @@ async fn rows_the_import_without_the_list_refuses_are_not_added_to_the_list_nor_
 
 #[tokio::test]
 async fn a_by_id_file_cut_off_before_or_during_its_list_add_is_listed_by_the_next_run_without_importing_it_again() {
-    for during in [false, true] {
-        let w = world(200.0).await;
-        let before = list_members(&w).await;
-        // Two files of 1,600: one list-bound, one by ID whose list add takes two steps (1,500 + 100).
-        known_people(&w, 3_200).await;
-        create_export(&w).await;
-        let control = Control::default();
-        let by_id_in_flight = || -> i64 {
-            w.ws.store()
-                .read(|c| Ok(c.query_row("SELECT count(*) FROM export_inflight WHERE by_id = 1", [], |r| r.get(0))?))
-                .unwrap()
-        };
-        let observer = |p: &exports::ExportProgress| {
-            let adding = p.message.as_ref().and_then(|m| m.key()) == Some("export-adding-to-list");
-            if adding && (!during || (1..1_600).contains(&by_id_in_flight())) {
-                control.cancel();
+    // People Marketo knows (their IDs cached) and people new to it (found by email once their
+    // file is imported), each in one list-bound file and one by-ID file whose list add takes two
+    // steps of up to 1,500.
+    // Known: 3,200 in files of 2,000 → 1,600 and 1,600 by ID (1,500 + 100).
+    // New: 5,000 in files of 3,300 → 3,215 list-bound and 1,785 by ID (5,000 / 2.8; 1,500 + 285).
+    for (known, people, per_file, by_id_rows, after_one_step) in
+        [(true, 3_200, 2_000, 1_600, 100), (false, 5_000, 3_300, 1_785, 285)]
+    {
+        for during in [false, true] {
+            let w = world(200.0).await;
+            let before = list_members(&w).await;
+            if known {
+                known_people(&w, people).await;
+            } else {
+                new_people(&w, people);
             }
-        };
-        let cut = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 2_000), &control, &observer)
-            .await
-            .unwrap();
-        assert_eq!(cut.state, RunState::Cancelled);
-        let left = by_id_in_flight();
-        if during {
-            assert_eq!(left, 100, "the first 1,500 were added and recorded, the rest wait");
-        } else {
-            assert_eq!(left, 1_600, "the import is complete, nothing is on the list by ID yet");
-        }
-        let listed_early = list_members(&w).await.len() - before.len();
-        assert!(listed_early < 3_200, "the cut run left people to add ({listed_early} listed)");
-        let next =
-            exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 2_000), &Control::default(), &|_| {})
+            create_export(&w).await;
+            let control = Control::default();
+            let by_id_in_flight = || -> i64 {
+                w.ws.store()
+                    .read(
+                        |c| Ok(c.query_row("SELECT count(*) FROM export_inflight WHERE by_id = 1", [], |r| r.get(0))?),
+                    )
+                    .unwrap()
+            };
+            let observer = |p: &exports::ExportProgress| {
+                let adding = p.message.as_ref().and_then(|m| m.key()) == Some("export-adding-to-list");
+                if adding && (!during || (1..by_id_rows).contains(&by_id_in_flight())) {
+                    control.cancel();
+                }
+            };
+            let cut = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, per_file), &control, &observer)
                 .await
                 .unwrap();
-        assert_eq!(next.state, RunState::Succeeded);
-        assert_eq!(cut.counts.added + next.counts.added, 3_200, "{:?} then {:?}", cut.counts, next.counts);
-        assert_eq!(marketo_calls(&w, "POST /bulk/v1/leads.json").await, 2, "no file was imported twice");
-        assert_eq!(list_members(&w).await, with_people(&before, 0..3_200));
-        assert_eq!(by_id_in_flight(), 0);
+            assert_eq!(cut.state, RunState::Cancelled);
+            let left = by_id_in_flight();
+            if during {
+                assert_eq!(
+                    left, after_one_step,
+                    "known: {known}: the first 1,500 were added and recorded, the rest wait"
+                );
+            } else {
+                assert_eq!(left, by_id_rows, "known: {known}: the import is complete, nobody is on the list by ID yet");
+            }
+            let listed_early = list_members(&w).await.len() - before.len();
+            assert!(listed_early < people, "the cut run left people to add ({listed_early} listed)");
+            let next = exports::run::run(
+                &w.ws,
+                &w.vault,
+                "Japan nurture",
+                files_of(&w, per_file),
+                &Control::default(),
+                &|_| {},
+            )
+            .await
+            .unwrap();
+            assert_eq!(next.state, RunState::Succeeded);
+            assert_eq!(cut.counts.added + next.counts.added, people as u64, "{:?} then {:?}", cut.counts, next.counts);
+            assert_eq!(marketo_calls(&w, "POST /bulk/v1/leads.json").await, 2, "no file was imported twice");
+            assert_eq!(list_members(&w).await, with_people(&before, 0..people));
+            assert_eq!(by_id_in_flight(), 0);
+        }
     }
 }
 
+/// `n` people in Japan whom Marketo does not know yet (`jp0`, `jp1`, …).
+fn new_people(w: &World, n: usize) {
+    w.ws.store()
+        .write(|tx| {
+            for i in 0..n {
+                tx.execute(
+                    "INSERT INTO people (email_key, email, first_name, country, city) VALUES (?1, ?1, 'Name', 'Japan', 'Tokyo')",
+                    [format!("jp{i}@example.co.jp")],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[tokio::test]
-async fn the_quota_estimate_counts_the_list_adds_of_the_by_id_lane_and_a_one_file_run_has_none() {
+async fn a_run_the_quota_refuses_even_in_one_lane_is_refused_with_the_calls_of_one_lane() {
     let w = world(200.0).await;
     known_people(&w, 3_200).await;
     create_export(&w).await;
@@ -727,10 +811,34 @@ async fn the_quota_estimate_counts_the_list_adds_of_the_by_id_lane_and_a_one_fil
             err.details.unwrap()["calls"].as_u64().unwrap()
         }
     };
-    // Two files of 1,600 (8 calls each at most) and 1,600 people added by ID, 300 a call; the usage check.
-    assert_eq!(estimate(2_000).await, 2 * 8 + 6 + 1);
+    // Two files of 1,600 (8 calls each at most): with the list adds of the second lane (1,600
+    // people, 300 a call) 23 calls, in one lane 17 — also refused, and named with the 17.
+    assert_eq!(estimate(2_000).await, 2 * 8 + 1);
     // One file: one lane, no list adds.
     assert_eq!(estimate(4_000).await, 8 + 1);
+}
+
+#[tokio::test]
+async fn a_run_whose_second_lane_would_pass_the_quota_ceiling_goes_in_one_lane_when_that_fits() {
+    let w = world(200.0).await;
+    let before = list_members(&w).await;
+    known_people(&w, 3_200).await;
+    create_export(&w).await;
+    // A ceiling of 20 calls: two lanes need 23 (two files, 6 list adds, the usage check), one
+    // lane 17 (two files and the usage check).
+    let tight = liaison_core::sync::settings::SyncSettings {
+        marketo_daily_quota: 100,
+        quota_ceiling_percent: 20,
+        ..Default::default()
+    };
+    liaison_core::sync::settings::save(w.ws.store(), &tight).unwrap();
+    let report = exports::run::run(&w.ws, &w.vault, "Japan nurture", files_of(&w, 2_000), &Control::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!((report.counts.added, report.counts.files), (3_200, 2), "{:?}", report.counts);
+    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await, 0, "no list adds: both files went with the list");
+    assert_eq!(list_members(&w).await, with_people(&before, 0..3_200));
 }
 
 #[tokio::test]
@@ -756,7 +864,9 @@ async fn a_cached_lead_id_is_not_used_for_a_row_that_delivers_another_address_th
         .unwrap();
     assert_eq!(report.state, RunState::Succeeded);
     assert_eq!((report.counts.added, report.counts.failed), (28, 0), "{:?}", report.counts);
-    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await, 0, "nobody is listed by a cached ID");
+    // Nobody is listed by a cached ID: the 10 of 28 who go by ID (all new to Marketo under
+    // these addresses) are listed by the IDs their addresses find after the import.
+    assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await, 1);
     let mut expected: std::collections::BTreeSet<String> = before.iter().cloned().collect();
     expected.extend((0..28).map(|i| format!("alt{i}@example.co.jp")));
     assert_eq!(

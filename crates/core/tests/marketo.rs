@@ -19,6 +19,16 @@ fn workspace() -> (tempfile::TempDir, Workspace, Vault) {
     common::activated_workspace()
 }
 
+/// A client of the sandbox's Marketo, outside any workspace.
+fn client(sb: &Sandbox) -> MarketoClient {
+    let settings = MarketoSettings {
+        base_url: sb.endpoints().marketo.base_url.clone(),
+        client_id: sb.endpoints().marketo.client_id.clone(),
+    };
+    MarketoClient::new(Default::default(), settings, SecretString::from(sb.endpoints().marketo.client_secret.clone()))
+        .unwrap()
+}
+
 fn request(sb: &Sandbox) -> ConnectMarketo {
     ConnectMarketo {
         display_name: "Marketo (sandbox)".into(),
@@ -90,18 +100,27 @@ async fn r7_a_second_admin_is_refused_before_any_call_is_made() {
 #[tokio::test]
 async fn describe_lists_the_email_field_and_usage_counts_calls() {
     let sb = sandbox().await;
-    let client = MarketoClient::new(
-        Default::default(),
-        MarketoSettings {
-            base_url: sb.endpoints().marketo.base_url.clone(),
-            client_id: sb.endpoints().marketo.client_id.clone(),
-        },
-        SecretString::from(sb.endpoints().marketo.client_secret.clone()),
-    )
-    .unwrap();
+    let client = client(&sb);
     let fields = client.describe().await.unwrap();
     assert!(fields.iter().any(|f| f.name == "email" && f.data_type == "email"), "{fields:?}");
     assert!(client.calls_today().await.unwrap() >= 1);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lookup_of_300_long_emails_that_a_get_url_cannot_carry_goes_as_a_post_with_method_get() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let emails: Vec<String> = (0..300).map(|i| format!("{}{i}@example.co.jp", "long.name.".repeat(4))).collect();
+    let input: Vec<_> = emails.iter().map(|e| serde_json::json!({ "email": e })).collect();
+    let body = serde_json::json!({ "action": "createOnly", "lookupField": "email", "input": input });
+    client.post("/rest/v1/leads.json", Some(&body)).await.unwrap();
+    let values = emails.join(",");
+    let query = [("filterType", "email"), ("filterValues", values.as_str()), ("fields", "id,email")];
+    let err = client.get("/rest/v1/leads.json", &query).await.unwrap_err();
+    assert!(err.to_string().contains("414"), "a 16 KB URL is refused: {err}");
+    let found = client.get_long("/rest/v1/leads.json", &query).await.unwrap();
+    assert_eq!(found["result"].as_array().map(Vec::len), Some(300), "{found}");
     sb.shutdown().await;
 }
 

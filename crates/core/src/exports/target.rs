@@ -146,9 +146,6 @@ pub(crate) struct MarketoList {
 /// Marketo refuses import files of 10 MB or more (413); a margin keeps clear of it.
 pub(crate) const MARKETO_MAX_FILE: usize = 9 * 1024 * 1024;
 
-/// Emails per lookup: 300 at most, fewer when the URL would pass Marketo's 8 KB.
-const LOOKUP_URL_BUDGET: usize = 7_000;
-
 impl MarketoList {
     pub(crate) fn new(client: MarketoClient, list_id: i64, first_poll: Duration) -> Self {
         let calls0 = client.http().budget().calls();
@@ -327,11 +324,12 @@ impl ListTarget for MarketoList {
 
     async fn member_ids(&self, emails: &[&str]) -> Result<HashMap<String, String>> {
         let mut found = HashMap::new();
-        for chunk in url_chunks(emails, 300, LOOKUP_URL_BUDGET, 3) {
+        // 300 emails whatever their length: the query goes in a form body (`get_long`).
+        for chunk in emails.chunks(300) {
             let values = chunk.join(",");
             let answer = self
                 .client
-                .get(
+                .get_long(
                     "/rest/v1/leads.json",
                     &[("filterType", "email"), ("filterValues", &values), ("fields", "id,email"), ("batchSize", "300")],
                 )
