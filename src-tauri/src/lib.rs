@@ -72,9 +72,10 @@ pub(crate) fn since_start() -> std::time::Duration {
     STARTED.get_or_init(std::time::Instant::now).elapsed()
 }
 
-/// Starts the desktop app.
+/// Starts the desktop app. Call it first thing in `main`, before any other thread starts.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    paint_tiles_on_the_cpu();
     let paths = liaison_core::Paths::resolve(None);
     let _log = paths.as_ref().ok().and_then(|paths| match liaison_core::logging::init(paths, "desktop") {
         Ok(guard) => guard,
@@ -99,6 +100,24 @@ pub fn run() {
     };
     exit_gracefully_on_signals(app.handle().clone());
     app.run(|_, _| {});
+}
+
+/// WebKit's Skia paints page tiles on a worker thread with a GL context of its own, next to the
+/// compositor's, by default. Without a GPU (Mesa's software GL, as under Xvfb) that context is a
+/// second software rasteriser that holds about 27 MB of the web process at idle (issue #14). With no
+/// GPU painting threads, Skia's CPU worker paints the tiles and the compositor still composites them
+/// with GL; WebKit's WPE port paints on the CPU by default. The web process inherits this
+/// environment; a value the user set wins.
+fn paint_tiles_on_the_cpu() {
+    const GPU_PAINTING_THREADS: &str = "WEBKIT_SKIA_GPU_PAINTING_THREADS";
+    if std::env::var_os(GPU_PAINTING_THREADS).is_none() {
+        // SAFETY: `run` is called first thing in `main`, while this is the only thread; nothing
+        // reads the environment concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(GPU_PAINTING_THREADS, "0");
+        }
+    }
 }
 
 /// Ends the app the orderly way (exit steps run: the window's size and position are saved) when

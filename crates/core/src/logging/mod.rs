@@ -18,6 +18,12 @@ pub const LOG_FILTER_ENV: &str = "LIAISON_LOG";
 /// How many daily log files are kept.
 pub const KEPT_LOG_FILES: usize = 14;
 
+/// Lines that may wait for the background writer before new ones are dropped. The queue is
+/// allocated and written in full when logging starts: `tracing-appender`'s default of 128,000 lines
+/// held 4 MB of every process (issue #14); 16,384 (0.5 MB) still absorbs bursts far beyond what
+/// Liaison logs.
+const BUFFERED_LINES: usize = 16_384;
+
 /// Names whose values are secrets, in snake, camel and kebab case (`access_token`, `accessToken`).
 const SECRET_NAMES: &str = r"(?:access[_-]?token|refresh[_-]?token|id[_-]?token|token|client[_-]?secret|code[_-]?verifier|password|passwd|secret|session[_-]?id|api[_-]?key|x-api-key|authorization)";
 
@@ -110,7 +116,9 @@ pub fn init_with(paths: &Paths, component: &str, default_filter: &str) -> Result
             )
             .caused_by(e)
         })?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(appender);
     let filter = EnvFilter::try_from_env(LOG_FILTER_ENV).unwrap_or_else(|_| EnvFilter::new(default_filter));
     let layer = fmt::layer().with_ansi(false).with_writer(RedactingMakeWriter(writer));
     match tracing_subscriber::registry().with(filter).with(layer).try_init() {
