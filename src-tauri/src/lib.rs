@@ -75,7 +75,7 @@ pub(crate) fn since_start() -> std::time::Duration {
 /// Starts the desktop app. Call it first thing in `main`, before any other thread starts.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    paint_tiles_on_the_cpu();
+    tune_webkit_rendering();
     let paths = liaison_core::Paths::resolve(None);
     let _log = paths.as_ref().ok().and_then(|paths| match liaison_core::logging::init(paths, "desktop") {
         Ok(guard) => guard,
@@ -102,22 +102,48 @@ pub fn run() {
     app.run(|_, _| {});
 }
 
-/// WebKit's Skia paints page tiles on a worker thread with a GL context of its own, next to the
-/// compositor's, by default. Without a GPU (Mesa's software GL, as under Xvfb) that context is a
-/// second software rasteriser that holds about 27 MB of the web process at idle (issue #14). With no
-/// GPU painting threads, Skia's CPU worker paints the tiles and the compositor still composites them
-/// with GL; WebKit's WPE port paints on the CPU by default. The web process inherits this
-/// environment; a value the user set wins.
-fn paint_tiles_on_the_cpu() {
-    const GPU_PAINTING_THREADS: &str = "WEBKIT_SKIA_GPU_PAINTING_THREADS";
-    if std::env::var_os(GPU_PAINTING_THREADS).is_none() {
+/// Sets WebKit's rendering variables for this machine (see [`webkit_environment`]) before
+/// WebKit starts; the web process inherits them.
+fn tune_webkit_rendering() {
+    for (name, value) in webkit_environment(has_gpu_render_node(), |name| std::env::var_os(name).is_some()) {
         // SAFETY: `run` is called first thing in `main`, while this is the only thread; nothing
         // reads the environment concurrently.
         #[allow(unsafe_code)]
         unsafe {
-            std::env::set_var(GPU_PAINTING_THREADS, "0");
+            std::env::set_var(name, value);
         }
     }
+}
+
+/// The WebKit variables Liaison sets, each only when the user has not set it (issue #14: idle
+/// memory):
+/// - `WEBKIT_SKIA_GPU_PAINTING_THREADS=0`: by default WebKit's Skia paints page tiles on a worker
+///   thread with a GL context of its own, next to the compositor's; without a GPU (Mesa's
+///   software GL) that context is a second software rasteriser holding about 27 MB of the web
+///   process at idle. With none, Skia's CPU worker paints the tiles (WebKit's WPE port does so by
+///   default) and the compositor still composites them.
+/// - `WEBKIT_DISABLE_COMPOSITING_MODE=1`, on a machine without a GPU render node only: there
+///   accelerated compositing runs on Mesa's software rasteriser, which buys nothing over WebKit's
+///   own painting and holds about 65 MB more across the app and its web process (309 → 245 MB on
+///   Xvfb). With a GPU, compositing stays on.
+fn webkit_environment(gpu: bool, is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    let mut vars = vec![("WEBKIT_SKIA_GPU_PAINTING_THREADS", "0")];
+    if !gpu {
+        vars.push(("WEBKIT_DISABLE_COMPOSITING_MODE", "1"));
+    }
+    vars.retain(|(name, _)| !is_set(name));
+    vars
+}
+
+/// Whether the kernel offers a GPU render node (`/dev/dri/renderD*`), which GL needs to run on
+/// a GPU rather than in software.
+fn has_gpu_render_node() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    std::fs::read_dir("/dev/dri")
+        .map(|dir| dir.flatten().any(|entry| entry.file_name().to_string_lossy().starts_with("renderD")))
+        .unwrap_or(false)
 }
 
 /// Ends the app the orderly way (exit steps run: the window's size and position are saved) when
@@ -136,4 +162,21 @@ fn exit_gracefully_on_signals<R: Runtime>(app: AppHandle<R>) {
         }
         app.exit(0);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webkit_environment;
+
+    #[test]
+    fn without_a_gpu_webkit_composites_nothing_and_paints_on_the_cpu_and_a_value_the_user_set_wins() {
+        let nothing_set = |_: &str| false;
+        assert_eq!(
+            webkit_environment(false, nothing_set),
+            [("WEBKIT_SKIA_GPU_PAINTING_THREADS", "0"), ("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]
+        );
+        assert_eq!(webkit_environment(true, nothing_set), [("WEBKIT_SKIA_GPU_PAINTING_THREADS", "0")]);
+        let compositing_set = |name: &str| name == "WEBKIT_DISABLE_COMPOSITING_MODE";
+        assert_eq!(webkit_environment(false, compositing_set), [("WEBKIT_SKIA_GPU_PAINTING_THREADS", "0")]);
+    }
 }

@@ -197,11 +197,24 @@ impl Desktop {
     }
 
     /// Saves a screenshot next to the test binary's target dir, for people to look at.
+    ///
+    /// The screen as the X server shows it (ImageMagick's `import`, as `cargo xtask run` takes
+    /// its screenshot), not WebDriver's: without a GPU the app runs WebKit without accelerated
+    /// compositing, and WebKitGTK's WebDriver screenshot then never answers once a page with the
+    /// settings navigation has been shown, while the window itself keeps painting.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, self.client.screenshot().await?)?;
+        let display = std::env::var("DISPLAY").context("no DISPLAY to take a screenshot of")?;
+        let status = tokio::process::Command::new("import")
+            .args(["-display", &display, "-window", "root"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .context("could not run ImageMagick's import (Debian package imagemagick)")?;
+        ensure!(status.success(), "taking a screenshot of {display} failed ({status})");
         Ok(path)
     }
 
