@@ -544,14 +544,23 @@ fn files_of(w: &World, rows: usize) -> ExportOptions {
     ExportOptions { max_file_rows: Some(rows), ..ExportOptions::for_export(&w.ws, "Japan nurture").unwrap() }
 }
 
+/// The sandbox's `GET /stats`: calls by label, and what its dataset holds.
+async fn sandbox_stats(w: &World) -> serde_json::Value {
+    reqwest::get(format!("{}/stats", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap()
+}
+
 /// Marketo calls whose label contains `needle` so far.
 async fn marketo_calls(w: &World, needle: &str) -> u64 {
-    let stats: serde_json::Value =
-        reqwest::get(format!("{}/stats", w.sb.endpoints().control_url)).await.unwrap().json().await.unwrap();
+    let stats = sandbox_stats(w).await;
     stats["calls"]["marketo"]
         .as_object()
         .map(|m| m.iter().filter(|(l, _)| l.contains(needle)).map(|(_, n)| n.as_u64().unwrap_or(0)).sum())
         .unwrap_or(0)
+}
+
+/// The leads the sandbox's Marketo holds.
+async fn marketo_leads(w: &World) -> u64 {
+    sandbox_stats(w).await["dataset"]["marketo_leads"].as_u64().unwrap()
 }
 
 /// `before` and these people, sorted: what the list holds after they were delivered.
@@ -628,14 +637,7 @@ async fn people_new_to_marketo_in_several_files_go_partly_by_id_and_are_found_by
     let w = world(200.0).await;
     let before = list_members(&w).await;
     cache(&w.ws);
-    let leads = |w: &World| {
-        let url = format!("{}/stats", w.sb.endpoints().control_url);
-        async move {
-            let stats: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-            stats["dataset"]["marketo_leads"].as_u64().unwrap()
-        }
-    };
-    let leads_before = leads(&w).await;
+    let leads_before = marketo_leads(&w).await;
     create_export(&w).await;
     let (lookups, adds) =
         (marketo_calls(&w, "GET /rest/v1/leads.json").await, marketo_calls(&w, "POST /rest/v1/lists/").await);
@@ -649,7 +651,7 @@ async fn people_new_to_marketo_in_several_files_go_partly_by_id_and_are_found_by
     assert_eq!(marketo_calls(&w, "GET /rest/v1/leads.json").await - lookups, 1, "one lookup by email after the import");
     assert_eq!(marketo_calls(&w, "POST /rest/v1/lists/").await - adds, 1, "one list add by the IDs found");
     assert_eq!(list_members(&w).await, with_people(&before, 0..28), "the list gained exactly the segment");
-    assert_eq!(leads(&w).await, leads_before + 28, "each person became one lead");
+    assert_eq!(marketo_leads(&w).await, leads_before + 28, "each person became one lead");
     // The IDs found are remembered, each the lead of its own address.
     let mk = client(&w.ws, &w.vault, &w.connection);
     let remembered: Vec<(String, String)> = w

@@ -529,18 +529,7 @@ impl<T: ListTarget> Ctx<'_, T> {
             save(&tx, &self.run_id, &self.cp, RunState::Running)?;
             tx.commit()?;
         }
-        let max_rows = self.target.max_batch_rows().min(self.options.max_file_rows.unwrap_or(usize::MAX)).max(1);
-        let [mut listed, mut by_id] =
-            lanes(&plan.sends, self.target.max_batch_bytes(), max_rows, self.target.by_id_lane());
-        if let Err(e) = self.check_quota(&plan, &listed, &by_id).await {
-            // The second lane buys time with calls (list adds, lookups): a run they would take
-            // past the quota goes in one lane when that fits.
-            if e.code != ErrorCode::QuotaExceeded || by_id.is_empty() {
-                return Err(e);
-            }
-            [listed, by_id] = lanes(&plan.sends, self.target.max_batch_bytes(), max_rows, false);
-            self.check_quota(&plan, &listed, &by_id).await?;
-        }
+        let [listed, by_id] = self.lanes_within_quota(&plan).await?;
         self.cp.phase = ExportPhase::Sending;
         self.emit(true);
         // Records that stood for a person before and do not now leave the list first: a run
@@ -603,9 +592,42 @@ impl<T: ListTarget> Ctx<'_, T> {
         Ok(())
     }
 
-    /// Estimates the run's calls and refuses it, with the numbers, when they exceed what is left
-    /// of Marketo's daily quota or the ceiling one run may use.
-    async fn check_quota(&mut self, plan: &plan::Plan, listed: &[Vec<&Row>], by_id: &[Vec<&Row>]) -> Result<()> {
+    /// The run's files per lane (see [`lanes`]) once its calls are estimated against what is left
+    /// of Marketo's daily quota and the ceiling one run may use. The second lane buys time with
+    /// calls (list adds, lookups): a run they would take past the quota goes in one lane when
+    /// that fits; a run that does not fit either way is refused with the one lane's numbers.
+    async fn lanes_within_quota<'p>(&mut self, plan: &'p plan::Plan) -> Result<[Vec<Vec<&'p Row>>; 2]> {
+        let max_rows = self.target.max_batch_rows().min(self.options.max_file_rows.unwrap_or(usize::MAX)).max(1);
+        let max_bytes = self.target.max_batch_bytes();
+        let two = lanes(&plan.sends, max_bytes, max_rows, self.target.by_id_lane());
+        let nothing = two.iter().all(Vec::is_empty) && plan.leavers.is_empty();
+        if nothing || !self.target.daily_quota() {
+            return Ok(two);
+        }
+        let settings = crate::sync::settings::load(self.ws.store())?;
+        let used = self.target.calls_today().await?;
+        let blocked = |lanes: &[Vec<Vec<&Row>>; 2]| {
+            let calls = self.estimate_calls(plan, lanes);
+            crate::sync::run::marketo_blocked(calls, used, &settings).map(|why| (calls, why))
+        };
+        let chosen = match blocked(&two) {
+            None => return Ok(two),
+            Some(refusal) if two[1].is_empty() => Err(refusal),
+            Some(_) => {
+                let one = lanes(&plan.sends, max_bytes, max_rows, false);
+                blocked(&one).map_or(Ok(one), Err)
+            }
+        };
+        chosen.map_err(|(calls, why)| {
+            let left = settings.marketo_daily_quota.saturating_sub(used);
+            let ceiling = settings.marketo_daily_quota * u64::from(settings.quota_ceiling_percent) / 100;
+            Error::new(ErrorCode::QuotaExceeded, why)
+                .with_details(serde_json::json!({ "refused": true, "calls": calls, "left": left, "ceiling": ceiling }))
+        })
+    }
+
+    /// The calls a run with these files per lane makes at most.
+    fn estimate_calls(&self, plan: &plan::Plan, [listed, by_id]: &[Vec<Vec<&Row>>; 2]) -> u64 {
         let files = (listed.len() + by_id.len()) as u64;
         let adds = by_id.iter().map(Vec::len).sum::<usize>() as u64;
         let new_by_id = by_id.iter().flatten().filter(|r| r.member_id.is_none()).count() as u64;
@@ -613,27 +635,12 @@ impl<T: ListTarget> Ctx<'_, T> {
         // Per file: the upload, a few status polls, the failures and warnings files; the list
         // adds of the by-ID lane, 300 a call; lookups by email (its new people, leavers without a
         // known ID), 300 a call; the removals, 300 a call; the usage check.
-        let calls = files * 8
+        files * 8
             + adds.div_ceil(self.target.max_add().max(1) as u64)
             + new_by_id.div_ceil(300)
             + unknown.div_ceil(300)
             + (plan.leavers.len() as u64).div_ceil(300)
-            + 1;
-        if (files == 0 && plan.leavers.is_empty()) || !self.target.daily_quota() {
-            return Ok(());
-        }
-        let settings = crate::sync::settings::load(self.ws.store())?;
-        let used = self.target.calls_today().await?;
-        match crate::sync::run::marketo_blocked(calls, used, &settings) {
-            Some(why) => {
-                let left = settings.marketo_daily_quota.saturating_sub(used);
-                let ceiling = settings.marketo_daily_quota * u64::from(settings.quota_ceiling_percent) / 100;
-                Err(Error::new(ErrorCode::QuotaExceeded, why).with_details(
-                    serde_json::json!({ "refused": true, "calls": calls, "left": left, "ceiling": ceiling }),
-                ))
-            }
-            None => Ok(()),
-        }
+            + 1
     }
 
     /// Drives the lanes at once until each file is recorded or the run is cancelled: every

@@ -35,10 +35,7 @@ pub fn saved_mapping(store: &Store, signature: &str) -> Result<Option<MappingByN
 /// Saves the mapping the admin reviewed, to offer it again for files with the same headers.
 pub fn save_mapping(ws: &Workspace, signature: &str, mapping: &MappingByName) -> Result<()> {
     let text = serde_json::to_string(mapping)?;
-    ws.store().write(|tx| {
-        crate::settings::put(tx, &mapping_key(signature), text)?;
-        Ok(())
-    })
+    ws.store().write(|tx| crate::settings::put(tx, &mapping_key(signature), text))
 }
 
 /// Who is already in the workspace, keyed by normalised email (removed members may be invited

@@ -262,8 +262,7 @@ fn claim_lease(tx: &Connection, holder: &str) -> Result<()> {
         }
     }
     let lease = serde_json::json!({ "holder": holder, "until": unix_now() + LEASE_SECONDS, "process": crate::jobs::ProcessId::this() });
-    crate::settings::put(tx, LEASE_KEY, lease.to_string())?;
-    Ok(())
+    crate::settings::put(tx, LEASE_KEY, lease.to_string())
 }
 
 fn release_lease(store: &Store, holder: &str) {

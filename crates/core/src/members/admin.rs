@@ -121,8 +121,7 @@ pub(crate) fn activate_in(tx: &Connection, vault: &Vault, name: &str, email: &st
 }
 
 fn set_acting(conn: &Connection, member_id: &str) -> Result<()> {
-    crate::settings::put(conn, ACTING_ADMIN_KEY, member_id)?;
-    Ok(())
+    crate::settings::put(conn, ACTING_ADMIN_KEY, member_id)
 }
 
 /// Switches the acting admin to another active admin; audited.

@@ -43,8 +43,7 @@ pub(crate) const SALESFORCE_DAILY_MAX_KEY: &str = "salesforce.daily_api_requests
 
 /// Stores Salesforce's `DailyApiRequests` maximum just read from `/limits`.
 pub(crate) fn remember_salesforce_daily_max(conn: &rusqlite::Connection, max: u64) -> Result<()> {
-    crate::settings::put(conn, SALESFORCE_DAILY_MAX_KEY, max.to_string())?;
-    Ok(())
+    crate::settings::put(conn, SALESFORCE_DAILY_MAX_KEY, max.to_string())
 }
 
 /// The calls runs of `kind` made per system and day over the last `days` days (today included),

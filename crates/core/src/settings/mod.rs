@@ -85,10 +85,7 @@ pub(crate) fn put(conn: &rusqlite::Connection, key: &str, value: impl rusqlite::
 
 /// Stores the UI language.
 pub fn set_language(store: &Store, language: LanguagePreference) -> Result<Preferences> {
-    store.write(|tx| {
-        crate::settings::put(tx, LANGUAGE_KEY, language.as_str())?;
-        Ok(())
-    })?;
+    store.write(|tx| put(tx, LANGUAGE_KEY, language.as_str()))?;
     preferences(store)
 }
 
